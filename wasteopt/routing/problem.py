@@ -1,0 +1,147 @@
+"""The routing problem: one stream, one day (optionally one depot or territory).
+
+Model
+-----
+Vehicles of each :class:`Fleet` leave their depot no earlier than ``shift_start_s``, serve
+:class:`Stop` s (collecting ``load_kg`` and ``volume_l``), and unload at an :class:`UnloadSite`
+whenever they choose to (and at the latest when the next stop would exceed a capacity). A *trip*
+is the run of stops ended by one unload visit. The last trip ends with an unload, then the vehicle
+drives back to its depot empty. When ``depot_unloads`` is true (classic CVRP/VRPTW benchmarks) the
+depot itself is where loads are dropped: each route is then one trip ending at the depot.
+
+Time windows (stops, sites, depots) are windows for the *start* of service. Vehicles may wait.
+A fleet with a :class:`Lunch` takes one break of ``duration_s`` starting in
+``[earliest_s, latest_s]`` at the place of the visit it has just finished (it may wait there for
+the window to open) whenever its route overlaps the lunch window.
+
+Objective (minimised, in CNY or benchmark units)::
+
+    sum over used vehicles of  fixed_cost
+                             + cost_per_km   * route distance (km)
+                             + cost_per_hour * route duration (h, departure to return)
+
+All quantities are integers where solvers need them: metres, seconds, kg, litres.
+``distance_m`` and each of ``durations_s`` are square arrays indexed like ``locations``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["HORIZON_S", "Depot", "Fleet", "Lunch", "RoutingProblem", "Stop", "UnloadSite"]
+
+HORIZON_S = 48 * 3600
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stop:
+    """A collection point due on the planned day. ``unload_at`` restricts where its load may be
+    unloaded (the trip that collects it must end at one of them); empty means any site."""
+
+    id: str
+    stream: str
+    load_kg: int
+    volume_l: int = 0
+    service_s: int = 0
+    tw_start_s: int = 0
+    tw_end_s: int = HORIZON_S
+    unload_at: tuple[str, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnloadSite:
+    """A transfer station or plant where vehicles unload; ``unload_s`` per visit."""
+
+    id: str
+    streams: tuple[str, ...]
+    open_s: int = 0
+    close_s: int = HORIZON_S
+    unload_s: int = 0
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Depot:
+    """A garage; vehicles start and end their shift here."""
+
+    id: str
+    open_s: int = 0
+    close_s: int = HORIZON_S
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lunch:
+    """One break of ``duration_s`` that must start within ``[earliest_s, latest_s]``."""
+
+    earliest_s: int
+    latest_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fleet:
+    """``count`` identical vehicles of one stream. ``None`` limits are unlimited.
+    ``capacity_l == 0`` means volume is not constrained. ``profile`` indexes
+    ``RoutingProblem.durations_s`` (vehicle types with different speeds)."""
+
+    id: str
+    stream: str
+    depot: str
+    count: int
+    capacity_kg: int
+    capacity_l: int = 0
+    shift_start_s: int = 0
+    shift_end_s: int = HORIZON_S
+    max_duration_s: int | None = None
+    lunch: Lunch | None = None
+    max_stops: int | None = None
+    max_shift_load_kg: int | None = None
+    max_trips: int | None = None
+    fixed_cost: float = 0.0
+    cost_per_km: float = 1.0
+    cost_per_hour: float = 0.0
+    co2_kg_per_km: float = 0.0
+    profile: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoutingProblem:
+    """Everything an engine needs, and everything the checker needs to judge a plan."""
+
+    name: str
+    stream: str
+    stops: tuple[Stop, ...]
+    sites: tuple[UnloadSite, ...]
+    depots: tuple[Depot, ...]
+    fleets: tuple[Fleet, ...]
+    locations: tuple[str, ...]
+    distance_m: np.ndarray
+    durations_s: tuple[np.ndarray, ...]
+    depot_unloads: bool = False
+
+    def __post_init__(self) -> None:
+        n = len(self.locations)
+        if not self.durations_s:
+            raise ValueError("at least one duration profile is required")
+        # Read-only views: the caller's arrays keep their flags, the problem cannot be edited.
+        views = []
+        for arr in (self.distance_m, *self.durations_s):
+            if arr.shape != (n, n):
+                raise ValueError(f"matrix shape {arr.shape} does not match {n} locations")
+            view = np.asarray(arr).view()
+            view.setflags(write=False)
+            views.append(view)
+        object.__setattr__(self, "distance_m", views[0])
+        object.__setattr__(self, "durations_s", tuple(views[1:]))
+
+    def index(self) -> dict[str, int]:
+        """Location id → row/column of the matrices."""
+        return {loc: i for i, loc in enumerate(self.locations)}
+
+    @property
+    def total_load_kg(self) -> int:
+        return sum(s.load_kg for s in self.stops)
