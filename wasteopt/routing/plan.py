@@ -9,7 +9,7 @@ recomputes. ``lunch_after`` is the index in ``visits`` after which the lunch bre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
@@ -55,7 +55,10 @@ class RoutePlan:
     def summary(self) -> str:
         """One line: cost, vehicles, trips, km, unserved, checker verdict."""
         chk = self.check
-        verdict = "unchecked" if chk is None else ("clean" if chk.ok else f"{len(chk.violations)} violations")
+        if chk is None:
+            verdict = "unchecked"
+        else:
+            verdict = "clean" if chk.ok else f"{len(chk.violations)} violations"
         extra = ""
         if chk is not None:
             t = chk.totals
@@ -68,6 +71,36 @@ class RoutePlan:
             f" cost={self.objective:.2f}{extra} unserved={len(self.unserved)}"
             f" time={self.runtime_s:.1f}s check={verdict}"
         )
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready record of the plan and its check (routes, totals, violations)."""
+        out: dict[str, object] = {
+            "problem": self.problem,
+            "stream": self.stream,
+            "engine": self.engine,
+            "seed": self.seed,
+            "status": self.status,
+            "objective": self.objective,
+            "runtime_s": self.runtime_s,
+            "unserved": list(self.unserved),
+            "routes": [
+                {
+                    "vehicle": r.vehicle,
+                    "fleet": r.fleet,
+                    "start_s": r.start_s,
+                    "visits": list(r.visits),
+                    "lunch_after": r.lunch_after,
+                }
+                for r in self.routes
+            ],
+        }
+        if self.check is not None:
+            out["check"] = {
+                "ok": self.check.ok,
+                "totals": asdict(self.check.totals),
+                "violations": [asdict(v) for v in self.check.violations],
+            }
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """One row per visit with the checker's schedule (arrival, start, end, load after)."""

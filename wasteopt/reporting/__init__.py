@@ -1,0 +1,1 @@
+"""Writing results: atomic files and output folders, tables, route sheets."""

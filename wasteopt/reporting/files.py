@@ -1,0 +1,109 @@
+"""Atomic output: a file appears whole or not at all, and so does an output folder.
+
+Files are written to a temporary sibling and moved into place with :func:`os.replace`. An output
+folder is assembled in a temporary sibling folder (:class:`OutputFolder`) and its files are moved
+into the target only when every step has succeeded, so a failed or interrupted run leaves the
+target as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["OutputFolder", "atomic_path", "write_frame", "write_json", "write_text"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success move it to ``path``, else delete it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, bom: bool = False) -> Path:
+    """Write UTF-8 text atomically (with a byte-order mark when ``bom``, for Excel)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8-sig" if bom else "utf-8")
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """Write JSON (UTF-8, Chinese kept readable) atomically."""
+    return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def write_frame(path: str | os.PathLike[str], frame: pd.DataFrame, *, bom: bool = False) -> Path:
+    """Write a DataFrame as CSV (``.csv``) or Parquet (``.parquet``) atomically."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8")
+        elif suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            raise ValueError(f"{target}: unsupported table format {suffix!r}; use .csv or .parquet")
+    return target
+
+
+class OutputFolder:
+    """Assemble an output folder in a temporary sibling and publish it only on success.
+
+    Use as a context manager; ``path(name)`` gives where to write ``name`` inside the staging
+    folder. On a clean exit every staged file replaces its counterpart in the target folder;
+    on an exception the staging folder is removed and the target is untouched.
+    """
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.target = Path(target)
+        self._stage: Path | None = None
+
+    def __enter__(self) -> OutputFolder:
+        parent = self.target.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        self._stage = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=parent))
+        return self
+
+    def path(self, name: str) -> Path:
+        assert self._stage is not None, "use OutputFolder as a context manager"
+        p = self._stage / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def write(self, name: str, writer: Callable[[Path], object]) -> Path:
+        """Call ``writer(staged_path)`` and return the final path the file will have."""
+        writer(self.path(name))
+        return self.target / name
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._stage is not None
+        stage, self._stage = self._stage, None
+        try:
+            if exc_type is None:
+                self.target.mkdir(parents=True, exist_ok=True)
+                for src in sorted(stage.rglob("*")):
+                    if src.is_file():
+                        dst = self.target / src.relative_to(stage)
+                        dst.parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(src, dst)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)

@@ -1,0 +1,203 @@
+"""From a scenario day to routing problems: one per stream (the no-mixing rule is structural).
+
+Rules
+-----
+- Stops are the points due that day for the stream (:func:`wasteopt.generation.due_loads`);
+  load = the waste accumulated since the previous collection, in whole kg (rounded up), volume
+  = load / stream bulk density, in litres (rounded up).
+- A point collected twice a day becomes two stops, ``<id>`` and ``<id>~2``, each with half the
+  load; the first must start in the first half of the point's window, the second in the second
+  half (morning and evening rounds).
+- Where each stop unloads: ``assignment[point_id]`` when given (a facility plan's decision),
+  otherwise the nearest open transfer station or treatment facility that accepts the stream
+  (by road distance from the point). The sites of the problem are exactly the ones used.
+- Fleets are the stream's collection vehicle types; ``cost_cny_per_day`` is the fixed cost of a
+  used vehicle; vehicle types with different speeds get separate duration profiles.
+- ``depots`` limits the problem to the fleets based at those depots (territories by depot).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+
+import numpy as np
+
+from wasteopt.generation import Demand, due_loads
+from wasteopt.network import TravelMatrix
+from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
+from wasteopt.scenario.model import Scenario
+
+__all__ = ["build_problem", "nearest_unload_sites", "unload_candidates"]
+
+TWICE_SUFFIX = "~2"
+
+
+def unload_candidates(scenario: Scenario, stream: str) -> list[tuple[str, str, int, int, int]]:
+    """Open stations and treatment facilities accepting ``stream``: (id, name, open, close,
+    unload_s)."""
+    out = [
+        (s.id, s.name, s.open_s, s.close_s, s.unload_time_s)
+        for s in scenario.open_stations()
+        if stream in s.streams
+    ]
+    out += [
+        (f.id, f.name, f.open_s, f.close_s, f.unload_time_s)
+        for f in scenario.facilities
+        if stream in f.streams
+    ]
+    return out
+
+
+def nearest_unload_sites(
+    scenario: Scenario, matrix: TravelMatrix, stream: str, point_ids: Collection[str]
+) -> dict[str, str]:
+    """Each point's nearest (by road distance) open site accepting ``stream``."""
+    cands = unload_candidates(scenario, stream)
+    if not cands or not point_ids:
+        return {}
+    pts = list(point_ids)
+    rows = matrix.indices(pts)
+    cols = matrix.indices([c[0] for c in cands])
+    best = np.asarray(matrix.distance_m)[np.ix_(rows, cols)].argmin(axis=1)
+    return {p: cands[int(b)][0] for p, b in zip(pts, best, strict=True)}
+
+
+def build_problem(
+    scenario: Scenario,
+    demand: Demand,
+    day_index: int,
+    stream: str,
+    matrix: TravelMatrix,
+    *,
+    assignment: Mapping[str, str] | None = None,
+    depots: Collection[str] | None = None,
+) -> RoutingProblem:
+    """The routing problem of ``stream`` on day ``day_index`` of ``demand`` (see module rules)."""
+    st = scenario.stream(stream)
+    vtypes = [
+        v
+        for v in scenario.vehicle_types
+        if v.stream == stream and v.role == "collection" and (depots is None or v.depot in depots)
+    ]
+    ids, kg, visits = due_loads(scenario, demand, day_index, stream)
+    nearest = nearest_unload_sites(scenario, matrix, stream, ids)
+    cand = {c[0]: c for c in unload_candidates(scenario, stream)}
+
+    stops: list[Stop] = []
+    stop_sites: list[str] = []  # location (site id in the matrix) of each stop
+    for pid, load, n_visits in zip(ids, kg, visits, strict=True):
+        if load <= 0:
+            continue
+        p = scenario.point(pid)
+        site = (assignment or {}).get(pid) or nearest.get(pid)
+        unload_at = (site,) if site else ()
+        windows = [(p.tw_start_s, p.tw_end_s)]
+        if int(n_visits) >= 2:
+            mid = (p.tw_start_s + p.tw_end_s) // 2
+            windows = [(p.tw_start_s, mid), (mid, p.tw_end_s)]
+        for k, (a, b) in enumerate(windows):
+            load_kg = math.ceil(float(load))
+            stops.append(
+                Stop(
+                    id=pid if k == 0 else pid + TWICE_SUFFIX,
+                    name=p.name,
+                    stream=stream,
+                    load_kg=load_kg,
+                    volume_l=math.ceil(load_kg / st.density_kg_per_m3 * 1000.0),
+                    service_s=p.service_time_s,
+                    tw_start_s=a,
+                    tw_end_s=b,
+                    unload_at=unload_at,
+                )
+            )
+            stop_sites.append(pid)
+
+    used_sites = sorted({s for stop in stops for s in stop.unload_at})
+    if assignment is not None:
+        unknown = [s for s in used_sites if s not in cand]
+        if unknown:
+            raise ValueError(
+                f"assignment sends {stream} to {unknown}, which are not open sites accepting it"
+            )
+    sites = tuple(
+        UnloadSite(
+            id=cand[s][0],
+            name=cand[s][1],
+            streams=(stream,),
+            open_s=cand[s][2],
+            close_s=cand[s][3],
+            unload_s=cand[s][4],
+        )
+        for s in used_sites
+    )
+
+    depot_ids = sorted({v.depot for v in vtypes})
+    problem_depots = tuple(
+        Depot(
+            id=d.id,
+            name=d.name,
+            open_s=d.open_s,
+            close_s=d.close_s,
+        )
+        for d in (scenario.depot(i) for i in depot_ids)
+    )
+    speeds = sorted({v.speed_kmh for v in vtypes})
+    fleets = tuple(
+        Fleet(
+            id=v.id,
+            stream=stream,
+            depot=v.depot,
+            count=v.count,
+            capacity_kg=int(v.payload_kg),
+            capacity_l=int(v.volume_m3 * 1000),
+            shift_start_s=v.shift_start_s,
+            shift_end_s=v.shift_end_s,
+            max_duration_s=v.shift_end_s - v.shift_start_s,
+            lunch=(
+                Lunch(
+                    earliest_s=v.lunch_earliest_s,
+                    latest_s=v.lunch_latest_s,
+                    duration_s=v.lunch_duration_s,
+                )
+                if v.lunch_earliest_s is not None
+                and v.lunch_latest_s is not None
+                and v.lunch_duration_s > 0
+                else None
+            ),
+            max_stops=v.max_stops,
+            max_shift_load_kg=None if v.max_shift_load_kg is None else int(v.max_shift_load_kg),
+            max_trips=v.max_trips,
+            fixed_cost=v.cost_cny_per_day,
+            cost_per_km=v.cost_cny_per_km,
+            cost_per_hour=v.cost_cny_per_hour,
+            co2_kg_per_km=v.co2_kg_per_km,
+            profile=speeds.index(v.speed_kmh),
+        )
+        for v in vtypes
+    )
+
+    locations = [d.id for d in problem_depots] + [s.id for s in sites] + [s.id for s in stops]
+    matrix_ids = [d.id for d in problem_depots] + [s.id for s in sites] + stop_sites
+    # Work on the sub-matrix of the sites involved (a territory of a large city stays small);
+    # twice-daily stops repeat their point's row and column.
+    unique_ids = list(dict.fromkeys(matrix_ids))
+    sub = matrix.sub(unique_ids)
+    pos = {site: i for i, site in enumerate(unique_ids)}
+    idx = np.fromiter((pos[m] for m in matrix_ids), dtype=np.intp, count=len(matrix_ids))
+    grid = np.ix_(idx, idx)
+    distance = np.ascontiguousarray(np.asarray(sub.distance_m)[grid])
+    durations = tuple(
+        np.ascontiguousarray(np.asarray(sub.durations_s(speed))[grid]) for speed in speeds
+    ) or (np.zeros_like(distance),)
+    return RoutingProblem(
+        name=f"{scenario.id}/{scenario.variant}/day{day_index}/{stream}",
+        stream=stream,
+        stops=tuple(stops),
+        sites=sites,
+        depots=problem_depots,
+        fleets=fleets,
+        locations=tuple(locations),
+        distance_m=distance,
+        durations_s=durations,
+    )
