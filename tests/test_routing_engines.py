@@ -1,0 +1,202 @@
+"""Contract suite: every routing engine obeys the same rules on tiny hand-made problems."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib.util
+
+import numpy as np
+import pytest
+
+from wasteopt.errors import InputError
+from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
+from wasteopt.routing.solve import ENGINES, solve
+
+H = 3600
+LIMIT_S = 1.0
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    name = request.param
+    if importlib.util.find_spec(f"wasteopt.routing.engines._{name}") is None:
+        pytest.skip(f"engine module _{name} not written yet")
+    return name
+
+
+def make_problem(
+    n: int = 8,
+    *,
+    load_kg: int = 400,
+    capacity_kg: int = 1000,
+    count: int = 1,
+    sites: tuple[str, ...] = ("S",),
+    seed: int = 1,
+    **fleet_kw: object,
+) -> RoutingProblem:
+    """Depot G, unload sites, n stops P0.. scattered over a 6 km square (25 km/h)."""
+    rng = np.random.default_rng(seed)
+    locs = ("G", *sites, *(f"P{i}" for i in range(n)))
+    xy = rng.uniform(0, 6000, (len(locs), 2))
+    dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    dist = dist.astype(np.int64)
+    dur = np.rint(dist / (25 / 3.6)).astype(np.int64)
+    stops = tuple(
+        Stop(id=f"P{i}", stream="other", load_kg=load_kg, volume_l=load_kg * 2, service_s=180)
+        for i in range(n)
+    )
+    kw: dict[str, object] = dict(shift_start_s=7 * H, shift_end_s=17 * H, cost_per_km=4.0,
+                                 cost_per_hour=60.0, fixed_cost=200.0)
+    kw.update(fleet_kw)
+    fleet = Fleet(id="F", stream="other", depot="G", count=count, capacity_kg=capacity_kg,
+                  **kw)  # type: ignore[arg-type]
+    return RoutingProblem(
+        name="tiny", stream="other", stops=stops,
+        sites=tuple(UnloadSite(id=s, streams=("other",), unload_s=600) for s in sites),
+        depots=(Depot(id="G"),), fleets=(fleet,), locations=locs, distance_m=dist,
+        durations_s=(dur,),
+    )
+
+
+def run(problem: RoutingProblem, engine: str, seed: int = 0):
+    return solve(problem, engine=engine, time_limit_s=LIMIT_S, seed=seed)
+
+
+def site_visits(problem: RoutingProblem, visits: tuple[str, ...]) -> list[int]:
+    sites = {s.id for s in problem.sites}
+    return [i for i, v in enumerate(visits) if v in sites]
+
+
+def test_same_seed_same_plan(engine: str) -> None:
+    """Two runs with the same seed return identical routes and unserved lists."""
+    p = make_problem(10, count=2)
+    a, b = run(p, engine, seed=3), run(p, engine, seed=3)
+    assert a.routes == b.routes
+    assert a.unserved == b.unserved
+    assert a.objective == pytest.approx(b.objective)
+
+
+def test_inputs_unchanged(engine: str) -> None:
+    """Solving changes neither the problem's dataclasses nor its matrices."""
+    p = make_problem(8, count=2, lunch=Lunch(earliest_s=11 * H, latest_s=13 * H,
+                                             duration_s=H))
+    before = copy.deepcopy(p)
+    dist_before = p.distance_m.copy()
+    run(p, engine)
+    for f in dataclasses.fields(p):
+        if f.name in ("distance_m", "durations_s"):
+            continue
+        assert getattr(p, f.name) == getattr(before, f.name), f.name
+    np.testing.assert_array_equal(p.distance_m, dist_before)
+    np.testing.assert_array_equal(p.durations_s[0], before.durations_s[0])
+
+
+def test_plan_is_checker_clean(engine: str) -> None:
+    """A comfortable problem is solved completely and the checker finds nothing."""
+    plan = run(make_problem(10, count=3), engine)
+    assert plan.check is not None and plan.check.ok, plan.check.summary()
+    assert plan.status == "feasible"
+    assert plan.objective == pytest.approx(plan.check.totals.cost)
+    served = sorted(v for r in plan.routes for v in r.visits if v.startswith("P"))
+    assert served == sorted(f"P{i}" for i in range(10))
+
+
+def test_multi_trip_when_capacity_forces_it(engine: str) -> None:
+    """6 × 400 kg with 1000 kg capacity and one vehicle needs ≥3 unloads; it returns empty."""
+    p = make_problem(6, count=1)
+    plan = run(p, engine)
+    assert plan.status == "feasible", plan.check.summary()
+    (route,) = plan.routes
+    unloads = site_visits(p, route.visits)
+    assert len(unloads) >= 3
+    assert unloads[-1] == len(route.visits) - 1  # the last trip ends with an unload
+    frame = plan.to_frame()
+    assert frame.iloc[-1]["kind"] == "depot" and frame.iloc[-1]["load_after_kg"] == 0
+
+
+def test_stop_of_another_stream_is_rejected(engine: str) -> None:
+    """A stop of another stream is an input error naming the stop, never routed."""
+    p = make_problem(5)
+    bad = dataclasses.replace(p.stops[2], stream="kitchen")
+    p = dataclasses.replace(p, stops=(*p.stops[:2], bad, *p.stops[3:]))
+    with pytest.raises(InputError, match="P2"):
+        run(p, engine)
+
+
+def test_lunch_honoured(engine: str) -> None:
+    """A route spanning 11:00–12:00 takes its break in the window and stays checker-clean."""
+    p = make_problem(6, count=1, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H,
+                                             duration_s=H))
+    # Two stops that must be served before and after the lunch window.
+    early = dataclasses.replace(p.stops[0], tw_start_s=10 * H, tw_end_s=int(10.5 * H))
+    late = dataclasses.replace(p.stops[1], tw_start_s=13 * H, tw_end_s=14 * H)
+    p = dataclasses.replace(p, stops=(early, late, *p.stops[2:]))
+    plan = run(p, engine)
+    assert plan.status == "feasible", plan.check.summary()
+    (route,) = plan.routes
+    assert route.lunch_after is not None
+    rows = plan.to_frame()
+    lunch = rows[rows["kind"] == "lunch"]
+    assert len(lunch) == 1
+    assert 11 * H <= lunch.iloc[0]["start_s"] <= 12 * H
+
+
+def test_fleet_too_small_is_partial_with_unserved_named(engine: str) -> None:
+    """One single-trip vehicle cannot take 6 × 400 kg: status partial, the rest is named."""
+    p = make_problem(6, count=1, max_trips=1)
+    plan = run(p, engine)
+    assert plan.status == "partial", plan.check.summary()
+    served = {v for r in plan.routes for v in r.visits if v.startswith("P")}
+    assert len(served) == 2
+    assert set(plan.unserved) == {s.id for s in p.stops} - served
+    assert {v.kind for v in plan.check.violations} == {"unserved"}
+
+
+def test_time_limit_honoured(engine: str) -> None:
+    """The solve returns within its time limit plus generous slack for setup and repair."""
+    p = make_problem(12, count=2)
+    plan = solve(p, engine=engine, time_limit_s=1.0, seed=0)
+    assert plan.runtime_s < 1.0 + 4.0
+
+
+def test_unload_at_honoured(engine: str) -> None:
+    """Stops restricted to one site are unloaded only there; the plan is checker-clean."""
+    p = make_problem(8, count=2, sites=("A", "B"))
+    stops = tuple(dataclasses.replace(s, unload_at=("A",) if i % 2 else ("B",))
+                  for i, s in enumerate(p.stops))
+    p = dataclasses.replace(p, stops=stops)
+    plan = run(p, engine)
+    assert plan.status == "feasible", plan.check.summary()
+    allowed = {s.id: s.unload_at for s in p.stops}
+    for r in plan.routes:
+        trip: list[str] = []
+        for v in r.visits:
+            if v in allowed:
+                trip.append(v)
+            else:
+                assert all(v in allowed[s] for s in trip), (r.visits, v)
+                trip = []
+
+
+@pytest.mark.parametrize("limit", [{"max_stops": 3}, {"max_shift_load_kg": 1200}])
+def test_shift_limits_honoured(engine: str, limit: dict[str, int]) -> None:
+    """max_stops / max_shift_load_kg over all trips of a shift are never exceeded."""
+    p = make_problem(6, count=3, capacity_kg=2000, **limit)
+    plan = run(p, engine)
+    assert plan.status == "feasible", plan.check.summary()
+    loads = {s.id: s.load_kg for s in p.stops}
+    assert len(plan.routes) >= 2
+    for r in plan.routes:
+        served = [v for v in r.visits if v in loads]
+        assert len(served) <= 3
+        assert sum(loads[v] for v in served) <= 1200
+
+
+def test_depot_unloads_single_trip_routes(engine: str) -> None:
+    """With depot_unloads (CVRP benchmarks) routes have no site visits and are clean."""
+    p = dataclasses.replace(make_problem(8, count=4), sites=(), depot_unloads=True)
+    plan = run(p, engine)
+    assert plan.status == "feasible", plan.check.summary()
+    assert all(v.startswith("P") for r in plan.routes for v in r.visits)
+    assert len(plan.routes) >= 4  # 3200 kg with 1000 kg per single trip

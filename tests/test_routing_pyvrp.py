@@ -1,0 +1,96 @@
+"""PyVRP engine specifics: lazy import, parallel seeds, fleet split, repair and scheduling."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_routing_engines import H, make_problem
+from wasteopt.errors import SolverUnavailable
+from wasteopt.routing.check import check_plan
+from wasteopt.routing.plan import RoutePlan
+from wasteopt.routing.problem import Lunch
+from wasteopt.routing.schedule import RouteScheduler, repair_routes
+from wasteopt.routing.solve import solve
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _plan(problem, routes, unserved) -> RoutePlan:
+    return RoutePlan(problem=problem.name, stream=problem.stream, engine="test", seed=0,
+                     status="feasible", objective=0.0, runtime_s=0.0, routes=routes,
+                     unserved=unserved)
+
+
+def test_importing_routing_does_not_import_pyvrp() -> None:
+    """wasteopt.routing.solve and the engine module load without importing pyvrp."""
+    code = ("import sys, wasteopt.routing.solve, wasteopt.routing.engines._pyvrp;"
+            "print('pyvrp' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    assert out.stdout.strip() == "False"
+
+
+def test_missing_pyvrp_raises_solver_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken PyVRP install gives SolverUnavailable, not an ImportError."""
+    monkeypatch.setitem(sys.modules, "pyvrp", None)
+    with pytest.raises(SolverUnavailable, match="pyvrp"):
+        solve(make_problem(4), engine="pyvrp", time_limit_s=0.5)
+
+
+def test_two_workers_deterministic_and_no_worse() -> None:
+    """workers=2 (seeds s, s+1 in parallel) repeats itself and is never worse than seed s alone."""
+    p = make_problem(12, count=3, seed=5)
+    one = solve(p, time_limit_s=1.0, seed=7, workers=1)
+    a = solve(p, time_limit_s=1.0, seed=7, workers=2)
+    b = solve(p, time_limit_s=1.0, seed=7, workers=2)
+    assert a.status == "feasible", a.check.summary()
+    assert a.routes == b.routes
+    assert a.objective <= one.objective + 1e-6
+
+
+def test_restricted_sites_respect_fleet_count() -> None:
+    """With one vehicle and stops bound to two sites, one route unloads at both sites."""
+    p = make_problem(6, count=1, sites=("A", "B"), load_kg=300)
+    stops = tuple(dataclasses.replace(s, unload_at=("A",) if i < 3 else ("B",))
+                  for i, s in enumerate(p.stops))
+    p = dataclasses.replace(p, stops=stops)
+    plan = solve(p, time_limit_s=1.0)
+    assert plan.status == "feasible", plan.check.summary()
+    (route,) = plan.routes
+    assert {"A", "B"} <= set(route.visits)
+
+
+def test_repair_fixes_broken_routes_and_names_leftovers() -> None:
+    """repair_routes turns an overfull, unterminated route into checker-clean routes."""
+    p = make_problem(6, count=1, max_stops=4)
+    # One trip with every stop (2400 kg > 1000 kg), no final unload, above max_stops.
+    routes, unserved = repair_routes(p, [("F", [s.id for s in p.stops])], [])
+    report = check_plan(p, _plan(p, routes, unserved))
+    assert {v.kind for v in report.violations} <= {"unserved"}, report.summary()
+    served = [v for r in routes for v in r.visits if v.startswith("P")]
+    assert len(served) == 4  # max_stops of the only vehicle
+    assert sorted(served + list(unserved)) == sorted(s.id for s in p.stops)
+
+
+def test_scheduler_places_lunch_and_delays_departure() -> None:
+    """The scheduler puts the break inside its window and leaves late when the first stop opens
+    late, and the checker agrees with its schedule."""
+    p = make_problem(3, count=1, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H,
+                                             duration_s=H))
+    first = dataclasses.replace(p.stops[0], tw_start_s=10 * H, tw_end_s=11 * H)
+    last = dataclasses.replace(p.stops[1], tw_start_s=13 * H, tw_end_s=14 * H)
+    p = dataclasses.replace(p, stops=(first, last, p.stops[2]))
+    sched = RouteScheduler(p)
+    route = sched.route("F#1", p.fleets[0], ["P0", "P2", "S", "P1", "S"])
+    assert route.lunch_after is not None
+    assert route.start_s > p.fleets[0].shift_start_s
+    report = check_plan(p, _plan(p, (route,), ()))
+    assert report.ok, report.summary()
+    ev = sched.evaluate(p.fleets[0], route.visits, route.start_s, route.lunch_after)
+    assert ev.cost == pytest.approx(report.totals.cost)
+    assert ev.end_s == report.routes[0].end_s
