@@ -1,0 +1,24 @@
+"""Facility consolidation: which transfer stations stay, close or are built, where every point
+unloads each stream, and what flows to the treatment plants (Pyomo MILP solved by HiGHS).
+
+The model is stated in :mod:`wasteopt.facilities.model`; Beasley's OR-Library capacitated
+warehouse instances, solved through the same adapter, are in :mod:`wasteopt.facilities.instances`.
+"""
+
+from wasteopt.facilities.instances import CFLPInstance, CFLPResult, read_orlib_cap, solve_cflp
+from wasteopt.facilities.model import CostSettings, DistanceSource, capital_recovery_factor
+from wasteopt.facilities.plan import FacilityPlan, FacilityStatus
+from wasteopt.facilities.solve import plan_facilities
+
+__all__ = [
+    "CFLPInstance",
+    "CFLPResult",
+    "CostSettings",
+    "DistanceSource",
+    "FacilityPlan",
+    "FacilityStatus",
+    "capital_recovery_factor",
+    "plan_facilities",
+    "read_orlib_cap",
+    "solve_cflp",
+]

@@ -1,0 +1,300 @@
+"""Tests of the facility consolidation planner on tiny, hand-checkable cases.
+
+Every site lies on a straight road (a 1-D line, positions in km), so distances are |x_a − x_b|
+and each expected assignment can be checked by hand. Unless a test says otherwise, transfer
+haul is free (haul vehicles cost 0 CNY/km) and station costs are zero, so only the collection
+line-haul (cost ∝ t/day × distance) decides where a point unloads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from wasteopt.errors import InputError
+from wasteopt.facilities import (
+    CostSettings,
+    FacilityPlan,
+    capital_recovery_factor,
+    plan_facilities,
+)
+from wasteopt.scenario.model import (
+    CollectionPoint,
+    GenerationSettings,
+    Scenario,
+    Stream,
+    TransferStation,
+    TreatmentFacility,
+    VehicleType,
+)
+
+STREAMS = ("kitchen", "other")
+
+
+class LineMatrix:
+    """Minimal TravelMatrix stand-in: sites on a line, distance = |Δx| in metres."""
+
+    def __init__(self, positions_km: dict[str, float]) -> None:
+        self.ids = tuple(positions_km)
+        x = np.array([positions_km[i] for i in self.ids]) * 1000.0
+        self.distance_m = np.rint(np.abs(x[:, None] - x[None, :])).astype(np.int32)
+        self._row = {i: k for k, i in enumerate(self.ids)}
+
+    def index(self, site_id: str) -> int:
+        return self._row[site_id]
+
+
+def stream(sid: str) -> Stream:
+    return Stream(id=sid, name_en=sid, name_zh=sid, color="#000000",
+                  density_kg_per_m3=500.0, share=0.5)
+
+
+def point(pid: str) -> CollectionPoint:
+    return CollectionPoint(id=pid, name=pid, lon=0.0, lat=0.0, district="d", residents=100,
+                           households=None, kg_per_day={}, frequency={}, service_time_s=60,
+                           tw_start_s=0, tw_end_s=86400)
+
+
+def station(sid: str, *, status: str = "existing", streams=STREAMS, cap: float = 100.0,
+            **kw) -> TransferStation:
+    base = dict(id=sid, name=sid, lon=0.0, lat=0.0, district="d", status=status,
+                streams=tuple(streams), capacity_t_per_day=cap, bays=1, unload_time_s=600,
+                open_s=0, close_s=86400, fixed_cost_cny_per_year=0.0, cost_cny_per_t=0.0,
+                opening_cost_cny=0.0, closing_cost_cny=0.0, compaction_ratio=1.0)
+    base.update(kw)
+    return TransferStation(**base)
+
+
+def plant(kid: str, streams=STREAMS, cap: float = 1000.0, gate: float = 0.0) -> TreatmentFacility:
+    return TreatmentFacility(id=kid, name=kid, kind="waste_to_energy", lon=0.0, lat=0.0,
+                             streams=tuple(streams), capacity_t_per_day=cap,
+                             gate_fee_cny_per_t=gate, open_s=0, close_s=86400, bays=1,
+                             unload_time_s=600)
+
+
+def vehicle(vid: str, sid: str, role: str, cost_km: float, payload_kg: float = 5000.0,
+            co2: float = 1.0) -> VehicleType:
+    return VehicleType(id=vid, name=vid, stream=sid, role=role, depot="D", count=1,
+                       payload_kg=payload_kg, volume_m3=100.0, speed_kmh=30.0,
+                       cost_cny_per_km=cost_km, cost_cny_per_hour=0.0, cost_cny_per_day=0.0,
+                       co2_kg_per_km=co2, shift_start_s=0, shift_end_s=86400,
+                       lunch_earliest_s=None, lunch_latest_s=None, lunch_duration_s=0,
+                       max_trips=3)
+
+
+def scenario(points, stations, plants, *, haul_cost_km: float = 0.0) -> Scenario:
+    vts = []
+    for sid in STREAMS:
+        vts.append(vehicle(f"C-{sid}", sid, "collection", 10.0))
+        vts.append(vehicle(f"H-{sid}", sid, "haul", haul_cost_km, payload_kg=10000.0))
+    return Scenario(
+        id="tiny", name="tiny", description="", folder="",
+        streams=tuple(stream(s) for s in STREAMS),
+        points=tuple(point(p) for p in points), depots=(), stations=tuple(stations),
+        facilities=tuple(plants), vehicle_types=tuple(vts),
+        generation=GenerationSettings(start_date=dt.date(2024, 1, 1), kg_per_person_day=1.0),
+    )
+
+
+def rates(sc: Scenario, kg: dict[tuple[str, str], float]) -> np.ndarray:
+    out = np.zeros((len(sc.points), len(sc.streams)))
+    for (p, s), v in kg.items():
+        out[[q.id for q in sc.points].index(p), list(STREAMS).index(s)] = v
+    return out
+
+
+def solve(sc, r, m, **kw) -> FacilityPlan:
+    kw.setdefault("time_limit_s", 10)
+    return plan_facilities(sc, r, m, **kw)
+
+
+# -- a three-station line: A at 0, B at 5, C at 12; plant far away at 50 ----------------------
+def line_case(**station_kw):
+    pos = {"P1": 0.0, "P2": 1.0, "P3": 11.0, "A": 0.0, "B": 5.0, "C": 12.0, "W": 50.0}
+    sts = [station(s, **station_kw.get(s, {})) for s in ("A", "B", "C")]
+    sc = scenario(["P1", "P2", "P3"], sts, [plant("W")])
+    r = rates(sc, {("P1", "kitchen"): 600, ("P2", "kitchen"): 600, ("P3", "kitchen"): 600})
+    return sc, r, LineMatrix(pos)
+
+
+def test_points_go_to_nearest_station():
+    """With room everywhere, each point unloads at its nearest station (not at the far plant)."""
+    sc, r, m = line_case()
+    plan = solve(sc, r, m)
+    assert plan.status == "optimal"
+    assert plan.assignment_for("kitchen") == {"P1": "A", "P2": "A", "P3": "C"}
+
+
+def test_closing_a_station_moves_points_to_nearest_open_station():
+    """A forced-closed station gets nothing; its points move to the nearest open one (B, not C)."""
+    sc, r, m = line_case(A={"decision": "close"})
+    plan = solve(sc, r, m)
+    assert plan.status == "optimal"
+    assert plan.assignment_for("kitchen") == {"P1": "B", "P2": "B", "P3": "C"}
+    assert "A" in plan.closed_stations and "A" not in plan.open_stations
+    assert plan.inflow_t_per_day["A"] == 0.0
+
+
+def test_binding_capacity_spills_to_second_nearest():
+    """A has room for one 0.6 t point: P1 (closer) keeps A, P2 spills to B; A is binding."""
+    sc, r, m = line_case(A={"cap": 0.6})
+    plan = solve(sc, r, m)
+    assert plan.status == "optimal"
+    assert plan.assignment_for("kitchen") == {"P1": "A", "P2": "B", "P3": "C"}
+    assert plan.binding == ("A",)
+    assert plan.utilisation["A"] == pytest.approx(1.0)
+    assert plan.utilisation["B"] == pytest.approx(0.6 / 100.0)
+
+
+def test_capacity_shortfall_is_reported_in_t_per_day():
+    """One kitchen station of 1.0 t/day, three 0.5 t/day points, no direct delivery:
+    the plan is capacity_short at that station by 0.5 t/day."""
+    pos = {"P1": 0.0, "P2": 1.0, "P3": 2.0, "K": 0.0, "W": 30.0}
+    sc = scenario(["P1", "P2", "P3"], [station("K", cap=1.0)], [plant("W")])
+    r = rates(sc, {(p, "kitchen"): 500 for p in ("P1", "P2", "P3")})
+    plan = solve(sc, r, LineMatrix(pos), allow_direct=False)
+    assert plan.status == "capacity_short"
+    assert plan.shortfalls_t_per_day == pytest.approx({"K": 0.5})
+    assert set(plan.assignment_for("kitchen").values()) == {"K"}
+    assert "K" in plan.summary()
+
+
+def test_plant_shortfall_is_reported():
+    """Plant W takes 1.0 t/day but receives 1.8 t/day: shortfall 0.8 t/day at W."""
+    sc, r, m = line_case()
+    sc = dataclasses.replace(sc, facilities=(plant("W", cap=1.0),))
+    plan = solve(sc, r, m)
+    assert plan.status == "capacity_short"
+    assert plan.shortfalls_t_per_day == pytest.approx({"W": 0.8})
+
+
+def test_forced_open_candidate_is_built_and_status_quo_keeps_existing():
+    """A costly candidate is not built when free, is built when forced open, and status_quo
+    keeps every existing station open while leaving candidates unbuilt."""
+    cand = {"status": "candidate", "opening_cost_cny": 1e6}
+    sc, r, m = line_case(B=cand, C={"fixed_cost_cny_per_year": 5e5})
+    free = solve(sc, r, m)
+    assert "B" not in free.open_stations and free.built_stations == ()
+    assert "C" in free.closed_stations  # expensive to run, P3 is cheaper to serve from A
+    forced = dataclasses.replace(sc, stations=tuple(
+        dataclasses.replace(s, decision="open") if s.id == "B" else s for s in sc.stations))
+    plan = solve(forced, r, m)
+    assert plan.built_stations == ("B",)
+    assert plan.cost_breakdown["station_opening_annualised"] == pytest.approx(
+        1e6 * capital_recovery_factor(0.05, 20))
+    sq = solve(sc, r, m, mode="status_quo")
+    assert set(sq.open_stations) == {"A", "C"} and sq.built_stations == ()
+    assert sq.closed_stations == ()
+
+
+def test_kitchen_never_goes_to_a_station_without_kitchen():
+    """The nearest station accepts only 'other': kitchen goes to the farther mixed station and
+    every flow keeps its stream (kitchen reaches only the kitchen plant)."""
+    pos = {"P1": 0.0, "O": 0.0, "M": 4.0, "KW": 30.0, "WTE": 30.0}
+    sts = [station("O", streams=("other",)), station("M")]
+    plants = [plant("KW", streams=("kitchen",)), plant("WTE", streams=("other",))]
+    sc = scenario(["P1"], sts, plants)
+    r = rates(sc, {("P1", "kitchen"): 800, ("P1", "other"): 900})
+    plan = solve(sc, r, LineMatrix(pos))
+    assert plan.assignments[("P1", "kitchen")] == "M"
+    assert plan.assignments[("P1", "other")] == "O"
+    assert plan.flows == pytest.approx({("M", "kitchen", "KW"): 0.8, ("O", "other", "WTE"): 0.9})
+
+
+def test_cost_breakdown_matches_hand_computation():
+    """One point 2 km from a station, station 10 km from the plant: every cost term by hand."""
+    pos = {"P1": 0.0, "S": 2.0, "W": 12.0}
+    st = station("S", fixed_cost_cny_per_year=1000.0, cost_cny_per_t=20.0)
+    sc = scenario(["P1"], [st], [plant("W", gate=50.0)], haul_cost_km=8.0)
+    r = rates(sc, {("P1", "kitchen"): 1000.0})  # 1 t/day
+    plan = solve(sc, r, LineMatrix(pos), allow_direct=False)
+    b = plan.cost_breakdown
+    # collection: 1 t/day / 5 t per load = 0.2 loads/day × 4 km round trip × 10 CNY/km × 365
+    assert b["collection_line_haul"] == pytest.approx(0.2 * 4 * 10 * 365)
+    # haul: 1 t/day / 10 t per trip × 20 km round trip × 8 CNY/km × 365
+    assert b["transfer_haul"] == pytest.approx(0.1 * 20 * 8 * 365)
+    assert b["station_handling"] == pytest.approx(20 * 365)
+    assert b["gate_fees"] == pytest.approx(50 * 365)
+    assert b["station_fixed"] == pytest.approx(1000.0)
+    assert b["collection_local"] == 0.0  # one point: no tour area
+    assert plan.objective == pytest.approx(sum(b.values()))
+    # CO2: (0.2 × 4 km + 0.1 × 20 km) × 1 kg/km; t·km: 1 t × 2 km + 1 t × 10 km
+    assert plan.co2_kg_per_day == pytest.approx(0.8 + 2.0)
+    assert plan.t_km_per_day == pytest.approx(12.0)
+
+
+def test_direct_delivery_when_cheaper_and_max_haul_forbids_it():
+    """With the station behind the point, direct delivery to the plant wins; a max haul of 5 km
+    forbids the 8 km direct trip and the station is used."""
+    pos = {"P1": 8.0, "S": 2.0, "W": 0.0}
+    st = station("S", cost_cny_per_t=500.0)
+    sc = scenario(["P1"], [st], [plant("W")])
+    r = rates(sc, {("P1", "other"): 1000.0})
+    assert solve(sc, r, LineMatrix(pos)).assignments[("P1", "other")] == "W"
+    capped = solve(sc, r, LineMatrix(pos), max_haul_km=7.0)
+    assert capped.assignments[("P1", "other")] == "S"
+
+
+def test_max_stations_limit():
+    """With max_stations=1 and free closing, one station serves all three points."""
+    sc, r, m = line_case()
+    plan = solve(sc, r, m, max_stations=1, allow_direct=False)
+    assert plan.status == "optimal"
+    assert len(plan.open_stations) == 1
+    assert len(set(plan.assignment_for("kitchen").values())) == 1
+
+
+def test_same_input_same_plan():
+    """Two solves of the same input give the identical plan."""
+    sc, r, m = line_case(A={"cap": 0.6})
+    a, b = solve(sc, r, m), solve(sc, r, m)
+    assert a.assignments == b.assignments and a.flows == b.flows
+    assert a.objective == b.objective and a.open_stations == b.open_stations
+
+
+def test_unassignable_point_is_infeasible_with_its_id():
+    """A stream no station or plant accepts makes the plan infeasible, naming the point."""
+    pos = {"P1": 0.0, "S": 1.0, "W": 5.0}
+    sc = scenario(["P1"], [station("S", streams=("other",))], [plant("W", streams=("other",))])
+    r = rates(sc, {("P1", "kitchen"): 100.0})
+    plan = solve(sc, r, LineMatrix(pos))
+    assert plan.status == "infeasible"
+    assert "P1/kitchen" in " ".join(plan.messages)
+
+
+def test_bad_inputs_raise_all_problems():
+    """A wrong rate shape is rejected; ids missing from the matrix are all named."""
+    sc, r, m = line_case()
+    with pytest.raises(InputError, match="shape"):
+        plan_facilities(sc, r[:, :1], m)
+    partial = LineMatrix({"P1": 0.0, "P2": 1.0, "A": 0.0, "B": 5.0})
+    with pytest.raises(InputError) as err:
+        plan_facilities(sc, r, partial)
+    text = str(err.value)
+    assert "id=P3" in text and "id=C" in text and "id=W" in text
+
+
+def test_frames_and_crf():
+    """to_frame/utilisation_frame cover every assignment and site; CRF(5 %, 20 y) ≈ 0.08024."""
+    sc, r, m = line_case()
+    plan = solve(sc, r, m, costs=CostSettings(tour_constant=0.57))
+    df = plan.to_frame()
+    assert len(df) == 3 and set(df["site_kind"]) == {"station"}
+    assert df["t_per_day"].sum() == pytest.approx(1.8)
+    u = plan.utilisation_frame()
+    assert set(u["site_id"]) == {"A", "B", "C", "W"}
+    assert math.isclose(capital_recovery_factor(0.05, 20), 0.0802426, rel_tol=1e-5)
+
+
+def test_import_does_not_load_pyomo():
+    """Importing wasteopt.facilities loads neither Pyomo nor highspy (they load on solve)."""
+    code = ("import sys, wasteopt.facilities; "
+            "print(any(m.startswith(('pyomo', 'highspy')) for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

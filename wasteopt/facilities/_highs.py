@@ -1,0 +1,345 @@
+"""The one adapter between wasteopt and Pyomo + HiGHS (imported lazily, on first solve).
+
+Two models are built here algebraically, one Pyomo component per constraint family, from
+solver-neutral arrays prepared elsewhere:
+
+* :func:`solve_facility_model` — the station consolidation MILP stated in
+  :mod:`wasteopt.facilities.model` (coefficients in its ``FacilityModelData``);
+* :func:`solve_cflp_model` — Beasley's capacitated warehouse location problem with splittable
+  demand (used by :mod:`wasteopt.facilities.instances`).
+
+Both are solved with Pyomo's HiGHS interface (``pyomo.contrib.solver`` ``"highs"``, which drives
+``highspy`` in memory: no files are written). A missing or broken Pyomo/highspy install raises
+:class:`~wasteopt.errors.SolverUnavailable`. Solver outcomes ("infeasible", "time limit") are
+returned as a status in :class:`MilpOutcome`, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from wasteopt.errors import SolverUnavailable
+
+if TYPE_CHECKING:
+    from wasteopt.facilities.model import FacilityModelData
+
+__all__ = ["MilpOutcome", "MilpStatus", "solve_cflp_model", "solve_facility_model"]
+
+log = logging.getLogger("wasteopt")
+
+MilpStatus = Literal["optimal", "time_limit", "infeasible", "unbounded", "no_solution", "error"]
+"""``optimal``: proven within the requested gap; ``time_limit``: stopped by the limit (a
+solution may exist, see ``has_solution``); ``no_solution``: stopped by another limit or an unknown
+reason without a solution; ``error``: the solver reported an internal error."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MilpOutcome:
+    """What a solve returned. ``values`` maps a variable family name to a float array (indexed
+    like the input arrays); it is empty when ``has_solution`` is false. ``build_s`` is the
+    Pyomo model construction time, ``solve_s`` the solver call (including Pyomo's transfer of
+    the model to HiGHS and loading the solution back), ``runtime_s`` their sum."""
+
+    status: MilpStatus
+    has_solution: bool
+    objective: float
+    bound: float
+    mip_gap: float
+    build_s: float
+    solve_s: float
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def runtime_s(self) -> float:
+        return self.build_s + self.solve_s
+
+
+def _pyomo():
+    """Import Pyomo and its HiGHS interface; turn any failure into SolverUnavailable."""
+    try:
+        import pyomo.environ as pyo
+        from pyomo.contrib.solver.solvers.highs import Highs
+        from pyomo.core.expr.numeric_expr import LinearExpression
+    except Exception as exc:  # ImportError, or a broken install failing on import
+        raise SolverUnavailable(f"Pyomo with HiGHS is not usable: {exc}") from exc
+    try:
+        available = bool(Highs().available())
+    except Exception as exc:
+        raise SolverUnavailable(f"HiGHS (highspy) is not usable through Pyomo: {exc}") from exc
+    if not available:
+        raise SolverUnavailable("HiGHS (highspy) is not available to Pyomo; pip install highspy")
+    return pyo, Highs, LinearExpression
+
+
+def _lin(linexpr, coefs, xs, constant: float = 0.0):
+    """A linear expression built directly (much faster than Python ``sum`` of products)."""
+    return linexpr(constant=constant, linear_coefs=list(coefs), linear_vars=list(xs))
+
+
+def _solve(pyo, highs_cls, model, *, time_limit_s: float, mip_gap: float, threads: int | None):
+    """Run HiGHS on ``model``; return (status, has_solution, objective, bound, gap, seconds)."""
+    from pyomo.contrib.solver.common.results import TerminationCondition as TC
+
+    solver = highs_cls()
+    t0 = time.perf_counter()
+    try:
+        res = solver.solve(
+            model,
+            time_limit=float(time_limit_s),
+            rel_gap=float(mip_gap),
+            threads=threads,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+        )
+    except Exception as exc:  # a solver crash is an outcome, not an exception for the caller
+        log.error("HiGHS failed: %s", exc)
+        return "error", False, math.nan, math.nan, math.nan, time.perf_counter() - t0
+    tc = res.termination_condition
+    has = res.incumbent_objective is not None
+    if has:
+        res.solution_loader.load_vars()
+    status: MilpStatus
+    if tc == TC.convergenceCriteriaSatisfied:
+        status = "optimal"
+    elif tc == TC.maxTimeLimit:
+        status = "time_limit"
+    elif tc in (TC.provenInfeasible, TC.locallyInfeasible, TC.infeasibleOrUnbounded):
+        status = "infeasible"
+    elif tc == TC.unbounded:
+        status = "unbounded"
+    elif tc == TC.error:
+        status = "error"
+    else:
+        status = "no_solution" if not has else "time_limit"
+    obj = float(res.incumbent_objective) if has else math.nan
+    bound = float(res.objective_bound) if res.objective_bound is not None else math.nan
+    gap = abs(obj - bound) / max(abs(obj), 1e-9) if has and math.isfinite(bound) else math.nan
+    seconds = time.perf_counter() - t0
+    log.debug("HiGHS: %s, objective %s, bound %s, %.3f s", tc, obj, bound, seconds)
+    return status, has, obj, bound, gap, seconds
+
+
+def _values(var, n: int) -> np.ndarray:
+    """Values of an indexed variable over 0..n-1 (0 for unset)."""
+    out = np.zeros(n)
+    for i in range(n):
+        v = var[i].value
+        out[i] = 0.0 if v is None else v
+    return out
+
+
+# -- Beasley CFLP ---------------------------------------------------------------------------
+def solve_cflp_model(
+    fixed_cost: np.ndarray,
+    capacity: np.ndarray,
+    demand: np.ndarray,
+    cost: np.ndarray,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+    threads: int | None = None,
+) -> MilpOutcome:
+    """Solve min Σ_i f_i y_i + Σ_ij c_ij x_ij s.t. Σ_i x_ij = 1 ∀j; Σ_j d_j x_ij ≤ s_i y_i ∀i;
+    x_ij ≤ y_i ∀i,j; y binary, 0 ≤ x ≤ 1. ``cost[i, j]`` (m × n) is the cost of serving all of
+    customer j from facility i. Values: ``y`` (m,), ``x`` (m, n)."""
+    pyo, highs_cls, linexpr = _pyomo()
+    t0 = time.perf_counter()
+    m_fac, n_cus = cost.shape
+    fixed = [float(v) for v in fixed_cost]
+    cap = [float(v) for v in capacity]
+    dem = [float(v) for v in demand]
+    c = cost.tolist()
+    fac, cus = range(m_fac), range(n_cus)
+
+    m = pyo.ConcreteModel(name="cflp")
+    m.y = pyo.Var(fac, domain=pyo.Binary)
+    m.x = pyo.Var(fac, cus, bounds=(0.0, 1.0))
+    y, x = m.y, m.x
+    m.assign = pyo.Constraint(
+        cus, rule=lambda _m, j: (1.0, _lin(linexpr, [1.0] * m_fac, [x[i, j] for i in fac]), 1.0)
+    )
+    m.capacity = pyo.Constraint(
+        fac,
+        rule=lambda _m, i: (
+            None,
+            _lin(linexpr, [*dem, -cap[i]], [*(x[i, j] for j in cus), y[i]]),
+            0.0,
+        ),
+    )
+    # x_ij <= y_i: the strong linking rows that make the LP bound tight.
+    m.link = pyo.Constraint(
+        fac, cus, rule=lambda _m, i, j: (None, _lin(linexpr, (1.0, -1.0), (x[i, j], y[i])), 0.0)
+    )
+    coefs = fixed + [c[i][j] for i in fac for j in cus]
+    xs = [y[i] for i in fac] + [x[i, j] for i in fac for j in cus]
+    m.obj = pyo.Objective(expr=_lin(linexpr, coefs, xs), sense=pyo.minimize)
+    build_s = time.perf_counter() - t0
+
+    status, has, obj, bound, gap, solve_s = _solve(
+        pyo, highs_cls, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads
+    )
+    values: dict[str, np.ndarray] = {}
+    if has:
+        values["y"] = _values(y, m_fac)
+        xv = np.zeros((m_fac, n_cus))
+        for (i, j), v in x.items():
+            xv[i, j] = 0.0 if v.value is None else v.value
+        values["x"] = xv
+    return MilpOutcome(
+        status=status,
+        has_solution=has,
+        objective=obj,
+        bound=bound,
+        mip_gap=gap,
+        build_s=build_s,
+        solve_s=solve_s,
+        values=values,
+    )
+
+
+# -- station consolidation ------------------------------------------------------------------
+def solve_facility_model(
+    data: FacilityModelData, *, time_limit_s: float, mip_gap: float, threads: int | None = None
+) -> MilpOutcome:
+    """Build and solve the consolidation MILP of :mod:`wasteopt.facilities.model`.
+
+    Values: ``y`` (stations), ``x`` (assignment options), ``f`` (transfer arcs), ``short_station``
+    and ``short_plant`` (capacity slack, t/day)."""
+    pyo, highs_cls, linexpr = _pyomo()
+    t0 = time.perf_counter()
+    d = data
+    n_j, n_k = len(d.station_ids), len(d.plant_ids)
+    n_o, n_a = len(d.opt_pair), len(d.arc_station)
+    opt_t = d.pair_t_per_day[d.opt_pair]  # t/day carried by each option if chosen
+
+    m = pyo.ConcreteModel(name="facilities")
+    m.y = pyo.Var(range(n_j), domain=pyo.Binary)
+    for j in range(n_j):
+        m.y[j].setlb(float(d.y_lb[j]))
+        m.y[j].setub(float(d.y_ub[j]))
+    m.x = pyo.Var(range(n_o), domain=pyo.Binary)
+    m.f = pyo.Var(range(n_a), domain=pyo.NonNegativeReals)
+    m.us = pyo.Var(range(n_j), domain=pyo.NonNegativeReals)
+    m.uk = pyo.Var(range(n_k), domain=pyo.NonNegativeReals)
+    y, x, f, us, uk = m.y, m.x, m.f, m.us, m.uk
+
+    by_pair = _group(d.opt_pair, len(d.pair_point))
+    is_st = d.opt_is_station
+    st_opts = np.flatnonzero(is_st)
+    pl_opts = np.flatnonzero(~is_st)
+    by_station = _group(d.opt_site[st_opts], n_j, st_opts)
+    by_plant_direct = _group(d.opt_site[pl_opts], n_k, pl_opts)
+    by_plant_arc = _group(d.arc_plant, n_k)
+    # (station, stream) groups for flow conservation
+    opt_key = d.opt_site[st_opts] * d.n_streams + d.pair_stream[d.opt_pair[st_opts]]
+    arc_key = d.arc_station * d.n_streams + d.arc_stream
+    keys = np.unique(np.concatenate([opt_key, arc_key]))
+    opt_by_key = {int(k): st_opts[opt_key == k] for k in keys}
+    arc_by_key = {int(k): np.flatnonzero(arc_key == k) for k in keys}
+    ot = opt_t.tolist()
+
+    m.assign = pyo.Constraint(
+        range(len(by_pair)),
+        rule=lambda _m, q: (
+            1.0, _lin(linexpr, [1.0] * len(by_pair[q]), [x[o] for o in by_pair[q]]), 1.0
+        ),
+    )
+    site = d.opt_site.tolist()
+    m.link = pyo.Constraint(
+        st_opts.tolist(),
+        rule=lambda _m, o: (None, _lin(linexpr, (1.0, -1.0), (x[o], y[site[o]])), 0.0),
+    )
+
+    def station_cap(_m, j):
+        os_ = by_station[j]
+        if len(os_) == 0:
+            return pyo.Constraint.Skip
+        coefs = [ot[o] for o in os_] + [-float(d.station_capacity_t_per_day[j]), -1.0]
+        return (None, _lin(linexpr, coefs, [x[o] for o in os_] + [y[j], us[j]]), 0.0)
+
+    m.station_capacity = pyo.Constraint(range(n_j), rule=station_cap)
+
+    def conserve(_m, key):
+        os_, as_ = opt_by_key[key], arc_by_key[key]
+        coefs = [ot[o] for o in os_] + [-1.0] * len(as_)
+        return (0.0, _lin(linexpr, coefs, [x[o] for o in os_] + [f[a] for a in as_]), 0.0)
+
+    m.conserve = pyo.Constraint([int(k) for k in keys], rule=conserve)
+
+    def plant_cap(_m, k):
+        os_, as_ = by_plant_direct[k], by_plant_arc[k]
+        if len(os_) + len(as_) == 0:
+            return pyo.Constraint.Skip
+        coefs = [ot[o] for o in os_] + [1.0] * len(as_) + [-1.0]
+        xs = [x[o] for o in os_] + [f[a] for a in as_] + [uk[k]]
+        return (None, _lin(linexpr, coefs, xs), float(d.plant_capacity_t_per_day[k]))
+
+    m.plant_capacity = pyo.Constraint(range(n_k), rule=plant_cap)
+
+    if d.max_stations is not None:
+        m.max_stations = pyo.Constraint(
+            expr=_lin(linexpr, [1.0] * n_j, [y[j] for j in range(n_j)]) <= d.max_stations
+        )
+    if d.capital_budget_cny is not None:
+        m.budget = pyo.Constraint(
+            expr=_lin(linexpr, d.station_capital_cny.tolist(), [y[j] for j in range(n_j)])
+            <= d.capital_budget_cny
+        )
+
+    pen = float(d.shortfall_penalty_cny_per_year_per_t_per_day)
+    coefs = (
+        d.station_open_cost_cny_per_year.tolist()
+        + d.opt_cost_cny_per_year.tolist()
+        + d.arc_cost_cny_per_year_per_t_day.tolist()
+        + [pen] * (n_j + n_k)
+    )
+    xs = (
+        [y[j] for j in range(n_j)]
+        + [x[o] for o in range(n_o)]
+        + [f[a] for a in range(n_a)]
+        + [us[j] for j in range(n_j)]
+        + [uk[k] for k in range(n_k)]
+    )
+    m.obj = pyo.Objective(
+        expr=_lin(linexpr, coefs, xs, constant=float(d.constant_cny_per_year)),
+        sense=pyo.minimize,
+    )
+    build_s = time.perf_counter() - t0
+
+    status, has, obj, bound, gap, solve_s = _solve(
+        pyo, highs_cls, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads
+    )
+    values: dict[str, np.ndarray] = {}
+    if has:
+        values = {
+            "y": _values(y, n_j),
+            "x": _values(x, n_o),
+            "f": _values(f, n_a),
+            "short_station": _values(us, n_j),
+            "short_plant": _values(uk, n_k),
+        }
+    return MilpOutcome(
+        status=status,
+        has_solution=has,
+        objective=obj,
+        bound=bound,
+        mip_gap=gap,
+        build_s=build_s,
+        solve_s=solve_s,
+        values=values,
+    )
+
+
+def _group(keys: np.ndarray, n: int, items: np.ndarray | None = None) -> list[list[int]]:
+    """``out[k]`` = the items (default: positions) whose key is k, in input order."""
+    out: list[list[int]] = [[] for _ in range(n)]
+    src = range(len(keys)) if items is None else items
+    for key, item in zip(keys.tolist(), list(src), strict=True):
+        out[key].append(int(item))
+    return out

@@ -1,0 +1,575 @@
+r"""The station consolidation model: which transfer stations stay, close or are built, where each
+collection point unloads each stream, and how stations ship to treatment plants.
+
+This module states the model and computes every coefficient with numpy (no solver import); the
+Pyomo model is built from :class:`FacilityModelData` in :mod:`wasteopt.facilities._highs`.
+All flows are daily averages; all costs are CNY per year (daily amounts × ``days_per_year``,
+default 365).
+
+Sets
+----
+P   collection points (only (p, s) pairs with a positive rate are modelled)
+S   streams (kitchen, recyclable, hazardous, other, …)
+J   transfer stations, existing and candidate
+K   treatment facilities ("plants": incinerator, kitchen-waste plant, landfill, …)
+
+Data (units)
+------------
+w_ps      t/day       expected generation of stream s at point p (``rates_kg_per_day`` / 1000)
+v_ps      visits/day  collection frequency of s at p (``visits_per_day / period_days``)
+d(a,b)    km          road distance from site a to site b (``distance_m`` / 1000; may be asymmetric)
+cap_j     t/day       station capacity, shared by all streams it accepts
+cap_k     t/day       plant capacity, shared by all streams it accepts
+F_j       CNY/yr      ``fixed_cost_cny_per_year`` (paid while open)
+O_j, C_j  CNY         ``opening_cost_cny`` (candidates), ``closing_cost_cny`` (existing;
+                      < 0 = saving)
+h_j       CNY/t       ``cost_cny_per_t`` station handling
+g_k       CNY/t       ``gate_fee_cny_per_t``
+ρ_j       –           ``compaction_ratio`` of the station (≥ 1)
+CRF       1/yr        capital recovery factor i(1+i)^n / ((1+i)^n − 1); i = ``interest_rate``
+                      (default 0.05), n = ``lifetime_years`` (default 20) → CRF ≈ 0.0802/yr
+Vehicles of stream s, averaged over its vehicle types weighted by ``count``:
+c_s, e_s  CNY/km, kg CO2/km   collection vehicles (``role == "collection"``)
+Q_s       kg per trip         collection load per trip = min(payload_kg, volume_m3 · density_s)
+c^h_s, e^h_s                  haul vehicles (``role == "haul"``; collection vehicles if none)
+Q^h_js    kg per trip         haul load per trip from station j
+                              = min(payload_kg, volume_m3 · density_s · ρ_j)
+                              (how compaction lowers haul cost: fuller trailers, fewer trips)
+
+Decisions
+---------
+y_j ∈ {0,1}         station j open (existing: keep = 1 / close = 0; candidate: build = 1)
+x_psj ∈ {0,1}       point p sends all of stream s to station j (j accepts s; single sourcing)
+z_psk ∈ {0,1}       point p hauls stream s directly to plant k (only if ``allow_direct``)
+f_jsk ≥ 0  t/day    stream s shipped from station j to plant k (k accepts s)
+u_j, u_k ≥ 0 t/day  capacity shortfall (slack) of station j / plant k
+Streams never share a variable: every assignment and flow carries its stream index s.
+
+Constraints
+-----------
+(1) assignment     Σ_j x_psj + Σ_k z_psk = 1                        ∀ (p,s) with w_ps > 0
+(2) linking        x_psj ≤ y_j                                       ∀ allowed (p,s,j)
+(3) station cap.   Σ_s Σ_p w_ps x_psj ≤ cap_j y_j + u_j              ∀ j
+(4) conservation   Σ_p w_ps x_psj = Σ_k f_jsk                         ∀ j, s accepted at j
+(5) plant cap.     Σ_j Σ_s f_jsk + Σ_p Σ_s w_ps z_psk ≤ cap_k + u_k   ∀ k
+(6) acceptance     x_psj exists only if j accepts s and some plant accepts s; z_psk and f_jsk
+                   only if k accepts s
+(7) max haul       no x_psj with d(p,j) > ``max_haul_km``, no z_psk with d(p,k) > ``max_haul_km``
+                   (the limit is on collection legs; station→plant transfer is not limited)
+(8) forced         ``decision == "open"`` → y_j = 1; ``decision == "close"`` → y_j = 0.
+                   ``mode="free"`` (default): every other y_j is chosen by the optimiser.
+                   ``mode="status_quo"``: existing stations kept (y = 1) and candidates not built
+                   (y = 0) unless their ``decision`` says otherwise — the base case to compare
+                   against.
+(9) optional       Σ_j y_j ≤ ``max_stations``;
+                   Σ_{j candidate} O_j y_j ≤ ``capital_budget_cny`` (forced builds count too)
+
+Objective (CNY/yr), minimised
+-----------------------------
+  Σ_j F_j y_j                                           station operation
++ Σ_{j cand} CRF·O_j y_j                                annualised building
++ Σ_{j exist} CRF·C_j (1 − y_j)                          annualised closing (negative = saving)
++ 365 Σ_{p,s,j} h_j w_ps x_psj                           station handling
++ 365 Σ_{p,s,j} c_s (d(p,j)+d(j,p)) (1000 w_ps / Q_s) x_psj      collection line-haul
++ 365 Σ_{p,s,k} [c_s (d(p,k)+d(k,p)) (1000 w_ps / Q_s) + g_k w_ps] z_psk   direct delivery
++ 365 Σ_{p,s} c_s · κ · sqrt(A_s / n_s) · v_ps          collection local tours (constant)
++ 365 Σ_{j,s,k} [c^h_s (d(j,k)+d(k,j)) (1000 / Q^h_js) + g_k] f_jsk   transfer haul + gate fees
++ M · 365 · (Σ_j u_j + Σ_k u_k)                         shortfall penalty (not part of the cost)
+
+Collection follows Daganzo's continuous approximation (Daganzo 1984, "The distance traveled to
+visit N points with a maximum of C stops per vehicle", Transp. Sci. 18(4)): a vehicle's distance
+is a line-haul part, a round trip between the service area and the unloading site once per load
+(1000 w_ps / Q_s loads per day), plus a local part κ/√δ per stop, where δ_s = n_s / A_s is the
+density of due stops (n_s = Σ_p v_ps stops per day, A_s km² the convex hull of the points
+generating s) and κ = ``tour_constant`` × network circuity (default 0.57 × 1.3 ≈ 0.74; Daganzo
+gives ≈ 0.57 for Euclidean zones up to ≈ 0.92 for rectilinear ones). The local part does not
+depend on where the load is unloaded, so it shifts the objective but not the decision; it is
+reported as ``collection_local``. M = ``shortfall_penalty_cny_per_t`` (default 1e5 CNY/t) makes
+any capacity shortfall dearer than any transport detour, so the model is always feasible with
+respect to capacity and the plan reports which capacity falls short by how much.
+
+Reported alongside (not in the objective): CO2 kg/day = collection km·e_s + haul km·e^h_s, and
+t·km/day = Σ w_ps·d(p, first site) + Σ f_jsk·d(j,k). Plant ``storage_t``/``fallback`` are ignored
+(daily averages must fit capacities).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import numpy as np
+
+from wasteopt.errors import InputError, Problem
+from wasteopt.scenario.model import FREQUENCIES, Scenario
+
+__all__ = [
+    "CostSettings",
+    "DistanceSource",
+    "FacilityModelData",
+    "PlanMode",
+    "build_model_data",
+    "capital_recovery_factor",
+]
+
+log = logging.getLogger("wasteopt")
+
+PlanMode = Literal["free", "status_quo"]
+
+
+class DistanceSource(Protocol):
+    """Anything with ``distance_m`` (n × n, metres) and ``index(site_id) -> row`` (e.g. a
+    :class:`wasteopt.network.TravelMatrix`)."""
+
+    distance_m: np.ndarray
+
+    def index(self, site_id: str) -> int: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CostSettings:
+    """Economic parameters of the objective (see the module docstring)."""
+
+    interest_rate: float = 0.05
+    lifetime_years: float = 20.0
+    tour_constant: float = 0.57
+    days_per_year: float = 365.0
+    shortfall_penalty_cny_per_t: float = 1.0e5
+
+    @property
+    def crf_per_year(self) -> float:
+        return capital_recovery_factor(self.interest_rate, self.lifetime_years)
+
+
+def capital_recovery_factor(rate: float, years: float) -> float:
+    """i(1+i)^n / ((1+i)^n − 1): the share of a capital sum paid each year over ``years``."""
+    if years <= 0:
+        raise ValueError("lifetime must be > 0 years")
+    if rate == 0:
+        return 1.0 / years
+    g = (1.0 + rate) ** years
+    return rate * g / (g - 1.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FacilityModelData:
+    """Every coefficient of the MILP, as flat arrays. Demand pairs q = (point, stream) with a
+    positive rate; options o = a pair sent to a station (``opt_is_station``) or a plant;
+    arcs a = (station, stream, plant) transfers. Indices point into ``station_ids``,
+    ``plant_ids``, ``point_ids`` and ``stream_ids``. Cost arrays are CNY/yr; ``*_per_t_day``
+    arrays are per t/day of flow."""
+
+    point_ids: tuple[str, ...]
+    stream_ids: tuple[str, ...]
+    station_ids: tuple[str, ...]
+    plant_ids: tuple[str, ...]
+    n_streams: int
+    # demand pairs
+    pair_point: np.ndarray
+    pair_stream: np.ndarray
+    pair_t_per_day: np.ndarray
+    # options
+    opt_pair: np.ndarray
+    opt_site: np.ndarray
+    opt_is_station: np.ndarray
+    opt_cost_cny_per_year: np.ndarray
+    opt_collect_cny_per_year: np.ndarray
+    opt_handling_cny_per_year: np.ndarray
+    opt_gate_cny_per_year: np.ndarray
+    opt_km_per_day: np.ndarray
+    opt_t_km_per_day: np.ndarray
+    opt_co2_kg_per_day: np.ndarray
+    # transfer arcs
+    arc_station: np.ndarray
+    arc_stream: np.ndarray
+    arc_plant: np.ndarray
+    arc_cost_cny_per_year_per_t_day: np.ndarray
+    arc_haul_cny_per_year_per_t_day: np.ndarray
+    arc_gate_cny_per_year_per_t_day: np.ndarray
+    arc_km_per_t: np.ndarray
+    arc_distance_km: np.ndarray
+    arc_co2_kg_per_t: np.ndarray
+    # stations
+    station_existing: np.ndarray
+    station_capacity_t_per_day: np.ndarray
+    station_fixed_cny_per_year: np.ndarray
+    station_opening_cny_per_year: np.ndarray
+    station_closing_cny_per_year: np.ndarray
+    station_open_cost_cny_per_year: np.ndarray
+    station_capital_cny: np.ndarray
+    y_lb: np.ndarray
+    y_ub: np.ndarray
+    # plants
+    plant_capacity_t_per_day: np.ndarray
+    # constants and limits
+    local_cny_per_year: float
+    local_km_per_day: float
+    local_co2_kg_per_day: float
+    constant_cny_per_year: float
+    max_stations: int | None
+    capital_budget_cny: float | None
+    shortfall_penalty_cny_per_year_per_t_per_day: float
+    unassignable: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class _Fleet:
+    cost_cny_per_km: float
+    payload_kg: float
+    volume_m3: float
+    co2_kg_per_km: float
+
+
+def _fleet(scenario: Scenario, stream: str, role: str) -> _Fleet | None:
+    """Count-weighted average parameters of the vehicle types of ``stream`` with ``role``."""
+    types = [v for v in scenario.vehicle_types if v.stream == stream and v.role == role]
+    if not types:
+        return None
+    w = np.array([max(v.count, 1) for v in types], dtype=float)
+    w /= w.sum()
+
+    def avg(attr: str) -> float:
+        return float(np.dot(w, [getattr(v, attr) for v in types]))
+
+    return _Fleet(
+        cost_cny_per_km=avg("cost_cny_per_km"),
+        payload_kg=avg("payload_kg"),
+        volume_m3=avg("volume_m3"),
+        co2_kg_per_km=avg("co2_kg_per_km"),
+    )
+
+
+def _hull_area_km2(lon: np.ndarray, lat: np.ndarray) -> float:
+    """Convex-hull area (km²) of points, in a local equirectangular projection."""
+    if len(lon) < 3:
+        return 0.0
+    lat0 = math.radians(float(np.mean(lat)))
+    xs = np.radians(lon) * 6371.0088 * math.cos(lat0)
+    ys = np.radians(lat) * 6371.0088
+    pts = sorted(set(zip(xs.tolist(), ys.tolist(), strict=True)))
+    if len(pts) < 3:
+        return 0.0
+
+    def cross(o, a, b) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[tuple[float, float]] = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    hull = lower[:-1] + upper[:-1]
+    hx = np.array([h[0] for h in hull])
+    hy = np.array([h[1] for h in hull])
+    return float(0.5 * abs(np.dot(hx, np.roll(hy, -1)) - np.dot(hy, np.roll(hx, -1))))
+
+
+def build_model_data(
+    scenario: Scenario,
+    rates_kg_per_day: np.ndarray,
+    matrix: DistanceSource,
+    *,
+    mode: PlanMode = "free",
+    allow_direct: bool = True,
+    max_haul_km: float | None = None,
+    max_stations: int | None = None,
+    capital_budget_cny: float | None = None,
+    costs: CostSettings | None = None,
+) -> FacilityModelData:
+    """Compute every coefficient of the model for ``scenario``.
+
+    ``rates_kg_per_day`` has one row per ``scenario.points`` and one column per
+    ``scenario.streams`` (same order). Raises :class:`~wasteopt.errors.InputError` listing every
+    problem (bad rate array, ids missing from the matrix, streams without collection vehicles,
+    unknown frequencies, bad options)."""
+    cs = costs or CostSettings()
+    problems: list[Problem] = []
+    streams = scenario.streams
+    stream_ids = tuple(s.id for s in streams)
+    n_s = len(stream_ids)
+    points = scenario.points
+    rates = np.asarray(rates_kg_per_day, dtype=float)
+    if rates.shape != (len(points), n_s):
+        raise InputError(
+            [Problem(file="rates_kg_per_day", field="shape", value=str(rates.shape),
+                     message="rate array does not match the scenario",
+                     expected=f"({len(points)}, {n_s}) = (points, streams)")]
+        )
+    bad = np.argwhere(~np.isfinite(rates) | (rates < 0))
+    for p_i, s_i in bad[:20]:
+        problems.append(
+            Problem(file="rates_kg_per_day", where=f"point {points[p_i].id}",
+                    field=stream_ids[s_i], value=str(rates[p_i, s_i]),
+                    message="rate must be a finite number", expected=">= 0 kg/day")
+        )
+    if mode not in ("free", "status_quo"):
+        problems.append(Problem(file="plan_facilities", field="mode", value=str(mode),
+                                message="unknown mode", expected="'free' or 'status_quo'"))
+    if max_haul_km is not None and not max_haul_km > 0:
+        problems.append(Problem(file="plan_facilities", field="max_haul_km",
+                                value=str(max_haul_km), message="bad limit", expected="> 0 km"))
+    if max_stations is not None and max_stations < 0:
+        problems.append(Problem(file="plan_facilities", field="max_stations",
+                                value=str(max_stations), message="bad limit", expected=">= 0"))
+    if capital_budget_cny is not None and capital_budget_cny < 0:
+        problems.append(Problem(file="plan_facilities", field="capital_budget_cny",
+                                value=str(capital_budget_cny), message="bad limit",
+                                expected=">= 0 CNY"))
+
+    # site indices in the distance matrix
+    def site_index(site_id: str, file: str) -> int:
+        try:
+            return int(matrix.index(site_id))
+        except (KeyError, ValueError, IndexError):
+            problems.append(Problem(file=file, where=f"id={site_id}", field="id",
+                                    message="site is missing from the travel matrix",
+                                    expected="an id of the matrix"))
+            return -1
+
+    stations = scenario.stations
+    plants = scenario.facilities
+    active_pairs = np.argwhere(rates > 0)  # row-major: point order, then stream order
+    used_points = sorted({int(p) for p in active_pairs[:, 0]})
+    pt_row = {p: site_index(points[p].id, "points.csv") for p in used_points}
+    st_row = [site_index(s.id, "stations.csv") for s in stations]
+    pl_row = [site_index(k.id, "facilities.csv") for k in plants]
+
+    # vehicles and frequencies per stream
+    active_streams = sorted({int(s) for s in active_pairs[:, 1]})
+    coll: dict[int, _Fleet] = {}
+    haul: dict[int, _Fleet] = {}
+    for s in active_streams:
+        sid = stream_ids[s]
+        c = _fleet(scenario, sid, "collection")
+        if c is None:
+            problems.append(Problem(file="vehicle_types.csv", field="stream", value=sid,
+                                    message="stream has waste but no collection vehicle type",
+                                    expected="a vehicle type with role=collection for it"))
+            continue
+        coll[s] = c
+        h = _fleet(scenario, sid, "haul")
+        if h is None:
+            log.info("facilities: no haul vehicle for stream %s; collection vehicles haul", sid)
+            h = c
+        haul[s] = h
+    visits = np.zeros_like(rates)
+    for p_i, s_i in active_pairs:
+        pt = points[p_i]
+        code = pt.frequency.get(stream_ids[s_i], streams[s_i].default_frequency)
+        fr = FREQUENCIES.get(code)
+        if fr is None:
+            problems.append(Problem(file="points.csv", where=f"id={pt.id}",
+                                    field=f"freq.{stream_ids[s_i]}", value=code,
+                                    message="unknown frequency",
+                                    expected=", ".join(FREQUENCIES)))
+            continue
+        visits[p_i, s_i] = fr.visits_per_day / fr.period_days
+    if problems:
+        raise InputError(problems)
+
+    dist_km = np.asarray(matrix.distance_m, dtype=float) / 1000.0
+    density = np.array([s.density_kg_per_m3 for s in streams])
+    crf = cs.crf_per_year
+    days = cs.days_per_year
+    limit_km = math.inf if max_haul_km is None else float(max_haul_km)
+
+    # stations: bounds from mode and forced decisions
+    n_j = len(stations)
+    existing = np.array([s.status == "existing" for s in stations], dtype=bool)
+    y_lb = np.zeros(n_j)
+    y_ub = np.ones(n_j)
+    for j, st in enumerate(stations):
+        if st.decision == "open":
+            y_lb[j] = 1.0
+        elif st.decision == "close":
+            y_ub[j] = 0.0
+        elif mode == "status_quo":
+            y_lb[j] = y_ub[j] = 1.0 if st.status == "existing" else 0.0
+    fixed = np.array([s.fixed_cost_cny_per_year for s in stations], dtype=float)
+    capital = np.where(existing, 0.0, [s.opening_cost_cny for s in stations])
+    opening = crf * capital
+    closing = np.where(existing, crf * np.array([s.closing_cost_cny for s in stations]), 0.0)
+
+    # plants accepting each stream, and stream outlets
+    accepts_k = np.array([[sid in k.streams for sid in stream_ids] for k in plants], dtype=bool)
+    accepts_k = accepts_k.reshape(len(plants), n_s)
+    has_outlet = accepts_k.any(axis=0) if len(plants) else np.zeros(n_s, dtype=bool)
+    accepts_j = np.array([[sid in s.streams for sid in stream_ids] for s in stations], dtype=bool)
+    accepts_j = accepts_j.reshape(n_j, n_s)
+    notes: list[str] = []
+    for s in active_streams:
+        if not has_outlet[s]:
+            notes.append(f"no treatment facility accepts stream {stream_ids[s]}")
+
+    # demand pairs and their options
+    q_point = active_pairs[:, 0].astype(np.int64)
+    q_stream = active_pairs[:, 1].astype(np.int64)
+    q_t = rates[q_point, q_stream] / 1000.0
+    o_pair: list[int] = []
+    o_site: list[int] = []
+    o_is_st: list[bool] = []
+    o_rt_km: list[float] = []
+    o_one_km: list[float] = []
+    unassignable: list[tuple[str, str]] = []
+    for q, (p_i, s_i) in enumerate(zip(q_point.tolist(), q_stream.tolist(), strict=True)):
+        r = pt_row[p_i]
+        n_before = len(o_pair)
+        if has_outlet[s_i]:
+            for j in range(n_j):
+                if not accepts_j[j, s_i] or y_ub[j] == 0.0:
+                    continue
+                d_out = dist_km[r, st_row[j]]
+                if d_out > limit_km:
+                    continue
+                o_pair.append(q)
+                o_site.append(j)
+                o_is_st.append(True)
+                o_rt_km.append(d_out + dist_km[st_row[j], r])
+                o_one_km.append(d_out)
+            if allow_direct:
+                for k in range(len(plants)):
+                    if not accepts_k[k, s_i]:
+                        continue
+                    d_out = dist_km[r, pl_row[k]]
+                    if d_out > limit_km:
+                        continue
+                    o_pair.append(q)
+                    o_site.append(k)
+                    o_is_st.append(False)
+                    o_rt_km.append(d_out + dist_km[pl_row[k], r])
+                    o_one_km.append(d_out)
+        if len(o_pair) == n_before:
+            unassignable.append((points[p_i].id, stream_ids[s_i]))
+
+    opt_pair = np.array(o_pair, dtype=np.int64)
+    opt_site = np.array(o_site, dtype=np.int64)
+    opt_is_st = np.array(o_is_st, dtype=bool)
+    rt_km = np.array(o_rt_km, dtype=float)
+    one_km = np.array(o_one_km, dtype=float)
+    o_stream = q_stream[opt_pair] if len(opt_pair) else np.zeros(0, dtype=np.int64)
+    o_t = q_t[opt_pair] if len(opt_pair) else np.zeros(0)
+    c_km = np.array([coll[s].cost_cny_per_km if s in coll else 0.0 for s in range(n_s)])
+    co2_km = np.array([coll[s].co2_kg_per_km if s in coll else 0.0 for s in range(n_s)])
+    load_kg = np.array(
+        [min(coll[s].payload_kg, coll[s].volume_m3 * density[s]) if s in coll else 1.0
+         for s in range(n_s)]
+    )
+    trips = 1000.0 * o_t / load_kg[o_stream]  # loads per day
+    km_day = rt_km * trips
+    collect = days * c_km[o_stream] * km_day
+    handling_per_t = np.array([s.cost_cny_per_t for s in stations], dtype=float)
+    gate_per_t = np.array([k.gate_fee_cny_per_t for k in plants], dtype=float)
+    handling = np.where(opt_is_st, days * o_t * handling_per_t[np.where(opt_is_st, opt_site, 0)]
+                        if n_j else 0.0, 0.0)
+    gate = np.where(~opt_is_st, days * o_t * gate_per_t[np.where(~opt_is_st, opt_site, 0)]
+                    if len(plants) else 0.0, 0.0)
+
+    # local tour term (constant): κ·sqrt(A_s / n_s) km per due stop
+    kappa = cs.tour_constant * scenario.network.circuity
+    lon = np.array([p.lon for p in points])
+    lat = np.array([p.lat for p in points])
+    local_cny = local_km = local_co2 = 0.0
+    for s in active_streams:
+        rows = np.flatnonzero(rates[:, s] > 0)
+        stops_per_day = float(visits[rows, s].sum())
+        if stops_per_day <= 0:
+            continue
+        area = _hull_area_km2(lon[rows], lat[rows])
+        km = kappa * math.sqrt(area / stops_per_day) * stops_per_day
+        local_km += km
+        local_cny += days * c_km[s] * km
+        local_co2 += co2_km[s] * km
+
+    # transfer arcs (station, stream, plant)
+    a_st: list[int] = []
+    a_s: list[int] = []
+    a_k: list[int] = []
+    for j in range(n_j):
+        if y_ub[j] == 0.0:
+            continue
+        for s in active_streams:
+            if not accepts_j[j, s]:
+                continue
+            for k in range(len(plants)):
+                if accepts_k[k, s]:
+                    a_st.append(j)
+                    a_s.append(s)
+                    a_k.append(k)
+    arc_station = np.array(a_st, dtype=np.int64)
+    arc_stream = np.array(a_s, dtype=np.int64)
+    arc_plant = np.array(a_k, dtype=np.int64)
+    st_rows = np.array(st_row, dtype=np.int64)
+    pl_rows = np.array(pl_row, dtype=np.int64)
+    if len(arc_station):
+        d_jk = dist_km[st_rows[arc_station], pl_rows[arc_plant]]
+        rt_jk = d_jk + dist_km[pl_rows[arc_plant], st_rows[arc_station]]
+        compaction = np.array([s.compaction_ratio for s in stations], dtype=float)
+        h_cost = np.array([haul[s].cost_cny_per_km for s in arc_stream.tolist()])
+        h_co2 = np.array([haul[s].co2_kg_per_km for s in arc_stream.tolist()])
+        h_load = np.array(
+            [min(haul[s].payload_kg, haul[s].volume_m3 * density[s] * compaction[j])
+             for j, s in zip(arc_station.tolist(), arc_stream.tolist(), strict=True)]
+        )
+        km_per_t = rt_jk * 1000.0 / h_load
+        arc_haul = days * h_cost * km_per_t
+        arc_gate = days * gate_per_t[arc_plant]
+        arc_co2 = h_co2 * km_per_t
+    else:
+        d_jk = km_per_t = arc_haul = arc_gate = arc_co2 = np.zeros(0)
+
+    return FacilityModelData(
+        point_ids=tuple(p.id for p in points),
+        stream_ids=stream_ids,
+        station_ids=tuple(s.id for s in stations),
+        plant_ids=tuple(k.id for k in plants),
+        n_streams=n_s,
+        pair_point=q_point,
+        pair_stream=q_stream,
+        pair_t_per_day=q_t,
+        opt_pair=opt_pair,
+        opt_site=opt_site,
+        opt_is_station=opt_is_st,
+        opt_cost_cny_per_year=collect + handling + gate,
+        opt_collect_cny_per_year=collect,
+        opt_handling_cny_per_year=handling,
+        opt_gate_cny_per_year=gate,
+        opt_km_per_day=km_day,
+        opt_t_km_per_day=o_t * one_km,
+        opt_co2_kg_per_day=co2_km[o_stream] * km_day,
+        arc_station=arc_station,
+        arc_stream=arc_stream,
+        arc_plant=arc_plant,
+        arc_cost_cny_per_year_per_t_day=arc_haul + arc_gate,
+        arc_haul_cny_per_year_per_t_day=arc_haul,
+        arc_gate_cny_per_year_per_t_day=arc_gate,
+        arc_km_per_t=km_per_t,
+        arc_distance_km=d_jk,
+        arc_co2_kg_per_t=arc_co2,
+        station_existing=existing,
+        station_capacity_t_per_day=np.array([s.capacity_t_per_day for s in stations], float),
+        station_fixed_cny_per_year=fixed,
+        station_opening_cny_per_year=opening,
+        station_closing_cny_per_year=closing,
+        station_open_cost_cny_per_year=fixed + opening - closing,
+        station_capital_cny=capital,
+        y_lb=y_lb,
+        y_ub=y_ub,
+        plant_capacity_t_per_day=np.array([k.capacity_t_per_day for k in plants], float),
+        local_cny_per_year=local_cny,
+        local_km_per_day=local_km,
+        local_co2_kg_per_day=local_co2,
+        constant_cny_per_year=float(closing.sum()) + local_cny,
+        max_stations=max_stations,
+        capital_budget_cny=capital_budget_cny,
+        shortfall_penalty_cny_per_year_per_t_per_day=days * cs.shortfall_penalty_cny_per_t,
+        unassignable=tuple(unassignable),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,140 @@
+"""A facility plan: which stations are open, who unloads where, and what flows to the plants.
+
+Produced by :func:`wasteopt.facilities.plan_facilities`; the model behind it is stated in
+:mod:`wasteopt.facilities.model`. Mappings are plain dicts (picklable); treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+__all__ = ["FacilityPlan", "FacilityStatus"]
+
+FacilityStatus = Literal[
+    "optimal", "time_limit", "capacity_short", "infeasible", "no_solution", "error"
+]
+"""``optimal``: proven optimal within ``mip_gap`` and every capacity respected;
+``time_limit``: the best plan found when the time limit stopped the search (capacities respected);
+``capacity_short``: the best plan needs more capacity than some station or plant has — see
+``shortfalls_t_per_day``; ``infeasible``: no plan exists (e.g. a point with no station or plant
+accepting its stream, or station limits that cannot be met) — see ``messages``;
+``no_solution``: the solver stopped without any plan; ``error``: the solver failed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FacilityPlan:
+    """The result of planning facilities.
+
+    ``objective`` and ``cost_breakdown`` are real costs in CNY/yr (the shortfall penalty used to
+    keep the model feasible is excluded). ``assignments`` maps ``(point_id, stream_id)`` to the
+    station or plant id where that point's stream is unloaded; ``demand_t_per_day`` holds the rate
+    of each assigned pair. ``flows`` maps ``(station_id, stream_id, plant_id)`` to t/day.
+    ``inflow_t_per_day``/``capacity_t_per_day``/``utilisation`` cover every station and plant
+    (a closed station has inflow 0). ``binding`` lists the sites whose capacity is fully used,
+    ``shortfalls_t_per_day`` the sites whose capacity falls short and by how much."""
+
+    scenario: str
+    variant: str
+    mode: str
+    status: FacilityStatus
+    objective: float
+    bound: float
+    mip_gap: float
+    runtime_s: float
+    cost_breakdown: dict[str, float]
+    open_stations: tuple[str, ...]
+    closed_stations: tuple[str, ...]
+    built_stations: tuple[str, ...]
+    assignments: dict[tuple[str, str], str]
+    demand_t_per_day: dict[tuple[str, str], float]
+    flows: dict[tuple[str, str, str], float]
+    inflow_t_per_day: dict[str, float]
+    capacity_t_per_day: dict[str, float]
+    utilisation: dict[str, float]
+    binding: tuple[str, ...]
+    shortfalls_t_per_day: dict[str, float]
+    co2_kg_per_day: float
+    t_km_per_day: float
+    messages: tuple[str, ...] = ()
+    site_kind: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_plan(self) -> bool:
+        """True when assignments exist (every status except infeasible/no_solution/error)."""
+        return self.status in ("optimal", "time_limit", "capacity_short")
+
+    def assignment_for(self, stream: str) -> dict[str, str]:
+        """``point_id -> station or plant id`` for one stream (routing's ``Stop.unload_at``)."""
+        return {p: site for (p, s), site in self.assignments.items() if s == stream}
+
+    def summary(self) -> str:
+        """A few lines: status, cost, stations kept/closed/built, shortfalls, CO2."""
+        if not self.has_plan:
+            head = f"{self.scenario}/{self.variant} facilities: {self.status}"
+            return "\n".join([head, *self.messages])
+        gap = "" if math.isnan(self.mip_gap) else f", gap {self.mip_gap:.1e}"
+        lines = [
+            f"{self.scenario}/{self.variant} facilities ({self.mode}): {self.status}, "
+            f"{self.objective:,.0f} CNY/yr{gap}, {self.runtime_s:.2f} s",
+            f"  open {len(self.open_stations)} stations ({', '.join(self.open_stations) or '-'}); "
+            f"closed: {', '.join(self.closed_stations) or '-'}; "
+            f"built: {', '.join(self.built_stations) or '-'}",
+            f"  {sum(self.demand_t_per_day.values()):,.1f} t/day, "
+            f"{self.t_km_per_day:,.0f} t·km/day, {self.co2_kg_per_day:,.0f} kg CO2/day",
+        ]
+        if self.shortfalls_t_per_day:
+            short = ", ".join(f"{k} {v:,.2f} t/day" for k, v in self.shortfalls_t_per_day.items())
+            lines.append(f"  capacity short: {short}")
+        if self.binding:
+            lines.append(f"  binding capacities: {', '.join(self.binding)}")
+        lines += [f"  {m}" for m in self.messages]
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per assigned (point, stream): ``point_id, stream, site_id, site_kind,
+        t_per_day``."""
+        rows = [
+            {
+                "point_id": p,
+                "stream": s,
+                "site_id": site,
+                "site_kind": self.site_kind.get(site, ""),
+                "t_per_day": self.demand_t_per_day.get((p, s), 0.0),
+            }
+            for (p, s), site in self.assignments.items()
+        ]
+        cols = ["point_id", "stream", "site_id", "site_kind", "t_per_day"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def utilisation_frame(self) -> pd.DataFrame:
+        """One row per station and plant: ``site_id, site_kind, open, inflow_t_per_day,
+        capacity_t_per_day, utilisation, binding, shortfall_t_per_day``."""
+        open_set = set(self.open_stations)
+        rows = []
+        for site, cap in self.capacity_t_per_day.items():
+            kind = self.site_kind.get(site, "")
+            rows.append(
+                {
+                    "site_id": site,
+                    "site_kind": kind,
+                    "open": site in open_set if kind == "station" else True,
+                    "inflow_t_per_day": self.inflow_t_per_day.get(site, 0.0),
+                    "capacity_t_per_day": cap,
+                    "utilisation": self.utilisation.get(site, 0.0),
+                    "binding": site in self.binding,
+                    "shortfall_t_per_day": self.shortfalls_t_per_day.get(site, 0.0),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def flows_frame(self) -> pd.DataFrame:
+        """One row per positive transfer flow: ``station_id, stream, plant_id, t_per_day``."""
+        rows = [
+            {"station_id": j, "stream": s, "plant_id": k, "t_per_day": t}
+            for (j, s, k), t in self.flows.items()
+        ]
+        return pd.DataFrame(rows, columns=["station_id", "stream", "plant_id", "t_per_day"])
