@@ -1,0 +1,133 @@
+"""Tests for the command line: exit codes, messages, and what is (not) written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wasteopt import __version__
+from wasteopt.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = str(ROOT / "scenarios" / "tiny")
+BAD = str(ROOT / "tests" / "data" / "bad_many")
+CVRP = str(ROOT / "tests" / "data" / "instances" / "cvrp_augerat_a" / "A-n32-k5.vrp")
+SUBCOMMANDS = ["validate", "generate", "route", "solve-instance", "plan", "run"]
+
+
+def test_version(capsys):
+    """--version prints the package version and exits 0."""
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(command, capsys):
+    """Each subcommand answers --help with its usage and exit code 0."""
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert f"wasteopt {command}" in capsys.readouterr().out
+
+
+def test_validate_ok(capsys):
+    """validate on the tiny scenario reports OK with its counts."""
+    assert main(["validate", TINY]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK tiny") and "6 points" in out
+
+
+def test_validate_bad_input_lists_every_problem(capsys):
+    """A broken scenario gives exit 2 and names file, line, id and field of each problem."""
+    assert main(["validate", BAD]) == 2
+    err = capsys.readouterr().err
+    assert "7 problems found" in err
+    assert "stations.csv line 2 (id=ST-NORTH): capacity_t_per_day" in err
+    assert "vehicle_types.csv line 2 (id=VT-KITCHEN): depot" in err
+    assert "Traceback" not in err
+
+
+def test_console_script_bad_input_has_no_traceback(tmp_path):
+    """The installed entry point exits 2 on bad input with a message and no traceback."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "wasteopt.cli", "validate", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "missing" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_generate_csv_and_parquet(tmp_path, capsys):
+    """generate writes days × points × streams rows as CSV and Parquet with the same content."""
+    csv, parquet = tmp_path / "d.csv", tmp_path / "d.parquet"
+    assert main(["generate", TINY, "--days", "3", "--seed", "4", "--out", str(csv)]) == 0
+    assert main(["generate", TINY, "--days", "3", "--seed", "4", "--out", str(parquet)]) == 0
+    a, b = pd.read_csv(csv), pd.read_parquet(parquet)
+    assert len(a) == 3 * 6 * 2 == len(b)
+    assert {"date", "point_id", "stream", "kg"} <= set(a.columns)
+    assert a["kg"].sum() == pytest.approx(b["kg"].sum())
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_generate_refuses_bad_suffix_and_writes_nothing(tmp_path, capsys):
+    """An unsupported output format is exit 2 and leaves no file behind."""
+    out = tmp_path / "d.xlsx"
+    assert main(["generate", TINY, "--days", "2", "--out", str(out)]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_bad_scenario_writes_nothing(tmp_path):
+    """Bad input stops before any output: no file, exit 2."""
+    out = tmp_path / "d.csv"
+    assert main(["generate", BAD, "--days", "2", "--out", str(out)]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_route_writes_checked_plans(tmp_path, capsys):
+    """route writes each stream's plan with a clean check and exits 0."""
+    out = tmp_path / "routes"
+    code = main(["route", TINY, "--day", "0", "--time-limit", "1", "--workers", "1",
+                 "--out", str(out)])
+    assert code == 0
+    plans = sorted(out.glob("plan_*.json"))
+    assert [p.name for p in plans] == ["plan_kitchen.json", "plan_other.json"]
+    for p in plans:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        assert data["check"]["ok"] is True and data["unserved"] == []
+    assert (out / "schedule_kitchen.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "check=clean" in capsys.readouterr().out
+
+
+def test_route_unknown_stream_is_input_error(tmp_path, capsys):
+    """An unknown --stream is exit 2 naming the allowed streams; no folder is created."""
+    out = tmp_path / "routes"
+    assert main(["route", TINY, "--stream", "glass", "--out", str(out)]) == 2
+    assert "kitchen" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_solve_instance_prints_one_line(capsys):
+    """solve-instance on a CVRPLIB file prints one summary line and exits 0 when clean."""
+    code = main(["solve-instance", CVRP, "--format", "vrplib", "--time-limit", "1",
+                 "--workers", "1"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0
+    assert len(out) == 1 and "check=clean" in out[0] and "cost=" in out[0]
+
+
+def test_run_unknown_variant_writes_nothing(tmp_path, capsys):
+    """run with an unknown variant fails with exit 2 before any output exists."""
+    out = tmp_path / "out"
+    assert main(["run", TINY, "--variant", "nope", "--out", str(out)]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert not out.exists()

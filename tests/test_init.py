@@ -1,0 +1,23 @@
+"""Tests for the package's public API surface."""
+
+import subprocess
+import sys
+
+import wasteopt
+
+
+def test_every_exported_name_resolves():
+    """Every name in wasteopt.__all__ resolves to a real object."""
+    for name in wasteopt.__all__:
+        assert getattr(wasteopt, name) is not None, name
+
+
+def test_import_loads_no_solver():
+    """Importing wasteopt and the routing facade loads no solver library."""
+    code = (
+        "import sys, wasteopt, wasteopt.routing.solve, wasteopt.facilities, wasteopt.cli;"
+        "print(sorted(m for m in ('pyvrp', 'ortools', 'pyomo', 'highspy', 'simpy')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
