@@ -144,6 +144,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from wasteopt.scenario import load_scenario
 
     s = load_scenario(args.scenario, variant=args.variant)
+    if s.network.matrix_file:  # a user matrix is part of the input: check every pair now
+        from wasteopt.network import build_matrix
+
+        build_matrix(s)
     stations = sum(1 for st in s.stations if st.is_open)
     _say(
         f"OK {s.id} ({s.name}) variant={s.variant}: {len(s.points)} points, "
