@@ -1,0 +1,279 @@
+"""Tests of the daily-operations simulation on the hand-checkable tiny scenario."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wasteopt.generation import due_loads, generate
+from wasteopt.network import build_matrix
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.scenario import load_scenario
+from wasteopt.scenario.model import TreatmentFacility
+from wasteopt.simulation import (
+    BALANCE_TERMS,
+    DAILY_COLUMNS,
+    FACILITY_COLUMNS,
+    OperatingPlan,
+    SimulationSettings,
+    daily_tours,
+    simulate,
+    simulate_replications,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DAYS = 10
+EXACT = SimulationSettings(travel_distribution="deterministic",
+                           service_distribution="deterministic",
+                           unload_distribution="deterministic")
+
+
+def _plan(scenario, demand, matrix, day=0):
+    """Hand-built plans (engine independent): one vehicle per stream visits the due points in
+    id order, unloads at the points' site and goes home."""
+    problems, plans = {}, {}
+    for s in scenario.stream_ids:
+        p = build_problem(scenario, demand, day, s, matrix)
+        site = p.stops[0].unload_at[0]
+        route = Route(vehicle=f"{p.fleets[0].id}#1", fleet=p.fleets[0].id,
+                      start_s=p.fleets[0].shift_start_s,
+                      visits=(*sorted(x.id for x in p.stops), site))
+        problems[s] = p
+        plans[s] = RoutePlan(problem=p.name, stream=s, engine="hand", seed=0,
+                             status="feasible", objective=0.0, runtime_s=0.0, routes=(route,))
+    return OperatingPlan(problems=problems, plans=plans)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    base = load_scenario(ROOT / "scenarios" / "tiny")
+    # some generation noise so that seeds and days differ
+    sc = dataclasses.replace(base, generation=dataclasses.replace(base.generation, noise_cv=0.2))
+    matrix = build_matrix(sc)
+    demand = generate(sc, days=DAYS, seed=7)
+    return sc, matrix, demand, _plan(sc, demand, matrix)
+
+
+@pytest.fixture(scope="module")
+def weekly():
+    """Tiny with P1's residual waste collected weekly, not due on the planned day 0."""
+    base = load_scenario(ROOT / "scenarios" / "tiny")
+    points = tuple(
+        dataclasses.replace(p, frequency={"other": "weekly"}, phase=3) if p.id == "P1" else p
+        for p in base.points
+    )
+    sc = dataclasses.replace(base, points=points)
+    matrix = build_matrix(sc)
+    demand = generate(sc, days=DAYS, seed=0)
+    return sc, matrix, demand, _plan(sc, demand, matrix)
+
+
+def _run(data, **kw):
+    sc, matrix, demand, op = data
+    return simulate(sc, demand=demand, matrix=matrix, operating=op, **kw)
+
+
+def test_mass_balance_closes_every_day(tiny):
+    """Generated + initial stock equals the sum of every place waste can be, each day and
+    stream, with random times and breakdowns."""
+    r = _run(tiny, seed=1, settings=SimulationSettings(breakdown_probability=0.3))
+    bal = r.balance
+    assert len(bal) == DAYS * 2
+    assert bal["closes"].all(), bal[["day", "stream", "residual_kg"]]
+    left = bal["initial_kg"] + bal["generated_kg"]
+    assert np.allclose(left, bal[list(BALANCE_TERMS)].sum(axis=1), rtol=1e-12, atol=1e-6)
+    assert (bal["treated_kg"] > 0).any() and (bal["at_points_kg"] > 0).any()
+    assert r.status in ("complete", "shortfall")
+
+
+def test_same_seed_same_result_and_other_seed_differs(tiny):
+    """A seed fixes every table; another seed changes the random times."""
+    a, b, c = _run(tiny, seed=5), _run(tiny, seed=5), _run(tiny, seed=6)
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert not np.allclose(a.daily["vehicle_h"], c.daily["vehicle_h"])
+
+
+def test_inputs_unchanged(tiny):
+    """The demand arrays and the plans handed in are not modified."""
+    _, _, demand, op = tiny
+    before = demand.kg.copy()
+    routes = {s: p.routes for s, p in op.plans.items()}
+    _run(tiny, seed=2)
+    assert np.array_equal(demand.kg, before)
+    assert {s: p.routes for s, p in op.plans.items()} == routes
+
+
+def test_breakdown_probability_one_leaves_everything_at_points(tiny):
+    """With every vehicle broken every day nothing is collected: all waste stays at the points
+    and the uncollected amount grows by each day's generation."""
+    r = _run(tiny, seed=0, settings=SimulationSettings(breakdown_probability=1.0))
+    assert r.status == "shortfall"
+    assert (r.daily["collected_t"] == 0).all()
+    bal = r.balance
+    assert np.allclose(bal["at_points_kg"], bal["initial_kg"] + bal["generated_kg"])
+    for _, g in r.daily.groupby("stream"):
+        assert np.allclose(g["uncollected_t"].to_numpy(), g["generated_t"].cumsum().to_numpy())
+    assert (r.events["kind"] == "breakdown").sum() == DAYS * 3  # 2 collectors + 1 haul truck
+
+
+def test_carry_over_is_collected_after_a_breakdown(tiny):
+    """After a day its vehicle broke down, a stream's collection is that day's generation plus
+    everything left the day before."""
+    r = _run(tiny, seed=3, settings=dataclasses.replace(EXACT, breakdown_probability=0.5))
+    veh = r.vehicles[r.vehicles["role"] == "collection"]
+    checked = 0
+    for stream, g in r.daily.groupby("stream"):
+        broke = veh[veh["stream"] == stream].set_index("day")["broke_down"]
+        g = g.set_index("day")
+        for d in range(1, DAYS):
+            if broke[d - 1] and not broke[d]:
+                expected = g.loc[d - 1, "uncollected_t"] + g.loc[d, "generated_t"]
+                assert g.loc[d, "collected_t"] == pytest.approx(expected, rel=1e-12)
+                assert g.loc[d, "uncollected_t"] == pytest.approx(0.0, abs=1e-9)
+                checked += 1
+    assert checked >= 2
+
+
+def test_plant_overflow_to_fallback(tiny):
+    """A 1 t/day incinerator with 2 t storage treats 1 t a day and sends the excess over its
+    storage to the emergency landfill (hand-checked: 2.4 t/day arrive)."""
+    sc0 = load_scenario(ROOT / "scenarios" / "tiny")
+    landfill = TreatmentFacility(
+        id="LF", name="landfill", kind="landfill", lon=120.3, lat=0.3, streams=("other",),
+        capacity_t_per_day=500, gate_fee_cny_per_t=90, open_s=0, close_s=86400, bays=1,
+        unload_time_s=600)
+    facs = (*(dataclasses.replace(f, capacity_t_per_day=1.0, storage_t=2.0, fallback="LF")
+              if f.id == "FAC-WTE" else f for f in sc0.facilities), landfill)
+    sc = dataclasses.replace(sc0, facilities=facs)
+    matrix = build_matrix(sc)
+    demand = generate(sc, days=6, seed=0)  # noise_cv 0: 2.4 t of residual waste every day
+    r = simulate(sc, demand=demand, matrix=matrix, operating=_plan(sc0, demand, matrix),
+                 settings=EXACT, seed=0)
+    wte = r.facilities[r.facilities["site_id"] == "FAC-WTE"].set_index("day")
+    assert np.allclose(wte["treated_t"], 1.0)
+    assert wte["overflowed_t"].tolist() == pytest.approx([0.0, 0.8, 1.4, 1.4, 1.4, 1.4])
+    assert wte["stock_t"].tolist() == pytest.approx([1.4, 2.0, 2.0, 2.0, 2.0, 2.0])
+    assert (wte["fallback"] == "LF").all()
+    assert r.status == "shortfall"
+    assert r.totals().set_index("stream").loc["other", "overflowed_t"] == pytest.approx(6.4)
+    assert r.balance["closes"].all()
+    over = r.events[r.events["kind"] == "overflow"]
+    assert set(over["site"]) == {"FAC-WTE"} and over["kg"].sum() == pytest.approx(6400.0)
+
+
+def test_non_daily_point_is_inserted_and_collected_when_due(weekly):
+    """A weekly point absent from the planned day's routes is inserted into a tour and its
+    accumulated waste is collected on its due days (and only then)."""
+    sc, matrix, _, op = weekly
+    planned = {v for r in op.plans["other"].routes for v in r.visits}
+    assert "P1" not in planned
+    tours = daily_tours(sc, op, matrix)
+    assert sum(t.inserted for t in tours["other"]) == 1
+    r = _run(weekly, seed=0, settings=EXACT)
+    col = r.events[(r.events["kind"] == "collect") & (r.events["site"] == "P1")
+                   & (r.events["stream"] == "other")]
+    assert sorted(col["day"]) == [4]  # (day + phase 3) % 7 == 0
+    assert col["kg"].sum() == pytest.approx(7 * 150.0)  # a week of 150 kg/day
+    assert r.status == "complete"
+
+
+def test_collected_equals_due_loads_when_nothing_goes_wrong(weekly):
+    """With an ample fleet and no randomness each day's collection equals the generation
+    model's due loads (initial bins included), stream by stream."""
+    sc, _, demand, _ = weekly
+    r = _run(weekly, seed=0, settings=EXACT).daily.set_index(["day", "stream"])
+    for d in range(DAYS):
+        for s in sc.stream_ids:
+            _, kg, visits = due_loads(sc, demand, d, s)
+            assert r.loc[(d, s), "collected_t"] * 1000 == pytest.approx(float(kg @ visits))
+
+
+def test_full_vehicle_adds_unload_trips(tiny):
+    """A vehicle too small for its planned trip detours to unload and comes back: everything
+    is still collected, with extra unloads counted."""
+    sc, matrix, demand, op = tiny
+    prob = op.problems["kitchen"]
+    small = dataclasses.replace(prob, fleets=tuple(dataclasses.replace(f, capacity_kg=800)
+                                                   for f in prob.fleets))
+    op2 = OperatingPlan(problems={**op.problems, "kitchen": small}, plans=op.plans)
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op2, settings=EXACT, seed=0)
+    k = r.daily[r.daily["stream"] == "kitchen"]
+    assert k["uncollected_t"].max() == pytest.approx(0.0, abs=1e-9)
+    kv = r.vehicles[r.vehicles["stream"] == "kitchen"]
+    # every trip but the last leaves full: ceil(load / 800 kg) trips, one planned
+    assert (kv["trips"] == np.ceil(kv["t"] * 1000 / 800 - 1e-9)).all()
+    assert (kv["trips"] == kv["extra_unloads"] + 1).all()
+    assert (k["extra_unloads"] >= 1).all()
+    assert r.balance["closes"].all()
+
+
+def test_overtime_limit_skips_stops_and_keeps_their_waste(tiny):
+    """A shift cut short with no overtime allowed gives up stops; their waste carries over."""
+    sc, matrix, demand, op = tiny
+    vts = tuple(dataclasses.replace(v, shift_end_s=v.shift_start_s + 600)
+                if v.role == "collection" else v for v in sc.vehicle_types)
+    short = dataclasses.replace(sc, vehicle_types=vts)
+    r = simulate(short, demand=demand, matrix=matrix, operating=op,
+                 settings=dataclasses.replace(EXACT, max_overtime_s=0), seed=0)
+    assert (r.daily["skipped_stops"] > 0).all()
+    assert (r.daily.groupby("stream")["uncollected_t"].last() > 0).all()
+    assert r.balance["closes"].all()
+
+
+def test_tables_have_documented_columns_and_write(tiny, tmp_path):
+    """The daily and facility tables have the documented columns and write as CSV/Parquet."""
+    r = _run(tiny, seed=0)
+    assert tuple(r.daily.columns) == DAILY_COLUMNS
+    assert tuple(r.facilities.columns) == FACILITY_COLUMNS
+    assert r.to_frame() is r.daily
+    for col in ("mean_wait_s", "p95_wait_s", "max_wait_s", "bay_utilisation"):
+        assert col in r.facility_totals().columns
+    assert set(r.totals()["stream"]) == {"kitchen", "other"}
+    assert "mass balance: closes" in r.summary()
+    csv = r.write(tmp_path / "csv")
+    pq = r.write(tmp_path / "pq", fmt="parquet")
+    assert {p.name for p in csv} >= {"sim_daily.csv", "sim_balance.csv", "sim_events.csv"}
+    back = pd.read_parquet(tmp_path / "pq" / "sim_daily.parquet")
+    assert len(back) == len(r.daily) and len(pq) == len(csv)
+    assert not list((tmp_path / "csv").glob("*.tmp"))
+
+
+def test_progress_callback_per_day(tiny):
+    """progress(day) is called once per simulated day, in order."""
+    seen: list[int] = []
+    _run(tiny, seed=0, days=4, progress=seen.append)
+    assert seen == [0, 1, 2, 3]
+
+
+def test_replications_independent_reproducible_picklable(tiny):
+    """Replications use independent seeds, repeat exactly, and pickle (for process pools)."""
+    sc, matrix, demand, op = tiny
+    kw = dict(demand=demand, matrix=matrix, operating=op, replications=3, seed=11, days=3)
+    ticks: list[int] = []
+    a = simulate_replications(sc, **kw, day_progress=ticks.append)
+    assert ticks == [0, 1, 2] * 3
+    b = simulate_replications(sc, **kw)
+    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame())
+    hours = [r.daily["vehicle_h"].sum() for r in a.results]
+    assert len(set(hours)) == 3
+    assert set(a.to_frame()["replication"]) == {0, 1, 2}
+    again = pickle.loads(pickle.dumps(a))
+    pd.testing.assert_frame_equal(again.totals(), a.totals())
+    assert "3 replications" in a.summary()
+
+
+def test_invalid_settings_and_horizon_rejected(tiny):
+    """Bad settings and a horizon longer than the demand are errors, named."""
+    with pytest.raises(ValueError, match="breakdown_probability"):
+        SimulationSettings(breakdown_probability=1.5)
+    with pytest.raises(ValueError, match="travel_distribution"):
+        SimulationSettings(travel_distribution="uniform")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="days must lie"):
+        _run(tiny, days=DAYS + 1)

@@ -1,0 +1,47 @@
+"""Discrete-event simulation of daily operations (SimPy): plans executed over many days.
+
+``simulate(scenario, demand=..., matrix=..., operating=OperatingPlan(...), settings=..., seed=...)``
+runs collection tours with random travel, service and unload times, tipping-bay queues, station
+stock and trailer hauls, plant capacity, backlog and overflow, carry-over and breakdowns, and
+returns a :class:`SimulationResult` with daily tables, an event log and a closed mass balance.
+Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.simulation.operations`.
+"""
+
+from wasteopt.simulation.operations import (
+    OperatingPlan,
+    Tour,
+    build_operating_plan,
+    daily_tours,
+)
+from wasteopt.simulation.processes import DAY_S, Bays, Draws, sampler
+from wasteopt.simulation.result import (
+    BALANCE_TERMS,
+    DAILY_COLUMNS,
+    FACILITY_COLUMNS,
+    ReplicationSet,
+    SimulationResult,
+    SimulationStatus,
+)
+from wasteopt.simulation.run import simulate, simulate_replications
+from wasteopt.simulation.settings import DISTRIBUTIONS, SimulationSettings
+
+__all__ = [
+    "BALANCE_TERMS",
+    "DAILY_COLUMNS",
+    "DAY_S",
+    "DISTRIBUTIONS",
+    "FACILITY_COLUMNS",
+    "Bays",
+    "Draws",
+    "OperatingPlan",
+    "ReplicationSet",
+    "SimulationResult",
+    "SimulationSettings",
+    "SimulationStatus",
+    "Tour",
+    "build_operating_plan",
+    "daily_tours",
+    "sampler",
+    "simulate",
+    "simulate_replications",
+]

@@ -1,0 +1,280 @@
+"""SimPy processes of a simulated district: collection tours, tipping bays, stations, hauls, plants.
+
+Time is seconds since 00:00 of the first simulated day (day ``d`` starts at ``d × 86400``); one
+:class:`simpy.Environment` runs the whole horizon. Mass moves in whole transfers (never per kg),
+each done in one Python step, so the mass balance holds at every instant.
+
+Day cycle (the controller in :meth:`wasteopt.simulation.district.District.run`)
+------------------------------------------------------------------------------
+At the start of day ``d`` the day's generation (``Demand.kg[d]``) is put in the bins at once.
+Waste of a (point, stream) pair whose frequency is ``none`` is *taken elsewhere* (recorded, not
+collected). Each vehicle may break down for the day; the others start their tours and shifts.
+At the end of the day plants treat, the balance is recorded and ``progress(d)`` is called.
+
+Collection vehicle (``District.collection_tour``)
+------------------------------------------------
+Leaves its depot at the planned start and follows its tour (see
+:mod:`wasteopt.simulation.operations`). At a due stop it travels (planned time × a random factor,
+planned distance), waits for the point's window to open, serves (random service time) and takes
+the *actual* waste: visit ``k`` of the point's ``n`` daily visits takes ``1/(n − k + 1)`` of what is
+in the bins (a once-daily point: everything, including carry-over). When the waste does not fit
+(kg, or volume at the stream's bulk density) it takes what fits, drives to the unload site of the
+trip it is on (the next unload visit of its tour), tips, drives back and takes the rest: an *extra
+unload*. Past ``shift end + max_overtime_s`` it starts no new stop (the waste stays in the bins
+and carries over), tips what it carries and drives home. Lunch is taken after the planned visit.
+
+Tipping bays (:class:`Bays`)
+----------------------------
+A station or plant has ``bays`` tipping bays: a ``simpy.Resource(capacity=bays)``. A vehicle
+arriving before the site opens waits for the opening (not counted as queueing); then it queues
+FIFO for a bay and holds it for a random unload time (mean ``unload_time_s``). The waste changes
+hands when the bay is released. Arrivals after closing are still served (counted as late).
+
+Transfer station (:class:`Station`) and hauls (``District.haul_shift``)
+---------------------------------------------------------------------
+A station stores each stream it receives. A trailer load of stream ``s`` from station ``j`` is
+``min(payload_kg, volume_m3 × density_s × compaction_ratio_j)`` (compaction packs the trailer).
+Each time the uncommitted stock reaches the largest such load of the stream's haul types, the
+station posts a haul job; with the sweep rule it also posts one for the remainder before closing.
+Haul vehicles (``role == "haul"`` types of the stream) take jobs FIFO during their shift, drive to
+the station, load (one random unload time), take up to their load of what is in stock, drive to
+the plant of the station's flow (the facility plan's largest flow for that station and stream;
+else the nearest plant accepting the stream that is nobody's fallback), queue for a bay, tip, and
+take the next job from there; at the end of the shift they drive home. Stock nobody hauls stays.
+
+Plant (:class:`Plant`)
+----------------------
+Everything tipped joins the plant's backlog. At the end of each day the plant treats up to
+``capacity_t_per_day`` (streams in proportion to their backlog); what exceeds ``storage_t``
+afterwards *overflows* to the plant's ``fallback`` (or to nowhere named, when it has none). An
+overflow is final: it is charged at the fallback's gate fee and not queued at the fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+__all__ = ["DAY_S", "Bays", "Draws", "Plant", "Station", "Vehicle", "sampler"]
+
+DAY_S = 86_400
+EPS_KG = 1e-9  # below this an amount is rounding noise, not waste
+
+
+class Draws:
+    """Seeded random numbers handed out one at a time from numpy blocks (fast and reproducible:
+    the sequence depends only on the generator's seed and the order of requests)."""
+
+    __slots__ = ("_exp", "_i_exp", "_i_norm", "_i_uni", "_norm", "_uni", "block", "rng")
+
+    def __init__(self, rng: np.random.Generator, block: int = 4096) -> None:
+        self.rng = rng
+        self.block = block
+        self._norm: list[float] = []
+        self._exp: list[float] = []
+        self._uni: list[float] = []
+        self._i_norm = self._i_exp = self._i_uni = 0
+
+    def normal(self) -> float:
+        if self._i_norm >= len(self._norm):
+            self._norm = self.rng.standard_normal(self.block).tolist()
+            self._i_norm = 0
+        self._i_norm += 1
+        return self._norm[self._i_norm - 1]
+
+    def exponential(self) -> float:
+        if self._i_exp >= len(self._exp):
+            self._exp = self.rng.standard_exponential(self.block).tolist()
+            self._i_exp = 0
+        self._i_exp += 1
+        return self._exp[self._i_exp - 1]
+
+    def uniform(self) -> float:
+        if self._i_uni >= len(self._uni):
+            self._uni = self.rng.random(self.block).tolist()
+            self._i_uni = 0
+        self._i_uni += 1
+        return self._uni[self._i_uni - 1]
+
+
+def sampler(distribution: str, cv: float, draws: Draws) -> Callable[[float], float]:
+    """A function ``mean -> random value`` (see :mod:`wasteopt.simulation.settings`)."""
+    if distribution == "deterministic" or (distribution == "lognormal" and cv == 0):
+        return lambda mean: mean
+    if distribution == "exponential":
+        return lambda mean: mean * draws.exponential()
+    if distribution == "lognormal":
+        sigma = math.sqrt(math.log1p(cv * cv))
+        mu = -0.5 * sigma * sigma
+        exp = math.exp
+        return lambda mean: mean * exp(mu + sigma * draws.normal())
+    raise ValueError(f"unknown distribution {distribution!r}")
+
+
+Event = tuple[float, int, str, str, str, str, float]
+"""``(time_s, day, kind, vehicle, site, stream, kg)`` — one row of the event log."""
+
+Tip = tuple[str, str, str, int, float, float, float, float]
+"""``(site, vehicle, stream, day, ready_s, start_s, end_s, kg)`` — one bay visit."""
+
+
+class Bays:
+    """The tipping bays of one station or plant (see module docstring)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        *,
+        site: str,
+        bays: int,
+        unload_s: float,
+        open_s: int = 0,
+        close_s: int = DAY_S,
+        sample_unload: Callable[[float], float],
+        events: list[Event],
+        tips: list[Tip],
+    ) -> None:
+        if bays < 1:
+            raise ValueError(f"{site}: a site needs at least one tipping bay, got {bays}")
+        self.env = env
+        self.site = site
+        self.bays = bays
+        self.resource = simpy.Resource(env, capacity=bays)
+        self.unload_s = float(unload_s)
+        self.open_s = open_s
+        self.close_s = close_s
+        self.sample_unload = sample_unload
+        self.events = events
+        self.tips = tips
+        self.late = 0
+
+    def tip(self, vehicle: str, stream: str, kg: float) -> Iterator[simpy.Event]:
+        """Wait for opening, queue for a bay, unload; returns ``(ready_s, start_s, end_s)``."""
+        env = self.env
+        tod = env.now % DAY_S
+        if tod < self.open_s:
+            yield env.timeout(self.open_s - tod)
+        elif tod >= self.close_s:
+            self.late += 1
+        ready = env.now
+        day = int(ready // DAY_S)
+        log = self.events.append
+        log((ready, day, "tip_arrive", vehicle, self.site, stream, kg))
+        with self.resource.request() as req:
+            yield req
+            start = env.now
+            log((start, day, "tip_start", vehicle, self.site, stream, kg))
+            yield env.timeout(self.sample_unload(self.unload_s))
+        end = env.now
+        log((end, day, "tip_end", vehicle, self.site, stream, kg))
+        self.tips.append((self.site, vehicle, stream, day, ready, start, end, kg))
+        return ready, start, end
+
+
+@dataclass(slots=True, kw_only=True)
+class Station:
+    """A transfer station's stock and haul bookkeeping (mutable, one simulation only)."""
+
+    id: str
+    bays: Bays
+    index: int
+    close_s: int
+    unload_s: float
+    compaction_ratio: float
+    cost_cny_per_t: float
+    capacity_kg_per_day: float
+    stock_kg: dict[str, float]
+    pending_kg: dict[str, float]
+    threshold_kg: dict[str, float]
+    plant: dict[str, str]
+    inflow_kg: dict[str, float] = field(default_factory=dict)  # today
+
+
+@dataclass(slots=True, kw_only=True)
+class Plant:
+    """A treatment facility's backlog and daily treatment (mutable, one simulation only)."""
+
+    id: str
+    bays: Bays
+    index: int
+    capacity_kg_per_day: float
+    storage_kg: float
+    fallback: str
+    gate_fee_cny_per_t: float
+    fallback_fee_cny_per_t: float
+    backlog_kg: dict[str, float]
+    received_kg: dict[str, float] = field(default_factory=dict)  # today
+
+    def treat_day(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Treat up to capacity, overflow what exceeds storage; returns (treated, overflowed)
+        per stream. Streams share capacity in proportion to their backlog."""
+        total = sum(self.backlog_kg.values())
+        treated: dict[str, float] = {}
+        overflow: dict[str, float] = {}
+        if total <= 0:
+            return treated, overflow
+        treat_share = min(1.0, self.capacity_kg_per_day / total)
+        left = total * (1.0 - treat_share)
+        over_share = (left - self.storage_kg) / total if left > self.storage_kg else 0.0
+        for s, kg in self.backlog_kg.items():
+            if kg <= 0:
+                continue
+            t = kg if treat_share >= 1.0 else kg * treat_share
+            o = min(kg - t, kg * over_share)
+            treated[s] = t
+            if o > 0:
+                overflow[s] = o
+            self.backlog_kg[s] = kg - t - o if treat_share < 1.0 else 0.0
+        return treated, overflow
+
+
+@dataclass(slots=True, kw_only=True)
+class Vehicle:
+    """A vehicle's state and today's tallies (mutable, one simulation only)."""
+
+    id: str
+    type_id: str
+    role: str
+    stream: str
+    s: int  # stream column in the demand
+    depot: int  # matrix index of its home
+    durations: list[list[int]]
+    capacity_kg: float
+    payload_kg: float
+    volume_m3: float
+    shift_start_s: int
+    shift_end_s: int
+    lunch: tuple[int, int] | None  # (earliest_s, duration_s)
+    max_trips: int
+    cost_cny_per_km: float
+    cost_cny_per_hour: float
+    cost_cny_per_day: float
+    co2_kg_per_km: float
+    tour: tuple[tuple[str, int, int, object], ...] = ()  # (kind, matrix idx, point/visit, site)
+    start_s: int = 0
+    lunch_after: int | None = None
+    next_unload: tuple[object, ...] = ()
+    load_kg: float = 0.0
+    loc: int = 0  # matrix index of where it is
+    process: simpy.Process | None = None
+    # today's tallies
+    depart: float = math.nan
+    back: float = math.nan
+    m: float = 0.0
+    trips: int = 0
+    stops: int = 0
+    kg: float = 0.0
+    extra_unloads: int = 0
+    skipped: int = 0
+    broken: bool = False
+
+    def reset_day(self) -> None:
+        self.depart = self.back = math.nan
+        self.m = 0.0
+        self.trips = self.stops = self.extra_unloads = self.skipped = 0
+        self.kg = 0.0
+        self.broken = False

@@ -1,0 +1,254 @@
+"""What a simulated horizon produced: tidy tables per day and in total, the event log, the balance.
+
+Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
+--------------------------------------------------------------------------
+``daily`` — one row per day and stream (:data:`DAILY_COLUMNS`):
+    ``generated_t``; ``collected_t`` (taken from bins); ``uncollected_t`` (left in the bins of
+    points that were due that day: carries over); ``at_points_t`` (all waste in bins, due or not);
+    ``to_stations_t``/``to_plants_t`` (tipped by collection vehicles); ``hauled_t`` (loaded on
+    trailers); ``treated_t``; ``backlog_t`` (at plants after treatment); ``overflowed_t`` (sent
+    to fallbacks); ``at_stations_t``; ``km``, ``vehicle_h``, ``overtime_h``, ``vehicles_used``,
+    ``breakdowns``, ``extra_unloads`` (unload detours of full vehicles), ``skipped_stops``
+    (given up past the overtime limit); ``cost_cny`` (vehicles: day cost when used + km + hours;
+    station handling per t; gate fees per t received; overflow at the fallback's gate fee);
+    ``co2_kg`` (vehicle km × kg/km).
+``vehicles`` — one row per day and vehicle.
+``facilities`` — one row per day and site (stations and plants): ``arrivals``, ``mean_wait_s``,
+    ``p95_wait_s``, ``max_wait_s`` (bay queue waits), ``bay_busy_h``, ``bay_utilisation`` (busy
+    / (bays × opening hours)), ``inflow_t``, ``treated_t``, ``overflowed_t``, ``stock_t``
+    (station stock or plant backlog at day end), ``capacity_t_per_day``, ``utilisation`` (inflow
+    / capacity for stations, treated / capacity for plants), ``fallback`` (where a plant's
+    overflow goes; empty for stations and plants without one).
+``balance`` — one row per day and stream, in kg, cumulative:
+    ``initial_kg + generated_kg = at_points_kg + taken_elsewhere_kg + in_vehicles_kg +
+    at_stations_kg + in_transit_kg + backlog_kg + treated_kg + overflowed_kg``;
+    ``residual_kg`` is left side minus right side and ``closes`` is ``|residual| ≤ 1e-9 × left
+    + 1e-6 kg``. The right-hand terms are read from the simulation's state (bins, vehicle loads,
+    stocks), not from flow counters, so lost or doubled mass shows up.
+``events`` — the event log: ``time_s, day, kind, vehicle, site, stream, kg`` with kinds
+    ``collect``, ``tip_arrive``, ``tip_start``, ``tip_end``, ``haul_load``, ``breakdown``,
+    ``overflow``.
+``tips`` — one row per bay visit: ``site, vehicle, stream, day, ready_s, start_s, end_s, kg,
+    wait_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.reporting.files import write_frame
+from wasteopt.simulation.settings import SimulationSettings
+
+__all__ = [
+    "BALANCE_TERMS",
+    "DAILY_COLUMNS",
+    "FACILITY_COLUMNS",
+    "ReplicationSet",
+    "SimulationResult",
+    "SimulationStatus",
+]
+
+log = logging.getLogger("wasteopt")
+
+SimulationStatus = Literal["complete", "shortfall", "balance_error"]
+"""``complete``: every due kg was collected and nothing overflowed; ``shortfall``: waste was left
+uncollected on some day or overflowed to a fallback; ``balance_error``: the mass balance did not
+close (a bug; logged as an error)."""
+
+DAILY_COLUMNS: tuple[str, ...] = (
+    "day", "date", "stream", "generated_t", "collected_t", "uncollected_t", "at_points_t",
+    "to_stations_t", "to_plants_t", "hauled_t", "treated_t", "backlog_t", "overflowed_t",
+    "at_stations_t", "km", "vehicle_h", "overtime_h", "vehicles_used", "breakdowns",
+    "extra_unloads", "skipped_stops", "cost_cny", "co2_kg",
+)
+FACILITY_COLUMNS: tuple[str, ...] = (
+    "day", "date", "site_id", "site_kind", "arrivals", "mean_wait_s", "p95_wait_s",
+    "max_wait_s", "bay_busy_h", "bay_utilisation", "inflow_t", "treated_t", "overflowed_t",
+    "stock_t", "capacity_t_per_day", "utilisation", "fallback",
+)
+BALANCE_TERMS: tuple[str, ...] = (
+    "at_points_kg", "taken_elsewhere_kg", "in_vehicles_kg", "at_stations_kg", "in_transit_kg",
+    "backlog_kg", "treated_kg", "overflowed_kg",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulationResult:
+    """One simulated horizon. ``objective`` is the total cost (CNY) over the horizon;
+    ``events_scheduled`` counts SimPy events; ``notes`` names rules that left waste in place
+    (e.g. a station without haul vehicles)."""
+
+    scenario: str
+    variant: str
+    seed: int
+    days: int
+    settings: SimulationSettings
+    status: SimulationStatus
+    objective: float
+    runtime_s: float
+    events_scheduled: int
+    daily: pd.DataFrame
+    vehicles: pd.DataFrame
+    facilities: pd.DataFrame
+    balance: pd.DataFrame
+    events: pd.DataFrame
+    tips: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def balance_closes(self) -> bool:
+        return bool(self.balance["closes"].all())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The daily table (one row per day and stream)."""
+        return self.daily
+
+    def totals(self) -> pd.DataFrame:
+        """One row per stream over the horizon: sums of the daily flows, costs and hours;
+        ``uncollected_t_max`` (worst day), ``uncollected_days`` and the state at the end."""
+        d = self.daily
+        sums = d.groupby("stream", sort=False)[[
+            "generated_t", "collected_t", "to_stations_t", "to_plants_t", "hauled_t",
+            "treated_t", "overflowed_t", "km", "vehicle_h", "overtime_h", "breakdowns",
+            "extra_unloads", "skipped_stops", "cost_cny", "co2_kg",
+        ]].sum()
+        g = d.groupby("stream", sort=False)
+        sums["uncollected_t_max"] = g["uncollected_t"].max()
+        sums["uncollected_days"] = g["uncollected_t"].apply(lambda x: int((x > 1e-6).sum()))
+        last = d[d["day"] == d["day"].max()].set_index("stream")
+        for col in ("uncollected_t", "at_points_t", "at_stations_t", "backlog_t"):
+            sums[f"{col}_end"] = last[col]
+        sums["vehicle_days"] = g["vehicles_used"].sum()
+        return sums.reset_index()
+
+    def facility_totals(self) -> pd.DataFrame:
+        """One row per site over the horizon: arrivals, waits (mean, p95, max over all bay
+        visits), mean bay utilisation, flows, mean utilisation and the largest day-end stock."""
+        t = self.tips
+        f = self.facilities
+        g = f.groupby(["site_id", "site_kind"], sort=False)
+        out = g[["arrivals", "inflow_t", "treated_t", "overflowed_t", "bay_busy_h"]].sum()
+        out["bay_utilisation"] = g["bay_utilisation"].mean()
+        out["utilisation"] = g["utilisation"].mean()
+        out["max_stock_t"] = g["stock_t"].max()
+        out = out.reset_index()
+        if len(t):
+            w = t.groupby("site")["wait_s"]
+            stats = pd.DataFrame({"mean_wait_s": w.mean(), "p95_wait_s": w.quantile(0.95),
+                                  "max_wait_s": w.max()})
+            out = out.merge(stats, left_on="site_id", right_index=True, how="left")
+        else:
+            out["mean_wait_s"] = out["p95_wait_s"] = out["max_wait_s"] = np.nan
+        return out
+
+    def summary(self) -> str:
+        """A few lines: status, cost, tonnes, uncollected, overflow, waits, balance, speed."""
+        tot = self.totals()
+        lines = [
+            f"{self.scenario}/{self.variant} simulated {self.days} days (seed {self.seed}): "
+            f"status={self.status}, cost={self.objective:,.0f} CNY, "
+            f"{self.events_scheduled:,} events in {self.runtime_s:.1f} s "
+            f"({self.events_scheduled / max(self.runtime_s, 1e-9):,.0f}/s)",
+        ]
+        for _, r in tot.iterrows():
+            lines.append(
+                f"  {r['stream']}: generated {r['generated_t']:,.1f} t, collected "
+                f"{r['collected_t']:,.1f} t, treated {r['treated_t']:,.1f} t, uncollected at end "
+                f"{r['uncollected_t_end']:,.2f} t ({r['uncollected_days']} days with some), "
+                f"overflow {r['overflowed_t']:,.1f} t, {r['km']:,.0f} km, "
+                f"{r['vehicle_h']:,.0f} veh-h, overtime {r['overtime_h']:,.1f} h"
+            )
+        ft = self.facility_totals()
+        busiest = ft.sort_values("mean_wait_s", ascending=False).head(3)
+        for _, r in busiest.iterrows():
+            if r["arrivals"] > 0:
+                lines.append(
+                    f"  {r['site_id']}: {int(r['arrivals'])} tips, wait mean "
+                    f"{r['mean_wait_s']:.0f} s, p95 {r['p95_wait_s']:.0f} s, max "
+                    f"{r['max_wait_s']:.0f} s, bays {r['bay_utilisation']:.0%} busy"
+                )
+        worst = self.balance["residual_kg"].abs().max() if len(self.balance) else 0.0
+        lines.append(f"  mass balance: {'closes' if self.balance_closes else 'DOES NOT CLOSE'} "
+                     f"every day (largest residual {worst:.2e} kg)")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def write(self, folder: str | os.PathLike[str], *, fmt: str = "csv",
+              events: bool = True) -> list[Path]:
+        """Write every table as ``sim_<name>.<fmt>`` (``csv`` or ``parquet``), each atomically."""
+        if fmt not in ("csv", "parquet"):
+            raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
+        folder = Path(folder)
+        tables = {
+            "daily": self.daily, "totals": self.totals(), "vehicles": self.vehicles,
+            "facilities": self.facilities, "facility_totals": self.facility_totals(),
+            "balance": self.balance, "tips": self.tips,
+        }
+        if events:
+            tables["events"] = self.events
+        paths = [write_frame(folder / f"sim_{name}.{fmt}", frame, bom=fmt == "csv")
+                 for name, frame in tables.items()]
+        log.info("wrote %d simulation tables to %s", len(paths), folder)
+        return paths
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicationSet:
+    """Independent replications of one horizon (seeds from ``SeedSequence(seed).spawn``)."""
+
+    seed: int
+    results: tuple[SimulationResult, ...]
+
+    @property
+    def status(self) -> SimulationStatus:
+        order = ("balance_error", "shortfall", "complete")
+        return min((r.status for r in self.results), key=order.index)
+
+    @property
+    def objective(self) -> float:
+        """Mean total cost over replications (CNY)."""
+        return float(np.mean([r.objective for r in self.results]))
+
+    @property
+    def runtime_s(self) -> float:
+        return float(sum(r.runtime_s for r in self.results))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Daily tables of all replications with a ``replication`` column."""
+        return pd.concat([r.daily.assign(replication=k) for k, r in enumerate(self.results)],
+                         ignore_index=True)
+
+    def totals(self) -> pd.DataFrame:
+        """Per-replication totals (one row per replication and stream)."""
+        return pd.concat([r.totals().assign(replication=k) for k, r in enumerate(self.results)],
+                         ignore_index=True)
+
+    def summary(self) -> str:
+        """Mean and standard deviation over replications of the main totals per stream."""
+        tot = self.totals()
+        cols = ["collected_t", "uncollected_t_end", "overflowed_t", "km", "vehicle_h",
+                "overtime_h", "cost_cny"]
+        agg = tot.groupby("stream", sort=False)[cols].agg(["mean", "std"])
+        lines = [f"{len(self.results)} replications (seed {self.seed}): status={self.status}, "
+                 f"mean cost {self.objective:,.0f} CNY, {self.runtime_s:.1f} s"]
+        for stream, r in agg.iterrows():
+            parts = [f"{c} {r[(c, 'mean')]:,.1f}±{r[(c, 'std')]:,.1f}" for c in cols]
+            lines.append(f"  {stream}: " + ", ".join(parts))
+        return "\n".join(lines)
+
+    def write(self, folder: str | os.PathLike[str], *, fmt: str = "csv") -> list[Path]:
+        """Write the stacked daily and totals tables (``sim_replications_*``), atomically."""
+        folder = Path(folder)
+        return [
+            write_frame(folder / f"sim_replications_daily.{fmt}", self.to_frame(),
+                        bom=fmt == "csv"),
+            write_frame(folder / f"sim_replications_totals.{fmt}", self.totals(),
+                        bom=fmt == "csv"),
+        ]

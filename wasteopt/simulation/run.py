@@ -1,0 +1,196 @@
+"""Run a simulated horizon (:func:`simulate`) or independent replications of it.
+
+Randomness: a run's random numbers come from ``numpy.random.SeedSequence(seed)``, split into
+independent streams for travel times, service times, unload times and breakdowns, so the same seed
+gives the same result and changing one rule does not reshuffle the others' draws. Replications use
+``SeedSequence(seed).spawn(replications)``. The demand (generation noise) is an input: replications
+vary the operations, not the waste generated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+import numpy as np
+import pandas as pd
+
+from wasteopt.generation import Demand
+from wasteopt.network import TravelMatrix
+from wasteopt.scenario.model import Scenario
+from wasteopt.simulation.district import BALANCE_COLUMNS, District
+from wasteopt.simulation.operations import OperatingPlan, daily_tours
+from wasteopt.simulation.result import (
+    BALANCE_TERMS,
+    DAILY_COLUMNS,
+    FACILITY_COLUMNS,
+    ReplicationSet,
+    SimulationResult,
+    SimulationStatus,
+)
+from wasteopt.simulation.settings import SimulationSettings
+
+__all__ = ["simulate", "simulate_replications"]
+
+log = logging.getLogger("wasteopt")
+
+EVENT_COLUMNS = ("time_s", "day", "kind", "vehicle", "site", "stream", "kg")
+TIP_COLUMNS = ("site", "vehicle", "stream", "day", "ready_s", "start_s", "end_s", "kg")
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    demand: Demand,
+    matrix: TravelMatrix,
+    operating: OperatingPlan,
+    settings: SimulationSettings | None = None,
+    seed: int | np.random.SeedSequence = 0,
+    days: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """Simulate ``days`` days (default: all of ``demand``) of collection, transfer and treatment.
+
+    The rules are stated in :mod:`wasteopt.simulation.processes` and
+    :mod:`wasteopt.simulation.operations`; the tables in :mod:`wasteopt.simulation.result`.
+    ``progress(day_index)`` is called after each simulated day (for a progress bar).
+    Inputs are not modified.
+    """
+    settings = settings or SimulationSettings()
+    days = demand.days if days is None else int(days)
+    if not 1 <= days <= demand.days:
+        raise ValueError(f"days must lie in 1..{demand.days} (the demand's horizon), got {days}")
+    if demand.point_ids != tuple(p.id for p in scenario.points):
+        raise ValueError("demand was generated for other collection points than the scenario's")
+    if demand.stream_ids != scenario.stream_ids:
+        raise ValueError("demand streams differ from the scenario's streams")
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
+    seed_label = int(ss.entropy) if isinstance(ss.entropy, int) else 0
+    t0 = time.perf_counter()
+    tours = daily_tours(scenario, operating, matrix)
+    district = District(
+        scenario, demand_kg=np.asarray(demand.kg), demand_start=np.datetime64(demand.dates[0], "D"),
+        matrix=matrix, operating=operating, tours=tours, settings=settings, seed_sequence=ss,
+    )
+    n_inserted = sum(t.inserted for ts in tours.values() for t in ts)
+    if n_inserted:
+        district.notes.append(f"{n_inserted} point visits not on the planned day were inserted "
+                              "into planned tours (cheapest insertion)")
+    events_scheduled = district.run(days, demand.dates, progress)
+    runtime = time.perf_counter() - t0
+
+    daily = pd.DataFrame(district.day_rows, columns=list(DAILY_COLUMNS))
+    balance = pd.DataFrame(district.balance_rows, columns=["day", "date", "stream",
+                                                           *BALANCE_COLUMNS])
+    left = balance["initial_kg"] + balance["generated_kg"]
+    balance["residual_kg"] = left - balance[list(BALANCE_TERMS)].sum(axis=1)
+    balance["closes"] = balance["residual_kg"].abs() <= 1e-9 * left.abs() + 1e-6
+    events = pd.DataFrame(district.events, columns=list(EVENT_COLUMNS))
+    tips = pd.DataFrame(district.tips, columns=list(TIP_COLUMNS))
+    tips["wait_s"] = tips["start_s"] - tips["ready_s"]
+    vehicles = pd.DataFrame(district.vehicle_rows)
+    facilities = _facility_frame(district, tips, demand, days)
+
+    status: SimulationStatus
+    if not balance["closes"].all():
+        status = "balance_error"
+        log.error("simulation mass balance does not close: largest residual %.3g kg",
+                  balance["residual_kg"].abs().max())
+    elif (daily["uncollected_t"] > 1e-9).any() or (daily["overflowed_t"] > 0).any():
+        status = "shortfall"
+    else:
+        status = "complete"
+    result = SimulationResult(
+        scenario=scenario.id, variant=scenario.variant, seed=seed_label, days=days,
+        settings=settings, status=status, objective=float(daily["cost_cny"].sum()),
+        runtime_s=runtime, events_scheduled=events_scheduled, daily=daily, vehicles=vehicles,
+        facilities=facilities, balance=balance, events=events, tips=tips,
+        notes=tuple(district.notes),
+    )
+    log.info("simulated %d days of %s/%s: %s, %d events in %.2f s", days, scenario.id,
+             scenario.variant, status, events_scheduled, runtime)
+    return result
+
+
+def _facility_frame(district: District, tips: pd.DataFrame, demand: Demand,
+                    days: int) -> pd.DataFrame:
+    flows = pd.DataFrame(district.site_rows)
+    per_site = flows.groupby(["day", "site_id", "site_kind"], sort=False).agg(
+        inflow_t=("inflow_t", "sum"), treated_t=("treated_t", "sum"),
+        overflowed_t=("overflowed_t", "sum"), stock_t=("stock_t", "sum"),
+        capacity_t_per_day=("capacity_t_per_day", "first"),
+    ).reset_index()
+    if len(tips):
+        busy = tips["end_s"] - tips["start_s"]
+        g = tips.assign(busy_h=busy / 3600.0).groupby(["day", "site"])
+        waits = pd.DataFrame({
+            "arrivals": g.size(),
+            "mean_wait_s": g["wait_s"].mean(),
+            "p95_wait_s": g["wait_s"].quantile(0.95),
+            "max_wait_s": g["wait_s"].max(),
+            "bay_busy_h": g["busy_h"].sum(),
+        }).reset_index().rename(columns={"site": "site_id"})
+        per_site = per_site.merge(waits, on=["day", "site_id"], how="left")
+    else:
+        for col in ("arrivals", "mean_wait_s", "p95_wait_s", "max_wait_s", "bay_busy_h"):
+            per_site[col] = np.nan
+    per_site["arrivals"] = per_site["arrivals"].fillna(0).astype(int)
+    per_site["bay_busy_h"] = per_site["bay_busy_h"].fillna(0.0)
+    open_h = {}
+    for sid, site in district.sites.items():
+        b = site.bays
+        open_h[sid] = b.bays * max(b.close_s - b.open_s, 1) / 3600.0
+    per_site["bay_utilisation"] = per_site["bay_busy_h"] / per_site["site_id"].map(open_h)
+    used = np.where(per_site["site_kind"] == "plant", per_site["treated_t"],
+                    per_site["inflow_t"])
+    cap = per_site["capacity_t_per_day"].to_numpy()
+    per_site["utilisation"] = np.divide(used, cap, out=np.full(len(cap), np.nan), where=cap > 0)
+    fallback = {pid: pl.fallback for pid, pl in district.plants.items()}
+    per_site["fallback"] = per_site["site_id"].map(fallback).fillna("")
+    per_site["date"] = per_site["day"].map(dict(enumerate(demand.dates[:days])))
+    return per_site[list(FACILITY_COLUMNS)]
+
+
+def _one(args: tuple, day_progress: Callable[[int], None] | None = None) -> SimulationResult:
+    scenario, demand, matrix, operating, settings, ss, days = args
+    return simulate(scenario, demand=demand, matrix=matrix, operating=operating,
+                    settings=settings, seed=ss, days=days, progress=day_progress)
+
+
+def simulate_replications(
+    scenario: Scenario,
+    *,
+    demand: Demand,
+    matrix: TravelMatrix,
+    operating: OperatingPlan,
+    replications: int,
+    settings: SimulationSettings | None = None,
+    seed: int = 0,
+    days: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+    day_progress: Callable[[int], None] | None = None,
+) -> ReplicationSet:
+    """``replications`` independent runs with seeds ``SeedSequence(seed).spawn(replications)``.
+
+    With ``executor`` (e.g. a ``ProcessPoolExecutor`` or a Dask client's executor) the runs go
+    through ``executor.map``; every argument is picklable. ``progress(k)`` is called after each
+    finished replication ``k``; without an executor, ``day_progress(d)`` after every simulated
+    day of every replication (a CLI bar of ``days × replications`` steps).
+    """
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    children = np.random.SeedSequence(int(seed)).spawn(replications)
+    jobs = [(scenario, demand, matrix, operating, settings, ss, days) for ss in children]
+    results = []
+    if executor is not None:
+        runs = executor.map(_one, jobs)
+    else:
+        runs = (_one(job, day_progress) for job in jobs)
+    for k, r in enumerate(runs):
+        results.append(r)
+        if progress is not None:
+            progress(k)
+    return ReplicationSet(seed=int(seed), results=tuple(results))
