@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 OUT ?= output
+# Debian packages: a CJK font for PDF route sheets and plots (both targets), Chromium to check
+# the HTML report and poppler for the PDF text check (tests only).
+RUN_DEBS := fonts-wqy-microhei
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install system-deps system-deps-test clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (or set PYTHON=...)"; exit 1; }
@@ -23,15 +27,22 @@ $(DEV_STAMP): $(STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+# Install missing Debian packages when we can (root + apt-get); otherwise say what is missing.
+system-deps:
+	@./scripts/debian-deps.sh $(RUN_DEBS)
+
+system-deps-test:
+	@./scripts/debian-deps.sh $(TEST_DEBS)
+
+run: $(STAMP) system-deps
 	$(BIN)/wasteopt run scenarios/jintan --out $(OUT)
 
-test: $(DEV_STAMP)
-	$(BIN)/python -m ruff check wasteopt tests benchmarks
+test: $(DEV_STAMP) system-deps-test
+	$(BIN)/python -m ruff check wasteopt tests benchmarks scenarios
 	$(BIN)/python -m pytest -q
 
 lint: $(DEV_STAMP)
-	$(BIN)/python -m ruff check wasteopt tests benchmarks
+	$(BIN)/python -m ruff check wasteopt tests benchmarks scenarios
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,173 @@
+"""Maps and plots: Figures with Chinese labels that render without missing glyphs, saved as
+PNG and SVG atomically."""
+
+from __future__ import annotations
+
+import io
+import types
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from wasteopt.generation import generate
+from wasteopt.network import build_matrix
+from wasteopt.reporting.plots import (
+    plot_catchments,
+    plot_daily_kpis,
+    plot_queue_waits,
+    plot_routes,
+    plot_utilisation,
+    save_figure,
+)
+from wasteopt.reporting.sheets import route_sheet_frame
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.solve import solve
+from wasteopt.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """The tiny scenario and the route sheet of both streams on day 0."""
+    scenario = load_scenario(ROOT / "scenarios" / "tiny")
+    demand = generate(scenario, days=1, seed=0)
+    matrix = build_matrix(scenario)
+    frames = []
+    for stream in scenario.stream_ids:
+        problem = build_problem(scenario, demand, 0, stream, matrix)
+        plan = solve(problem, engine="pyvrp", time_limit_s=1, seed=0)
+        frames.append(route_sheet_frame(plan, problem, scenario))
+    return scenario, pd.concat(frames, ignore_index=True)
+
+
+def _glyph_warnings(fig: Figure) -> list[str]:
+    """Render ``fig`` to PNG and return matplotlib's missing-glyph warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=50)
+    return [str(w.message) for w in caught if "missing from" in str(w.message)]
+
+
+def _texts(fig: Figure) -> str:
+    out = []
+    for ax in fig.axes:
+        out += [ax.get_title()] + [t.get_text() for t in ax.texts]
+        out += [t.get_text() for t in ax.get_yticklabels()]
+        leg = ax.get_legend()
+        if leg is not None:
+            out += [t.get_text() for t in leg.get_texts()]
+    return " ".join(out)
+
+
+def _all_figures(tiny) -> dict[str, Figure]:
+    scenario, sheet = tiny
+    before = {"P1": "ST-W", "P2": "ST-W", "P3": "FAC-WTE", "P4": "ST-W"}
+    after = types.SimpleNamespace(
+        assignments={("P1", "other"): "ST-E", ("P2", "other"): "ST-E",
+                     ("P3", "other"): "FAC-WTE", ("P1", "kitchen"): "FAC-KITCHEN"},
+        closed_stations=("ST-W",),
+    )
+    days = pd.date_range("2026-03-02", periods=7)
+    kpis = pd.DataFrame({"date": days, "collected_t": np.arange(7.0), "backlog_t": 0.5})
+    waits = pd.DataFrame({"facility": ["ST-W"] * 5 + ["FAC-WTE"] * 3,
+                          "wait_min": [0, 1, 2, 3, 10, 0, 0, 4]})
+    return {
+        "routes": plot_routes(scenario, sheet, title="线路 routes"),
+        "catchments": plot_catchments(scenario, before, after, stream="other"),
+        "utilisation": plot_utilisation({"ST-W": 1.3, "FAC-WTE": 0.4}, scenario),
+        "kpis": plot_daily_kpis(kpis),
+        "waits": plot_queue_waits(waits, scenario),
+    }
+
+
+def test_chinese_labels_render_without_missing_glyphs(tiny):
+    """Every plot carries Chinese names and draws with no 'Glyph ... missing' warning."""
+    figs = _all_figures(tiny)
+    assert "西站" in _texts(figs["routes"]) and "焚烧厂" in _texts(figs["routes"])
+    assert "东站(候选)" in _texts(figs["catchments"])
+    assert "西站" in _texts(figs["utilisation"]) and "焚烧厂" in _texts(figs["waits"])
+    for name, fig in figs.items():
+        assert isinstance(fig, Figure)
+        assert _glyph_warnings(fig) == [], name
+
+
+def test_glyph_warning_detector_works_with_a_latin_font():
+    """The same check catches boxes when Chinese text is drawn in DejaVu Sans only."""
+    fig = Figure()
+    fig.add_subplot().set_title("西站", family="DejaVu Sans")
+    assert _glyph_warnings(fig), "DejaVu Sans has no CJK glyphs; a warning was expected"
+
+
+def test_routes_one_panel_per_stream(tiny):
+    """plot_routes draws one map per routed stream with its lines in the stream colour."""
+    scenario, sheet = tiny
+    fig = plot_routes(scenario, sheet)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == sheet["stream"].nunique() == 2
+    colours = {ln.get_color() for ln in visible[0].get_lines()}
+    assert colours == {scenario.stream("kitchen").color}
+
+
+def test_catchments_colour_points_by_site(tiny):
+    """Points sent to different sites get different colours; the same site keeps its colour
+    in both panels, and a closed station is labelled as closed."""
+    scenario, _ = tiny
+    before = {"P1": "ST-W", "P2": "ST-W", "P3": "FAC-WTE"}
+    after = {"P1": "ST-W", "P2": "FAC-WTE", "P3": "FAC-WTE"}
+    fig = plot_catchments(scenario, before, after)
+    cols = [ax.collections[0].get_facecolors() for ax in fig.axes[:2]]
+    assert not np.allclose(cols[0][0], cols[0][2])  # ST-W vs FAC-WTE
+    assert np.allclose(cols[0][0], cols[1][0])  # ST-W in both panels
+    plan = types.SimpleNamespace(assignments=after, closed_stations=("ST-W",))
+    assert "关闭" in _texts(plot_catchments(scenario, before, plan))
+
+
+def test_utilisation_marks_overload(tiny):
+    """A site above 100 % of capacity is drawn in red, the others are not."""
+    scenario, _ = tiny
+    fig = plot_utilisation({"ST-W": 1.3, "ST-E": 0.5}, scenario)
+    bars = fig.axes[0].patches
+    reds = [b for b in bars if np.allclose(b.get_facecolor()[:3], (0xC0 / 255, 0x39 / 255,
+                                                                   0x2B / 255))]
+    assert len(bars) == 2 and len(reds) == 1 and reds[0].get_width() == pytest.approx(130.0)
+
+
+def test_daily_kpis_panels_and_series():
+    """One panel per metric, one line per series; a frame without numbers is refused."""
+    days = pd.date_range("2026-03-02", periods=5)
+    df = pd.DataFrame({"date": list(days) * 2, "series": ["base"] * 5 + ["east"] * 5,
+                       "km": np.arange(10.0), "t": np.ones(10)})
+    fig = plot_daily_kpis(df, labels={"km": "里程 km"})
+    assert len(fig.axes) == 2
+    assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
+    assert fig.axes[0].get_ylabel() == "里程 km"
+    indexed = plot_daily_kpis(df[df["series"] == "base"].set_index("date")[["km"]])
+    assert len(indexed.axes) == 1
+    with pytest.raises(ValueError, match="numeric"):
+        plot_daily_kpis(pd.DataFrame({"date": days, "note": list("abcde")}))
+
+
+def test_queue_waits_counts_samples(tiny):
+    """Each facility's label states its sample count and mean wait."""
+    scenario, _ = tiny
+    waits = pd.DataFrame({"facility": ["ST-W", "ST-W", "FAC-WTE"], "wait_min": [2.0, 4.0, 1.0]})
+    labels = [t.get_text() for t in plot_queue_waits(waits, scenario).axes[0].get_yticklabels()]
+    assert "焚烧厂 (n=1, mean 1.0)" in labels and "西站 (n=2, mean 3.0)" in labels
+
+
+def test_save_figure_writes_png_and_svg(tiny, tmp_path):
+    """save_figure writes a PNG and a well-formed SVG (text as paths) and no temp files."""
+    scenario, sheet = tiny
+    paths = save_figure(plot_routes(scenario, sheet), tmp_path / "maps" / "routes.png")
+    assert [p.name for p in paths] == ["routes.png", "routes.svg"]
+    assert paths[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    root = ET.parse(paths[1]).getroot()
+    assert root.tag.endswith("svg")
+    assert "<text" not in paths[1].read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["routes.png", "routes.svg"]

@@ -1,0 +1,277 @@
+"""Route sheets: one table in driving order, and CSV/XLSX/PDF/GeoJSON files whose totals equal
+the checker's."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from wasteopt.generation import generate
+from wasteopt.network import build_matrix
+from wasteopt.reporting import fonts
+from wasteopt.reporting.sheets import (
+    FORMATS,
+    SHEET_COLUMNS,
+    TOTAL_LABEL,
+    route_sheet_frame,
+    route_sheet_summary,
+    route_sheets_geojson,
+    write_route_sheets,
+    xlsx_sheet_name,
+)
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.solve import solve
+from wasteopt.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_plans():
+    """The tiny scenario with small kitchen trucks (several trips) and a lunch break, routed."""
+    base = load_scenario(ROOT / "scenarios" / "tiny")
+    vtypes = tuple(
+        dataclasses.replace(
+            v,
+            payload_kg=1200 if v.stream == "kitchen" else v.payload_kg,
+            max_trips=4,
+            lunch_earliest_s=6 * 3600 + 15 * 60,
+            lunch_latest_s=7 * 3600,
+            lunch_duration_s=20 * 60,
+        )
+        for v in base.vehicle_types
+    )
+    scenario = dataclasses.replace(base, vehicle_types=vtypes)
+    demand = generate(scenario, days=1, seed=0)
+    matrix = build_matrix(scenario)
+    out = []
+    for stream in scenario.stream_ids:
+        problem = build_problem(scenario, demand, 0, stream, matrix)
+        plan = solve(problem, engine="pyvrp", time_limit_s=1, seed=0)
+        assert plan.check is not None and plan.check.ok, plan.check.summary()
+        out.append((plan, problem))
+    return scenario, out
+
+
+def test_frame_rows_follow_the_checked_schedule(tiny_plans):
+    """Each vehicle's rows run depart → stops/unloads/lunch → return with loads that add up."""
+    scenario, plans = tiny_plans
+    for plan, problem in plans:
+        sheet = route_sheet_frame(plan, problem, scenario)
+        assert list(sheet.columns) == list(SHEET_COLUMNS)
+        for vehicle, g in sheet.groupby("vehicle"):
+            kinds = list(g["kind"])
+            assert kinds[0] == "depart" and kinds[-1] == "return", vehicle
+            assert list(g["seq"]) == sorted(g["seq"])
+            assert "lunch" in kinds, "every fleet has a lunch window overlapping its shift"
+            load = 0
+            for rec in g.itertuples():
+                if rec.kind == "stop":
+                    load += rec.expected_kg
+                    assert rec.load_after_kg == load
+                    assert rec.name.startswith("点")  # Chinese point names carried over
+                elif rec.kind == "unload":
+                    assert rec.unload_kg == load and rec.load_after_kg == 0
+                    load = 0
+            assert g["departure_s"].is_monotonic_increasing
+    kitchen = route_sheet_frame(*plans[0], scenario)
+    assert kitchen["trip"].max() >= 2, "1200 kg trucks need several trips for 2100 kg"
+
+
+def test_summary_totals_equal_the_checker(tiny_plans):
+    """km, hours, kg, stops and trips per vehicle and overall equal route_frame()/totals."""
+    scenario, plans = tiny_plans
+    for plan, problem in plans:
+        summary = route_sheet_summary(route_sheet_frame(plan, problem, scenario))
+        per_vehicle = summary[summary["vehicle"] != TOTAL_LABEL].set_index("vehicle")
+        rf = plan.check.route_frame().set_index("vehicle")
+        assert sorted(per_vehicle.index) == sorted(rf.index)
+        for v, r in rf.iterrows():
+            s = per_vehicle.loc[v]
+            assert s["km"] == pytest.approx(r["km"], abs=1e-9)
+            assert s["hours"] == pytest.approx(r["hours"], abs=1e-9)
+            assert s["expected_kg"] == r["kg"] == s["unload_kg"]
+            assert s["stops"] == r["stops"] and s["trips"] == r["trips"]
+        total = summary[summary["vehicle"] == TOTAL_LABEL].iloc[0]
+        t = plan.check.totals
+        assert total["km"] == pytest.approx(t.distance_km, abs=1e-9)
+        assert total["hours"] == pytest.approx(t.duration_h, abs=1e-9)
+        assert total["expected_kg"] == t.load_kg
+        assert total["stops"] == t.stops_served and total["trips"] == t.trips
+
+
+def test_csv_has_bom_and_reads_back(tiny_plans, tmp_path):
+    """The CSV starts with a UTF-8 BOM, keeps Chinese names and sums to the plan's kg and km."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("csv",))
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert "车场" in set(back["name"])
+    assert back["expected_kg"].sum() == plan.check.totals.load_kg
+    assert back["leg_m"].sum() / 1000 == pytest.approx(plan.check.totals.distance_km)
+
+
+def test_xlsx_summary_and_vehicle_sheets(tiny_plans, tmp_path):
+    """The workbook has a summary plus one valid sheet per vehicle, with the plan's totals."""
+    openpyxl = pytest.importorskip("openpyxl")
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("xlsx",))
+    wb = openpyxl.load_workbook(path)
+    vehicles = list(plan.check.route_frame()["vehicle"])
+    assert len(wb.sheetnames) == 1 + len(vehicles)
+    for name in wb.sheetnames:
+        assert len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name)
+    summary = wb[wb.sheetnames[0]]
+    rows = [[c.value for c in r] for r in summary.iter_rows()]
+    header_at = next(i for i, r in enumerate(rows) if r[:2] == ["stream", "vehicle"])
+    header = rows[header_at]
+    total = next(r for r in rows if r[1] == TOTAL_LABEL)
+    t = plan.check.totals
+    assert total[header.index("km")] == pytest.approx(t.distance_km)
+    assert total[header.index("hours")] == pytest.approx(t.duration_h)
+    assert total[header.index("expected_kg")] == t.load_kg
+    assert total[header.index("stops")] == t.stops_served
+    ws = wb[wb.sheetnames[1]]
+    cells = [[c.value for c in r] for r in ws.iter_rows()]
+    assert cells[0][0].startswith(vehicles[0])
+    names = {r[4] for r in cells[4:] if r[4]}
+    assert any(str(n).startswith("点") for n in names)
+
+
+def test_xlsx_sheet_name_rules():
+    """Sheet names lose []:*?/\\, stay within 31 characters and never repeat."""
+    long = "VT/KIT[city]:*?\\" + "x" * 40
+    a = xlsx_sheet_name(long)
+    b = xlsx_sheet_name(long, [a])
+    assert len(a) <= 31 and len(b) <= 31 and a != b
+    assert not re.search(r"[\[\]:*?/\\]", a + b)
+    assert xlsx_sheet_name("'quoted'") == "quoted"
+
+
+def _pdf_page_count(raw: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", raw))
+
+
+def test_pdf_one_page_per_vehicle_with_embedded_cjk_font(tiny_plans, tmp_path):
+    """Each vehicle shift gets its page; a CJK TrueType font is embedded and has every glyph."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[1]
+    (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("pdf",))
+    raw = path.read_bytes()
+    assert raw.startswith(b"%PDF-")
+    assert _pdf_page_count(raw) == plan.check.totals.vehicles
+    font = fonts.find_cjk_font()
+    assert b"/FontFile2" in raw  # the TrueType program itself is in the file
+    base = re.findall(rb"/BaseFont\s*/([A-Z]{6}\+[^\s/>]+)", raw)
+    assert base, "font is embedded as a subset"
+    sheet = route_sheet_frame(plan, problem, scenario)
+    text = "".join(sheet["name"]) + "".join(sheet["vehicle_type_name"]) + "合计收集卸载午休"
+    assert fonts.missing_glyphs(font, text) == []
+    if shutil.which("pdftotext"):  # round trip when poppler-utils is installed
+        out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                             check=True).stdout
+        for name in set(sheet["name"]) - {""}:
+            assert name.split(" @ ")[0].split()[0] in out
+
+
+def test_glyph_check_fails_for_a_latin_font():
+    """The cmap check used above reports Chinese names as missing from DejaVu Sans."""
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    latin = fonts.CjkFont(path=dejavu, index=0, family="DejaVu Sans", truetype=True)
+    assert fonts.missing_glyphs(latin, "西站 ST-W") == ["站", "西"]
+
+
+def test_missing_font_raises_with_install_hint(monkeypatch):
+    """Without any CJK font the error names the Debian package and the environment variable."""
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    monkeypatch.setattr(fonts, "KNOWN_FONTS", ())
+    monkeypatch.setattr(fonts, "_fc_match", lambda: [])
+    monkeypatch.setenv(fonts.ENV_VAR, str(dejavu))
+    fonts.find_cjk_font.cache_clear()
+    try:
+        with pytest.raises(fonts.CjkFontMissing, match="fonts-wqy-microhei") as err:
+            fonts.find_cjk_font()
+        assert "DejaVuSans.ttf" in str(err.value)
+    finally:
+        fonts.find_cjk_font.cache_clear()
+
+
+def _strict_json(raw: str):
+    def no_constant(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    return json.loads(raw, parse_constant=no_constant)
+
+
+def test_geojson_structure(tiny_plans, tmp_path):
+    """RFC 7946 FeatureCollection: routes as depot-to-depot LineStrings in lon/lat, stops and
+    sites as Points with vehicle, trip, stream, kg and arrival."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("geojson",))
+    data = _strict_json(path.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and "crs" not in data
+    feats = data["features"]
+    depot = scenario.depot("D1")
+    routes = [f for f in feats if f["geometry"]["type"] == "LineString"]
+    assert len(routes) == plan.check.totals.vehicles
+    for f in feats:
+        assert f["type"] == "Feature" and isinstance(f["properties"], dict)
+        geom = f["geometry"]
+        pts = geom["coordinates"] if geom["type"] == "LineString" else [geom["coordinates"]]
+        for lon, lat in pts:
+            assert -180 <= lon <= 180 and -90 <= lat <= 90
+    sheet = route_sheet_frame(plan, problem, scenario)
+    for r in routes:
+        coords = r["geometry"]["coordinates"]
+        assert coords[0] == coords[-1] == [depot.lon, depot.lat]  # lon first
+        g = sheet[(sheet["vehicle"] == r["properties"]["vehicle"]) & (sheet["kind"] != "lunch")]
+        assert len(coords) == len(g)
+        assert r["properties"]["kg"] == g["expected_kg"].sum()
+        assert r["properties"]["stream"] == "kitchen"
+    stops = [f for f in feats if f["properties"]["feature"] == "stop"]
+    assert len(stops) == plan.check.totals.stops_served
+    s0 = stops[0]["properties"]
+    assert {"vehicle", "trip", "stream", "kg", "arrival", "name"} <= set(s0)
+    p = scenario.point(s0["id"])
+    assert stops[0]["geometry"]["coordinates"] == [p.lon, p.lat]
+    sites = [f for f in feats if f["properties"]["feature"] == "unload_site"]
+    assert sum(f["properties"]["kg"] for f in sites) == plan.check.totals.load_kg
+    assert route_sheets_geojson(sheet, scenario) == data
+
+
+def test_write_all_formats_and_reject_unknown(tiny_plans, tmp_path):
+    """Every format is written (no temp files left); an unknown format is refused up front."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    paths = write_route_sheets(plan, problem, scenario, tmp_path)
+    assert [p.suffix[1:] for p in paths] == list(FORMATS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+    with pytest.raises(ValueError, match="docx"):
+        write_route_sheets(plan, problem, scenario, tmp_path / "x", formats=("csv", "docx"))
+    assert not (tmp_path / "x").exists()
+
+
+def test_plan_without_check_is_checked(tiny_plans):
+    """A plan stripped of its check gives the same sheet (the checker is rerun)."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    bare = dataclasses.replace(plan, check=None)
+    a = route_sheet_frame(plan, problem, scenario)
+    b = route_sheet_frame(bare, problem, scenario)
+    pd.testing.assert_frame_equal(a, b)
+    buf = io.StringIO()
+    a.to_csv(buf)
+    assert buf.getvalue()
