@@ -8,9 +8,12 @@ Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.simulation.operat
 """
 
 from wasteopt.simulation.operations import (
+    MAX_CYCLE_DAYS,
     OperatingPlan,
     Tour,
     build_operating_plan,
+    cycle_length,
+    cycle_tours,
     daily_tours,
 )
 from wasteopt.simulation.processes import DAY_S, Bays, Draws, sampler
@@ -31,6 +34,7 @@ __all__ = [
     "DAY_S",
     "DISTRIBUTIONS",
     "FACILITY_COLUMNS",
+    "MAX_CYCLE_DAYS",
     "Bays",
     "Draws",
     "OperatingPlan",
@@ -40,6 +44,8 @@ __all__ = [
     "SimulationStatus",
     "Tour",
     "build_operating_plan",
+    "cycle_length",
+    "cycle_tours",
     "daily_tours",
     "sampler",
     "simulate",

@@ -21,6 +21,7 @@ from wasteopt.simulation.processes import (
     DAY_S,
     EPS_KG,
     Bays,
+    DayTour,
     Draws,
     Event,
     Plant,
@@ -52,7 +53,7 @@ class District:
         demand_start: np.datetime64,
         matrix: TravelMatrix,
         operating: OperatingPlan,
-        tours: dict[str, tuple[Tour, ...]],
+        tours: dict[str, dict[int, tuple[Tour, ...]]],
         settings: SimulationSettings,
         seed_sequence: np.random.SeedSequence,
     ) -> None:
@@ -130,7 +131,7 @@ class District:
         for s in scenario.stations:
             used = s.is_open if open_ids is None else s.id in open_ids
             if not used and not any(s.id in {v[1] for t in ts for v in t.visits}
-                                    for ts in tours.values()):
+                                    for by_key in tours.values() for ts in by_key.values()):
                 continue
             thresholds, plants = {}, {}
             for stream in s.streams:
@@ -156,32 +157,43 @@ class District:
         self.jobs = {s: simpy.Store(self.env) for s in self.streams}
 
         # -- vehicles ----------------------------------------------------------------------
+        # one Vehicle per vehicle id; it holds a compiled tour for each cycle key it works on
         self.collectors: list[Vehicle] = []
-        for stream, ts in tours.items():
-            problem = operating.problems[stream]
-            for t in ts:
-                vt = scenario.vehicle_type(t.fleet)
-                fleet = next(f for f in problem.fleets if f.id == t.fleet)
-                veh = self._vehicle(t.vehicle, vt)
-                cap = float(fleet.capacity_kg)
-                if fleet.capacity_l > 0:
-                    cap = min(cap, fleet.capacity_l / 1000.0 * self.density[veh.s])
-                veh.capacity_kg = cap
-                veh.start_s = t.start_s
-                veh.lunch_after = t.lunch_after
-                veh.tour = tuple(
-                    (kind, matrix.index(sid), self.point_of[sid] if kind == "stop" else 0,
-                     k, None if kind == "stop" else self.sites[sid])
-                    for kind, sid, k in t.visits
-                )
-                nxt: list[object] = [None] * len(t.visits)
-                site = None
-                for j in range(len(t.visits) - 1, -1, -1):
-                    if t.visits[j][0] == "unload":
-                        site = self.sites[t.visits[j][1]]
-                    nxt[j] = site
-                veh.next_unload = tuple(nxt)
-                self.collectors.append(veh)
+        by_id: dict[str, Vehicle] = {}
+        for stream, by_key in tours.items():
+            n_days = operating.cycle_length(stream)
+            for key, ts in by_key.items():
+                problem, _ = operating.plan_for(stream, key)
+                for t in ts:
+                    veh = by_id.get(t.vehicle)
+                    if veh is None:
+                        vt = scenario.vehicle_type(t.fleet)
+                        fleet = next(f for f in problem.fleets if f.id == t.fleet)
+                        veh = self._vehicle(t.vehicle, vt)
+                        cap = float(fleet.capacity_kg)
+                        if fleet.capacity_l > 0:
+                            cap = min(cap, fleet.capacity_l / 1000.0 * self.density[veh.s])
+                        veh.capacity_kg = cap
+                        veh.cycle_days = n_days
+                        by_id[t.vehicle] = veh
+                        self.collectors.append(veh)
+                    nxt: list[object] = [None] * len(t.visits)
+                    site = None
+                    for j in range(len(t.visits) - 1, -1, -1):
+                        if t.visits[j][0] == "unload":
+                            site = self.sites[t.visits[j][1]]
+                        nxt[j] = site
+                    veh.tours[key] = DayTour(
+                        visits=tuple(
+                            (kind, matrix.index(sid),
+                             self.point_of[sid] if kind == "stop" else 0, k,
+                             None if kind == "stop" else self.sites[sid])
+                            for kind, sid, k in t.visits
+                        ),
+                        next_unload=tuple(nxt), start_s=t.start_s, lunch_after=t.lunch_after,
+                        points=tuple({self.point_of[sid] for kind, sid, _ in t.visits
+                                      if kind == "stop"}),
+                    )
         self.haulers: list[Vehicle] = []
         for vt in haul_types:
             for k in range(1, vt.count + 1):
@@ -304,15 +316,15 @@ class District:
         veh.trips += 1
         self._receive(site, veh.stream, kg)
 
-    def collection_tour(self, veh: Vehicle, day: int,
-                        prev: simpy.Process | None) -> Iterator[simpy.Event]:
+    def collection_tour(self, veh: Vehicle, day: int, prev: simpy.Process | None,
+                        plan: DayTour) -> Iterator[simpy.Event]:
         """One day of a collection vehicle (rules: :mod:`wasteopt.simulation.processes`)."""
         env = self.env
         if prev is not None and prev.is_alive:
             yield prev
         t0 = day * DAY_S
-        if env.now < t0 + veh.start_s:
-            yield env.timeout(t0 + veh.start_s - env.now)
+        if env.now < t0 + plan.start_s:
+            yield env.timeout(t0 + plan.start_s - env.now)
         veh.depart = env.now
         veh.loc = veh.depot
         s = veh.s
@@ -324,10 +336,11 @@ class District:
         cutoff = t0 + veh.shift_end_s + self.settings.max_overtime_s
         log_stops = self.settings.log_stops
         events = self.events
-        lunch_after = veh.lunch_after
+        lunch_after = plan.lunch_after
+        next_unload = plan.next_unload
         if lunch_after == -1:
             yield from self._lunch(veh, t0)
-        for i, (kind, loc, p, k, site) in enumerate(veh.tour):
+        for i, (kind, loc, p, k, site) in enumerate(plan.visits):
             if kind == "stop":
                 if not due[p]:
                     pass
@@ -364,7 +377,7 @@ class District:
                         if amount <= EPS_KG or bins[p] <= 0:
                             break
                         # full: to this trip's unload site and back for the rest
-                        target = veh.next_unload[i]
+                        target = next_unload[i]
                         if target is None or veh.load_kg <= 0:
                             break
                         veh.extra_unloads += 1
@@ -378,7 +391,7 @@ class District:
             if i == lunch_after:
                 yield from self._lunch(veh, t0)
         if veh.load_kg > 0:  # only if the tour ends without an unload (never in a checked plan)
-            target = veh.next_unload[0] or next(iter(self.plants.values()))
+            target = (next_unload[0] if next_unload else None) or next(iter(self.plants.values()))
             yield from self._tip(veh, target)
         here = veh.loc
         yield env.timeout(travel(durs[here][veh.depot]))
@@ -470,13 +483,21 @@ class District:
         p_break = self.settings.breakdown_probability
         for veh in (*self.collectors, *self.haulers):
             veh.reset_day()
-            if p_break > 0 and self.d_break.uniform() < p_break:
+            plan = veh.tours.get(day % veh.cycle_days) if veh.role == "collection" else None
+            # every vehicle draws every day, so idle days do not shift later draws
+            broken = p_break > 0 and self.d_break.uniform() < p_break
+            if veh.role == "collection" and (
+                    plan is None or not any(self.due[veh.s][p] for p in plan.points)):
+                continue  # no tour, or nothing due on it, on this day of its stream's cycle
+            if broken:
                 veh.broken = True
                 self.events.append((float(env.now), day, "breakdown", veh.id, "", veh.stream,
                                     0.0))
                 continue
-            proc = self.collection_tour if veh.role == "collection" else self.haul_shift
-            veh.process = env.process(proc(veh, day, veh.process))
+            if plan is not None:
+                veh.process = env.process(self.collection_tour(veh, day, veh.process, plan))
+            else:
+                veh.process = env.process(self.haul_shift(veh, day, veh.process))
         if self.settings.haul_dispatch == "full_loads_and_sweep":
             for station in self.stations.values():
                 if station.threshold_kg:

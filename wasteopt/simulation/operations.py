@@ -1,27 +1,58 @@
-"""The plan a simulation executes, and how a one-day route plan becomes every day's tours.
+"""The plan a simulation executes, and how cycle-day route plans become every day's tours.
 
-An :class:`OperatingPlan` bundles, per stream, the routing problem of the representative day and
-the route plan solved for it, plus the facility plan (optional) that says where stations ship.
+An :class:`OperatingPlan` holds, per stream, the routing problems and route plans of the days of
+the stream's *collection cycle*, plus the facility plan (optional) that says where stations ship.
+
+Collection cycle
+----------------
+A point collected every ``period`` days with ``phase`` is due on horizon day ``t`` when
+``(t + phase) % period == 0`` (:func:`wasteopt.generation.due_loads`). The set of points due
+for a stream therefore repeats with period ``L = lcm`` of the periods its points use (daily: 1;
+``every_other_day``: 2; ``weekly``: 7; weekly and ``twice_weekly``: 21; ``monthly``: 28).
+:func:`build_operating_plan` routes the horizon days ``d0, d0 + 1, …, d0 + L − 1`` once each
+(``d0`` is the requested day, moved earlier when the window would pass the demand's horizon),
+keyed by ``t mod L``; a day whose due set equals an already routed day's reuses that plan.
+``L`` is capped at ``max_cycle_days`` (default 28): beyond the cap the stream is routed for
+``cap`` consecutive days keyed by ``t mod cap``, and on a day whose due set differs from the
+routed day of its key the rule below (skip / insert) makes up the difference.
+
+Time budget: each cycle-day problem gets ``time_limit_s × stops / max(max_stops, S)`` seconds,
+at least 1 s (``MIN_SOLVE_S``) and at most ``time_limit_s``; ``max_stops`` is the largest problem
+of the whole plan and ``S`` the stops of all the stream's routed cycle days. A daily stream thus
+costs ``time_limit_s`` and a stream with a longer cycle at most about as much in total (plus the
+1 s floors): with ``S ≤ max_stops`` (e.g. every other day, or weekly with one due set per weekday)
+this is ``time_limit_s × stops / max_stops``; a 6-day cycle of ~300 stops a day shares
+``time_limit_s`` among its six days instead of taking three times as long.
 
 Daily tours (the a-priori route rule)
 -------------------------------------
-Route plans are made for one representative day, but points collected less than daily are due on
-other days. Every vehicle of a plan follows its planned visit sequence every day:
+On horizon day ``t`` every vehicle follows the visit sequence of the plan for ``t mod L``
+(:meth:`OperatingPlan.plan_for`; a key without a plan, e.g. because the demand used to build
+the plan was shorter than the cycle, falls back to the plan of the requested day ``d0``):
 
 - a stop is visited only when its point is due that day for the stream; otherwise it is skipped
   (no travel to it);
-- every point that collects the stream but is not a planned stop (not due on the planned day, or
-  left unserved by the plan) is inserted once, before the simulation, into the sequence of the
+- every point that can be due on a day of that key but is not a planned stop (left unserved by
+  the plan, zero load on the routed day, or — beyond the cap, or on a fallback — due on other
+  days than the routed one) is inserted once, before the simulation, into the sequence of the
   stream's vehicle where it is cheapest (cheapest insertion by road distance, before one of the
-  sequence's unload visits), so no point is silently dropped. Its waste unloads where the trip it
-  joined unloads;
+  sequence's unload visits), so no point is silently dropped. Its waste unloads where the trip
+  it joined unloads. "Can be due on key ``r``" means ``(r + phase) % gcd(L, period) == 0``: for
+  an exact cycle that is exactly "due on every day ``t ≡ r (mod L)``". When such visits exist
+  but the key's plan has no tour (nothing was due on its routed day), the tours of the stream's
+  largest plan are used for that key instead;
 - a twice-daily point has two visits (``<id>`` and ``<id>~2``); each is placed on its own;
 - an unload visit is made only when the vehicle carries something.
+
+A plan built by hand with only ``problems`` and ``plans`` has a one-day cycle: its plan is used
+every day and every point of the stream that is not a planned stop is inserted.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,21 +63,41 @@ from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
-__all__ = ["OperatingPlan", "Tour", "build_operating_plan", "daily_tours"]
+__all__ = [
+    "MAX_CYCLE_DAYS",
+    "OperatingPlan",
+    "Tour",
+    "build_operating_plan",
+    "cycle_length",
+    "cycle_tours",
+    "daily_tours",
+]
+
+log = logging.getLogger("wasteopt")
 
 TWICE_SUFFIX = "~2"  # as wasteopt.routing.build names the second visit of a twice-daily point
+MAX_CYCLE_DAYS = 28
+MIN_SOLVE_S = 1.0  # floor of a cycle day's time budget: below it the engines barely start
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OperatingPlan:
-    """Per stream: the routing problem and the plan solved for it; and the facility plan.
+    """Per stream: the routing problems and plans of its collection cycle; the facility plan.
 
-    ``problems`` and ``plans`` are keyed by stream id (plain dicts, picklable; read-only).
+    ``problems`` / ``plans``: the problem and plan of horizon day ``day`` (the requested day),
+    keyed by stream id. ``cycle_days[s]``: the cycle length ``L`` of stream ``s`` (missing: 1).
+    ``cycle_problems[s][r]`` / ``cycle_plans[s][r]``: problem and plan followed on horizon days
+    ``t`` with ``t % L == r``; keys whose due set equals another key's share its objects. All
+    plain dicts (picklable; read-only by convention).
     """
 
     problems: dict[str, RoutingProblem]
     plans: dict[str, RoutePlan]
     facility_plan: FacilityPlan | None = None
+    day: int = 0
+    cycle_days: dict[str, int] = field(default_factory=dict)
+    cycle_problems: dict[str, dict[int, RoutingProblem]] = field(default_factory=dict)
+    cycle_plans: dict[str, dict[int, RoutePlan]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = sorted(set(self.plans) ^ set(self.problems))
@@ -55,6 +106,39 @@ class OperatingPlan:
         for s, plan in self.plans.items():
             if plan.stream != s or self.problems[s].stream != s:
                 raise ValueError(f"plan or problem filed under stream {s!r} is for another stream")
+        bad = []
+        for s, by_key in self.cycle_plans.items():
+            n = self.cycle_days.get(s, 1)
+            probs = self.cycle_problems.get(s, {})
+            if s not in self.plans or n < 1:
+                bad.append(f"{s}: cycle plans without a plan or with cycle length {n}")
+                continue
+            for r, plan in by_key.items():
+                if not 0 <= r < n or r not in probs:
+                    bad.append(f"{s}: key {r} outside 0..{n - 1} or without a problem")
+                elif plan.stream != s or probs[r].stream != s:
+                    bad.append(f"{s}: cycle day {r} holds a plan or problem of another stream")
+        if bad:
+            raise ValueError("inconsistent operating plan: " + "; ".join(bad))
+
+    def cycle_length(self, stream: str) -> int:
+        """``L`` of ``stream`` (1 for a plan without cycle days)."""
+        return self.cycle_days.get(stream, 1) if stream in self.cycle_plans else 1
+
+    def plan_for(self, stream: str, day: int) -> tuple[RoutingProblem, RoutePlan]:
+        """Problem and plan followed on horizon day ``day`` (see module docstring)."""
+        r = day % self.cycle_length(stream)
+        plans = self.cycle_plans.get(stream, {})
+        if r in plans:
+            return self.cycle_problems[stream][r], plans[r]
+        return self.problems[stream], self.plans[stream]
+
+    def distinct_plans(self, stream: str) -> tuple[RoutePlan, ...]:
+        """The different plans of the stream's cycle (each once, in key order)."""
+        seen: dict[int, RoutePlan] = {}
+        for _, plan in sorted(self.cycle_plans.get(stream, {}).items()):
+            seen.setdefault(id(plan), plan)
+        return tuple(seen.values()) or (self.plans[stream],)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +155,23 @@ class Tour:
     inserted: int = 0
 
 
+def _frequencies(scenario: Scenario, stream: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(visits_per_day, period_days, phase) per point for ``stream``."""
+    default = scenario.stream(stream).default_frequency
+    freqs = [FREQUENCIES[p.frequency.get(stream, default)] for p in scenario.points]
+    visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64)
+    period = np.array([f.period_days for f in freqs], dtype=np.int64)
+    phase = np.array([p.phase for p in scenario.points], dtype=np.int64)
+    return visits, period, phase
+
+
+def cycle_length(scenario: Scenario, stream: str) -> int:
+    """Exact cycle of ``stream``'s due sets: lcm of the periods of the points collecting it."""
+    visits, period, _ = _frequencies(scenario, stream)
+    used = {int(p) for p in period[visits > 0]}
+    return math.lcm(*used) if used else 1
+
+
 def build_operating_plan(
     scenario: Scenario,
     demand: Demand,
@@ -82,27 +183,72 @@ def build_operating_plan(
     time_limit_s: float = 10.0,
     seed: int = 0,
     workers: int = 1,
+    max_cycle_days: int = MAX_CYCLE_DAYS,
 ) -> OperatingPlan:
-    """Route every stream that has collection vehicles on ``day`` and bundle the result.
+    """Route every day of each stream's collection cycle (see module docstring) and bundle them.
 
-    Stops unload where ``facility_plan`` assigns them (nearest open site without one).
+    Every stream with collection vehicles is planned. Stops unload where ``facility_plan``
+    assigns them (nearest open site without one). ``workers`` is passed to the engine (PyVRP
+    runs that many processes per solve); the cycle days are solved one after another.
+    ``max_cycle_days`` caps a stream's cycle length ``L``.
     """
     from wasteopt.routing.build import build_problem
     from wasteopt.routing.solve import solve
 
-    problems: dict[str, RoutingProblem] = {}
-    plans: dict[str, RoutePlan] = {}
+    if not 0 <= day < demand.days:
+        raise IndexError(f"day {day} outside the demand's horizon 0..{demand.days - 1}")
+    if max_cycle_days < 1:
+        raise ValueError(f"max_cycle_days must be >= 1, got {max_cycle_days}")
+    lengths: dict[str, int] = {}
+    built: dict[str, dict[int, RoutingProblem]] = {}
+    alias: dict[str, dict[int, int]] = {}  # key -> key of the routed day with the same due set
     for stream in scenario.stream_ids:
         if not any(v.stream == stream and v.role == "collection" for v in scenario.vehicle_types):
             continue
-        problem = build_problem(
-            scenario, demand, day, stream, matrix,
-            assignment=None if facility_plan is None else facility_plan.assignment_for(stream),
-        )
-        problems[stream] = problem
-        plans[stream] = solve(problem, engine=engine, time_limit_s=time_limit_s, seed=seed,
-                              workers=workers)
-    return OperatingPlan(problems=problems, plans=plans, facility_plan=facility_plan)
+        exact = cycle_length(scenario, stream)
+        n = min(exact, max_cycle_days)
+        if exact > max_cycle_days:
+            log.warning("%s: due sets repeat every %d days, more than max_cycle_days=%d; routing "
+                        "%d days and inserting the points due on other days", stream, exact,
+                        max_cycle_days, n)
+        lengths[stream] = n
+        visits, period, phase = _frequencies(scenario, stream)
+        first = max(0, min(day, demand.days - n))
+        by_due: dict[bytes, int] = {}
+        built[stream], alias[stream] = {}, {}
+        for t in range(first, min(first + n, demand.days)):
+            key = t % n
+            due = ((visits > 0) & ((t + phase) % period == 0)).tobytes()
+            if due in by_due:
+                alias[stream][key] = by_due[due]
+                continue
+            by_due[due] = key
+            built[stream][key] = build_problem(
+                scenario, demand, t, stream, matrix,
+                assignment=None if facility_plan is None else facility_plan.assignment_for(stream),
+            )
+    max_stops = max((len(p.stops) for b in built.values() for p in b.values()), default=1) or 1
+    cycle_problems: dict[str, dict[int, RoutingProblem]] = {}
+    cycle_plans: dict[str, dict[int, RoutePlan]] = {}
+    for stream, by_key in built.items():
+        plans: dict[int, RoutePlan] = {}
+        # the cycle days of one stream share about time_limit_s at most (plus the 1 s floors)
+        scale = max(max_stops, sum(len(p.stops) for p in by_key.values()))
+        for key, problem in by_key.items():
+            budget = time_limit_s * len(problem.stops) / scale
+            limit = min(time_limit_s, max(MIN_SOLVE_S, budget))
+            plans[key] = solve(problem, engine=engine, time_limit_s=limit, seed=seed,
+                               workers=workers)
+        probs = dict(by_key)
+        for key, same in alias[stream].items():
+            probs[key], plans[key] = by_key[same], plans[same]
+        cycle_problems[stream] = dict(sorted(probs.items()))
+        cycle_plans[stream] = dict(sorted(plans.items()))
+    problems = {s: cycle_problems[s][day % lengths[s]] for s in cycle_plans}
+    rep = {s: cycle_plans[s][day % lengths[s]] for s in cycle_plans}
+    return OperatingPlan(problems=problems, plans=rep, facility_plan=facility_plan, day=day,
+                         cycle_days=lengths, cycle_problems=cycle_problems,
+                         cycle_plans=cycle_plans)
 
 
 def _split(stop_id: str) -> tuple[str, int]:
@@ -111,62 +257,122 @@ def _split(stop_id: str) -> tuple[str, int]:
     return stop_id, 1
 
 
-def daily_tours(
+def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[tuple[str, str, int]]]:
+    site_ids = {s.id for s in problem.sites}
+    seqs: list[list[tuple[str, str, int]]] = []
+    for r in plan.routes:
+        seq = []
+        for v in r.visits:
+            if v in site_ids:
+                seq.append(("unload", v, 0))
+            else:
+                pid, k = _split(v)
+                seq.append(("stop", pid, k))
+        seqs.append(seq)
+    return seqs
+
+
+def _wanted(scenario: Scenario, stream: str, seqs: list, key: int,
+            n_days: int) -> list[tuple[str, int]]:
+    """Visits that can be due on days of ``key`` but are not in the sequences."""
+    planned = {(v[1], v[2]) for seq in seqs for v in seq if v[0] == "stop"}
+    visits, period, phase = _frequencies(scenario, stream)
+    may_be_due = (visits > 0) & ((key + phase) % np.gcd(n_days, period) == 0)
+    return [(p.id, k) for i, p in enumerate(scenario.points) if may_be_due[i]
+            for k in range(1, int(visits[i]) + 1) if (p.id, k) not in planned]
+
+
+def _tours(
+    scenario: Scenario, stream: str, problem: RoutingProblem, plan: RoutePlan,
+    matrix: TravelMatrix, dist: np.ndarray, key: int, n_days: int,
+    fallback: tuple[RoutingProblem, RoutePlan] | None = None,
+) -> tuple[Tour, ...]:
+    """The tours of one cycle key: the plan's sequences plus the missing points inserted.
+    When visits are missing but the plan has no tour to insert them into (its routed day had
+    nothing due), the ``fallback`` plan's tours are the base instead."""
+    seqs = _sequences(problem, plan)
+    wanted = _wanted(scenario, stream, seqs, key, n_days)
+    has_unload = any(v[0] == "unload" for seq in seqs for v in seq)
+    if wanted and not has_unload and fallback is not None:
+        problem, plan = fallback
+        seqs = _sequences(problem, plan)
+        wanted = _wanted(scenario, stream, seqs, key, n_days)
+    fleets = {f.id: f for f in problem.fleets}
+    inserted = [0] * len(seqs)
+    lunches = [r.lunch_after for r in plan.routes]
+    usable = [i for i, seq in enumerate(seqs) if any(v[0] == "unload" for v in seq)]
+    for pid, k in wanted:
+        if not usable:
+            break
+        x = matrix.index(pid)
+        best = (np.inf, -1, -1)
+        for i in usable:
+            seq = seqs[i]
+            depot = matrix.index(fleets[plan.routes[i].fleet].depot)
+            # positions before each visit up to the last unload (so an unload follows)
+            last = max(j for j, v in enumerate(seq) if v[0] == "unload")
+            locs = np.array([depot] + [matrix.index(v[1]) for v in seq[: last + 1]])
+            a, b = locs[:-1], locs[1:]
+            cost = dist[a, x].astype(np.float64) + dist[x, b] - dist[a, b]
+            j = int(np.argmin(cost))
+            if cost[j] < best[0]:
+                best = (float(cost[j]), i, j)
+        _, i, j = best
+        seqs[i].insert(j, ("stop", pid, k))
+        inserted[i] += 1
+        lunch = lunches[i]
+        if lunch is not None and lunch >= j:  # keep the break after the same planned visit
+            lunches[i] = lunch + 1
+    if wanted and not usable:
+        log.warning("%s: %d point visits of cycle day %d have no tour to join", stream,
+                    len(wanted), key)
+    return tuple(
+        Tour(vehicle=r.vehicle, fleet=r.fleet, stream=stream, start_s=r.start_s,
+             lunch_after=lunch, visits=tuple(seq), inserted=n_ins)
+        for r, seq, n_ins, lunch in zip(plan.routes, seqs, inserted, lunches, strict=True)
+    )
+
+
+def cycle_tours(
     scenario: Scenario, operating: OperatingPlan, matrix: TravelMatrix
+) -> dict[str, dict[int, tuple[Tour, ...]]]:
+    """Per stream and cycle key ``r`` (``0 ≤ r < L``): every vehicle's sequence on the days
+    ``t ≡ r (mod L)``, with the missing points inserted (see module docstring). Streams without
+    a plan get no tour."""
+    dist = np.asarray(matrix.distance_m)
+    out: dict[str, dict[int, tuple[Tour, ...]]] = {}
+    for stream in operating.plans:
+        n = operating.cycle_length(stream)
+        fallback = _largest(operating, stream)
+        out[stream] = {}
+        for key in range(n):
+            problem, plan = operating.plan_for(stream, key)
+            out[stream][key] = _tours(scenario, stream, problem, plan, matrix, dist, key, n,
+                                      fallback)
+    return out
+
+
+def _largest(operating: OperatingPlan, stream: str) -> tuple[RoutingProblem, RoutePlan]:
+    """The stream's plan with the most planned visits (ties: the requested day's, then the
+    lowest key): the base for keys whose own plan has no tour."""
+    cands = [(operating.problems[stream], operating.plans[stream])]
+    n = operating.cycle_length(stream)
+    cands += [operating.plan_for(stream, r) for r in range(n)]
+    return max(cands, key=lambda c: sum(len(r.visits) for r in c[1].routes))
+
+
+def daily_tours(
+    scenario: Scenario, operating: OperatingPlan, matrix: TravelMatrix, *, day: int | None = None
 ) -> dict[str, tuple[Tour, ...]]:
-    """Every vehicle's daily sequence per stream, with the missing points inserted (see module
-    docstring). Streams without a plan get no tour."""
+    """Every vehicle's sequence per stream on horizon day ``day`` (default: the plan's ``day``),
+    with the missing points inserted (see module docstring). Streams without a plan get no
+    tour."""
+    t = operating.day if day is None else int(day)
     dist = np.asarray(matrix.distance_m)
     out: dict[str, tuple[Tour, ...]] = {}
-    for stream, plan in operating.plans.items():
-        problem = operating.problems[stream]
-        site_ids = {s.id for s in problem.sites}
-        fleets = {f.id: f for f in problem.fleets}
-        seqs: list[list[tuple[str, str, int]]] = []
-        for r in plan.routes:
-            seq = []
-            for v in r.visits:
-                if v in site_ids:
-                    seq.append(("unload", v, 0))
-                else:
-                    pid, k = _split(v)
-                    seq.append(("stop", pid, k))
-            seqs.append(seq)
-        planned = {(v[1], v[2]) for seq in seqs for v in seq if v[0] == "stop"}
-        default = scenario.stream(stream).default_frequency
-        wanted = []
-        for p in scenario.points:
-            f = FREQUENCIES[p.frequency.get(stream, default)]
-            wanted += [(p.id, k) for k in range(1, f.visits_per_day + 1)
-                       if (p.id, k) not in planned]
-        inserted = [0] * len(seqs)
-        lunches = [r.lunch_after for r in plan.routes]
-        usable = [i for i, seq in enumerate(seqs) if any(v[0] == "unload" for v in seq)]
-        for pid, k in wanted:
-            if not usable:
-                break
-            x = matrix.index(pid)
-            best = (np.inf, -1, -1)
-            for i in usable:
-                seq = seqs[i]
-                depot = matrix.index(fleets[plan.routes[i].fleet].depot)
-                # positions before each visit up to the last unload (so an unload follows)
-                last = max(j for j, v in enumerate(seq) if v[0] == "unload")
-                locs = np.array([depot] + [matrix.index(v[1]) for v in seq[: last + 1]])
-                a, b = locs[:-1], locs[1:]
-                cost = dist[a, x].astype(np.float64) + dist[x, b] - dist[a, b]
-                j = int(np.argmin(cost))
-                if cost[j] < best[0]:
-                    best = (float(cost[j]), i, j)
-            _, i, j = best
-            seqs[i].insert(j, ("stop", pid, k))
-            inserted[i] += 1
-            lunch = lunches[i]
-            if lunch is not None and lunch >= j:  # keep the break after the same planned visit
-                lunches[i] = lunch + 1
-        tours = []
-        for r, seq, n_ins, lunch in zip(plan.routes, seqs, inserted, lunches, strict=True):
-            tours.append(Tour(vehicle=r.vehicle, fleet=r.fleet, stream=stream, start_s=r.start_s,
-                              lunch_after=lunch, visits=tuple(seq), inserted=n_ins))
-        out[stream] = tuple(tours)
+    for stream in operating.plans:
+        n = operating.cycle_length(stream)
+        problem, plan = operating.plan_for(stream, t)
+        out[stream] = _tours(scenario, stream, problem, plan, matrix, dist, t % n, n,
+                             _largest(operating, stream))
     return out

@@ -13,11 +13,13 @@ At the end of the day plants treat, the balance is recorded and ``progress(d)`` 
 
 Collection vehicle (``District.collection_tour``)
 ------------------------------------------------
-Leaves its depot at the planned start and follows its tour (see
-:mod:`wasteopt.simulation.operations`). At a due stop it travels (planned time × a random factor,
-planned distance), waits for the point's window to open, serves (random service time) and takes
-the *actual* waste: visit ``k`` of the point's ``n`` daily visits takes ``1/(n − k + 1)`` of what is
-in the bins (a once-daily point: everything, including carry-over). When the waste does not fit
+On day ``t`` it follows its tour for cycle key ``t mod L`` of its stream (see
+:mod:`wasteopt.simulation.operations`); a vehicle without a tour for that key, or with no due
+stop on it that day, stays at its depot (not used, no day cost). It leaves its depot at the
+planned start. At a due stop it travels (planned time × a random factor, planned distance),
+waits for the point's window to open, serves (random service time) and takes the *actual*
+waste: visit ``k`` of the point's ``n`` daily visits takes ``1/(n − k + 1)`` of what is in the
+bins (a once-daily point: everything, including carry-over). When the waste does not fit
 (kg, or volume at the stream's bulk density) it takes what fits, drives to the unload site of the
 trip it is on (the next unload visit of its tour), tips, drives back and takes the rest: an *extra
 unload*. Past ``shift end + max_overtime_s`` it starts no new stop (the waste stays in the bins
@@ -59,7 +61,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-__all__ = ["DAY_S", "Bays", "Draws", "Plant", "Station", "Vehicle", "sampler"]
+__all__ = ["DAY_S", "Bays", "DayTour", "Draws", "Plant", "Station", "Vehicle", "sampler"]
 
 DAY_S = 86_400
 EPS_KG = 1e-9  # below this an amount is rounding noise, not waste
@@ -232,6 +234,20 @@ class Plant:
         return treated, overflow
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayTour:
+    """A collection vehicle's sequence on the days of one cycle key, compiled for the run:
+    ``visits`` holds ``(kind, matrix index, point index, visit no, unload site or None)``;
+    ``next_unload[i]`` is the site where the trip of visit ``i`` unloads; ``points`` the
+    point indices it stops at."""
+
+    visits: tuple[tuple[str, int, int, int, object], ...]
+    next_unload: tuple[object, ...]
+    start_s: int
+    lunch_after: int | None
+    points: tuple[int, ...] = ()
+
+
 @dataclass(slots=True, kw_only=True)
 class Vehicle:
     """A vehicle's state and today's tallies (mutable, one simulation only)."""
@@ -254,10 +270,8 @@ class Vehicle:
     cost_cny_per_hour: float
     cost_cny_per_day: float
     co2_kg_per_km: float
-    tour: tuple[tuple[str, int, int, object], ...] = ()  # (kind, matrix idx, point/visit, site)
-    start_s: int = 0
-    lunch_after: int | None = None
-    next_unload: tuple[object, ...] = ()
+    cycle_days: int = 1  # its stream's collection cycle L: day t follows tours[t % L]
+    tours: dict[int, DayTour] = field(default_factory=dict)  # no entry: idle on those days
     load_kg: float = 0.0
     loc: int = 0  # matrix index of where it is
     process: simpy.Process | None = None

@@ -21,7 +21,7 @@ from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation.district import BALANCE_COLUMNS, District
-from wasteopt.simulation.operations import OperatingPlan, daily_tours
+from wasteopt.simulation.operations import OperatingPlan, cycle_tours
 from wasteopt.simulation.result import (
     BALANCE_TERMS,
     DAILY_COLUMNS,
@@ -69,15 +69,19 @@ def simulate(
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
     seed_label = int(ss.entropy) if isinstance(ss.entropy, int) else 0
     t0 = time.perf_counter()
-    tours = daily_tours(scenario, operating, matrix)
+    tours = cycle_tours(scenario, operating, matrix)
     district = District(
         scenario, demand_kg=np.asarray(demand.kg), demand_start=np.datetime64(demand.dates[0], "D"),
         matrix=matrix, operating=operating, tours=tours, settings=settings, seed_sequence=ss,
     )
-    n_inserted = sum(t.inserted for ts in tours.values() for t in ts)
-    if n_inserted:
-        district.notes.append(f"{n_inserted} point visits not on the planned day were inserted "
-                              "into planned tours (cheapest insertion)")
+    for stream, by_key in tours.items():
+        n_days = operating.cycle_length(stream)
+        n_plans = len(operating.distinct_plans(stream))
+        n_inserted = sum(t.inserted for ts in by_key.values() for t in ts)
+        if n_days > 1 or n_inserted:
+            district.notes.append(
+                f"{stream}: {n_days}-day cycle, {n_plans} route plan(s); {n_inserted} point "
+                "visits missing from them inserted into planned tours (cheapest insertion)")
     events_scheduled = district.run(days, demand.dates, progress)
     runtime = time.perf_counter() - t0
 
