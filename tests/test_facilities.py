@@ -298,3 +298,70 @@ def test_import_does_not_load_pyomo():
             "print(any(m.startswith(('pyomo', 'highspy')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _with_collection(sc: Scenario, **kw) -> Scenario:
+    """``sc`` with every collection vehicle type changed by ``kw``."""
+    vts = tuple(dataclasses.replace(v, **kw) if v.role == "collection" else v
+                for v in sc.vehicle_types)
+    return dataclasses.replace(sc, vehicle_types=vts)
+
+
+def test_time_costs_match_hand_computation():
+    """Crew hours, unloading time and vehicle-day shares of the collection cost, by hand."""
+    pos = {"P1": 0.0, "S": 2.0, "W": 12.0}
+    sc = scenario(["P1"], [station("S")], [plant("W")], haul_cost_km=8.0)
+    sc = _with_collection(sc, cost_cny_per_hour=60.0, cost_cny_per_day=300.0,
+                          shift_end_s=6 * 3600)
+    r = rates(sc, {("P1", "kitchen"): 1000.0})  # 1 t/day = 0.2 loads of 5 t
+    b = solve(sc, r, LineMatrix(pos), allow_direct=False).cost_breakdown
+    trips = 0.2
+    # per trip: 4 km × 10 CNY/km + 4 km / 30 km/h × 60 CNY/h
+    assert b["collection_line_haul"] == pytest.approx(365 * trips * (40 + 60 * 4 / 30))
+    # 600 s unloading at the station × 60 CNY/h
+    assert b["collection_unloading"] == pytest.approx(365 * trips * 60 / 6)
+    # trip = 4/30 h driving + 1/6 h unloading + (60 s service / 0.2 trips) → 0.383 h of a 6 h
+    # shift, less than the 1/3 of a vehicle-day that max_trips = 3 allows: 300 / 3 per trip
+    assert b["collection_vehicle_days"] == pytest.approx(365 * trips * 100)
+    # local: no tour area, one 60 s stop a day × 60 CNY/h
+    assert b["collection_local"] == pytest.approx(365 * 60 / 60)
+    assert b["transfer_haul"] == pytest.approx(0.1 * 20 * 8 * 365)  # haul vehicles cost km only
+
+
+def test_long_trips_use_more_of_a_vehicle_day():
+    """A trip longer than shift / max_trips is charged its share of the shift, not 1/max_trips."""
+    pos = {"P1": 0.0, "W": 60.0}
+    sc = scenario(["P1"], [], [plant("W")])
+    sc = _with_collection(sc, cost_cny_per_day=300.0, shift_end_s=6 * 3600)
+    r = rates(sc, {("P1", "kitchen"): 1000.0})
+    b = solve(sc, r, LineMatrix(pos)).cost_breakdown
+    trip_h = 120 / 30 + 600 / 3600 + (60 / 3600) / 0.2  # driving + unloading + service
+    assert trip_h / 6 > 1 / 3
+    assert b["collection_vehicle_days"] == pytest.approx(365 * 0.2 * 300 * trip_h / 6)
+
+
+def test_crew_time_can_make_a_station_worth_keeping():
+    """A plant 40 km away: with distance costs alone the 500 k CNY/yr station closes; counting
+    the crew's driving hours (120 CNY/h) makes the station worth keeping."""
+    pos = {"P1": 0.0, "S": 1.0, "W": 40.0}
+    sc = scenario(["P1"], [station("S", fixed_cost_cny_per_year=5e5)], [plant("W")],
+                  haul_cost_km=8.0)
+    r = rates(sc, {("P1", "kitchen"): 10000.0})  # 10 t/day
+    km_only = solve(sc, r, LineMatrix(pos))
+    assert km_only.open_stations == ()
+    assert km_only.assignments[("P1", "kitchen")] == "W"
+    timed = solve(_with_collection(sc, cost_cny_per_hour=120.0), r, LineMatrix(pos))
+    assert timed.open_stations == ("S",)
+    assert timed.assignments[("P1", "kitchen")] == "S"
+
+
+def test_paid_lunch_adds_to_each_vehicle_day():
+    """A 30 min lunch at 60 CNY/h makes a vehicle-day cost 300 + 30 CNY (shift less lunch = 6 h)."""
+    pos = {"P1": 0.0, "S": 2.0, "W": 12.0}
+    sc = scenario(["P1"], [station("S")], [plant("W")])
+    sc = _with_collection(sc, cost_cny_per_hour=60.0, cost_cny_per_day=300.0,
+                          shift_end_s=6 * 3600 + 1800, lunch_earliest_s=3 * 3600,
+                          lunch_latest_s=4 * 3600, lunch_duration_s=1800)
+    r = rates(sc, {("P1", "kitchen"): 1000.0})
+    b = solve(sc, r, LineMatrix(pos), allow_direct=False).cost_breakdown
+    assert b["collection_vehicle_days"] == pytest.approx(365 * 0.2 * (300 + 30) / 3)

@@ -97,3 +97,17 @@ def test_broken_files_are_rejected(tmp_path, text, message):
     f.write_text(text)
     with pytest.raises(InputError, match=message):
         read_orlib_cap(f)
+
+
+def test_without_scipy_the_persistent_path_gives_the_same_optimum(monkeypatch):
+    """With SciPy unimportable the adapter falls back to Pyomo's persistent HiGHS interface
+    and still reaches the published optimum of cap71."""
+    import sys
+
+    inst = read_orlib_cap(DATA / "cap71.txt")
+    with_arrays = solve_cflp(inst, time_limit_s=30)
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)  # import now raises ImportError
+    persistent = solve_cflp(inst, time_limit_s=30)
+    assert persistent.status == with_arrays.status == "optimal"
+    assert persistent.objective == pytest.approx(published_optimum("cap71"), rel=1e-6)
+    assert with_arrays.objective == pytest.approx(persistent.objective, rel=1e-9)

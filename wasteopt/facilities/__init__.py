@@ -5,6 +5,7 @@ The model is stated in :mod:`wasteopt.facilities.model`; Beasley's OR-Library ca
 warehouse instances, solved through the same adapter, are in :mod:`wasteopt.facilities.instances`.
 """
 
+from wasteopt.facilities.compare import plan_variants, write_plan
 from wasteopt.facilities.instances import CFLPInstance, CFLPResult, read_orlib_cap, solve_cflp
 from wasteopt.facilities.model import CostSettings, DistanceSource, capital_recovery_factor
 from wasteopt.facilities.plan import FacilityPlan, FacilityStatus
@@ -19,6 +20,8 @@ __all__ = [
     "FacilityStatus",
     "capital_recovery_factor",
     "plan_facilities",
+    "plan_variants",
     "read_orlib_cap",
     "solve_cflp",
+    "write_plan",
 ]

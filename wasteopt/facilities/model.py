@@ -29,18 +29,32 @@ g_k       CNY/t       ``gate_fee_cny_per_t``
 CRF       1/yr        capital recovery factor i(1+i)^n / ((1+i)^n − 1); i = ``interest_rate``
                       (default 0.05), n = ``lifetime_years`` (default 20) → CRF ≈ 0.0802/yr
 Vehicles of stream s, averaged over its vehicle types weighted by ``count``:
-c_s, e_s  CNY/km, kg CO2/km   collection vehicles (``role == "collection"``)
-Q_s       kg per trip         collection load per trip = min(payload_kg, volume_m3 · density_s)
-c^h_s, e^h_s                  haul vehicles (``role == "haul"``; collection vehicles if none)
-Q^h_js    kg per trip         haul load per trip from station j
-                              = min(payload_kg, volume_m3 · density_s · ρ_j)
-                              (how compaction lowers haul cost: fuller trailers, fewer trips)
+c_s       CNY/km      collection ``cost_cny_per_km``
+c^t_s     CNY/h       collection ``cost_cny_per_hour`` (crew and running time)
+c^d_s     CNY/day     a collection vehicle-day: ``cost_cny_per_day`` (depreciation, insurance)
+                      + c^t_s × ``lunch_duration_s`` / 3600 (the crew's paid lunch break)
+v_s       km/h        collection ``speed_kmh``
+T_s       trips/day   collection ``max_trips``
+H_s       h           working hours per shift = shift_end − shift_start − lunch_duration
+e_s       kg CO2/km   collection ``co2_kg_per_km``
+Q_s       kg per trip collection load per trip = min(payload_kg, volume_m3 · density_s)
+τ^u_j     h           ``unload_time_s`` / 3600 of the station or plant j unloaded at
+σ_p       h           ``service_time_s`` / 3600 of point p
+c^h_s, c^ht_s, c^hd_s, v^h_s, T^h_s, H^h_s, e^h_s   the same for haul vehicles (``role ==
+                      "haul"``; the collection vehicles if the stream has none)
+Q^h_js    kg per trip haul load per trip from station j
+                      = min(payload_kg, volume_m3 · density_s · ρ_j)
+                      (how compaction lowers haul cost: fuller trailers, fewer trips)
+α         –           ``CostSettings.km_factor`` (default 1): multiplies every predicted
+                      distance; calibrated against routed distances in
+                      ``benchmarks/facilities_calibration.py``
 
 Decisions
 ---------
 y_j ∈ {0,1}         station j open (existing: keep = 1 / close = 0; candidate: build = 1)
 x_psj ∈ {0,1}       point p sends all of stream s to station j (j accepts s; single sourcing)
-z_psk ∈ {0,1}       point p hauls stream s directly to plant k (only if ``allow_direct``)
+z_psk ∈ {0,1}       point p hauls stream s directly to plant k (only if ``allow_direct``,
+                    or if no station that may open accepts s)
 f_jsk ≥ 0  t/day    stream s shipped from station j to plant k (k accepts s)
 u_j, u_k ≥ 0 t/day  capacity shortfall (slack) of station j / plant k
 Streams never share a variable: every assignment and flow carries its stream index s.
@@ -64,31 +78,55 @@ Constraints
 (9) optional       Σ_j y_j ≤ ``max_stations``;
                    Σ_{j candidate} O_j y_j ≤ ``capital_budget_cny`` (forced builds count too)
 
+Collection cost of an option (continuous approximation, Daganzo 1984)
+--------------------------------------------------------------------
+A load of stream s from point p unloads at site j (station or plant). Per day p generates
+N_ps = 1000 w_ps / Q_s loads (trips). Each trip costs
+
+  line haul   c_s·D_pj + c^t_s·D_pj / v_s            D_pj = α (d(p,j) + d(j,p)) km
+  unloading   c^t_s·τ^u_j
+  vehicle     c^d_s · max(1/T_s, τ_pjs / H_s)       share of a vehicle-day used by the trip:
+              a vehicle does at most T_s trips and at most H_s hours of work a day, where
+              τ_pjs = D_pj / v_s + τ^u_j + τ^loc_s  is the trip's duration in hours
+
+so the option's collection cost is  C_psj = 365 · N_ps · (line haul + unloading + vehicle)
+(CNY/yr; per tonne: divide the per-trip cost by Q_s/1000). The local part of the tours — the
+driving between stops and the service at each stop — does not depend on j:
+
+  L_s = α · κ · sqrt(A_s · n_s)          km/day   (κ/√δ per stop, δ_s = n_s / A_s)
+  S_s = Σ_p v_ps σ_p                     h/day    (service at the stops)
+  τ^loc_s = (L_s / v_s + S_s) / Σ_p N_ps h per trip (the local time each trip carries)
+  local cost = 365 Σ_s [c_s L_s + c^t_s (L_s / v_s + S_s)]   (a constant)
+
+with n_s = Σ_p v_ps due stops per day, A_s km² the convex hull of the points generating s, and
+κ = ``tour_constant`` × network circuity (default 0.57 × circuity; Daganzo gives ≈ 0.57 for
+Euclidean zones up to ≈ 0.92 for rectilinear ones). Daganzo, "The distance traveled to visit N
+points with a maximum of C stops per vehicle", Transp. Sci. 18(4), 1984.
+
+Transfer from station j to plant k, per t/day of stream s (D_jk = α (d(j,k) + d(k,j))):
+  A_jsk = 365 · (1000 / Q^h_js) · [c^h_s D_jk + c^ht_s (D_jk / v^h_s + τ^u_k)
+                                   + c^hd_s max(1/T^h_s, (D_jk / v^h_s + τ^u_k) / H^h_s)]
+
 Objective (CNY/yr), minimised
 -----------------------------
   Σ_j F_j y_j                                           station operation
 + Σ_{j cand} CRF·O_j y_j                                annualised building
 + Σ_{j exist} CRF·C_j (1 − y_j)                          annualised closing (negative = saving)
 + 365 Σ_{p,s,j} h_j w_ps x_psj                           station handling
-+ 365 Σ_{p,s,j} c_s (d(p,j)+d(j,p)) (1000 w_ps / Q_s) x_psj      collection line-haul
-+ 365 Σ_{p,s,k} [c_s (d(p,k)+d(k,p)) (1000 w_ps / Q_s) + g_k w_ps] z_psk   direct delivery
-+ 365 Σ_{p,s} c_s · κ · sqrt(A_s / n_s) · v_ps          collection local tours (constant)
-+ 365 Σ_{j,s,k} [c^h_s (d(j,k)+d(k,j)) (1000 / Q^h_js) + g_k] f_jsk   transfer haul + gate fees
++ Σ_{p,s,j} C_psj x_psj                                  collection to a station
++ Σ_{p,s,k} [C_psk + 365 g_k w_ps] z_psk                 direct delivery to a plant
++ local cost                                            collection local tours (constant)
++ Σ_{j,s,k} [A_jsk + 365 g_k] f_jsk                      transfer haul + gate fees
 + M · 365 · (Σ_j u_j + Σ_k u_k)                         shortfall penalty (not part of the cost)
 
-Collection follows Daganzo's continuous approximation (Daganzo 1984, "The distance traveled to
-visit N points with a maximum of C stops per vehicle", Transp. Sci. 18(4)): a vehicle's distance
-is a line-haul part, a round trip between the service area and the unloading site once per load
-(1000 w_ps / Q_s loads per day), plus a local part κ/√δ per stop, where δ_s = n_s / A_s is the
-density of due stops (n_s = Σ_p v_ps stops per day, A_s km² the convex hull of the points
-generating s) and κ = ``tour_constant`` × network circuity (default 0.57 × 1.3 ≈ 0.74; Daganzo
-gives ≈ 0.57 for Euclidean zones up to ≈ 0.92 for rectilinear ones). The local part does not
-depend on where the load is unloaded, so it shifts the objective but not the decision; it is
-reported as ``collection_local``. M = ``shortfall_penalty_cny_per_t`` (default 1e5 CNY/t) makes
+The cost breakdown reports the line haul, unloading and vehicle parts of C separately
+(``collection_line_haul``, ``collection_unloading``, ``collection_vehicle_days``) and the local
+constant as ``collection_local``. M = ``shortfall_penalty_cny_per_t`` (default 1e5 CNY/t) makes
 any capacity shortfall dearer than any transport detour, so the model is always feasible with
 respect to capacity and the plan reports which capacity falls short by how much.
 
-Reported alongside (not in the objective): CO2 kg/day = collection km·e_s + haul km·e^h_s, and
+Reported alongside (not in the objective): CO2 kg/day = collection km·e_s + haul km·e^h_s
+(collection km = Σ N_ps D_pj + L_s), and
 t·km/day = Σ w_ps·d(p, first site) + Σ f_jsk·d(j,k). Plant ``storage_t``/``fallback`` are ignored
 (daily averages must fit capacities).
 """
@@ -106,12 +144,14 @@ from wasteopt.errors import InputError, Problem
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
 __all__ = [
+    "CollectionEstimate",
     "CostSettings",
     "DistanceSource",
     "FacilityModelData",
     "PlanMode",
     "build_model_data",
     "capital_recovery_factor",
+    "estimate_collection",
 ]
 
 log = logging.getLogger("wasteopt")
@@ -137,6 +177,7 @@ class CostSettings:
     tour_constant: float = 0.57
     days_per_year: float = 365.0
     shortfall_penalty_cny_per_t: float = 1.0e5
+    km_factor: float = 1.0
 
     @property
     def crf_per_year(self) -> float:
@@ -176,6 +217,9 @@ class FacilityModelData:
     opt_is_station: np.ndarray
     opt_cost_cny_per_year: np.ndarray
     opt_collect_cny_per_year: np.ndarray
+    opt_linehaul_cny_per_year: np.ndarray
+    opt_unload_cny_per_year: np.ndarray
+    opt_vehicle_cny_per_year: np.ndarray
     opt_handling_cny_per_year: np.ndarray
     opt_gate_cny_per_year: np.ndarray
     opt_km_per_day: np.ndarray
@@ -218,9 +262,15 @@ class FacilityModelData:
 @dataclass(frozen=True, slots=True)
 class _Fleet:
     cost_cny_per_km: float
+    cost_cny_per_hour: float
+    cost_cny_per_day: float
+    speed_kmh: float
     payload_kg: float
     volume_m3: float
     co2_kg_per_km: float
+    max_trips: float
+    shift_h: float  # working hours per shift (shift length less lunch)
+    lunch_h: float  # paid lunch break per vehicle-day
 
 
 def _fleet(scenario: Scenario, stream: str, role: str) -> _Fleet | None:
@@ -234,11 +284,21 @@ def _fleet(scenario: Scenario, stream: str, role: str) -> _Fleet | None:
     def avg(attr: str) -> float:
         return float(np.dot(w, [getattr(v, attr) for v in types]))
 
+    shift_h = float(
+        np.dot(w, [max(v.shift_end_s - v.shift_start_s - v.lunch_duration_s, 3600) / 3600.0
+                   for v in types])
+    )
     return _Fleet(
         cost_cny_per_km=avg("cost_cny_per_km"),
+        cost_cny_per_hour=avg("cost_cny_per_hour"),
+        cost_cny_per_day=avg("cost_cny_per_day"),
+        speed_kmh=avg("speed_kmh"),
         payload_kg=avg("payload_kg"),
         volume_m3=avg("volume_m3"),
         co2_kg_per_km=avg("co2_kg_per_km"),
+        max_trips=avg("max_trips"),
+        shift_h=shift_h,
+        lunch_h=avg("lunch_duration_s") / 3600.0,
     )
 
 
@@ -409,6 +469,9 @@ def build_model_data(
         if not has_outlet[s]:
             notes.append(f"no treatment facility accepts stream {stream_ids[s]}")
 
+    # streams some station (not forced closed) accepts; the others always go direct
+    station_for = (accepts_j & (y_ub > 0)[:, None]).any(axis=0) if n_j else np.zeros(n_s, bool)
+
     # demand pairs and their options
     q_point = active_pairs[:, 0].astype(np.int64)
     q_stream = active_pairs[:, 1].astype(np.int64)
@@ -434,7 +497,7 @@ def build_model_data(
                 o_is_st.append(True)
                 o_rt_km.append(d_out + dist_km[st_row[j], r])
                 o_one_km.append(d_out)
-            if allow_direct:
+            if allow_direct or not station_for[s_i]:
                 for k in range(len(plants)):
                     if not accepts_k[k, s_i]:
                         continue
@@ -456,37 +519,76 @@ def build_model_data(
     one_km = np.array(o_one_km, dtype=float)
     o_stream = q_stream[opt_pair] if len(opt_pair) else np.zeros(0, dtype=np.int64)
     o_t = q_t[opt_pair] if len(opt_pair) else np.zeros(0)
-    c_km = np.array([coll[s].cost_cny_per_km if s in coll else 0.0 for s in range(n_s)])
-    co2_km = np.array([coll[s].co2_kg_per_km if s in coll else 0.0 for s in range(n_s)])
+    def per_stream(attr: str, default: float) -> np.ndarray:
+        return np.array([getattr(coll[s], attr) if s in coll else default for s in range(n_s)])
+
+    c_km = per_stream("cost_cny_per_km", 0.0)
+    c_h = per_stream("cost_cny_per_hour", 0.0)
+    c_day = per_stream("cost_cny_per_day", 0.0) + per_stream("cost_cny_per_hour", 0.0) * (
+        per_stream("lunch_h", 0.0)
+    )  # a vehicle-day: fixed cost + the crew's paid lunch
+    speed = per_stream("speed_kmh", 1.0)
+    max_trips = per_stream("max_trips", 1.0)
+    shift_h = per_stream("shift_h", 1.0)
+    co2_km = per_stream("co2_kg_per_km", 0.0)
     load_kg = np.array(
         [min(coll[s].payload_kg, coll[s].volume_m3 * density[s]) if s in coll else 1.0
          for s in range(n_s)]
     )
-    trips = 1000.0 * o_t / load_kg[o_stream]  # loads per day
-    km_day = rt_km * trips
-    collect = days * c_km[o_stream] * km_day
-    handling_per_t = np.array([s.cost_cny_per_t for s in stations], dtype=float)
-    gate_per_t = np.array([k.gate_fee_cny_per_t for k in plants], dtype=float)
-    handling = np.where(opt_is_st, days * o_t * handling_per_t[np.where(opt_is_st, opt_site, 0)]
-                        if n_j else 0.0, 0.0)
-    gate = np.where(~opt_is_st, days * o_t * gate_per_t[np.where(~opt_is_st, opt_site, 0)]
-                    if len(plants) else 0.0, 0.0)
-
-    # local tour term (constant): κ·sqrt(A_s / n_s) km per due stop
+    alpha = cs.km_factor
     kappa = cs.tour_constant * scenario.network.circuity
+
+    # local part per stream (constant): L_s km/day, service hours, and its share per trip
     lon = np.array([p.lon for p in points])
     lat = np.array([p.lat for p in points])
-    local_cny = local_km = local_co2 = 0.0
+    service_h = np.array([p.service_time_s for p in points], dtype=float) / 3600.0
+    local_km_s = np.zeros(n_s)
+    local_service_h_s = np.zeros(n_s)
+    local_h_per_trip = np.zeros(n_s)
     for s in active_streams:
         rows = np.flatnonzero(rates[:, s] > 0)
         stops_per_day = float(visits[rows, s].sum())
         if stops_per_day <= 0:
             continue
         area = _hull_area_km2(lon[rows], lat[rows])
-        km = kappa * math.sqrt(area / stops_per_day) * stops_per_day
-        local_km += km
-        local_cny += days * c_km[s] * km
-        local_co2 += co2_km[s] * km
+        local_km_s[s] = alpha * kappa * math.sqrt(area * stops_per_day)
+        local_service_h_s[s] = float(np.dot(visits[rows, s], service_h[rows]))
+        trips_s = float(rates[rows, s].sum()) / load_kg[s]
+        if trips_s > 0:
+            local_h_per_trip[s] = (local_km_s[s] / speed[s] + local_service_h_s[s]) / trips_s
+    local_km = float(local_km_s.sum())
+    local_cny = days * float(
+        np.dot(c_km, local_km_s) + np.dot(c_h, local_km_s / speed + local_service_h_s)
+    )
+    local_co2 = float(np.dot(co2_km, local_km_s))
+
+    # line haul, unloading and vehicle-days of each option
+    unload_h_site = np.array([st.unload_time_s for st in stations], dtype=float) / 3600.0
+    unload_h_plant = np.array([k.unload_time_s for k in plants], dtype=float) / 3600.0
+    if len(opt_site):
+        t_unload = np.where(
+            opt_is_st,
+            unload_h_site[np.where(opt_is_st, opt_site, 0)] if n_j else 0.0,
+            unload_h_plant[np.where(~opt_is_st, opt_site, 0)] if len(plants) else 0.0,
+        )
+    else:
+        t_unload = np.zeros(0)
+    rt_km = alpha * rt_km
+    trips = 1000.0 * o_t / load_kg[o_stream]  # loads per day
+    km_day = rt_km * trips
+    sp, ch = speed[o_stream], c_h[o_stream]
+    trip_h = rt_km / sp + t_unload + local_h_per_trip[o_stream]
+    veh_share = np.maximum(1.0 / max_trips[o_stream], trip_h / shift_h[o_stream])
+    linehaul = days * trips * (c_km[o_stream] * rt_km + ch * rt_km / sp)
+    unload = days * trips * ch * t_unload
+    vehicles = days * trips * c_day[o_stream] * veh_share
+    collect = linehaul + unload + vehicles
+    handling_per_t = np.array([s.cost_cny_per_t for s in stations], dtype=float)
+    gate_per_t = np.array([k.gate_fee_cny_per_t for k in plants], dtype=float)
+    handling = np.where(opt_is_st, days * o_t * handling_per_t[np.where(opt_is_st, opt_site, 0)]
+                        if n_j else 0.0, 0.0)
+    gate = np.where(~opt_is_st, days * o_t * gate_per_t[np.where(~opt_is_st, opt_site, 0)]
+                    if len(plants) else 0.0, 0.0)
 
     # transfer arcs (station, stream, plant)
     a_st: list[int] = []
@@ -512,14 +614,28 @@ def build_model_data(
         d_jk = dist_km[st_rows[arc_station], pl_rows[arc_plant]]
         rt_jk = d_jk + dist_km[pl_rows[arc_plant], st_rows[arc_station]]
         compaction = np.array([s.compaction_ratio for s in stations], dtype=float)
-        h_cost = np.array([haul[s].cost_cny_per_km for s in arc_stream.tolist()])
-        h_co2 = np.array([haul[s].co2_kg_per_km for s in arc_stream.tolist()])
+        a_s_list = arc_stream.tolist()
+
+        def arc_param(attr: str) -> np.ndarray:
+            return np.array([getattr(haul[s], attr) for s in a_s_list])
+
+        h_co2 = arc_param("co2_kg_per_km")
         h_load = np.array(
             [min(haul[s].payload_kg, haul[s].volume_m3 * density[s] * compaction[j])
-             for j, s in zip(arc_station.tolist(), arc_stream.tolist(), strict=True)]
+             for j, s in zip(arc_station.tolist(), a_s_list, strict=True)]
         )
+        rt_jk = alpha * rt_jk
         km_per_t = rt_jk * 1000.0 / h_load
-        arc_haul = days * h_cost * km_per_t
+        h_speed = arc_param("speed_kmh")
+        h_trip_h = rt_jk / h_speed + unload_h_plant[arc_plant]
+        h_share = np.maximum(1.0 / arc_param("max_trips"), h_trip_h / arc_param("shift_h"))
+        cost_per_trip = (
+            arc_param("cost_cny_per_km") * rt_jk
+            + arc_param("cost_cny_per_hour") * h_trip_h
+            + (arc_param("cost_cny_per_day") + arc_param("cost_cny_per_hour")
+               * arc_param("lunch_h")) * h_share
+        )
+        arc_haul = days * cost_per_trip * 1000.0 / h_load
         arc_gate = days * gate_per_t[arc_plant]
         arc_co2 = h_co2 * km_per_t
     else:
@@ -539,6 +655,9 @@ def build_model_data(
         opt_is_station=opt_is_st,
         opt_cost_cny_per_year=collect + handling + gate,
         opt_collect_cny_per_year=collect,
+        opt_linehaul_cny_per_year=linehaul,
+        opt_unload_cny_per_year=unload,
+        opt_vehicle_cny_per_year=vehicles,
         opt_handling_cny_per_year=handling,
         opt_gate_cny_per_year=gate,
         opt_km_per_day=km_day,
@@ -572,4 +691,98 @@ def build_model_data(
         shortfall_penalty_cny_per_year_per_t_per_day=days * cs.shortfall_penalty_cny_per_t,
         unassignable=tuple(unassignable),
         notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CollectionEstimate:
+    """The continuous approximation of one stream's collection on one day (module docstring):
+    distances in km, hours of vehicle work, and CNY split like the plan's cost breakdown."""
+
+    stream: str
+    stops: int
+    load_kg: float
+    trips: float
+    line_haul_km: float
+    local_km: float
+    hours: float
+    line_haul_cny: float
+    unloading_cny: float
+    vehicle_days_cny: float
+    local_cny: float
+
+    @property
+    def km(self) -> float:
+        return self.line_haul_km + self.local_km
+
+    @property
+    def cost_cny(self) -> float:
+        return self.line_haul_cny + self.unloading_cny + self.vehicle_days_cny + self.local_cny
+
+
+def estimate_collection(
+    scenario: Scenario,
+    stream: str,
+    point_ids: tuple[str, ...] | list[str],
+    load_kg: np.ndarray,
+    stops: np.ndarray,
+    matrix: DistanceSource,
+    unload_at: dict[str, str],
+    *,
+    costs: CostSettings | None = None,
+) -> CollectionEstimate:
+    """Predict one day's collection of ``stream`` with the planner's formulas: ``load_kg[i]``
+    is collected from ``point_ids[i]`` in ``stops[i]`` visits and unloaded at
+    ``unload_at[point_id]`` (a station or plant id). Used to calibrate the planner against
+    routed days (``benchmarks/facilities_calibration.py``)."""
+    cs = costs or CostSettings()
+    fleet = _fleet(scenario, stream, "collection")
+    if fleet is None:
+        raise InputError([Problem(file="vehicle_types.csv", field="stream", value=stream,
+                                  message="stream has no collection vehicle type",
+                                  expected="a vehicle type with role=collection for it")])
+    st = scenario.stream(stream)
+    q_kg = min(fleet.payload_kg, fleet.volume_m3 * st.density_kg_per_m3)
+    alpha = cs.km_factor
+    kappa = cs.tour_constant * scenario.network.circuity
+    load = np.asarray(load_kg, dtype=float)
+    n_stops = np.asarray(stops, dtype=float)
+    keep = (load > 0) & (n_stops > 0)
+    ids = [p for p, k in zip(point_ids, keep.tolist(), strict=True) if k]
+    load, n_stops = load[keep], n_stops[keep]
+    unload_h = {s.id: s.unload_time_s / 3600.0 for s in scenario.stations}
+    unload_h.update({k.id: k.unload_time_s / 3600.0 for k in scenario.facilities})
+    dist_km = np.asarray(matrix.distance_m, dtype=float) / 1000.0
+    pts = [scenario.point(p) for p in ids]
+    rows = np.array([matrix.index(p) for p in ids], dtype=np.int64)
+    sites = np.array([matrix.index(unload_at[p]) for p in ids], dtype=np.int64)
+    rt = alpha * (dist_km[rows, sites] + dist_km[sites, rows])
+    t_u = np.array([unload_h[unload_at[p]] for p in ids])
+    trips = load / q_kg
+    total_trips = float(trips.sum())
+    n = float(n_stops.sum())
+    area = _hull_area_km2(np.array([p.lon for p in pts]), np.array([p.lat for p in pts]))
+    local_km = alpha * kappa * math.sqrt(area * n) if n > 0 else 0.0
+    service_h = float(np.dot(n_stops, [p.service_time_s / 3600.0 for p in pts]))
+    v = fleet.speed_kmh
+    local_h_trip = (local_km / v + service_h) / total_trips if total_trips > 0 else 0.0
+    trip_h = rt / v + t_u + local_h_trip
+    share = np.maximum(1.0 / fleet.max_trips, trip_h / fleet.shift_h)
+    line_km = float(np.dot(trips, rt))
+    vehicle_days = float(np.dot(trips, share))
+    return CollectionEstimate(
+        stream=stream,
+        stops=int(n),
+        load_kg=float(load.sum()),
+        trips=total_trips,
+        line_haul_km=line_km,
+        local_km=local_km,
+        hours=line_km / v + float(np.dot(trips, t_u)) + local_km / v + service_h
+        + fleet.lunch_h * vehicle_days,
+        line_haul_cny=line_km * (fleet.cost_cny_per_km + fleet.cost_cny_per_hour / v),
+        unloading_cny=fleet.cost_cny_per_hour * float(np.dot(trips, t_u)),
+        vehicle_days_cny=(fleet.cost_cny_per_day + fleet.cost_cny_per_hour * fleet.lunch_h)
+        * vehicle_days,
+        local_cny=fleet.cost_cny_per_km * local_km
+        + fleet.cost_cny_per_hour * (local_km / v + service_h),
     )

@@ -188,7 +188,9 @@ def _read_plan(scenario, mode, data: FacilityModelData, out, messages, runtime_s
         "station_opening_annualised": float(d.station_opening_cny_per_year[y].sum()),
         "station_closing_annualised": float(d.station_closing_cny_per_year[~y].sum()),
         "station_handling": float(d.opt_handling_cny_per_year[chosen].sum()),
-        "collection_line_haul": float(d.opt_collect_cny_per_year[chosen].sum()),
+        "collection_line_haul": float(d.opt_linehaul_cny_per_year[chosen].sum()),
+        "collection_unloading": float(d.opt_unload_cny_per_year[chosen].sum()),
+        "collection_vehicle_days": float(d.opt_vehicle_cny_per_year[chosen].sum()),
         "collection_local": float(d.local_cny_per_year),
         "transfer_haul": float(np.dot(d.arc_haul_cny_per_year_per_t_day, flow)),
         "gate_fees": float(d.opt_gate_cny_per_year[chosen].sum())

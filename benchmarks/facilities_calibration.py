@@ -1,0 +1,213 @@
+"""Calibrate the facility planner's continuous approximation against routed days.
+
+For a scenario, a facility plan is solved; then one day is generated and, for each stream, the
+day is routed (PyVRP) with the plan's assignment (``build_problem(..., assignment=
+plan.assignment_for(stream))``) and predicted with the planner's own formula
+(:func:`wasteopt.facilities.model.estimate_collection`) on the same due loads and unload sites.
+Reported per stream: routed vs predicted km, hours and CNY, and ratio = routed / predicted.
+The km factor α = Σ routed km / Σ predicted km over every routed stream is then applied
+(``CostSettings(km_factor=α)``) and the cost error shown before and after.
+
+Usage:
+    python benchmarks/facilities_calibration.py                      # jintan + tiny, 25 s/stream
+    python benchmarks/facilities_calibration.py --time-limit 10 --scenarios tiny
+
+Writes benchmarks/results/facilities_calibration.md (and .csv).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from wasteopt.facilities import CostSettings, plan_facilities  # noqa: E402
+from wasteopt.facilities.model import estimate_collection  # noqa: E402
+from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate  # noqa: E402
+from wasteopt.network import build_matrix  # noqa: E402
+from wasteopt.routing.build import build_problem  # noqa: E402
+from wasteopt.routing.solve import solve  # noqa: E402
+from wasteopt.scenario.load import load_scenario  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()})"
+
+
+def predict(sc, demand, day, stream, matrix, assignment, costs):
+    ids, kg_visit, visits = due_loads(sc, demand, day, stream)
+    load = np.asarray(kg_visit, float) * np.asarray(visits, float)
+    return estimate_collection(sc, stream, list(ids), load, np.asarray(visits, float), matrix,
+                               assignment, costs=costs)
+
+
+def run_scenario(name: str, mode: str, *, day: int | None, time_limit_s: float, seed: int
+                 ) -> list[dict]:
+    sc = load_scenario(ROOT / "scenarios" / name)
+    matrix = build_matrix(sc)
+    plan = plan_facilities(sc, expected_rates_kg_per_day(sc), matrix, mode=mode,
+                           time_limit_s=120)
+    demand = generate(sc, days=7, seed=seed)
+    if day is None:  # the day whose total is closest to the week's mean
+        tot = demand.kg.sum(axis=(1, 2))
+        day = int(np.argmin(np.abs(tot - tot.mean())))
+    rows = []
+    for stream in sc.stream_ids:
+        assignment = plan.assignment_for(stream)
+        if not assignment:
+            continue
+        problem = build_problem(sc, demand, day, stream, matrix, assignment=assignment)
+        if not problem.stops:
+            continue
+        t0 = time.perf_counter()
+        routed = solve(problem, engine="pyvrp", time_limit_s=time_limit_s, seed=seed)
+        t = routed.check.totals
+        est = predict(sc, demand, day, stream, matrix, assignment, None)
+        rows.append({
+            "scenario": name, "plan_mode": mode, "open_stations": len(plan.open_stations),
+            "day": day, "stream": stream, "stops": len(problem.stops),
+            "unserved": len(routed.unserved), "check_ok": routed.check.ok,
+            "route_s": time.perf_counter() - t0,
+            "routed_vehicles": t.vehicles, "routed_trips": t.trips,
+            "pred_trips": est.trips,
+            "routed_km": t.distance_km, "pred_km": est.km,
+            "pred_line_haul_km": est.line_haul_km, "pred_local_km": est.local_km,
+            "routed_h": t.duration_h, "pred_h": est.hours,
+            "routed_cny": t.cost, "pred_cny": est.cost_cny,
+            "_ctx": (sc, demand, day, stream, matrix, assignment),
+        })
+        print(f"{name}/{mode}/{stream}: {len(problem.stops)} stops, routed {t.distance_km:.1f} km "
+              f"{t.cost:.0f} CNY, predicted {est.km:.1f} km {est.cost_cny:.0f} CNY, "
+              f"unserved {len(routed.unserved)}", flush=True)
+    return rows
+
+
+def markdown(df: pd.DataFrame, alpha: float, stamp: str, host: str, limit: float) -> str:
+    def pct(x: float) -> str:
+        return f"{100 * x:+.1f}%"
+
+    lines = [
+        "# Facility planner vs routed days — calibration of the continuous approximation",
+        "",
+        "Generated by `benchmarks/facilities_calibration.py`. For each scenario a facility plan "
+        "is solved (mode in the table); one generated day (the day of a 7-day horizon closest "
+        "to the mean, seed 1) is routed per stream with PyVRP using the plan's assignment, and "
+        "predicted with the planner's formula (`estimate_collection`: line haul "
+        "2·d(p,j) per load + Daganzo local term κ·√(A·n), crew hours, unloading, vehicle-day "
+        "shares) on the same due loads. Routed cost = vehicle-days + CNY/km + CNY/h as "
+        "checked by `wasteopt.routing.check`. Error = routed / predicted − 1.",
+        "",
+        f"Run date: {stamp}  ",
+        f"Machine: {host}  ",
+        f"Routing: pyvrp, {limit:.0f} s per stream, seed 1, 1 worker",
+        "",
+        "| scenario | plan | stream | stops | unserved | routed km | pred km | km error "
+        "| routed h | pred h | h error | routed CNY | pred CNY | CNY error "
+        "| CNY error with α |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for _, r in df.iterrows():
+        lines.append(
+            f"| {r.scenario} | {r.plan_mode} ({r.open_stations} st.) | {r.stream} | {r.stops} "
+            f"| {r.unserved} | {r.routed_km:,.1f} | {r.pred_km:,.1f} "
+            f"| {pct(r.routed_km / r.pred_km - 1)} | {r.routed_h:,.1f} | {r.pred_h:,.1f} "
+            f"| {pct(r.routed_h / r.pred_h - 1)} | {r.routed_cny:,.0f} | {r.pred_cny:,.0f} "
+            f"| {pct(r.routed_cny / r.pred_cny - 1)} | {pct(r.routed_cny / r.pred_cny_alpha - 1)} |"
+        )
+    lines += ["", "## Summary", "",
+              f"Fitted km factor α = Σ routed km / Σ predicted km over every routed stream-day "
+              f"= **{alpha:.3f}** ({len(df)} stream-days); the planner's default is α = 1.", ""]
+    groups = [(f"{name}", g) for name, g in df.groupby("scenario", sort=False)]
+    for label, g in [*groups, ("all", df)]:
+        km_err = g.routed_km / g.pred_km - 1
+        km_err_a = g.routed_km / (alpha * g.pred_km) - 1
+        cny_err = g.routed_cny / g.pred_cny - 1
+        cny_err_a = g.routed_cny / g.pred_cny_alpha - 1
+        lines.append(
+            f"- **{label}** ({len(g)} stream-days): km error mean {pct(km_err.mean())} "
+            f"(range {pct(km_err.min())} … {pct(km_err.max())}), with α mean |error| "
+            f"{100 * km_err_a.abs().mean():.1f}%; CNY error mean {pct(cny_err.mean())}, with α "
+            f"{pct(cny_err_a.mean())}; Σ routed / Σ predicted CNY "
+            f"{g.routed_cny.sum() / g.pred_cny.sum():.3f} (with α "
+            f"{g.routed_cny.sum() / g.pred_cny_alpha.sum():.3f})."
+        )
+    lines += [
+        "",
+        "Notes: the approximation leaves out the depot legs (depot → first stop, last unload → "
+        "depot) and charges a vehicle by the share of its day a trip uses, while a routed "
+        "vehicle pays its whole day. That is why *tiny* is far off: one vehicle serves 6 stops "
+        "in under 2 hours, and its depot legs and full vehicle-day dominate. The "
+        "approximation is meant for districts with hundreds of stops. Routing is "
+        "time-limited, so routed km are an upper bound on the optimum, and the fitted α errs "
+        "high by the same amount. The crew's paid lunch is counted per vehicle-day; without it "
+        "the hours were 10–20 % under the routed ones.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scenarios", nargs="*", default=["jintan:status_quo", "jintan:free",
+                                                          "tiny:status_quo"],
+                    help="name:mode pairs (scenarios/<name>, plan mode)")
+    ap.add_argument("--time-limit", type=float, default=25.0, help="routing seconds per stream")
+    ap.add_argument("--day", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--render-only", action="store_true",
+                    help="rewrite the .md from the saved .csv without routing")
+    args = ap.parse_args(argv)
+    if args.render_only:
+        from wasteopt.reporting.files import write_text
+
+        df = pd.read_csv(RESULTS / "facilities_calibration.csv")
+        alpha = df.routed_km.sum() / df.pred_km.sum()
+        write_text(RESULTS / "facilities_calibration.md",
+                   markdown(df, alpha, str(df.date.iloc[0]), str(df.machine.iloc[0]),
+                            args.time_limit))
+        return 0
+    rows: list[dict] = []
+    for item in args.scenarios:
+        name, _, mode = item.partition(":")
+        rows += run_scenario(name, mode or "status_quo", day=args.day,
+                             time_limit_s=args.time_limit, seed=args.seed)
+    ok = [r for r in rows if r["pred_km"] > 0]
+    alpha = sum(r["routed_km"] for r in ok) / sum(r["pred_km"] for r in ok)
+    cs = CostSettings(km_factor=alpha)
+    for r in rows:
+        r["pred_cny_alpha"] = predict(*r.pop("_ctx"), cs).cost_cny
+    df = pd.DataFrame(rows)
+    stamp = dt.date.today().isoformat()
+    host = machine()
+    from wasteopt.reporting.files import write_frame, write_text
+
+    write_frame(RESULTS / "facilities_calibration.csv", df.assign(date=stamp, machine=host))
+    write_text(RESULTS / "facilities_calibration.md",
+               markdown(df, alpha, stamp, host, args.time_limit))
+    print(f"alpha = {alpha:.3f}")
+    return 0 if not math.isnan(alpha) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
