@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY = str(ROOT / "scenarios" / "tiny")
 BAD = str(ROOT / "tests" / "data" / "bad_many")
 CVRP = str(ROOT / "tests" / "data" / "instances" / "cvrp_augerat_a" / "A-n32-k5.vrp")
-SUBCOMMANDS = ["validate", "generate", "route", "solve-instance", "plan", "run"]
+SUBCOMMANDS = ["validate", "generate", "route", "solve-instance", "plan", "simulate", "compare",
+               "run"]
 
 
 def test_version(capsys):
@@ -131,3 +132,41 @@ def test_run_unknown_variant_writes_nothing(tmp_path, capsys):
     assert main(["run", TINY, "--variant", "nope", "--out", str(out)]) == 2
     assert "nope" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_plan_prints_side_by_side_and_writes_tables(tmp_path, capsys):
+    """plan solves base and every variant and writes their tables and the comparison."""
+    out = tmp_path / "plan"
+    assert main(["plan", TINY, "--time-limit", "10", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "base" in text and "east" in text
+    assert (out / "comparison.csv").is_file()
+    assert (out / "base" / "assignments.csv").is_file() and (out / "east" / "costs.csv").is_file()
+
+
+def test_simulate_writes_replications(tmp_path, capsys):
+    """simulate writes each replication's tables and the stacked totals; exit 0."""
+    out = tmp_path / "sim"
+    code = main(["simulate", TINY, "--days", "3", "--replications", "2", "--time-limit", "1",
+                 "--workers", "1", "--out", str(out)])
+    assert code == 0
+    assert (out / "rep0" / "sim_daily.csv").is_file()
+    assert (out / "rep1" / "sim_balance.csv").is_file()
+    totals = pd.read_csv(out / "sim_replications_totals.csv", encoding="utf-8-sig")
+    assert sorted(totals["replication"].unique()) == [0, 1]
+    assert "2 replications" in capsys.readouterr().out
+
+
+def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys):
+    """compare tabulates variants over seeds; a rerun reuses every stored run."""
+    out = tmp_path / "cmp"
+    args = ["compare", TINY, "--variants", "base,east", "--seeds", "2", "--days", "3",
+            "--time-limit", "1", "--workers", "2", "--out", str(out)]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    table = pd.read_csv(out / "compare.csv", encoding="utf-8-sig")
+    assert {"base", "east"} <= set(table["variant"])
+    assert main(args) == 0
+    second = capsys.readouterr().out
+    assert "0 from the store, 4 computed" in first
+    assert "4 from the store, 0 computed" in second

@@ -84,18 +84,57 @@ def _parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("plan", help="facility plan: which stations stay, close or open")
     f.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
-    f.add_argument("--variant", action="append", help="variant(s) to plan besides the base")
-    f.add_argument("--mode", choices=("free", "status_quo"), default="free")
-    f.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    f.add_argument("--variant", action="append",
+                   help="variant to plan besides the base (repeatable; default: every variant)")
+    f.add_argument("--mode", choices=("free", "status_quo"), default="free",
+                   help="free: the optimiser may close existing stations and build candidates "
+                   "(forced decisions of a variant always hold); status_quo: only forced "
+                   "decisions change today's network (default free)")
+    f.add_argument("--no-direct", action="store_true",
+                   help="every point unloads at a station where one accepts its stream")
+    f.add_argument("--time-limit", type=float, default=60.0, help="seconds per plan (default 60)")
     f.add_argument("--out", help="output folder for the plan tables")
     f.set_defaults(func=_cmd_plan)
 
+    m = sub.add_parser("simulate", help="simulate days of operations (SimPy) with replications")
+    m.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    m.add_argument("--variant", help="apply this variant first")
+    m.add_argument("--days", type=_positive_int, default=28, help="simulated days (default 28)")
+    m.add_argument("--replications", type=_positive_int, default=1,
+                   help="independent replications (default 1)")
+    m.add_argument("--breakdown-probability", type=float, default=0.0,
+                   help="chance a vehicle is unavailable for a day (default 0)")
+    m.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    _solver_options(m)
+    m.add_argument("--out", required=True, help="output folder")
+    m.set_defaults(func=_cmd_simulate)
+
+    c = sub.add_parser("compare", help="compare variants over seeded replications (sweep)")
+    c.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    c.add_argument("--variants", default=None,
+                   help="comma-separated variant ids (default: base and every variant)")
+    c.add_argument("--seeds", type=_positive_int, default=3,
+                   help="replications per variant, seeds 0..N-1 (default 3)")
+    c.add_argument("--days", type=_positive_int, default=28, help="simulated days (default 28)")
+    c.add_argument("--time-limit", type=float, default=5.0,
+                   help="seconds per routing solve (default 5)")
+    c.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT (default: local)")
+    c.add_argument("--workers", type=_positive_int, default=min(2, os.cpu_count() or 1),
+                   help="local worker processes (default 2)")
+    c.add_argument("--store", help="result store folder (default OUT/.sweep-store); reruns "
+                   "reuse every finished run")
+    c.add_argument("--out", required=True, help="output folder")
+    c.set_defaults(func=_cmd_compare)
+
     run = sub.add_parser("run", help="run every stage on a scenario and write an output folder")
     run.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
-    run.add_argument("--variant", action="append", help="also run these variants")
-    run.add_argument("--days", type=_positive_int, default=28, help="generated horizon (days)")
+    run.add_argument("--variant", action="append",
+                     help="variant to run besides the base (repeatable; default: every variant; "
+                     "'--variant base' runs the base only)")
+    run.add_argument("--days", type=_positive_int, default=28,
+                     help="generated and simulated horizon in days (default 28)")
     run.add_argument("--day", type=_nonneg_int, help="day to route (default: representative)")
-    _solver_options(run, default_time_limit=20.0)
+    _solver_options(run, default_time_limit=10.0)
     run.add_argument("--out", default="output", help="output folder (default ./output)")
     run.set_defaults(func=_cmd_run)
     return p
@@ -256,20 +295,130 @@ def _cmd_solve_instance(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from wasteopt.pipeline import plan_variants
+    import pandas as pd
+
+    from wasteopt.facilities.compare import plan_variants
     from wasteopt.reporting.files import OutputFolder
+    from wasteopt.scenario import load_scenario
 
     scenario = args.scenario or _default_scenario()
+    base = load_scenario(scenario)
+    variants = args.variant if args.variant else [v.id for v in base.variants]
+    for v in variants:  # unknown variants are input errors, found before any solve
+        if v != "base":
+            load_scenario(scenario, variant=v)
+    options = dict(mode=args.mode, time_limit_s=args.time_limit, allow_direct=not args.no_direct)
     if args.out:
         with OutputFolder(args.out) as out:
-            table = plan_variants(
-                scenario, args.variant or [], mode=args.mode, time_limit_s=args.time_limit, out=out
-            )
+            table = plan_variants(scenario, variants, out_dir=out.path("x").parent, **options)
     else:
-        table = plan_variants(
-            scenario, args.variant or [], mode=args.mode, time_limit_s=args.time_limit
-        )
-    _say(table.to_string())
+        table = plan_variants(scenario, variants, **options)
+    with pd.option_context("display.width", 200, "display.max_columns", 40):
+        _say(table.T.to_string())
+    if args.out:
+        _say(f"wrote {args.out}")
+    bad = [v for v, st in table["status"].items() if st not in ("optimal", "time_limit")]
+    if bad:
+        _say(f"not planned to optimality or capacity short: {', '.join(map(str, bad))}")
+    return EXIT_OK if not bad else EXIT_FAIL
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from wasteopt.facilities import plan_facilities
+    from wasteopt.generation import expected_rates_kg_per_day, generate
+    from wasteopt.network import build_matrix
+    from wasteopt.pipeline import representative_day
+    from wasteopt.reporting.files import OutputFolder
+    from wasteopt.scenario import load_scenario
+    from wasteopt.simulation import (
+        SimulationSettings,
+        build_operating_plan,
+        simulate_replications,
+    )
+
+    if not 0.0 <= args.breakdown_probability <= 1.0:
+        from wasteopt.errors import Problem
+
+        raise InputError([Problem(file="command line", field="--breakdown-probability",
+                                  value=str(args.breakdown_probability),
+                                  message="not a probability", expected="a number in [0, 1]")])
+    scenario = load_scenario(args.scenario or _default_scenario(), variant=args.variant)
+    matrix = build_matrix(scenario)
+    demand = generate(scenario, days=args.days, seed=args.seed)
+    fplan = plan_facilities(scenario, expected_rates_kg_per_day(scenario), matrix,
+                            mode="status_quo", time_limit_s=60.0)
+    _say(fplan.summary().splitlines()[0])
+    with tqdm(desc="routing", unit="plan", leave=False) as bar:
+        def tick(done: int, total: int, plan) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        operating = build_operating_plan(
+            scenario, demand, matrix, day=representative_day(demand),
+            facility_plan=fplan if fplan.has_plan else None, engine=args.engine,
+            time_limit_s=args.time_limit, seed=args.seed, workers=args.workers, progress=tick)
+    settings = SimulationSettings(breakdown_probability=args.breakdown_probability)
+    with tqdm(total=args.days * args.replications, desc="simulating", unit="day",
+              leave=False) as bar:
+        reps = simulate_replications(
+            scenario, demand=demand, matrix=matrix, operating=operating,
+            replications=args.replications, settings=settings, seed=args.seed,
+            day_progress=lambda _d: bar.update())
+    with OutputFolder(args.out) as out:
+        root = out.path("x").parent
+        for k, r in enumerate(reps.results):
+            r.write(root / f"rep{k}", fmt=args.format)
+        reps.write(root, fmt=args.format)
+    _say(reps.summary() if args.replications > 1 else reps.results[0].summary())
+    _say(f"wrote {args.out}")
+    return EXIT_OK if reps.status != "balance_error" else EXIT_FAIL
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from wasteopt.compare import compare_results, format_comparison
+    from wasteopt.reporting.files import OutputFolder, write_frame
+    from wasteopt.scenario import load_scenario
+    from wasteopt.sweep import SweepError, executor_for, run_sweep, variant_seed_tasks
+
+    scenario = str(Path(args.scenario or _default_scenario()).resolve())
+    base = load_scenario(scenario)
+    wanted = (args.variants.split(",") if args.variants
+              else [v.id for v in base.variants])
+    variants = ["base", *[v for v in wanted if v and v != "base"]]
+    for v in variants[1:]:  # unknown variants: exit 2 before any work
+        load_scenario(scenario, variant=v)
+    tasks = variant_seed_tasks("wasteopt.pipeline:replication_kpis", scenario,
+                               variants=variants, seeds=range(args.seeds), days=args.days,
+                               time_limit_s=args.time_limit)
+    store = Path(args.store) if args.store else Path(args.out) / ".sweep-store"
+    with tqdm(total=len(tasks), desc="runs", unit="run", leave=False) as bar, \
+            executor_for(args.scheduler, args.workers) as ex:
+        def tick(done: int, total: int, task, state: str) -> None:
+            bar.update(done - bar.n)
+
+        res = run_sweep(tasks, store=store, executor=ex, progress=tick)
+    _say(res.summary())
+    frames = {
+        v: pd.DataFrame([{"seed": t.kwargs["seed"], **res.results[t.key]}
+                         for t in tasks if t.kwargs["variant"] == v and t.key in res.results])
+        for v in variants
+    }
+    table = compare_results(frames)
+    with OutputFolder(args.out) as out:
+        write_frame(out.path("compare.csv"), table, bom=True)
+        write_frame(out.path("runs.csv"), pd.concat(
+            [f.assign(variant=v) for v, f in frames.items()], ignore_index=True), bom=True)
+    with pd.option_context("display.width", 200, "display.max_columns", 40):
+        _say(format_comparison(table).to_string())
+    _say(f"wrote {args.out}")
+    if res.failures:
+        print(f"error: {SweepError(res)}", file=sys.stderr)
+        return EXIT_FAIL
     return EXIT_OK
 
 
@@ -280,7 +429,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     summary = run_all(
         scenario,
         out_dir=args.out,
-        variants=args.variant or [],
+        variants=args.variant,
         days=args.days,
         day=args.day,
         engine=args.engine,
@@ -288,6 +437,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         echo=_say,
+        progress=True,
     )
     return EXIT_OK if summary.ok else EXIT_FAIL
 

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -184,8 +185,11 @@ def build_operating_plan(
     seed: int = 0,
     workers: int = 1,
     max_cycle_days: int = MAX_CYCLE_DAYS,
+    progress: Callable[[int, int, RoutePlan], None] | None = None,
 ) -> OperatingPlan:
     """Route every day of each stream's collection cycle (see module docstring) and bundle them.
+
+    ``progress(done, total, plan)`` is called after each solve (for a progress bar).
 
     Every stream with collection vehicles is planned. Stops unload where ``facility_plan``
     assigns them (nearest open site without one). ``workers`` is passed to the engine (PyVRP
@@ -230,6 +234,7 @@ def build_operating_plan(
     max_stops = max((len(p.stops) for b in built.values() for p in b.values()), default=1) or 1
     cycle_problems: dict[str, dict[int, RoutingProblem]] = {}
     cycle_plans: dict[str, dict[int, RoutePlan]] = {}
+    total, done = sum(len(b) for b in built.values()), 0
     for stream, by_key in built.items():
         plans: dict[int, RoutePlan] = {}
         # the cycle days of one stream share about time_limit_s at most (plus the 1 s floors)
@@ -239,6 +244,9 @@ def build_operating_plan(
             limit = min(time_limit_s, max(MIN_SOLVE_S, budget))
             plans[key] = solve(problem, engine=engine, time_limit_s=limit, seed=seed,
                                workers=workers)
+            done += 1
+            if progress is not None:
+                progress(done, total, plans[key])
         probs = dict(by_key)
         for key, same in alias[stream].items():
             probs[key], plans[key] = by_key[same], plans[same]
