@@ -166,6 +166,7 @@ def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys):
     first = capsys.readouterr().out
     table = pd.read_csv(out / "compare.csv", encoding="utf-8-sig")
     assert {"base", "east"} <= set(table["variant"])
+    assert (out / "compare.png").is_file() and (out / "compare.svg").is_file()
     assert main(args) == 0
     second = capsys.readouterr().out
     assert "0 from the store, 4 computed" in first

@@ -171,3 +171,24 @@ def test_save_figure_writes_png_and_svg(tiny, tmp_path):
     assert root.tag.endswith("svg")
     assert "<text" not in paths[1].read_text(encoding="utf-8")
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == ["routes.png", "routes.svg"]
+
+
+def test_plot_comparison_draws_ci_per_variant():
+    """plot_comparison gives one panel per KPI with one bar and one error bar per variant."""
+    import pandas as pd
+
+    from wasteopt.reporting.plots import plot_comparison
+
+    table = pd.DataFrame({
+        "kpi": ["km", "km", "cost", "cost"],
+        "variant": ["base", "城南", "base", "城南"],
+        "mean": [10.0, 8.0, 5.0, 6.0],
+        "ci_low": [9.0, 7.5, 4.0, 5.0],
+        "ci_high": [11.0, 8.5, 6.0, 7.0],
+    })
+    fig = plot_comparison(table)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["km", "cost"]
+    for ax in visible:
+        assert len(ax.patches) == 2  # one bar per variant
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["base", "城南"]

@@ -409,8 +409,15 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         for v in variants
     }
     table = compare_results(frames)
+    from wasteopt.reporting.plots import plot_comparison, save_figure
+
+    shown = [k for k in ("ops_cost_cny_per_t", "truck_km_per_day", "co2_kg_per_day",
+                         "station_utilisation_max", "wait_min_mean", "uncollected_t_end")
+             if k in set(table["kpi"])]
     with OutputFolder(args.out) as out:
         write_frame(out.path("compare.csv"), table, bom=True)
+        save_figure(plot_comparison(table, kpis=shown, title="mean and 95 % CI over seeds"),
+                    out.path("compare"))
         write_frame(out.path("runs.csv"), pd.concat(
             [f.assign(variant=v) for v, f in frames.items()], ignore_index=True), bom=True)
     with pd.option_context("display.width", 200, "display.max_columns", 40):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_catchments",
+    "plot_comparison",
     "plot_daily_kpis",
     "plot_queue_waits",
     "plot_routes",
@@ -282,6 +283,37 @@ def plot_queue_waits(
         ax.set_xlabel("排队等待 queue wait (min)")
         ax.grid(axis="x", alpha=0.3)
         ax.set_title(title or "卸料排队等待 Queue waits at facilities", fontsize=10)
+    return fig
+
+
+def plot_comparison(table: pd.DataFrame, *, kpis: Sequence[str] | None = None,
+                    title: str = "") -> Figure:
+    """One panel per KPI: each variant's mean with its confidence interval as an error bar.
+
+    ``table`` is :func:`wasteopt.compare.compare_results` output (columns ``kpi``, ``variant``,
+    ``mean``, ``ci_low``, ``ci_high``)."""
+    names = list(dict.fromkeys(table["kpi"])) if kpis is None else list(kpis)
+    cols = min(3, max(len(names), 1))
+    rows = max(1, math.ceil(len(names) / cols))
+    with matplotlib_cjk():
+        fig = _figure(4.2 * cols, 2.8 * rows)
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for ax, kpi in zip(axes.flat, names, strict=False):
+            sub = table[table["kpi"] == kpi]
+            x = np.arange(len(sub))
+            mean = sub["mean"].to_numpy(dtype=float)
+            err = np.vstack([mean - sub["ci_low"].to_numpy(dtype=float),
+                             sub["ci_high"].to_numpy(dtype=float) - mean])
+            ax.bar(x, mean, color="#8fb3d9", edgecolor="#2b5c8a")
+            ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="none", ecolor="black",
+                        capsize=4)
+            ax.set_xticks(x, list(sub["variant"]), fontsize=8)
+            ax.set_title(kpi, fontsize=9)
+            ax.tick_params(labelsize=7)
+        for ax in list(axes.flat)[len(names):]:
+            ax.set_visible(False)
+        if title:
+            fig.suptitle(title)
     return fig
 
 
