@@ -25,8 +25,11 @@ Usage::
     python benchmarks/routing.py --sets x,solomon,kim            # the full run (hours)
     python benchmarks/routing.py --instances C101 --time-scale 0.02   # smoke run
 
-Writes ``routing-<date>-<host>.csv`` and ``.md`` into ``--out`` (default benchmarks/results).
+Writes ``<--name>.csv`` and ``.md`` (default ``routing``) into ``--out`` (default
+benchmarks/results), with date, machine and load average in the header.
 ``--jobs N`` runs N solver runs in parallel processes; keep 1 for fair timings.
+``--workers N`` (default 2) is passed to wasteopt's engines (PyVRP: N seeds in parallel, best
+kept; OR-Tools: N first-solution strategies); the raw baselines are single runs.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class Task:
     solver: str
     budget_s: float
     seed: int
+    workers: int = 1
 
 
 def _n_customers(set_name: str, path: Path) -> int:
@@ -257,6 +261,7 @@ def run_task(task: Task) -> dict:
     row = {
         "set": task.set, "instance": task.instance, "n": len(problem.stops),
         "solver": task.solver, "budget_s": round(task.budget_s, 3), "seed": task.seed,
+        "workers": task.workers if task.solver.startswith("wasteopt-") else 1,
     }
     t0 = time.perf_counter()
     try:
@@ -264,7 +269,7 @@ def run_task(task: Task) -> dict:
             from wasteopt.routing.solve import solve
 
             plan = solve(problem, engine=task.solver.split("-", 1)[1], time_limit_s=task.budget_s,
-                         seed=task.seed, workers=1)
+                         seed=task.seed, workers=task.workers)
             seconds = time.perf_counter() - t0
             report = plan.check if plan.check is not None else check_plan(problem, plan)
             status = plan.status
@@ -304,6 +309,7 @@ def run_task(task: Task) -> dict:
         "cost": round(t.cost, 3),
         "vehicles": t.vehicles,
         "trips": t.trips,
+        "distance_km": round(t.distance_km, 3),
         "unserved": t.unserved,
         "seconds": round(seconds, 2),
         "check": "clean" if report.ok else f"{len(report.violations)} violations "
@@ -363,14 +369,16 @@ def machine_line() -> str:
 
 def write_outputs(rows: list[dict], ratio_cols: list[str], out: Path, args, started: str) -> tuple:
     cols = ["set", "instance", "n", "solver", "status", "cost", "bks", "gap_pct", *ratio_cols,
-            "vehicles", "trips", "unserved", "seconds", "budget_s", "seed", "check"]
-    stamp = dt.date.today().isoformat()
-    host = platform.node().split(".")[0] or "host"
-    base = out / f"routing-{stamp}-{host}"
+            "vehicles", "trips", "distance_km", "unserved", "seconds", "budget_s", "seed",
+            "workers",
+            "check"]
+    base = out / args.name
     header = [
-        f"date: {started}",
+        f"date: {started} to {dt.datetime.now().isoformat(timespec='seconds')}",
         f"machine: {machine_line()}",
+        f"load average (1/5/15 min) at start: {args.load_start}; at end: {_loadavg()}",
         f"options: sets={args.sets} time_scale={args.time_scale} jobs={args.jobs} "
+        f"workers={args.workers} solvers={args.solvers} "
         f"seed={args.seed} instances={' '.join(args.instances or []) or 'all'}",
     ]
     import io
@@ -407,6 +415,13 @@ def write_outputs(rows: list[dict], ratio_cols: list[str], out: Path, args, star
     return base.with_suffix(".csv"), base.with_suffix(".md")
 
 
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default="x,solomon,kim", help="comma list of x, solomon, kim")
@@ -415,8 +430,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", nargs="*", help="only these instance names")
     ap.add_argument("--solvers", default=",".join(SOLVERS), help="comma list of solvers")
     ap.add_argument("--out", type=Path, default=ROOT / "results")
+    ap.add_argument("--name", default="routing", help="output file stem (.csv and .md)")
     ap.add_argument("--jobs", type=int, default=1, help="parallel runs (1 keeps timing fair)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2,
+                    help="processes per wasteopt run (parallel seeds/strategies); raw runs use 1")
     args = ap.parse_args(argv)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     bad = [s for s in sets if s not in SETS]
@@ -429,12 +447,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("no instance matches")
     tasks = [
         Task(set=s, instance=p.stem, path=str(p), solver=solver,
-             budget_s=SETS[s][2] * args.time_scale, seed=args.seed)
+             budget_s=SETS[s][2] * args.time_scale, seed=args.seed, workers=args.workers)
         for s, p in instances
         for solver in solvers
         if not (s == "kim" and solver in ("pyvrp", "ortools"))
     ]
     started = dt.datetime.now().isoformat(timespec="seconds")
+    args.load_start = _loadavg()
     total_budget = sum(t.budget_s for t in tasks)
     print(f"{len(tasks)} runs on {len(instances)} instances, budget {total_budget:.0f} s "
           f"({total_budget / args.jobs / 60:.1f} min with {args.jobs} job(s))", flush=True)

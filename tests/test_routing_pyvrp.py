@@ -94,3 +94,90 @@ def test_scheduler_places_lunch_and_delays_departure() -> None:
     ev = sched.evaluate(p.fleets[0], route.visits, route.start_s, route.lunch_after)
     assert ev.cost == pytest.approx(report.totals.cost)
     assert ev.end_s == report.routes[0].end_s
+
+
+def test_cost_scale_keeps_data_units_when_rates_are_integral() -> None:
+    """Benchmark rates (1 per distance unit) keep unit 1; fractional CNY rates get finer units
+    that round within 0.5 %."""
+    from wasteopt.routing.engines._pyvrp import _cost_scale
+
+    bench = dataclasses.replace(make_problem(2).fleets[0], cost_per_km=1000.0,
+                                cost_per_hour=0.0, fixed_cost=0.0)
+    assert _cost_scale([bench]) == 1
+    waste = dataclasses.replace(bench, cost_per_km=3.4, cost_per_hour=75.0, fixed_cost=300.0)
+    scale = _cost_scale([waste])
+    assert scale == 10_000
+    rate = 75.0 / 3600 * scale
+    assert abs(round(rate) - rate) <= 0.005 * rate
+
+
+def test_split_types_share_the_fleet_by_load() -> None:
+    """With stops bound to two sites (3:1 load) and a short budget, the split vehicle types get
+    about twice their load share of the fleet (a long budget: all of it); the plan is clean."""
+    import pyvrp
+
+    from wasteopt.routing.engines._pyvrp import _build
+
+    p = make_problem(8, count=4, sites=("A", "B"), load_kg=300)
+    stops = tuple(dataclasses.replace(s, unload_at=("A",) if i < 6 else ("B",))
+                  for i, s in enumerate(p.stops))
+    p = dataclasses.replace(p, stops=stops)
+    built = _build(p, pyvrp, 1.0)
+    counts = {vt.name: vt.num_available for vt in built.data.vehicle_types()}
+    assert counts == {"F:A": 4, "F:B": 2}  # min(4, ceil(2·4·3/4)), ceil(2·4·1/4)
+    long = _build(p, pyvrp, 60.0)
+    assert [vt.num_available for vt in long.data.vehicle_types()] == [4, 4]
+    plan = solve(p, time_limit_s=1.0)
+    assert plan.status == "feasible", plan.check.summary()
+    assert len(plan.routes) <= 4
+
+
+def test_depot_unloads_clients_required_only_when_fleet_suffices() -> None:
+    """CVRP-like problems give PyVRP required clients (as its own reader does); a fleet too
+    small for the total load keeps them optional so the plan names the unserved."""
+    import pyvrp
+
+    from wasteopt.routing.engines._pyvrp import _build
+
+    p = dataclasses.replace(make_problem(8, count=4), sites=(), depot_unloads=True)
+    assert all(c.required for c in _build(p, pyvrp).data.clients())
+    small = dataclasses.replace(p, fleets=(dataclasses.replace(p.fleets[0], count=2),))
+    assert not any(c.required for c in _build(small, pyvrp).data.clients())
+    plan = solve(small, time_limit_s=1.0)
+    assert plan.status == "partial"
+    assert len(plan.unserved) == 4  # two single-trip 1000 kg vehicles carry 2 × 400 kg each
+
+
+def test_repair_moves_surplus_route_to_fleet_with_spare_vehicle() -> None:
+    """A fleet with one vehicle (one stop per shift) given two routes: the surplus route moves
+    to another fleet's spare vehicle instead of its stop being dropped."""
+    p = make_problem(2, count=1, max_stops=1)
+    spare = dataclasses.replace(p.fleets[0], id="F2", count=1, max_stops=None)
+    p = dataclasses.replace(p, fleets=(p.fleets[0], spare))
+    routes, unserved = repair_routes(p, [("F", ["P0", "S"]), ("F", ["P1", "S"])], [])
+    assert unserved == ()
+    report = check_plan(p, _plan(p, routes, unserved))
+    assert report.ok, report.summary()
+    assert sorted(r.fleet for r in routes) == ["F", "F2"]
+
+
+def test_repair_joins_light_routes_of_one_fleet() -> None:
+    """Two one-stop routes of one fleet become one two-trip shift (saves a fixed cost)."""
+    p = make_problem(2, count=2)
+    routes, unserved = repair_routes(p, [("F", ["P0", "S"]), ("F", ["P1", "S"])], [])
+    assert unserved == ()
+    (route,) = routes
+    assert sorted(v for v in route.visits if v.startswith("P")) == ["P0", "P1"]
+    assert check_plan(p, _plan(p, routes, unserved)).ok
+
+
+def test_repair_after_deadline_still_feasible() -> None:
+    """A repair deadline already passed shortens the insertion search but every returned
+    route stays feasible and every stop is either served or named."""
+    p = make_problem(10, count=3)
+    routes, unserved = repair_routes(p, [], [s.id for s in p.stops], deadline=0.0)
+    report = check_plan(p, _plan(p, routes, unserved))
+    assert {v.kind for v in report.violations} <= {"unserved"}, report.summary()
+    served = [v for r in routes for v in r.visits if v.startswith("P")]
+    assert sorted(served + list(unserved)) == sorted(s.id for s in p.stops)
+    assert len(served) == 10

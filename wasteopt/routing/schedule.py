@@ -13,10 +13,15 @@ Repair (:func:`repair_routes`) turns any set of routes into a feasible one:
 1. each route is given its best departure time and lunch position (:meth:`RouteScheduler.plan`);
 2. while a route is infeasible, the stop at (or before) the first broken rule is removed, empty
    trips are dropped, and a final unload is added if the route would end loaded;
-3. the removed stops and the stops the solver left out are re-inserted one by one at the cheapest
-   feasible position over all routes (into an existing trip, or as a new trip with its own
-   unload visit) or on a new vehicle of a fleet that still has one; a stop that fits nowhere is
-   returned as unserved.
+3. surplus routes of a fleet that runs more routes than it has vehicles are merged into another
+   route of the fleet (one multi-trip shift), moved to a fleet with a spare vehicle, or
+   dropped (their stops join the pool);
+4. the removed stops and the stops the solver left out are re-inserted one by one at the
+   cheapest feasible position over all routes (into an existing trip, or as a new trip with its
+   own unload visit) or on a new vehicle of a fleet that still has one; positions are ranked by
+   a cheap detour estimate and only the best few are scheduled in full (:func:`_insert`); a
+   stop that fits nowhere is returned as unserved;
+5. two routes of one fleet are joined into one shift while that saves cost.
 
 Every route returned by :func:`repair_routes` is feasible under this schedule, so a plan built
 from it is checker-clean apart from the unserved stops it names.
@@ -24,6 +29,7 @@ from it is checker-clean apart from the unserved stops it names.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from wasteopt.routing.plan import Route
@@ -33,6 +39,12 @@ __all__ = ["RouteEval", "RouteScheduler", "repair_routes"]
 
 END = 10**9
 """``RouteEval.first_bad`` for a rule of the whole route (return time, duration, totals)."""
+INSERT_FEASIBLE = 4
+"""Feasible insertions evaluated per stop before the cheapest of them is taken."""
+MAX_EVALS = 400
+"""Full schedules tried per stop (best estimates first) before it is declared unplaceable."""
+LATE_EVALS = 40
+"""The same after the repair deadline has passed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -318,13 +330,17 @@ def repair_routes(
     problem: RoutingProblem,
     routes: list[tuple[str, list[str]]],
     left_out: list[str],
+    *,
+    scheduler: RouteScheduler | None = None,
+    deadline: float | None = None,
 ) -> tuple[tuple[Route, ...], tuple[str, ...]]:
     """Make ``routes`` (fleet id, visit ids) feasible and re-insert removed/left-out stops.
 
     Returns the feasible routes (vehicles numbered ``<fleet>#1..`` per fleet in input order)
-    and the stop ids that could not be placed anywhere, in problem order.
+    and the stop ids that could not be placed anywhere, in problem order. ``deadline``
+    (``time.time()``): once passed, each insertion tries at most ``LATE_EVALS`` schedules.
     """
-    sched = RouteScheduler(problem)
+    sched = scheduler if scheduler is not None else RouteScheduler(problem)
     work: list[_Work] = []
     pool: list[str] = [s for s in left_out if s in sched.stops]
     for fleet_id, visits in routes:
@@ -345,8 +361,10 @@ def repair_routes(
     order = sorted(pool, key=lambda s: (sched.stops[s].tw_end_s, -sched.stops[s].load_kg, s))
     fleets = [f for f in problem.fleets if f.stream == problem.stream]
     for sid in order:
-        if not _insert(sched, work, fleets, used, sid):
+        late = deadline is not None and time.time() > deadline
+        if not _insert(sched, work, fleets, used, sid, LATE_EVALS if late else MAX_EVALS):
             unserved.append(sid)
+    _merge_routes(sched, work, deadline)
     counters: dict[str, int] = {}
     out: list[Route] = []
     for w in work:
@@ -357,13 +375,14 @@ def repair_routes(
 
 
 def _enforce_fleet_size(sched: RouteScheduler, work: list[_Work]) -> list[str]:
-    """Merge or drop routes of fleets that run more routes than they have vehicles.
+    """Merge, move or drop routes of fleets that run more routes than they have vehicles.
 
-    The shortest surplus route is appended to (or put before) another route of its fleet when
-    the concatenation is feasible (cheapest such merge); otherwise its stops are returned for
-    re-insertion.
+    The shortest surplus route is appended to (or put before) another route of its fleet, or
+    handed to a fleet of the stream with a spare vehicle, whichever feasible option costs
+    least; otherwise its stops are returned for re-insertion.
     """
     pool: list[str] = []
+    stream = sched.problem.stream
     while True:
         counts: dict[str, int] = {}
         for w in work:
@@ -375,57 +394,163 @@ def _enforce_fleet_size(sched: RouteScheduler, work: list[_Work]) -> list[str]:
         mine = [i for i, w in enumerate(work) if w.fleet.id == fid]
         i = min(mine, key=lambda k: (sum(v in sched.stops for v in work[k].visits), k))
         victim = work[i]
-        best: tuple[float, int, list[str], RouteEval] | None = None
+        best: tuple[float, int, list[str], Fleet] | None = None  # (added cost, route, ...)
         for k in mine:
             if k == i:
                 continue
             for cand in (work[k].visits + victim.visits, victim.visits + work[k].visits):
                 ev = sched.plan(victim.fleet, cand)
-                if ev.feasible and (best is None or ev.cost < best[0]):
-                    best = (ev.cost, k, cand, ev)
-        if best is not None:
-            work[best[1]].visits = best[2]
-            work[best[1]].cost = best[0]
-        else:
+                if ev.feasible and (best is None or ev.cost - work[k].cost < best[0]):
+                    best = (ev.cost - work[k].cost, k, cand, victim.fleet)
+        for f in sched.fleets.values():
+            if f.stream != stream or f.id == fid or counts.get(f.id, 0) >= f.count:
+                continue
+            ev = sched.plan(f, victim.visits)
+            if ev.feasible and (best is None or ev.cost < best[0]):
+                best = (ev.cost, -1, list(victim.visits), f)
+        if best is None:
             pool += [v for v in victim.visits if v in sched.stops]
+        elif best[1] < 0:
+            work.append(_Work(fleet=best[3], visits=best[2], cost=best[0]))
+        else:
+            work[best[1]].visits = best[2]
+            work[best[1]].cost += best[0]
         del work[i]
 
 
+def _merge_routes(sched: RouteScheduler, work: list[_Work], deadline: float | None) -> None:
+    """Greedily join two routes of one fleet into one shift (either order) while that saves
+    cost — a vehicle's fixed cost and a drive home; split vehicle types in an engine often
+    leave lightly used vehicles that one multi-trip shift can replace."""
+    while deadline is None or time.time() < deadline:
+        best: tuple[float, int, int, list[str], float] | None = None
+        for a in range(len(work)):
+            for b in range(a + 1, len(work)):
+                wa, wb = work[a], work[b]
+                if wa.fleet.id != wb.fleet.id:
+                    continue
+                for cand in (wa.visits + wb.visits, wb.visits + wa.visits):
+                    ev = sched.plan(wa.fleet, cand)
+                    if not ev.feasible:
+                        continue
+                    saving = wa.cost + wb.cost - ev.cost
+                    if saving > 1e-6 and (best is None or saving > best[0]):
+                        best = (saving, a, b, cand, ev.cost)
+        if best is None:
+            return
+        _, a, b, cand, cost = best
+        work[a].visits = cand
+        work[a].cost = cost
+        del work[b]
+
+
 def _insert(sched: RouteScheduler, work: list[_Work], fleets: list[Fleet],
-            used: dict[str, int], sid: str) -> bool:
-    """Cheapest feasible insertion of one stop; False if it fits nowhere."""
+            used: dict[str, int], sid: str, max_evals: int) -> bool:
+    """Cheapest feasible insertion of one stop; False if it fits nowhere.
+
+    Candidate positions (into a trip, as a new trip with its own unload, on a spare vehicle)
+    are ranked by a cheap estimate — the distance and driving-time detour priced with the
+    fleet's cost rates — after quick capacity, unload-site and shift-total filters. Full
+    schedules are evaluated in that order until ``INSERT_FEASIBLE`` feasible ones are found,
+    the estimate exceeds the best exact delta, or ``max_evals`` schedules were tried.
+    """
+    p = sched.problem
     stop = sched.stops[sid]
-    sites = [] if sched.problem.depot_unloads else sched.sites_for(stop)
-    best: tuple[float, int, list[str], Fleet] | None = None  # (delta, route #, visits, fleet)
-
-    def consider(delta: float, r: int, visits: list[str], fleet: Fleet) -> None:
-        nonlocal best
-        if best is None or delta < best[0] - 1e-9:
-            best = (delta, r, visits, fleet)
-
+    depot_unloads = p.depot_unloads
+    sites = [] if depot_unloads else sched.sites_for(stop)
+    s = sched.index[sid]
+    dist = sched.dist
+    cands: list[tuple[float, int, int, str | None, Fleet]] = []  # (estimate, r, pos, site)
     for r, w in enumerate(work):
-        if stop.load_kg > w.fleet.capacity_kg:
+        f = w.fleet
+        if stop.load_kg > f.capacity_kg:
             continue
         v = w.visits
         n = len(v)
-        for p in range(n + 1):
-            cands: list[list[str]] = []
-            if sched.problem.depot_unloads or p < n:
-                cands.append([*v[:p], sid, *v[p:]])
-            at_boundary = p == 0 or v[p - 1] in sched.sites
-            if at_boundary and not sched.problem.depot_unloads:
-                cands += [[*v[:p], sid, s, *v[p:]] for s in sites]
-            for c in cands:
-                ev = sched.plan(w.fleet, c)
-                if ev.feasible:
-                    consider(ev.cost - w.cost, r, c, w.fleet)
-    for fleet in fleets:
-        if used.get(fleet.id, 0) >= fleet.count:
+        stop_objs = [sched.stops.get(x) for x in v]
+        n_stops = sum(o is not None for o in stop_objs)
+        if f.max_stops is not None and n_stops + 1 > f.max_stops:
             continue
-        for c in ([[sid]] if sched.problem.depot_unloads else [[sid, s] for s in sites]):
-            ev = sched.plan(fleet, c)
-            if ev.feasible:
-                consider(ev.cost, -1, c, fleet)
+        if f.max_shift_load_kg is not None and (
+                sum(o.load_kg for o in stop_objs if o is not None) + stop.load_kg
+                > f.max_shift_load_kg):
+            continue
+        dur = sched.durs[f.profile]
+        ck = f.cost_per_km / 1000.0
+        ch = f.cost_per_hour / 3600.0
+        g = sched.index[f.depot]
+        locs = [g, *(sched.index[x] for x in v), g]
+        # Trip of each position, its load and the site that ends it.
+        trip_kg: list[int] = []
+        trip_l: list[int] = []
+        trip_site: list[str | None] = []
+        kg = vol = 0
+        for x, o in zip(v, stop_objs, strict=True):
+            if o is not None:
+                kg += o.load_kg
+                vol += o.volume_l
+            else:
+                trip_kg.append(kg)
+                trip_l.append(vol)
+                trip_site.append(x)
+                kg = vol = 0
+        trip_kg.append(kg)
+        trip_l.append(vol)
+        trip_site.append(None)
+        k = 0
+        new_trips = f.max_trips is None or len(trip_kg) - 1 < f.max_trips or depot_unloads
+        for pos in range(n + 1):
+            a, b = locs[pos], locs[pos + 1]
+            if depot_unloads or pos < n:
+                site_ok = (depot_unloads or not stop.unload_at or trip_site[k] is None
+                           or trip_site[k] in stop.unload_at)
+                fits = trip_kg[k] + stop.load_kg <= f.capacity_kg and (
+                    f.capacity_l <= 0 or trip_l[k] + stop.volume_l <= f.capacity_l)
+                if site_ok and fits:
+                    est = (ck * (dist[a][s] + dist[s][b] - dist[a][b])
+                           + ch * (dur[a][s] + dur[s][b] - dur[a][b]))
+                    cands.append((est, r, pos, None, f))
+            if not depot_unloads and new_trips and (pos == 0 or stop_objs[pos - 1] is None):
+                for site in sites:
+                    c = sched.index[site]
+                    est = (ck * (dist[a][s] + dist[s][c] + dist[c][b] - dist[a][b])
+                           + ch * (dur[a][s] + dur[s][c] + dur[c][b] - dur[a][b]))
+                    cands.append((est, r, pos, site, f))
+            if pos < n and stop_objs[pos] is None:
+                k += 1
+    for fleet in fleets:
+        if used.get(fleet.id, 0) >= fleet.count or stop.load_kg > fleet.capacity_kg:
+            continue
+        g = sched.index[fleet.depot]
+        dur = sched.durs[fleet.profile]
+        ck = fleet.cost_per_km / 1000.0
+        ch = fleet.cost_per_hour / 3600.0
+        for site in (sites or [None]):
+            c = g if site is None else sched.index[site]
+            est = fleet.fixed_cost + (ck * (dist[g][s] + dist[s][c] + dist[c][g])
+                                      + ch * (dur[g][s] + dur[s][c] + dur[c][g]))
+            cands.append((est, -1, 0, site, fleet))
+    cands.sort(key=lambda c: (c[0], c[1], c[2], c[3] or ""))
+    best: tuple[float, int, list[str], Fleet] | None = None  # (delta, route #, visits, fleet)
+    found = 0
+    for n_eval, (est, r, pos, site, fleet) in enumerate(cands):
+        if n_eval >= max_evals or found >= INSERT_FEASIBLE:
+            break
+        if best is not None and est > best[0] + 1e-9:
+            break
+        add = [sid] if site is None else [sid, site]
+        if r < 0:
+            visits = add
+            base = 0.0
+        else:
+            visits = [*work[r].visits[:pos], *add, *work[r].visits[pos:]]
+            base = work[r].cost
+        ev = sched.plan(fleet, visits)
+        if ev.feasible:
+            found += 1
+            delta = ev.cost - base
+            if best is None or delta < best[0] - 1e-9:
+                best = (delta, r, visits, fleet)
     if best is None:
         return False
     delta, r, visits, fleet = best
