@@ -458,19 +458,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(tasks)} runs on {len(instances)} instances, budget {total_budget:.0f} s "
           f"({total_budget / args.jobs / 60:.1f} min with {args.jobs} job(s))", flush=True)
     rows: list[dict] = []
+    bks = {s: load_bks(s) for s in sets}
+
+    def record(row: dict) -> tuple:
+        # Rewrite the tables after every run, so an interrupted benchmark keeps what it measured.
+        rows.append(row)
+        _progress(row)
+        ratio_cols = add_comparisons(rows, bks)
+        return write_outputs(rows, ratio_cols, args.out, args, started)
+
+    paths: tuple = ()
     if args.jobs == 1:
         for t in tasks:
-            rows.append(run_task(t))
-            _progress(rows[-1])
+            paths = record(run_task(t))
     else:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             for row in pool.map(run_task, tasks):
-                rows.append(row)
-                _progress(row)
-    bks = {s: load_bks(s) for s in sets}
-    ratio_cols = add_comparisons(rows, bks)
-    csv_path, md_path = write_outputs(rows, ratio_cols, args.out, args, started)
-    print(f"wrote {csv_path} and {md_path}")
+                paths = record(row)
+    if paths:
+        print(f"wrote {paths[0]} and {paths[1]}")
     return 0
 
 
