@@ -171,3 +171,11 @@ def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys):
     second = capsys.readouterr().out
     assert "0 from the store, 4 computed" in first
     assert "4 from the store, 0 computed" in second
+
+
+def test_run_day_outside_horizon_is_input_error(tmp_path, capsys):
+    """run --day beyond --days is exit 2 naming --day; nothing is written."""
+    out = tmp_path / "out"
+    assert main(["run", TINY, "--days", "3", "--day", "5", "--out", str(out)]) == 2
+    assert "--day" in capsys.readouterr().err
+    assert not out.exists()

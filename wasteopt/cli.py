@@ -432,6 +432,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from wasteopt.pipeline import run_all
 
+    if args.day is not None and args.day >= args.days:
+        from wasteopt.errors import Problem
+
+        raise InputError([Problem(file="command line", field="--day", value=str(args.day),
+                                  message="outside the horizon",
+                                  expected=f"a day index below --days {args.days}")])
     scenario = args.scenario or _default_scenario()
     summary = run_all(
         scenario,
