@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from wasteopt.generation import generate
-from wasteopt.pipeline import representative_day, run_all, scenario_hash
+from wasteopt.pipeline import representative_day, run_all
 from wasteopt.scenario import load_scenario
+from wasteopt.sweep import content_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "scenarios" / "tiny"
@@ -43,7 +44,7 @@ def test_manifest_records_inputs_and_timings(tiny_run):
     """The manifest names the scenario hash, seed, variants, versions and stage timings."""
     _, out = tiny_run
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert m["scenario_sha256"] == scenario_hash(TINY)
+    assert m["scenario_sha256"] == content_hash(TINY)
     assert m["seed"] == 3 and m["variants"] == ["base", "east"] and m["days"] == 7
     assert {"pyvrp", "simpy", "numpy"} <= set(m["versions"])
     assert m["timings_s"]["total"] > 0 and "east/simulation" in m["timings_s"]

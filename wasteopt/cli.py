@@ -326,17 +326,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from wasteopt.facilities import plan_facilities
-    from wasteopt.generation import expected_rates_kg_per_day, generate
-    from wasteopt.network import build_matrix
-    from wasteopt.pipeline import representative_day
+    from wasteopt.pipeline import plan_operations
     from wasteopt.reporting.files import OutputFolder
     from wasteopt.scenario import load_scenario
-    from wasteopt.simulation import (
-        SimulationSettings,
-        build_operating_plan,
-        simulate_replications,
-    )
+    from wasteopt.simulation import SimulationSettings, simulate_replications
 
     if not 0.0 <= args.breakdown_probability <= 1.0:
         from wasteopt.errors import Problem
@@ -345,25 +338,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                                   value=str(args.breakdown_probability),
                                   message="not a probability", expected="a number in [0, 1]")])
     scenario = load_scenario(args.scenario or _default_scenario(), variant=args.variant)
-    matrix = build_matrix(scenario)
-    demand = generate(scenario, days=args.days, seed=args.seed)
-    fplan = plan_facilities(scenario, expected_rates_kg_per_day(scenario), matrix,
-                            mode="status_quo", time_limit_s=60.0)
-    _say(fplan.summary().splitlines()[0])
-    with tqdm(desc="routing", unit="plan", leave=False) as bar:
-        def tick(done: int, total: int, plan) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        operating = build_operating_plan(
-            scenario, demand, matrix, day=representative_day(demand),
-            facility_plan=fplan if fplan.has_plan else None, engine=args.engine,
-            time_limit_s=args.time_limit, seed=args.seed, workers=args.workers, progress=tick)
+    ops = plan_operations(scenario, days=args.days, engine=args.engine,
+                          time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
+                          echo=_say, progress=True)
     settings = SimulationSettings(breakdown_probability=args.breakdown_probability)
     with tqdm(total=args.days * args.replications, desc="simulating", unit="day",
               leave=False) as bar:
         reps = simulate_replications(
-            scenario, demand=demand, matrix=matrix, operating=operating,
+            scenario, demand=ops.demand, matrix=ops.matrix, operating=ops.operating,
             replications=args.replications, settings=settings, seed=args.seed,
             day_progress=lambda _d: bar.update())
     with OutputFolder(args.out) as out:

@@ -26,7 +26,6 @@ earliest); the simulation runs over the whole generated horizon.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import logging
 import math
@@ -46,17 +45,19 @@ from wasteopt.reporting.files import OutputFolder, write_frame, write_json
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
+from wasteopt.sweep import content_hash
 
 __all__ = [
+    "Operations",
     "RunSummary",
     "VariantRun",
+    "plan_operations",
     "replication_kpis",
     "representative_day",
     "route_day",
     "routes_summary",
     "run_all",
     "run_variant",
-    "scenario_hash",
     "variant_kpis",
     "write_variant",
 ]
@@ -64,18 +65,6 @@ __all__ = [
 log = logging.getLogger("wasteopt")
 
 Echo = Callable[[str], None]
-
-
-def scenario_hash(folder: str | Path) -> str:
-    """SHA-256 over the names and bytes of every file in the scenario folder (sorted)."""
-    h = hashlib.sha256()
-    root = Path(folder)
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
 
 
 def representative_day(demand: Demand) -> int:
@@ -219,7 +208,19 @@ class VariantRun:
         return clean and self.simulation.balance_closes
 
 
-def run_variant(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operations:
+    """What the planning stages produce for one scenario: the inputs a simulation executes."""
+
+    matrix: TravelMatrix
+    demand: Demand
+    routed_day: int
+    facility_plan: Any  # wasteopt.facilities.FacilityPlan
+    operating: Any  # wasteopt.simulation.OperatingPlan
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def plan_operations(
     scenario: Scenario,
     *,
     days: int = 28,
@@ -232,10 +233,11 @@ def run_variant(
     matrix: TravelMatrix | None = None,
     echo: Echo = lambda _s: None,
     progress: bool = False,
-) -> VariantRun:
-    """Generation → facility plan → routes (every day of each collection cycle) → simulation."""
+) -> Operations:
+    """Generation → facility plan (``status_quo``) → routes for every day of each collection
+    cycle, routed from ``day`` (default: the representative day)."""
     from wasteopt.facilities import plan_facilities
-    from wasteopt.simulation import build_operating_plan, simulate
+    from wasteopt.simulation import build_operating_plan
 
     v = scenario.variant
     timings: dict[str, float] = {}
@@ -278,18 +280,43 @@ def run_variant(
     timings["routing"] = time.perf_counter() - t
     for s in operating.plans:
         echo(f"[{v}] {operating.plans[s].summary()}")
+    return Operations(matrix=matrix, demand=demand, routed_day=routed_day, facility_plan=fplan,
+                      operating=operating, timings_s=timings)
 
+
+def run_variant(
+    scenario: Scenario,
+    *,
+    days: int = 28,
+    day: int | None = None,
+    engine: str = "pyvrp",
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    workers: int = 1,
+    facility_time_limit_s: float = 60.0,
+    matrix: TravelMatrix | None = None,
+    echo: Echo = lambda _s: None,
+    progress: bool = False,
+) -> VariantRun:
+    """:func:`plan_operations`, then one simulation over the whole horizon."""
+    from wasteopt.simulation import simulate
+
+    ops = plan_operations(scenario, days=days, day=day, engine=engine,
+                          time_limit_s=time_limit_s, seed=seed, workers=workers,
+                          facility_time_limit_s=facility_time_limit_s, matrix=matrix, echo=echo,
+                          progress=progress)
+    timings = dict(ops.timings_s)
     t = time.perf_counter()
-    bar = _bar(days, f"[{v}] simulating", "day") if progress else None
-    sim = simulate(scenario, demand=demand, matrix=matrix, operating=operating, seed=seed,
-                   progress=None if bar is None else (lambda _d: bar.update()))
+    bar = _bar(days, f"[{scenario.variant}] simulating", "day") if progress else None
+    sim = simulate(scenario, demand=ops.demand, matrix=ops.matrix, operating=ops.operating,
+                   seed=seed, progress=None if bar is None else (lambda _d: bar.update()))
     if bar is not None:
         bar.close()
     timings["simulation"] = time.perf_counter() - t
-    echo(f"[{v}] " + sim.summary().splitlines()[0])
-    return VariantRun(variant=v, scenario=scenario, demand=demand, routed_day=routed_day,
-                      facility_plan=fplan, operating=operating, simulation=sim,
-                      timings_s=timings)
+    echo(f"[{scenario.variant}] " + sim.summary().splitlines()[0])
+    return VariantRun(variant=scenario.variant, scenario=scenario, demand=ops.demand,
+                      routed_day=ops.routed_day, facility_plan=ops.facility_plan,
+                      operating=ops.operating, simulation=sim, timings_s=timings)
 
 
 def variant_kpis(run: VariantRun) -> dict[str, Any]:
@@ -507,7 +534,7 @@ def run_all(
             {
                 "scenario": str(scenario_folder),
                 "scenario_id": base.id,
-                "scenario_sha256": scenario_hash(scenario_folder),
+                "scenario_sha256": content_hash(scenario_folder),
                 "variants": list(scenarios),
                 "seed": seed,
                 "days": days,
