@@ -29,6 +29,7 @@ import pandas as pd
 
 from wasteopt.clock import format_hhmm
 from wasteopt.reporting.files import atomic_path, write_frame, write_text
+from wasteopt.routing.build import TWICE_SUFFIX
 from wasteopt.routing.check import CheckReport, check_plan
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
@@ -90,7 +91,6 @@ KIND_LABELS: dict[str, str] = {
 }
 VEHICLE_COLUMNS: tuple[str, ...] = tuple(HEADINGS)
 
-_TWICE_SUFFIX = "~2"  # wasteopt.routing.build: second daily visit of a point
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -108,7 +108,7 @@ def _places(scenario: Scenario, problem: RoutingProblem) -> dict[str, tuple[str,
         names.update({x.id: x.name for x in group if x.name})
     out: dict[str, tuple[str, float, float]] = {}
     for loc in problem.locations:
-        base = loc.removesuffix(_TWICE_SUFFIX) if loc not in coords else loc
+        base = loc.removesuffix(TWICE_SUFFIX) if loc not in coords else loc
         lon, lat = coords.get(base, (math.nan, math.nan))
         out[loc] = (names.get(loc) or names.get(base, ""), lon, lat)
     return out

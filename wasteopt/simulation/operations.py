@@ -60,6 +60,7 @@ import numpy as np
 from wasteopt.facilities.plan import FacilityPlan
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix
+from wasteopt.routing.build import TWICE_SUFFIX
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import FREQUENCIES, Scenario
@@ -76,7 +77,6 @@ __all__ = [
 
 log = logging.getLogger("wasteopt")
 
-TWICE_SUFFIX = "~2"  # as wasteopt.routing.build names the second visit of a twice-daily point
 MAX_CYCLE_DAYS = 28
 MIN_SOLVE_S = 1.0  # floor of a cycle day's time budget: below it the engines barely start
 
