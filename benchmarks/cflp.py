@@ -24,7 +24,6 @@ import csv
 import datetime as dt
 import math
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -34,6 +33,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from machine_info import machine  # noqa: E402  (benchmarks/ is the script's folder)
 
 from wasteopt.facilities.instances import CFLPInstance, read_orlib_cap, solve_cflp  # noqa: E402
 
@@ -45,19 +46,6 @@ FIELDS = [
     "direct_status", "direct_objective", "direct_gap_to_opt", "direct_build_s", "direct_total_s",
     "time_ratio", "time_limit_s", "date", "machine",
 ]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()})"
 
 
 def solve_direct(inst: CFLPInstance, *, time_limit_s: float, mip_gap: float) -> dict:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -32,6 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine_info import machine  # noqa: E402  (benchmarks/ is the script's folder)
+
 from wasteopt.facilities import CostSettings, plan_facilities  # noqa: E402
 from wasteopt.facilities.model import estimate_collection  # noqa: E402
 from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate  # noqa: E402
@@ -41,19 +41,6 @@ from wasteopt.routing.solve import solve  # noqa: E402
 from wasteopt.scenario.load import load_scenario  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{platform.node()} ({cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()})"
 
 
 def predict(sc, demand, day, stream, matrix, assignment, costs):

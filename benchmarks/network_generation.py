@@ -32,6 +32,8 @@ try:
 except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
+from machine_info import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
+
 from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate  # noqa: E402
 from wasteopt.network import TravelMatrix, read_matrix_csv  # noqa: E402
 from wasteopt.scenario.model import (  # noqa: E402
@@ -98,16 +100,6 @@ def total_memory_gb() -> str:
         return f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GB"
     except (ValueError, OSError, AttributeError):
         return "unknown"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
