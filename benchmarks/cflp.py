@@ -2,10 +2,11 @@
 a direct highspy model of the same MILP, on Beasley's 49 instances (37 small + 12 capa/b/c).
 
 Model (splittable demand, the problem of OR-Library's published optima):
-min Σ f_i y_i + Σ c_ij x_ij  s.t.  Σ_i x_ij = 1;  Σ_j d_j x_ij ≤ s_i y_i;  x_ij ≤ y_i;
-y binary, 0 ≤ x ≤ 1. Both paths use this formulation with the same row and column order
-(y then x row-major; rows: assignment, capacity, linking) and the same HiGHS options
-(time limit, mip_rel_gap), so the difference in time is the modelling layer.
+min Σ f_i y_i + Σ c_ij x_ij  s.t.  Σ_i x_ij = 1;  Σ_j d_j x_ij ≤ s_i y_i;  Σ s_i y_i ≥ Σ d_j;
+x_ij ≤ y_i (lazy); y binary, 0 ≤ x ≤ 1. Both paths use this formulation (rows: assignment,
+capacity, cover; the m·n linking rows held back and separated by the same routine,
+``wasteopt.facilities._highs.run_with_lazy_rows``) and the same HiGHS options (time limit,
+mip_rel_gap), so the difference in time is the modelling layer.
 
 Usage:
     python benchmarks/cflp.py --only-small                # 37 small instances
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from machine_info import machine  # noqa: E402  (benchmarks/ is the script's folder)
 
+from wasteopt.facilities._highs import LazyRows, run_with_lazy_rows  # noqa: E402
 from wasteopt.facilities.instances import CFLPInstance, read_orlib_cap, solve_cflp  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "cflp"
@@ -49,15 +51,16 @@ FIELDS = [
 
 
 def solve_direct(inst: CFLPInstance, *, time_limit_s: float, mip_gap: float) -> dict:
-    """The same MILP built directly with highspy (HighsLp + passModel)."""
+    """The same MILP built directly with highspy (HighsLp + passModel), the linking rows held
+    back as lazy rows and separated by the same routine as the Pyomo path."""
     import highspy
+    import scipy.sparse as sp
 
     t0 = time.perf_counter()
     m, n = inst.cost.shape
     nx = m * n
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
@@ -66,36 +69,40 @@ def solve_direct(inst: CFLPInstance, *, time_limit_s: float, mip_gap: float) -> 
     lp.col_lower_ = np.zeros(m + nx)
     lp.col_upper_ = np.ones(m + nx)
     xcol = m + np.arange(nx).reshape(m, n)  # column of x_ij
-    # rows, row-wise CSR: n assignment rows, m capacity rows, m·n linking rows
+    # rows, row-wise CSR: n assignment rows, m capacity rows, 1 cover row
     a_idx = xcol.T.ravel()                                   # assignment row j: x_0j..x_(m-1)j
     a_val = np.ones(nx)
     c_idx = np.column_stack([xcol, np.arange(m)]).ravel()    # capacity row i: x_i·, y_i
     c_val = np.column_stack([np.tile(inst.demand, (m, 1)), -inst.capacity]).ravel()
-    l_idx = np.column_stack([xcol.ravel(), np.repeat(np.arange(m), n)]).ravel()
-    l_val = np.tile([1.0, -1.0], nx)
-    index = np.concatenate([a_idx, c_idx, l_idx]).astype(np.int32)
-    value = np.concatenate([a_val, c_val, l_val])
-    lens = np.concatenate([np.full(n, m), np.full(m, n + 1), np.full(nx, 2)])
+    index = np.concatenate([a_idx, c_idx, np.arange(m)]).astype(np.int32)
+    value = np.concatenate([a_val, c_val, inst.capacity])
+    lens = np.concatenate([np.full(n, m), np.full(m, n + 1), [m]])
     start = np.concatenate([[0], np.cumsum(lens)]).astype(np.int32)
-    lp.num_row_ = n + m + nx
-    lp.row_lower_ = np.concatenate([np.ones(n), np.full(m + nx, -inf)])
-    lp.row_upper_ = np.concatenate([np.ones(n), np.zeros(m + nx)])
+    lp.num_row_ = n + m + 1
+    lp.row_lower_ = np.concatenate([np.ones(n), np.full(m, -inf), [inst.demand.sum()]])
+    lp.row_upper_ = np.concatenate([np.ones(n), np.zeros(m), [inf]])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.start_ = start
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
     lp.a_matrix_.num_col_ = m + nx
-    lp.a_matrix_.num_row_ = n + m + nx
+    lp.a_matrix_.num_row_ = n + m + 1
     lp.integrality_ = [highspy.HighsVarType.kInteger] * m + [highspy.HighsVarType.kContinuous] * nx
+    # lazy linking rows x_ij - y_i <= 0, one per (i, j)
+    l_idx = np.column_stack([xcol.ravel(), np.repeat(np.arange(m), n)]).ravel()
+    links = sp.csr_array(
+        (np.tile([1.0, -1.0], nx), l_idx, np.arange(0, 2 * nx + 1, 2)), shape=(nx, m + nx)
+    )
+    lazy = LazyRows(links, np.full(nx, -inf), np.zeros(nx))
     h.passModel(lp)
     build_s = time.perf_counter() - t0
-    h.run()
+    valid = run_with_lazy_rows(h, lazy, time_limit_s=time_limit_s)
     total_s = time.perf_counter() - t0
     status = h.getModelStatus()
     info = h.getInfo()
-    has = info.primal_solution_status == 2
+    has = valid and info.primal_solution_status == 2
     name = {
-        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kOptimal: "optimal" if valid else "time_limit",
         highspy.HighsModelStatus.kTimeLimit: "time_limit",
         highspy.HighsModelStatus.kInfeasible: "infeasible",
     }.get(status, str(status))
