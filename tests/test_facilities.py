@@ -365,3 +365,66 @@ def test_paid_lunch_adds_to_each_vehicle_day():
     r = rates(sc, {("P1", "kitchen"): 1000.0})
     b = solve(sc, r, LineMatrix(pos), allow_direct=False).cost_breakdown
     assert b["collection_vehicle_days"] == pytest.approx(365 * 0.2 * (300 + 30) / 3)
+
+
+# -- size groups: alternative sizes of one site --------------------------------------------
+def sizes_case(demand_kg: dict[str, float], *, group: str = "G", **station_kw):
+    """Small S (1.0 t/day, no capital) and large L (2.0 t/day, 0.5 M CNY) candidates at km 0 in
+    one size group; points at km 0–1; the only plant 40 km away (direct delivery is dear)."""
+    pos = {"P1": 0.0, "P2": 0.5, "P3": 1.0, "S": 0.0, "L": 0.0, "W": 40.0}
+    kw_s = {"status": "candidate", "cap": 1.0, "size_group": group, **station_kw.get("S", {})}
+    kw_l = {"status": "candidate", "cap": 2.0, "size_group": group, "opening_cost_cny": 5e5,
+            **station_kw.get("L", {})}
+    sc = scenario(["P1", "P2", "P3"], [station("S", **kw_s), station("L", **kw_l)], [plant("W")])
+    r = rates(sc, {(p, "kitchen"): kg for p, kg in demand_kg.items()})
+    return sc, r, LineMatrix(pos)
+
+
+def test_size_group_opens_at_most_one_station():
+    """Two free 1 t/day alternatives and three 0.6 t/day points: without the group both open;
+    with it only one does, takes one point (single sourcing) and two go direct to the plant."""
+    demand = {"P1": 600, "P2": 600, "P3": 600}
+    kw = {"L": {"cap": 1.0, "opening_cost_cny": 0.0}}
+    sc, r, m = sizes_case(demand, group="", **kw)
+    assert set(solve(sc, r, m).open_stations) == {"S", "L"}
+    sc, r, m = sizes_case(demand, **kw)
+    plan = solve(sc, r, m)
+    assert plan.status == "optimal" and len(plan.open_stations) == 1
+    assert sorted(plan.assignment_for("kitchen").values()).count("W") == 2
+    assert any(msg.startswith("size group G:") for msg in plan.messages)
+
+
+def test_planner_picks_the_size_that_fits_the_flow():
+    """1.8 t/day needs the large size: its capital (0.5 M CNY ≈ 40 k CNY/yr) is less than
+    taking 1.2 t/day on an 80 km round trip (≈ 70 k CNY/yr); 0.6 t/day fits the small one,
+    which costs nothing to build."""
+    sc, r, m = sizes_case({"P1": 600, "P2": 600, "P3": 600})
+    big = solve(sc, r, m)
+    assert big.built_stations == ("L",)
+    assert set(big.assignment_for("kitchen").values()) == {"L"}
+    sc, r, m = sizes_case({"P1": 600})
+    small = solve(sc, r, m)
+    assert small.built_stations == ("S",)
+
+
+def test_forcing_one_size_closes_the_existing_sibling():
+    """An existing small station S and a candidate enlargement L in one group: forcing L open
+    closes S, even in status_quo mode (which otherwise keeps every existing station)."""
+    sc, r, m = sizes_case({"P1": 600}, S={"status": "existing"}, L={"decision": "open"})
+    plan = solve(sc, r, m, mode="status_quo")
+    assert plan.open_stations == ("L",)
+    assert plan.closed_stations == ("S",)
+    keep = solve(sizes_case({"P1": 600}, S={"status": "existing"})[0], r, m, mode="status_quo")
+    assert keep.open_stations == ("S",)
+
+
+def test_several_forced_sizes_build_exactly_one():
+    """Both sizes forced open means "build one of them": status_quo builds exactly one, the
+    small one for 0.6 t/day and the large one for 1.8 t/day."""
+    forced = {"S": {"decision": "open"}, "L": {"decision": "open"}}
+    sc, r, m = sizes_case({"P1": 600}, **forced)
+    assert solve(sc, r, m, mode="status_quo").built_stations == ("S",)
+    sc, r, m = sizes_case({"P1": 600, "P2": 600, "P3": 600}, **forced)
+    assert solve(sc, r, m, mode="status_quo").built_stations == ("L",)
+    sc, r, m = sizes_case({"P1": 600}, **forced)
+    assert solve(sc, r, m, max_stations=0).status == "infeasible"

@@ -92,6 +92,10 @@ BAD: dict[str, tuple[str, ...]] = {
         "vehicle_types.csv line 2 (id=VT-KITCHEN): payload_kg: not a number", "'3t'",
     ),
     "bays": ("facilities.csv line 2 (id=F-WTE): bays: must be > 0, got '0'",),
+    "size_group": (
+        "stations.csv line 3 (id=ST-SOUTH): size_group: size group already holds the existing "
+        "station ST-NORTH",
+    ),
     "lat_range": ("points.csv line 3 (id=P2): lat: must be <= 90, got '131.745'",),
     "lon_nan": ("points.csv line 5 (id=P4): lon: must be a finite number, got 'nan'",),
     "lon_text": ("points.csv line 2 (id=P1): lon: not a number", "'东经119.56'"),

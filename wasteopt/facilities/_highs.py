@@ -513,6 +513,15 @@ def _solve_facility_model(
 
     m.plant_capacity = pyo.Constraint(range(n_k), rule=plant_cap)
 
+    if d.size_groups:  # (8b) at most (or exactly) one station of each size group
+        m.size_group = pyo.Constraint(
+            range(len(d.size_groups)),
+            rule=lambda _m, g: (
+                1.0 if d.size_group_exact[g] else None,
+                _lin(linexpr, [1.0] * len(d.size_groups[g]), [y[j] for j in d.size_groups[g]]),
+                1.0,
+            ),
+        )
     if d.max_stations is not None:
         m.max_stations = pyo.Constraint(
             expr=_lin(linexpr, [1.0] * n_j, [y[j] for j in range(n_j)]) <= d.max_stations
@@ -544,7 +553,8 @@ def _solve_facility_model(
     build_s = time.perf_counter() - t0
 
     status, has, obj, bound, gap, solve_s = _solve(
-        pyo, highs_cls, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads
+        pyo, highs_cls, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+        lazy=(m.link,),
     )
     values: dict[str, np.ndarray] = {}
     if has:

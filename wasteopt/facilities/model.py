@@ -63,6 +63,8 @@ Constraints
 -----------
 (1) assignment     Σ_j x_psj + Σ_k z_psk = 1                        ∀ (p,s) with w_ps > 0
 (2) linking        x_psj ≤ y_j                                       ∀ allowed (p,s,j)
+                   (lazy rows: only those a relaxation or an incumbent violates reach
+                   HiGHS, see :func:`wasteopt.facilities._highs.run_with_lazy_rows`)
 (3) station cap.   Σ_s Σ_p w_ps x_psj ≤ cap_j y_j + u_j              ∀ j
 (4) conservation   Σ_p w_ps x_psj = Σ_k f_jsk                         ∀ j, s accepted at j
 (5) plant cap.     Σ_j Σ_s f_jsk + Σ_p Σ_s w_ps z_psk ≤ cap_k + u_k   ∀ k
@@ -75,6 +77,9 @@ Constraints
                    ``mode="status_quo"``: existing stations kept (y = 1) and candidates not built
                    (y = 0) unless their ``decision`` says otherwise — the base case to compare
                    against.
+(8b) size groups   stations sharing a ``size_group`` G (sizes of one site, or rival sites):
+                   Σ_{j∈G} y_j ≤ 1. A member forced open closes the others (y = 0); several
+                   members forced open give Σ_{j forced} y_j = 1 (build one, the planner picks).
 (9) optional       Σ_j y_j ≤ ``max_stations``;
                    Σ_{j candidate} O_j y_j ≤ ``capital_budget_cny`` (forced builds count too)
 
@@ -257,6 +262,9 @@ class FacilityModelData:
     shortfall_penalty_cny_per_year_per_t_per_day: float
     unassignable: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # size groups (8b): member station indices, and whether exactly one must open
+    size_groups: tuple[tuple[int, ...], ...] = ()
+    size_group_exact: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +338,34 @@ def _hull_area_km2(lon: np.ndarray, lat: np.ndarray) -> float:
     hx = np.array([h[0] for h in hull])
     hy = np.array([h[1] for h in hull])
     return float(0.5 * abs(np.dot(hx, np.roll(hy, -1)) - np.dot(hy, np.roll(hx, -1))))
+
+
+def _size_groups(
+    stations, y_lb: np.ndarray, y_ub: np.ndarray
+) -> tuple[tuple[tuple[int, ...], ...], tuple[bool, ...]]:
+    """Size groups of two or more stations (constraint 8b); tightens ``y_lb``/``y_ub`` in place
+    for forced members: one forced open closes the rest, several forced open become "exactly
+    one of these"."""
+    by_group: dict[str, list[int]] = {}
+    for j, st in enumerate(stations):
+        if st.size_group:
+            by_group.setdefault(st.size_group, []).append(j)
+    groups: list[tuple[int, ...]] = []
+    exact: list[bool] = []
+    for members in by_group.values():
+        if len(members) < 2:
+            continue
+        forced = [j for j in members if stations[j].decision == "open"]
+        if forced:
+            for j in members:
+                if j not in forced:
+                    y_lb[j] = y_ub[j] = 0.0
+            if len(forced) > 1:
+                for j in forced:
+                    y_lb[j] = 0.0
+        groups.append(tuple(members))
+        exact.append(len(forced) > 1)
+    return tuple(groups), tuple(exact)
 
 
 def build_model_data(
@@ -453,6 +489,7 @@ def build_model_data(
             y_ub[j] = 0.0
         elif mode == "status_quo":
             y_lb[j] = y_ub[j] = 1.0 if st.status == "existing" else 0.0
+    groups, group_exact = _size_groups(stations, y_lb, y_ub)
     fixed = np.array([s.fixed_cost_cny_per_year for s in stations], dtype=float)
     capital = np.where(existing, 0.0, [s.opening_cost_cny for s in stations])
     opening = crf * capital
@@ -691,6 +728,8 @@ def build_model_data(
         shortfall_penalty_cny_per_year_per_t_per_day=days * cs.shortfall_penalty_cny_per_t,
         unassignable=tuple(unassignable),
         notes=tuple(notes),
+        size_groups=groups,
+        size_group_exact=group_exact,
     )
 
 

@@ -91,6 +91,14 @@ def plan_facilities(
         if status == "time_limit":
             status = "no_solution"
         return _no_plan(scenario, mode, data, status, messages, time.perf_counter() - t0)
+    y = out.values["y"]
+    for g in data.size_groups:
+        chosen = [data.station_ids[j] for j in g if y[j] > 0.5]
+        members = ", ".join(data.station_ids[j] for j in g)
+        messages.append(
+            f"size group {scenario.stations[g[0]].size_group}: "
+            f"{chosen[0] if chosen else 'none'} open (of {members})"
+        )
     return _read_plan(scenario, mode, data, out, messages, time.perf_counter() - t0)
 
 
@@ -104,11 +112,14 @@ def _precheck(data: FacilityModelData) -> list[str]:
             f"{len(data.unassignable)} (point, stream) pairs have no station or plant that "
             f"accepts them within the limits: {listed}{more}"
         )
-    forced = int((data.y_lb > 0.5).sum())
+    exact = [g for g, e in zip(data.size_groups, data.size_group_exact, strict=True) if e]
+    forced = int((data.y_lb > 0.5).sum()) + len(exact)
     if data.max_stations is not None and forced > data.max_stations:
         msgs.append(f"{forced} stations are forced open but max_stations is {data.max_stations}")
     if data.capital_budget_cny is not None:
         cap = float(data.station_capital_cny[data.y_lb > 0.5].sum())
+        # a forced "one of these" costs at least its cheapest member
+        cap += sum(float(min(data.station_capital_cny[j] for j in g)) for g in exact)
         if cap > data.capital_budget_cny:
             msgs.append(
                 f"forced builds cost {cap:,.0f} CNY, above capital_budget_cny "

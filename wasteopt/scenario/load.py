@@ -174,6 +174,7 @@ _STATION_COLUMNS: _Spec = {
     "fixed_cost_cny_per_year": ("float", 0.0), "cost_cny_per_t": ("float", 0.0),
     "opening_cost_cny": ("float", 0.0), "closing_cost_cny": ("float", 0.0),
     "compaction_ratio": ("float", 1.0), "decision": ("str", "free"),
+    "size_group": ("str", ""),
 }
 _FACILITY_COLUMNS: _Spec = {
     "id": ("str", _REQ), "name": ("str", _REQ), "lon": ("float", _REQ),
@@ -637,7 +638,7 @@ class _Loader:
             close_s=v["close"], fixed_cost_cny_per_year=v["fixed_cost_cny_per_year"],
             cost_cny_per_t=v["cost_cny_per_t"], opening_cost_cny=v["opening_cost_cny"],
             closing_cost_cny=v["closing_cost_cny"], compaction_ratio=v["compaction_ratio"],
-            decision=v["decision"],
+            decision=v["decision"], size_group=v["size_group"],
         )
 
     def facility(self, r: _Row) -> TreatmentFacility | None:

@@ -144,7 +144,10 @@ class Depot:
 class TransferStation:
     """A transfer station. ``status`` is what exists today; ``decision`` is a forced planning
     decision (``free`` lets the planner choose; a variant sets ``open`` or ``close``).
-    ``closing_cost_cny`` is a one-off cost of retiring it (negative = salvage/saving)."""
+    ``closing_cost_cny`` is a one-off cost of retiring it (negative = salvage/saving).
+    Stations sharing a non-empty ``size_group`` are alternatives (sizes of one site, or rival
+    sites): at most one of them is open; forcing one open closes the others, and forcing
+    several open means "build exactly one of these" (the planner picks)."""
 
     id: str
     name: str
@@ -164,6 +167,7 @@ class TransferStation:
     closing_cost_cny: float
     compaction_ratio: float
     decision: StationDecision = "free"
+    size_group: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -420,6 +420,7 @@ def _cross_checks(
     for st in s.stations:
         for sid in st.streams:
             stream_ref("stations", st.id, "streams", sid)
+    _size_groups(s, r)
     for f in s.facilities:
         for sid in f.streams:
             stream_ref("facilities", f.id, "streams", sid)
@@ -523,6 +524,21 @@ def _missort_totals(s: Scenario, r: _Report) -> None:
         if total > 1.0 - st.capture_rate + SHARE_TOLERANCE:
             r.add("generation", "", "missorting", f"shares missorted from '{sid}' exceed its "
                   f"uncaptured part 1 - capture_rate = {1.0 - st.capture_rate:g}", f"{total:g}")
+
+
+def _size_groups(s: Scenario, r: _Report) -> None:
+    """A size group's stations are alternatives (at most one open), so at most one of them
+    can exist today."""
+    existing: dict[str, str] = {}
+    for st in s.stations:
+        if not st.size_group or st.status != "existing":
+            continue
+        first = existing.setdefault(st.size_group, st.id)
+        if first != st.id:
+            r.add("stations", st.id, "size_group",
+                  f"size group already holds the existing station {first}; the stations of a "
+                  "group are alternatives, at most one of them open", st.size_group,
+                  "at most one existing station per size group")
 
 
 def generated_streams(s: Scenario) -> dict[str, str]:
