@@ -152,6 +152,7 @@ def _write_atomic(path: Path, text: str) -> None:
                                      newline="") as fh:
         fh.write(text)
         tmp = fh.name
+    os.chmod(tmp, 0o644)  # NamedTemporaryFile makes 0600
     os.replace(tmp, path)
 
 

@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".network_generation.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600
     os.replace(tmp, args.out)
     sys.stdout.write("\n".join(lines))
     return 0

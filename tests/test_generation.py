@@ -252,7 +252,7 @@ def test_to_frame_and_totals():
 
 @pytest.mark.parametrize("name", ["demand.csv", "demand.parquet"])
 def test_write_round_trip_atomic(tmp_path, name):
-    """write() produces a readable file equal to to_frame() and leaves no temp file."""
+    """write() produces a shareable (0644) file equal to to_frame() and leaves no temp file."""
     d = generate(_scenario(_many(3), noise_cv=0.1), days=3, seed=5)
     path = d.write(tmp_path / name)
     back = pd.read_csv(path) if name.endswith(".csv") else pd.read_parquet(path)
@@ -260,6 +260,7 @@ def test_write_round_trip_atomic(tmp_path, name):
     np.testing.assert_allclose(back["kg"].to_numpy(), d.kg.reshape(-1), rtol=1e-12)
     assert str(back["date"].iloc[0])[:10] == "2025-03-03"
     assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert path.stat().st_mode & 0o777 == 0o644
     with pytest.raises(ValueError):
         d.write(tmp_path / "demand.xlsx")
 

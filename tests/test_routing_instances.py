@@ -186,13 +186,15 @@ def test_kim_reports_all_problems(tmp_path):
 
 
 def test_write_and_read_back_roundtrip(tmp_path):
-    """Writing C101's optimum gives CVRPLIB text with the checker's cost, and reads back equal."""
+    """Writing C101's optimum gives a shareable (0644) CVRPLIB file with the checker's cost,
+    and it reads back equal."""
     prob = read_solomon(DATA / "vrptw_solomon" / "C101.txt")
     plan = read_vrplib_solution(DATA / "vrptw_solomon" / "C101.sol", prob)
     out = write_vrplib_solution(plan, prob, tmp_path / "sub" / "C101.sol")
     lines = out.read_text().splitlines()
     assert lines[0].startswith("Route #1: ") and lines[-1] == "Cost 827.3"
     assert [p.name for p in out.parent.iterdir()] == ["C101.sol"]  # no temp file left
+    assert out.stat().st_mode & 0o777 == 0o644  # readable by others, unlike mkstemp's 0600
     again = read_vrplib_solution(out, prob)
     assert [r.visits for r in again.routes] == [r.visits for r in plan.routes]
     import vrplib

@@ -154,6 +154,7 @@ class Demand:
                 frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
             else:
                 frame.to_parquet(tmp, index=False)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; demand files are meant to be shared
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -484,6 +484,7 @@ def write_vrplib_solution(
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a solution file is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
