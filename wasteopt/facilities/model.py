@@ -340,6 +340,16 @@ def _hull_area_km2(lon: np.ndarray, lat: np.ndarray) -> float:
     return float(0.5 * abs(np.dot(hx, np.roll(hy, -1)) - np.dot(hy, np.roll(hx, -1))))
 
 
+def _local_tour_km(area_km2: float, stops_per_day: float, alpha: float, kappa: float) -> float:
+    """Daganzo's local tour length L = α·κ·sqrt(A·n) km/day over ``stops_per_day`` stops."""
+    return alpha * kappa * math.sqrt(area_km2 * stops_per_day) if stops_per_day > 0 else 0.0
+
+
+def _vehicle_day_share(trip_h, max_trips, shift_h):
+    """Share of a vehicle-day one trip uses: max(1/T, τ/H) (at most T trips and H hours)."""
+    return np.maximum(1.0 / max_trips, trip_h / shift_h)
+
+
 def _size_groups(
     stations, y_lb: np.ndarray, y_ub: np.ndarray
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[bool, ...]]:
@@ -588,7 +598,7 @@ def build_model_data(
         if stops_per_day <= 0:
             continue
         area = _hull_area_km2(lon[rows], lat[rows])
-        local_km_s[s] = alpha * kappa * math.sqrt(area * stops_per_day)
+        local_km_s[s] = _local_tour_km(area, stops_per_day, alpha, kappa)
         local_service_h_s[s] = float(np.dot(visits[rows, s], service_h[rows]))
         trips_s = float(rates[rows, s].sum()) / load_kg[s]
         if trips_s > 0:
@@ -615,7 +625,7 @@ def build_model_data(
     km_day = rt_km * trips
     sp, ch = speed[o_stream], c_h[o_stream]
     trip_h = rt_km / sp + t_unload + local_h_per_trip[o_stream]
-    veh_share = np.maximum(1.0 / max_trips[o_stream], trip_h / shift_h[o_stream])
+    veh_share = _vehicle_day_share(trip_h, max_trips[o_stream], shift_h[o_stream])
     linehaul = days * trips * (c_km[o_stream] * rt_km + ch * rt_km / sp)
     unload = days * trips * ch * t_unload
     vehicles = days * trips * c_day[o_stream] * veh_share
@@ -665,7 +675,7 @@ def build_model_data(
         km_per_t = rt_jk * 1000.0 / h_load
         h_speed = arc_param("speed_kmh")
         h_trip_h = rt_jk / h_speed + unload_h_plant[arc_plant]
-        h_share = np.maximum(1.0 / arc_param("max_trips"), h_trip_h / arc_param("shift_h"))
+        h_share = _vehicle_day_share(h_trip_h, arc_param("max_trips"), arc_param("shift_h"))
         cost_per_trip = (
             arc_param("cost_cny_per_km") * rt_jk
             + arc_param("cost_cny_per_hour") * h_trip_h
@@ -801,12 +811,12 @@ def estimate_collection(
     total_trips = float(trips.sum())
     n = float(n_stops.sum())
     area = _hull_area_km2(np.array([p.lon for p in pts]), np.array([p.lat for p in pts]))
-    local_km = alpha * kappa * math.sqrt(area * n) if n > 0 else 0.0
+    local_km = _local_tour_km(area, n, alpha, kappa)
     service_h = float(np.dot(n_stops, [p.service_time_s / 3600.0 for p in pts]))
     v = fleet.speed_kmh
     local_h_trip = (local_km / v + service_h) / total_trips if total_trips > 0 else 0.0
     trip_h = rt / v + t_u + local_h_trip
-    share = np.maximum(1.0 / fleet.max_trips, trip_h / fleet.shift_h)
+    share = _vehicle_day_share(trip_h, fleet.max_trips, fleet.shift_h)
     line_km = float(np.dot(trips, rt))
     vehicle_days = float(np.dot(trips, share))
     return CollectionEstimate(
