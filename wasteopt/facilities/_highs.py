@@ -23,6 +23,7 @@ returned as a status in :class:`MilpOutcome`, never raised.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import math
@@ -359,8 +360,28 @@ def _values(var, n: int) -> np.ndarray:
     return out
 
 
+def _gc_paused(fn):
+    """Run ``fn`` with the cyclic garbage collector paused: Pyomo models are large graphs of
+    cyclic objects and a collection triggered mid-build costs 0.1–0.3 s on a small model (the
+    same pause Pyomo's own writers use, ``pyomo.common.gc_manager.PauseGC``, not imported here
+    so that a missing Pyomo still surfaces as SolverUnavailable from :func:`_pyomo`)."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return wrapped
+
+
 # -- Beasley CFLP ---------------------------------------------------------------------------
-def _solve_cflp_model(
+@_gc_paused
+def solve_cflp_model(
     fixed_cost: np.ndarray,
     capacity: np.ndarray,
     demand: np.ndarray,
@@ -435,7 +456,8 @@ def _solve_cflp_model(
 
 
 # -- station consolidation ------------------------------------------------------------------
-def _solve_facility_model(
+@_gc_paused
+def solve_facility_model(
     data: FacilityModelData, *, time_limit_s: float, mip_gap: float, threads: int | None = None
 ) -> MilpOutcome:
     """Build and solve the consolidation MILP of :mod:`wasteopt.facilities.model`.
@@ -584,26 +606,3 @@ def _group(keys: np.ndarray, n: int, items: np.ndarray | None = None) -> list[li
     for key, item in zip(keys.tolist(), list(src), strict=True):
         out[key].append(int(item))
     return out
-
-
-def _gc_paused(fn):
-    """Run ``fn`` with the cyclic garbage collector paused: Pyomo models are large graphs of
-    cyclic objects and a collection triggered mid-build costs 0.1–0.3 s on a small model (the
-    same pause Pyomo's own writers use, ``pyomo.common.gc_manager.PauseGC``)."""
-
-    def wrapped(*args, **kwargs):
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    wrapped.__name__ = fn.__name__.lstrip("_")
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
-
-
-solve_cflp_model = _gc_paused(_solve_cflp_model)
-solve_facility_model = _gc_paused(_solve_facility_model)
