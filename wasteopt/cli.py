@@ -299,14 +299,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
     from wasteopt.facilities.compare import plan_variants
     from wasteopt.reporting.files import OutputFolder
-    from wasteopt.scenario import load_scenario
+    from wasteopt.scenario import apply_variant, load_scenario
 
     scenario = args.scenario or _default_scenario()
     base = load_scenario(scenario)
     variants = args.variant if args.variant else [v.id for v in base.variants]
     for v in variants:  # unknown variants are input errors, found before any solve
         if v != "base":
-            load_scenario(scenario, variant=v)
+            apply_variant(base, v)
     options = dict(mode=args.mode, time_limit_s=args.time_limit, allow_direct=not args.no_direct)
     if args.out:
         with OutputFolder(args.out) as out:
@@ -364,7 +364,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     from wasteopt.compare import compare_results, format_comparison
     from wasteopt.reporting.files import OutputFolder, write_frame
-    from wasteopt.scenario import load_scenario
+    from wasteopt.scenario import apply_variant, load_scenario
     from wasteopt.sweep import SweepError, executor_for, run_sweep, variant_seed_tasks
 
     scenario = str(Path(args.scenario or _default_scenario()).resolve())
@@ -373,7 +373,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
               else [v.id for v in base.variants])
     variants = ["base", *[v for v in wanted if v and v != "base"]]
     for v in variants[1:]:  # unknown variants: exit 2 before any work
-        load_scenario(scenario, variant=v)
+        apply_variant(base, v)
     tasks = variant_seed_tasks("wasteopt.pipeline:replication_kpis", scenario,
                                variants=variants, seeds=range(args.seeds), days=args.days,
                                time_limit_s=args.time_limit)

@@ -43,7 +43,7 @@ from wasteopt.generation import Demand, expected_rates_kg_per_day, generate
 from wasteopt.network import TravelMatrix, build_matrix
 from wasteopt.reporting.files import OutputFolder, write_frame, write_json
 from wasteopt.routing.plan import RoutePlan
-from wasteopt.scenario import load_scenario
+from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.sweep import content_hash
 
@@ -481,7 +481,7 @@ def run_all(
     scenarios = {"base": base}
     for v in names:  # fail early, before any work or output, on an unknown variant
         if v != "base":
-            scenarios[v] = load_scenario(scenario_folder, variant=v)
+            scenarios[v] = apply_variant(base, v)  # base was validated with its variants
     timings["load"] = time.perf_counter() - t0
     echo(f"scenario {base.id} ({base.name}): {len(base.points)} points; "
          f"variants: {', '.join(scenarios)}")

@@ -123,7 +123,7 @@ def plan_variants(
     the ``status``."""
     from wasteopt.generation import expected_rates_kg_per_day
     from wasteopt.network import build_matrix
-    from wasteopt.scenario.load import load_scenario
+    from wasteopt.scenario import apply_variant, load_scenario
 
     ids: list[str] = [BASE] if include_base else []
     for v in variants:
@@ -131,8 +131,9 @@ def plan_variants(
         if v not in ids:
             ids.append(v)
     rows = []
+    base_sc = load_scenario(scenario_folder)  # validates every variant too
     for vid in ids:
-        sc = load_scenario(scenario_folder, variant=None if vid == BASE else vid)
+        sc = base_sc if vid == BASE else apply_variant(base_sc, vid)
         plan = plan_facilities(
             sc,
             expected_rates_kg_per_day(sc),
