@@ -64,6 +64,7 @@ from wasteopt.scenario.model import FREQUENCIES, Scenario
 __all__ = [
     "Demand",
     "bin_shares",
+    "collection_schedule",
     "daily_factors",
     "due_loads",
     "expected_rates_kg_per_day",
@@ -288,6 +289,20 @@ def generate(
     )
 
 
+def collection_schedule(
+    scenario: Scenario, stream: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(visits_per_day, period_days, phase)`` per point (scenario order) for ``stream``: a point
+    is due on day d when ``visits > 0`` and ``(d + phase) % period == 0``. A point without a
+    frequency for the stream uses the stream's ``default_frequency``."""
+    default = scenario.stream(stream).default_frequency
+    freqs = [FREQUENCIES[p.frequency.get(stream, default)] for p in scenario.points]
+    visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64)
+    period = np.array([f.period_days for f in freqs], dtype=np.int64)
+    phase = np.array([p.phase for p in scenario.points], dtype=np.int64)
+    return visits, period, phase
+
+
 def due_loads(
     scenario: Scenario, demand: Demand, day_index: int, stream: str
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -305,11 +320,7 @@ def due_loads(
     if not 0 <= day_index < demand.days:
         raise IndexError(f"day_index {day_index} outside the horizon 0..{demand.days - 1}")
     s = demand.stream_ids.index(stream)
-    default = scenario.stream(stream).default_frequency
-    freqs = [FREQUENCIES[p.frequency.get(stream, default)] for p in scenario.points]
-    period = np.array([f.period_days for f in freqs], dtype=np.int64)
-    visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64)
-    phase = np.array([p.phase for p in scenario.points], dtype=np.int64)
+    visits, period, phase = collection_schedule(scenario, stream)
     due = (visits > 0) & ((day_index + phase) % period == 0)
     idx = np.flatnonzero(due)
     kg = np.zeros(len(idx))

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from wasteopt.generation import daily_factors, expected_rates_kg_per_day
+from wasteopt.generation import collection_schedule, daily_factors, expected_rates_kg_per_day
 from wasteopt.network import TravelMatrix
-from wasteopt.scenario.model import FREQUENCIES, Scenario
+from wasteopt.scenario.model import Scenario
 from wasteopt.simulation.operations import OperatingPlan, Tour
 from wasteopt.simulation.processes import (
     DAY_S,
@@ -87,10 +87,8 @@ class District:
         self.point_of = {p.id: i for i, p in enumerate(scenario.points)}
         visits = np.zeros((n_p, n_s), dtype=np.int64)
         period = np.ones((n_p, n_s), dtype=np.int64)
-        for i, p in enumerate(scenario.points):
-            for k, stream in enumerate(scenario.streams):
-                f = FREQUENCIES[p.frequency.get(stream.id, stream.default_frequency)]
-                visits[i, k], period[i, k] = f.visits_per_day, f.period_days
+        for k, sid in enumerate(self.streams):
+            visits[:, k], period[:, k], _ = collection_schedule(scenario, sid)
         self.visits, self.period = visits, period
         self.phase = np.array([p.phase for p in scenario.points], dtype=np.int64)[:, None]
         self.elsewhere = visits == 0  # frequency "none": generated but collected elsewhere

@@ -58,12 +58,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from wasteopt.facilities.plan import FacilityPlan
-from wasteopt.generation import Demand
+from wasteopt.generation import Demand, collection_schedule
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.build import TWICE_SUFFIX
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.scenario.model import FREQUENCIES, Scenario
+from wasteopt.scenario.model import Scenario
 
 __all__ = [
     "MAX_CYCLE_DAYS",
@@ -156,19 +156,13 @@ class Tour:
     inserted: int = 0
 
 
-def _frequencies(scenario: Scenario, stream: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(visits_per_day, period_days, phase) per point for ``stream``."""
-    default = scenario.stream(stream).default_frequency
-    freqs = [FREQUENCIES[p.frequency.get(stream, default)] for p in scenario.points]
-    visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64)
-    period = np.array([f.period_days for f in freqs], dtype=np.int64)
-    phase = np.array([p.phase for p in scenario.points], dtype=np.int64)
-    return visits, period, phase
-
-
 def cycle_length(scenario: Scenario, stream: str) -> int:
     """Exact cycle of ``stream``'s due sets: lcm of the periods of the points collecting it."""
-    visits, period, _ = _frequencies(scenario, stream)
+    visits, period, _ = collection_schedule(scenario, stream)
+    return _lcm_of_periods(visits, period)
+
+
+def _lcm_of_periods(visits: np.ndarray, period: np.ndarray) -> int:
     used = {int(p) for p in period[visits > 0]}
     return math.lcm(*used) if used else 1
 
@@ -209,14 +203,15 @@ def build_operating_plan(
     for stream in scenario.stream_ids:
         if not any(v.stream == stream and v.role == "collection" for v in scenario.vehicle_types):
             continue
-        exact = cycle_length(scenario, stream)
+        visits, period, phase = collection_schedule(scenario, stream)
+        exact = _lcm_of_periods(visits, period)
         n = min(exact, max_cycle_days)
         if exact > max_cycle_days:
             log.warning("%s: due sets repeat every %d days, more than max_cycle_days=%d; routing "
                         "%d days and inserting the points due on other days", stream, exact,
                         max_cycle_days, n)
         lengths[stream] = n
-        visits, period, phase = _frequencies(scenario, stream)
+        assignment = None if facility_plan is None else facility_plan.assignment_for(stream)
         first = max(0, min(day, demand.days - n))
         by_due: dict[bytes, int] = {}
         built[stream], alias[stream] = {}, {}
@@ -227,10 +222,8 @@ def build_operating_plan(
                 alias[stream][key] = by_due[due]
                 continue
             by_due[due] = key
-            built[stream][key] = build_problem(
-                scenario, demand, t, stream, matrix,
-                assignment=None if facility_plan is None else facility_plan.assignment_for(stream),
-            )
+            built[stream][key] = build_problem(scenario, demand, t, stream, matrix,
+                                               assignment=assignment)
     max_stops = max((len(p.stops) for b in built.values() for p in b.values()), default=1) or 1
     cycle_problems: dict[str, dict[int, RoutingProblem]] = {}
     cycle_plans: dict[str, dict[int, RoutePlan]] = {}
@@ -284,7 +277,7 @@ def _wanted(scenario: Scenario, stream: str, seqs: list, key: int,
             n_days: int) -> list[tuple[str, int]]:
     """Visits that can be due on days of ``key`` but are not in the sequences."""
     planned = {(v[1], v[2]) for seq in seqs for v in seq if v[0] == "stop"}
-    visits, period, phase = _frequencies(scenario, stream)
+    visits, period, phase = collection_schedule(scenario, stream)
     may_be_due = (visits > 0) & ((key + phase) % np.gcd(n_days, period) == 0)
     return [(p.id, k) for i, p in enumerate(scenario.points) if may_be_due[i]
             for k in range(1, int(visits[i]) + 1) if (p.id, k) not in planned]
