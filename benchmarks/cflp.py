@@ -43,10 +43,24 @@ from wasteopt.facilities.instances import CFLPInstance, read_orlib_cap, solve_cf
 DATA = ROOT / "benchmarks" / "data" / "cflp"
 RESULTS = ROOT / "benchmarks" / "results"
 FIELDS = [
-    "instance", "m", "n", "optimum",
-    "pyomo_status", "pyomo_objective", "pyomo_gap_to_opt", "pyomo_build_s", "pyomo_total_s",
-    "direct_status", "direct_objective", "direct_gap_to_opt", "direct_build_s", "direct_total_s",
-    "time_ratio", "time_limit_s", "date", "machine",
+    "instance",
+    "m",
+    "n",
+    "optimum",
+    "pyomo_status",
+    "pyomo_objective",
+    "pyomo_gap_to_opt",
+    "pyomo_build_s",
+    "pyomo_total_s",
+    "direct_status",
+    "direct_objective",
+    "direct_gap_to_opt",
+    "direct_build_s",
+    "direct_total_s",
+    "time_ratio",
+    "time_limit_s",
+    "date",
+    "machine",
 ]
 
 
@@ -70,9 +84,9 @@ def solve_direct(inst: CFLPInstance, *, time_limit_s: float, mip_gap: float) -> 
     lp.col_upper_ = np.ones(m + nx)
     xcol = m + np.arange(nx).reshape(m, n)  # column of x_ij
     # rows, row-wise CSR: n assignment rows, m capacity rows, 1 cover row
-    a_idx = xcol.T.ravel()                                   # assignment row j: x_0j..x_(m-1)j
+    a_idx = xcol.T.ravel()  # assignment row j: x_0j..x_(m-1)j
     a_val = np.ones(nx)
-    c_idx = np.column_stack([xcol, np.arange(m)]).ravel()    # capacity row i: x_i·, y_i
+    c_idx = np.column_stack([xcol, np.arange(m)]).ravel()  # capacity row i: x_i·, y_i
     c_val = np.column_stack([np.tile(inst.demand, (m, 1)), -inst.capacity]).ravel()
     index = np.concatenate([a_idx, c_idx, np.arange(m)]).astype(np.int32)
     value = np.concatenate([a_val, c_val, inst.capacity])
@@ -126,30 +140,44 @@ def rel_gap(obj: float, opt: float) -> float:
 def run_one(row: dict, *, time_limit_s: float, mip_gap: float, stamp: str, host: str) -> dict:
     cap = None if row["capacity_value"] == "in file" else float(row["capacity_value"])
     inst = read_orlib_cap(DATA / row["file"], capacity=cap)
-    inst = CFLPInstance(name=row["instance"], capacity=inst.capacity,
-                        fixed_cost=inst.fixed_cost, demand=inst.demand, cost=inst.cost)
+    inst = CFLPInstance(
+        name=row["instance"],
+        capacity=inst.capacity,
+        fixed_cost=inst.fixed_cost,
+        demand=inst.demand,
+        cost=inst.cost,
+    )
     opt = float(row["optimal_value"])
     t0 = time.perf_counter()
     py = solve_cflp(inst, time_limit_s=time_limit_s, mip_gap=mip_gap, optimum=opt)
     py_total = time.perf_counter() - t0  # wall clock of the whole library call
     di = solve_direct(inst, time_limit_s=time_limit_s, mip_gap=mip_gap)
     return {
-        "instance": row["instance"], "m": inst.n_facilities, "n": inst.n_customers,
+        "instance": row["instance"],
+        "m": inst.n_facilities,
+        "n": inst.n_customers,
         "optimum": opt,
-        "pyomo_status": py.status, "pyomo_objective": py.objective,
-        "pyomo_gap_to_opt": rel_gap(py.objective, opt), "pyomo_build_s": py.build_s,
+        "pyomo_status": py.status,
+        "pyomo_objective": py.objective,
+        "pyomo_gap_to_opt": rel_gap(py.objective, opt),
+        "pyomo_build_s": py.build_s,
         "pyomo_total_s": py_total,
-        "direct_status": di["status"], "direct_objective": di["objective"],
-        "direct_gap_to_opt": rel_gap(di["objective"], opt), "direct_build_s": di["build_s"],
+        "direct_status": di["status"],
+        "direct_objective": di["objective"],
+        "direct_gap_to_opt": rel_gap(di["objective"], opt),
+        "direct_build_s": di["build_s"],
         "direct_total_s": di["total_s"],
         "time_ratio": py_total / di["total_s"] if di["total_s"] > 0 else math.nan,
-        "time_limit_s": time_limit_s, "date": stamp, "machine": host,
+        "time_limit_s": time_limit_s,
+        "date": stamp,
+        "machine": host,
     }
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8",
-                                     newline="") as fh:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, delete=False, encoding="utf-8", newline=""
+    ) as fh:
         fh.write(text)
         tmp = fh.name
     os.chmod(tmp, 0o644)  # NamedTemporaryFile makes 0600
@@ -214,13 +242,19 @@ def markdown(rows: list[dict]) -> str:
     import highspy
     import pyomo
 
-    lines += [f"Run date(s): {', '.join(dates)}  ", f"Machine: {'; '.join(hosts)}  ",
-              f"Pyomo {pyomo.__version__}, HiGHS {highspy.Highs().version()} (highspy); "
-              "one instance at a time, single-threaded solves; during the large set the "
-              "other core ran short test jobs at times.", ""]
-    for label, sel in (("small (37: cap41–cap134)", lambda r: int(r["n"]) <= 50),
-                       ("large (capa/capb/capc)", lambda r: int(r["n"]) > 50),
-                       ("all", lambda r: True)):
+    lines += [
+        f"Run date(s): {', '.join(dates)}  ",
+        f"Machine: {'; '.join(hosts)}  ",
+        f"Pyomo {pyomo.__version__}, HiGHS {highspy.Highs().version()} (highspy); "
+        "one instance at a time, single-threaded solves; during the large set the "
+        "other core ran short test jobs at times.",
+        "",
+    ]
+    for label, sel in (
+        ("small (37: cap41–cap134)", lambda r: int(r["n"]) <= 50),
+        ("large (capa/capb/capc)", lambda r: int(r["n"]) > 50),
+        ("all", lambda r: True),
+    ):
         part = [r for r in rows if sel(r)]
         if not part:
             continue
@@ -279,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     host = machine()
     csv_path = RESULTS / "cflp.csv"
     for row in todo:
-        res = run_one(row, time_limit_s=args.time_limit, mip_gap=args.mip_gap,
-                      stamp=stamp, host=host)
+        res = run_one(
+            row, time_limit_s=args.time_limit, mip_gap=args.mip_gap, stamp=stamp, host=host
+        )
         rows = load_rows(csv_path)  # re-read: another run may have added rows meanwhile
         rows[res["instance"]] = res
         save(rows, order)

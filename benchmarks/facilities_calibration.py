@@ -46,16 +46,17 @@ RESULTS = ROOT / "benchmarks" / "results"
 def predict(sc, demand, day, stream, matrix, assignment, costs):
     ids, kg_visit, visits = due_loads(sc, demand, day, stream)
     load = np.asarray(kg_visit, float) * np.asarray(visits, float)
-    return estimate_collection(sc, stream, list(ids), load, np.asarray(visits, float), matrix,
-                               assignment, costs=costs)
+    return estimate_collection(
+        sc, stream, list(ids), load, np.asarray(visits, float), matrix, assignment, costs=costs
+    )
 
 
-def run_scenario(name: str, mode: str, *, day: int | None, time_limit_s: float, seed: int
-                 ) -> list[dict]:
+def run_scenario(
+    name: str, mode: str, *, day: int | None, time_limit_s: float, seed: int
+) -> list[dict]:
     sc = load_scenario(ROOT / "scenarios" / name)
     matrix = build_matrix(sc)
-    plan = plan_facilities(sc, expected_rates_kg_per_day(sc), matrix, mode=mode,
-                           time_limit_s=120)
+    plan = plan_facilities(sc, expected_rates_kg_per_day(sc), matrix, mode=mode, time_limit_s=120)
     demand = generate(sc, days=7, seed=seed)
     if day is None:  # the day whose total is closest to the week's mean
         tot = demand.kg.sum(axis=(1, 2))
@@ -72,22 +73,37 @@ def run_scenario(name: str, mode: str, *, day: int | None, time_limit_s: float, 
         routed = solve(problem, engine="pyvrp", time_limit_s=time_limit_s, seed=seed)
         t = routed.check.totals
         est = predict(sc, demand, day, stream, matrix, assignment, None)
-        rows.append({
-            "scenario": name, "plan_mode": mode, "open_stations": len(plan.open_stations),
-            "day": day, "stream": stream, "stops": len(problem.stops),
-            "unserved": len(routed.unserved), "check_ok": routed.check.ok,
-            "route_s": time.perf_counter() - t0,
-            "routed_vehicles": t.vehicles, "routed_trips": t.trips,
-            "pred_trips": est.trips,
-            "routed_km": t.distance_km, "pred_km": est.km,
-            "pred_line_haul_km": est.line_haul_km, "pred_local_km": est.local_km,
-            "routed_h": t.duration_h, "pred_h": est.hours,
-            "routed_cny": t.cost, "pred_cny": est.cost_cny,
-            "_ctx": (sc, demand, day, stream, matrix, assignment),
-        })
-        print(f"{name}/{mode}/{stream}: {len(problem.stops)} stops, routed {t.distance_km:.1f} km "
-              f"{t.cost:.0f} CNY, predicted {est.km:.1f} km {est.cost_cny:.0f} CNY, "
-              f"unserved {len(routed.unserved)}", flush=True)
+        rows.append(
+            {
+                "scenario": name,
+                "plan_mode": mode,
+                "open_stations": len(plan.open_stations),
+                "day": day,
+                "stream": stream,
+                "stops": len(problem.stops),
+                "unserved": len(routed.unserved),
+                "check_ok": routed.check.ok,
+                "route_s": time.perf_counter() - t0,
+                "routed_vehicles": t.vehicles,
+                "routed_trips": t.trips,
+                "pred_trips": est.trips,
+                "routed_km": t.distance_km,
+                "pred_km": est.km,
+                "pred_line_haul_km": est.line_haul_km,
+                "pred_local_km": est.local_km,
+                "routed_h": t.duration_h,
+                "pred_h": est.hours,
+                "routed_cny": t.cost,
+                "pred_cny": est.cost_cny,
+                "_ctx": (sc, demand, day, stream, matrix, assignment),
+            }
+        )
+        print(
+            f"{name}/{mode}/{stream}: {len(problem.stops)} stops, routed {t.distance_km:.1f} km "
+            f"{t.cost:.0f} CNY, predicted {est.km:.1f} km {est.cost_cny:.0f} CNY, "
+            f"unserved {len(routed.unserved)}",
+            flush=True,
+        )
     return rows
 
 
@@ -123,9 +139,14 @@ def markdown(df: pd.DataFrame, alpha: float, stamp: str, host: str, limit: float
             f"| {pct(r.routed_h / r.pred_h - 1)} | {r.routed_cny:,.0f} | {r.pred_cny:,.0f} "
             f"| {pct(r.routed_cny / r.pred_cny - 1)} | {pct(r.routed_cny / r.pred_cny_alpha - 1)} |"
         )
-    lines += ["", "## Summary", "",
-              f"Fitted km factor α = Σ routed km / Σ predicted km over every routed stream-day "
-              f"= **{alpha:.3f}** ({len(df)} stream-days); the planner's default is α = 1.", ""]
+    lines += [
+        "",
+        "## Summary",
+        "",
+        f"Fitted km factor α = Σ routed km / Σ predicted km over every routed stream-day "
+        f"= **{alpha:.3f}** ({len(df)} stream-days); the planner's default is α = 1.",
+        "",
+    ]
     groups = [(f"{name}", g) for name, g in df.groupby("scenario", sort=False)]
     for label, g in [*groups, ("all", df)]:
         km_err = g.routed_km / g.pred_km - 1
@@ -156,29 +177,37 @@ def markdown(df: pd.DataFrame, alpha: float, stamp: str, host: str, limit: float
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scenarios", nargs="*", default=["jintan:status_quo", "jintan:free",
-                                                          "tiny:status_quo"],
-                    help="name:mode pairs (scenarios/<name>, plan mode)")
+    ap.add_argument(
+        "--scenarios",
+        nargs="*",
+        default=["jintan:status_quo", "jintan:free", "tiny:status_quo"],
+        help="name:mode pairs (scenarios/<name>, plan mode)",
+    )
     ap.add_argument("--time-limit", type=float, default=25.0, help="routing seconds per stream")
     ap.add_argument("--day", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--render-only", action="store_true",
-                    help="rewrite the .md from the saved .csv without routing")
+    ap.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite the .md from the saved .csv without routing",
+    )
     args = ap.parse_args(argv)
     if args.render_only:
         from wasteopt.reporting.files import write_text
 
         df = pd.read_csv(RESULTS / "facilities_calibration.csv")
         alpha = df.routed_km.sum() / df.pred_km.sum()
-        write_text(RESULTS / "facilities_calibration.md",
-                   markdown(df, alpha, str(df.date.iloc[0]), str(df.machine.iloc[0]),
-                            args.time_limit))
+        write_text(
+            RESULTS / "facilities_calibration.md",
+            markdown(df, alpha, str(df.date.iloc[0]), str(df.machine.iloc[0]), args.time_limit),
+        )
         return 0
     rows: list[dict] = []
     for item in args.scenarios:
         name, _, mode = item.partition(":")
-        rows += run_scenario(name, mode or "status_quo", day=args.day,
-                             time_limit_s=args.time_limit, seed=args.seed)
+        rows += run_scenario(
+            name, mode or "status_quo", day=args.day, time_limit_s=args.time_limit, seed=args.seed
+        )
     ok = [r for r in rows if r["pred_km"] > 0]
     alpha = sum(r["routed_km"] for r in ok) / sum(r["pred_km"] for r in ok)
     cs = CostSettings(km_factor=alpha)
@@ -190,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     from wasteopt.reporting.files import write_frame, write_text
 
     write_frame(RESULTS / "facilities_calibration.csv", df.assign(date=stamp, machine=host))
-    write_text(RESULTS / "facilities_calibration.md",
-               markdown(df, alpha, stamp, host, args.time_limit))
+    write_text(
+        RESULTS / "facilities_calibration.md", markdown(df, alpha, stamp, host, args.time_limit)
+    )
     print(f"alpha = {alpha:.3f}")
     return 0 if not math.isnan(alpha) else 1
 

@@ -20,5 +20,7 @@ def cpu_model() -> str:
 
 def machine() -> str:
     """``host (cpu, N CPUs, Python x.y.z)``."""
-    return (f"{platform.node()} ({cpu_model()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()})")
+    return (
+        f"{platform.node()} ({cpu_model()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()})"
+    )

@@ -61,38 +61,86 @@ def best_of(repeats: int, fn):
 
 def make_scenario(n_points: int, rng: np.random.Generator) -> Scenario:
     streams = (
-        Stream(id="kitchen", name_en="Kitchen", name_zh="厨余垃圾", color="#2e8b57",
-               density_kg_per_m3=650, share=0.40, capture_rate=0.85),
-        Stream(id="recyclable", name_en="Recyclables", name_zh="可回收物", color="#1f5fbf",
-               density_kg_per_m3=90, share=0.20, capture_rate=0.90,
-               default_frequency="every_other_day"),
-        Stream(id="hazardous", name_en="Hazardous", name_zh="有害垃圾", color="#c0392b",
-               density_kg_per_m3=300, share=0.005, default_frequency="weekly"),
-        Stream(id="other", name_en="Other", name_zh="其他垃圾", color="#6b6b6b",
-               density_kg_per_m3=250, share=0.395),
+        Stream(
+            id="kitchen",
+            name_en="Kitchen",
+            name_zh="厨余垃圾",
+            color="#2e8b57",
+            density_kg_per_m3=650,
+            share=0.40,
+            capture_rate=0.85,
+        ),
+        Stream(
+            id="recyclable",
+            name_en="Recyclables",
+            name_zh="可回收物",
+            color="#1f5fbf",
+            density_kg_per_m3=90,
+            share=0.20,
+            capture_rate=0.90,
+            default_frequency="every_other_day",
+        ),
+        Stream(
+            id="hazardous",
+            name_en="Hazardous",
+            name_zh="有害垃圾",
+            color="#c0392b",
+            density_kg_per_m3=300,
+            share=0.005,
+            default_frequency="weekly",
+        ),
+        Stream(
+            id="other",
+            name_en="Other",
+            name_zh="其他垃圾",
+            color="#6b6b6b",
+            density_kg_per_m3=250,
+            share=0.395,
+        ),
     )
     lon = rng.uniform(119.40, 119.72, n_points)
     lat = rng.uniform(31.60, 31.85, n_points)
     residents = rng.integers(50, 3000, n_points)
     points = tuple(
-        CollectionPoint(id=f"P{i:05d}", name=f"point {i}", lon=float(lon[i]), lat=float(lat[i]),
-                        district="d", residents=int(residents[i]), households=None,
-                        kg_per_day={}, frequency={}, service_time_s=60, tw_start_s=0,
-                        tw_end_s=86400, phase=i % 28)
+        CollectionPoint(
+            id=f"P{i:05d}",
+            name=f"point {i}",
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            district="d",
+            residents=int(residents[i]),
+            households=None,
+            kg_per_day={},
+            frequency={},
+            service_time_s=60,
+            tw_start_s=0,
+            tw_end_s=86400,
+            phase=i % 28,
+        )
         for i in range(n_points)
     )
     gen = GenerationSettings(
-        start_date=dt.date(2025, 1, 1), kg_per_person_day=0.9,
+        start_date=dt.date(2025, 1, 1),
+        kg_per_person_day=0.9,
         weekday_factors=(1.0, 0.98, 0.97, 0.98, 1.0, 1.05, 1.08),
         month_factors=(1.05, 1.1, 1.0, 0.98, 0.97, 1.0, 1.02, 1.02, 1.0, 0.98, 0.97, 1.0),
-        holidays=(Holiday(name="Spring Festival", start=dt.date(2025, 1, 28), days=8,
-                          factor=1.3),),
+        holidays=(Holiday(name="Spring Festival", start=dt.date(2025, 1, 28), days=8, factor=1.3),),
         noise_cv=0.15,
         missorting=(Missort(from_stream="kitchen", to_stream="other", share=0.1),),
     )
-    return Scenario(id="bench", name="bench", description="", folder=".", streams=streams,
-                    points=points, depots=(), stations=(), facilities=(), vehicle_types=(),
-                    generation=gen)
+    return Scenario(
+        id="bench",
+        name="bench",
+        description="",
+        folder=".",
+        streams=streams,
+        points=points,
+        depots=(),
+        stations=(),
+        facilities=(),
+        vehicle_types=(),
+        generation=gen,
+    )
 
 
 def total_memory_gb() -> str:
@@ -121,8 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, float]] = []
 
     t, m = best_of(r, lambda: TravelMatrix.from_coordinates(ids, lon, lat, circuity=1.3))
-    rows.append(("matrix from coordinates", f"{n:,} × {n:,} int32 ({n * n * 4 / 2**30:.2f} GiB)",
-                 t))
+    rows.append(
+        ("matrix from coordinates", f"{n:,} × {n:,} int32 ({n * n * 4 / 2**30:.2f} GiB)", t)
+    )
     t, _ = best_of(r, partial(m.durations_s, 25.0))
     rows.append(("durations at 25 km/h", f"{n:,} × {n:,} int32", t))
     terr = list(rng.choice(ids, size=min(2_000, n), replace=False))
@@ -136,8 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     ii, jj = np.nonzero(~np.eye(k, dtype=bool))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "matrix.csv"
-        pd.DataFrame({"from_id": np.asarray(ids[:k])[ii], "to_id": np.asarray(ids[:k])[jj],
-                      "distance_m": sub.distance_m[ii, jj]}).to_csv(path, index=False)
+        pd.DataFrame(
+            {
+                "from_id": np.asarray(ids[:k])[ii],
+                "to_id": np.asarray(ids[:k])[jj],
+                "distance_m": sub.distance_m[ii, jj],
+            }
+        ).to_csv(path, index=False)
         t, back = best_of(r, lambda: read_matrix_csv(path, ids[:k]))
         assert np.array_equal(back.distance_m, sub.distance_m)
     rows.append(("read_matrix_csv", f"{k:,} sites ({k * (k - 1):,} rows)", t))
@@ -145,8 +199,13 @@ def main(argv: list[str] | None = None) -> int:
     t, _ = best_of(r, lambda: expected_rates_kg_per_day(sc))
     rows.append(("expected rates", f"{n:,} points × 4 streams", t))
     t, demand = best_of(r, lambda: generate(sc, days=days, seed=1))
-    rows.append(("generate (cv 0.15)", f"{days} days × {n:,} points × 4 streams "
-                 f"({demand.kg.nbytes / 2**20:.0f} MiB float64)", t))
+    rows.append(
+        (
+            "generate (cv 0.15)",
+            f"{days} days × {n:,} points × 4 streams ({demand.kg.nbytes / 2**20:.0f} MiB float64)",
+            t,
+        )
+    )
     t, _ = best_of(r, lambda: [due_loads(sc, demand, days // 2, s) for s in sc.stream_ids])
     rows.append(("due_loads, one day, all 4 streams", f"{n:,} points", t))
     yearly_t = float(demand.kg.sum()) / 1000
@@ -161,8 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- machine: {platform.platform()}, {platform.machine()}, "
         f"{os.cpu_count()} logical CPUs, {total_memory_gb()} RAM",
         f"- processor: {cpu_model()}",
-        f"- Python {platform.python_version()}, numpy {np.__version__}, "
-        f"pandas {pd.__version__}",
+        f"- Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}",
         "",
         "| step | size | best wall time (s) |",
         "|---|---|---:|",

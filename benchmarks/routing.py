@@ -153,8 +153,9 @@ def raw_pyvrp(set_name: str, path: Path, budget_s: float, seed: int) -> list[lis
             data = _pyvrp_from_solomon(inst)
     else:
         data = pyvrp.read(path, round_func=round_func)
-    result = pyvrp.solve(data, stop=MaxRuntime(budget_s), seed=seed, display=False,
-                         collect_stats=False)
+    result = pyvrp.solve(
+        data, stop=MaxRuntime(budget_s), seed=seed, display=False, collect_stats=False
+    )
     clients = data.clients()
     routes = []
     for route in result.best.routes():
@@ -179,15 +180,29 @@ def _pyvrp_from_solomon(inst: dict):
     depots = [pyvrp.Depot(location=0, tw_early=int(tw[0, 0]), tw_late=int(tw[0, 1]))]
     locs = [pyvrp.Location(x=int(xy[i, 0]), y=int(xy[i, 1])) for i in range(n)]
     clients = [
-        pyvrp.Client(location=i, delivery=[int(inst["demand"][i])],
-                     service_duration=int(service[i]), tw_early=int(tw[i, 0]),
-                     tw_late=int(tw[i, 1]))
+        pyvrp.Client(
+            location=i,
+            delivery=[int(inst["demand"][i])],
+            service_duration=int(service[i]),
+            tw_early=int(tw[i, 0]),
+            tw_late=int(tw[i, 1]),
+        )
         for i in range(1, n)
     ]
-    vt = pyvrp.VehicleType(num_available=int(inst["vehicles"]), capacity=[int(inst["capacity"])],
-                           tw_early=int(tw[0, 0]), tw_late=int(tw[0, 1]))
-    return pyvrp.ProblemData(locations=locs, clients=clients, depots=depots, vehicle_types=[vt],
-                             distance_matrices=[dist], duration_matrices=[dist])
+    vt = pyvrp.VehicleType(
+        num_available=int(inst["vehicles"]),
+        capacity=[int(inst["capacity"])],
+        tw_early=int(tw[0, 0]),
+        tw_late=int(tw[0, 1]),
+    )
+    return pyvrp.ProblemData(
+        locations=locs,
+        clients=clients,
+        depots=depots,
+        vehicle_types=[vt],
+        distance_matrices=[dist],
+        duration_matrices=[dist],
+    )
 
 
 def raw_ortools(set_name: str, path: Path, budget_s: float, seed: int) -> list[list[int]]:
@@ -214,8 +229,9 @@ def raw_ortools(set_name: str, path: Path, budget_s: float, seed: int) -> list[l
     arc = model.RegisterTransitMatrix(dist.tolist())
     model.SetArcCostEvaluatorOfAllVehicles(arc)
     dem = model.RegisterUnaryTransitVector(demand)
-    model.AddDimensionWithVehicleCapacity(dem, 0, [int(inst["capacity"])] * n_vehicles, True,
-                                          "Capacity")
+    model.AddDimensionWithVehicleCapacity(
+        dem, 0, [int(inst["capacity"])] * n_vehicles, True, "Capacity"
+    )
     if set_name == "solomon":
         tw = (10 * inst["time_window"]).astype(np.int64)
         service = (10 * inst["service_time"]).astype(np.int64)
@@ -259,8 +275,12 @@ def run_task(task: Task) -> dict:
     path = Path(task.path)
     problem = read_problem(task.set, path)
     row = {
-        "set": task.set, "instance": task.instance, "n": len(problem.stops),
-        "solver": task.solver, "budget_s": round(task.budget_s, 3), "seed": task.seed,
+        "set": task.set,
+        "instance": task.instance,
+        "n": len(problem.stops),
+        "solver": task.solver,
+        "budget_s": round(task.budget_s, 3),
+        "seed": task.seed,
         "workers": task.workers if task.solver.startswith("wasteopt-") else 1,
     }
     t0 = time.perf_counter()
@@ -268,8 +288,13 @@ def run_task(task: Task) -> dict:
         if task.solver.startswith("wasteopt-"):
             from wasteopt.routing.solve import solve
 
-            plan = solve(problem, engine=task.solver.split("-", 1)[1], time_limit_s=task.budget_s,
-                         seed=task.seed, workers=task.workers)
+            plan = solve(
+                problem,
+                engine=task.solver.split("-", 1)[1],
+                time_limit_s=task.budget_s,
+                seed=task.seed,
+                workers=task.workers,
+            )
             seconds = time.perf_counter() - t0
             report = plan.check if plan.check is not None else check_plan(problem, plan)
             status = plan.status
@@ -281,25 +306,44 @@ def run_task(task: Task) -> dict:
             seconds = time.perf_counter() - t0
             fleet = problem.fleets[0]
             routes = tuple(
-                Route(vehicle=f"{fleet.id}#{k + 1}", fleet=fleet.id, start_s=fleet.shift_start_s,
-                      visits=tuple(str(i) for i in r))
+                Route(
+                    vehicle=f"{fleet.id}#{k + 1}",
+                    fleet=fleet.id,
+                    start_s=fleet.shift_start_s,
+                    visits=tuple(str(i) for i in r),
+                )
                 for k, r in enumerate(raw_routes)
             )
             served = {v for r in routes for v in r.visits}
-            plan = RoutePlan(problem=problem.name, stream=problem.stream, engine=task.solver,
-                             seed=task.seed, status="no_solution", objective=0.0,
-                             runtime_s=seconds, routes=routes,
-                             unserved=tuple(s.id for s in problem.stops if s.id not in served))
+            plan = RoutePlan(
+                problem=problem.name,
+                stream=problem.stream,
+                engine=task.solver,
+                seed=task.seed,
+                status="no_solution",
+                objective=0.0,
+                runtime_s=seconds,
+                routes=routes,
+                unserved=tuple(s.id for s in problem.stops if s.id not in served),
+            )
             report = check_plan(problem, plan)
-            status = "feasible" if report.ok else (
-                "partial" if all(v.kind == "unserved" for v in report.violations)
-                else "infeasible"
+            status = (
+                "feasible"
+                if report.ok
+                else (
+                    "partial"
+                    if all(v.kind == "unserved" for v in report.violations)
+                    else "infeasible"
+                )
             )
             if not routes:
                 status = "no_solution"
     except Exception as exc:  # a crashing solver is a result of the benchmark, not its end
-        return {**row, "status": f"error: {type(exc).__name__}: {exc}"[:200],
-                "seconds": round(time.perf_counter() - t0, 2)}
+        return {
+            **row,
+            "status": f"error: {type(exc).__name__}: {exc}"[:200],
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
     t = report.totals
     if status == "no_solution":
         return {**row, "status": status, "unserved": t.unserved, "seconds": round(seconds, 2)}
@@ -312,8 +356,9 @@ def run_task(task: Task) -> dict:
         "distance_km": round(t.distance_km, 3),
         "unserved": t.unserved,
         "seconds": round(seconds, 2),
-        "check": "clean" if report.ok else f"{len(report.violations)} violations "
-        + ",".join(sorted(report.kinds())),
+        "check": "clean"
+        if report.ok
+        else f"{len(report.violations)} violations " + ",".join(sorted(report.kinds())),
     }
 
 
@@ -364,15 +409,33 @@ def machine_line() -> str:
         except md.PackageNotFoundError:
             vers.append(f"{pkg} missing")
     cpu = platform.processor() or platform.machine()
-    return (f"{platform.platform()}; CPU {cpu}, {os.cpu_count()} logical CPUs; "
-            f"Python {platform.python_version()}; {', '.join(vers)}")
+    return (
+        f"{platform.platform()}; CPU {cpu}, {os.cpu_count()} logical CPUs; "
+        f"Python {platform.python_version()}; {', '.join(vers)}"
+    )
 
 
 def write_outputs(rows: list[dict], ratio_cols: list[str], out: Path, args, started: str) -> tuple:
-    cols = ["set", "instance", "n", "solver", "status", "cost", "bks", "gap_pct", *ratio_cols,
-            "vehicles", "trips", "distance_km", "unserved", "seconds", "budget_s", "seed",
-            "workers",
-            "check"]
+    cols = [
+        "set",
+        "instance",
+        "n",
+        "solver",
+        "status",
+        "cost",
+        "bks",
+        "gap_pct",
+        *ratio_cols,
+        "vehicles",
+        "trips",
+        "distance_km",
+        "unserved",
+        "seconds",
+        "budget_s",
+        "seed",
+        "workers",
+        "check",
+    ]
     base = out / args.name
     header = [
         f"date: {started} to {dt.datetime.now().isoformat(timespec='seconds')}",
@@ -392,17 +455,28 @@ def write_outputs(rows: list[dict], ratio_cols: list[str], out: Path, args, star
     writer.writerows(rows)
     _atomic_write(base.with_suffix(".csv"), buf.getvalue())
 
-    md_lines = ["# Routing benchmark", "", *[f"- {h}" for h in header], "",
-                "Cost is the wasteopt checker's cost (distance in the set's units; Kim: miles"
-                " plus fixed costs). `gap_pct` is to the stored BKS, `ratio_vs_X` is"
-                " cost / cost of solver X on the same instance (feasible runs only).", ""]
+    md_lines = [
+        "# Routing benchmark",
+        "",
+        *[f"- {h}" for h in header],
+        "",
+        "Cost is the wasteopt checker's cost (distance in the set's units; Kim: miles"
+        " plus fixed costs). `gap_pct` is to the stored BKS, `ratio_vs_X` is"
+        " cost / cost of solver X on the same instance (feasible runs only).",
+        "",
+    ]
     md_cols = [c for c in cols if c not in ("budget_s", "seed", "set")]
     md_lines.append("| " + " | ".join(md_cols) + " |")
     md_lines.append("|" + "---|" * len(md_cols))
     for r in rows:
         md_lines.append("| " + " | ".join(str(r.get(c, "")) for c in md_cols) + " |")
-    md_lines += ["", "## Mean gap to BKS by set and solver (feasible runs)", "",
-                 "| set | solver | runs | feasible | mean gap % |", "|---|---|---|---|---|"]
+    md_lines += [
+        "",
+        "## Mean gap to BKS by set and solver (feasible runs)",
+        "",
+        "| set | solver | runs | feasible | mean gap % |",
+        "|---|---|---|---|---|",
+    ]
     for s in dict.fromkeys(r["set"] for r in rows):
         for solver in SOLVERS:
             sel = [r for r in rows if r["set"] == s and r["solver"] == solver]
@@ -426,16 +500,21 @@ def _loadavg() -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default="x,solomon,kim", help="comma list of x, solomon, kim")
-    ap.add_argument("--time-scale", type=float, default=1.0,
-                    help="multiply every budget (0.02 for a smoke run)")
+    ap.add_argument(
+        "--time-scale", type=float, default=1.0, help="multiply every budget (0.02 for a smoke run)"
+    )
     ap.add_argument("--instances", nargs="*", help="only these instance names")
     ap.add_argument("--solvers", default=",".join(SOLVERS), help="comma list of solvers")
     ap.add_argument("--out", type=Path, default=ROOT / "results")
     ap.add_argument("--name", default="routing", help="output file stem (.csv and .md)")
     ap.add_argument("--jobs", type=int, default=1, help="parallel runs (1 keeps timing fair)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=2,
-                    help="processes per wasteopt run (parallel seeds/strategies); raw runs use 1")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes per wasteopt run (parallel seeds/strategies); raw runs use 1",
+    )
     args = ap.parse_args(argv)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     bad = [s for s in sets if s not in SETS]
@@ -447,8 +526,15 @@ def main(argv: list[str] | None = None) -> int:
     if not instances:
         ap.error("no instance matches")
     tasks = [
-        Task(set=s, instance=p.stem, path=str(p), solver=solver,
-             budget_s=SETS[s][2] * args.time_scale, seed=args.seed, workers=args.workers)
+        Task(
+            set=s,
+            instance=p.stem,
+            path=str(p),
+            solver=solver,
+            budget_s=SETS[s][2] * args.time_scale,
+            seed=args.seed,
+            workers=args.workers,
+        )
         for s, p in instances
         for solver in solvers
         if not (s == "kim" and solver in ("pyvrp", "ortools"))
@@ -456,8 +542,11 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now().isoformat(timespec="seconds")
     args.load_start = _loadavg()
     total_budget = sum(t.budget_s for t in tasks)
-    print(f"{len(tasks)} runs on {len(instances)} instances, budget {total_budget:.0f} s "
-          f"({total_budget / args.jobs / 60:.1f} min with {args.jobs} job(s))", flush=True)
+    print(
+        f"{len(tasks)} runs on {len(instances)} instances, budget {total_budget:.0f} s "
+        f"({total_budget / args.jobs / 60:.1f} min with {args.jobs} job(s))",
+        flush=True,
+    )
     rows: list[dict] = []
     bks = {s: load_bks(s) for s in sets}
 
@@ -482,9 +571,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _progress(row: dict) -> None:
-    print(f"  {row['instance']:<12} {row['solver']:<17} {row['status']:<10} "
-          f"cost={row.get('cost', '')} vehicles={row.get('vehicles', '')} "
-          f"{row.get('seconds', '')} s {row.get('check', '')}", flush=True)
+    print(
+        f"  {row['instance']:<12} {row['solver']:<17} {row['status']:<10} "
+        f"cost={row.get('cost', '')} vehicles={row.get('vehicles', '')} "
+        f"{row.get('seconds', '')} s {row.get('check', '')}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

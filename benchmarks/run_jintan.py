@@ -28,8 +28,18 @@ RESULT = ROOT / "benchmarks" / "results" / "run_jintan.md"
 def _measure() -> tuple[dict, float, Path]:
     out = Path(tempfile.mkdtemp(prefix="wasteopt-run-")) / "output"
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "wasteopt.cli", "run", str(ROOT / "scenarios" / "jintan"),
-                    "--out", str(out)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wasteopt.cli",
+            "run",
+            str(ROOT / "scenarios" / "jintan"),
+            "--out",
+            str(out),
+        ],
+        check=True,
+    )
     wall = time.perf_counter() - t
     return json.loads((out / "manifest.json").read_text(encoding="utf-8")), wall, out
 
@@ -64,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---:|",
     ]
     lines += [f"| {k} | {v:.2f} |" for k, v in timings.items() if k != "total"]
-    lines += ["", "Every plan checker-clean and every mass balance closed: "
-              f"{manifest['all_plans_checker_clean_and_balanced']}.", ""]
+    lines += [
+        "",
+        "Every plan checker-clean and every mass balance closed: "
+        f"{manifest['all_plans_checker_clean_and_balanced']}.",
+        "",
+    ]
     RESULT.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {RESULT}: total {timings['total']:.1f} s")
     return 0

@@ -75,8 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     fplan = None
     t = time.perf_counter()
     if not args.no_facility_plan:
-        fplan = plan_facilities(scenario, expected_rates_kg_per_day(scenario), matrix,
-                                mode="status_quo", time_limit_s=60, threads=1)
+        fplan = plan_facilities(
+            scenario,
+            expected_rates_kg_per_day(scenario),
+            matrix,
+            mode="status_quo",
+            time_limit_s=60,
+            threads=1,
+        )
         print(fplan.summary(), flush=True)
     t_fac = time.perf_counter() - t
 
@@ -87,24 +93,42 @@ def main(argv: list[str] | None = None) -> int:
         """The old rule: one plan per stream for the representative day, full time limit."""
         problems, plans = {}, {}
         for stream in scenario.stream_ids:
-            if not any(v.stream == stream and v.role == "collection"
-                       for v in scenario.vehicle_types):
+            if not any(
+                v.stream == stream and v.role == "collection" for v in scenario.vehicle_types
+            ):
                 continue
             problems[stream] = build_problem(
-                scenario, demand, day, stream, matrix,
-                assignment=None if fplan is None else fplan.assignment_for(stream))
-            plans[stream] = solve(problems[stream], engine=args.engine,
-                                  time_limit_s=args.route_limit, seed=args.seed,
-                                  workers=args.workers)
+                scenario,
+                demand,
+                day,
+                stream,
+                matrix,
+                assignment=None if fplan is None else fplan.assignment_for(stream),
+            )
+            plans[stream] = solve(
+                problems[stream],
+                engine=args.engine,
+                time_limit_s=args.route_limit,
+                seed=args.seed,
+                workers=args.workers,
+            )
         return OperatingPlan(problems=problems, plans=plans, facility_plan=fplan, day=day)
 
     def plan_and_simulate(cycle_aware: bool):
         t = time.perf_counter()
         if cycle_aware:
             operating = build_operating_plan(
-                scenario, demand, matrix, day=day, facility_plan=fplan,
-                time_limit_s=args.route_limit, seed=args.seed, workers=args.workers,
-                engine=args.engine, max_cycle_days=args.max_cycle_days)
+                scenario,
+                demand,
+                matrix,
+                day=day,
+                facility_plan=fplan,
+                time_limit_s=args.route_limit,
+                seed=args.seed,
+                workers=args.workers,
+                engine=args.engine,
+                max_cycle_days=args.max_cycle_days,
+            )
         else:
             operating = single_plan()
         t_route = time.perf_counter() - t
@@ -112,8 +136,14 @@ def main(argv: list[str] | None = None) -> int:
             for plan in operating.distinct_plans(stream):
                 print(plan.summary(), flush=True)
         t = time.perf_counter()
-        result = simulate(scenario, demand=demand, matrix=matrix, operating=operating,
-                          settings=settings, seed=args.seed)
+        result = simulate(
+            scenario,
+            demand=demand,
+            matrix=matrix,
+            operating=operating,
+            settings=settings,
+            seed=args.seed,
+        )
         t_sim = time.perf_counter() - t
         print(result.summary(), flush=True)
         return operating, result, t_route, t_sim
@@ -173,26 +203,36 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['overflowed_t']:,.0f} | {r['km']:,.0f} | {r['vehicle_h']:,.0f} | "
             f"{r['overtime_h']:,.0f} | {r['cost_cny']:,.0f} |"
         )
-    lines += ["", "Route plans per stream (one per distinct day of the stream's cycle):", "",
-              "| stream | cycle days | plans | stops per plan | solve s (sum) | statuses |",
-              "|---|---:|---:|---|---:|---|"]
+    lines += [
+        "",
+        "Route plans per stream (one per distinct day of the stream's cycle):",
+        "",
+        "| stream | cycle days | plans | stops per plan | solve s (sum) | statuses |",
+        "|---|---:|---:|---|---:|---|",
+    ]
     for stream in operating.plans:
         plans = operating.distinct_plans(stream)
         stops = sorted({len(p.stops) for p in operating.cycle_problems[stream].values()})
         statuses = ", ".join(sorted({p.status for p in plans}))
-        lines.append(f"| {stream} | {operating.cycle_length(stream)} | {len(plans)} | "
-                     f"{min(stops)}–{max(stops)} | {sum(p.runtime_s for p in plans):.1f} | "
-                     f"{statuses} |")
+        lines.append(
+            f"| {stream} | {operating.cycle_length(stream)} | {len(plans)} | "
+            f"{min(stops)}–{max(stops)} | {sum(p.runtime_s for p in plans):.1f} | "
+            f"{statuses} |"
+        )
     if before is not None:
         _, b_res, b_route, b_sim = before
         bt = b_res.totals().set_index("stream")
         at = tot.set_index("stream")
-        lines += ["", "Before / after: the old single-plan rule (one plan per stream for the "
-                  "representative day with the full time limit, every point not in it inserted "
-                  "into its tours) against the cycle-aware plan, same demand and seed:", "",
-                  "| stream | days with uncollected (before → after) | worst day uncollected t "
-                  "| skipped stops | overtime h | vehicle-h | km | cost CNY |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "Before / after: the old single-plan rule (one plan per stream for the "
+            "representative day with the full time limit, every point not in it inserted "
+            "into its tours) against the cycle-aware plan, same demand and seed:",
+            "",
+            "| stream | days with uncollected (before → after) | worst day uncollected t "
+            "| skipped stops | overtime h | vehicle-h | km | cost CNY |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for stream in at.index:
             b, a = bt.loc[stream], at.loc[stream]
             lines.append(
@@ -201,17 +241,27 @@ def main(argv: list[str] | None = None) -> int:
                 f"{int(b['skipped_stops']):,} → {int(a['skipped_stops']):,} | "
                 f"{b['overtime_h']:,.0f} → {a['overtime_h']:,.0f} | "
                 f"{b['vehicle_h']:,.0f} → {a['vehicle_h']:,.0f} | "
-                f"{b['km']:,.0f} → {a['km']:,.0f} | {b['cost_cny']:,.0f} → {a['cost_cny']:,.0f} |")
-        lines += ["", f"Before: routing {b_route:.1f} s, simulation {b_sim:.1f} s "
-                  f"({b_res.events_scheduled / b_sim:,.0f} events/s), status `{b_res.status}`."]
+                f"{b['km']:,.0f} → {a['km']:,.0f} | {b['cost_cny']:,.0f} → {a['cost_cny']:,.0f} |"
+            )
+        lines += [
+            "",
+            f"Before: routing {b_route:.1f} s, simulation {b_sim:.1f} s "
+            f"({b_res.events_scheduled / b_sim:,.0f} events/s), status `{b_res.status}`.",
+        ]
     ft = result.facility_totals().sort_values("mean_wait_s", ascending=False).head(5)
-    lines += ["", "Busiest tipping bays (mean wait over the year):", "",
-              "| site | tips | mean wait s | p95 wait s | max wait s | bay utilisation |",
-              "|---|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "Busiest tipping bays (mean wait over the year):",
+        "",
+        "| site | tips | mean wait s | p95 wait s | max wait s | bay utilisation |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for _, r in ft.iterrows():
-        lines.append(f"| {r['site_id']} | {int(r['arrivals']):,} | {r['mean_wait_s']:.0f} | "
-                     f"{r['p95_wait_s']:.0f} | {r['max_wait_s']:.0f} | "
-                     f"{r['bay_utilisation']:.1%} |")
+        lines.append(
+            f"| {r['site_id']} | {int(r['arrivals']):,} | {r['mean_wait_s']:.0f} | "
+            f"{r['p95_wait_s']:.0f} | {r['max_wait_s']:.0f} | "
+            f"{r['bay_utilisation']:.1%} |"
+        )
     lines += [
         "",
         f"1-minute load average {load_before:.1f} before and {load_after:.1f} after the run "

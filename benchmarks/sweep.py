@@ -52,17 +52,49 @@ def _cluster(tmp: Path) -> tuple[str, list[subprocess.Popen]]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]))
     sched_file = tmp / "scheduler.json"
     log = (tmp / "dask.log").open("wb")
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
-                               str(sched_file)], env=env, stdout=log, stderr=log)]
+    procs = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-address",
+                "127.0.0.1:0",
+                "--scheduler-file",
+                str(sched_file),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+    ]
     while not sched_file.exists():
         time.sleep(0.05)
     address = json.loads(sched_file.read_text())["address"]
     for i in (1, 2):
-        procs.append(subprocess.Popen(
-            [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-nanny",
-             "--no-dashboard", "--local-directory", str(tmp / f"w{i}")],
-            env=env, stdout=log, stderr=log))
+        procs.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--local-directory",
+                    str(tmp / f"w{i}"),
+                ],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        )
     import distributed
 
     with distributed.Client(address, set_as_default=False) as c:
@@ -94,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     from wasteopt.sweep import DaskExecutor, LocalExecutor, run_sweep, variant_seed_tasks
 
     variants = ["base", "consolidate", "growth10"]
-    tasks = variant_seed_tasks(bench.jintan_demand, ROOT / "scenarios" / "jintan",
-                               variants=variants, seeds=range(args.seeds), days=args.days)
+    tasks = variant_seed_tasks(
+        bench.jintan_demand,
+        ROOT / "scenarios" / "jintan",
+        variants=variants,
+        seeds=range(args.seeds),
+        days=args.days,
+    )
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="wasteopt-sweep-bench-"))
     try:
@@ -115,28 +152,43 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             with DaskExecutor(address) as ex:
                 out = run_sweep(tasks, store=tmp / "dask", executor=ex)
-            rows.append({"run": "dask-2", "wall_s": time.perf_counter() - t,
-                         "note": f"cluster start {start_s:.1f} s"})
+            rows.append(
+                {
+                    "run": "dask-2",
+                    "wall_s": time.perf_counter() - t,
+                    "note": f"cluster start {start_s:.1f} s",
+                }
+            )
             assert list(out.results.values()) == direct, "Dask results differ from direct"
         finally:
             _stop(procs)
         t = time.perf_counter()
         out = run_sweep(tasks, store=tmp / "local2")
-        rows.append({"run": "rerun", "wall_s": time.perf_counter() - t,
-                     "note": f"{len(out.reused)} reused, {len(out.computed)} computed"})
+        rows.append(
+            {
+                "run": "rerun",
+                "wall_s": time.perf_counter() - t,
+                "note": f"{len(out.reused)} reused, {len(out.computed)} computed",
+            }
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     frame = pd.DataFrame(rows).fillna("")
     frame["runs"] = len(tasks)
     frame["wall_s"] = frame["wall_s"].round(2)
-    head = (f"# Sweep benchmark\n\n{dt.date.today()} on {platform.node()} "
-            f"({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"load {os.getloadavg()[0]:.2f}); {len(tasks)} runs = {len(variants)} variants × "
-            f"{args.seeds} seeds of jintan demand over {args.days} days. "
-            "All sweeps returned exactly the direct results.\n\n")
-    md = head + frame.to_markdown(index=False) + "\n" if _has_tabulate() else head + \
-        "```\n" + frame.to_string(index=False) + "\n```\n"
+    head = (
+        f"# Sweep benchmark\n\n{dt.date.today()} on {platform.node()} "
+        f"({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.2f}); {len(tasks)} runs = {len(variants)} variants × "
+        f"{args.seeds} seeds of jintan demand over {args.days} days. "
+        "All sweeps returned exactly the direct results.\n\n"
+    )
+    md = (
+        head + frame.to_markdown(index=False) + "\n"
+        if _has_tabulate()
+        else head + "```\n" + frame.to_string(index=False) + "\n```\n"
+    )
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "sweep.md").write_text(md, encoding="utf-8")
     print(md)

@@ -49,4 +49,3 @@ def fails_for_seed(*, seed: int, bad_seed: int) -> int:
     if seed == bad_seed:
         raise ValueError(f"seed {seed} is cursed")
     return seed * 10
-

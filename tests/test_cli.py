@@ -17,8 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TINY = str(ROOT / "scenarios" / "tiny")
 BAD = str(ROOT / "tests" / "data" / "bad_many")
 CVRP = str(ROOT / "tests" / "data" / "instances" / "cvrp_augerat_a" / "A-n32-k5.vrp")
-SUBCOMMANDS = ["validate", "generate", "route", "solve-instance", "plan", "simulate", "compare",
-               "run"]
+SUBCOMMANDS = [
+    "validate",
+    "generate",
+    "route",
+    "solve-instance",
+    "plan",
+    "simulate",
+    "compare",
+    "run",
+]
 
 
 def test_version(capsys):
@@ -97,8 +105,9 @@ def test_generate_bad_scenario_writes_nothing(tmp_path):
 def test_route_writes_checked_plans(tmp_path, capsys):
     """route writes each stream's plan with a clean check and exits 0."""
     out = tmp_path / "routes"
-    code = main(["route", TINY, "--day", "0", "--time-limit", "1", "--workers", "1",
-                 "--out", str(out)])
+    code = main(
+        ["route", TINY, "--day", "0", "--time-limit", "1", "--workers", "1", "--out", str(out)]
+    )
     assert code == 0
     plans = sorted(out.glob("plan_*.json"))
     assert [p.name for p in plans] == ["plan_kitchen.json", "plan_other.json"]
@@ -119,8 +128,9 @@ def test_route_unknown_stream_is_input_error(tmp_path, capsys):
 
 def test_solve_instance_prints_one_line(capsys):
     """solve-instance on a CVRPLIB file prints one summary line and exits 0 when clean."""
-    code = main(["solve-instance", CVRP, "--format", "vrplib", "--time-limit", "1",
-                 "--workers", "1"])
+    code = main(
+        ["solve-instance", CVRP, "--format", "vrplib", "--time-limit", "1", "--workers", "1"]
+    )
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
     assert len(out) == 1 and "check=clean" in out[0] and "cost=" in out[0]
@@ -147,8 +157,22 @@ def test_plan_prints_side_by_side_and_writes_tables(tmp_path, capsys):
 def test_simulate_writes_replications(tmp_path, capsys):
     """simulate writes each replication's tables and the stacked totals; exit 0."""
     out = tmp_path / "sim"
-    code = main(["simulate", TINY, "--days", "3", "--replications", "2", "--time-limit", "1",
-                 "--workers", "1", "--out", str(out)])
+    code = main(
+        [
+            "simulate",
+            TINY,
+            "--days",
+            "3",
+            "--replications",
+            "2",
+            "--time-limit",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert (out / "rep0" / "sim_daily.csv").is_file()
     assert (out / "rep1" / "sim_balance.csv").is_file()
@@ -160,8 +184,22 @@ def test_simulate_writes_replications(tmp_path, capsys):
 def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys):
     """compare tabulates variants over seeds; a rerun reuses every stored run."""
     out = tmp_path / "cmp"
-    args = ["compare", TINY, "--variants", "base,east", "--seeds", "2", "--days", "3",
-            "--time-limit", "1", "--workers", "2", "--out", str(out)]
+    args = [
+        "compare",
+        TINY,
+        "--variants",
+        "base,east",
+        "--seeds",
+        "2",
+        "--days",
+        "3",
+        "--time-limit",
+        "1",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     first = capsys.readouterr().out
     table = pd.read_csv(out / "compare.csv", encoding="utf-8-sig")

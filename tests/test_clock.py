@@ -7,8 +7,14 @@ from wasteopt.clock import format_hhmm, parse_hhmm
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("0:00", 0), ("07:30", 27000), ("7:30", 27000), ("24:00", 86400), ("25:30", 91800),
-     ("11:59:30", 43170)],
+    [
+        ("0:00", 0),
+        ("07:30", 27000),
+        ("7:30", 27000),
+        ("24:00", 86400),
+        ("25:30", 91800),
+        ("11:59:30", 43170),
+    ],
 )
 def test_parse_hhmm_accepts_times(text, seconds):
     """HH:MM and HH:MM:SS parse to seconds after midnight, padded or not, past 24:00 too."""

@@ -14,8 +14,14 @@ from wasteopt.compare import compare_results, format_comparison, mean_ci, t_quan
 @pytest.mark.parametrize(
     ("df", "q975", "q995"),
     # printed Student t tables (two-sided 95 % and 99 %)
-    [(1, 12.706, 63.657), (2, 4.303, 9.925), (4, 2.776, 4.604), (9, 2.262, 3.250),
-     (30, 2.042, 2.750), (100, 1.984, 2.626)],
+    [
+        (1, 12.706, 63.657),
+        (2, 4.303, 9.925),
+        (4, 2.776, 4.604),
+        (9, 2.262, 3.250),
+        (30, 2.042, 2.750),
+        (100, 1.984, 2.626),
+    ],
 )
 def test_t_quantile_matches_printed_tables(df, q975, q995):
     """t quantiles agree with published tables to their three decimals."""
@@ -44,8 +50,13 @@ def _frames(seed_noise: np.ndarray, shift: float) -> dict[str, pd.DataFrame]:
     seeds = np.arange(seed_noise.size)
     rng = np.random.default_rng(1)
     base = pd.DataFrame({"seed": seeds, "km": 100 + seed_noise, "ok": True})
-    alt = pd.DataFrame({"seed": seeds, "km": 100 + shift + seed_noise
-                        + rng.normal(0, 0.05, seeds.size), "ok": True})
+    alt = pd.DataFrame(
+        {
+            "seed": seeds,
+            "km": 100 + shift + seed_noise + rng.normal(0, 0.05, seeds.size),
+            "ok": True,
+        }
+    )
     return {"base": base, "consolidate": alt.iloc[::-1].reset_index(drop=True)}  # shuffled rows
 
 

@@ -51,41 +51,95 @@ class LineMatrix:
 
 
 def stream(sid: str) -> Stream:
-    return Stream(id=sid, name_en=sid, name_zh=sid, color="#000000",
-                  density_kg_per_m3=500.0, share=0.5)
+    return Stream(
+        id=sid, name_en=sid, name_zh=sid, color="#000000", density_kg_per_m3=500.0, share=0.5
+    )
 
 
 def point(pid: str) -> CollectionPoint:
-    return CollectionPoint(id=pid, name=pid, lon=0.0, lat=0.0, district="d", residents=100,
-                           households=None, kg_per_day={}, frequency={}, service_time_s=60,
-                           tw_start_s=0, tw_end_s=86400)
+    return CollectionPoint(
+        id=pid,
+        name=pid,
+        lon=0.0,
+        lat=0.0,
+        district="d",
+        residents=100,
+        households=None,
+        kg_per_day={},
+        frequency={},
+        service_time_s=60,
+        tw_start_s=0,
+        tw_end_s=86400,
+    )
 
 
-def station(sid: str, *, status: str = "existing", streams=STREAMS, cap: float = 100.0,
-            **kw) -> TransferStation:
-    base = dict(id=sid, name=sid, lon=0.0, lat=0.0, district="d", status=status,
-                streams=tuple(streams), capacity_t_per_day=cap, bays=1, unload_time_s=600,
-                open_s=0, close_s=86400, fixed_cost_cny_per_year=0.0, cost_cny_per_t=0.0,
-                opening_cost_cny=0.0, closing_cost_cny=0.0, compaction_ratio=1.0)
+def station(
+    sid: str, *, status: str = "existing", streams=STREAMS, cap: float = 100.0, **kw
+) -> TransferStation:
+    base = dict(
+        id=sid,
+        name=sid,
+        lon=0.0,
+        lat=0.0,
+        district="d",
+        status=status,
+        streams=tuple(streams),
+        capacity_t_per_day=cap,
+        bays=1,
+        unload_time_s=600,
+        open_s=0,
+        close_s=86400,
+        fixed_cost_cny_per_year=0.0,
+        cost_cny_per_t=0.0,
+        opening_cost_cny=0.0,
+        closing_cost_cny=0.0,
+        compaction_ratio=1.0,
+    )
     base.update(kw)
     return TransferStation(**base)
 
 
 def plant(kid: str, streams=STREAMS, cap: float = 1000.0, gate: float = 0.0) -> TreatmentFacility:
-    return TreatmentFacility(id=kid, name=kid, kind="waste_to_energy", lon=0.0, lat=0.0,
-                             streams=tuple(streams), capacity_t_per_day=cap,
-                             gate_fee_cny_per_t=gate, open_s=0, close_s=86400, bays=1,
-                             unload_time_s=600)
+    return TreatmentFacility(
+        id=kid,
+        name=kid,
+        kind="waste_to_energy",
+        lon=0.0,
+        lat=0.0,
+        streams=tuple(streams),
+        capacity_t_per_day=cap,
+        gate_fee_cny_per_t=gate,
+        open_s=0,
+        close_s=86400,
+        bays=1,
+        unload_time_s=600,
+    )
 
 
-def vehicle(vid: str, sid: str, role: str, cost_km: float, payload_kg: float = 5000.0,
-            co2: float = 1.0) -> VehicleType:
-    return VehicleType(id=vid, name=vid, stream=sid, role=role, depot="D", count=1,
-                       payload_kg=payload_kg, volume_m3=100.0, speed_kmh=30.0,
-                       cost_cny_per_km=cost_km, cost_cny_per_hour=0.0, cost_cny_per_day=0.0,
-                       co2_kg_per_km=co2, shift_start_s=0, shift_end_s=86400,
-                       lunch_earliest_s=None, lunch_latest_s=None, lunch_duration_s=0,
-                       max_trips=3)
+def vehicle(
+    vid: str, sid: str, role: str, cost_km: float, payload_kg: float = 5000.0, co2: float = 1.0
+) -> VehicleType:
+    return VehicleType(
+        id=vid,
+        name=vid,
+        stream=sid,
+        role=role,
+        depot="D",
+        count=1,
+        payload_kg=payload_kg,
+        volume_m3=100.0,
+        speed_kmh=30.0,
+        cost_cny_per_km=cost_km,
+        cost_cny_per_hour=0.0,
+        cost_cny_per_day=0.0,
+        co2_kg_per_km=co2,
+        shift_start_s=0,
+        shift_end_s=86400,
+        lunch_earliest_s=None,
+        lunch_latest_s=None,
+        lunch_duration_s=0,
+        max_trips=3,
+    )
 
 
 def scenario(points, stations, plants, *, haul_cost_km: float = 0.0) -> Scenario:
@@ -94,10 +148,16 @@ def scenario(points, stations, plants, *, haul_cost_km: float = 0.0) -> Scenario
         vts.append(vehicle(f"C-{sid}", sid, "collection", 10.0))
         vts.append(vehicle(f"H-{sid}", sid, "haul", haul_cost_km, payload_kg=10000.0))
     return Scenario(
-        id="tiny", name="tiny", description="", folder="",
+        id="tiny",
+        name="tiny",
+        description="",
+        folder="",
         streams=tuple(stream(s) for s in STREAMS),
-        points=tuple(point(p) for p in points), depots=(), stations=tuple(stations),
-        facilities=tuple(plants), vehicle_types=tuple(vts),
+        points=tuple(point(p) for p in points),
+        depots=(),
+        stations=tuple(stations),
+        facilities=tuple(plants),
+        vehicle_types=tuple(vts),
         generation=GenerationSettings(start_date=dt.date(2024, 1, 1), kg_per_person_day=1.0),
     )
 
@@ -182,12 +242,17 @@ def test_forced_open_candidate_is_built_and_status_quo_keeps_existing():
     free = solve(sc, r, m)
     assert "B" not in free.open_stations and free.built_stations == ()
     assert "C" in free.closed_stations  # expensive to run, P3 is cheaper to serve from A
-    forced = dataclasses.replace(sc, stations=tuple(
-        dataclasses.replace(s, decision="open") if s.id == "B" else s for s in sc.stations))
+    forced = dataclasses.replace(
+        sc,
+        stations=tuple(
+            dataclasses.replace(s, decision="open") if s.id == "B" else s for s in sc.stations
+        ),
+    )
     plan = solve(forced, r, m)
     assert plan.built_stations == ("B",)
     assert plan.cost_breakdown["station_opening_annualised"] == pytest.approx(
-        1e6 * capital_recovery_factor(0.05, 20))
+        1e6 * capital_recovery_factor(0.05, 20)
+    )
     sq = solve(sc, r, m, mode="status_quo")
     assert set(sq.open_stations) == {"A", "C"} and sq.built_stations == ()
     assert sq.closed_stations == ()
@@ -294,16 +359,19 @@ def test_frames_and_crf():
 
 def test_import_does_not_load_pyomo():
     """Importing wasteopt.facilities loads neither Pyomo nor highspy (they load on solve)."""
-    code = ("import sys, wasteopt.facilities; "
-            "print(any(m.startswith(('pyomo', 'highspy')) for m in sys.modules))")
+    code = (
+        "import sys, wasteopt.facilities; "
+        "print(any(m.startswith(('pyomo', 'highspy')) for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def _with_collection(sc: Scenario, **kw) -> Scenario:
     """``sc`` with every collection vehicle type changed by ``kw``."""
-    vts = tuple(dataclasses.replace(v, **kw) if v.role == "collection" else v
-                for v in sc.vehicle_types)
+    vts = tuple(
+        dataclasses.replace(v, **kw) if v.role == "collection" else v for v in sc.vehicle_types
+    )
     return dataclasses.replace(sc, vehicle_types=vts)
 
 
@@ -311,8 +379,7 @@ def test_time_costs_match_hand_computation():
     """Crew hours, unloading time and vehicle-day shares of the collection cost, by hand."""
     pos = {"P1": 0.0, "S": 2.0, "W": 12.0}
     sc = scenario(["P1"], [station("S")], [plant("W")], haul_cost_km=8.0)
-    sc = _with_collection(sc, cost_cny_per_hour=60.0, cost_cny_per_day=300.0,
-                          shift_end_s=6 * 3600)
+    sc = _with_collection(sc, cost_cny_per_hour=60.0, cost_cny_per_day=300.0, shift_end_s=6 * 3600)
     r = rates(sc, {("P1", "kitchen"): 1000.0})  # 1 t/day = 0.2 loads of 5 t
     b = solve(sc, r, LineMatrix(pos), allow_direct=False).cost_breakdown
     trips = 0.2
@@ -344,8 +411,9 @@ def test_crew_time_can_make_a_station_worth_keeping():
     """A plant 40 km away: with distance costs alone the 500 k CNY/yr station closes; counting
     the crew's driving hours (120 CNY/h) makes the station worth keeping."""
     pos = {"P1": 0.0, "S": 1.0, "W": 40.0}
-    sc = scenario(["P1"], [station("S", fixed_cost_cny_per_year=5e5)], [plant("W")],
-                  haul_cost_km=8.0)
+    sc = scenario(
+        ["P1"], [station("S", fixed_cost_cny_per_year=5e5)], [plant("W")], haul_cost_km=8.0
+    )
     r = rates(sc, {("P1", "kitchen"): 10000.0})  # 10 t/day
     km_only = solve(sc, r, LineMatrix(pos))
     assert km_only.open_stations == ()
@@ -359,9 +427,15 @@ def test_paid_lunch_adds_to_each_vehicle_day():
     """A 30 min lunch at 60 CNY/h makes a vehicle-day cost 300 + 30 CNY (shift less lunch = 6 h)."""
     pos = {"P1": 0.0, "S": 2.0, "W": 12.0}
     sc = scenario(["P1"], [station("S")], [plant("W")])
-    sc = _with_collection(sc, cost_cny_per_hour=60.0, cost_cny_per_day=300.0,
-                          shift_end_s=6 * 3600 + 1800, lunch_earliest_s=3 * 3600,
-                          lunch_latest_s=4 * 3600, lunch_duration_s=1800)
+    sc = _with_collection(
+        sc,
+        cost_cny_per_hour=60.0,
+        cost_cny_per_day=300.0,
+        shift_end_s=6 * 3600 + 1800,
+        lunch_earliest_s=3 * 3600,
+        lunch_latest_s=4 * 3600,
+        lunch_duration_s=1800,
+    )
     r = rates(sc, {("P1", "kitchen"): 1000.0})
     b = solve(sc, r, LineMatrix(pos), allow_direct=False).cost_breakdown
     assert b["collection_vehicle_days"] == pytest.approx(365 * 0.2 * (300 + 30) / 3)
@@ -373,8 +447,13 @@ def sizes_case(demand_kg: dict[str, float], *, group: str = "G", **station_kw):
     one size group; points at km 0–1; the only plant 40 km away (direct delivery is dear)."""
     pos = {"P1": 0.0, "P2": 0.5, "P3": 1.0, "S": 0.0, "L": 0.0, "W": 40.0}
     kw_s = {"status": "candidate", "cap": 1.0, "size_group": group, **station_kw.get("S", {})}
-    kw_l = {"status": "candidate", "cap": 2.0, "size_group": group, "opening_cost_cny": 5e5,
-            **station_kw.get("L", {})}
+    kw_l = {
+        "status": "candidate",
+        "cap": 2.0,
+        "size_group": group,
+        "opening_cost_cny": 5e5,
+        **station_kw.get("L", {}),
+    }
     sc = scenario(["P1", "P2", "P3"], [station("S", **kw_s), station("L", **kw_l)], [plant("W")])
     r = rates(sc, {(p, "kitchen"): kg for p, kg in demand_kg.items()})
     return sc, r, LineMatrix(pos)

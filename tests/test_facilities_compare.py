@@ -22,8 +22,9 @@ TINY = Path(__file__).resolve().parents[1] / "scenarios" / "tiny"
 
 def _plan(variant=None, mode="status_quo"):
     sc = load_scenario(TINY, variant=variant)
-    return sc, plan_facilities(sc, expected_rates_kg_per_day(sc), build_matrix(sc), mode=mode,
-                               time_limit_s=10)
+    return sc, plan_facilities(
+        sc, expected_rates_kg_per_day(sc), build_matrix(sc), mode=mode, time_limit_s=10
+    )
 
 
 def test_plan_variants_rows_and_deltas_match_separate_plans():
@@ -36,9 +37,11 @@ def test_plan_variants_rows_and_deltas_match_separate_plans():
     assert table.loc["base", "objective_cny_per_year"] == pytest.approx(base.objective)
     assert table.loc["east", "objective_cny_per_year"] == pytest.approx(east.objective)
     assert table.loc["east", "delta_objective_cny_per_year"] == pytest.approx(
-        east.objective - base.objective)
+        east.objective - base.objective
+    )
     assert table.loc["east", "delta_objective_pct"] == pytest.approx(
-        100 * (east.objective - base.objective) / base.objective)
+        100 * (east.objective - base.objective) / base.objective
+    )
     assert table.loc["base", "delta_t_km_per_day"] == 0.0
     assert table.loc["base", "open_station_ids"] == "ST-W"
     assert table.loc["east", "built_station_ids"] == "ST-E"
@@ -122,8 +125,9 @@ def test_day_estimate_reproduces_the_planner_cost_in_steady_state():
     ids = [p.id for p in sc.points]
     tot = {"line": 0.0, "unload": 0.0, "veh": 0.0, "local": 0.0}
     for s_i, stream in enumerate(sc.stream_ids):
-        est = estimate_collection(sc, stream, ids, rates[:, s_i], np.ones(len(ids)), matrix,
-                                  plan.assignment_for(stream))
+        est = estimate_collection(
+            sc, stream, ids, rates[:, s_i], np.ones(len(ids)), matrix, plan.assignment_for(stream)
+        )
         assert est.stops == int((rates[:, s_i] > 0).sum())
         tot["line"] += est.line_haul_cny
         tot["unload"] += est.unloading_cny
@@ -141,8 +145,14 @@ def test_no_direct_delivery_still_serves_streams_no_station_takes():
     """allow_direct=False: 'other' unloads at the station; kitchen (no station takes it) still
     goes straight to its plant instead of making the plan infeasible."""
     sc = load_scenario(TINY)
-    plan = plan_facilities(sc, expected_rates_kg_per_day(sc), build_matrix(sc),
-                           mode="status_quo", allow_direct=False, time_limit_s=10)
+    plan = plan_facilities(
+        sc,
+        expected_rates_kg_per_day(sc),
+        build_matrix(sc),
+        mode="status_quo",
+        allow_direct=False,
+        time_limit_s=10,
+    )
     assert plan.has_plan
     assert set(plan.assignment_for("other").values()) == {"ST-W"}
     assert set(plan.assignment_for("kitchen").values()) == {"FAC-KITCHEN"}

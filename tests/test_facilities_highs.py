@@ -26,14 +26,22 @@ def highs_model(cost, integer, rows=None) -> highspy.Highs:
     if rows is not None:
         a, lo, hi = rows
         a = sp.csr_array(a)
-        h.addRows(a.shape[0], lo, hi, a.nnz, a.indptr[:-1].astype(np.int32),
-                  a.indices.astype(np.int32), a.data.astype(float))
+        h.addRows(
+            a.shape[0],
+            lo,
+            hi,
+            a.nnz,
+            a.indptr[:-1].astype(np.int32),
+            a.indices.astype(np.int32),
+            a.data.astype(float),
+        )
     return h
 
 
 def lazy(a, lo, hi) -> LazyRows:
-    return LazyRows(sp.csr_array(np.asarray(a, float)), np.asarray(lo, float),
-                    np.asarray(hi, float))
+    return LazyRows(
+        sp.csr_array(np.asarray(a, float)), np.asarray(lo, float), np.asarray(hi, float)
+    )
 
 
 def test_root_rounds_add_rows_the_lp_violates():

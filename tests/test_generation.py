@@ -36,8 +36,16 @@ START = dt.date(2025, 3, 3)  # a Monday
 
 
 def _stream(sid: str, share: float, capture: float = 1.0, freq: str = "daily") -> Stream:
-    return Stream(id=sid, name_en=sid, name_zh=sid, color="#000000", density_kg_per_m3=200.0,
-                  share=share, capture_rate=capture, default_frequency=freq)
+    return Stream(
+        id=sid,
+        name_en=sid,
+        name_zh=sid,
+        color="#000000",
+        density_kg_per_m3=200.0,
+        share=share,
+        capture_rate=capture,
+        default_frequency=freq,
+    )
 
 
 STREAMS = (
@@ -48,13 +56,28 @@ STREAMS = (
 )
 
 
-def _point(i: int, *, residents: int | None = 1000, households: int | None = None,
-           kg_per_day: dict | None = None, frequency: dict | None = None,
-           phase: int = 0) -> CollectionPoint:
+def _point(
+    i: int,
+    *,
+    residents: int | None = 1000,
+    households: int | None = None,
+    kg_per_day: dict | None = None,
+    frequency: dict | None = None,
+    phase: int = 0,
+) -> CollectionPoint:
     return CollectionPoint(
-        id=f"P{i}", name=f"point {i}", lon=116.3, lat=39.9, district="d",
-        residents=residents, households=households, kg_per_day=kg_per_day or {},
-        frequency=frequency or {}, service_time_s=60, tw_start_s=0, tw_end_s=86400,
+        id=f"P{i}",
+        name=f"point {i}",
+        lon=116.3,
+        lat=39.9,
+        district="d",
+        residents=residents,
+        households=households,
+        kg_per_day=kg_per_day or {},
+        frequency=frequency or {},
+        service_time_s=60,
+        tw_start_s=0,
+        tw_end_s=86400,
         phase=phase,
     )
 
@@ -62,9 +85,16 @@ def _point(i: int, *, residents: int | None = 1000, households: int | None = Non
 def _scenario(points=None, streams=STREAMS, **gen) -> Scenario:
     settings = {"start_date": START, "kg_per_person_day": 1.0, "noise_cv": 0.0, **gen}
     return Scenario(
-        id="t", name="t", description="", folder=".", streams=streams,
+        id="t",
+        name="t",
+        description="",
+        folder=".",
+        streams=streams,
         points=tuple(points if points is not None else [_point(0)]),
-        depots=(), stations=(), facilities=(), vehicle_types=(),
+        depots=(),
+        stations=(),
+        facilities=(),
+        vehicle_types=(),
         generation=GenerationSettings(**settings),
     )
 
@@ -78,8 +108,7 @@ def _many(n: int, **kw) -> list[CollectionPoint]:
 
 def test_bin_shares_hand_computed():
     """Capture, an explicit missort rule and the rest-to-other rule give the hand values."""
-    sc = _scenario(missorting=(Missort(from_stream="kitchen", to_stream="recyclable",
-                                       share=0.05),))
+    sc = _scenario(missorting=(Missort(from_stream="kitchen", to_stream="recyclable", share=0.05),))
     # kitchen 0.4·0.8; recyclable 0.2·0.9 + 0.4·0.05; hazardous 0.005;
     # other 0.395 + 0.4·(1 − 0.8 − 0.05) + 0.2·(1 − 0.9)
     np.testing.assert_allclose(bin_shares(sc), [0.32, 0.20, 0.005, 0.475], rtol=1e-12)
@@ -87,12 +116,21 @@ def test_bin_shares_hand_computed():
 
 def test_mass_conservation_with_capture_below_one():
     """Summed over streams, each point's rate is residents × kg/person/day × scale."""
-    pts = [_point(0, residents=1234), _point(1, residents=None, households=400),
-           _point(2, residents=0)]
-    sc = _scenario(pts, kg_per_person_day=0.9, persons_per_household=2.5, scale=1.1,
-                   missorting=(Missort(from_stream="recyclable", to_stream="kitchen", share=0.04),
-                               Missort(from_stream="kitchen", to_stream="hazardous",
-                                       share=0.01)))
+    pts = [
+        _point(0, residents=1234),
+        _point(1, residents=None, households=400),
+        _point(2, residents=0),
+    ]
+    sc = _scenario(
+        pts,
+        kg_per_person_day=0.9,
+        persons_per_household=2.5,
+        scale=1.1,
+        missorting=(
+            Missort(from_stream="recyclable", to_stream="kitchen", share=0.04),
+            Missort(from_stream="kitchen", to_stream="hazardous", share=0.01),
+        ),
+    )
     rates = expected_rates_kg_per_day(sc)
     np.testing.assert_allclose(rates.sum(axis=1), [1234 * 0.99, 1000 * 0.99, 0.0], rtol=1e-12)
     assert rates[0, 0] == pytest.approx(1234 * 0.9 * 1.1 * (0.4 * 0.8 + 0.2 * 0.04))
@@ -101,16 +139,22 @@ def test_mass_conservation_with_capture_below_one():
 def test_without_other_stream_remainder_stays_in_own_stream():
     """With no `other` stream, uncaptured waste stays in its own stream; mass is conserved."""
     streams = (_stream("kitchen", 0.6, 0.7), _stream("residual", 0.4, 0.5))
-    sc = _scenario(streams=streams, missorting=(
-        Missort(from_stream="kitchen", to_stream="residual", share=0.1),))
+    sc = _scenario(
+        streams=streams,
+        missorting=(Missort(from_stream="kitchen", to_stream="residual", share=0.1),),
+    )
     # kitchen: 0.6·0.7 + rest 0.6·0.2; residual: 0.4·0.5 + 0.6·0.1 + rest 0.4·0.5
     np.testing.assert_allclose(bin_shares(sc), [0.54, 0.46], rtol=1e-12)
 
 
 def test_impossible_missorting_is_reported():
     """Capture plus missorting above 1, and unknown streams, are named in one ScenarioError."""
-    sc = _scenario(missorting=(Missort(from_stream="kitchen", to_stream="other", share=0.3),
-                               Missort(from_stream="glass", to_stream="other", share=0.1)))
+    sc = _scenario(
+        missorting=(
+            Missort(from_stream="kitchen", to_stream="other", share=0.3),
+            Missort(from_stream="glass", to_stream="other", share=0.1),
+        )
+    )
     with pytest.raises(ScenarioError) as err:
         bin_shares(sc)
     text = str(err.value)
@@ -137,8 +181,10 @@ def test_cv_zero_gives_exact_rates_times_factors():
     """With cv = 0 every cell is exactly rate × weekday × month × holiday factor."""
     wf = (1.0, 1.1, 0.9, 1.0, 1.2, 1.5, 0.8)
     mf = tuple(1.0 + 0.01 * m for m in range(12))
-    hol = (Holiday(name="a", start=dt.date(2025, 3, 10), days=3, factor=1.3),
-           Holiday(name="b", start=dt.date(2025, 3, 12), days=2, factor=2.0))
+    hol = (
+        Holiday(name="a", start=dt.date(2025, 3, 10), days=3, factor=1.3),
+        Holiday(name="b", start=dt.date(2025, 3, 12), days=2, factor=2.0),
+    )
     sc = _scenario(_many(5), weekday_factors=wf, month_factors=mf, holidays=hol)
     d = generate(sc, days=40, seed=1)
     rates = expected_rates_kg_per_day(sc)
@@ -270,8 +316,10 @@ def test_write_round_trip_atomic(tmp_path, name):
 
 def test_due_loads_weekly_point_collects_seven_days():
     """A weekly point's load is exactly the demand of the last 7 days (in-horizon)."""
-    pts = [_point(0, frequency={"hazardous": "weekly"}, phase=4),  # due on days 3, 10, 17
-           _point(1, frequency={"hazardous": "weekly"}, phase=5)]  # due on days 2, 9, 16
+    pts = [
+        _point(0, frequency={"hazardous": "weekly"}, phase=4),  # due on days 3, 10, 17
+        _point(1, frequency={"hazardous": "weekly"}, phase=5),
+    ]  # due on days 2, 9, 16
     sc = _scenario(pts, noise_cv=0.2)
     d = generate(sc, days=21, seed=9)
     ids, kg, visits = due_loads(sc, d, 10, "hazardous")
@@ -309,9 +357,11 @@ def test_due_loads_before_horizon_uses_expected_rate_and_factors():
 
 def test_due_loads_visits_default_and_none():
     """twice_daily splits the day over 2 visits; `none` is never due; missing → stream default."""
-    pts = [_point(0, frequency={"kitchen": "twice_daily"}),
-           _point(1, frequency={"kitchen": "none"}),
-           _point(2)]  # no entry: kitchen default is daily
+    pts = [
+        _point(0, frequency={"kitchen": "twice_daily"}),
+        _point(1, frequency={"kitchen": "none"}),
+        _point(2),
+    ]  # no entry: kitchen default is daily
     sc = _scenario(pts, noise_cv=0.1)
     d = generate(sc, days=3, seed=6)
     ids, kg, visits = due_loads(sc, d, 1, "kitchen")

@@ -25,8 +25,10 @@ def test_import_loads_no_solver():
 
 def test_ortools_and_highspy_share_a_process():
     """OR-Tools and highspy import together in either order (their bundled HiGHS must match)."""
-    for first, second in (("highspy", "ortools.constraint_solver.pywrapcp"),
-                          ("ortools.constraint_solver.pywrapcp", "highspy")):
+    for first, second in (
+        ("highspy", "ortools.constraint_solver.pywrapcp"),
+        ("ortools.constraint_solver.pywrapcp", "highspy"),
+    ):
         code = f"import {first}; import {second}; print('ok')"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-500:]

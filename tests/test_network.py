@@ -33,17 +33,43 @@ from wasteopt.scenario.model import (
 
 def _scenario(network: NetworkSettings | None = None, folder: str = ".") -> Scenario:
     points = tuple(
-        CollectionPoint(id=f"P{i}", name=f"p{i}", lon=116.30 + 0.01 * i, lat=39.90 + 0.005 * i,
-                        district="d", residents=100, households=None, kg_per_day={},
-                        frequency={}, service_time_s=60, tw_start_s=0, tw_end_s=86400)
+        CollectionPoint(
+            id=f"P{i}",
+            name=f"p{i}",
+            lon=116.30 + 0.01 * i,
+            lat=39.90 + 0.005 * i,
+            district="d",
+            residents=100,
+            households=None,
+            kg_per_day={},
+            frequency={},
+            service_time_s=60,
+            tw_start_s=0,
+            tw_end_s=86400,
+        )
         for i in range(3)
     )
     depot = Depot(id="D1", name="depot", lon=116.25, lat=39.95, open_s=0, close_s=86400)
     return Scenario(
-        id="tiny", name="tiny", description="", folder=folder,
-        streams=(Stream(id="other", name_en="o", name_zh="其他", color="#6b6b6b",
-                        density_kg_per_m3=250, share=1.0),),
-        points=points, depots=(depot,), stations=(), facilities=(), vehicle_types=(),
+        id="tiny",
+        name="tiny",
+        description="",
+        folder=folder,
+        streams=(
+            Stream(
+                id="other",
+                name_en="o",
+                name_zh="其他",
+                color="#6b6b6b",
+                density_kg_per_m3=250,
+                share=1.0,
+            ),
+        ),
+        points=points,
+        depots=(depot,),
+        stations=(),
+        facilities=(),
+        vehicle_types=(),
         generation=GenerationSettings(start_date=dt.date(2025, 1, 1), kg_per_person_day=1.0),
         network=network or NetworkSettings(),
     )
@@ -151,8 +177,9 @@ def test_arrays_are_read_only():
 
 def test_durations_from_speed_round_up():
     """Durations are ceil(distance / speed) in seconds, exact for whole quotients."""
-    m = TravelMatrix(ids=("a", "b", "c"),
-                     distance_m=np.array([[0, 1000, 1001], [999, 0, 7], [25, 1, 0]]))
+    m = TravelMatrix(
+        ids=("a", "b", "c"), distance_m=np.array([[0, 1000, 1001], [999, 0, 7], [25, 1, 0]])
+    )
     dur = m.durations_s(25.0)  # 25 km/h = 6.944… m/s: 1000 m take exactly 144 s
     assert dur.dtype == np.int32
     expected = np.array([[0, 144, 145], [144, 0, 2], [4, 1, 0]])
@@ -230,12 +257,12 @@ def test_read_matrix_csv_reports_everything_at_once(tmp_path):
     """Missing pairs by id, unknown ids, duplicates, negatives and text values in one error."""
     lines = [
         "from_id,to_id,distance_m,duration_s",
-        "A,B,100,10",   # row 2
-        "A,B,100,10",   # row 3: duplicate
-        "B,A,-5,10",    # row 4: negative
-        "A,C,abc,10",   # row 5: non-numeric
-        "C,A,7,",       # row 6: empty duration
-        "A,X,1,1",      # row 7: unknown id
+        "A,B,100,10",  # row 2
+        "A,B,100,10",  # row 3: duplicate
+        "B,A,-5,10",  # row 4: negative
+        "A,C,abc,10",  # row 5: non-numeric
+        "C,A,7,",  # row 6: empty duration
+        "A,X,1,1",  # row 7: unknown id
     ]
     with pytest.raises(InputError) as err:
         read_matrix_csv(_write(tmp_path / "m.csv", lines), ["A", "B", "C"])
@@ -296,8 +323,9 @@ def test_build_matrix_from_file_relative_to_folder(tmp_path):
     sc = _scenario(NetworkSettings(matrix_file="matrix.csv"), folder=str(tmp_path))
     m = build_matrix(sc)
     assert m.distance_m.tolist() == dist
-    sub = build_matrix(dataclasses.replace(sc, folder="/nonexistent"), ["P1", "D1"],
-                       folder=str(tmp_path))
+    sub = build_matrix(
+        dataclasses.replace(sc, folder="/nonexistent"), ["P1", "D1"], folder=str(tmp_path)
+    )
     assert sub.distance_m.tolist() == [[0, 200], [2, 0]]
 
 
@@ -315,8 +343,9 @@ def test_pickle_keeps_matrix_read_only():
     """A pickled matrix (sent to a worker process) comes back equal and still read-only."""
     import pickle
 
-    m = TravelMatrix(ids=("a", "b"), distance_m=np.array([[0, 7], [9, 0]]),
-                     duration_s=np.array([[0, 1], [2, 0]]))
+    m = TravelMatrix(
+        ids=("a", "b"), distance_m=np.array([[0, 7], [9, 0]]), duration_s=np.array([[0, 1], [2, 0]])
+    )
     back = pickle.loads(pickle.dumps(m))
     assert back.ids == m.ids and back.index("b") == 1
     assert np.array_equal(back.distance_m, m.distance_m)

@@ -30,11 +30,18 @@ def test_run_writes_every_stage_for_base_and_variants(tiny_run):
     summary, out = tiny_run
     assert summary.ok
     for v in ("base", "east"):
-        for rel in ("demand_t_per_day.csv", "facilities/assignments.csv",
-                    "routes/plan_kitchen.json", "routes/sheets/routes_kitchen.pdf",
-                    "routes/sheets/routes_other.xlsx", "routes/sheets/routes_other.geojson",
-                    "simulation/sim_daily.csv", "simulation/sim_balance.csv",
-                    "plots/routes.png", "plots/daily_KPIs.svg"):
+        for rel in (
+            "demand_t_per_day.csv",
+            "facilities/assignments.csv",
+            "routes/plan_kitchen.json",
+            "routes/sheets/routes_kitchen.pdf",
+            "routes/sheets/routes_other.xlsx",
+            "routes/sheets/routes_other.geojson",
+            "simulation/sim_daily.csv",
+            "simulation/sim_balance.csv",
+            "plots/routes.png",
+            "plots/daily_KPIs.svg",
+        ):
             assert (out / v / rel).is_file(), f"{v}/{rel}"
     assert (out / "report.html").is_file() and (out / "plots" / "catchments_east.png").is_file()
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
@@ -72,8 +79,7 @@ def test_html_report_has_tables_and_inline_figures(tiny_run):
     assert "Scenario comparison" in html and "collected_t_per_day" in html
     assert "<svg" in html or "data:image/png;base64" in html
     # No fetchable references (XML namespace URIs in SVG metadata are names, not requests).
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?https?:""",
-                         html)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?https?:""", html)
 
 
 def test_representative_day_is_closest_to_mean():

@@ -18,8 +18,14 @@ from wasteopt.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -30,8 +36,9 @@ def _chromium() -> str | None:
 
 
 def _kpi() -> pd.DataFrame:
-    return pd.DataFrame({"站点 site": ["西站", "焚烧厂"], "t_per_day": [12.5, 40.25],
-                         "vehicles": [3, 7]})
+    return pd.DataFrame(
+        {"站点 site": ["西站", "焚烧厂"], "t_per_day": [12.5, 40.25], "vehicles": [3, 7]}
+    )
 
 
 def _line_figure() -> Figure:
@@ -73,14 +80,16 @@ def test_report_is_self_contained(report):
 
 def test_table_values_and_png_embedding():
     """Numbers are right-aligned and formatted; figures may be embedded as base64 PNG."""
-    text = render_html_report(title="t", kpi_tables={"k": _kpi()},
-                              figures={"f": _line_figure()}, figure_format="png")
+    text = render_html_report(
+        title="t", kpi_tables={"k": _kpi()}, figures={"f": _line_figure()}, figure_format="png"
+    )
     assert '<td class="num">40.25</td>' in text and "<td>西站</td>" in text
     payload = re.search(r'src="data:image/png;base64,([^"]+)"', text).group(1)
     assert base64.b64decode(payload).startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="figure_format"):
-        render_html_report(title="t", kpi_tables={}, figures={"f": _line_figure()},
-                           figure_format="gif")
+        render_html_report(
+            title="t", kpi_tables={}, figures={"f": _line_figure()}, figure_format="gif"
+        )
 
 
 def test_report_renders_in_headless_chromium(report, tmp_path):
@@ -96,13 +105,22 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
     shot = tmp_path / "report.png"
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=exe, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900},
+            str(tmp_path / "profile"),
+            executable_path=exe,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
         )
         try:
             page = ctx.new_page()
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}")
-                    if m.type in ("error", "warning") else None)
+            page.on(
+                "console",
+                lambda m: (
+                    console.append(f"{m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
+            )
             page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
             page.on("request", lambda r: requests.append(r.url))
             page.goto(report.as_uri(), wait_until="load")
@@ -112,7 +130,8 @@ def test_report_renders_in_headless_chromium(report, tmp_path):
             svg_box = page.locator("figure svg").first.bounding_box()
             assert svg_box is not None and svg_box["width"] > 200 and svg_box["height"] > 100
             widths = page.evaluate(
-                "[...document.querySelectorAll('figure img')].map(i => i.naturalWidth)")
+                "[...document.querySelectorAll('figure img')].map(i => i.naturalWidth)"
+            )
             assert widths and all(w > 100 for w in widths)
             assert page.title() == "金坛区收运 KPI <report>"
             page.screenshot(path=str(shot), full_page=True)

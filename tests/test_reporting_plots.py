@@ -69,14 +69,19 @@ def _all_figures(tiny) -> dict[str, Figure]:
     scenario, sheet = tiny
     before = {"P1": "ST-W", "P2": "ST-W", "P3": "FAC-WTE", "P4": "ST-W"}
     after = types.SimpleNamespace(
-        assignments={("P1", "other"): "ST-E", ("P2", "other"): "ST-E",
-                     ("P3", "other"): "FAC-WTE", ("P1", "kitchen"): "FAC-KITCHEN"},
+        assignments={
+            ("P1", "other"): "ST-E",
+            ("P2", "other"): "ST-E",
+            ("P3", "other"): "FAC-WTE",
+            ("P1", "kitchen"): "FAC-KITCHEN",
+        },
         closed_stations=("ST-W",),
     )
     days = pd.date_range("2026-03-02", periods=7)
     kpis = pd.DataFrame({"date": days, "collected_t": np.arange(7.0), "backlog_t": 0.5})
-    waits = pd.DataFrame({"facility": ["ST-W"] * 5 + ["FAC-WTE"] * 3,
-                          "wait_min": [0, 1, 2, 3, 10, 0, 0, 4]})
+    waits = pd.DataFrame(
+        {"facility": ["ST-W"] * 5 + ["FAC-WTE"] * 3, "wait_min": [0, 1, 2, 3, 10, 0, 0, 4]}
+    )
     return {
         "routes": plot_routes(scenario, sheet, title="线路 routes"),
         "catchments": plot_catchments(scenario, before, after, stream="other"),
@@ -133,16 +138,23 @@ def test_utilisation_marks_overload(tiny):
     scenario, _ = tiny
     fig = plot_utilisation({"ST-W": 1.3, "ST-E": 0.5}, scenario)
     bars = fig.axes[0].patches
-    reds = [b for b in bars if np.allclose(b.get_facecolor()[:3], (0xC0 / 255, 0x39 / 255,
-                                                                   0x2B / 255))]
+    reds = [
+        b for b in bars if np.allclose(b.get_facecolor()[:3], (0xC0 / 255, 0x39 / 255, 0x2B / 255))
+    ]
     assert len(bars) == 2 and len(reds) == 1 and reds[0].get_width() == pytest.approx(130.0)
 
 
 def test_daily_kpis_panels_and_series():
     """One panel per metric, one line per series; a frame without numbers is refused."""
     days = pd.date_range("2026-03-02", periods=5)
-    df = pd.DataFrame({"date": list(days) * 2, "series": ["base"] * 5 + ["east"] * 5,
-                       "km": np.arange(10.0), "t": np.ones(10)})
+    df = pd.DataFrame(
+        {
+            "date": list(days) * 2,
+            "series": ["base"] * 5 + ["east"] * 5,
+            "km": np.arange(10.0),
+            "t": np.ones(10),
+        }
+    )
     fig = plot_daily_kpis(df, labels={"km": "里程 km"})
     assert len(fig.axes) == 2
     assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
@@ -179,13 +191,15 @@ def test_plot_comparison_draws_ci_per_variant():
 
     from wasteopt.reporting.plots import plot_comparison
 
-    table = pd.DataFrame({
-        "kpi": ["km", "km", "cost", "cost"],
-        "variant": ["base", "城南", "base", "城南"],
-        "mean": [10.0, 8.0, 5.0, 6.0],
-        "ci_low": [9.0, 7.5, 4.0, 5.0],
-        "ci_high": [11.0, 8.5, 6.0, 7.0],
-    })
+    table = pd.DataFrame(
+        {
+            "kpi": ["km", "km", "cost", "cost"],
+            "variant": ["base", "城南", "base", "城南"],
+            "mean": [10.0, 8.0, 5.0, 6.0],
+            "ci_low": [9.0, 7.5, 4.0, 5.0],
+            "ci_high": [11.0, 8.5, 6.0, 7.0],
+        }
+    )
     fig = plot_comparison(table)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["km", "cost"]

@@ -180,8 +180,9 @@ def test_pdf_one_page_per_vehicle_with_embedded_cjk_font(tiny_plans, tmp_path):
     text = "".join(sheet["name"]) + "".join(sheet["vehicle_type_name"]) + "合计收集卸载午休"
     assert fonts.missing_glyphs(font, text) == []
     if shutil.which("pdftotext"):  # round trip when poppler-utils is installed
-        out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
         for name in set(sheet["name"]) - {""}:
             assert name.split(" @ ")[0].split()[0] in out
 

@@ -80,15 +80,28 @@ def make_problem(
 
 def make_plan(*routes: Route, unserved: tuple[str, ...] = ()) -> RoutePlan:
     return RoutePlan(
-        problem="tiny", stream="rest", engine="hand", seed=0, status="feasible",
-        objective=0.0, runtime_s=0.0, routes=routes, unserved=unserved,
+        problem="tiny",
+        stream="rest",
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=routes,
+        unserved=unserved,
     )
 
 
-def route(visits: str, *, vehicle: str = "V#1", start: int = H6, lunch_after=None,
-          fleet: str = "V") -> Route:
-    return Route(vehicle=vehicle, fleet=fleet, start_s=start, visits=tuple(visits.split()),
-                 lunch_after=lunch_after)
+def route(
+    visits: str, *, vehicle: str = "V#1", start: int = H6, lunch_after=None, fleet: str = "V"
+) -> Route:
+    return Route(
+        vehicle=vehicle,
+        fleet=fleet,
+        start_s=start,
+        visits=tuple(visits.split()),
+        lunch_after=lunch_after,
+    )
 
 
 def only(report: CheckReport, kind: str) -> list[Violation]:
@@ -112,7 +125,11 @@ def test_clean_plan_totals_match_hand_computation():
     assert t.utilisation == pytest.approx(1.0)
     rows = rep.routes[0].visits
     assert [(r.kind, r.id) for r in rows] == [
-        ("depot", "D"), ("stop", "a"), ("stop", "b"), ("stop", "c"), ("unload", "S"),
+        ("depot", "D"),
+        ("stop", "a"),
+        ("stop", "b"),
+        ("stop", "c"),
+        ("unload", "S"),
         ("depot", "D"),
     ]
     assert [r.start_s for r in rows] == [21600, 21700, 21860, 22020, 22280, 23380]
@@ -142,7 +159,10 @@ def test_lunch_waits_for_window_and_delays_the_rest():
     rows = rep.routes[0].visits
     lunch_row = next(r for r in rows if r.kind == "lunch")
     assert (lunch_row.id, lunch_row.arrival_s, lunch_row.start_s, lunch_row.end_s) == (
-        "a", 36000 + 160, 39600, 39600 + 1800,
+        "a",
+        36000 + 160,
+        39600,
+        39600 + 1800,
     )
     b = next(r for r in rows if r.id == "b")
     assert b.arrival_s == 39600 + 1800 + 100
@@ -164,62 +184,174 @@ LUNCH = Lunch(earliest_s=11 * 3600, latest_s=12 * 3600, duration_s=1800)
 
 BAD_CASES = [
     # id, problem kwargs, plan routes, unserved, expected (kind, vehicle, trip, stop)
-    ("time_window", {"stops": {"c": {"tw_end_s": 21900}}}, [route("a b c S")], (),
-     ("time_window", "V#1", 1, "c")),
-    ("capacity_kg", {"fleet": {"capacity_kg": 500}}, [route("a b c S")], (),
-     ("capacity", "V#1", 1, "c")),
-    ("capacity_l", {"stops": {"b": {"volume_l": 700}}, "fleet": {"capacity_l": 1000}},
-     [route("a S b c S")], (), None),  # fine: trip 2 holds 700 l
-    ("capacity_l_bad", {"stops": {"a": {"volume_l": 600}, "b": {"volume_l": 700}},
-                        "fleet": {"capacity_l": 1000}},
-     [route("a b S c S")], (), ("capacity", "V#1", 1, "b")),
-    ("shift_load", {"fleet": {"max_shift_load_kg": 500}}, [route("a b S c S")], (),
-     ("shift_load", "V#1", 2, "c")),
-    ("max_stops", {"fleet": {"max_stops": 2}}, [route("a b S c S")], (),
-     ("max_stops", "V#1", 2, "c")),
-    ("max_trips", {"fleet": {"max_trips": 2}}, [route("a S b S c S")], (),
-     ("max_trips", "V#1", 3, None)),
+    (
+        "time_window",
+        {"stops": {"c": {"tw_end_s": 21900}}},
+        [route("a b c S")],
+        (),
+        ("time_window", "V#1", 1, "c"),
+    ),
+    (
+        "capacity_kg",
+        {"fleet": {"capacity_kg": 500}},
+        [route("a b c S")],
+        (),
+        ("capacity", "V#1", 1, "c"),
+    ),
+    (
+        "capacity_l",
+        {"stops": {"b": {"volume_l": 700}}, "fleet": {"capacity_l": 1000}},
+        [route("a S b c S")],
+        (),
+        None,
+    ),  # fine: trip 2 holds 700 l
+    (
+        "capacity_l_bad",
+        {"stops": {"a": {"volume_l": 600}, "b": {"volume_l": 700}}, "fleet": {"capacity_l": 1000}},
+        [route("a b S c S")],
+        (),
+        ("capacity", "V#1", 1, "b"),
+    ),
+    (
+        "shift_load",
+        {"fleet": {"max_shift_load_kg": 500}},
+        [route("a b S c S")],
+        (),
+        ("shift_load", "V#1", 2, "c"),
+    ),
+    (
+        "max_stops",
+        {"fleet": {"max_stops": 2}},
+        [route("a b S c S")],
+        (),
+        ("max_stops", "V#1", 2, "c"),
+    ),
+    (
+        "max_trips",
+        {"fleet": {"max_trips": 2}},
+        [route("a S b S c S")],
+        (),
+        ("max_trips", "V#1", 3, None),
+    ),
     ("shift_early", {}, [route("a b c S", start=H6 - 60)], (), ("shift", "V#1", None, None)),
-    ("depot_closed", {}, [route("a b c S", start=4 * 3600 + 1800)], (),
-     ("shift", "V#1", None, None)),
-    ("shift_late", {"fleet": {"shift_end_s": H6 + 1779}}, [route("a b c S")], (),
-     ("shift", "V#1", None, None)),
-    ("max_duration", {"fleet": {"max_duration_s": 1779}}, [route("a b c S")], (),
-     ("shift", "V#1", None, None)),
-    ("lunch_missing", {"fleet": {"lunch": LUNCH}}, [route("a b c S", start=11 * 3600 - 600)],
-     (), ("lunch", "V#1", None, None)),
-    ("lunch_late", {"fleet": {"lunch": LUNCH}},
-     [route("a b c S", start=12 * 3600 - 200, lunch_after=1)], (), ("lunch", "V#1", 1, None)),
-    ("lunch_out_of_range", {"fleet": {"lunch": LUNCH}},
-     [route("a b c S", start=14 * 3600, lunch_after=4)], (), ("lunch", "V#1", None, None)),
-    ("lunch_not_defined", {}, [route("a b c S", lunch_after=0)], (),
-     ("lunch", "V#1", None, None)),
-    ("facility_hours", {"sites": {"S": {"close_s": 22000}}}, [route("a b c S")], (),
-     ("facility_hours", "V#1", 1, "S")),
-    ("unload_at", {"stops": {"b": {"unload_at": ("T",)}}}, [route("a b c S")], (),
-     ("unload_site", "V#1", 1, "b")),
-    ("site_stream", {"sites": {"S": {"streams": ("kitchen",)}}}, [route("a b c S")], (),
-     ("unload_site", "V#1", 1, "S")),
-    ("fleet_stream", {"fleet": {"stream": "kitchen"}}, [route("a b c S")], (),
-     ("stream", "V#1", None, None)),
-    ("stop_stream", {"stops": {"b": {"stream": "kitchen"}}}, [route("a b c S")], (),
-     ("stream", "V#1", 1, "b")),
-    ("duplicate", {}, [route("a b S"), route("c a S", vehicle="V#2")], (),
-     ("duplicate", "V#2", 1, "a")),
+    (
+        "depot_closed",
+        {},
+        [route("a b c S", start=4 * 3600 + 1800)],
+        (),
+        ("shift", "V#1", None, None),
+    ),
+    (
+        "shift_late",
+        {"fleet": {"shift_end_s": H6 + 1779}},
+        [route("a b c S")],
+        (),
+        ("shift", "V#1", None, None),
+    ),
+    (
+        "max_duration",
+        {"fleet": {"max_duration_s": 1779}},
+        [route("a b c S")],
+        (),
+        ("shift", "V#1", None, None),
+    ),
+    (
+        "lunch_missing",
+        {"fleet": {"lunch": LUNCH}},
+        [route("a b c S", start=11 * 3600 - 600)],
+        (),
+        ("lunch", "V#1", None, None),
+    ),
+    (
+        "lunch_late",
+        {"fleet": {"lunch": LUNCH}},
+        [route("a b c S", start=12 * 3600 - 200, lunch_after=1)],
+        (),
+        ("lunch", "V#1", 1, None),
+    ),
+    (
+        "lunch_out_of_range",
+        {"fleet": {"lunch": LUNCH}},
+        [route("a b c S", start=14 * 3600, lunch_after=4)],
+        (),
+        ("lunch", "V#1", None, None),
+    ),
+    ("lunch_not_defined", {}, [route("a b c S", lunch_after=0)], (), ("lunch", "V#1", None, None)),
+    (
+        "facility_hours",
+        {"sites": {"S": {"close_s": 22000}}},
+        [route("a b c S")],
+        (),
+        ("facility_hours", "V#1", 1, "S"),
+    ),
+    (
+        "unload_at",
+        {"stops": {"b": {"unload_at": ("T",)}}},
+        [route("a b c S")],
+        (),
+        ("unload_site", "V#1", 1, "b"),
+    ),
+    (
+        "site_stream",
+        {"sites": {"S": {"streams": ("kitchen",)}}},
+        [route("a b c S")],
+        (),
+        ("unload_site", "V#1", 1, "S"),
+    ),
+    (
+        "fleet_stream",
+        {"fleet": {"stream": "kitchen"}},
+        [route("a b c S")],
+        (),
+        ("stream", "V#1", None, None),
+    ),
+    (
+        "stop_stream",
+        {"stops": {"b": {"stream": "kitchen"}}},
+        [route("a b c S")],
+        (),
+        ("stream", "V#1", 1, "b"),
+    ),
+    (
+        "duplicate",
+        {},
+        [route("a b S"), route("c a S", vehicle="V#2")],
+        (),
+        ("duplicate", "V#2", 1, "a"),
+    ),
     ("unserved", {"with_d": True}, [route("a b c S")], (), ("unserved", None, None, "d")),
-    ("unserved_listed_but_served", {}, [route("a b c S")], ("b",),
-     ("unserved", "V#1", None, "b")),
+    ("unserved_listed_but_served", {}, [route("a b c S")], ("b",), ("unserved", "V#1", None, "b")),
     ("ended_loaded", {}, [route("a b S c")], (), ("ended_loaded", "V#1", 2, "c")),
     ("unknown_visit", {}, [route("a b zz c S")], (), ("unknown_id", "V#1", 1, "zz")),
     ("unknown_fleet", {}, [route("a b c S", fleet="W")], (), ("unknown_id", "V#1", None, None)),
-    ("fleet_size", {}, [route("a S", vehicle="V#1"), route("b S", vehicle="V#2"),
-                        route("c S", vehicle="V#3")], (), ("fleet_size", None, None, None)),
-    ("duplicate_vehicle", {}, [route("a S"), route("b c S")], (),
-     ("fleet_size", "V#1", None, None)),
-    ("depot_unloads_site", {"depot_unloads": True}, [route("a b S c")], (),
-     ("unload_site", "V#1", 1, "S")),
-    ("depot_unloads_capacity", {"depot_unloads": True, "fleet": {"capacity_kg": 500}},
-     [route("a b c")], (), ("capacity", "V#1", 1, "c")),
+    (
+        "fleet_size",
+        {},
+        [route("a S", vehicle="V#1"), route("b S", vehicle="V#2"), route("c S", vehicle="V#3")],
+        (),
+        ("fleet_size", None, None, None),
+    ),
+    (
+        "duplicate_vehicle",
+        {},
+        [route("a S"), route("b c S")],
+        (),
+        ("fleet_size", "V#1", None, None),
+    ),
+    (
+        "depot_unloads_site",
+        {"depot_unloads": True},
+        [route("a b S c")],
+        (),
+        ("unload_site", "V#1", 1, "S"),
+    ),
+    (
+        "depot_unloads_capacity",
+        {"depot_unloads": True, "fleet": {"capacity_kg": 500}},
+        [route("a b c")],
+        (),
+        ("capacity", "V#1", 1, "c"),
+    ),
 ]
 
 
@@ -252,8 +384,9 @@ def test_clean_variants_of_bad_cases_are_ok():
 
 def test_exact_boundaries_are_allowed():
     """Service starting exactly at tw_end and a return exactly at shift end are not violations."""
-    prob = make_problem(stops={"c": {"tw_end_s": 22020}}, fleet={"shift_end_s": H6 + 1780,
-                                                                   "max_duration_s": 1780})
+    prob = make_problem(
+        stops={"c": {"tw_end_s": 22020}}, fleet={"shift_end_s": H6 + 1780, "max_duration_s": 1780}
+    )
     assert check_plan(prob, make_plan(route("a b c S"))).ok
 
 
@@ -288,8 +421,18 @@ def test_frames_and_summary():
     rep = check_plan(make_problem(), plan)
     sched = rep.schedule_frame()
     assert len(sched) == 5 + 4
-    assert {"vehicle", "trip", "seq", "kind", "id", "arrival_s", "start_s", "end_s",
-            "load_after_kg", "distance_from_prev_m"} <= set(sched.columns)
+    assert {
+        "vehicle",
+        "trip",
+        "seq",
+        "kind",
+        "id",
+        "arrival_s",
+        "start_s",
+        "end_s",
+        "load_after_kg",
+        "distance_from_prev_m",
+    } <= set(sched.columns)
     rf = rep.route_frame()
     assert list(rf["vehicle"]) == ["V#1", "V#2"]
     assert rf["km"].sum() == pytest.approx(rep.totals.distance_km)
@@ -316,11 +459,15 @@ def test_large_plan_is_fast_enough():
     xy = rng.uniform(0, 10000, size=(len(locs), 2))
     dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
     prob = RoutingProblem(
-        name="big", stream="rest",
+        name="big",
+        stream="rest",
         stops=tuple(Stop(id=f"s{i}", stream="rest", load_kg=10, service_s=30) for i in range(n)),
-        sites=(UnloadSite(id="S", streams=("rest",)),), depots=(Depot(id="D"),),
+        sites=(UnloadSite(id="S", streams=("rest",)),),
+        depots=(Depot(id="D"),),
         fleets=(Fleet(id="V", stream="rest", depot="D", count=20, capacity_kg=1000),),
-        locations=locs, distance_m=dist, durations_s=(dist // 10,),
+        locations=locs,
+        distance_m=dist,
+        durations_s=(dist // 10,),
     )
     routes = []
     for k in range(20):

@@ -46,15 +46,24 @@ def make_problem(
         Stop(id=f"P{i}", stream="other", load_kg=load_kg, volume_l=load_kg * 2, service_s=180)
         for i in range(n)
     )
-    kw: dict[str, object] = dict(shift_start_s=7 * H, shift_end_s=17 * H, cost_per_km=4.0,
-                                 cost_per_hour=60.0, fixed_cost=200.0)
+    kw: dict[str, object] = dict(
+        shift_start_s=7 * H,
+        shift_end_s=17 * H,
+        cost_per_km=4.0,
+        cost_per_hour=60.0,
+        fixed_cost=200.0,
+    )
     kw.update(fleet_kw)
-    fleet = Fleet(id="F", stream="other", depot="G", count=count, capacity_kg=capacity_kg,
-                  **kw)  # type: ignore[arg-type]
+    fleet = Fleet(id="F", stream="other", depot="G", count=count, capacity_kg=capacity_kg, **kw)  # type: ignore[arg-type]
     return RoutingProblem(
-        name="tiny", stream="other", stops=stops,
+        name="tiny",
+        stream="other",
+        stops=stops,
         sites=tuple(UnloadSite(id=s, streams=("other",), unload_s=600) for s in sites),
-        depots=(Depot(id="G"),), fleets=(fleet,), locations=locs, distance_m=dist,
+        depots=(Depot(id="G"),),
+        fleets=(fleet,),
+        locations=locs,
+        distance_m=dist,
         durations_s=(dur,),
     )
 
@@ -79,8 +88,7 @@ def test_same_seed_same_plan(engine: str) -> None:
 
 def test_inputs_unchanged(engine: str) -> None:
     """Solving changes neither the problem's dataclasses nor its matrices."""
-    p = make_problem(8, count=2, lunch=Lunch(earliest_s=11 * H, latest_s=13 * H,
-                                             duration_s=H))
+    p = make_problem(8, count=2, lunch=Lunch(earliest_s=11 * H, latest_s=13 * H, duration_s=H))
     before = copy.deepcopy(p)
     dist_before = p.distance_m.copy()
     run(p, engine)
@@ -126,8 +134,7 @@ def test_stop_of_another_stream_is_rejected(engine: str) -> None:
 
 def test_lunch_honoured(engine: str) -> None:
     """A route spanning 11:00–12:00 takes its break in the window and stays checker-clean."""
-    p = make_problem(6, count=1, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H,
-                                             duration_s=H))
+    p = make_problem(6, count=1, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H, duration_s=H))
     # Two stops that must be served before and after the lunch window.
     early = dataclasses.replace(p.stops[0], tw_start_s=10 * H, tw_end_s=int(10.5 * H))
     late = dataclasses.replace(p.stops[1], tw_start_s=13 * H, tw_end_s=14 * H)
@@ -163,8 +170,9 @@ def test_time_limit_honoured(engine: str) -> None:
 def test_unload_at_honoured(engine: str) -> None:
     """Stops restricted to one site are unloaded only there; the plan is checker-clean."""
     p = make_problem(8, count=2, sites=("A", "B"))
-    stops = tuple(dataclasses.replace(s, unload_at=("A",) if i % 2 else ("B",))
-                  for i, s in enumerate(p.stops))
+    stops = tuple(
+        dataclasses.replace(s, unload_at=("A",) if i % 2 else ("B",)) for i, s in enumerate(p.stops)
+    )
     p = dataclasses.replace(p, stops=stops)
     plan = run(p, engine)
     assert plan.status == "feasible", plan.check.summary()

@@ -101,7 +101,11 @@ def test_solomon_units_truncated_tenths():
     assert prob.distance_m[0, 1] == 186 and prob.durations_s[0][0, 1] == 186
     s1 = prob.stops[0]
     assert (s1.id, s1.load_kg, s1.tw_start_s, s1.tw_end_s, s1.service_s) == (
-        "1", 10, 9120, 9670, 900,
+        "1",
+        10,
+        9120,
+        9670,
+        900,
     )
     assert (prob.depots[0].open_s, prob.depots[0].close_s) == (0, 12360)
     assert prob.fleets[0].shift_end_s == 12360 and prob.fleets[0].capacity_kg == 200
@@ -112,9 +116,7 @@ def test_solomon_bks_breaks_when_window_tightened():
     prob = read_solomon(DATA / "vrptw_solomon" / "C101.txt")
     plan = read_vrplib_solution(DATA / "vrptw_solomon" / "C101.sol", prob)
     row = next(r for r in plan.check.routes[0].visits if r.kind == "stop" and r.id == "7")
-    stops = tuple(
-        replace(s, tw_end_s=row.start_s - 1) if s.id == "7" else s for s in prob.stops
-    )
+    stops = tuple(replace(s, tw_end_s=row.start_s - 1) if s.id == "7" else s for s in prob.stops)
     bad = check_plan(replace(prob, stops=stops), plan)
     assert [(v.kind, v.stop) for v in bad.violations] == [("time_window", "7")]
 
@@ -126,12 +128,16 @@ def test_kim_102_stop():
     assert [s.id for s in prob.sites] == ["1", "2"]
     assert prob.sites[0].unload_s == 1600
     assert (prob.depots[0].id, prob.depots[0].open_s, prob.depots[0].close_s) == (
-        "0", 4 * 3600, 15 * 3600,
+        "0",
+        4 * 3600,
+        15 * 3600,
     )
     fleet = prob.fleets[0]
     assert fleet.lunch is not None
     assert (fleet.lunch.earliest_s, fleet.lunch.latest_s, fleet.lunch.duration_s) == (
-        39600, 43200, 3600,
+        39600,
+        43200,
+        3600,
     )
     assert (fleet.capacity_kg, fleet.max_shift_load_kg, fleet.max_stops) == (28000, 40000, 500)
     assert fleet.count == 99 and fleet.fixed_cost == 0
@@ -153,8 +159,16 @@ def test_kim_vehicle_cost_keyword():
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("700", 25200), ("0700", 25200), ("0", 0), ("0000", 0), ("2400", 86400),
-     ("1445", 53100), ("30", 1800), ("1675", 17 * 3600 + 15 * 60)],
+    [
+        ("700", 25200),
+        ("0700", 25200),
+        ("0", 0),
+        ("0000", 0),
+        ("2400", 86400),
+        ("1445", 53100),
+        ("30", 1800),
+        ("1675", 17 * 3600 + 15 * 60),
+    ],
 )
 def test_kim_hhmm(text, seconds):
     """HHMM need not be zero-padded; 2400 is midnight; minutes >= 60 carry over."""
@@ -207,12 +221,24 @@ def test_write_multi_trip_plan_marks_sites(tmp_path):
     prob = read_kim(DATA / "wcvrptw_kim2006" / "102_stop.txt")
     stop_ids = [s.id for s in prob.stops]
     routes = tuple(
-        Route(vehicle=f"truck#{k + 1}", fleet="truck", start_s=4 * 3600,
-              visits=(*stop_ids[k * 10:(k + 1) * 10], "1"))
+        Route(
+            vehicle=f"truck#{k + 1}",
+            fleet="truck",
+            start_s=4 * 3600,
+            visits=(*stop_ids[k * 10 : (k + 1) * 10], "1"),
+        )
         for k in range(3)
     )
-    plan = RoutePlan(problem=prob.name, stream=prob.stream, engine="hand", seed=0,
-                     status="partial", objective=0.0, runtime_s=0.0, routes=routes)
+    plan = RoutePlan(
+        problem=prob.name,
+        stream=prob.stream,
+        engine="hand",
+        seed=0,
+        status="partial",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=routes,
+    )
     path = write_vrplib_solution(plan, prob, tmp_path / "k.sol")
     text = path.read_text()
     assert text.startswith("# multi-trip plan") and "sites: 1" in text

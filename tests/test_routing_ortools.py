@@ -225,15 +225,24 @@ def test_lunch_problem_solved_from_warm_start_at_short_limit():
     own first solutions drop most stops there; the insertion warm start must not)."""
     from tests.test_routing_engines import make_problem
 
-    p = make_problem(12, count=2, seed=3,
-                     lunch=Lunch(earliest_s=11 * H, latest_s=12 * H, duration_s=H))
+    p = make_problem(
+        12, count=2, seed=3, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H, duration_s=H)
+    )
     early = dataclasses.replace(p.stops[0], tw_start_s=10 * H, tw_end_s=int(10.5 * H))
     late = dataclasses.replace(p.stops[1], tw_start_s=13 * H, tw_end_s=14 * H)
     p = dataclasses.replace(p, stops=(early, late, *p.stops[2:]))
     routes, unserved = _ortools.solve(p, time_limit_s=0.5, seed=0)
-    plan = RoutePlan(problem=p.name, stream=p.stream, engine="ortools", seed=0,
-                     status="feasible", objective=0.0, runtime_s=0.0, routes=routes,
-                     unserved=unserved)
+    plan = RoutePlan(
+        problem=p.name,
+        stream=p.stream,
+        engine="ortools",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=routes,
+        unserved=unserved,
+    )
     report = check_plan(p, plan)
     assert unserved == ()
     assert report.ok, report.summary()

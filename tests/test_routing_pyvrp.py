@@ -21,17 +21,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _plan(problem, routes, unserved) -> RoutePlan:
-    return RoutePlan(problem=problem.name, stream=problem.stream, engine="test", seed=0,
-                     status="feasible", objective=0.0, runtime_s=0.0, routes=routes,
-                     unserved=unserved)
+    return RoutePlan(
+        problem=problem.name,
+        stream=problem.stream,
+        engine="test",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=routes,
+        unserved=unserved,
+    )
 
 
 def test_importing_routing_does_not_import_pyvrp() -> None:
     """wasteopt.routing.solve and the engine module load without importing pyvrp."""
-    code = ("import sys, wasteopt.routing.solve, wasteopt.routing.engines._pyvrp;"
-            "print('pyvrp' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, wasteopt.routing.solve, wasteopt.routing.engines._pyvrp;"
+        "print('pyvrp' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -56,8 +72,9 @@ def test_two_workers_deterministic_and_no_worse() -> None:
 def test_restricted_sites_respect_fleet_count() -> None:
     """With one vehicle and stops bound to two sites, one route unloads at both sites."""
     p = make_problem(6, count=1, sites=("A", "B"), load_kg=300)
-    stops = tuple(dataclasses.replace(s, unload_at=("A",) if i < 3 else ("B",))
-                  for i, s in enumerate(p.stops))
+    stops = tuple(
+        dataclasses.replace(s, unload_at=("A",) if i < 3 else ("B",)) for i, s in enumerate(p.stops)
+    )
     p = dataclasses.replace(p, stops=stops)
     plan = solve(p, time_limit_s=1.0)
     assert plan.status == "feasible", plan.check.summary()
@@ -80,8 +97,7 @@ def test_repair_fixes_broken_routes_and_names_leftovers() -> None:
 def test_scheduler_places_lunch_and_delays_departure() -> None:
     """The scheduler puts the break inside its window and leaves late when the first stop opens
     late, and the checker agrees with its schedule."""
-    p = make_problem(3, count=1, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H,
-                                             duration_s=H))
+    p = make_problem(3, count=1, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H, duration_s=H))
     first = dataclasses.replace(p.stops[0], tw_start_s=10 * H, tw_end_s=11 * H)
     last = dataclasses.replace(p.stops[1], tw_start_s=13 * H, tw_end_s=14 * H)
     p = dataclasses.replace(p, stops=(first, last, p.stops[2]))
@@ -101,8 +117,9 @@ def test_cost_scale_keeps_data_units_when_rates_are_integral() -> None:
     that round within 0.5 %."""
     from wasteopt.routing.engines._pyvrp import _cost_scale
 
-    bench = dataclasses.replace(make_problem(2).fleets[0], cost_per_km=1000.0,
-                                cost_per_hour=0.0, fixed_cost=0.0)
+    bench = dataclasses.replace(
+        make_problem(2).fleets[0], cost_per_km=1000.0, cost_per_hour=0.0, fixed_cost=0.0
+    )
     assert _cost_scale([bench]) == 1
     waste = dataclasses.replace(bench, cost_per_km=3.4, cost_per_hour=75.0, fixed_cost=300.0)
     scale = _cost_scale([waste])
@@ -119,8 +136,9 @@ def test_split_types_share_the_fleet_by_load() -> None:
     from wasteopt.routing.engines._pyvrp import _build
 
     p = make_problem(8, count=4, sites=("A", "B"), load_kg=300)
-    stops = tuple(dataclasses.replace(s, unload_at=("A",) if i < 6 else ("B",))
-                  for i, s in enumerate(p.stops))
+    stops = tuple(
+        dataclasses.replace(s, unload_at=("A",) if i < 6 else ("B",)) for i, s in enumerate(p.stops)
+    )
     p = dataclasses.replace(p, stops=stops)
     built = _build(p, pyvrp, 1.0)
     counts = {vt.name: vt.num_available for vt in built.data.vehicle_types()}

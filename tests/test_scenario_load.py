@@ -40,28 +40,34 @@ BAD: dict[str, tuple[str, ...]] = {
     "duplicate_stream": ("scenario.toml [[streams]] id=kitchen: id: duplicate stream id",),
     "unknown_depot": ("vehicle_types.csv line 2 (id=VT-KITCHEN): depot: unknown depot", "'D9'"),
     "unknown_haul_depot": (
-        "vehicle_types.csv line 6 (id=VT-HAUL): depot: unknown depot or station", "'ST-WEST'",
+        "vehicle_types.csv line 6 (id=VT-HAUL): depot: unknown depot or station",
+        "'ST-WEST'",
     ),
     "unknown_vehicle_stream": (
-        "vehicle_types.csv line 4 (id=VT-HAZ): stream: unknown stream", "'hazard'",
+        "vehicle_types.csv line 4 (id=VT-HAZ): stream: unknown stream",
+        "'hazard'",
     ),
     "unknown_station_stream": (
-        "stations.csv line 2 (id=ST-NORTH): streams: unknown stream", "'kichen'",
+        "stations.csv line 2 (id=ST-NORTH): streams: unknown stream",
+        "'kichen'",
     ),
     "unknown_facility_stream": (
-        "facilities.csv line 5 (id=F-SC): streams: unknown stream", "'recyclables'",
+        "facilities.csv line 5 (id=F-SC): streams: unknown stream",
+        "'recyclables'",
     ),
     "unknown_fallback": ("facilities.csv line 2 (id=F-WTE): fallback: unknown facility", "'F-XX'"),
     "fallback_cycle": ("facilities.csv line 2 (id=F-WTE): fallback: fallback chain loops",),
     "unknown_variant_station": (
-        "scenario.toml [[variants]] id=consolidate: close: unknown transfer station", "'ST-WEST'",
+        "scenario.toml [[variants]] id=consolidate: close: unknown transfer station",
+        "'ST-WEST'",
     ),
     "unknown_variant_field": (
         "scenario.toml [[variants]] id=consolidate edit 1: field: not an editable field",
         "'capacity'",
     ),
     "unknown_variant_table": (
-        "scenario.toml [[variants]] id=consolidate edit 1: table: unknown table", "'plants'",
+        "scenario.toml [[variants]] id=consolidate edit 1: table: unknown table",
+        "'plants'",
     ),
     "unknown_variant_id": (
         "scenario.toml [[variants]] id=consolidate edit 1: id: no record with this id",
@@ -80,16 +86,17 @@ BAD: dict[str, tuple[str, ...]] = {
         "stream: no collection vehicle type carries stream 'hazardous'",
     ),
     "variant_base": ("scenario.toml [[variants]] id=base: id: not a valid variant id",),
-    "missort_stream": ("scenario.toml [generation]: missorting[0].to: unknown stream",
-                       "'residual'"),
+    "missort_stream": (
+        "scenario.toml [generation]: missorting[0].to: unknown stream",
+        "'residual'",
+    ),
     "missort_share": ("scenario.toml [generation]: missorting: shares missorted from 'kitchen'",),
     "column_stream": ("points.csv line 1: kg_per_day.food: column names an unknown stream",),
-    "capacity": (
-        "stations.csv line 2 (id=ST-NORTH): capacity_t_per_day: must be > 0, got '-5'",
-    ),
+    "capacity": ("stations.csv line 2 (id=ST-NORTH): capacity_t_per_day: must be > 0, got '-5'",),
     "count": ("vehicle_types.csv line 3 (id=VT-RECYC): count: must be > 0, got '0'",),
     "payload_text": (
-        "vehicle_types.csv line 2 (id=VT-KITCHEN): payload_kg: not a number", "'3t'",
+        "vehicle_types.csv line 2 (id=VT-KITCHEN): payload_kg: not a number",
+        "'3t'",
     ),
     "bays": ("facilities.csv line 2 (id=F-WTE): bays: must be > 0, got '0'",),
     "size_group": (
@@ -112,14 +119,17 @@ BAD: dict[str, tuple[str, ...]] = {
         "vehicle_types.csv line 2 (id=VT-KITCHEN): lunch_earliest: lunch lies outside the shift",
     ),
     "lunch_half": ("vehicle_types.csv line 3 (id=VT-RECYC): lunch_latest: lunch window is half",),
-    "no_vehicle": ("vehicle_types.csv: stream: no collection vehicle type carries stream "
-                   "'hazardous'",),
+    "no_vehicle": (
+        "vehicle_types.csv: stream: no collection vehicle type carries stream 'hazardous'",
+    ),
     "no_destination": (
         "stations.csv: streams: no open transfer station or treatment facility accepts stream "
         "'recyclable'",
     ),
-    "frequency": ("points.csv line 3 (id=P2): freq.recyclable: unknown frequency",
-                  "'twice-weekly'"),
+    "frequency": (
+        "points.csv line 3 (id=P2): freq.recyclable: unknown frequency",
+        "'twice-weekly'",
+    ),
     "stream_frequency": (
         "scenario.toml [[streams]] id=kitchen: default_frequency: unknown frequency",
         "'fortnightly'",
@@ -188,27 +198,51 @@ def test_valid_fixture_loads_with_expected_values() -> None:
     assert (p1.residents, p1.households, p1.lon, p1.lat) == (1200, None, 119.56, 31.74)
     assert (p1.service_time_s, p1.tw_start_s, p1.tw_end_s) == (90, 6 * 3600, 20 * 3600)
     assert (p2.households, p2.service_time_s, p2.tw_start_s, p2.tw_end_s) == (
-        400, 120, 7 * 3600, 9 * 3600 + 1800)
+        400,
+        120,
+        7 * 3600,
+        9 * 3600 + 1800,
+    )
     assert p2.name == "Garden Court, Block A"
     assert p3.kg_per_day == {"kitchen": 85.5} and p3.phase == 3
     assert p3.frequency["recyclable"] == "none" and p2.frequency["recyclable"] == "twice_weekly"
-    assert p1.frequency == {"kitchen": "daily", "recyclable": "every_other_day",
-                            "hazardous": "weekly", "other": "daily"}
+    assert p1.frequency == {
+        "kitchen": "daily",
+        "recyclable": "every_other_day",
+        "hazardous": "weekly",
+        "other": "daily",
+    }
     assert s.depot("D1").open_s == 5 * 3600
     north, south = s.station("ST-NORTH"), s.station("ST-SOUTH")
     assert north.streams == ("other", "kitchen") and north.closing_cost_cny == -50000.0
     assert (south.status, south.bays, south.unload_time_s, south.open_s, south.close_s) == (
-        "candidate", 1, 600, 0, 86400)
+        "candidate",
+        1,
+        600,
+        0,
+        86400,
+    )
     assert [x.id for x in s.open_stations()] == ["ST-NORTH"]
     wte = s.facility("F-WTE")
     assert (wte.kind, wte.storage_t, wte.fallback, wte.capacity_t_per_day) == (
-        "waste_to_energy", 3000.0, "F-LF", 1000.0)
+        "waste_to_energy",
+        3000.0,
+        "F-LF",
+        1000.0,
+    )
     kitchen = s.vehicle_type("VT-KITCHEN")
     assert (kitchen.lunch_earliest_s, kitchen.lunch_duration_s, kitchen.max_stops) == (
-        10 * 3600 + 1800, 45 * 60, None)
+        10 * 3600 + 1800,
+        45 * 60,
+        None,
+    )
     recyc = s.vehicle_type("VT-RECYC")
     assert (recyc.role, recyc.speed_kmh, recyc.lunch_duration_s, recyc.max_stops) == (
-        "collection", 25.0, 3600, 40)
+        "collection",
+        25.0,
+        3600,
+        40,
+    )
     haz = s.vehicle_type("VT-HAZ")
     assert (haz.lunch_earliest_s, haz.lunch_latest_s, haz.lunch_duration_s) == (None, None, 0)
     assert s.vehicle_type("VT-HAUL").depot == "ST-NORTH"
@@ -283,7 +317,8 @@ def test_multiline_cell_keeps_line_numbers(tmp_path: Path) -> None:
     p = folder / "points.csv"
     text = p.read_text(encoding="utf-8")
     text = text.replace("P1,幸福小区,", 'P1,"幸福\n小区",').replace(
-        "P4,学府路小学,119.565", "P4,学府路小学,oops")
+        "P4,学府路小学,119.565", "P4,学府路小学,oops"
+    )
     p.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario(folder)

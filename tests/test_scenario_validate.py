@@ -45,8 +45,10 @@ def test_duplicate_site_ids_across_tables(base: Scenario) -> None:
     p = dataclasses.replace(base.points[0], id="F-WTE")
     s = dataclasses.replace(base, points=(p, *base.points[1:]))
     texts = _texts(s)
-    assert any("points.csv (id=F-WTE): id: duplicate site id (already used by facilities.csv)"
-               in t for t in texts), texts
+    assert any(
+        "points.csv (id=F-WTE): id: duplicate site id (already used by facilities.csv)" in t
+        for t in texts
+    ), texts
 
 
 def test_unknown_references(base: Scenario) -> None:
@@ -54,14 +56,23 @@ def test_unknown_references(base: Scenario) -> None:
     vt = dataclasses.replace(base.vehicle_types[0], stream="food", depot="D2")
     f = dataclasses.replace(base.facilities[0], fallback="F-NONE")
     gen = dataclasses.replace(
-        base.generation, missorting=(Missort(from_stream="glass", to_stream="other", share=0.1),))
-    s = dataclasses.replace(base, vehicle_types=(vt, *base.vehicle_types[1:]),
-                            facilities=(f, *base.facilities[1:]), generation=gen)
+        base.generation, missorting=(Missort(from_stream="glass", to_stream="other", share=0.1),)
+    )
+    s = dataclasses.replace(
+        base,
+        vehicle_types=(vt, *base.vehicle_types[1:]),
+        facilities=(f, *base.facilities[1:]),
+        generation=gen,
+    )
     text = "\n".join(_texts(s))
-    for part in ("vehicle_types.csv (id=VT-KITCHEN): stream: unknown stream", "got 'food'",
-                 "vehicle_types.csv (id=VT-KITCHEN): depot: unknown depot", "got 'D2'",
-                 "facilities.csv (id=F-WTE): fallback: unknown facility",
-                 "[generation]: missorting[0].from: unknown stream"):
+    for part in (
+        "vehicle_types.csv (id=VT-KITCHEN): stream: unknown stream",
+        "got 'food'",
+        "vehicle_types.csv (id=VT-KITCHEN): depot: unknown depot",
+        "got 'D2'",
+        "facilities.csv (id=F-WTE): fallback: unknown facility",
+        "[generation]: missorting[0].from: unknown stream",
+    ):
         assert part in text, f"{part!r} not in:\n{text}"
 
 
@@ -72,7 +83,8 @@ def test_generated_streams_follow_residents_rates_and_frequency(base: Scenario) 
     # P3 has no residents, an explicit kitchen rate, and kitchen missorts into other.
     assert generated_streams(only_p3) == {"kitchen": "P3", "other": "P3"}
     none_freq = dataclasses.replace(
-        base.point("P3"), frequency={**base.point("P3").frequency, "other": "none"})
+        base.point("P3"), frequency={**base.point("P3").frequency, "other": "none"}
+    )
     assert generated_streams(dataclasses.replace(base, points=(none_freq,))) == {"kitchen": "P3"}
 
 
@@ -81,9 +93,14 @@ def test_ungenerated_stream_needs_no_vehicle(base: Scenario) -> None:
     no_haz_vt = tuple(v for v in base.vehicle_types if v.stream != "hazardous")
     s = dataclasses.replace(base, vehicle_types=no_haz_vt)
     assert any("no collection vehicle type carries stream 'hazardous'" in t for t in _texts(s))
-    streams = tuple(dataclasses.replace(x, share=0.0) if x.id == "hazardous" else
-                    dataclasses.replace(x, share=0.38) if x.id == "other" else x
-                    for x in base.streams)
+    streams = tuple(
+        dataclasses.replace(x, share=0.0)
+        if x.id == "hazardous"
+        else dataclasses.replace(x, share=0.38)
+        if x.id == "other"
+        else x
+        for x in base.streams
+    )
     assert _texts(dataclasses.replace(s, streams=streams)) == []
 
 
@@ -102,19 +119,22 @@ def test_variant_problems_are_prefixed_and_not_repeated(base: Scenario) -> None:
     texts = _texts(s)
     base_problem = "facilities.csv: streams: no treatment facility accepts stream 'recyclable'"
     assert sum(base_problem in t for t in texts) == 1  # not repeated for the variant
-    variant_problem = ("scenario.toml [[variants]] id=shut: with this variant: stations.csv: "
-                       "streams: no open transfer station or treatment facility accepts stream "
-                       "'recyclable'")
+    variant_problem = (
+        "scenario.toml [[variants]] id=shut: with this variant: stations.csv: "
+        "streams: no open transfer station or treatment facility accepts stream "
+        "'recyclable'"
+    )
     assert any(t.startswith(variant_problem) for t in texts), texts
 
 
 def test_scale_and_share_checks(base: Scenario) -> None:
     """Variant generation_scale must be > 0; missorting cannot exceed the uncaptured part."""
     gen = dataclasses.replace(
-        base.generation, missorting=(Missort(from_stream="kitchen", to_stream="other",
-                                             share=0.3),))
-    s = dataclasses.replace(base, generation=gen,
-                            variants=(Variant(id="zero", generation_scale=0.0),))
+        base.generation, missorting=(Missort(from_stream="kitchen", to_stream="other", share=0.3),)
+    )
+    s = dataclasses.replace(
+        base, generation=gen, variants=(Variant(id="zero", generation_scale=0.0),)
+    )
     text = "\n".join(_texts(s))
     assert "scenario.toml [[variants]] id=zero: generation_scale: must be > 0, got '0'" in text
     assert "shares missorted from 'kitchen' exceed its uncaptured part" in text

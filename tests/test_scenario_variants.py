@@ -70,7 +70,8 @@ def test_edits_by_csv_column_and_model_field(base: Scenario) -> None:
     assert isinstance(p1.residents, int)
     assert p2.kg_per_day == {"other": 12.0} and p2.frequency["recyclable"] == "weekly"
     assert base.point("P2").kg_per_day == {} and base.point("P2").frequency["recyclable"] == (
-        "twice_weekly")
+        "twice_weekly"
+    )
     assert v.vehicle_type("VT-HAZ").lunch_duration_s == 1800
     assert v.vehicle_type("VT-KITCHEN").lunch_earliest_s is None
     assert v.vehicle_type("VT-KITCHEN").max_stops == 55
@@ -94,11 +95,17 @@ def test_bad_edits_report_every_problem(base: Scenario) -> None:
     with pytest.raises(ScenarioError) as info:
         apply_variant(s, "v")
     text = str(info.value)
-    for part in ("edit 1: table: unknown table", "edit 2: id: no record with this id",
-                 "edit 3: field: not an editable field", "edit 4: bays: cannot set",
-                 "edit 5: status: cannot set", "edit 6: tw_start: cannot set",
-                 "edit 7: capacity_t_per_day: cannot set",
-                 "id=v: close: unknown transfer station", "got 'ST-X'"):
+    for part in (
+        "edit 1: table: unknown table",
+        "edit 2: id: no record with this id",
+        "edit 3: field: not an editable field",
+        "edit 4: bays: cannot set",
+        "edit 5: status: cannot set",
+        "edit 6: tw_start: cannot set",
+        "edit 7: capacity_t_per_day: cannot set",
+        "id=v: close: unknown transfer station",
+        "got 'ST-X'",
+    ):
         assert part in text, f"{part!r} not in:\n{text}"
     assert len(info.value.problems) == 8
 

@@ -31,9 +31,11 @@ from wasteopt.simulation import (
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS = 10
-EXACT = SimulationSettings(travel_distribution="deterministic",
-                           service_distribution="deterministic",
-                           unload_distribution="deterministic")
+EXACT = SimulationSettings(
+    travel_distribution="deterministic",
+    service_distribution="deterministic",
+    unload_distribution="deterministic",
+)
 
 
 def _route_all(p):
@@ -42,11 +44,24 @@ def _route_all(p):
     routes = ()
     if p.stops:
         site = p.stops[0].unload_at[0]
-        routes = (Route(vehicle=f"{p.fleets[0].id}#1", fleet=p.fleets[0].id,
-                        start_s=p.fleets[0].shift_start_s,
-                        visits=(*sorted(x.id for x in p.stops), site)),)
-    return RoutePlan(problem=p.name, stream=p.stream, engine="hand", seed=0, status="feasible",
-                     objective=0.0, runtime_s=0.0, routes=routes)
+        routes = (
+            Route(
+                vehicle=f"{p.fleets[0].id}#1",
+                fleet=p.fleets[0].id,
+                start_s=p.fleets[0].shift_start_s,
+                visits=(*sorted(x.id for x in p.stops), site),
+            ),
+        )
+    return RoutePlan(
+        problem=p.name,
+        stream=p.stream,
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=routes,
+    )
 
 
 def _plan(scenario, demand, matrix, day=0):
@@ -154,16 +169,39 @@ def test_plant_overflow_to_fallback(tiny):
     storage to the emergency landfill (hand-checked: 2.4 t/day arrive)."""
     sc0 = load_scenario(ROOT / "scenarios" / "tiny")
     landfill = TreatmentFacility(
-        id="LF", name="landfill", kind="landfill", lon=120.3, lat=0.3, streams=("other",),
-        capacity_t_per_day=500, gate_fee_cny_per_t=90, open_s=0, close_s=86400, bays=1,
-        unload_time_s=600)
-    facs = (*(dataclasses.replace(f, capacity_t_per_day=1.0, storage_t=2.0, fallback="LF")
-              if f.id == "FAC-WTE" else f for f in sc0.facilities), landfill)
+        id="LF",
+        name="landfill",
+        kind="landfill",
+        lon=120.3,
+        lat=0.3,
+        streams=("other",),
+        capacity_t_per_day=500,
+        gate_fee_cny_per_t=90,
+        open_s=0,
+        close_s=86400,
+        bays=1,
+        unload_time_s=600,
+    )
+    facs = (
+        *(
+            dataclasses.replace(f, capacity_t_per_day=1.0, storage_t=2.0, fallback="LF")
+            if f.id == "FAC-WTE"
+            else f
+            for f in sc0.facilities
+        ),
+        landfill,
+    )
     sc = dataclasses.replace(sc0, facilities=facs)
     matrix = build_matrix(sc)
     demand = generate(sc, days=6, seed=0)  # noise_cv 0: 2.4 t of residual waste every day
-    r = simulate(sc, demand=demand, matrix=matrix, operating=_plan(sc0, demand, matrix),
-                 settings=EXACT, seed=0)
+    r = simulate(
+        sc,
+        demand=demand,
+        matrix=matrix,
+        operating=_plan(sc0, demand, matrix),
+        settings=EXACT,
+        seed=0,
+    )
     wte = r.facilities[r.facilities["site_id"] == "FAC-WTE"].set_index("day")
     assert np.allclose(wte["treated_t"], 1.0)
     assert wte["overflowed_t"].tolist() == pytest.approx([0.0, 0.8, 1.4, 1.4, 1.4, 1.4])
@@ -185,8 +223,11 @@ def test_non_daily_point_is_inserted_and_collected_when_due(weekly):
     tours = daily_tours(sc, op, matrix)
     assert sum(t.inserted for t in tours["other"]) == 1
     r = _run(weekly, seed=0, settings=EXACT)
-    col = r.events[(r.events["kind"] == "collect") & (r.events["site"] == "P1")
-                   & (r.events["stream"] == "other")]
+    col = r.events[
+        (r.events["kind"] == "collect")
+        & (r.events["site"] == "P1")
+        & (r.events["stream"] == "other")
+    ]
     assert sorted(col["day"]) == [4]  # (day + phase 3) % 7 == 0
     assert col["kg"].sum() == pytest.approx(7 * 150.0)  # a week of 150 kg/day
     assert r.status == "complete"
@@ -208,8 +249,9 @@ def test_full_vehicle_adds_unload_trips(tiny):
     is still collected, with extra unloads counted."""
     sc, matrix, demand, op = tiny
     prob = op.problems["kitchen"]
-    small = dataclasses.replace(prob, fleets=tuple(dataclasses.replace(f, capacity_kg=800)
-                                                   for f in prob.fleets))
+    small = dataclasses.replace(
+        prob, fleets=tuple(dataclasses.replace(f, capacity_kg=800) for f in prob.fleets)
+    )
     op2 = OperatingPlan(problems={**op.problems, "kitchen": small}, plans=op.plans)
     r = simulate(sc, demand=demand, matrix=matrix, operating=op2, settings=EXACT, seed=0)
     k = r.daily[r.daily["stream"] == "kitchen"]
@@ -225,11 +267,19 @@ def test_full_vehicle_adds_unload_trips(tiny):
 def test_overtime_limit_skips_stops_and_keeps_their_waste(tiny):
     """A shift cut short with no overtime allowed gives up stops; their waste carries over."""
     sc, matrix, demand, op = tiny
-    vts = tuple(dataclasses.replace(v, shift_end_s=v.shift_start_s + 600)
-                if v.role == "collection" else v for v in sc.vehicle_types)
+    vts = tuple(
+        dataclasses.replace(v, shift_end_s=v.shift_start_s + 600) if v.role == "collection" else v
+        for v in sc.vehicle_types
+    )
     short = dataclasses.replace(sc, vehicle_types=vts)
-    r = simulate(short, demand=demand, matrix=matrix, operating=op,
-                 settings=dataclasses.replace(EXACT, max_overtime_s=0), seed=0)
+    r = simulate(
+        short,
+        demand=demand,
+        matrix=matrix,
+        operating=op,
+        settings=dataclasses.replace(EXACT, max_overtime_s=0),
+        seed=0,
+    )
     assert (r.daily["skipped_stops"] > 0).all()
     assert (r.daily.groupby("stream")["uncollected_t"].last() > 0).all()
     assert r.balance["closes"].all()
@@ -297,8 +347,7 @@ def _cycle_scenario():
     residual waste weekly, one point per weekday (P1..P6 with phases 0..5; key 1 is empty)."""
     base = load_scenario(ROOT / "scenarios" / "tiny")
     points = tuple(
-        dataclasses.replace(p, frequency={"kitchen": "every_other_day", "other": "weekly"},
-                            phase=i)
+        dataclasses.replace(p, frequency={"kitchen": "every_other_day", "other": "weekly"}, phase=i)
         for i, p in enumerate(base.points)
     )
     sc = dataclasses.replace(base, points=points)
@@ -356,8 +405,15 @@ def test_cycle_plan_collects_everything_every_day_without_overtime(cycle):
     """With ample capacity and exact times, the cycle plan collects each day exactly the due
     loads, inserts nothing, uses no overtime and leaves nothing uncollected."""
     sc, matrix, demand, op = cycle
-    assert sum(t.inserted for by_key in cycle_tours(sc, op, matrix).values()
-               for ts in by_key.values() for t in ts) == 0
+    assert (
+        sum(
+            t.inserted
+            for by_key in cycle_tours(sc, op, matrix).values()
+            for ts in by_key.values()
+            for t in ts
+        )
+        == 0
+    )
     r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=EXACT, seed=0)
     assert r.status == "complete"
     assert r.daily["uncollected_t"].max() == pytest.approx(0.0, abs=1e-9)
@@ -379,8 +435,9 @@ def test_weekly_points_served_exactly_twice_in_two_weeks(cycle):
     r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=EXACT, seed=0)
     col = r.events[(r.events["kind"] == "collect") & (r.events["stream"] == "other")]
     days = col.groupby("site")["day"].apply(sorted).to_dict()
-    assert days == {p.id: [d for d in range(CYCLE_DAYS) if (d + p.phase) % 7 == 0]
-                    for p in sc.points}
+    assert days == {
+        p.id: [d for d in range(CYCLE_DAYS) if (d + p.phase) % 7 == 0] for p in sc.points
+    }
     assert all(len(v) == 2 for v in days.values())
 
 
@@ -406,8 +463,9 @@ def test_cycle_day_time_budget_is_proportional_to_stops(fake_solve):
     for name, n, t in fake_solve:
         assert t == pytest.approx(max(1.0, 30.0 * n / 6)), name
     fake_solve.clear()
-    daily = dataclasses.replace(sc, points=tuple(dataclasses.replace(p, frequency={})
-                                                 for p in sc.points))
+    daily = dataclasses.replace(
+        sc, points=tuple(dataclasses.replace(p, frequency={}) for p in sc.points)
+    )
     build_operating_plan(daily, demand, matrix, day=0, time_limit_s=30.0)
     assert [(n, t) for _, n, t in fake_solve] == [(6, 30.0), (6, 30.0)]
 
@@ -426,6 +484,7 @@ def test_cycle_beyond_cap_and_short_horizon_still_collect_all(fake_solve):
         assert r.status == "complete"
         col = r.events[(r.events["kind"] == "collect") & (r.events["stream"] == "other")]
         assert col.groupby("site")["day"].apply(sorted).to_dict() == {
-            p.id: [d for d in range(CYCLE_DAYS) if (d + p.phase) % 7 == 0] for p in sc.points}
+            p.id: [d for d in range(CYCLE_DAYS) if (d + p.phase) % 7 == 0] for p in sc.points
+        }
         veh = r.vehicles[(r.vehicles["stream"] == "other") & (r.vehicles["role"] == "collection")]
         assert sorted(veh.loc[~veh["ran"], "day"]) == [1, 8]

@@ -45,9 +45,17 @@ def _mmc_run(seed: int, n: int = ARRIVALS) -> tuple[list, list]:
     arrivals = Draws(np.random.default_rng(ss_arr))
     events: list = []
     tips: list = []
-    bays = Bays(env, site="ST", bays=C_BAYS, unload_s=MEAN_UNLOAD_S, open_s=0, close_s=86_400,
-                sample_unload=sampler("exponential", 1.0, Draws(np.random.default_rng(ss_unload))),
-                events=events, tips=tips)
+    bays = Bays(
+        env,
+        site="ST",
+        bays=C_BAYS,
+        unload_s=MEAN_UNLOAD_S,
+        open_s=0,
+        close_s=86_400,
+        sample_unload=sampler("exponential", 1.0, Draws(np.random.default_rng(ss_unload))),
+        events=events,
+        tips=tips,
+    )
 
     def source():
         for k in range(n):

@@ -68,11 +68,16 @@ def _assert_results_equal(results: dict, tasks) -> None:
 
 def test_local_sweep_equals_direct_calls(tiny, tmp_path, local_pool):
     """A local-pool sweep over variants × seeds returns, in task order, what direct calls return."""
-    tasks = variant_seed_tasks(sweep_tasks.demand_totals, tiny, variants=["base", "east"],
-                               seeds=[1, 2, 3], days=4)
+    tasks = variant_seed_tasks(
+        sweep_tasks.demand_totals, tiny, variants=["base", "east"], seeds=[1, 2, 3], days=4
+    )
     seen = []
-    out = run_sweep(tasks, store=tmp_path / "store", executor=local_pool,
-                    progress=lambda done, total, task, state: seen.append((done, total, state)))
+    out = run_sweep(
+        tasks,
+        store=tmp_path / "store",
+        executor=local_pool,
+        progress=lambda done, total, task, state: seen.append((done, total, state)),
+    )
     assert out.status == "complete" and len(out.computed) == 6 and not out.reused
     _assert_results_equal(out.results, tasks)
     assert [s[0] for s in seen] == list(range(1, 7)) and {s[2] for s in seen} == {"computed"}
@@ -84,8 +89,9 @@ def test_local_sweep_equals_direct_calls(tiny, tmp_path, local_pool):
 def test_rerun_computes_nothing_and_failures_are_kept_apart(tiny, tmp_path, local_pool):
     """A rerun reuses every stored run; a failing run is reported while the others are stored."""
     log = tmp_path / "calls.log"
-    tasks = variant_seed_tasks(sweep_tasks.demand_totals, tiny, variants=["base"],
-                               seeds=[7, 8], days=3, log=str(log))
+    tasks = variant_seed_tasks(
+        sweep_tasks.demand_totals, tiny, variants=["base"], seeds=[7, 8], days=3, log=str(log)
+    )
     store = ResultStore(tmp_path / "store")
     first = run_sweep(tasks, store=store, executor=local_pool)
     second = run_sweep(tasks + tasks, store=store, executor=local_pool)  # duplicates run once
@@ -93,8 +99,10 @@ def test_rerun_computes_nothing_and_failures_are_kept_apart(tiny, tmp_path, loca
     assert len(log.read_text().splitlines()) == 2
     _assert_results_equal(second.results, tasks)
 
-    bad = [make_task(sweep_tasks.fails_for_seed, seed=s, bad_seed=2, label=f"seed {s}")
-           for s in range(4)]
+    bad = [
+        make_task(sweep_tasks.fails_for_seed, seed=s, bad_seed=2, label=f"seed {s}")
+        for s in range(4)
+    ]
     out = run_sweep(bad, store=store, executor=local_pool)
     assert out.status == "incomplete"
     assert [out.results[t.key] for t in bad if t.key in out.results] == [0, 10, 30]
@@ -107,9 +115,16 @@ def test_rerun_computes_nothing_and_failures_are_kept_apart(tiny, tmp_path, loca
 
 def test_key_follows_input_content_not_timestamps(tiny, tmp_path):
     """The key changes with an input file's bytes, an argument or the version; not with mtimes."""
+
     def task(**kw):
-        return make_task(sweep_tasks.demand_totals, inputs=[tiny], scenario=str(tiny),
-                         variant="base", seed=1, **kw)
+        return make_task(
+            sweep_tasks.demand_totals,
+            inputs=[tiny],
+            scenario=str(tiny),
+            variant="base",
+            seed=1,
+            **kw,
+        )
 
     k0 = task().key
     assert task().key == k0 and len(k0) == 64
@@ -120,10 +135,28 @@ def test_key_follows_input_content_not_timestamps(tiny, tmp_path):
     (tiny / ".hidden_editor_swap").write_text("x")
     assert task().key == k0
     assert task(days=9).key != k0
-    assert make_task(sweep_tasks.demand_totals, inputs=[tiny], version="0.0.0",
-                     scenario=str(tiny), variant="base", seed=1).key != k0
-    assert make_task(sweep_tasks.demand_totals, inputs=[tiny], label="other label",
-                     scenario=str(tiny), variant="base", seed=1).key == k0
+    assert (
+        make_task(
+            sweep_tasks.demand_totals,
+            inputs=[tiny],
+            version="0.0.0",
+            scenario=str(tiny),
+            variant="base",
+            seed=1,
+        ).key
+        != k0
+    )
+    assert (
+        make_task(
+            sweep_tasks.demand_totals,
+            inputs=[tiny],
+            label="other label",
+            scenario=str(tiny),
+            variant="base",
+            seed=1,
+        ).key
+        == k0
+    )
     points.write_text(points.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert task().key != k0
     with pytest.raises(ValueError, match="JSON"):
@@ -169,13 +202,24 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def test_sweep_resumes_after_kill_9(tiny, tmp_path, local_pool):
     """kill -9 mid-sweep keeps whole records only; the rerun computes just the missing runs."""
     log, store_dir = tmp_path / "calls.log", tmp_path / "store"
-    tasks = variant_seed_tasks(sweep_tasks.demand_totals, tiny, variants=["base", "east"],
-                               seeds=range(5), days=4, sleep_s=0.3, log=str(log))
+    tasks = variant_seed_tasks(
+        sweep_tasks.demand_totals,
+        tiny,
+        variants=["base", "east"],
+        seeds=range(5),
+        days=4,
+        sleep_s=0.3,
+        log=str(log),
+    )
     (tmp_path / "tasks.pkl").write_bytes(pickle.dumps(tasks))
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(tmp_path / "tasks.pkl"),
-                             str(store_dir)],
-                            env=_env(), cwd=tmp_path, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(tmp_path / "tasks.pkl"), str(store_dir)],
+        env=_env(),
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
@@ -249,23 +293,50 @@ def dask_cluster(tmp_path_factory):
     def start(args: list[str], name: str) -> subprocess.Popen:
         out = (tmp / f"{name}.log").open("wb")
         logs.append(out)
-        p = subprocess.Popen([dask, *args], env=_env(), cwd=tmp, stdout=out,
-                             stderr=subprocess.STDOUT)
+        p = subprocess.Popen(
+            [dask, *args], env=_env(), cwd=tmp, stdout=out, stderr=subprocess.STDOUT
+        )
         procs.append(p)
         return p
 
     try:
-        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address",
-               "127.0.0.1:0", "--scheduler-file", str(sched_file)], "scheduler")
+        start(
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-address",
+                "127.0.0.1:0",
+                "--scheduler-file",
+                str(sched_file),
+            ],
+            "scheduler",
+        )
         deadline = time.monotonic() + 30
         while not sched_file.exists() and time.monotonic() < deadline:
             assert procs[0].poll() is None, (tmp / "scheduler.log").read_text()
             time.sleep(0.05)
         address = json.loads(sched_file.read_text())["address"]
         workers = [
-            start(["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-nanny",
-                   "--no-dashboard", "--name", f"w{i}", "--local-directory", str(tmp / f"w{i}")],
-                  f"worker{i}")
+            start(
+                [
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--name",
+                    f"w{i}",
+                    "--local-directory",
+                    str(tmp / f"w{i}"),
+                ],
+                f"worker{i}",
+            )
             for i in (1, 2)
         ]
         with distributed.Client(address, timeout="30s", set_as_default=False) as client:
@@ -281,8 +352,14 @@ def dask_cluster(tmp_path_factory):
 def test_dask_cluster_sweep_equals_local_and_uses_both_workers(dask_cluster, tiny, tmp_path):
     """A sweep through `dask scheduler` + 2 `dask worker`s gives the direct results on both."""
     address, worker_pids = dask_cluster
-    tasks = variant_seed_tasks(sweep_tasks.demand_totals, tiny, variants=["base", "east"],
-                               seeds=[1, 2, 3], days=4, sleep_s=0.2)
+    tasks = variant_seed_tasks(
+        sweep_tasks.demand_totals,
+        tiny,
+        variants=["base", "east"],
+        seeds=[1, 2, 3],
+        days=4,
+        sleep_s=0.2,
+    )
     bad = [make_task(sweep_tasks.fails_for_seed, seed=s, bad_seed=1) for s in range(2)]
     with executor_for(address, workers=1) as ex:
         assert isinstance(ex, DaskExecutor) and "2 workers" in ex.describe()

@@ -84,14 +84,24 @@ def _parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("plan", help="facility plan: which stations stay, close or open")
     f.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
-    f.add_argument("--variant", action="append",
-                   help="variant to plan besides the base (repeatable; default: every variant)")
-    f.add_argument("--mode", choices=("free", "status_quo"), default="free",
-                   help="free: the optimiser may close existing stations and build candidates "
-                   "(forced decisions of a variant always hold); status_quo: only forced "
-                   "decisions change today's network (default free)")
-    f.add_argument("--no-direct", action="store_true",
-                   help="every point unloads at a station where one accepts its stream")
+    f.add_argument(
+        "--variant",
+        action="append",
+        help="variant to plan besides the base (repeatable; default: every variant)",
+    )
+    f.add_argument(
+        "--mode",
+        choices=("free", "status_quo"),
+        default="free",
+        help="free: the optimiser may close existing stations and build candidates "
+        "(forced decisions of a variant always hold); status_quo: only forced "
+        "decisions change today's network (default free)",
+    )
+    f.add_argument(
+        "--no-direct",
+        action="store_true",
+        help="every point unloads at a station where one accepts its stream",
+    )
     f.add_argument("--time-limit", type=float, default=60.0, help="seconds per plan (default 60)")
     f.add_argument("--out", help="output folder for the plan tables")
     f.set_defaults(func=_cmd_plan)
@@ -100,10 +110,15 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
     m.add_argument("--variant", help="apply this variant first")
     m.add_argument("--days", type=_positive_int, default=28, help="simulated days (default 28)")
-    m.add_argument("--replications", type=_positive_int, default=1,
-                   help="independent replications (default 1)")
-    m.add_argument("--breakdown-probability", type=float, default=0.0,
-                   help="chance a vehicle is unavailable for a day (default 0)")
+    m.add_argument(
+        "--replications", type=_positive_int, default=1, help="independent replications (default 1)"
+    )
+    m.add_argument(
+        "--breakdown-probability",
+        type=float,
+        default=0.0,
+        help="chance a vehicle is unavailable for a day (default 0)",
+    )
     m.add_argument("--format", choices=("csv", "parquet"), default="csv")
     _solver_options(m)
     m.add_argument("--out", required=True, help="output folder")
@@ -111,28 +126,49 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="compare variants over seeded replications (sweep)")
     c.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
-    c.add_argument("--variants", default=None,
-                   help="comma-separated variant ids (default: base and every variant)")
-    c.add_argument("--seeds", type=_positive_int, default=3,
-                   help="replications per variant, seeds 0..N-1 (default 3)")
+    c.add_argument(
+        "--variants",
+        default=None,
+        help="comma-separated variant ids (default: base and every variant)",
+    )
+    c.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=3,
+        help="replications per variant, seeds 0..N-1 (default 3)",
+    )
     c.add_argument("--days", type=_positive_int, default=28, help="simulated days (default 28)")
-    c.add_argument("--time-limit", type=float, default=5.0,
-                   help="seconds per routing solve (default 5)")
+    c.add_argument(
+        "--time-limit", type=float, default=5.0, help="seconds per routing solve (default 5)"
+    )
     c.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT (default: local)")
-    c.add_argument("--workers", type=_positive_int, default=min(2, os.cpu_count() or 1),
-                   help="local worker processes (default 2)")
-    c.add_argument("--store", help="result store folder (default OUT/.sweep-store); reruns "
-                   "reuse every finished run")
+    c.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=min(2, os.cpu_count() or 1),
+        help="local worker processes (default 2)",
+    )
+    c.add_argument(
+        "--store",
+        help="result store folder (default OUT/.sweep-store); reruns reuse every finished run",
+    )
     c.add_argument("--out", required=True, help="output folder")
     c.set_defaults(func=_cmd_compare)
 
     run = sub.add_parser("run", help="run every stage on a scenario and write an output folder")
     run.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
-    run.add_argument("--variant", action="append",
-                     help="variant to run besides the base (repeatable; default: every variant; "
-                     "'--variant base' runs the base only)")
-    run.add_argument("--days", type=_positive_int, default=28,
-                     help="generated and simulated horizon in days (default 28)")
+    run.add_argument(
+        "--variant",
+        action="append",
+        help="variant to run besides the base (repeatable; default: every variant; "
+        "'--variant base' runs the base only)",
+    )
+    run.add_argument(
+        "--days",
+        type=_positive_int,
+        default=28,
+        help="generated and simulated horizon in days (default 28)",
+    )
     run.add_argument("--day", type=_nonneg_int, help="day to route (default: representative)")
     _solver_options(run, default_time_limit=10.0)
     run.add_argument("--out", default="output", help="output folder (default ./output)")
@@ -208,8 +244,15 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(
-            [Problem(file=str(out), field="--out", value=out.suffix, message="unsupported format",
-                     expected=".csv or .parquet")]
+            [
+                Problem(
+                    file=str(out),
+                    field="--out",
+                    value=out.suffix,
+                    message="unsupported format",
+                    expected=".csv or .parquet",
+                )
+            ]
         )
     start = None
     if args.start:
@@ -217,8 +260,15 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             start = dt.date.fromisoformat(args.start)
         except ValueError:
             raise InputError(
-                [Problem(file="command line", field="--start", value=args.start,
-                         message="not a date", expected="YYYY-MM-DD")]
+                [
+                    Problem(
+                        file="command line",
+                        field="--start",
+                        value=args.start,
+                        message="not a date",
+                        expected="YYYY-MM-DD",
+                    )
+                ]
             ) from None
     s = load_scenario(args.scenario, variant=args.variant)
     demand = generate(s, days=args.days, seed=args.seed, start=start)
@@ -241,8 +291,15 @@ def _cmd_route(args: argparse.Namespace) -> int:
         from wasteopt.errors import Problem
 
         raise InputError(
-            [Problem(file="command line", field="--stream", value=args.stream,
-                     message="unknown stream", expected=" | ".join(s.stream_ids))]
+            [
+                Problem(
+                    file="command line",
+                    field="--stream",
+                    value=args.stream,
+                    message="unknown stream",
+                    expected=" | ".join(s.stream_ids),
+                )
+            ]
         )
     streams = [args.stream] if args.stream else None
     with OutputFolder(args.out) as out:
@@ -334,20 +391,42 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if not 0.0 <= args.breakdown_probability <= 1.0:
         from wasteopt.errors import Problem
 
-        raise InputError([Problem(file="command line", field="--breakdown-probability",
-                                  value=str(args.breakdown_probability),
-                                  message="not a probability", expected="a number in [0, 1]")])
+        raise InputError(
+            [
+                Problem(
+                    file="command line",
+                    field="--breakdown-probability",
+                    value=str(args.breakdown_probability),
+                    message="not a probability",
+                    expected="a number in [0, 1]",
+                )
+            ]
+        )
     scenario = load_scenario(args.scenario or _default_scenario(), variant=args.variant)
-    ops = plan_operations(scenario, days=args.days, engine=args.engine,
-                          time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
-                          echo=_say, progress=True)
+    ops = plan_operations(
+        scenario,
+        days=args.days,
+        engine=args.engine,
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        echo=_say,
+        progress=True,
+    )
     settings = SimulationSettings(breakdown_probability=args.breakdown_probability)
-    with tqdm(total=args.days * args.replications, desc="simulating", unit="day",
-              leave=False) as bar:
+    with tqdm(
+        total=args.days * args.replications, desc="simulating", unit="day", leave=False
+    ) as bar:
         reps = simulate_replications(
-            scenario, demand=ops.demand, matrix=ops.matrix, operating=ops.operating,
-            replications=args.replications, settings=settings, seed=args.seed,
-            day_progress=lambda _d: bar.update())
+            scenario,
+            demand=ops.demand,
+            matrix=ops.matrix,
+            operating=ops.operating,
+            replications=args.replications,
+            settings=settings,
+            seed=args.seed,
+            day_progress=lambda _d: bar.update(),
+        )
     with OutputFolder(args.out) as out:
         root = out.path("x").parent
         for k, r in enumerate(reps.results):
@@ -369,39 +448,65 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     scenario = str(Path(args.scenario or _default_scenario()).resolve())
     base = load_scenario(scenario)
-    wanted = (args.variants.split(",") if args.variants
-              else [v.id for v in base.variants])
+    wanted = args.variants.split(",") if args.variants else [v.id for v in base.variants]
     variants = ["base", *[v for v in wanted if v and v != "base"]]
     for v in variants[1:]:  # unknown variants: exit 2 before any work
         apply_variant(base, v)
-    tasks = variant_seed_tasks("wasteopt.pipeline:replication_kpis", scenario,
-                               variants=variants, seeds=range(args.seeds), days=args.days,
-                               time_limit_s=args.time_limit)
+    tasks = variant_seed_tasks(
+        "wasteopt.pipeline:replication_kpis",
+        scenario,
+        variants=variants,
+        seeds=range(args.seeds),
+        days=args.days,
+        time_limit_s=args.time_limit,
+    )
     store = Path(args.store) if args.store else Path(args.out) / ".sweep-store"
-    with tqdm(total=len(tasks), desc="runs", unit="run", leave=False) as bar, \
-            executor_for(args.scheduler, args.workers) as ex:
+    with (
+        tqdm(total=len(tasks), desc="runs", unit="run", leave=False) as bar,
+        executor_for(args.scheduler, args.workers) as ex,
+    ):
+
         def tick(done: int, total: int, task, state: str) -> None:
             bar.update(done - bar.n)
 
         res = run_sweep(tasks, store=store, executor=ex, progress=tick)
     _say(res.summary())
     frames = {
-        v: pd.DataFrame([{"seed": t.kwargs["seed"], **res.results[t.key]}
-                         for t in tasks if t.kwargs["variant"] == v and t.key in res.results])
+        v: pd.DataFrame(
+            [
+                {"seed": t.kwargs["seed"], **res.results[t.key]}
+                for t in tasks
+                if t.kwargs["variant"] == v and t.key in res.results
+            ]
+        )
         for v in variants
     }
     table = compare_results(frames)
     from wasteopt.reporting.plots import plot_comparison, save_figure
 
-    shown = [k for k in ("ops_cost_cny_per_t", "truck_km_per_day", "co2_kg_per_day",
-                         "station_utilisation_max", "wait_min_mean", "uncollected_t_end")
-             if k in set(table["kpi"])]
+    shown = [
+        k
+        for k in (
+            "ops_cost_cny_per_t",
+            "truck_km_per_day",
+            "co2_kg_per_day",
+            "station_utilisation_max",
+            "wait_min_mean",
+            "uncollected_t_end",
+        )
+        if k in set(table["kpi"])
+    ]
     with OutputFolder(args.out) as out:
         write_frame(out.path("compare.csv"), table, bom=True)
-        save_figure(plot_comparison(table, kpis=shown, title="mean and 95 % CI over seeds"),
-                    out.path("compare"))
-        write_frame(out.path("runs.csv"), pd.concat(
-            [f.assign(variant=v) for v, f in frames.items()], ignore_index=True), bom=True)
+        save_figure(
+            plot_comparison(table, kpis=shown, title="mean and 95 % CI over seeds"),
+            out.path("compare"),
+        )
+        write_frame(
+            out.path("runs.csv"),
+            pd.concat([f.assign(variant=v) for v, f in frames.items()], ignore_index=True),
+            bom=True,
+        )
     with pd.option_context("display.width", 200, "display.max_columns", 40):
         _say(format_comparison(table).to_string())
     _say(f"wrote {args.out}")
@@ -417,9 +522,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.day is not None and args.day >= args.days:
         from wasteopt.errors import Problem
 
-        raise InputError([Problem(file="command line", field="--day", value=str(args.day),
-                                  message="outside the horizon",
-                                  expected=f"a day index below --days {args.days}")])
+        raise InputError(
+            [
+                Problem(
+                    file="command line",
+                    field="--day",
+                    value=str(args.day),
+                    message="outside the horizon",
+                    expected=f"a day index below --days {args.days}",
+                )
+            ]
+        )
     scenario = args.scenario or _default_scenario()
     summary = run_all(
         scenario,

@@ -105,9 +105,13 @@ def compare_results(
             raise ValueError(f"variant {name!r}: seeds {dup} appear more than once")
     base_frame = frames_by_variant[base]
     if kpis is None:
-        kpis = [c for c in base_frame.columns
-                if c != seed_column and pd.api.types.is_numeric_dtype(base_frame[c])
-                and not pd.api.types.is_bool_dtype(base_frame[c])]
+        kpis = [
+            c
+            for c in base_frame.columns
+            if c != seed_column
+            and pd.api.types.is_numeric_dtype(base_frame[c])
+            and not pd.api.types.is_bool_dtype(base_frame[c])
+        ]
     order = [base, *(v for v in frames_by_variant if v != base)]
     rows = []
     for kpi in kpis:
@@ -118,19 +122,38 @@ def compare_results(
                 raise ValueError(f"variant {variant!r} has no KPI column {kpi!r}")
             values = frame.set_index(seed_column)[kpi].astype(float)
             mean, sd, hw, n = mean_ci(values, level=level)
-            row = {"kpi": kpi, "variant": variant, "n": n, "mean": mean, "sd": sd,
-                   "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw}
+            row = {
+                "kpi": kpi,
+                "variant": variant,
+                "n": n,
+                "mean": mean,
+                "sd": sd,
+                "ci_low": mean - hw,
+                "ci_high": mean + hw,
+                "half_width": hw,
+            }
             if variant == base:
-                row.update(n_pairs=n, diff_mean=0.0, diff_ci_low=math.nan,
-                           diff_ci_high=math.nan, diff_half_width=math.nan,
-                           diff_significant=False)
+                row.update(
+                    n_pairs=n,
+                    diff_mean=0.0,
+                    diff_ci_low=math.nan,
+                    diff_ci_high=math.nan,
+                    diff_half_width=math.nan,
+                    diff_significant=False,
+                )
             else:
                 diff = (values - base_by_seed).dropna()  # aligned on seed
                 d_mean, _, d_hw, n_pairs = mean_ci(diff, level=level)
-                row.update(n_pairs=n_pairs, diff_mean=d_mean, diff_ci_low=d_mean - d_hw,
-                           diff_ci_high=d_mean + d_hw, diff_half_width=d_hw,
-                           diff_significant=bool(np.isfinite(d_hw)
-                                                 and (d_mean - d_hw > 0 or d_mean + d_hw < 0)))
+                row.update(
+                    n_pairs=n_pairs,
+                    diff_mean=d_mean,
+                    diff_ci_low=d_mean - d_hw,
+                    diff_ci_high=d_mean + d_hw,
+                    diff_half_width=d_hw,
+                    diff_significant=bool(
+                        np.isfinite(d_hw) and (d_mean - d_hw > 0 or d_mean + d_hw < 0)
+                    ),
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 

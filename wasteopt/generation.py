@@ -107,9 +107,16 @@ class Demand:
 
     def __reduce__(self):
         # Rebuild through __init__ so kg comes back read-only after pickling (worker pools).
-        return _rebuild, (Demand, {"dates": self.dates, "point_ids": self.point_ids,
-                                   "stream_ids": self.stream_ids, "kg": self.kg,
-                                   "seed": self.seed})
+        return _rebuild, (
+            Demand,
+            {
+                "dates": self.dates,
+                "point_ids": self.point_ids,
+                "stream_ids": self.stream_ids,
+                "kg": self.kg,
+                "seed": self.seed,
+            },
+        )
 
     @property
     def days(self) -> int:
@@ -124,14 +131,18 @@ class Demand:
         stream, kg. Ids are categoricals to keep large demands small."""
         d, p, s = self.kg.shape
         dates = np.array(self.dates, dtype="datetime64[D]")
-        return pd.DataFrame({
-            "date": np.repeat(dates, p * s),
-            "point_id": pd.Categorical.from_codes(
-                np.tile(np.repeat(np.arange(p), s), d), categories=list(self.point_ids)),
-            "stream": pd.Categorical.from_codes(
-                np.tile(np.arange(s), d * p), categories=list(self.stream_ids)),
-            "kg": self.kg.reshape(-1),
-        })
+        return pd.DataFrame(
+            {
+                "date": np.repeat(dates, p * s),
+                "point_id": pd.Categorical.from_codes(
+                    np.tile(np.repeat(np.arange(p), s), d), categories=list(self.point_ids)
+                ),
+                "stream": pd.Categorical.from_codes(
+                    np.tile(np.arange(s), d * p), categories=list(self.stream_ids)
+                ),
+                "kg": self.kg.reshape(-1),
+            }
+        )
 
     def totals_t_per_day(self) -> pd.DataFrame:
         """Tonnes per day and stream (index: date; columns: stream ids)."""
@@ -160,8 +171,7 @@ class Demand:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        log.info("wrote demand (%d days × %d points × %d streams) to %s",
-                 *self.kg.shape, path)
+        log.info("wrote demand (%d days × %d points × %d streams) to %s", *self.kg.shape, path)
         return path
 
 
@@ -185,18 +195,30 @@ def bin_shares(scenario: Scenario) -> np.ndarray:
     for rule in scenario.generation.missorting:
         bad = [x for x in (rule.from_stream, rule.to_stream) if x not in pos]
         for x in bad:
-            problems.append(Problem(
-                file="scenario.toml", where=f"[[generation.missorting]] {rule.from_stream}"
-                f" → {rule.to_stream}", field="from" if x == rule.from_stream else "to",
-                value=x, message="unknown stream", expected=f"one of {', '.join(sid)}"))
+            problems.append(
+                Problem(
+                    file="scenario.toml",
+                    where=f"[[generation.missorting]] {rule.from_stream} → {rule.to_stream}",
+                    field="from" if x == rule.from_stream else "to",
+                    value=x,
+                    message="unknown stream",
+                    expected=f"one of {', '.join(sid)}",
+                )
+            )
         if not bad:
             missort[pos[rule.from_stream], pos[rule.to_stream]] += rule.share
     left = 1.0 - capture - missort.sum(axis=1)
     for r in np.flatnonzero(left < -1e-9):
-        problems.append(Problem(
-            file="scenario.toml", where=f"stream {sid[r]}", field="capture_rate + missorting",
-            value=f"{1.0 - left[r]:g}", message="more than all of the stream is assigned",
-            expected="capture_rate + Σ missorting shares from it ≤ 1"))
+        problems.append(
+            Problem(
+                file="scenario.toml",
+                where=f"stream {sid[r]}",
+                field="capture_rate + missorting",
+                value=f"{1.0 - left[r]:g}",
+                message="more than all of the stream is assigned",
+                expected="capture_rate + Σ missorting shares from it ≤ 1",
+            )
+        )
     if problems:
         raise ScenarioError(problems)
     out = share * capture + share @ missort
@@ -214,9 +236,12 @@ def expected_rates_kg_per_day(scenario: Scenario) -> np.ndarray:
     pos = {s: k for k, s in enumerate(scenario.stream_ids)}
     pph = gen.persons_per_household
     residents = np.array(
-        [p.residents if p.residents is not None
-         else (p.households * pph if p.households is not None else 0.0)
-         for p in scenario.points],
+        [
+            p.residents
+            if p.residents is not None
+            else (p.households * pph if p.households is not None else 0.0)
+            for p in scenario.points
+        ],
         dtype=np.float64,
     )
     rates = np.outer(residents * gen.kg_per_person_day, bin_shares(scenario))
@@ -224,10 +249,16 @@ def expected_rates_kg_per_day(scenario: Scenario) -> np.ndarray:
     for i, p in enumerate(scenario.points):
         for s, kg in p.kg_per_day.items():  # explicit bin-level rates replace the model
             if s not in pos:
-                problems.append(Problem(
-                    file="points.csv", where=f"id={p.id}", field=f"kg_per_day.{s}",
-                    value=str(kg), message="unknown stream",
-                    expected=f"one of {', '.join(scenario.stream_ids)}"))
+                problems.append(
+                    Problem(
+                        file="points.csv",
+                        where=f"id={p.id}",
+                        field=f"kg_per_day.{s}",
+                        value=str(kg),
+                        message="unknown stream",
+                        expected=f"one of {', '.join(scenario.stream_ids)}",
+                    )
+                )
                 continue
             rates[i, pos[s]] = kg
     if problems:
@@ -242,8 +273,10 @@ def daily_factors(scenario: Scenario, dates: np.ndarray) -> np.ndarray:
     dates = np.asarray(dates, dtype="datetime64[D]")
     weekday = ((dates - _EPOCH).astype(np.int64) + 3) % 7
     month = dates.astype("datetime64[M]").astype(np.int64) % 12
-    factor = (np.asarray(gen.weekday_factors, dtype=np.float64)[weekday]
-              * np.asarray(gen.month_factors, dtype=np.float64)[month])
+    factor = (
+        np.asarray(gen.weekday_factors, dtype=np.float64)[weekday]
+        * np.asarray(gen.month_factors, dtype=np.float64)[month]
+    )
     for h in gen.holidays:
         start = np.datetime64(h.start, "D")
         factor[(dates >= start) & (dates < start + h.days)] *= h.factor
@@ -255,9 +288,7 @@ def _noise_params(cv: float) -> tuple[float, float]:
     return -sigma2 / 2.0, float(np.sqrt(sigma2))
 
 
-def generate(
-    scenario: Scenario, *, days: int, seed: int, start: dt.date | None = None
-) -> Demand:
+def generate(scenario: Scenario, *, days: int, seed: int, start: dt.date | None = None) -> Demand:
     """Generate ``days`` days of waste from ``start`` (default ``generation.start_date``)."""
     if days < 1:
         raise ValueError(f"days must be >= 1, got {days}")
@@ -330,7 +361,7 @@ def due_loads(
         sel = period[idx] == per
         pts = idx[sel]
         first = day_index - int(per) + 1
-        kg[sel] = demand.kg[max(first, 0):day_index + 1, pts, s].sum(axis=0)
+        kg[sel] = demand.kg[max(first, 0) : day_index + 1, pts, s].sum(axis=0)
         if first < 0:  # waste that built up before the horizon: expected amount, no noise
             if rates is None:
                 rates = expected_rates_kg_per_day(scenario)[:, s]

@@ -76,10 +76,13 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     Accurate to ~0.5 % against the WGS-84 ellipsoid, far below the uncertainty of a circuity
     factor.
     """
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=np.float64))
-                              for v in (lon1, lat1, lon2, lat2))
-    a = (np.sin((lat2 - lat1) / 2.0) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2)
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2.0) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
+    )
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -157,8 +160,10 @@ class TravelMatrix:
 
     def __reduce__(self):
         # Rebuild through __init__ so arrays come back read-only after pickling (worker pools).
-        return _rebuild, (TravelMatrix, {"ids": self.ids, "distance_m": self.distance_m,
-                                         "duration_s": self.duration_s})
+        return _rebuild, (
+            TravelMatrix,
+            {"ids": self.ids, "distance_m": self.distance_m, "duration_s": self.duration_s},
+        )
 
     def index(self, site_id: str) -> int:
         """Row/column of ``site_id``; ``KeyError`` if it is not in the matrix."""
@@ -174,8 +179,9 @@ class TravelMatrix:
         out = np.fromiter((pos.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
         if np.any(out < 0):
             unknown = [ids[k] for k in np.flatnonzero(out < 0)]
-            raise KeyError(f"{len(unknown)} site id(s) not in the travel matrix: "
-                           f"{unknown[:_MAX_LISTED]}")
+            raise KeyError(
+                f"{len(unknown)} site id(s) not in the travel matrix: {unknown[:_MAX_LISTED]}"
+            )
         return out
 
     def durations_s(self, speed_kmh: float) -> np.ndarray:
@@ -297,22 +303,44 @@ def read_matrix_csv(
     problems: list[Problem] = []
     try:
         # Ids as text; numbers parsed natively (fast), any bad cell leaves its column as text.
-        df = pd.read_csv(path, dtype={"from_id": str, "to_id": str}, keep_default_na=False,
-                         encoding="utf-8-sig", skipinitialspace=True)
+        df = pd.read_csv(
+            path,
+            dtype={"from_id": str, "to_id": str},
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            skipinitialspace=True,
+        )
     except FileNotFoundError:
-        raise InputError([Problem(file=fname, message="file not found",
-                                  expected="a CSV travel matrix")]) from None
+        raise InputError(
+            [Problem(file=fname, message="file not found", expected="a CSV travel matrix")]
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(file=fname, message=f"cannot be read as CSV: {exc}",
-                                  expected="UTF-8 CSV with a header row")]) from None
+        raise InputError(
+            [
+                Problem(
+                    file=fname,
+                    message=f"cannot be read as CSV: {exc}",
+                    expected="UTF-8 CSV with a header row",
+                )
+            ]
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     required = ("from_id", "to_id", "distance_m")
     missing_cols = [c for c in required if c not in df.columns]
     if missing_cols:
-        raise InputError([Problem(
-            file=fname, where="header", field=c, message="missing column", value=None,
-            expected="columns from_id, to_id, distance_m[, duration_s]",
-        ) for c in missing_cols])
+        raise InputError(
+            [
+                Problem(
+                    file=fname,
+                    where="header",
+                    field=c,
+                    message="missing column",
+                    value=None,
+                    expected="columns from_id, to_id, distance_m[, duration_s]",
+                )
+                for c in missing_cols
+            ]
+        )
     has_dur = "duration_s" in df.columns
     rows = np.arange(len(df)) + 2  # file line numbers: header is row 1
 
@@ -322,9 +350,14 @@ def read_matrix_csv(
             problems.append(make(int(k)))
         if len(hits) > _MAX_LISTED:
             first = make(int(hits[0]))
-            problems.append(Problem(file=fname, field=first.field,
-                                    message=f"{len(hits) - _MAX_LISTED} more rows with this "
-                                            f"problem ({len(hits)} in total)"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    field=first.field,
+                    message=f"{len(hits) - _MAX_LISTED} more rows with this "
+                    f"problem ({len(hits)} in total)",
+                )
+            )
 
     # -- ids ---------------------------------------------------------------------------------
     index = pd.Index(ids)
@@ -336,24 +369,38 @@ def read_matrix_csv(
         pos[col] = where
         if not miss.size:
             continue
-        text = np.array([str(t).strip() for t in df[col].to_numpy(dtype=object)[miss]],
-                        dtype=object)
+        text = np.array(
+            [str(t).strip() for t in df[col].to_numpy(dtype=object)[miss]], dtype=object
+        )
         where[miss] = index.get_indexer(text)
         still = where[miss] < 0
         if still.any():
-            unknown, first_row, count = np.unique(text[still], return_index=True,
-                                                  return_counts=True)
+            unknown, first_row, count = np.unique(
+                text[still], return_index=True, return_counts=True
+            )
             bad_rows = rows[miss[still]]
             for k, uid in enumerate(unknown[:_MAX_LISTED]):
                 c = int(count[k])
-                problems.append(Problem(
-                    file=fname, where=f"row {bad_rows[first_row[k]]}", field=col, value=str(uid),
-                    message=f"unknown site id (in {c} row{'s' if c != 1 else ''})",
-                    expected="the id of a point, depot, station or facility",
-                ))
+                problems.append(
+                    Problem(
+                        file=fname,
+                        where=f"row {bad_rows[first_row[k]]}",
+                        field=col,
+                        value=str(uid),
+                        message=f"unknown site id (in {c} row{'s' if c != 1 else ''})",
+                        expected="the id of a point, depot, station or facility",
+                    )
+                )
             if len(unknown) > _MAX_LISTED:
-                problems.append(Problem(file=fname, field=col, message=(
-                    f"{len(unknown) - _MAX_LISTED} more unknown ids ({len(unknown)} in total)")))
+                problems.append(
+                    Problem(
+                        file=fname,
+                        field=col,
+                        message=(
+                            f"{len(unknown) - _MAX_LISTED} more unknown ids ({len(unknown)} in total)"
+                        ),
+                    )
+                )
 
     # -- numbers -----------------------------------------------------------------------------
     def numbers(col: str, unit: str) -> np.ndarray:
@@ -362,17 +409,28 @@ def read_matrix_csv(
             raw_a = val
         else:
             raw = df[col].astype(str).str.strip()
-            val = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64,
-                                                               na_value=np.nan)
+            val = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             raw_a = raw.to_numpy(dtype=object)
         bad = ~np.isfinite(val) | (val < 0) | (val > _INT32_MAX)
-        listed(bad, lambda k: Problem(
-            file=fname, where=f"row {rows[k]}", field=col, value=f"{raw_a[k]:g}"
-            if isinstance(raw_a[k], float) else str(raw_a[k]),
-            message=("empty" if raw_a[k] == "" else "not a number" if not np.isfinite(val[k])
-                     else "negative" if val[k] < 0 else "too large"),
-            expected=f"a number of {unit} between 0 and {_INT32_MAX}",
-        ))
+        listed(
+            bad,
+            lambda k: Problem(
+                file=fname,
+                where=f"row {rows[k]}",
+                field=col,
+                value=f"{raw_a[k]:g}" if isinstance(raw_a[k], float) else str(raw_a[k]),
+                message=(
+                    "empty"
+                    if raw_a[k] == ""
+                    else "not a number"
+                    if not np.isfinite(val[k])
+                    else "negative"
+                    if val[k] < 0
+                    else "too large"
+                ),
+                expected=f"a number of {unit} between 0 and {_INT32_MAX}",
+            ),
+        )
         return val
 
     dist = numbers("distance_m", "metres")
@@ -384,35 +442,56 @@ def read_matrix_csv(
     for name, val in (("distance_m", dist), ("duration_s", dur)):
         if val is None:
             continue
-        listed(diag & np.isfinite(val) & (val != 0), lambda k, name=name, val=val: Problem(
-            file=fname, where=f"row {rows[k]}", field=name, value=f"{val[k]:g}",
-            message=f"travel from {ids[fi[k]]} to itself", expected="0",
-        ))
+        listed(
+            diag & np.isfinite(val) & (val != 0),
+            lambda k, name=name, val=val: Problem(
+                file=fname,
+                where=f"row {rows[k]}",
+                field=name,
+                value=f"{val[k]:g}",
+                message=f"travel from {ids[fi[k]]} to itself",
+                expected="0",
+            ),
+        )
 
     # -- duplicates and coverage -------------------------------------------------------------
     key = fi.astype(np.int64) * max(n, 1) + ti
     off = known & ~diag
     dup = np.zeros(len(df), dtype=bool)
     dup[off] = pd.Series(key[off]).duplicated(keep="first").to_numpy()
-    listed(dup, lambda k: Problem(
-        file=fname, where=f"row {rows[k]}", field="from_id,to_id",
-        value=f"{ids[fi[k]]} → {ids[ti[k]]}", message="pair given more than once",
-        expected="each ordered pair once",
-    ))
+    listed(
+        dup,
+        lambda k: Problem(
+            file=fname,
+            where=f"row {rows[k]}",
+            field="from_id,to_id",
+            value=f"{ids[fi[k]]} → {ids[ti[k]]}",
+            message="pair given more than once",
+            expected="each ordered pair once",
+        ),
+    )
     present = np.zeros((n, n), dtype=bool)
     present[fi[off], ti[off]] = True
     np.fill_diagonal(present, True)
     miss_i, miss_j = np.nonzero(~present)
     if len(miss_i):
         for i, j in zip(miss_i[:_MAX_LISTED], miss_j[:_MAX_LISTED], strict=True):
-            problems.append(Problem(
-                file=fname, where=f"pair {ids[i]} → {ids[j]}", field="from_id,to_id",
-                message="missing pair", expected="a row for every ordered pair of sites",
-            ))
-        problems.append(Problem(
-            file=fname, field="from_id,to_id",
-            message=f"{len(miss_i)} of {n * (n - 1)} ordered pairs are missing in total",
-        ))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=f"pair {ids[i]} → {ids[j]}",
+                    field="from_id,to_id",
+                    message="missing pair",
+                    expected="a row for every ordered pair of sites",
+                )
+            )
+        problems.append(
+            Problem(
+                file=fname,
+                field="from_id,to_id",
+                message=f"{len(miss_i)} of {n * (n - 1)} ordered pairs are missing in total",
+            )
+        )
     if problems:
         raise InputError(problems)
 
@@ -421,8 +500,9 @@ def read_matrix_csv(
         out[fi[off], ti[off]] = np.rint(val[off]).astype(np.int32)
         return out
 
-    return TravelMatrix(ids=ids, distance_m=fill(dist),
-                        duration_s=None if dur is None else fill(dur))
+    return TravelMatrix(
+        ids=ids, distance_m=fill(dist), duration_s=None if dur is None else fill(dur)
+    )
 
 
 def build_matrix(
@@ -449,8 +529,10 @@ def build_matrix(
         by_id = {s[0]: s for s in sites}
         unknown = [i for i in ids if i not in by_id]
         if unknown:
-            raise KeyError(f"{len(unknown)} id(s) are not sites of scenario {scenario.id!r}: "
-                           f"{unknown[:_MAX_LISTED]}")
+            raise KeyError(
+                f"{len(unknown)} id(s) are not sites of scenario {scenario.id!r}: "
+                f"{unknown[:_MAX_LISTED]}"
+            )
         chosen = [by_id[i] for i in ids]
     return TravelMatrix.from_coordinates(
         [s[0] for s in chosen],

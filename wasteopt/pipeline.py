@@ -194,8 +194,9 @@ class VariantRun:
     @property
     def plans(self) -> list[RoutePlan]:
         """The route plans of the routed day, one per stream."""
-        return [self.operating.plans[s] for s in self.scenario.stream_ids
-                if s in self.operating.plans]
+        return [
+            self.operating.plans[s] for s in self.scenario.stream_ids if s in self.operating.plans
+        ]
 
     @property
     def ok(self) -> bool:
@@ -251,15 +252,24 @@ def plan_operations(
     if routed_day >= days:
         raise ValueError(f"day {routed_day} is outside the {days}-day horizon")
     timings["generation"] = time.perf_counter() - t
-    echo(f"[{v}] demand: {days} days from {demand.dates[0]}, mean "
-         f"{demand.totals_t_per_day().sum(axis=1).mean():.1f} t/day; routed day {routed_day}")
+    echo(
+        f"[{v}] demand: {days} days from {demand.dates[0]}, mean "
+        f"{demand.totals_t_per_day().sum(axis=1).mean():.1f} t/day; routed day {routed_day}"
+    )
 
     t = time.perf_counter()
-    fplan = plan_facilities(scenario, expected_rates_kg_per_day(scenario), matrix,
-                            mode="status_quo", time_limit_s=facility_time_limit_s)
+    fplan = plan_facilities(
+        scenario,
+        expected_rates_kg_per_day(scenario),
+        matrix,
+        mode="status_quo",
+        time_limit_s=facility_time_limit_s,
+    )
     timings["facilities"] = time.perf_counter() - t
-    echo(f"[{v}] facility plan: {fplan.status}, {fplan.objective:,.0f} CNY/yr, "
-         f"{len(fplan.open_stations)} stations open ({timings['facilities']:.1f} s)")
+    echo(
+        f"[{v}] facility plan: {fplan.status}, {fplan.objective:,.0f} CNY/yr, "
+        f"{len(fplan.open_stations)} stations open ({timings['facilities']:.1f} s)"
+    )
 
     t = time.perf_counter()
     bar = _bar(None, f"[{v}] routing", "plan") if progress else None
@@ -271,17 +281,30 @@ def plan_operations(
             bar.update(done - bar.n)
 
     operating = build_operating_plan(
-        scenario, demand, matrix, day=routed_day,
+        scenario,
+        demand,
+        matrix,
+        day=routed_day,
         facility_plan=fplan if fplan.has_plan else None,
-        engine=engine, time_limit_s=time_limit_s, seed=seed, workers=workers, progress=tick,
+        engine=engine,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        workers=workers,
+        progress=tick,
     )
     if bar is not None:
         bar.close()
     timings["routing"] = time.perf_counter() - t
     for s in operating.plans:
         echo(f"[{v}] {operating.plans[s].summary()}")
-    return Operations(matrix=matrix, demand=demand, routed_day=routed_day, facility_plan=fplan,
-                      operating=operating, timings_s=timings)
+    return Operations(
+        matrix=matrix,
+        demand=demand,
+        routed_day=routed_day,
+        facility_plan=fplan,
+        operating=operating,
+        timings_s=timings,
+    )
 
 
 def run_variant(
@@ -301,22 +324,44 @@ def run_variant(
     """:func:`plan_operations`, then one simulation over the whole horizon."""
     from wasteopt.simulation import simulate
 
-    ops = plan_operations(scenario, days=days, day=day, engine=engine,
-                          time_limit_s=time_limit_s, seed=seed, workers=workers,
-                          facility_time_limit_s=facility_time_limit_s, matrix=matrix, echo=echo,
-                          progress=progress)
+    ops = plan_operations(
+        scenario,
+        days=days,
+        day=day,
+        engine=engine,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        workers=workers,
+        facility_time_limit_s=facility_time_limit_s,
+        matrix=matrix,
+        echo=echo,
+        progress=progress,
+    )
     timings = dict(ops.timings_s)
     t = time.perf_counter()
     bar = _bar(days, f"[{scenario.variant}] simulating", "day") if progress else None
-    sim = simulate(scenario, demand=ops.demand, matrix=ops.matrix, operating=ops.operating,
-                   seed=seed, progress=None if bar is None else (lambda _d: bar.update()))
+    sim = simulate(
+        scenario,
+        demand=ops.demand,
+        matrix=ops.matrix,
+        operating=ops.operating,
+        seed=seed,
+        progress=None if bar is None else (lambda _d: bar.update()),
+    )
     if bar is not None:
         bar.close()
     timings["simulation"] = time.perf_counter() - t
     echo(f"[{scenario.variant}] " + sim.summary().splitlines()[0])
-    return VariantRun(variant=scenario.variant, scenario=scenario, demand=ops.demand,
-                      routed_day=ops.routed_day, facility_plan=ops.facility_plan,
-                      operating=ops.operating, simulation=sim, timings_s=timings)
+    return VariantRun(
+        variant=scenario.variant,
+        scenario=scenario,
+        demand=ops.demand,
+        routed_day=ops.routed_day,
+        facility_plan=ops.facility_plan,
+        operating=ops.operating,
+        simulation=sim,
+        timings_s=timings,
+    )
 
 
 def variant_kpis(run: VariantRun) -> dict[str, Any]:
@@ -338,7 +383,8 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
         "facility_cost_cny_per_year": fplan.objective if fplan.has_plan else None,
         "facility_cost_cny_per_t": (
             fplan.objective / (sum(fplan.demand_t_per_day.values()) * 365.0)
-            if fplan.has_plan and sum(fplan.demand_t_per_day.values()) > 0 else None
+            if fplan.has_plan and sum(fplan.demand_t_per_day.values()) > 0
+            else None
         ),
         "t_km_per_day": fplan.t_km_per_day if fplan.has_plan else None,
         "routed_day": run.routed_day,
@@ -404,19 +450,26 @@ def write_variant(run: VariantRun, out: OutputFolder) -> dict[str, Any]:
     name = run.scenario.name
     if sheets:
         figures[f"{v}: routes on day {run.routed_day}"] = plot_routes(
-            run.scenario, pd.concat(sheets, ignore_index=True), title=f"{name} — {v}")
+            run.scenario, pd.concat(sheets, ignore_index=True), title=f"{name} — {v}"
+        )
     if run.facility_plan.has_plan:
         figures[f"{v}: utilisation"] = plot_utilisation(
-            run.facility_plan, run.scenario, title=f"{v}: station and plant utilisation")
-    daily = (run.simulation.daily.groupby("date", sort=True)
-             [["collected_t", "uncollected_t", "km", "overtime_h", "cost_cny"]].sum()
-             .reset_index())
+            run.facility_plan, run.scenario, title=f"{v}: station and plant utilisation"
+        )
+    daily = (
+        run.simulation.daily.groupby("date", sort=True)[
+            ["collected_t", "uncollected_t", "km", "overtime_h", "cost_cny"]
+        ]
+        .sum()
+        .reset_index()
+    )
     figures[f"{v}: daily KPIs"] = plot_daily_kpis(daily, title=f"{v}: simulated days")
     tips = run.simulation.tips
     if len(tips):
         waits = pd.DataFrame({"facility": tips["site"], "wait_min": tips["wait_s"] / 60.0})
         figures[f"{v}: queue waits"] = plot_queue_waits(
-            waits, run.scenario, title=f"{v}: waits for a tipping bay")
+            waits, run.scenario, title=f"{v}: waits for a tipping bay"
+        )
     for title, fig in figures.items():
         stem = title.split(": ", 1)[1].split(" on ")[0].replace(" ", "_")
         save_figure(fig, out.path(f"{v}/plots/{stem}"))
@@ -440,8 +493,18 @@ class RunSummary:
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("wasteopt", "numpy", "pandas", "pyvrp", "ortools", "pyomo", "highspy", "simpy",
-                "matplotlib", "dask"):
+    for pkg in (
+        "wasteopt",
+        "numpy",
+        "pandas",
+        "pyvrp",
+        "ortools",
+        "pyomo",
+        "highspy",
+        "simpy",
+        "matplotlib",
+        "dask",
+    ):
         try:
             out[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
@@ -483,8 +546,10 @@ def run_all(
         if v != "base":
             scenarios[v] = apply_variant(base, v)  # base was validated with its variants
     timings["load"] = time.perf_counter() - t0
-    echo(f"scenario {base.id} ({base.name}): {len(base.points)} points; "
-         f"variants: {', '.join(scenarios)}")
+    echo(
+        f"scenario {base.id} ({base.name}): {len(base.points)} points; "
+        f"variants: {', '.join(scenarios)}"
+    )
 
     runs: list[VariantRun] = []
     base_matrix = build_matrix(base)
@@ -494,10 +559,18 @@ def run_all(
             t = time.perf_counter()
             # Variants rarely move a site; reuse the base matrix when the sites are the same.
             same_sites = scenario.sites() == base.sites() and scenario.network == base.network
-            run = run_variant(scenario, days=days, day=day, engine=engine,
-                              time_limit_s=time_limit_s, seed=seed, workers=workers,
-                              matrix=base_matrix if same_sites else None, echo=echo,
-                              progress=progress)
+            run = run_variant(
+                scenario,
+                days=days,
+                day=day,
+                engine=engine,
+                time_limit_s=time_limit_s,
+                seed=seed,
+                workers=workers,
+                matrix=base_matrix if same_sites else None,
+                echo=echo,
+                progress=progress,
+            )
             figures.update(write_variant(run, out))
             runs.append(run)
             timings.update({f"{v}/{k}": round(s, 3) for k, s in run.timings_s.items()})
@@ -508,27 +581,38 @@ def run_all(
         write_frame(out.path("kpi.parquet"), kpi)
         routes_kpi = pd.concat(
             [routes_summary(r.plans).assign(variant=r.variant, day=r.routed_day) for r in runs],
-            ignore_index=True)
+            ignore_index=True,
+        )
         front = ["variant", "day", "stream"]
         routes_kpi = routes_kpi[front + [c for c in routes_kpi.columns if c not in front]]
         write_frame(out.path("routes_kpi.csv"), routes_kpi, bom=True)
         base_run = runs[0]
         for r in runs[1:]:
             if base_run.facility_plan.has_plan and r.facility_plan.has_plan:
-                fig = plot_catchments(r.scenario, base_run.facility_plan, r.facility_plan,
-                                      titles=("base", r.variant))
+                fig = plot_catchments(
+                    r.scenario, base_run.facility_plan, r.facility_plan, titles=("base", r.variant)
+                )
                 save_figure(fig, out.path(f"plots/catchments_{r.variant}"))
                 figures[f"catchments: base vs {r.variant}"] = fig
         ok = all(r.ok for r in runs)
         timings["total"] = time.perf_counter() - t0
-        tables = {"Scenario comparison": kpi.set_index("variant").T.reset_index(names="KPI"),
-                  "Routed day per stream": routes_kpi}
-        notes = [f"Scenario {base.id}: {base.name}. Horizon {days} days, seed {seed}, "
-                 f"engine {engine}, {time_limit_s:g} s per routing solve.",
-                 "Every route plan was checked by the independent checker"
-                 + ("; all are clean." if ok else "; see routes_kpi.csv for violations.")]
-        write_html_report(out.path("report.html"), title=f"wasteopt — {base.name}",
-                          kpi_tables=tables, figures=figures, notes=notes)
+        tables = {
+            "Scenario comparison": kpi.set_index("variant").T.reset_index(names="KPI"),
+            "Routed day per stream": routes_kpi,
+        }
+        notes = [
+            f"Scenario {base.id}: {base.name}. Horizon {days} days, seed {seed}, "
+            f"engine {engine}, {time_limit_s:g} s per routing solve.",
+            "Every route plan was checked by the independent checker"
+            + ("; all are clean." if ok else "; see routes_kpi.csv for violations."),
+        ]
+        write_html_report(
+            out.path("report.html"),
+            title=f"wasteopt — {base.name}",
+            kpi_tables=tables,
+            figures=figures,
+            notes=notes,
+        )
         write_json(
             out.path("manifest.json"),
             {
@@ -555,8 +639,15 @@ def run_all(
 # one replication as a sweep task (picklable, importable by workers)
 
 
-def replication_kpis(*, scenario: str, variant: str, seed: int, days: int = 28,
-                     time_limit_s: float = 5.0, engine: str = "pyvrp") -> dict[str, Any]:
+def replication_kpis(
+    *,
+    scenario: str,
+    variant: str,
+    seed: int,
+    days: int = 28,
+    time_limit_s: float = 5.0,
+    engine: str = "pyvrp",
+) -> dict[str, Any]:
     """Run one variant with one seed end to end and return its KPI row (for sweeps/compare).
 
     The same seed in every variant gives common random numbers (same demand noise)."""

@@ -106,11 +106,15 @@ def function_ref(fn: Callable[..., Any] | str) -> str:
         ref = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', '?')}"
     module, _, qualname = ref.partition(":")
     if not module or not qualname or "<" in qualname:
-        raise ValueError(f"task function {ref!r} must be a module-level function "
-                         "referenced as 'module:qualname' (no lambdas or local functions)")
+        raise ValueError(
+            f"task function {ref!r} must be a module-level function "
+            "referenced as 'module:qualname' (no lambdas or local functions)"
+        )
     if module in ("__main__", "__mp_main__"):
-        raise ValueError(f"task function {ref!r} lives in __main__, which workers cannot import; "
-                         "move it into an importable module")
+        raise ValueError(
+            f"task function {ref!r} lives in __main__, which workers cannot import; "
+            "move it into an importable module"
+        )
     return ref
 
 
@@ -138,9 +142,12 @@ def content_hash(path: str | os.PathLike[str]) -> str:
     if not p.is_dir():
         raise FileNotFoundError(f"sweep input {str(p)!r} does not exist")
     files = sorted(
-        f for f in p.rglob("*")
-        if f.is_file() and not any(part.startswith(".") or part == "__pycache__"
-                                   for part in f.relative_to(p).parts)
+        f
+        for f in p.rglob("*")
+        if f.is_file()
+        and not any(
+            part.startswith(".") or part == "__pycache__" for part in f.relative_to(p).parts
+        )
     )
     for f in files:
         h.update(f.relative_to(p).as_posix().encode())
@@ -152,8 +159,9 @@ def content_hash(path: str | os.PathLike[str]) -> str:
 
 def _canonical(data: Any) -> str:
     try:
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False)
+        return json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
     except (TypeError, ValueError) as exc:
         raise ValueError(f"sweep task arguments must be JSON-serialisable: {exc}") from None
 
@@ -248,9 +256,14 @@ def variant_seed_tasks(
     version = code_version()
     seeds = [int(s) for s in seeds]
     return [
-        SweepTask(function=ref, kwargs={"scenario": folder, "variant": v, "seed": s, **options},
-                  inputs=(folder,), input_sha256=(digest,), version=version,
-                  label=f"{v} seed={s}")
+        SweepTask(
+            function=ref,
+            kwargs={"scenario": folder, "variant": v, "seed": s, **options},
+            inputs=(folder,),
+            input_sha256=(digest,),
+            version=version,
+            label=f"{v} seed={s}",
+        )
         for v in variants
         for s in seeds
     ]
@@ -293,9 +306,16 @@ def _run_task(task: SweepTask) -> _Outcome:
         value = resolve_function(task.function)(**dict(task.kwargs))
     except Exception as exc:  # one failing run must not take down the sweep
         return _Outcome(
-            failure=TaskFailure(error_type=type(exc).__name__, message=str(exc),
-                                traceback=traceback.format_exc(), host=host, pid=pid),
-            runtime_s=time.perf_counter() - t0, host=host, pid=pid,
+            failure=TaskFailure(
+                error_type=type(exc).__name__,
+                message=str(exc),
+                traceback=traceback.format_exc(),
+                host=host,
+                pid=pid,
+            ),
+            runtime_s=time.perf_counter() - t0,
+            host=host,
+            pid=pid,
         )
     return _Outcome(value=value, runtime_s=time.perf_counter() - t0, host=host, pid=pid)
 
@@ -329,8 +349,11 @@ class ResultStore:
 
     def keys(self) -> list[str]:
         """Keys of every stored record (temporary files are never listed)."""
-        return sorted(p.name[: -len(self.suffix)] for p in self.folder.glob(f"*{self.suffix}")
-                      if not p.name.startswith("."))
+        return sorted(
+            p.name[: -len(self.suffix)]
+            for p in self.folder.glob(f"*{self.suffix}")
+            if not p.name.startswith(".")
+        )
 
     def record(self, key: str) -> dict[str, Any] | None:
         """The stored record of ``key``, or ``None`` when absent or unreadable."""
@@ -341,8 +364,12 @@ class ResultStore:
         except FileNotFoundError:
             return None
         except Exception as exc:  # unreadable: recompute rather than fail the sweep
-            log.warning("sweep store: ignoring unreadable record %s (%s: %s)", path.name,
-                        type(exc).__name__, exc)
+            log.warning(
+                "sweep store: ignoring unreadable record %s (%s: %s)",
+                path.name,
+                type(exc).__name__,
+                exc,
+            )
             return None
         if not isinstance(rec, dict) or rec.get("format") != STORE_FORMAT or rec.get("key") != key:
             log.warning("sweep store: ignoring record %s of another format", path.name)
@@ -354,8 +381,16 @@ class ResultStore:
         rec = self.record(key)
         return default if rec is None else rec["result"]
 
-    def put(self, key: str, result: Any, *, task: SweepTask | None = None,
-            runtime_s: float = 0.0, host: str = "", pid: int = 0) -> Path:
+    def put(
+        self,
+        key: str,
+        result: Any,
+        *,
+        task: SweepTask | None = None,
+        runtime_s: float = 0.0,
+        host: str = "",
+        pid: int = 0,
+    ) -> Path:
         """Store ``result`` under ``key`` atomically (fsync'd temp file, then ``os.replace``)."""
         record = {
             "format": STORE_FORMAT,
@@ -409,19 +444,19 @@ class Executor(Protocol):
     yielded as that item's :class:`TaskFailure`; it never stops the other items.
     """
 
-    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
-        ...
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[Any, Any]]: ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
-    def describe(self) -> str:
-        ...
+    def describe(self) -> str: ...
 
 
 def _failure_from(exc: BaseException) -> TaskFailure:
-    return TaskFailure(error_type=type(exc).__name__, message=str(exc) or repr(exc),
-                       traceback="".join(traceback.format_exception(exc)))
+    return TaskFailure(
+        error_type=type(exc).__name__,
+        message=str(exc) or repr(exc),
+        traceback="".join(traceback.format_exception(exc)),
+    )
 
 
 class LocalExecutor:
@@ -493,8 +528,9 @@ class DaskExecutor:
             ) from exc
         self.address = address
         try:
-            self._client = distributed.Client(address, timeout=f"{timeout_s}s",
-                                              set_as_default=False)
+            self._client = distributed.Client(
+                address, timeout=f"{timeout_s}s", set_as_default=False
+            )
         except OSError as exc:
             raise WasteoptError(
                 f"cannot reach the Dask scheduler at {address} within {timeout_s:g} s: {exc}"
@@ -549,8 +585,10 @@ class SweepError(WasteoptError):
 
     def __init__(self, result: SweepResult) -> None:
         self.result = result
-        lines = [f"{len(result.failures)} of {result.total} sweep runs failed "
-                 f"(the other {len(result.results)} are stored):"]
+        lines = [
+            f"{len(result.failures)} of {result.total} sweep runs failed "
+            f"(the other {len(result.results)} are stored):"
+        ]
         for key, fail in result.failures.items():
             lines.append(f"  - {result.tasks[key].name} [{key[:12]}]: {fail}")
         super().__init__("\n".join(lines))
@@ -579,9 +617,11 @@ class SweepResult:
         return "complete" if not self.failures else "incomplete"
 
     def summary(self) -> str:
-        text = (f"sweep {self.status}: {self.total} runs, {len(self.reused)} from the store, "
-                f"{len(self.computed)} computed, {len(self.failures)} failed "
-                f"in {self.runtime_s:.1f} s")
+        text = (
+            f"sweep {self.status}: {self.total} runs, {len(self.reused)} from the store, "
+            f"{len(self.computed)} computed, {len(self.failures)} failed "
+            f"in {self.runtime_s:.1f} s"
+        )
         return text + (f" on {self.executor}" if self.executor else "")
 
     def to_frame(self) -> pd.DataFrame:
@@ -589,12 +629,21 @@ class SweepResult:
         rows = []
         for key, task in self.tasks.items():
             run = self.runs.get(key, {})
-            state = ("failed" if key in self.failures
-                     else "reused" if key in self.reused else "computed")
-            rows.append({"key": key, "label": task.name, **dict(task.kwargs), "state": state,
-                         "runtime_s": run.get("runtime_s", math.nan),
-                         "host": run.get("host", ""), "pid": run.get("pid", 0),
-                         "error": str(self.failures[key]) if key in self.failures else ""})
+            state = (
+                "failed" if key in self.failures else "reused" if key in self.reused else "computed"
+            )
+            rows.append(
+                {
+                    "key": key,
+                    "label": task.name,
+                    **dict(task.kwargs),
+                    "state": state,
+                    "runtime_s": run.get("runtime_s", math.nan),
+                    "host": run.get("host", ""),
+                    "pid": run.get("pid", 0),
+                    "error": str(self.failures[key]) if key in self.failures else "",
+                }
+            )
         return pd.DataFrame(rows)
 
     def raise_for_failures(self) -> SweepResult:
@@ -650,28 +699,44 @@ def run_sweep(
     if todo:
         assert ex is not None
         description = ex.describe()
-        log.info("sweep: %d runs, %d in the store, %d to compute on %s",
-                 total, len(reused), len(todo), description)
+        log.info(
+            "sweep: %d runs, %d in the store, %d to compute on %s",
+            total,
+            len(reused),
+            len(todo),
+            description,
+        )
         try:
             for task, outcome in ex.map(_run_task, todo):
                 key = task.key
                 if isinstance(outcome, _Outcome) and outcome.failure is None:
-                    store.put(key, outcome.value, task=task, runtime_s=outcome.runtime_s,
-                              host=outcome.host, pid=outcome.pid)
+                    store.put(
+                        key,
+                        outcome.value,
+                        task=task,
+                        runtime_s=outcome.runtime_s,
+                        host=outcome.host,
+                        pid=outcome.pid,
+                    )
                     found[key] = outcome.value
                     computed.append(key)
                     state = "computed"
                 else:
                     fail = outcome.failure if isinstance(outcome, _Outcome) else outcome
                     if not isinstance(fail, TaskFailure):
-                        fail = TaskFailure(error_type="TypeError",
-                                           message=f"executor returned {type(outcome).__name__}")
+                        fail = TaskFailure(
+                            error_type="TypeError",
+                            message=f"executor returned {type(outcome).__name__}",
+                        )
                     failures[key] = fail
                     log.error("sweep run %s failed: %s\n%s", task.name, fail, fail.traceback)
                     state = "failed"
                 if isinstance(outcome, _Outcome):
-                    runs[key] = {"runtime_s": outcome.runtime_s, "host": outcome.host,
-                                 "pid": outcome.pid}
+                    runs[key] = {
+                        "runtime_s": outcome.runtime_s,
+                        "host": outcome.host,
+                        "pid": outcome.pid,
+                    }
                 done += 1
                 if progress is not None:
                     progress(done, total, task, state)

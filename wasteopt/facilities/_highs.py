@@ -124,8 +124,12 @@ def run_with_lazy_rows(
     def add(rows: np.ndarray) -> None:
         sub = lazy.matrix[rows]
         h.addRows(
-            len(rows), lazy.lower[rows], lazy.upper[rows], int(sub.nnz),
-            sub.indptr[:-1].astype(np.int32), sub.indices.astype(np.int32),
+            len(rows),
+            lazy.lower[rows],
+            lazy.upper[rows],
+            int(sub.nnz),
+            sub.indptr[:-1].astype(np.int32),
+            sub.indices.astype(np.int32),
             sub.data.astype(float),
         )
         added[rows] = True
@@ -186,7 +190,13 @@ def _lin(linexpr, coefs, xs, constant: float = 0.0):
 
 
 def _solve(
-    pyo, highs_cls, model, *, time_limit_s: float, mip_gap: float, threads: int | None,
+    pyo,
+    highs_cls,
+    model,
+    *,
+    time_limit_s: float,
+    mip_gap: float,
+    threads: int | None,
     lazy: tuple = (),
 ):
     """Run HiGHS on ``model``; return (status, has_solution, objective, bound, gap, seconds).
@@ -291,8 +301,13 @@ def _solve_arrays(
         status = "infeasible"
     elif ms == mst.kUnbounded:
         status = "unbounded"
-    elif ms in (mst.kSolveError, mst.kModelError, mst.kPresolveError, mst.kPostsolveError,
-                mst.kLoadError):
+    elif ms in (
+        mst.kSolveError,
+        mst.kModelError,
+        mst.kPresolveError,
+        mst.kPostsolveError,
+        mst.kLoadError,
+    ):
         status = "error"
     else:
         status = "time_limit" if has else "no_solution"
@@ -433,7 +448,12 @@ def solve_cflp_model(
     build_s = time.perf_counter() - t0
 
     status, has, obj, bound, gap, solve_s = _solve(
-        pyo, highs_cls, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+        pyo,
+        highs_cls,
+        m,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        threads=threads,
         lazy=(m.link,),
     )
     values: dict[str, np.ndarray] = {}
@@ -500,7 +520,9 @@ def solve_facility_model(
     m.assign = pyo.Constraint(
         range(len(by_pair)),
         rule=lambda _m, q: (
-            1.0, _lin(linexpr, [1.0] * len(by_pair[q]), [x[o] for o in by_pair[q]]), 1.0
+            1.0,
+            _lin(linexpr, [1.0] * len(by_pair[q]), [x[o] for o in by_pair[q]]),
+            1.0,
         ),
     )
     site = d.opt_site.tolist()
@@ -575,7 +597,12 @@ def solve_facility_model(
     build_s = time.perf_counter() - t0
 
     status, has, obj, bound, gap, solve_s = _solve(
-        pyo, highs_cls, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+        pyo,
+        highs_cls,
+        m,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+        threads=threads,
         lazy=(m.link,),
     )
     values: dict[str, np.ndarray] = {}

@@ -161,8 +161,12 @@ def plan_variants(
     table["delta_objective_pct"] = (
         100.0 * table["delta_objective_cny_per_year"] / ref_obj if ref_obj else math.nan
     )
-    order = [*COMPARE_COLUMNS, "delta_objective_cny_per_year", "delta_objective_pct",
-             *(d for _, d in _DELTA[1:])]
+    order = [
+        *COMPARE_COLUMNS,
+        "delta_objective_cny_per_year",
+        "delta_objective_pct",
+        *(d for _, d in _DELTA[1:]),
+    ]
     table = table[order]
     if out_dir is not None:
         from wasteopt.reporting.files import write_frame

@@ -95,16 +95,27 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
     def num(k: int, what: str) -> float:
         if k >= len(tokens):
             problems.append(
-                Problem(file=fname, where=f"token {k + 1}", field=what, message="file ends early",
-                        expected="a number")
+                Problem(
+                    file=fname,
+                    where=f"token {k + 1}",
+                    field=what,
+                    message="file ends early",
+                    expected="a number",
+                )
             )
             return math.nan
         try:
             return float(tokens[k])
         except ValueError:
             problems.append(
-                Problem(file=fname, where=f"token {k + 1}", field=what, message="not a number",
-                        value=tokens[k], expected="a number")
+                Problem(
+                    file=fname,
+                    where=f"token {k + 1}",
+                    field=what,
+                    message="not a number",
+                    value=tokens[k],
+                    expected="a number",
+                )
             )
             return math.nan
 
@@ -113,8 +124,14 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
     m_f, n_c = num(0, "m"), num(1, "n")
     if problems or m_f != int(m_f) or n_c != int(n_c) or m_f <= 0 or n_c <= 0:
         problems.append(
-            Problem(file=fname, where="header", field="m n", value=" ".join(tokens[:2]),
-                    message="bad sizes", expected="two positive integers")
+            Problem(
+                file=fname,
+                where="header",
+                field="m n",
+                value=" ".join(tokens[:2]),
+                message="bad sizes",
+                expected="two positive integers",
+            )
         )
         raise InputError(problems)
     m, n = int(m_f), int(n_c)
@@ -122,9 +139,12 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
     if len(tokens) != expected_tokens:
         raise InputError(
             [
-                Problem(file=fname, message="wrong number of tokens for the header sizes",
-                        value=str(len(tokens)),
-                        expected=f"{expected_tokens} (= 2 + 2·{m} + {n}·(1 + {m}))")
+                Problem(
+                    file=fname,
+                    message="wrong number of tokens for the header sizes",
+                    value=str(len(tokens)),
+                    expected=f"{expected_tokens} (= 2 + 2·{m} + {n}·(1 + {m}))",
+                )
             ]
         )
     cap = np.empty(m)
@@ -141,9 +161,13 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
         k += 2
     if symbolic and capacity is None:
         problems.append(
-            Problem(file=fname, field="capacity", value="capacity",
-                    message=f"{symbolic} facilities have the symbolic capacity 'capacity'",
-                    expected="the capacity argument (e.g. capa: 8000, 10000, 12000 or 14000)")
+            Problem(
+                file=fname,
+                field="capacity",
+                value="capacity",
+                message=f"{symbolic} facilities have the symbolic capacity 'capacity'",
+                expected="the capacity argument (e.g. capa: 8000, 10000, 12000 or 14000)",
+            )
         )
     demand = np.empty(n)
     cost = np.empty((m, n))
@@ -156,8 +180,16 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
     for arr, what in ((cap, "capacity"), (fixed, "fixed cost"), (demand, "demand")):
         bad = np.flatnonzero(arr < 0)
         for i in bad[:5]:
-            problems.append(Problem(file=fname, where=f"{what} #{i + 1}", field=what,
-                                    value=str(arr[i]), message="negative", expected=">= 0"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=f"{what} #{i + 1}",
+                    field=what,
+                    value=str(arr[i]),
+                    message="negative",
+                    expected=">= 0",
+                )
+            )
     if problems:
         raise InputError(problems)
     return CFLPInstance(name=p.stem, capacity=cap, fixed_cost=fixed, demand=demand, cost=cost)

@@ -293,8 +293,13 @@ def _fleet(scenario: Scenario, stream: str, role: str) -> _Fleet | None:
         return float(np.dot(w, [getattr(v, attr) for v in types]))
 
     shift_h = float(
-        np.dot(w, [max(v.shift_end_s - v.shift_start_s - v.lunch_duration_s, 3600) / 3600.0
-                   for v in types])
+        np.dot(
+            w,
+            [
+                max(v.shift_end_s - v.shift_start_s - v.lunch_duration_s, 3600) / 3600.0
+                for v in types
+            ],
+        )
     )
     return _Fleet(
         cost_cny_per_km=avg("cost_cny_per_km"),
@@ -405,39 +410,83 @@ def build_model_data(
     rates = np.asarray(rates_kg_per_day, dtype=float)
     if rates.shape != (len(points), n_s):
         raise InputError(
-            [Problem(file="rates_kg_per_day", field="shape", value=str(rates.shape),
-                     message="rate array does not match the scenario",
-                     expected=f"({len(points)}, {n_s}) = (points, streams)")]
+            [
+                Problem(
+                    file="rates_kg_per_day",
+                    field="shape",
+                    value=str(rates.shape),
+                    message="rate array does not match the scenario",
+                    expected=f"({len(points)}, {n_s}) = (points, streams)",
+                )
+            ]
         )
     bad = np.argwhere(~np.isfinite(rates) | (rates < 0))
     for p_i, s_i in bad[:20]:
         problems.append(
-            Problem(file="rates_kg_per_day", where=f"point {points[p_i].id}",
-                    field=stream_ids[s_i], value=str(rates[p_i, s_i]),
-                    message="rate must be a finite number", expected=">= 0 kg/day")
+            Problem(
+                file="rates_kg_per_day",
+                where=f"point {points[p_i].id}",
+                field=stream_ids[s_i],
+                value=str(rates[p_i, s_i]),
+                message="rate must be a finite number",
+                expected=">= 0 kg/day",
+            )
         )
     if mode not in ("free", "status_quo"):
-        problems.append(Problem(file="plan_facilities", field="mode", value=str(mode),
-                                message="unknown mode", expected="'free' or 'status_quo'"))
+        problems.append(
+            Problem(
+                file="plan_facilities",
+                field="mode",
+                value=str(mode),
+                message="unknown mode",
+                expected="'free' or 'status_quo'",
+            )
+        )
     if max_haul_km is not None and not max_haul_km > 0:
-        problems.append(Problem(file="plan_facilities", field="max_haul_km",
-                                value=str(max_haul_km), message="bad limit", expected="> 0 km"))
+        problems.append(
+            Problem(
+                file="plan_facilities",
+                field="max_haul_km",
+                value=str(max_haul_km),
+                message="bad limit",
+                expected="> 0 km",
+            )
+        )
     if max_stations is not None and max_stations < 0:
-        problems.append(Problem(file="plan_facilities", field="max_stations",
-                                value=str(max_stations), message="bad limit", expected=">= 0"))
+        problems.append(
+            Problem(
+                file="plan_facilities",
+                field="max_stations",
+                value=str(max_stations),
+                message="bad limit",
+                expected=">= 0",
+            )
+        )
     if capital_budget_cny is not None and capital_budget_cny < 0:
-        problems.append(Problem(file="plan_facilities", field="capital_budget_cny",
-                                value=str(capital_budget_cny), message="bad limit",
-                                expected=">= 0 CNY"))
+        problems.append(
+            Problem(
+                file="plan_facilities",
+                field="capital_budget_cny",
+                value=str(capital_budget_cny),
+                message="bad limit",
+                expected=">= 0 CNY",
+            )
+        )
 
     # site indices in the distance matrix
     def site_index(site_id: str, file: str) -> int:
         try:
             return int(matrix.index(site_id))
         except (KeyError, ValueError, IndexError):
-            problems.append(Problem(file=file, where=f"id={site_id}", field="id",
-                                    message="site is missing from the travel matrix",
-                                    expected="an id of the matrix"))
+            problems.append(
+                Problem(
+                    file=file,
+                    where=f"id={site_id}",
+                    field="id",
+                    message="site is missing from the travel matrix",
+                    expected="an id of the matrix",
+                )
+            )
             return -1
 
     stations = scenario.stations
@@ -456,9 +505,15 @@ def build_model_data(
         sid = stream_ids[s]
         c = _fleet(scenario, sid, "collection")
         if c is None:
-            problems.append(Problem(file="vehicle_types.csv", field="stream", value=sid,
-                                    message="stream has waste but no collection vehicle type",
-                                    expected="a vehicle type with role=collection for it"))
+            problems.append(
+                Problem(
+                    file="vehicle_types.csv",
+                    field="stream",
+                    value=sid,
+                    message="stream has waste but no collection vehicle type",
+                    expected="a vehicle type with role=collection for it",
+                )
+            )
             continue
         coll[s] = c
         h = _fleet(scenario, sid, "haul")
@@ -472,10 +527,16 @@ def build_model_data(
         code = pt.frequency.get(stream_ids[s_i], streams[s_i].default_frequency)
         fr = FREQUENCIES.get(code)
         if fr is None:
-            problems.append(Problem(file="points.csv", where=f"id={pt.id}",
-                                    field=f"freq.{stream_ids[s_i]}", value=code,
-                                    message="unknown frequency",
-                                    expected=", ".join(FREQUENCIES)))
+            problems.append(
+                Problem(
+                    file="points.csv",
+                    where=f"id={pt.id}",
+                    field=f"freq.{stream_ids[s_i]}",
+                    value=code,
+                    message="unknown frequency",
+                    expected=", ".join(FREQUENCIES),
+                )
+            )
             continue
         visits[p_i, s_i] = fr.visits_per_day / fr.period_days
     if problems:
@@ -566,6 +627,7 @@ def build_model_data(
     one_km = np.array(o_one_km, dtype=float)
     o_stream = q_stream[opt_pair] if len(opt_pair) else np.zeros(0, dtype=np.int64)
     o_t = q_t[opt_pair] if len(opt_pair) else np.zeros(0)
+
     def per_stream(attr: str, default: float) -> np.ndarray:
         return np.array([getattr(coll[s], attr) if s in coll else default for s in range(n_s)])
 
@@ -579,8 +641,10 @@ def build_model_data(
     shift_h = per_stream("shift_h", 1.0)
     co2_km = per_stream("co2_kg_per_km", 0.0)
     load_kg = np.array(
-        [min(coll[s].payload_kg, coll[s].volume_m3 * density[s]) if s in coll else 1.0
-         for s in range(n_s)]
+        [
+            min(coll[s].payload_kg, coll[s].volume_m3 * density[s]) if s in coll else 1.0
+            for s in range(n_s)
+        ]
     )
     alpha = cs.km_factor
     kappa = cs.tour_constant * scenario.network.circuity
@@ -632,10 +696,16 @@ def build_model_data(
     collect = linehaul + unload + vehicles
     handling_per_t = np.array([s.cost_cny_per_t for s in stations], dtype=float)
     gate_per_t = np.array([k.gate_fee_cny_per_t for k in plants], dtype=float)
-    handling = np.where(opt_is_st, days * o_t * handling_per_t[np.where(opt_is_st, opt_site, 0)]
-                        if n_j else 0.0, 0.0)
-    gate = np.where(~opt_is_st, days * o_t * gate_per_t[np.where(~opt_is_st, opt_site, 0)]
-                    if len(plants) else 0.0, 0.0)
+    handling = np.where(
+        opt_is_st,
+        days * o_t * handling_per_t[np.where(opt_is_st, opt_site, 0)] if n_j else 0.0,
+        0.0,
+    )
+    gate = np.where(
+        ~opt_is_st,
+        days * o_t * gate_per_t[np.where(~opt_is_st, opt_site, 0)] if len(plants) else 0.0,
+        0.0,
+    )
 
     # transfer arcs (station, stream, plant)
     a_st: list[int] = []
@@ -668,8 +738,10 @@ def build_model_data(
 
         h_co2 = arc_param("co2_kg_per_km")
         h_load = np.array(
-            [min(haul[s].payload_kg, haul[s].volume_m3 * density[s] * compaction[j])
-             for j, s in zip(arc_station.tolist(), a_s_list, strict=True)]
+            [
+                min(haul[s].payload_kg, haul[s].volume_m3 * density[s] * compaction[j])
+                for j, s in zip(arc_station.tolist(), a_s_list, strict=True)
+            ]
         )
         rt_jk = alpha * rt_jk
         km_per_t = rt_jk * 1000.0 / h_load
@@ -679,8 +751,11 @@ def build_model_data(
         cost_per_trip = (
             arc_param("cost_cny_per_km") * rt_jk
             + arc_param("cost_cny_per_hour") * h_trip_h
-            + (arc_param("cost_cny_per_day") + arc_param("cost_cny_per_hour")
-               * arc_param("lunch_h")) * h_share
+            + (
+                arc_param("cost_cny_per_day")
+                + arc_param("cost_cny_per_hour") * arc_param("lunch_h")
+            )
+            * h_share
         )
         arc_haul = days * cost_per_trip * 1000.0 / h_load
         arc_gate = days * gate_per_t[arc_plant]
@@ -787,9 +862,17 @@ def estimate_collection(
     cs = costs or CostSettings()
     fleet = _fleet(scenario, stream, "collection")
     if fleet is None:
-        raise InputError([Problem(file="vehicle_types.csv", field="stream", value=stream,
-                                  message="stream has no collection vehicle type",
-                                  expected="a vehicle type with role=collection for it")])
+        raise InputError(
+            [
+                Problem(
+                    file="vehicle_types.csv",
+                    field="stream",
+                    value=stream,
+                    message="stream has no collection vehicle type",
+                    expected="a vehicle type with role=collection for it",
+                )
+            ]
+        )
     st = scenario.stream(stream)
     q_kg = min(fleet.payload_kg, fleet.volume_m3 * st.density_kg_per_m3)
     alpha = cs.km_factor
@@ -826,7 +909,10 @@ def estimate_collection(
         trips=total_trips,
         line_haul_km=line_km,
         local_km=local_km,
-        hours=line_km / v + float(np.dot(trips, t_u)) + local_km / v + service_h
+        hours=line_km / v
+        + float(np.dot(trips, t_u))
+        + local_km / v
+        + service_h
         + fleet.lunch_h * vehicle_days,
         line_haul_cny=line_km * (fleet.cost_cny_per_km + fleet.cost_cny_per_hour / v),
         unloading_cny=fleet.cost_cny_per_hour * float(np.dot(trips, t_u)),

@@ -77,7 +77,11 @@ def plan_facilities(
     out = solve_facility_model(data, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
     log.info(
         "facilities: %s, %d options, %d arcs, build %.2f s, solve %.2f s",
-        out.status, len(data.opt_pair), len(data.arc_station), out.build_s, out.solve_s,
+        out.status,
+        len(data.opt_pair),
+        len(data.arc_station),
+        out.build_s,
+        out.solve_s,
     )
     if not out.has_solution:
         if out.status == "infeasible":
@@ -236,9 +240,7 @@ def _read_plan(scenario, mode, data: FacilityModelData, out, messages, runtime_s
 
     station_ids = d.station_ids
     open_ids = tuple(station_ids[j] for j in np.flatnonzero(y))
-    closed_ids = tuple(
-        station_ids[j] for j in np.flatnonzero(~y & d.station_existing)
-    )
+    closed_ids = tuple(station_ids[j] for j in np.flatnonzero(~y & d.station_existing))
     built_ids = tuple(station_ids[j] for j in np.flatnonzero(y & ~d.station_existing))
 
     status: FacilityStatus

@@ -110,7 +110,10 @@ def _fc_match() -> Iterable[tuple[Path, int, str]]:
     try:
         out = subprocess.run(
             [exe, "-s", "-f", "%{file}|%{index}\n", ":lang=zh-cn"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []

@@ -71,9 +71,11 @@ def _slug(text: str, taken: set[str]) -> str:
 
 def _table(frame: pd.DataFrame, float_digits: int) -> str:
     cols = [str(c) for c in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-               for c in frame.columns]
-    head = "".join(f"<th scope=\"col\">{html.escape(c)}</th>" for c in cols)
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in frame.columns
+    ]
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in cols)
     body = []
     for row in frame.itertuples(index=False, name=None):
         cells = []
@@ -103,7 +105,7 @@ def _svg_of(fig: Figure) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     # Inline SVG: drop the XML prolog and DOCTYPE, keep the <svg> element.
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _png_of(fig: Figure, dpi: int) -> bytes:
@@ -122,10 +124,12 @@ def _figure_html(name: str, fig: object, figure_format: str, dpi: int) -> str:
         data = path.read_bytes()
         if path.suffix.lower() == ".svg":
             text = data.decode("utf-8")
-            inner = text[text.index("<svg"):]
+            inner = text[text.index("<svg") :]
         elif path.suffix.lower() == ".png":
-            inner = (f'<img alt="{alt}" src="data:image/png;base64,'
-                     f'{base64.b64encode(data).decode("ascii")}">')
+            inner = (
+                f'<img alt="{alt}" src="data:image/png;base64,'
+                f'{base64.b64encode(data).decode("ascii")}">'
+            )
         else:
             raise ValueError(f"figure {name!r}: {path} is not a .svg or .png file")
     elif figure_format == "svg":
@@ -135,8 +139,10 @@ def _figure_html(name: str, fig: object, figure_format: str, dpi: int) -> str:
         inner = f'<img alt="{alt}" src="data:image/png;base64,{png}">'
     else:
         raise ValueError(f"figure_format must be 'svg' or 'png', got {figure_format!r}")
-    return f'<figure role="img" aria-label="{alt}">{inner}<figcaption>{html.escape(name)}' \
-           "</figcaption></figure>"
+    return (
+        f'<figure role="img" aria-label="{alt}">{inner}<figcaption>{html.escape(name)}'
+        "</figcaption></figure>"
+    )
 
 
 def render_html_report(
@@ -166,13 +172,17 @@ def render_html_report(
     for name, frame in kpi_tables.items():
         sid = _slug(f"table-{name}", taken)
         toc.append(f'<li><a href="#{sid}">{html.escape(name)}</a></li>')
-        sections.append(f'<section id="{sid}"><h2>{html.escape(name)}</h2>'
-                        f"{_table(frame, float_digits)}</section>")
+        sections.append(
+            f'<section id="{sid}"><h2>{html.escape(name)}</h2>'
+            f"{_table(frame, float_digits)}</section>"
+        )
     for name, fig in figures.items():
         sid = _slug(f"figure-{name}", taken)
         toc.append(f'<li><a href="#{sid}">{html.escape(name)}</a></li>')
-        sections.append(f'<section id="{sid}"><h2>{html.escape(name)}</h2>'
-                        f"{_figure_html(name, fig, figure_format, dpi)}</section>")
+        sections.append(
+            f'<section id="{sid}"><h2>{html.escape(name)}</h2>'
+            f"{_figure_html(name, fig, figure_format, dpi)}</section>"
+        )
     meta = f'<p class="meta">{html.escape(subtitle)}</p>' if subtitle else ""
     nav = f"<nav><ul>{''.join(toc)}</ul></nav>" if len(toc) > 1 else ""
     return (
@@ -199,6 +209,13 @@ def write_html_report(
     dpi: int = 110,
 ) -> Path:
     """Write :func:`render_html_report` to ``path`` atomically (UTF-8); returns the path."""
-    text = render_html_report(title=title, kpi_tables=kpi_tables, figures=figures, notes=notes,
-                              subtitle=subtitle, figure_format=figure_format, dpi=dpi)
+    text = render_html_report(
+        title=title,
+        kpi_tables=kpi_tables,
+        figures=figures,
+        notes=notes,
+        subtitle=subtitle,
+        figure_format=figure_format,
+        dpi=dpi,
+    )
     return write_text(path, text)

@@ -54,8 +54,14 @@ def _map_axes(ax: Axes, lats: Sequence[float]) -> None:
     ax.tick_params(labelsize=7)
 
 
-def _sites(ax: Axes, scenario: Scenario, *, stream: str | None = None,
-           closed: Sequence[str] = (), label: bool = True) -> None:
+def _sites(
+    ax: Axes,
+    scenario: Scenario,
+    *,
+    stream: str | None = None,
+    closed: Sequence[str] = (),
+    label: bool = True,
+) -> None:
     """Stations (squares), plants (triangles) and depots (diamonds), labelled by name."""
     closed_set = set(closed)
     for s in scenario.stations:
@@ -65,24 +71,60 @@ def _sites(ax: Axes, scenario: Scenario, *, stream: str | None = None,
         if shut:
             ax.scatter([s.lon], [s.lat], marker="x", s=60, zorder=5, c="#999999")
         else:
-            ax.scatter([s.lon], [s.lat], marker="s", s=60, zorder=5, c="#1f3b73",
-                       edgecolors="white", linewidths=0.8)
+            ax.scatter(
+                [s.lon],
+                [s.lat],
+                marker="s",
+                s=60,
+                zorder=5,
+                c="#1f3b73",
+                edgecolors="white",
+                linewidths=0.8,
+            )
         if label:
-            ax.annotate(s.name + (" (关闭 closed)" if shut else ""), (s.lon, s.lat),
-                        xytext=(4, 4), textcoords="offset points", fontsize=7, zorder=6)
+            ax.annotate(
+                s.name + (" (关闭 closed)" if shut else ""),
+                (s.lon, s.lat),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=7,
+                zorder=6,
+            )
     for f in scenario.facilities:
         if stream is not None and stream not in f.streams:
             continue
-        ax.scatter([f.lon], [f.lat], marker="^", s=80, c="#b22222", zorder=5,
-                   edgecolors="white", linewidths=0.8)
+        ax.scatter(
+            [f.lon],
+            [f.lat],
+            marker="^",
+            s=80,
+            c="#b22222",
+            zorder=5,
+            edgecolors="white",
+            linewidths=0.8,
+        )
         if label:
-            ax.annotate(f.name, (f.lon, f.lat), xytext=(4, -10), textcoords="offset points",
-                        fontsize=7, color="#7a1010", zorder=6)
+            ax.annotate(
+                f.name,
+                (f.lon, f.lat),
+                xytext=(4, -10),
+                textcoords="offset points",
+                fontsize=7,
+                color="#7a1010",
+                zorder=6,
+            )
     for d in scenario.depots:
         ax.scatter([d.lon], [d.lat], marker="D", s=45, c="#222222", zorder=5)
         if label:
-            ax.annotate(d.name, (d.lon, d.lat), xytext=(4, 4), textcoords="offset points",
-                        fontsize=6.5, color="#333333", zorder=6)
+            ax.annotate(
+                d.name,
+                (d.lon, d.lat),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=6.5,
+                color="#333333",
+                zorder=6,
+            )
 
 
 def plot_routes(scenario: Scenario, sheet: pd.DataFrame, *, title: str = "") -> Figure:
@@ -107,14 +149,23 @@ def plot_routes(scenario: Scenario, sheet: pd.DataFrame, *, title: str = "") -> 
             vehicles = list(dict.fromkeys(part["vehicle"]))
             for k, (_, g) in enumerate(part.groupby("vehicle", sort=False)):
                 path = g[g["kind"] != "lunch"]
-                ax.plot(path["lon"], path["lat"], color=color, lw=0.9,
-                        alpha=0.9 if k % 2 == 0 else 0.55, ls="-" if k % 3 else "--", zorder=2)
+                ax.plot(
+                    path["lon"],
+                    path["lat"],
+                    color=color,
+                    lw=0.9,
+                    alpha=0.9 if k % 2 == 0 else 0.55,
+                    ls="-" if k % 3 else "--",
+                    zorder=2,
+                )
             stops = part[part["kind"] == "stop"]
             ax.scatter(stops["lon"], stops["lat"], s=9, c=color, zorder=3)
             _sites(ax, scenario, stream=stream)
             km = part["leg_m"].sum() / 1000.0
-            ax.set_title(f"{name} {stream}: {len(vehicles)} 车 vehicles, "
-                         f"{len(stops)} 点 stops, {km:.1f} km", fontsize=9)
+            ax.set_title(
+                f"{name} {stream}: {len(vehicles)} 车 vehicles, {len(stops)} 点 stops, {km:.1f} km",
+                fontsize=9,
+            )
             _map_axes(ax, lats)
         for ax in axes[n:]:
             ax.set_visible(False)
@@ -169,13 +220,17 @@ def plot_catchments(
             axes, (a_before, a_after), (before, after), titles, strict=True
         ):
             ids = [p for p in assignment if p in points]
-            ax.scatter([points[p].lon for p in ids], [points[p].lat for p in ids], s=7,
-                       c=[colour[assignment[p]] for p in ids], zorder=2)
+            ax.scatter(
+                [points[p].lon for p in ids],
+                [points[p].lat for p in ids],
+                s=7,
+                c=[colour[assignment[p]] for p in ids],
+                zorder=2,
+            )
             _sites(ax, scenario, stream=stream, closed=_closed(plan))
             for site in sorted(set(assignment.values())):  # legend: sites used in this panel
                 n = sum(1 for v in assignment.values() if v == site)
-                ax.scatter([], [], s=20, color=colour[site],
-                           label=f"{names.get(site, site)} ({n})")
+                ax.scatter([], [], s=20, color=colour[site], label=f"{names.get(site, site)} ({n})")
             ax.legend(fontsize=6.5, loc="best", markerscale=1.2, framealpha=0.85)
             ax.set_title(f"{label}: {len(set(assignment.values()))} 处 sites", fontsize=10)
             _map_axes(ax, [p.lat for p in scenario.points])
@@ -202,15 +257,25 @@ def plot_utilisation(
         ax = fig.subplots()
         y = np.arange(len(order))[::-1]
         shares = np.array([100.0 * float(values[s]) for s in order])
-        colours = ["#c0392b" if v > 100.0 + 1e-9 else
-                   ("#1f3b73" if kind.get(s) == "station" else "#2e8b57")
-                   for s, v in zip(order, shares, strict=True)]
+        colours = [
+            "#c0392b"
+            if v > 100.0 + 1e-9
+            else ("#1f3b73" if kind.get(s) == "station" else "#2e8b57")
+            for s, v in zip(order, shares, strict=True)
+        ]
         ax.barh(y, shares, color=colours)
-        ax.set_yticks(y, [f"{names.get(s, s)}  {s}" if s in names else s for s in order],
-                      fontsize=7.5)
+        ax.set_yticks(
+            y, [f"{names.get(s, s)}  {s}" if s in names else s for s in order], fontsize=7.5
+        )
         for yi, v in zip(y, shares, strict=True):
-            ax.annotate(f"{v:.0f}%", (v, yi), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=7)
+            ax.annotate(
+                f"{v:.0f}%",
+                (v, yi),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
         ax.axvline(100.0, color="#555555", ls="--", lw=1)
         ax.set_xlabel("利用率 utilisation (% of daily capacity)")
         ax.set_xlim(0, max(110.0, float(shares.max(initial=0.0)) * 1.12))
@@ -219,8 +284,11 @@ def plot_utilisation(
 
 
 def plot_daily_kpis(
-    frame: pd.DataFrame, *, metrics: Sequence[str] | None = None,
-    labels: Mapping[str, str] | None = None, title: str = "",
+    frame: pd.DataFrame,
+    *,
+    metrics: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    title: str = "",
 ) -> Figure:
     """Daily KPI lines: one panel per metric (shared date axis). ``frame`` has a date index or
     a ``date`` column, and one numeric column per metric (default: all numeric columns); an
@@ -229,8 +297,11 @@ def plot_daily_kpis(
     if "date" not in df.columns:
         df = df.rename(columns={df.columns[0]: "date"})
     if metrics is None:
-        metrics = [c for c in df.columns
-                   if c not in ("date", "series") and pd.api.types.is_numeric_dtype(df[c])]
+        metrics = [
+            c
+            for c in df.columns
+            if c not in ("date", "series") and pd.api.types.is_numeric_dtype(df[c])
+        ]
     if not metrics:
         raise ValueError("plot_daily_kpis: no numeric metric columns in the frame")
     labels = dict(labels or {})
@@ -240,8 +311,13 @@ def plot_daily_kpis(
         axes = np.atleast_1d(fig.subplots(len(metrics), 1, sharex=True, squeeze=False)).ravel()
         for ax, m in zip(axes, metrics, strict=True):
             for name, g in groups:
-                ax.plot(pd.to_datetime(g["date"]), g[m], marker=".", lw=1.2,
-                        label=str(name) if name != "" else None)
+                ax.plot(
+                    pd.to_datetime(g["date"]),
+                    g[m],
+                    marker=".",
+                    lw=1.2,
+                    label=str(name) if name != "" else None,
+                )
             ax.set_ylabel(labels.get(m, m), fontsize=8)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
@@ -255,8 +331,12 @@ def plot_daily_kpis(
 
 
 def plot_queue_waits(
-    frame: pd.DataFrame, scenario: Scenario | None = None, *, facility_col: str = "facility",
-    wait_col: str = "wait_min", title: str = "",
+    frame: pd.DataFrame,
+    scenario: Scenario | None = None,
+    *,
+    facility_col: str = "facility",
+    wait_col: str = "wait_min",
+    title: str = "",
 ) -> Figure:
     """Queue-wait distributions per facility: box plots (whiskers 5–95 %) of ``wait_col``
     (minutes) for each value of ``facility_col``, with the sample count and mean, labelled with
@@ -264,15 +344,22 @@ def plot_queue_waits(
     names: dict[str, str] = {}
     if scenario is not None:
         names = {x.id: x.name for x in (*scenario.stations, *scenario.facilities)}
-    groups = [(str(k), g[wait_col].dropna().to_numpy(dtype=float))
-              for k, g in frame.groupby(facility_col, sort=True)]
+    groups = [
+        (str(k), g[wait_col].dropna().to_numpy(dtype=float))
+        for k, g in frame.groupby(facility_col, sort=True)
+    ]
     groups = [(k, v) for k, v in groups if len(v)]
     with matplotlib_cjk():
         fig = _figure(9, 1.0 + 0.45 * max(len(groups), 3))
         ax = fig.subplots()
         if groups:
-            ax.boxplot([v for _, v in groups], orientation="horizontal", whis=(5, 95),
-                       showmeans=True, flierprops={"markersize": 2})
+            ax.boxplot(
+                [v for _, v in groups],
+                orientation="horizontal",
+                whis=(5, 95),
+                showmeans=True,
+                flierprops={"markersize": 2},
+            )
             ax.set_yticks(
                 np.arange(1, len(groups) + 1),
                 [f"{names.get(k, k)} (n={len(v)}, mean {v.mean():.1f})" for k, v in groups],
@@ -286,8 +373,9 @@ def plot_queue_waits(
     return fig
 
 
-def plot_comparison(table: pd.DataFrame, *, kpis: Sequence[str] | None = None,
-                    title: str = "") -> Figure:
+def plot_comparison(
+    table: pd.DataFrame, *, kpis: Sequence[str] | None = None, title: str = ""
+) -> Figure:
     """One panel per KPI: each variant's mean with its confidence interval as an error bar.
 
     ``table`` is :func:`wasteopt.compare.compare_results` output (columns ``kpi``, ``variant``,
@@ -302,15 +390,18 @@ def plot_comparison(table: pd.DataFrame, *, kpis: Sequence[str] | None = None,
             sub = table[table["kpi"] == kpi]
             x = np.arange(len(sub))
             mean = sub["mean"].to_numpy(dtype=float)
-            err = np.vstack([mean - sub["ci_low"].to_numpy(dtype=float),
-                             sub["ci_high"].to_numpy(dtype=float) - mean])
+            err = np.vstack(
+                [
+                    mean - sub["ci_low"].to_numpy(dtype=float),
+                    sub["ci_high"].to_numpy(dtype=float) - mean,
+                ]
+            )
             ax.bar(x, mean, color="#8fb3d9", edgecolor="#2b5c8a")
-            ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="none", ecolor="black",
-                        capsize=4)
+            ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="none", ecolor="black", capsize=4)
             ax.set_xticks(x, list(sub["variant"]), fontsize=8)
             ax.set_title(kpi, fontsize=9)
             ax.tick_params(labelsize=7)
-        for ax in list(axes.flat)[len(names):]:
+        for ax in list(axes.flat)[len(names) :]:
             ax.set_visible(False)
         if title:
             fig.suptitle(title)

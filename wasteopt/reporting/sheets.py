@@ -48,17 +48,52 @@ __all__ = [
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "pdf", "geojson")
 
 SHEET_COLUMNS: tuple[str, ...] = (
-    "stream", "vehicle", "vehicle_type", "vehicle_type_name", "depot", "trip", "seq", "kind",
-    "id", "name", "lon", "lat", "arrival", "start", "departure", "wait_min", "service_min",
-    "expected_kg", "unload_kg", "load_after_kg", "leg_km", "cum_km", "elapsed_h",
-    "arrival_s", "start_s", "departure_s", "leg_m",
+    "stream",
+    "vehicle",
+    "vehicle_type",
+    "vehicle_type_name",
+    "depot",
+    "trip",
+    "seq",
+    "kind",
+    "id",
+    "name",
+    "lon",
+    "lat",
+    "arrival",
+    "start",
+    "departure",
+    "wait_min",
+    "service_min",
+    "expected_kg",
+    "unload_kg",
+    "load_after_kg",
+    "leg_km",
+    "cum_km",
+    "elapsed_h",
+    "arrival_s",
+    "start_s",
+    "departure_s",
+    "leg_m",
 )
 """Columns of :func:`route_sheet_frame`. ``kind`` is ``depart``, ``stop``, ``unload``,
 ``lunch`` or ``return``; times are ``HH:MM`` (``_s``: seconds after midnight of the day)."""
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "stream", "vehicle", "vehicle_type", "vehicle_type_name", "depot", "start", "end",
-    "trips", "stops", "unload_visits", "expected_kg", "unload_kg", "km", "hours",
+    "stream",
+    "vehicle",
+    "vehicle_type",
+    "vehicle_type_name",
+    "depot",
+    "start",
+    "end",
+    "trips",
+    "stops",
+    "unload_visits",
+    "expected_kg",
+    "unload_kg",
+    "km",
+    "hours",
 )
 
 TOTAL_LABEL = "合计 Total"
@@ -114,9 +149,7 @@ def _places(scenario: Scenario, problem: RoutingProblem) -> dict[str, tuple[str,
     return out
 
 
-def route_sheet_frame(
-    plan: RoutePlan, problem: RoutingProblem, scenario: Scenario
-) -> pd.DataFrame:
+def route_sheet_frame(plan: RoutePlan, problem: RoutingProblem, scenario: Scenario) -> pd.DataFrame:
     """One row per schedule entry of every used vehicle, in driving order (see
     :data:`SHEET_COLUMNS`). Uses ``plan.check`` (or checks the plan when it has none)."""
     report = _report(plan, problem)
@@ -226,11 +259,13 @@ def route_sheet_summary(sheet: pd.DataFrame, *, total: bool = True) -> pd.DataFr
 
 # -- CSV ----------------------------------------------------------------------------------------
 
+
 def _write_csv(sheet: pd.DataFrame, path: Path) -> Path:
     return write_frame(path, sheet, bom=True)
 
 
 # -- XLSX ---------------------------------------------------------------------------------------
+
 
 def xlsx_sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     """A valid, unique Excel sheet name: no ``[]:*?/\\``, no leading/trailing apostrophe,
@@ -311,8 +346,9 @@ def _display_rows(g: pd.DataFrame) -> list[list[object]]:
     return out
 
 
-def _write_xlsx(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: str,
-                notes: Sequence[str]) -> Path:
+def _write_xlsx(
+    sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: str, notes: Sequence[str]
+) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -323,8 +359,9 @@ def _write_xlsx(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: s
     for k, note in enumerate(notes, start=2):
         ws.cell(row=k, column=1, value=note)
     hdr = len(notes) + 3
-    last = _xlsx_rows(ws, list(SUMMARY_COLUMNS),
-                      (list(r) for r in summary.itertuples(index=False)), hdr)
+    last = _xlsx_rows(
+        ws, list(SUMMARY_COLUMNS), (list(r) for r in summary.itertuples(index=False)), hdr
+    )
     if len(summary):
         for j in range(1, len(SUMMARY_COLUMNS) + 1):
             ws.cell(row=last, column=j).font = Font(bold=True)
@@ -352,8 +389,11 @@ def _write_xlsx(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: s
         ):
             c = vs.cell(row=total_row, column=VEHICLE_COLUMNS.index(col) + 1, value=value)
             c.font = Font(bold=True)
-        vs.cell(row=total_row, column=VEHICLE_COLUMNS.index("id") + 1,
-                value=f"{int(srow['stops'])} stops").font = Font(bold=True)
+        vs.cell(
+            row=total_row,
+            column=VEHICLE_COLUMNS.index("id") + 1,
+            value=f"{int(srow['stops'])} stops",
+        ).font = Font(bold=True)
         vs.freeze_panes = vs.cell(row=5, column=1)
         _widths(vs, widths)
         vs.print_options.gridLines = True
@@ -370,14 +410,25 @@ def _write_xlsx(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: s
 
 _PDF_WIDTHS = (7, 9, 20, 24, 62, 13, 13, 13, 12, 14, 15, 17, 17, 14, 14, 12)
 _PDF_NUMERIC = frozenset(
-    {"seq", "trip", "wait_min", "service_min", "expected_kg", "unload_kg", "load_after_kg",
-     "leg_km", "cum_km", "elapsed_h"}
+    {
+        "seq",
+        "trip",
+        "wait_min",
+        "service_min",
+        "expected_kg",
+        "unload_kg",
+        "load_after_kg",
+        "leg_km",
+        "cum_km",
+        "elapsed_h",
+    }
 )
 _PDF_ROW_MM = 4.6
 
 
-def _write_pdf(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: str,
-               notes: Sequence[str]) -> Path:
+def _write_pdf(
+    sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: str, notes: Sequence[str]
+) -> Path:
     """Landscape A4, one sheet per vehicle shift (continued on further pages with the heading
     repeated when a shift has more rows than a page holds). Cells are single-line: a text too
     long for its column is shortened with an ellipsis."""
@@ -398,8 +449,9 @@ def _write_pdf(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: st
     bottom = pdf.h - 12
     heading = [HEADINGS[c] for c in VEHICLE_COLUMNS]
 
-    def row(values: Sequence[str], fill: tuple[int, int, int] | None, h: float,
-            is_heading: bool = False) -> None:
+    def row(
+        values: Sequence[str], fill: tuple[int, int, int] | None, h: float, is_heading: bool = False
+    ) -> None:
         if fill is not None:
             pdf.set_fill_color(*fill)
         for c, w, text in zip(VEHICLE_COLUMNS, widths, values, strict=True):
@@ -424,8 +476,13 @@ def _write_pdf(sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: st
             pdf.cell(0, 5, _fit(pdf, note, pdf.epw), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         head()
-        rows = [[_blank_zero(c, v, r[VEHICLE_COLUMNS.index("kind")])
-                 for c, v in zip(VEHICLE_COLUMNS, r, strict=True)] for r in _display_rows(g)]
+        rows = [
+            [
+                _blank_zero(c, v, r[VEHICLE_COLUMNS.index("kind")])
+                for c, v in zip(VEHICLE_COLUMNS, r, strict=True)
+            ]
+            for r in _display_rows(g)
+        ]
         total = [""] * len(VEHICLE_COLUMNS)
         total[VEHICLE_COLUMNS.index("kind")] = TOTAL_LABEL
         total[VEHICLE_COLUMNS.index("id")] = f"{int(srow['stops'])} stops"
@@ -468,6 +525,7 @@ def _fit(pdf, text: str, width_mm: float) -> str:
 
 # -- GeoJSON ------------------------------------------------------------------------------------
 
+
 def _pos(lon: float, lat: float) -> list[float]:
     return [round(float(lon), 6), round(float(lat), 6)]
 
@@ -486,44 +544,48 @@ def route_sheets_geojson(sheet: pd.DataFrame, scenario: Scenario) -> dict[str, o
         if len(coords) < 2:
             continue
         s = summary.loc[vehicle]
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": coords},
-            "properties": {
-                "feature": "route",
-                "vehicle": vehicle,
-                "vehicle_type": s["vehicle_type"],
-                "stream": s["stream"],
-                "color": colors.get(str(s["stream"]), ""),
-                "depot": s["depot"],
-                "start": s["start"],
-                "end": s["end"],
-                "trips": int(s["trips"]),
-                "stops": int(s["stops"]),
-                "kg": int(s["expected_kg"]),
-                "km": float(s["km"]),
-                "hours": float(s["hours"]),
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": {
+                    "feature": "route",
+                    "vehicle": vehicle,
+                    "vehicle_type": s["vehicle_type"],
+                    "stream": s["stream"],
+                    "color": colors.get(str(s["stream"]), ""),
+                    "depot": s["depot"],
+                    "start": s["start"],
+                    "end": s["end"],
+                    "trips": int(s["trips"]),
+                    "stops": int(s["stops"]),
+                    "kg": int(s["expected_kg"]),
+                    "km": float(s["km"]),
+                    "hours": float(s["hours"]),
+                },
+            }
+        )
     for rec in located[located["kind"] == "stop"].itertuples(index=False):
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": _pos(rec.lon, rec.lat)},
-            "properties": {
-                "feature": "stop",
-                "id": rec.id,
-                "name": rec.name,
-                "vehicle": rec.vehicle,
-                "trip": None if pd.isna(rec.trip) else int(rec.trip),
-                "seq": int(rec.seq),
-                "stream": rec.stream,
-                "kg": int(rec.expected_kg),
-                "load_after_kg": int(rec.load_after_kg),
-                "arrival": rec.arrival,
-                "start": rec.start,
-                "departure": rec.departure,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": _pos(rec.lon, rec.lat)},
+                "properties": {
+                    "feature": "stop",
+                    "id": rec.id,
+                    "name": rec.name,
+                    "vehicle": rec.vehicle,
+                    "trip": None if pd.isna(rec.trip) else int(rec.trip),
+                    "seq": int(rec.seq),
+                    "stream": rec.stream,
+                    "kg": int(rec.expected_kg),
+                    "load_after_kg": int(rec.load_after_kg),
+                    "arrival": rec.arrival,
+                    "start": rec.start,
+                    "departure": rec.departure,
+                },
+            }
+        )
     site_kind = {s.id: "station" for s in scenario.stations}
     site_kind.update({f.id: f.kind for f in scenario.facilities})
     for kind in ("unload", "depart"):
@@ -543,11 +605,13 @@ def route_sheets_geojson(sheet: pd.DataFrame, scenario: Scenario) -> dict[str, o
                 props["arrivals"] = [str(a) for a in g["arrival"]]
             else:
                 props["vehicles"] = len(g)
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": _pos(first["lon"], first["lat"])},
-                "properties": props,
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": _pos(first["lon"], first["lat"])},
+                    "properties": props,
+                }
+            )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -557,6 +621,7 @@ def _write_geojson(sheet: pd.DataFrame, scenario: Scenario, path: Path) -> Path:
 
 
 # -- all formats --------------------------------------------------------------------------------
+
 
 def write_route_sheets(
     plan: RoutePlan,

@@ -120,15 +120,27 @@ def read_vrplib(
     n = int(inst["dimension"])
     depots = np.atleast_1d(inst.get("depot", np.array([0])))
     if depots.size != 1:
-        problems.append(Problem(file=str(path), message="only single-depot instances are read",
-                                field="DEPOT_SECTION", value=str(depots.tolist()),
-                                expected="one depot"))
+        problems.append(
+            Problem(
+                file=str(path),
+                message="only single-depot instances are read",
+                field="DEPOT_SECTION",
+                value=str(depots.tolist()),
+                expected="one depot",
+            )
+        )
     if "capacity" not in inst:
         problems.append(Problem(file=str(path), message="missing", field="CAPACITY"))
     if str(inst.get("type", "CVRP")).upper() not in ("CVRP", "VRPTW", "CVRPTW"):
-        problems.append(Problem(file=str(path), message="unsupported problem type",
-                                field="TYPE", value=str(inst.get("type")),
-                                expected="CVRP"))
+        problems.append(
+            Problem(
+                file=str(path),
+                message="unsupported problem type",
+                field="TYPE",
+                value=str(inst.get("type")),
+                expected="CVRP",
+            )
+        )
     if problems:
         raise InputError(problems)
     depot = int(depots[0])
@@ -165,10 +177,19 @@ def read_vrplib(
             tw_start, tw_end = 0, horizon
         else:
             tw_start, tw_end = int(tw_arr[i, 0]), int(tw_arr[i, 1])
-        stops.append(Stop(id=ids[i], stream=stream, load_kg=round(float(demand[i])),
-                          service_s=int(service[i]), tw_start_s=tw_start, tw_end_s=tw_end))
-    open_s, close_s = (0, horizon) if tw_arr is None else (int(tw_arr[depot, 0]),
-                                                              int(tw_arr[depot, 1]))
+        stops.append(
+            Stop(
+                id=ids[i],
+                stream=stream,
+                load_kg=round(float(demand[i])),
+                service_s=int(service[i]),
+                tw_start_s=tw_start,
+                tw_end_s=tw_end,
+            )
+        )
+    open_s, close_s = (
+        (0, horizon) if tw_arr is None else (int(tw_arr[depot, 0]), int(tw_arr[depot, 1]))
+    )
     fleet = Fleet(
         id="vehicle",
         stream=stream,
@@ -209,8 +230,14 @@ def read_solomon(path: str | os.PathLike, *, stream: str = BENCHMARK_STREAM) -> 
     demand = np.asarray(inst["demand"])
     ids = tuple(str(i) for i in range(n))
     stops = tuple(
-        Stop(id=ids[i], stream=stream, load_kg=int(demand[i]), service_s=int(service[i]),
-             tw_start_s=int(tw[i, 0]), tw_end_s=int(tw[i, 1]))
+        Stop(
+            id=ids[i],
+            stream=stream,
+            load_kg=int(demand[i]),
+            service_s=int(service[i]),
+            tw_start_s=int(tw[i, 0]),
+            tw_end_s=int(tw[i, 1]),
+        )
         for i in range(1, n)
     )
     open_s, close_s = int(tw[0, 0]), int(tw[0, 1])
@@ -277,8 +304,13 @@ def read_kim(
         raise InputError([Problem(file=fname, message="file not found")]) from None
     lines = [ln for ln in text.splitlines() if ln.strip()]
     problems: list[Problem] = []
-    header_names = ("vehicle capacity (yd3)", "route capacity (yd3/day)",
-                    "max stops per route", "lunch duration (s)", "speed (mph)")
+    header_names = (
+        "vehicle capacity (yd3)",
+        "route capacity (yd3/day)",
+        "max stops per route",
+        "lunch duration (s)",
+        "speed (mph)",
+    )
     header: list[float] = []
     for k, label in enumerate(header_names):
         raw = lines[k].split("//")[0].strip() if k < len(lines) else ""
@@ -287,9 +319,16 @@ def read_kim(
             if not value > 0:
                 raise ValueError
         except ValueError:
-            problems.append(Problem(file=fname, where=f"line {k + 1}", field=label,
-                                    message="bad header value", value=raw,
-                                    expected="a positive number"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=f"line {k + 1}",
+                    field=label,
+                    message="bad header value",
+                    value=raw,
+                    expected="a positive number",
+                )
+            )
             value = 1.0
         header.append(value)
     cap_yd, route_yd, max_stops, lunch_s, speed_mph = header
@@ -301,62 +340,128 @@ def read_kim(
             continue  # column header
         where = f"data line {ln_no}" + (f" (Stop_ID={tok[0]})" if tok else "")
         if len(tok) != 8:
-            problems.append(Problem(file=fname, where=where, message="wrong number of fields",
-                                    value=str(len(tok)), expected="8"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=where,
+                    message="wrong number of fields",
+                    value=str(len(tok)),
+                    expected="8",
+                )
+            )
             continue
         ok = True
         parsed: list = [tok[0]]
         for j, (fieldname, conv) in enumerate(
-            (("X", float), ("Y", float), ("Early_St_Time", kim_hhmm_s),
-             ("Late_St_Time", kim_hhmm_s), ("Service_Time", int), ("Load", float),
-             ("Stop_Type", int)),
+            (
+                ("X", float),
+                ("Y", float),
+                ("Early_St_Time", kim_hhmm_s),
+                ("Late_St_Time", kim_hhmm_s),
+                ("Service_Time", int),
+                ("Load", float),
+                ("Stop_Type", int),
+            ),
             start=1,
         ):
             try:
                 parsed.append(conv(tok[j]))
             except ValueError as exc:
                 ok = False
-                problems.append(Problem(file=fname, where=where, field=fieldname,
-                                        message=str(exc) or "not a number", value=tok[j]))
+                problems.append(
+                    Problem(
+                        file=fname,
+                        where=where,
+                        field=fieldname,
+                        message=str(exc) or "not a number",
+                        value=tok[j],
+                    )
+                )
         if not ok:
             continue
         _, _, _, early, late, svc, _, kind = parsed
         if kind not in (0, 1, 2):
-            problems.append(Problem(file=fname, where=where, field="Stop_Type",
-                                    message="unknown type", value=str(kind),
-                                    expected="0 (depot), 1 (stop) or 2 (disposal site)"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=where,
+                    field="Stop_Type",
+                    message="unknown type",
+                    value=str(kind),
+                    expected="0 (depot), 1 (stop) or 2 (disposal site)",
+                )
+            )
         if late < early:
-            problems.append(Problem(file=fname, where=where, field="Late_St_Time",
-                                    message="window ends before it starts", value=tok[4],
-                                    expected=f">= {tok[3]}"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=where,
+                    field="Late_St_Time",
+                    message="window ends before it starts",
+                    value=tok[4],
+                    expected=f">= {tok[3]}",
+                )
+            )
         if svc < 0:
-            problems.append(Problem(file=fname, where=where, field="Service_Time",
-                                    message="negative", value=tok[5], expected=">= 0"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=where,
+                    field="Service_Time",
+                    message="negative",
+                    value=tok[5],
+                    expected=">= 0",
+                )
+            )
         rows.append(tuple(parsed))  # type: ignore[arg-type]
 
     ids = [r[0] for r in rows]
     seen: set[str] = set()
     for r in rows:
         if r[0] in seen:
-            problems.append(Problem(file=fname, where=f"Stop_ID={r[0]}", field="Stop_ID",
-                                    message="duplicate id", value=r[0], expected="unique ids"))
+            problems.append(
+                Problem(
+                    file=fname,
+                    where=f"Stop_ID={r[0]}",
+                    field="Stop_ID",
+                    message="duplicate id",
+                    value=r[0],
+                    expected="unique ids",
+                )
+            )
         seen.add(r[0])
     depot_rows = [r for r in rows if r[7] == 0]
     if len(depot_rows) != 1:
-        problems.append(Problem(file=fname, field="Stop_Type", message="depot rows",
-                                value=str(len(depot_rows)), expected="exactly one type-0 row"))
+        problems.append(
+            Problem(
+                file=fname,
+                field="Stop_Type",
+                message="depot rows",
+                value=str(len(depot_rows)),
+                expected="exactly one type-0 row",
+            )
+        )
     if not any(r[7] == 2 for r in rows):
-        problems.append(Problem(file=fname, field="Stop_Type", message="no disposal site",
-                                expected="at least one type-2 row"))
+        problems.append(
+            Problem(
+                file=fname,
+                field="Stop_Type",
+                message="no disposal site",
+                expected="at least one type-2 row",
+            )
+        )
     if problems:
         raise InputError(problems)
     carried = sum(
-        1 for line in lines[5:] for t in line.split()[3:5]
+        1
+        for line in lines[5:]
+        for t in line.split()[3:5]
         if _DIGITS.match(t) and int(t) % 100 >= 60
     )
     if carried:
-        log.warning("%s: %d HHMM values with minutes >= 60 read as carried minutes",
-                    path.name, carried)
+        log.warning(
+            "%s: %d HHMM values with minutes >= 60 read as carried minutes", path.name, carried
+        )
 
     xy = np.array([[r[1], r[2]] for r in rows], dtype=float)
     feet = np.abs(xy[:, None, 0] - xy[None, :, 0]) + np.abs(xy[:, None, 1] - xy[None, :, 1])
@@ -368,12 +473,20 @@ def read_kim(
     depot = Depot(id=d[0], open_s=d[3], close_s=d[4])
     sites = tuple(
         UnloadSite(id=r[0], streams=(stream,), open_s=r[3], close_s=r[4], unload_s=r[5])
-        for r in rows if r[7] == 2
+        for r in rows
+        if r[7] == 2
     )
     stops = tuple(
-        Stop(id=r[0], stream=stream, load_kg=round(r[6] * _KIM_SCALE), service_s=r[5],
-             tw_start_s=r[3], tw_end_s=r[4])
-        for r in rows if r[7] == 1
+        Stop(
+            id=r[0],
+            stream=stream,
+            load_kg=round(r[6] * _KIM_SCALE),
+            service_s=r[5],
+            tw_start_s=r[3],
+            tw_end_s=r[4],
+        )
+        for r in rows
+        if r[7] == 1
     )
     fleet = Fleet(
         id="truck",
@@ -383,8 +496,9 @@ def read_kim(
         capacity_kg=round(cap_yd * _KIM_SCALE),
         shift_start_s=depot.open_s,
         shift_end_s=depot.close_s,
-        lunch=Lunch(earliest_s=_KIM_LUNCH_S[0], latest_s=_KIM_LUNCH_S[1],
-                    duration_s=round(lunch_s)),
+        lunch=Lunch(
+            earliest_s=_KIM_LUNCH_S[0], latest_s=_KIM_LUNCH_S[1], duration_s=round(lunch_s)
+        ),
         max_stops=round(max_stops),
         max_shift_load_kg=round(route_yd * _KIM_SCALE),
         fixed_cost=float(vehicle_cost),
@@ -434,8 +548,14 @@ def read_vrplib_solution(path: str | os.PathLike, problem: RoutingProblem) -> Ro
         _, _, rest = s.partition(":")
         visits = tuple(rest.split())
         if visits:
-            routes.append(Route(vehicle=f"{fleet.id}#{len(routes) + 1}", fleet=fleet.id,
-                                start_s=start, visits=visits))
+            routes.append(
+                Route(
+                    vehicle=f"{fleet.id}#{len(routes) + 1}",
+                    fleet=fleet.id,
+                    start_s=start,
+                    visits=visits,
+                )
+            )
     if not routes:
         raise InputError([Problem(file=str(path), message="no 'Route #k:' lines found")])
     served = {v for r in routes for v in r.visits}

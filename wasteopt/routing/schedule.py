@@ -83,8 +83,13 @@ class RouteScheduler:
 
     # -- basic evaluation -------------------------------------------------------------------
 
-    def evaluate(self, fleet: Fleet, visits: list[str] | tuple[str, ...], start_s: int,
-                 lunch_after: int | None) -> RouteEval:
+    def evaluate(
+        self,
+        fleet: Fleet,
+        visits: list[str] | tuple[str, ...],
+        start_s: int,
+        lunch_after: int | None,
+    ) -> RouteEval:
         """Schedule ``visits`` leaving at ``start_s`` with the break after ``lunch_after``."""
         p = self.problem
         dist = self.dist
@@ -151,8 +156,9 @@ class RouteScheduler:
                 if fleet.max_shift_load_kg is not None and shift_load > fleet.max_shift_load_kg:
                     flag(k, "shift_load")
                 if stop.unload_at:
-                    allowed = (set(stop.unload_at) if allowed is None
-                               else allowed & set(stop.unload_at))
+                    allowed = (
+                        set(stop.unload_at) if allowed is None else allowed & set(stop.unload_at)
+                    )
             else:
                 site = self.sites.get(v)
                 if site is None or p.depot_unloads:
@@ -196,15 +202,25 @@ class RouteScheduler:
             flag(END, "shift")
         if fleet.max_trips is not None and trips > fleet.max_trips:
             flag(END, "max_trips")
-        if (lunch is not None and not taken and start_s < lunch.latest_s
-                and end > lunch.earliest_s):
+        if lunch is not None and not taken and start_s < lunch.latest_s and end > lunch.earliest_s:
             flag(END, "lunch_missing")
-        cost = (fleet.fixed_cost + fleet.cost_per_km * d_total / 1000.0
-                + fleet.cost_per_hour * duration / 3600.0)
-        return RouteEval(feasible=bad is None, first_bad=bad, reason=reason, start_s=start_s,
-                         end_s=end, lunch_after=lunch_after if taken else None,
-                         distance_m=d_total, cost=cost, departs=tuple(departs),
-                         delay_room_s=max(0, min(room, waited)))
+        cost = (
+            fleet.fixed_cost
+            + fleet.cost_per_km * d_total / 1000.0
+            + fleet.cost_per_hour * duration / 3600.0
+        )
+        return RouteEval(
+            feasible=bad is None,
+            first_bad=bad,
+            reason=reason,
+            start_s=start_s,
+            end_s=end,
+            lunch_after=lunch_after if taken else None,
+            distance_m=d_total,
+            cost=cost,
+            departs=tuple(departs),
+            delay_room_s=max(0, min(room, waited)),
+        )
 
     # -- departure time and lunch -----------------------------------------------------------
 
@@ -247,8 +263,13 @@ class RouteScheduler:
     def route(self, vehicle: str, fleet: Fleet, visits: list[str]) -> Route:
         """A :class:`Route` with the departure and lunch chosen by :meth:`plan`."""
         ev = self.plan(fleet, visits)
-        return Route(vehicle=vehicle, fleet=fleet.id, start_s=ev.start_s, visits=tuple(visits),
-                     lunch_after=ev.lunch_after)
+        return Route(
+            vehicle=vehicle,
+            fleet=fleet.id,
+            start_s=ev.start_s,
+            visits=tuple(visits),
+            lunch_after=ev.lunch_after,
+        )
 
     # -- helpers for repair -----------------------------------------------------------------
 
@@ -280,8 +301,9 @@ class RouteScheduler:
 
     def _nearest(self, after: str, allowed: set[str]) -> str:
         i = self.index[after]
-        return min((s for s in self.sites if s in allowed),
-                   key=lambda s: (self.dist[i][self.index[s]], s))
+        return min(
+            (s for s in self.sites if s in allowed), key=lambda s: (self.dist[i][self.index[s]], s)
+        )
 
 
 def _removal_index(sched: RouteScheduler, visits: list[str], ev: RouteEval) -> int:
@@ -304,8 +326,9 @@ def _removal_index(sched: RouteScheduler, visits: list[str], ev: RouteEval) -> i
     return before[-1] if before else stop_idx[-1]
 
 
-def _make_feasible(sched: RouteScheduler, fleet: Fleet,
-                   visits: list[str]) -> tuple[list[str], list[str], RouteEval | None]:
+def _make_feasible(
+    sched: RouteScheduler, fleet: Fleet, visits: list[str]
+) -> tuple[list[str], list[str], RouteEval | None]:
     """Remove stops until the route is feasible; returns (visits, removed stop ids, eval)."""
     removed: list[str] = []
     visits = sched.tidy(list(visits))
@@ -315,7 +338,7 @@ def _make_feasible(sched: RouteScheduler, fleet: Fleet,
             return visits, removed, ev
         k = _removal_index(sched, visits, ev)
         removed.append(visits[k])
-        visits = sched.tidy(visits[:k] + visits[k + 1:])
+        visits = sched.tidy(visits[:k] + visits[k + 1 :])
     return [], removed + [v for v in visits if v in sched.stops], None
 
 
@@ -444,8 +467,14 @@ def _merge_routes(sched: RouteScheduler, work: list[_Work], deadline: float | No
         del work[b]
 
 
-def _insert(sched: RouteScheduler, work: list[_Work], fleets: list[Fleet],
-            used: dict[str, int], sid: str, max_evals: int) -> bool:
+def _insert(
+    sched: RouteScheduler,
+    work: list[_Work],
+    fleets: list[Fleet],
+    used: dict[str, int],
+    sid: str,
+    max_evals: int,
+) -> bool:
     """Cheapest feasible insertion of one stop; False if it fits nowhere.
 
     Candidate positions (into a trip, as a new trip with its own unload, on a spare vehicle)
@@ -472,8 +501,8 @@ def _insert(sched: RouteScheduler, work: list[_Work], fleets: list[Fleet],
         if f.max_stops is not None and n_stops + 1 > f.max_stops:
             continue
         if f.max_shift_load_kg is not None and (
-                sum(o.load_kg for o in stop_objs if o is not None) + stop.load_kg
-                > f.max_shift_load_kg):
+            sum(o.load_kg for o in stop_objs if o is not None) + stop.load_kg > f.max_shift_load_kg
+        ):
             continue
         dur = sched.durs[f.profile]
         ck = f.cost_per_km / 1000.0
@@ -502,19 +531,26 @@ def _insert(sched: RouteScheduler, work: list[_Work], fleets: list[Fleet],
         for pos in range(n + 1):
             a, b = locs[pos], locs[pos + 1]
             if depot_unloads or pos < n:
-                site_ok = (depot_unloads or not stop.unload_at or trip_site[k] is None
-                           or trip_site[k] in stop.unload_at)
+                site_ok = (
+                    depot_unloads
+                    or not stop.unload_at
+                    or trip_site[k] is None
+                    or trip_site[k] in stop.unload_at
+                )
                 fits = trip_kg[k] + stop.load_kg <= f.capacity_kg and (
-                    f.capacity_l <= 0 or trip_l[k] + stop.volume_l <= f.capacity_l)
+                    f.capacity_l <= 0 or trip_l[k] + stop.volume_l <= f.capacity_l
+                )
                 if site_ok and fits:
-                    est = (ck * (dist[a][s] + dist[s][b] - dist[a][b])
-                           + ch * (dur[a][s] + dur[s][b] - dur[a][b]))
+                    est = ck * (dist[a][s] + dist[s][b] - dist[a][b]) + ch * (
+                        dur[a][s] + dur[s][b] - dur[a][b]
+                    )
                     cands.append((est, r, pos, None, f))
             if not depot_unloads and new_trips and (pos == 0 or stop_objs[pos - 1] is None):
                 for site in sites:
                     c = sched.index[site]
-                    est = (ck * (dist[a][s] + dist[s][c] + dist[c][b] - dist[a][b])
-                           + ch * (dur[a][s] + dur[s][c] + dur[c][b] - dur[a][b]))
+                    est = ck * (dist[a][s] + dist[s][c] + dist[c][b] - dist[a][b]) + ch * (
+                        dur[a][s] + dur[s][c] + dur[c][b] - dur[a][b]
+                    )
                     cands.append((est, r, pos, site, f))
             if pos < n and stop_objs[pos] is None:
                 k += 1
@@ -525,10 +561,12 @@ def _insert(sched: RouteScheduler, work: list[_Work], fleets: list[Fleet],
         dur = sched.durs[fleet.profile]
         ck = fleet.cost_per_km / 1000.0
         ch = fleet.cost_per_hour / 3600.0
-        for site in (sites or [None]):
+        for site in sites or [None]:
             c = g if site is None else sched.index[site]
-            est = fleet.fixed_cost + (ck * (dist[g][s] + dist[s][c] + dist[c][g])
-                                      + ch * (dur[g][s] + dur[s][c] + dur[c][g]))
+            est = fleet.fixed_cost + (
+                ck * (dist[g][s] + dist[s][c] + dist[c][g])
+                + ch * (dur[g][s] + dur[s][c] + dur[c][g])
+            )
             cands.append((est, -1, 0, site, fleet))
     cands.sort(key=lambda c: (c[0], c[1], c[2], c[3] or ""))
     best: tuple[float, int, list[str], Fleet] | None = None  # (delta, route #, visits, fleet)

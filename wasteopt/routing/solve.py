@@ -33,9 +33,14 @@ ENGINES: tuple[str, ...] = ("pyvrp", "ortools")
 
 def _validate(problem: RoutingProblem) -> None:
     problems = [
-        Problem(file=problem.name, where=f"stop {s.id}", field="stream", value=s.stream,
-                message="stop of another stream than the problem",
-                expected=f"{problem.stream!r} (streams are never mixed in one vehicle)")
+        Problem(
+            file=problem.name,
+            where=f"stop {s.id}",
+            field="stream",
+            value=s.stream,
+            message="stop of another stream than the problem",
+            expected=f"{problem.stream!r} (streams are never mixed in one vehicle)",
+        )
         for s in problem.stops
         if s.stream != problem.stream
     ]
@@ -63,16 +68,30 @@ def solve(
         raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
     _validate(problem)
     module = importlib.import_module(f"wasteopt.routing.engines._{engine}")
-    log.info("routing %s [%s]: %d stops, engine=%s, limit=%.1fs, seed=%d, workers=%d",
-             problem.name, problem.stream, len(problem.stops), engine, time_limit_s, seed,
-             workers)
+    log.info(
+        "routing %s [%s]: %d stops, engine=%s, limit=%.1fs, seed=%d, workers=%d",
+        problem.name,
+        problem.stream,
+        len(problem.stops),
+        engine,
+        time_limit_s,
+        seed,
+        workers,
+    )
     t0 = time.perf_counter()
-    routes, unserved = module.solve(problem, time_limit_s=time_limit_s, seed=seed,
-                                    workers=workers)
+    routes, unserved = module.solve(problem, time_limit_s=time_limit_s, seed=seed, workers=workers)
     runtime = time.perf_counter() - t0
-    plan = RoutePlan(problem=problem.name, stream=problem.stream, engine=engine, seed=seed,
-                     status="no_solution", objective=0.0, runtime_s=runtime,
-                     routes=tuple(routes), unserved=tuple(unserved))
+    plan = RoutePlan(
+        problem=problem.name,
+        stream=problem.stream,
+        engine=engine,
+        seed=seed,
+        status="no_solution",
+        objective=0.0,
+        runtime_s=runtime,
+        routes=tuple(routes),
+        unserved=tuple(unserved),
+    )
     report = check_plan(problem, plan)
     status: PlanStatus
     if not plan.routes and problem.stops:
@@ -83,10 +102,23 @@ def solve(
         status = "partial"
     else:
         status = "infeasible"
-        log.error("routing %s: engine %s returned a plan with violations:\n%s",
-                  problem.name, engine, report.summary())
-    plan = RoutePlan(problem=plan.problem, stream=plan.stream, engine=engine, seed=seed,
-                     status=status, objective=report.totals.cost, runtime_s=runtime,
-                     routes=plan.routes, unserved=plan.unserved, check=report)
+        log.error(
+            "routing %s: engine %s returned a plan with violations:\n%s",
+            problem.name,
+            engine,
+            report.summary(),
+        )
+    plan = RoutePlan(
+        problem=plan.problem,
+        stream=plan.stream,
+        engine=engine,
+        seed=seed,
+        status=status,
+        objective=report.totals.cost,
+        runtime_s=runtime,
+        routes=plan.routes,
+        unserved=plan.unserved,
+        check=report,
+    )
     log.info("%s", plan.summary())
     return plan

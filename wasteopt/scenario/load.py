@@ -54,15 +54,46 @@ log = logging.getLogger("wasteopt")
 
 #: The four streams of China's household-waste sorting (GB/T 19095-2019 colours approximated).
 STANDARD_STREAMS: tuple[Stream, ...] = (
-    Stream(id="kitchen", name_en="Kitchen/food waste", name_zh="厨余垃圾", color="#2e8b57",
-           density_kg_per_m3=650.0, share=0.40, capture_rate=0.85, default_frequency="daily"),
-    Stream(id="recyclable", name_en="Recyclables", name_zh="可回收物", color="#1f5fbf",
-           density_kg_per_m3=90.0, share=0.20, capture_rate=0.90,
-           default_frequency="every_other_day"),
-    Stream(id="hazardous", name_en="Hazardous waste", name_zh="有害垃圾", color="#c0392b",
-           density_kg_per_m3=300.0, share=0.005, capture_rate=1.0, default_frequency="weekly"),
-    Stream(id="other", name_en="Other/residual waste", name_zh="其他垃圾", color="#6b6b6b",
-           density_kg_per_m3=250.0, share=0.395, capture_rate=1.0, default_frequency="daily"),
+    Stream(
+        id="kitchen",
+        name_en="Kitchen/food waste",
+        name_zh="厨余垃圾",
+        color="#2e8b57",
+        density_kg_per_m3=650.0,
+        share=0.40,
+        capture_rate=0.85,
+        default_frequency="daily",
+    ),
+    Stream(
+        id="recyclable",
+        name_en="Recyclables",
+        name_zh="可回收物",
+        color="#1f5fbf",
+        density_kg_per_m3=90.0,
+        share=0.20,
+        capture_rate=0.90,
+        default_frequency="every_other_day",
+    ),
+    Stream(
+        id="hazardous",
+        name_en="Hazardous waste",
+        name_zh="有害垃圾",
+        color="#c0392b",
+        density_kg_per_m3=300.0,
+        share=0.005,
+        capture_rate=1.0,
+        default_frequency="weekly",
+    ),
+    Stream(
+        id="other",
+        name_en="Other/residual waste",
+        name_zh="其他垃圾",
+        color="#6b6b6b",
+        density_kg_per_m3=250.0,
+        share=0.395,
+        capture_rate=1.0,
+        default_frequency="daily",
+    ),
 )
 
 #: CSV tables in the order they are read.
@@ -93,15 +124,23 @@ def load_scenario(path: str | os.PathLike[str], *, variant: str | None = None) -
     if not p.exists():
         raise ScenarioError([Problem(file=str(path), message="scenario folder not found")])
     if not p.is_dir():
-        raise ScenarioError([Problem(file=str(path), message="not a folder",
-                                     expected="a scenario folder holding scenario.toml")])
+        raise ScenarioError(
+            [
+                Problem(
+                    file=str(path),
+                    message="not a folder",
+                    expected="a scenario folder holding scenario.toml",
+                )
+            ]
+        )
     loader = _Loader(p, toml_name)
     s = loader.load()
     problems = loader.problems + run_checks(s, loader.locate, loader.tolerance())
     if problems:
         raise ScenarioError(_summarise(problems))
-    log.debug("loaded scenario %s (%d points) in %.3f s", s.id, len(s.points),
-              time.perf_counter() - t0)
+    log.debug(
+        "loaded scenario %s (%d points) in %.3f s", s.id, len(s.points), time.perf_counter() - t0
+    )
     if variant is None or variant == "base":
         return s
     return apply_variant(s, variant)
@@ -157,74 +196,154 @@ _CONV: dict[str, tuple[Callable[[str], Any], str]] = {
 # column -> (kind, default); _REQ = required column with a non-empty value.
 _Spec = dict[str, tuple[str, Any]]
 _POINT_COLUMNS: _Spec = {
-    "id": ("str", _REQ), "name": ("str", _REQ), "lon": ("float", _REQ),
-    "lat": ("float", _REQ), "district": ("str", _REQ), "residents": ("int", None),
-    "households": ("int", None), "service_time_s": ("int", None), "tw_start": ("time", None),
-    "tw_end": ("time", None), "phase": ("int", None),
+    "id": ("str", _REQ),
+    "name": ("str", _REQ),
+    "lon": ("float", _REQ),
+    "lat": ("float", _REQ),
+    "district": ("str", _REQ),
+    "residents": ("int", None),
+    "households": ("int", None),
+    "service_time_s": ("int", None),
+    "tw_start": ("time", None),
+    "tw_end": ("time", None),
+    "phase": ("int", None),
 }
 _DEPOT_COLUMNS: _Spec = {
-    "id": ("str", _REQ), "name": ("str", _REQ), "lon": ("float", _REQ),
-    "lat": ("float", _REQ), "open": ("time", 0), "close": ("time", 86400),
+    "id": ("str", _REQ),
+    "name": ("str", _REQ),
+    "lon": ("float", _REQ),
+    "lat": ("float", _REQ),
+    "open": ("time", 0),
+    "close": ("time", 86400),
 }
 _STATION_COLUMNS: _Spec = {
-    "id": ("str", _REQ), "name": ("str", _REQ), "lon": ("float", _REQ),
-    "lat": ("float", _REQ), "district": ("str", ""), "status": ("str", _REQ),
-    "streams": ("ids", _REQ), "capacity_t_per_day": ("float", _REQ), "bays": ("int", 1),
-    "unload_time_s": ("int", 600), "open": ("time", 0), "close": ("time", 86400),
-    "fixed_cost_cny_per_year": ("float", 0.0), "cost_cny_per_t": ("float", 0.0),
-    "opening_cost_cny": ("float", 0.0), "closing_cost_cny": ("float", 0.0),
-    "compaction_ratio": ("float", 1.0), "decision": ("str", "free"),
+    "id": ("str", _REQ),
+    "name": ("str", _REQ),
+    "lon": ("float", _REQ),
+    "lat": ("float", _REQ),
+    "district": ("str", ""),
+    "status": ("str", _REQ),
+    "streams": ("ids", _REQ),
+    "capacity_t_per_day": ("float", _REQ),
+    "bays": ("int", 1),
+    "unload_time_s": ("int", 600),
+    "open": ("time", 0),
+    "close": ("time", 86400),
+    "fixed_cost_cny_per_year": ("float", 0.0),
+    "cost_cny_per_t": ("float", 0.0),
+    "opening_cost_cny": ("float", 0.0),
+    "closing_cost_cny": ("float", 0.0),
+    "compaction_ratio": ("float", 1.0),
+    "decision": ("str", "free"),
     "size_group": ("str", ""),
 }
 _FACILITY_COLUMNS: _Spec = {
-    "id": ("str", _REQ), "name": ("str", _REQ), "lon": ("float", _REQ),
-    "lat": ("float", _REQ), "kind": ("str", _REQ), "streams": ("ids", _REQ),
-    "capacity_t_per_day": ("float", _REQ), "gate_fee_cny_per_t": ("float", 0.0),
-    "open": ("time", 0), "close": ("time", 86400), "bays": ("int", 1),
-    "unload_time_s": ("int", 600), "storage_t": ("float", 0.0), "fallback": ("str", ""),
+    "id": ("str", _REQ),
+    "name": ("str", _REQ),
+    "lon": ("float", _REQ),
+    "lat": ("float", _REQ),
+    "kind": ("str", _REQ),
+    "streams": ("ids", _REQ),
+    "capacity_t_per_day": ("float", _REQ),
+    "gate_fee_cny_per_t": ("float", 0.0),
+    "open": ("time", 0),
+    "close": ("time", 86400),
+    "bays": ("int", 1),
+    "unload_time_s": ("int", 600),
+    "storage_t": ("float", 0.0),
+    "fallback": ("str", ""),
 }
 _VEHICLE_COLUMNS: _Spec = {
-    "id": ("str", _REQ), "name": ("str", _REQ), "stream": ("str", _REQ),
-    "role": ("str", "collection"), "depot": ("str", _REQ), "count": ("int", _REQ),
-    "payload_kg": ("float", _REQ), "volume_m3": ("float", _REQ), "speed_kmh": ("float", 25.0),
-    "cost_cny_per_km": ("float", 0.0), "cost_cny_per_hour": ("float", 0.0),
-    "cost_cny_per_day": ("float", 0.0), "co2_kg_per_km": ("float", 0.0),
-    "shift_start": ("time", _REQ), "shift_end": ("time", _REQ),
-    "lunch_earliest": ("time", None), "lunch_latest": ("time", None),
-    "lunch_duration_min": ("float", None), "max_trips": ("int", 3), "max_stops": ("int", None),
+    "id": ("str", _REQ),
+    "name": ("str", _REQ),
+    "stream": ("str", _REQ),
+    "role": ("str", "collection"),
+    "depot": ("str", _REQ),
+    "count": ("int", _REQ),
+    "payload_kg": ("float", _REQ),
+    "volume_m3": ("float", _REQ),
+    "speed_kmh": ("float", 25.0),
+    "cost_cny_per_km": ("float", 0.0),
+    "cost_cny_per_hour": ("float", 0.0),
+    "cost_cny_per_day": ("float", 0.0),
+    "co2_kg_per_km": ("float", 0.0),
+    "shift_start": ("time", _REQ),
+    "shift_end": ("time", _REQ),
+    "lunch_earliest": ("time", None),
+    "lunch_latest": ("time", None),
+    "lunch_duration_min": ("float", None),
+    "max_trips": ("int", 3),
+    "max_stops": ("int", None),
     "max_shift_load_kg": ("float", None),
 }
 _SPECS: dict[str, _Spec] = {
-    "points": _POINT_COLUMNS, "depots": _DEPOT_COLUMNS, "stations": _STATION_COLUMNS,
-    "facilities": _FACILITY_COLUMNS, "vehicle_types": _VEHICLE_COLUMNS,
+    "points": _POINT_COLUMNS,
+    "depots": _DEPOT_COLUMNS,
+    "stations": _STATION_COLUMNS,
+    "facilities": _FACILITY_COLUMNS,
+    "vehicle_types": _VEHICLE_COLUMNS,
 }
 
 # TOML keys: key -> (kind, default); _REQ = required.
-_TOML_TOP = {"format_version", "scenario", "tables", "network", "defaults", "generation",
-             "streams", "variants"}
-_SCENARIO_KEYS = {"id": ("str", _REQ), "name": ("str", _REQ), "description": ("str", ""),
-                  "standard_streams": ("bool", True)}
-_NETWORK_KEYS = {"circuity": ("float", 1.3), "matrix_file": ("str", "")}
-_DEFAULT_KEYS = {"service_time_s": ("int", 60), "tw_start": ("time", 0),
-                 "tw_end": ("time", 86400)}
-_GENERATION_KEYS = {
-    "start_date": ("date", _REQ), "kg_per_person_day": ("float", _REQ),
-    "persons_per_household": ("float", 2.6), "weekday_factors": ("floats", (1.0,) * 7),
-    "month_factors": ("floats", (1.0,) * 12), "noise_cv": ("float", 0.15),
-    "holidays": ("tables", []), "missorting": ("tables", []),
+_TOML_TOP = {
+    "format_version",
+    "scenario",
+    "tables",
+    "network",
+    "defaults",
+    "generation",
+    "streams",
+    "variants",
 }
-_HOLIDAY_KEYS = {"name": ("str", _REQ), "start": ("date", _REQ), "days": ("int", _REQ),
-                 "factor": ("float", _REQ)}
+_SCENARIO_KEYS = {
+    "id": ("str", _REQ),
+    "name": ("str", _REQ),
+    "description": ("str", ""),
+    "standard_streams": ("bool", True),
+}
+_NETWORK_KEYS = {"circuity": ("float", 1.3), "matrix_file": ("str", "")}
+_DEFAULT_KEYS = {"service_time_s": ("int", 60), "tw_start": ("time", 0), "tw_end": ("time", 86400)}
+_GENERATION_KEYS = {
+    "start_date": ("date", _REQ),
+    "kg_per_person_day": ("float", _REQ),
+    "persons_per_household": ("float", 2.6),
+    "weekday_factors": ("floats", (1.0,) * 7),
+    "month_factors": ("floats", (1.0,) * 12),
+    "noise_cv": ("float", 0.15),
+    "holidays": ("tables", []),
+    "missorting": ("tables", []),
+}
+_HOLIDAY_KEYS = {
+    "name": ("str", _REQ),
+    "start": ("date", _REQ),
+    "days": ("int", _REQ),
+    "factor": ("float", _REQ),
+}
 _MISSORT_KEYS = {"from": ("str", _REQ), "to": ("str", _REQ), "share": ("float", _REQ)}
-_STREAM_KEYS = {"id": ("str", _REQ), "name_en": ("str", _REQ), "name_zh": ("str", ""),
-                "color": ("str", "#808080"), "density_kg_per_m3": ("float", _REQ),
-                "share": ("float", _REQ), "capture_rate": ("float", 1.0),
-                "default_frequency": ("str", "daily")}
-_VARIANT_KEYS = {"id": ("str", _REQ), "description": ("str", ""), "close": ("strs", ()),
-                 "open": ("strs", ()), "generation_scale": ("float", 1.0),
-                 "edits": ("tables", [])}
-_EDIT_KEYS = {"table": ("str", _REQ), "id": ("str", _REQ), "field": ("str", _REQ),
-              "value": ("any", _REQ)}
+_STREAM_KEYS = {
+    "id": ("str", _REQ),
+    "name_en": ("str", _REQ),
+    "name_zh": ("str", ""),
+    "color": ("str", "#808080"),
+    "density_kg_per_m3": ("float", _REQ),
+    "share": ("float", _REQ),
+    "capture_rate": ("float", 1.0),
+    "default_frequency": ("str", "daily"),
+}
+_VARIANT_KEYS = {
+    "id": ("str", _REQ),
+    "description": ("str", ""),
+    "close": ("strs", ()),
+    "open": ("strs", ()),
+    "generation_scale": ("float", 1.0),
+    "edits": ("tables", []),
+}
+_EDIT_KEYS = {
+    "table": ("str", _REQ),
+    "id": ("str", _REQ),
+    "field": ("str", _REQ),
+    "value": ("any", _REQ),
+}
 
 
 def _toml_value(value: Any, kind: str) -> Any:
@@ -243,7 +362,7 @@ def _toml_value(value: Any, kind: str) -> Any:
     if kind == "time":
         if isinstance(value, str):
             return _time(value)
-        raise ValueError("expected a time of day as a string \"HH:MM\"")
+        raise ValueError('expected a time of day as a string "HH:MM"')
     if kind == "date":
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
@@ -263,9 +382,15 @@ def _toml_value(value: Any, kind: str) -> Any:
         return value
     if kind == "table" and isinstance(value, dict):
         return value
-    names = {"str": "text", "bool": "true or false", "int": "a whole number",
-             "float": "a number", "strs": "a list of ids", "tables": "an array of tables",
-             "table": "a table"}
+    names = {
+        "str": "text",
+        "bool": "true or false",
+        "int": "a whole number",
+        "float": "a number",
+        "strs": "a list of ids",
+        "tables": "an array of tables",
+        "table": "a table",
+    }
     raise ValueError(f"expected {names.get(kind, kind)}")
 
 
@@ -287,11 +412,25 @@ class _Loader:
         self.point_ctx: _PointContext | None = None
 
     # -- problem bookkeeping -----------------------------------------------------------------
-    def add(self, file: str, message: str, where: str = "", field: str = "",
-            value: Any = None, expected: str = "") -> None:
-        self.problems.append(Problem(file=file, where=where, field=field, message=message,
-                                     value=None if value is None else str(value),
-                                     expected=expected))
+    def add(
+        self,
+        file: str,
+        message: str,
+        where: str = "",
+        field: str = "",
+        value: Any = None,
+        expected: str = "",
+    ) -> None:
+        self.problems.append(
+            Problem(
+                file=file,
+                where=where,
+                field=field,
+                message=message,
+                value=None if value is None else str(value),
+                expected=expected,
+            )
+        )
 
     def mark_broken(self, table: str, item_id: str | None) -> None:
         """Record that ``table`` has an unreadable record (``None``: the table as a whole)."""
@@ -332,8 +471,12 @@ class _Loader:
         except UnicodeDecodeError as e:
             offset = e.start + bom
             line = data[:offset].count(b"\n") + 1
-            self.add(name, f"not UTF-8 text: byte 0x{data[offset]:02X} at byte offset {offset}",
-                     where=f"line {line}", expected="a file saved as UTF-8 (e.g. not GBK)")
+            self.add(
+                name,
+                f"not UTF-8 text: byte 0x{data[offset]:02X} at byte offset {offset}",
+                where=f"line {line}",
+                expected="a file saved as UTF-8 (e.g. not GBK)",
+            )
             return None
 
     def load(self) -> Scenario:
@@ -347,19 +490,31 @@ class _Loader:
             except tomllib.TOMLDecodeError as e:
                 self.toml_ok = False
                 m = _TOML_LINE.search(str(e))
-                self.add(self.toml_name, f"TOML syntax error: {e}",
-                         where=f"line {m.group(1)}" if m else "")
+                self.add(
+                    self.toml_name,
+                    f"TOML syntax error: {e}",
+                    where=f"line {m.group(1)}" if m else "",
+                )
         if not self.toml_ok:
             # Without the TOML nothing refers reliably: accept any stream or generation.
             self.mark_broken("streams", None)
             self.mark_broken("generation", None)
         for key in data:
             if key not in _TOML_TOP:
-                self.add(self.toml_name, "unknown top-level key", field=key,
-                         expected=", ".join(sorted(_TOML_TOP)))
+                self.add(
+                    self.toml_name,
+                    "unknown top-level key",
+                    field=key,
+                    expected=", ".join(sorted(_TOML_TOP)),
+                )
         if "format_version" in data and data["format_version"] != 1:
-            self.add(self.toml_name, "unsupported format version", field="format_version",
-                     value=data["format_version"], expected="1")
+            self.add(
+                self.toml_name,
+                "unsupported format version",
+                field="format_version",
+                value=data["format_version"],
+                expected="1",
+            )
 
         head = self.section(data, "scenario", _SCENARIO_KEYS, required=self.toml_ok)
         tables = self.table(data, "tables")
@@ -371,16 +526,19 @@ class _Loader:
                     self.add(self.toml_name, str(e), "[tables]", t, tables[t])
         for key in tables:
             if key not in TABLES:
-                self.add(self.toml_name, "unknown key", "[tables]", key,
-                         expected=", ".join(TABLES))
+                self.add(self.toml_name, "unknown key", "[tables]", key, expected=", ".join(TABLES))
         net = self.section(data, "network", _NETWORK_KEYS)
         defaults = self.section(data, "defaults", _DEFAULT_KEYS)
         gen = self.generation(data)
         streams = self.streams(data, head.get("standard_streams", True))
         variants = self.variants(data)
         if net.get("matrix_file") and not (self.folder / net["matrix_file"]).is_file():
-            self.add(net["matrix_file"], "matrix file not found", where="",
-                     expected="the file named by [network] matrix_file")
+            self.add(
+                net["matrix_file"],
+                "matrix file not found",
+                where="",
+                expected="the file named by [network] matrix_file",
+            )
 
         depots = self.read_table("depots", self.depot)
         stations = self.read_table("stations", self.station)
@@ -401,8 +559,9 @@ class _Loader:
             facilities=tuple(facilities),
             vehicle_types=tuple(vehicles),
             generation=gen,
-            network=NetworkSettings(circuity=net.get("circuity", 1.3),
-                                    matrix_file=net.get("matrix_file", "")),
+            network=NetworkSettings(
+                circuity=net.get("circuity", 1.3), matrix_file=net.get("matrix_file", "")
+            ),
             variants=variants,
         )
 
@@ -410,21 +569,25 @@ class _Loader:
     def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, dict):
-            self.add(self.toml_name, "must be a table", field=key, value=value,
-                     expected=f"[{key}]")
+            self.add(self.toml_name, "must be a table", field=key, value=value, expected=f"[{key}]")
             return {}
         return value
 
-    def keys(self, raw: dict[str, Any], spec: dict[str, tuple[str, Any]], where: str,
-             *, required: bool = True) -> tuple[dict[str, Any], bool]:
+    def keys(
+        self,
+        raw: dict[str, Any],
+        spec: dict[str, tuple[str, Any]],
+        where: str,
+        *,
+        required: bool = True,
+    ) -> tuple[dict[str, Any], bool]:
         """Convert ``raw`` by ``spec``; returns (values with defaults, all ok)."""
         out: dict[str, Any] = {}
         ok = True
         for key in raw:
             if key not in spec:
                 ok = False
-                self.add(self.toml_name, "unknown key", where, key,
-                         expected=", ".join(spec))
+                self.add(self.toml_name, "unknown key", where, key, expected=", ".join(spec))
         for key, (kind, default) in spec.items():
             if key not in raw:
                 if default is _REQ:
@@ -441,28 +604,37 @@ class _Loader:
                 self.add(self.toml_name, str(e), where, key, _short(raw[key]))
         return out, ok
 
-    def section(self, data: dict[str, Any], name: str, spec: dict[str, tuple[str, Any]],
-                *, required: bool = True) -> dict[str, Any]:
+    def section(
+        self,
+        data: dict[str, Any],
+        name: str,
+        spec: dict[str, tuple[str, Any]],
+        *,
+        required: bool = True,
+    ) -> dict[str, Any]:
         raw = self.table(data, name)
         values, _ = self.keys(raw, spec, f"[{name}]", required=required)
         return values
 
     def generation(self, data: dict[str, Any]) -> GenerationSettings:
         where = "[generation]"
-        g, _ = self.keys(self.table(data, "generation"), _GENERATION_KEYS, where,
-                         required=self.toml_ok)
+        g, _ = self.keys(
+            self.table(data, "generation"), _GENERATION_KEYS, where, required=self.toml_ok
+        )
         holidays: list[Holiday] = []
         for k, raw in enumerate(g.get("holidays", [])):
             h, ok = self.keys(raw, _HOLIDAY_KEYS, f"[[generation.holidays]] #{k + 1}")
             if ok:
-                holidays.append(Holiday(name=h["name"], start=h["start"], days=h["days"],
-                                        factor=h["factor"]))
+                holidays.append(
+                    Holiday(name=h["name"], start=h["start"], days=h["days"], factor=h["factor"])
+                )
         missorting: list[Missort] = []
         for k, raw in enumerate(g.get("missorting", [])):
             m, ok = self.keys(raw, _MISSORT_KEYS, f"[[generation.missorting]] #{k + 1}")
             if ok:
-                missorting.append(Missort(from_stream=m["from"], to_stream=m["to"],
-                                          share=m["share"]))
+                missorting.append(
+                    Missort(from_stream=m["from"], to_stream=m["to"], share=m["share"])
+                )
         return GenerationSettings(
             # Placeholders for missing required keys; their absence is already reported.
             start_date=g.get("start_date", dt.date(2000, 1, 1)),
@@ -523,12 +695,20 @@ class _Loader:
                 e, e_ok = self.keys(e_raw, _EDIT_KEYS, f"{where} edit {n}")
                 ok = ok and e_ok
                 if e_ok:
-                    edits.append(Edit(table=e["table"], id=e["id"], field=e["field"],
-                                      value=e["value"]))
+                    edits.append(
+                        Edit(table=e["table"], id=e["id"], field=e["field"], value=e["value"])
+                    )
             if ok:
-                out.append(Variant(id=v["id"], description=v["description"],
-                                   close=v["close"], open=v["open"], edits=tuple(edits),
-                                   generation_scale=v["generation_scale"]))
+                out.append(
+                    Variant(
+                        id=v["id"],
+                        description=v["description"],
+                        close=v["close"],
+                        open=v["open"],
+                        edits=tuple(edits),
+                        generation_scale=v["generation_scale"],
+                    )
+                )
         return tuple(out)
 
     # -- CSV tables --------------------------------------------------------------------------
@@ -571,13 +751,21 @@ class _Loader:
                 rid = row.rid
                 if len(cells) > ncols:
                     # Shifted cells would only produce confusing follow-up reports.
-                    row.bad("", f"has {len(cells)} cells but the header has {ncols}", None,
-                            "one cell per column; quote cells that contain commas")
+                    row.bad(
+                        "",
+                        f"has {len(cells)} cells but the header has {ncols}",
+                        None,
+                        "one cell per column; quote cells that contain commas",
+                    )
                 elif rid in lines:
-                    row.bad("id", f"duplicate id (first at line {lines[rid]})", rid,
-                            "ids unique within the table")
+                    row.bad(
+                        "id",
+                        f"duplicate id (first at line {lines[rid]})",
+                        rid,
+                        "ids unique within the table",
+                    )
                     self.mark_broken(table, rid)  # the dropped row may have been meant for
-                    continue                      # another id: do not infer absences from it
+                    continue  # another id: do not infer absences from it
                 obj = None if row.failed else build(row)
                 if rid:
                     lines[rid] = line
@@ -590,13 +778,13 @@ class _Loader:
             self.add(name, f"not a readable CSV file ({e})", where=f"line {reader.line_num}")
             self.mark_broken(table, None)
         if n_rows == 0:
-            self.add(name, "table has a header but no data rows",
-                     expected="at least one data row")
+            self.add(name, "table has a header but no data rows", expected="at least one data row")
             self.mark_broken(table, None)
         return out
 
-    def header(self, table: str, name: str, header: list[str],
-               spec: _Spec) -> dict[str, int] | None:
+    def header(
+        self, table: str, name: str, header: list[str], spec: _Spec
+    ) -> dict[str, int] | None:
         """Column name -> index, or None if the table cannot be read."""
         idx: dict[str, int] = {}
         ok = True
@@ -610,9 +798,15 @@ class _Loader:
                 continue
             if table == "points" and col.startswith(("kg_per_day.", "freq.")):
                 continue  # stream names are checked in _PointContext / validate
-            self.add(name, "unknown column", "line 1", col or f"column {k + 1}",
-                     expected="one of " + ", ".join(spec)
-                     + (", kg_per_day.<stream>, freq.<stream>" if table == "points" else ""))
+            self.add(
+                name,
+                "unknown column",
+                "line 1",
+                col or f"column {k + 1}",
+                expected="one of "
+                + ", ".join(spec)
+                + (", kg_per_day.<stream>, freq.<stream>" if table == "points" else ""),
+            )
         for col, (_, default) in spec.items():
             if default is _REQ and col not in idx:
                 self.add(name, "required column is missing", "line 1", col)
@@ -624,21 +818,39 @@ class _Loader:
         v = r.values()
         if r.failed:
             return None
-        return Depot(id=v["id"], name=v["name"], lon=v["lon"], lat=v["lat"],
-                     open_s=v["open"], close_s=v["close"])
+        return Depot(
+            id=v["id"],
+            name=v["name"],
+            lon=v["lon"],
+            lat=v["lat"],
+            open_s=v["open"],
+            close_s=v["close"],
+        )
 
     def station(self, r: _Row) -> TransferStation | None:
         v = r.values()
         if r.failed:
             return None
         return TransferStation(
-            id=v["id"], name=v["name"], lon=v["lon"], lat=v["lat"], district=v["district"],
-            status=v["status"], streams=v["streams"], capacity_t_per_day=v["capacity_t_per_day"],
-            bays=v["bays"], unload_time_s=v["unload_time_s"], open_s=v["open"],
-            close_s=v["close"], fixed_cost_cny_per_year=v["fixed_cost_cny_per_year"],
-            cost_cny_per_t=v["cost_cny_per_t"], opening_cost_cny=v["opening_cost_cny"],
-            closing_cost_cny=v["closing_cost_cny"], compaction_ratio=v["compaction_ratio"],
-            decision=v["decision"], size_group=v["size_group"],
+            id=v["id"],
+            name=v["name"],
+            lon=v["lon"],
+            lat=v["lat"],
+            district=v["district"],
+            status=v["status"],
+            streams=v["streams"],
+            capacity_t_per_day=v["capacity_t_per_day"],
+            bays=v["bays"],
+            unload_time_s=v["unload_time_s"],
+            open_s=v["open"],
+            close_s=v["close"],
+            fixed_cost_cny_per_year=v["fixed_cost_cny_per_year"],
+            cost_cny_per_t=v["cost_cny_per_t"],
+            opening_cost_cny=v["opening_cost_cny"],
+            closing_cost_cny=v["closing_cost_cny"],
+            compaction_ratio=v["compaction_ratio"],
+            decision=v["decision"],
+            size_group=v["size_group"],
         )
 
     def facility(self, r: _Row) -> TreatmentFacility | None:
@@ -646,10 +858,19 @@ class _Loader:
         if r.failed:
             return None
         return TreatmentFacility(
-            id=v["id"], name=v["name"], kind=v["kind"], lon=v["lon"], lat=v["lat"],
-            streams=v["streams"], capacity_t_per_day=v["capacity_t_per_day"],
-            gate_fee_cny_per_t=v["gate_fee_cny_per_t"], open_s=v["open"], close_s=v["close"],
-            bays=v["bays"], unload_time_s=v["unload_time_s"], storage_t=v["storage_t"],
+            id=v["id"],
+            name=v["name"],
+            kind=v["kind"],
+            lon=v["lon"],
+            lat=v["lat"],
+            streams=v["streams"],
+            capacity_t_per_day=v["capacity_t_per_day"],
+            gate_fee_cny_per_t=v["gate_fee_cny_per_t"],
+            open_s=v["open"],
+            close_s=v["close"],
+            bays=v["bays"],
+            unload_time_s=v["unload_time_s"],
+            storage_t=v["storage_t"],
             fallback=v["fallback"],
         )
 
@@ -662,14 +883,26 @@ class _Loader:
             has_lunch = v["lunch_earliest"] is not None or v["lunch_latest"] is not None
             lunch_min = 60.0 if has_lunch else 0.0
         return VehicleType(
-            id=v["id"], name=v["name"], stream=v["stream"], role=v["role"], depot=v["depot"],
-            count=v["count"], payload_kg=v["payload_kg"], volume_m3=v["volume_m3"],
-            speed_kmh=v["speed_kmh"], cost_cny_per_km=v["cost_cny_per_km"],
-            cost_cny_per_hour=v["cost_cny_per_hour"], cost_cny_per_day=v["cost_cny_per_day"],
-            co2_kg_per_km=v["co2_kg_per_km"], shift_start_s=v["shift_start"],
-            shift_end_s=v["shift_end"], lunch_earliest_s=v["lunch_earliest"],
-            lunch_latest_s=v["lunch_latest"], lunch_duration_s=round(lunch_min * 60),
-            max_trips=v["max_trips"], max_stops=v["max_stops"],
+            id=v["id"],
+            name=v["name"],
+            stream=v["stream"],
+            role=v["role"],
+            depot=v["depot"],
+            count=v["count"],
+            payload_kg=v["payload_kg"],
+            volume_m3=v["volume_m3"],
+            speed_kmh=v["speed_kmh"],
+            cost_cny_per_km=v["cost_cny_per_km"],
+            cost_cny_per_hour=v["cost_cny_per_hour"],
+            cost_cny_per_day=v["cost_cny_per_day"],
+            co2_kg_per_km=v["co2_kg_per_km"],
+            shift_start_s=v["shift_start"],
+            shift_end_s=v["shift_end"],
+            lunch_earliest_s=v["lunch_earliest"],
+            lunch_latest_s=v["lunch_latest"],
+            lunch_duration_s=round(lunch_min * 60),
+            max_trips=v["max_trips"],
+            max_stops=v["max_stops"],
             max_shift_load_kg=v["max_shift_load_kg"],
         )
 
@@ -693,9 +926,16 @@ class _Loader:
             return None
         service = v["service_time_s"]
         return CollectionPoint(
-            id=v["id"], name=v["name"], lon=v["lon"], lat=v["lat"], district=v["district"],
-            residents=v["residents"], households=v["households"], kg_per_day=kg,
-            frequency=freq, service_time_s=ctx.service_time_s if service is None else service,
+            id=v["id"],
+            name=v["name"],
+            lon=v["lon"],
+            lat=v["lat"],
+            district=v["district"],
+            residents=v["residents"],
+            households=v["households"],
+            kg_per_day=kg,
+            frequency=freq,
+            service_time_s=ctx.service_time_s if service is None else service,
             tw_start_s=ctx.tw_start_s if v["tw_start"] is None else v["tw_start"],
             tw_end_s=ctx.tw_end_s if v["tw_end"] is None else v["tw_end"],
             phase=zlib.crc32(v["id"].encode("utf-8")) if v["phase"] is None else v["phase"],
@@ -705,8 +945,9 @@ class _Loader:
 class _PointContext:
     """Per-table facts for points.csv: defaults and the stream columns (resolved once)."""
 
-    def __init__(self, streams: tuple[Stream, ...], defaults: dict[str, Any],
-                 toml_ok: bool) -> None:
+    def __init__(
+        self, streams: tuple[Stream, ...], defaults: dict[str, Any], toml_ok: bool
+    ) -> None:
         self.stream_ids = {s.id for s in streams}
         # A bad stream default is reported once for the stream, not again for every point.
         self.default_freq = {
@@ -726,20 +967,26 @@ class _PointContext:
             if not dot or prefix not in cols:
                 continue
             if self.check_names and sid not in self.stream_ids:
-                loader.add(file, "column names an unknown stream", "line 1", col, sid,
-                           "one of " + ", ".join(sorted(self.stream_ids)))
+                loader.add(
+                    file,
+                    "column names an unknown stream",
+                    "line 1",
+                    col,
+                    sid,
+                    "one of " + ", ".join(sorted(self.stream_ids)),
+                )
                 continue
             cols[prefix].append((sid, i))
         self._cols = cols
 
-    def kg_columns(self, idx: dict[str, int], loader: _Loader,
-                   file: str) -> list[tuple[str, int]]:
+    def kg_columns(self, idx: dict[str, int], loader: _Loader, file: str) -> list[tuple[str, int]]:
         if self._cols is None:
             self._resolve(idx, loader, file)
         return self._cols["kg_per_day"]  # type: ignore[index]
 
-    def freq_columns(self, idx: dict[str, int], loader: _Loader,
-                     file: str) -> list[tuple[str, int]]:
+    def freq_columns(
+        self, idx: dict[str, int], loader: _Loader, file: str
+    ) -> list[tuple[str, int]]:
         if self._cols is None:
             self._resolve(idx, loader, file)
         return self._cols["freq"]  # type: ignore[index]
@@ -750,8 +997,15 @@ class _Row:
 
     __slots__ = ("cells", "columns", "failed", "file", "idx", "line", "loader", "rid")
 
-    def __init__(self, loader: _Loader, file: str, line: int, cells: list[str],
-                 idx: dict[str, int], columns: _Columns) -> None:
+    def __init__(
+        self,
+        loader: _Loader,
+        file: str,
+        line: int,
+        cells: list[str],
+        idx: dict[str, int],
+        columns: _Columns,
+    ) -> None:
         self.loader = loader
         self.columns = columns
         self.file = file
@@ -835,7 +1089,11 @@ def _summarise(problems: list[Problem]) -> list[Problem]:
             out.append(p)
     for (file, field, message), n in counts.items():
         if n > MAX_SIMILAR_PROBLEMS:
-            out.append(Problem(file=file, field=field,
-                               message=f"{n - MAX_SIMILAR_PROBLEMS} more problems like "
-                                       f"'{message}' not listed"))
+            out.append(
+                Problem(
+                    file=file,
+                    field=field,
+                    message=f"{n - MAX_SIMILAR_PROBLEMS} more problems like '{message}' not listed",
+                )
+            )
     return out

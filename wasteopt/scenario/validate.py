@@ -107,8 +107,11 @@ def run_checks(
         # Records the variant leaves alone (same objects) cannot raise new record problems.
         vr = _Report(locate, tolerate)
         _record_checks(vs, vr, base=s)
-        same_generation = (vs.points is s.points and vs.streams is s.streams
-                           and vs.generation.missorting is s.generation.missorting)
+        same_generation = (
+            vs.points is s.points
+            and vs.streams is s.streams
+            and vs.generation.missorting is s.generation.missorting
+        )
         _cross_checks(vs, vr, made if same_generation else generated_streams(vs), base=s)
         for p in vr.problems:
             text = str(p)
@@ -156,8 +159,9 @@ class _Report:
         file, where = self.locate(table, item_id)
         text = None if value is None else fmt_value(value)
         self.problems.append(
-            Problem(file=file, where=where, field=field, message=message, value=text,
-                    expected=expected)
+            Problem(
+                file=file, where=where, field=field, message=message, value=text, expected=expected
+            )
         )
 
     def number(
@@ -204,9 +208,14 @@ class _Report:
 
 def _record_checks(s: Scenario, r: _Report, base: Scenario | None = None) -> None:
     """Check every record; with ``base`` only those not identical to the base's record."""
-    for attr, check in (("streams", _check_stream), ("points", _check_point),
-                        ("depots", _check_depot), ("stations", _check_station),
-                        ("facilities", _check_facility), ("vehicle_types", _check_vehicle_type)):
+    for attr, check in (
+        ("streams", _check_stream),
+        ("points", _check_point),
+        ("depots", _check_depot),
+        ("stations", _check_station),
+        ("facilities", _check_facility),
+        ("vehicle_types", _check_vehicle_type),
+    ):
         records = getattr(s, attr)
         if base is not None:
             old = getattr(base, attr)
@@ -219,8 +228,14 @@ def _record_checks(s: Scenario, r: _Report, base: Scenario | None = None) -> Non
     r.number("network", "", "circuity", s.network.circuity, ge=1.0)
     for v in s.variants:
         if v.id == "base" or not _ID.match(v.id):
-            r.add("variants", v.id, "id", "not a valid variant id", v.id,
-                  "letters, digits, '-', '_', '.' and not 'base'")
+            r.add(
+                "variants",
+                v.id,
+                "id",
+                "not a valid variant id",
+                v.id,
+                "letters, digits, '-', '_', '.' and not 'base'",
+            )
         r.number("variants", v.id, "generation_scale", v.generation_scale, gt=0)
 
 
@@ -235,14 +250,26 @@ def _check_coords(r: _Report, table: str, item_id: str, lon: float, lat: float) 
 
 
 def _check_window(
-    r: _Report, table: str, item_id: str, fields: tuple[str, str], start: int, end: int,
-    *, strict: bool,
+    r: _Report,
+    table: str,
+    item_id: str,
+    fields: tuple[str, str],
+    start: int,
+    end: int,
+    *,
+    strict: bool,
 ) -> None:
     """A time-of-day window; ``strict`` means it must also be non-empty."""
     if end < start or (strict and end == start):
         what = "ends before it starts" if end < start else "is empty"
-        r.add(table, item_id, fields[1], f"{what} ({fields[0]} {format_hhmm(start)})",
-              format_hhmm(end), f"a time after {format_hhmm(start)}")
+        r.add(
+            table,
+            item_id,
+            fields[1],
+            f"{what} ({fields[0]} {format_hhmm(start)})",
+            format_hhmm(end),
+            f"a time after {format_hhmm(start)}",
+        )
 
 
 def _check_stream(r: _Report, st: Stream) -> None:
@@ -254,8 +281,14 @@ def _check_stream(r: _Report, st: Stream) -> None:
     r.number(t, i, "share", st.share, ge=0, le=1)
     r.number(t, i, "capture_rate", st.capture_rate, gt=0, le=1)
     if st.default_frequency not in FREQUENCIES:
-        r.add(t, i, "default_frequency", "unknown frequency", st.default_frequency,
-              "one of " + ", ".join(FREQUENCIES))
+        r.add(
+            t,
+            i,
+            "default_frequency",
+            "unknown frequency",
+            st.default_frequency,
+            "one of " + ", ".join(FREQUENCIES),
+        )
 
 
 def _point_looks_fine(p: CollectionPoint) -> bool:
@@ -291,11 +324,17 @@ def _check_point(r: _Report, p: CollectionPoint) -> None:
         r.number(t, i, f"kg_per_day.{sid}", kg, ge=0)
     for sid, code in p.frequency.items():
         if code not in FREQUENCIES:
-            r.add(t, i, f"freq.{sid}", "unknown frequency", code,
-                  "one of " + ", ".join(FREQUENCIES))
+            r.add(
+                t, i, f"freq.{sid}", "unknown frequency", code, "one of " + ", ".join(FREQUENCIES)
+            )
     if p.residents is None and p.households is None and not p.kg_per_day:
-        r.add(t, i, "residents", "point generates no waste",
-              expected="residents, households or a kg_per_day.<stream> value")
+        r.add(
+            t,
+            i,
+            "residents",
+            "point generates no waste",
+            expected="residents, households or a kg_per_day.<stream> value",
+        )
 
 
 def _check_depot(r: _Report, d: Depot) -> None:
@@ -357,22 +396,33 @@ def _check_vehicle_type(r: _Report, vt: VehicleType) -> None:
     r.number(t, i, "max_trips", vt.max_trips, gt=0)
     r.number(t, i, "max_stops", vt.max_stops, gt=0)
     r.number(t, i, "max_shift_load_kg", vt.max_shift_load_kg, gt=0)
-    _check_window(r, t, i, ("shift_start", "shift_end"), vt.shift_start_s, vt.shift_end_s,
-                  strict=True)
+    _check_window(
+        r, t, i, ("shift_start", "shift_end"), vt.shift_start_s, vt.shift_end_s, strict=True
+    )
     r.number(t, i, "lunch_duration_min", vt.lunch_duration_s / 60, ge=0)
     early, late = vt.lunch_earliest_s, vt.lunch_latest_s
     if (early is None) != (late is None):
         missing = "lunch_latest" if late is None else "lunch_earliest"
-        r.add(t, i, missing, "lunch window is half given",
-              expected="both lunch_earliest and lunch_latest, or neither")
+        r.add(
+            t,
+            i,
+            missing,
+            "lunch window is half given",
+            expected="both lunch_earliest and lunch_latest, or neither",
+        )
     elif early is not None and late is not None:
         if late < early:
             _check_window(r, t, i, ("lunch_earliest", "lunch_latest"), early, late, strict=False)
         elif early < vt.shift_start_s or late + vt.lunch_duration_s > vt.shift_end_s:
             shift = f"{format_hhmm(vt.shift_start_s)}-{format_hhmm(vt.shift_end_s)}"
-            r.add(t, i, "lunch_earliest", f"lunch lies outside the shift {shift}",
-                  f"{format_hhmm(early)}-{format_hhmm(late)} + {vt.lunch_duration_s // 60} min",
-                  "lunch_earliest >= shift_start and lunch_latest + duration <= shift_end")
+            r.add(
+                t,
+                i,
+                "lunch_earliest",
+                f"lunch lies outside the shift {shift}",
+                f"{format_hhmm(early)}-{format_hhmm(late)} + {vt.lunch_duration_s // 60} min",
+                "lunch_earliest >= shift_start and lunch_latest + duration <= shift_end",
+            )
 
 
 def _check_generation(s: Scenario, r: _Report) -> None:
@@ -412,8 +462,14 @@ def _cross_checks(
 
     def stream_ref(table: str, item_id: str, field: str, sid: str) -> None:
         if not r.known("streams", sid, stream_ids):
-            r.add(table, item_id, field, "unknown stream", sid,
-                  "one of " + ", ".join(sorted(stream_ids)))
+            r.add(
+                table,
+                item_id,
+                field,
+                "unknown stream",
+                sid,
+                "one of " + ", ".join(sorted(stream_ids)),
+            )
 
     if base is None or s.points is not base.points:
         _point_stream_keys(s, r, stream_ids)
@@ -424,19 +480,35 @@ def _cross_checks(
     for f in s.facilities:
         for sid in f.streams:
             stream_ref("facilities", f.id, "streams", sid)
-        if f.fallback and f.fallback != f.id and not r.known("facilities", f.fallback,
-                                                              facility_ids):
-            r.add("facilities", f.id, "fallback", "unknown facility", f.fallback,
-                  "a facility id or empty")
+        if (
+            f.fallback
+            and f.fallback != f.id
+            and not r.known("facilities", f.fallback, facility_ids)
+        ):
+            r.add(
+                "facilities",
+                f.id,
+                "fallback",
+                "unknown facility",
+                f.fallback,
+                "a facility id or empty",
+            )
     _fallback_cycles(s, r)
     for vt in s.vehicle_types:
         stream_ref("vehicle_types", vt.id, "stream", vt.stream)
         if vt.role != "collection":  # haul (or an unknown role, reported already)
             ok = r.known("depots", vt.depot, depot_ids) or r.known(
-                "stations", vt.depot, station_ids)
+                "stations", vt.depot, station_ids
+            )
             if not ok:
-                r.add("vehicle_types", vt.id, "depot", "unknown depot or station", vt.depot,
-                      "a depot id or (haul) a station id")
+                r.add(
+                    "vehicle_types",
+                    vt.id,
+                    "depot",
+                    "unknown depot or station",
+                    vt.depot,
+                    "a depot id or (haul) a station id",
+                )
         elif not r.known("depots", vt.depot, depot_ids):
             r.add("vehicle_types", vt.id, "depot", "unknown depot", vt.depot, "a depot id")
     for k, m in enumerate(s.generation.missorting):
@@ -448,9 +520,14 @@ def _cross_checks(
     if r.complete("streams") and s.streams:
         total = math.fsum(x.share for x in s.streams)
         if abs(total - 1.0) > SHARE_TOLERANCE:
-            r.add("streams", "", "share", "stream shares must sum to 1",
-                  f"{total:.4g} (" + " + ".join(f"{x.id} {x.share:g}" for x in s.streams) + ")",
-                  f"1 ± {SHARE_TOLERANCE:g}")
+            r.add(
+                "streams",
+                "",
+                "share",
+                "stream shares must sum to 1",
+                f"{total:.4g} (" + " + ".join(f"{x.id} {x.share:g}" for x in s.streams) + ")",
+                f"1 ± {SHARE_TOLERANCE:g}",
+            )
     _coverage(s, r, made)
 
 
@@ -465,16 +542,26 @@ def _unique(r: _Report, table: str, ids: Iterable[str], what: str) -> set[str]:
 
 def _unique_sites(s: Scenario, r: _Report) -> None:
     first: dict[str, str] = {}
-    for table, group in (("depots", s.depots), ("stations", s.stations),
-                         ("facilities", s.facilities), ("points", s.points)):
+    for table, group in (
+        ("depots", s.depots),
+        ("stations", s.stations),
+        ("facilities", s.facilities),
+        ("points", s.points),
+    ):
         for x in group:
             other = first.get(x.id)
             if other is None:
                 first[x.id] = table
             else:
                 where = "in the same table" if other == table else f"by {r.locate(other, x.id)[0]}"
-                r.add(table, x.id, "id", f"duplicate site id (already used {where})", x.id,
-                      "site ids unique across points, depots, stations and facilities")
+                r.add(
+                    table,
+                    x.id,
+                    "id",
+                    f"duplicate site id (already used {where})",
+                    x.id,
+                    "site ids unique across points, depots, stations and facilities",
+                )
 
 
 def _point_stream_keys(s: Scenario, r: _Report, stream_ids: set[str]) -> None:
@@ -484,14 +571,22 @@ def _point_stream_keys(s: Scenario, r: _Report, stream_ids: set[str]) -> None:
     for p in s.points:
         kg_keys.update(p.kg_per_day)
         freq_keys.update(p.frequency)
-    for prefix, keys, attr in (("kg_per_day", kg_keys, "kg_per_day"),
-                               ("freq", freq_keys, "frequency")):
+    for prefix, keys, attr in (
+        ("kg_per_day", kg_keys, "kg_per_day"),
+        ("freq", freq_keys, "frequency"),
+    ):
         for sid in sorted(keys):
             if r.known("streams", sid, stream_ids):
                 continue
             first = next(p for p in s.points if sid in getattr(p, attr))
-            r.add("points", first.id, f"{prefix}.{sid}", "column names an unknown stream", sid,
-                  "one of " + ", ".join(sorted(stream_ids)))
+            r.add(
+                "points",
+                first.id,
+                f"{prefix}.{sid}",
+                "column names an unknown stream",
+                sid,
+                "one of " + ", ".join(sorted(stream_ids)),
+            )
 
 
 def _fallback_cycles(s: Scenario, r: _Report) -> None:
@@ -507,8 +602,14 @@ def _fallback_cycles(s: Scenario, r: _Report) -> None:
             key = frozenset(chain)
             if key not in reported:
                 reported.add(key)
-                r.add("facilities", start, "fallback", "fallback chain loops",
-                      " -> ".join([*chain, start]), "a chain ending at a facility without fallback")
+                r.add(
+                    "facilities",
+                    start,
+                    "fallback",
+                    "fallback chain loops",
+                    " -> ".join([*chain, start]),
+                    "a chain ending at a facility without fallback",
+                )
 
 
 def _missort_totals(s: Scenario, r: _Report) -> None:
@@ -522,8 +623,14 @@ def _missort_totals(s: Scenario, r: _Report) -> None:
         if st is None or not 0 < st.capture_rate <= 1:
             continue  # unknown stream or bad capture rate: reported elsewhere
         if total > 1.0 - st.capture_rate + SHARE_TOLERANCE:
-            r.add("generation", "", "missorting", f"shares missorted from '{sid}' exceed its "
-                  f"uncaptured part 1 - capture_rate = {1.0 - st.capture_rate:g}", f"{total:g}")
+            r.add(
+                "generation",
+                "",
+                "missorting",
+                f"shares missorted from '{sid}' exceed its "
+                f"uncaptured part 1 - capture_rate = {1.0 - st.capture_rate:g}",
+                f"{total:g}",
+            )
 
 
 def _size_groups(s: Scenario, r: _Report) -> None:
@@ -535,10 +642,15 @@ def _size_groups(s: Scenario, r: _Report) -> None:
             continue
         first = existing.setdefault(st.size_group, st.id)
         if first != st.id:
-            r.add("stations", st.id, "size_group",
-                  f"size group already holds the existing station {first}; the stations of a "
-                  "group are alternatives, at most one of them open", st.size_group,
-                  "at most one existing station per size group")
+            r.add(
+                "stations",
+                st.id,
+                "size_group",
+                f"size group already holds the existing station {first}; the stations of a "
+                "group are alternatives, at most one of them open",
+                st.size_group,
+                "at most one existing station per size group",
+            )
 
 
 def generated_streams(s: Scenario) -> dict[str, str]:
@@ -559,7 +671,8 @@ def generated_streams(s: Scenario) -> dict[str, str]:
         people = p.residents if p.residents is not None else p.households
         has_people = bool(people and people > 0)
         made = {
-            sid for sid, share in shares.items()
+            sid
+            for sid, share in shares.items()
             if (p.kg_per_day[sid] > 0 if sid in p.kg_per_day else has_people and share > 0)
         }
         made |= {to for sid in list(made) for to in into.get(sid, ())}
@@ -581,18 +694,30 @@ def _coverage(s: Scenario, r: _Report, made: dict[str, str]) -> None:
         carried = {vt.stream for vt in s.vehicle_types if vt.role == "collection"}
         for sid in order:
             if sid not in carried:
-                r.add("vehicle_types", "", "stream",
-                      f"no collection vehicle type carries stream '{sid}', which is generated "
-                      f"(e.g. at point {made[sid]})")
+                r.add(
+                    "vehicle_types",
+                    "",
+                    "stream",
+                    f"no collection vehicle type carries stream '{sid}', which is generated "
+                    f"(e.g. at point {made[sid]})",
+                )
     if r.complete("stations", "facilities"):
         accepted = {x for st in s.stations if st.is_open for x in st.streams}
         treated = {x for f in s.facilities for x in f.streams}
         for sid in order:
             if sid not in accepted and sid not in treated:
-                r.add("stations", "", "streams",
-                      f"no open transfer station or treatment facility accepts stream '{sid}', "
-                      f"which is generated (e.g. at point {made[sid]})")
+                r.add(
+                    "stations",
+                    "",
+                    "streams",
+                    f"no open transfer station or treatment facility accepts stream '{sid}', "
+                    f"which is generated (e.g. at point {made[sid]})",
+                )
             elif sid not in treated:
-                r.add("facilities", "", "streams",
-                      f"no treatment facility accepts stream '{sid}', which is generated "
-                      f"(e.g. at point {made[sid]})")
+                r.add(
+                    "facilities",
+                    "",
+                    "streams",
+                    f"no treatment facility accepts stream '{sid}', which is generated "
+                    f"(e.g. at point {made[sid]})",
+                )

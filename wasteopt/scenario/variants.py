@@ -76,9 +76,16 @@ def apply_variant_tolerant(
         v = s.get_variant(variant_id)
     except KeyError:
         known = ", ".join(x.id for x in s.variants) or "none defined"
-        raise ScenarioError([Problem(file="scenario.toml", where="[[variants]]",
-                                     message=f"unknown variant {variant_id!r}",
-                                     expected=f"one of: {known}")]) from None
+        raise ScenarioError(
+            [
+                Problem(
+                    file="scenario.toml",
+                    where="[[variants]]",
+                    message=f"unknown variant {variant_id!r}",
+                    expected=f"one of: {known}",
+                )
+            ]
+        ) from None
     where = f"[[variants]] id={v.id}"
     problems: list[Problem] = []
     # Table names equal Scenario attribute names.
@@ -88,17 +95,31 @@ def apply_variant_tolerant(
     stations = tables["stations"]
     both = set(v.close) & set(v.open)
     for sid in sorted(both):
-        problems.append(Problem(file="scenario.toml", where=where, field="open",
-                                message="station is both closed and opened", value=sid))
+        problems.append(
+            Problem(
+                file="scenario.toml",
+                where=where,
+                field="open",
+                message="station is both closed and opened",
+                value=sid,
+            )
+        )
     for field, decision, targets in (("close", "close", v.close), ("open", "open", v.open)):
         for sid in targets:
             k = index["stations"].get(sid)
             if k is None and may_exist("stations", sid):
                 continue
             if k is None:
-                problems.append(Problem(file="scenario.toml", where=where, field=field,
-                                        message="unknown transfer station", value=sid,
-                                        expected="a station id"))
+                problems.append(
+                    Problem(
+                        file="scenario.toml",
+                        where=where,
+                        field=field,
+                        message="unknown transfer station",
+                        value=sid,
+                        expected="a station id",
+                    )
+                )
             elif sid not in both:
                 stations[k] = dataclasses.replace(stations[k], decision=decision)
 
@@ -113,8 +134,11 @@ def apply_variant_tolerant(
     return dataclasses.replace(
         s,
         # Untouched tables keep their tuple, so callers can tell what a variant changed.
-        **{name: tuple(rows) for name, rows in tables.items()
-           if any(a is not b for a, b in zip(rows, getattr(s, name), strict=True))},
+        **{
+            name: tuple(rows)
+            for name, rows in tables.items()
+            if any(a is not b for a, b in zip(rows, getattr(s, name), strict=True))
+        },
         generation=gen,
         variant=v.id,
     )
@@ -124,8 +148,16 @@ def _apply_edit(
     tables: dict[str, list[Any]], index: dict[str, dict[str, int]], edit: Edit, where: str
 ) -> list[Problem]:
     def problem(field: str, message: str, value: Any, expected: str = "") -> list[Problem]:
-        return [Problem(file="scenario.toml", where=where, field=field, message=message,
-                        value=None if value is None else str(value), expected=expected)]
+        return [
+            Problem(
+                file="scenario.toml",
+                where=where,
+                field=field,
+                message=message,
+                value=None if value is None else str(value),
+                expected=expected,
+            )
+        ]
 
     cls = EDITABLE_TABLES.get(edit.table)
     if cls is None:
@@ -160,8 +192,9 @@ def _apply_edit(
             target, coerced = name, _coerce(value, hints[name])
         else:
             editable = sorted(set(hints) - _FIXED)
-            return problem("field", f"not an editable field of {edit.table}", name,
-                           ", ".join(editable))
+            return problem(
+                "field", f"not an editable field of {edit.table}", name, ", ".join(editable)
+            )
     except (TypeError, ValueError) as e:
         return problem(name, f"cannot set this field: {e}", _show(value))
     rows[k] = dataclasses.replace(record, **{target: coerced})

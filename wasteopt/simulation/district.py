@@ -37,8 +37,16 @@ __all__ = ["District"]
 log = logging.getLogger("wasteopt")
 
 BALANCE_COLUMNS = (
-    "initial_kg", "generated_kg", "at_points_kg", "taken_elsewhere_kg", "in_vehicles_kg",
-    "at_stations_kg", "in_transit_kg", "backlog_kg", "treated_kg", "overflowed_kg",
+    "initial_kg",
+    "generated_kg",
+    "at_points_kg",
+    "taken_elsewhere_kg",
+    "in_vehicles_kg",
+    "at_stations_kg",
+    "in_transit_kg",
+    "backlog_kg",
+    "treated_kg",
+    "overflowed_kg",
 )
 
 
@@ -116,10 +124,12 @@ class District:
         for f in scenario.facilities:
             fb = scenario.facility(f.fallback) if f.fallback else None
             self.plants[f.id] = Plant(
-                id=f.id, index=matrix.index(f.id), bays=self._bays(f.id, f.bays, f.unload_time_s,
-                                                                  f.open_s, f.close_s),
+                id=f.id,
+                index=matrix.index(f.id),
+                bays=self._bays(f.id, f.bays, f.unload_time_s, f.open_s, f.close_s),
                 capacity_kg_per_day=f.capacity_t_per_day * 1000.0,
-                storage_kg=f.storage_t * 1000.0, fallback=f.fallback,
+                storage_kg=f.storage_t * 1000.0,
+                fallback=f.fallback,
                 gate_fee_cny_per_t=f.gate_fee_cny_per_t,
                 fallback_fee_cny_per_t=fb.gate_fee_cny_per_t if fb is not None else 0.0,
                 backlog_kg={s: 0.0 for s in f.streams},
@@ -128,29 +138,42 @@ class District:
         self.stations: dict[str, Station] = {}
         for s in scenario.stations:
             used = s.is_open if open_ids is None else s.id in open_ids
-            if not used and not any(s.id in {v[1] for t in ts for v in t.visits}
-                                    for by_key in tours.values() for ts in by_key.values()):
+            if not used and not any(
+                s.id in {v[1] for t in ts for v in t.visits}
+                for by_key in tours.values()
+                for ts in by_key.values()
+            ):
                 continue
             thresholds, plants = {}, {}
             for stream in s.streams:
-                loads = [self._trailer_kg(v.payload_kg, v.volume_m3, stream, s.compaction_ratio)
-                         for v in haul_types if v.stream == stream]
+                loads = [
+                    self._trailer_kg(v.payload_kg, v.volume_m3, stream, s.compaction_ratio)
+                    for v in haul_types
+                    if v.stream == stream
+                ]
                 if loads:
                     thresholds[stream] = max(loads)
                 plants[stream] = self._plant_for(s.id, stream, fplan, fallbacks)
             self.stations[s.id] = Station(
-                id=s.id, index=matrix.index(s.id),
+                id=s.id,
+                index=matrix.index(s.id),
                 bays=self._bays(s.id, s.bays, s.unload_time_s, s.open_s, s.close_s),
-                close_s=s.close_s, unload_s=float(s.unload_time_s),
-                compaction_ratio=s.compaction_ratio, cost_cny_per_t=s.cost_cny_per_t,
+                close_s=s.close_s,
+                unload_s=float(s.unload_time_s),
+                compaction_ratio=s.compaction_ratio,
+                cost_cny_per_t=s.cost_cny_per_t,
                 capacity_kg_per_day=s.capacity_t_per_day * 1000.0,
-                stock_kg={x: 0.0 for x in s.streams}, pending_kg={x: 0.0 for x in s.streams},
-                threshold_kg=thresholds, plant=plants,
+                stock_kg={x: 0.0 for x in s.streams},
+                pending_kg={x: 0.0 for x in s.streams},
+                threshold_kg=thresholds,
+                plant=plants,
             )
             for stream in s.streams:
                 if stream not in thresholds:
-                    self.notes.append(f"station {s.id}: no haul vehicle for {stream}; its "
-                                      f"{stream} stock stays at the station")
+                    self.notes.append(
+                        f"station {s.id}: no haul vehicle for {stream}; its "
+                        f"{stream} stock stays at the station"
+                    )
         self.sites: dict[str, Station | Plant] = {**self.plants, **self.stations}
         self.jobs = {s: simpy.Store(self.env) for s in self.streams}
 
@@ -183,14 +206,21 @@ class District:
                         nxt[j] = site
                     veh.tours[key] = DayTour(
                         visits=tuple(
-                            (kind, matrix.index(sid),
-                             self.point_of[sid] if kind == "stop" else 0, k,
-                             None if kind == "stop" else self.sites[sid])
+                            (
+                                kind,
+                                matrix.index(sid),
+                                self.point_of[sid] if kind == "stop" else 0,
+                                k,
+                                None if kind == "stop" else self.sites[sid],
+                            )
                             for kind, sid, k in t.visits
                         ),
-                        next_unload=tuple(nxt), start_s=t.start_s, lunch_after=t.lunch_after,
-                        points=tuple({self.point_of[sid] for kind, sid, _ in t.visits
-                                      if kind == "stop"}),
+                        next_unload=tuple(nxt),
+                        start_s=t.start_s,
+                        lunch_after=t.lunch_after,
+                        points=tuple(
+                            {self.point_of[sid] for kind, sid, _ in t.visits if kind == "stop"}
+                        ),
                     )
         self.haulers: list[Vehicle] = []
         for vt in haul_types:
@@ -208,17 +238,28 @@ class District:
     # -- construction helpers ---------------------------------------------------------------
 
     def _bays(self, site: str, bays: int, unload_s: int, open_s: int, close_s: int) -> Bays:
-        return Bays(self.env, site=site, bays=bays, unload_s=unload_s, open_s=open_s,
-                    close_s=close_s, sample_unload=self.unload, events=self.events,
-                    tips=self.tips)
+        return Bays(
+            self.env,
+            site=site,
+            bays=bays,
+            unload_s=unload_s,
+            open_s=open_s,
+            close_s=close_s,
+            sample_unload=self.unload,
+            events=self.events,
+            tips=self.tips,
+        )
 
     def _trailer_kg(self, payload_kg: float, volume_m3: float, stream: str, ratio: float) -> float:
         return min(payload_kg, volume_m3 * self.density[self.si[stream]] * ratio)
 
     def _plant_for(self, station: str, stream: str, fplan, fallbacks: set[str]) -> str:
         if fplan is not None:
-            flows = [(t, k) for (j, s, k), t in fplan.flows.items()
-                     if j == station and s == stream and t > 0]
+            flows = [
+                (t, k)
+                for (j, s, k), t in fplan.flows.items()
+                if j == station and s == stream and t > 0
+            ]
             if flows:
                 return max(flows)[1]
         cands = [f for f in self.scenario.facilities if stream in f.streams]
@@ -238,12 +279,23 @@ class District:
         if vt.lunch_earliest_s is not None and vt.lunch_duration_s > 0:
             lunch = (vt.lunch_earliest_s, vt.lunch_duration_s)
         return Vehicle(
-            id=vid, type_id=vt.id, role=vt.role, stream=vt.stream, s=self.si[vt.stream],
-            depot=self.matrix.index(vt.depot), durations=self._durations_for(vt.speed_kmh),
-            capacity_kg=vt.payload_kg, payload_kg=vt.payload_kg, volume_m3=vt.volume_m3,
-            shift_start_s=vt.shift_start_s, shift_end_s=vt.shift_end_s, lunch=lunch,
-            max_trips=vt.max_trips, cost_cny_per_km=vt.cost_cny_per_km,
-            cost_cny_per_hour=vt.cost_cny_per_hour, cost_cny_per_day=vt.cost_cny_per_day,
+            id=vid,
+            type_id=vt.id,
+            role=vt.role,
+            stream=vt.stream,
+            s=self.si[vt.stream],
+            depot=self.matrix.index(vt.depot),
+            durations=self._durations_for(vt.speed_kmh),
+            capacity_kg=vt.payload_kg,
+            payload_kg=vt.payload_kg,
+            volume_m3=vt.volume_m3,
+            shift_start_s=vt.shift_start_s,
+            shift_end_s=vt.shift_end_s,
+            lunch=lunch,
+            max_trips=vt.max_trips,
+            cost_cny_per_km=vt.cost_cny_per_km,
+            cost_cny_per_hour=vt.cost_cny_per_hour,
+            cost_cny_per_day=vt.cost_cny_per_day,
             co2_kg_per_km=vt.co2_kg_per_km,
         )
 
@@ -314,8 +366,9 @@ class District:
         veh.trips += 1
         self._receive(site, veh.stream, kg)
 
-    def collection_tour(self, veh: Vehicle, day: int, prev: simpy.Process | None,
-                        plan: DayTour) -> Iterator[simpy.Event]:
+    def collection_tour(
+        self, veh: Vehicle, day: int, prev: simpy.Process | None, plan: DayTour
+    ) -> Iterator[simpy.Event]:
         """One day of a collection vehicle (rules: :mod:`wasteopt.simulation.processes`)."""
         env = self.env
         if prev is not None and prev.is_alive:
@@ -351,8 +404,7 @@ class District:
                     veh.loc = loc
                     arrive = env.now + t
                     wait = t0 + self.tw_start[p] - arrive
-                    yield env.timeout(t + (wait if wait > 0 else 0.0)
-                                      + service(self.service_s[p]))
+                    yield env.timeout(t + (wait if wait > 0 else 0.0) + service(self.service_s[p]))
                     n = self.visits_list[p][s]
                     amount = bins[p] if k >= n else bins[p] / (n - k + 1)
                     veh.stops += 1
@@ -370,8 +422,17 @@ class District:
                             self.today[stream]["collected_kg"] += take
                             amount -= take
                             if log_stops:
-                                events.append((env.now, day, "collect", veh.id,
-                                               self.scenario.points[p].id, stream, take))
+                                events.append(
+                                    (
+                                        env.now,
+                                        day,
+                                        "collect",
+                                        veh.id,
+                                        self.scenario.points[p].id,
+                                        stream,
+                                        take,
+                                    )
+                                )
                         if amount <= EPS_KG or bins[p] <= 0:
                             break
                         # full: to this trip's unload site and back for the rest
@@ -403,8 +464,9 @@ class District:
         start = max(self.env.now, t0 + earliest)
         yield self.env.timeout(start - self.env.now + duration)
 
-    def haul_shift(self, veh: Vehicle, day: int,
-                   prev: simpy.Process | None) -> Iterator[simpy.Event]:
+    def haul_shift(
+        self, veh: Vehicle, day: int, prev: simpy.Process | None
+    ) -> Iterator[simpy.Event]:
         """One shift of a haul vehicle: take station jobs FIFO until the shift ends."""
         env = self.env
         if prev is not None and prev.is_alive:
@@ -430,8 +492,7 @@ class District:
             veh.m += self.dist[here][station.index]
             veh.loc = station.index
             yield env.timeout(t + self.unload(station.unload_s))
-            cap = self._trailer_kg(veh.payload_kg, veh.volume_m3, stream,
-                                   station.compaction_ratio)
+            cap = self._trailer_kg(veh.payload_kg, veh.volume_m3, stream, station.compaction_ratio)
             station.pending_kg[stream] = max(0.0, station.pending_kg[stream] - reserved)
             take = min(station.stock_kg[stream], cap)
             if take <= EPS_KG:
@@ -485,12 +546,12 @@ class District:
             # every vehicle draws every day, so idle days do not shift later draws
             broken = p_break > 0 and self.d_break.uniform() < p_break
             if veh.role == "collection" and (
-                    plan is None or not any(self.due[veh.s][p] for p in plan.points)):
+                plan is None or not any(self.due[veh.s][p] for p in plan.points)
+            ):
                 continue  # no tour, or nothing due on it, on this day of its stream's cycle
             if broken:
                 veh.broken = True
-                self.events.append((float(env.now), day, "breakdown", veh.id, "", veh.stream,
-                                    0.0))
+                self.events.append((float(env.now), day, "breakdown", veh.id, "", veh.stream, 0.0))
                 continue
             if plan is not None:
                 veh.process = env.process(self.collection_tour(veh, day, veh.process, plan))
@@ -529,8 +590,11 @@ class District:
             hours = (veh.back - veh.depart) / 3600.0 if ran else 0.0
             ot = max(0.0, veh.back - (t0 + veh.shift_end_s)) / 3600.0 if ran else 0.0
             km = veh.m / 1000.0
-            cost = ((veh.cost_cny_per_day if ran else 0.0) + km * veh.cost_cny_per_km
-                    + hours * veh.cost_cny_per_hour)
+            cost = (
+                (veh.cost_cny_per_day if ran else 0.0)
+                + km * veh.cost_cny_per_km
+                + hours * veh.cost_cny_per_hour
+            )
             s = veh.stream
             veh_cost[s] += cost
             veh_km[s] += km
@@ -541,35 +605,63 @@ class District:
             extra[s] += veh.extra_unloads
             skipped[s] += veh.skipped
             co2[s] += km * veh.co2_kg_per_km
-            self.vehicle_rows.append({
-                "day": day, "date": date, "vehicle": veh.id, "vehicle_type": veh.type_id,
-                "role": veh.role, "stream": s, "broke_down": veh.broken, "ran": ran,
-                "depart_s": veh.depart - t0, "return_s": veh.back - t0, "km": km, "hours": hours,
-                "overtime_h": ot, "trips": veh.trips, "stops": veh.stops,
-                "t": veh.kg / 1000.0, "extra_unloads": veh.extra_unloads,
-                "skipped_stops": veh.skipped, "cost_cny": cost,
-                "co2_kg": km * veh.co2_kg_per_km,
-            })
+            self.vehicle_rows.append(
+                {
+                    "day": day,
+                    "date": date,
+                    "vehicle": veh.id,
+                    "vehicle_type": veh.type_id,
+                    "role": veh.role,
+                    "stream": s,
+                    "broke_down": veh.broken,
+                    "ran": ran,
+                    "depart_s": veh.depart - t0,
+                    "return_s": veh.back - t0,
+                    "km": km,
+                    "hours": hours,
+                    "overtime_h": ot,
+                    "trips": veh.trips,
+                    "stops": veh.stops,
+                    "t": veh.kg / 1000.0,
+                    "extra_unloads": veh.extra_unloads,
+                    "skipped_stops": veh.skipped,
+                    "cost_cny": cost,
+                    "co2_kg": km * veh.co2_kg_per_km,
+                }
+            )
         # sites
         for st in self.stations.values():
             for s in st.stock_kg:
-                self.site_rows.append({
-                    "day": day, "date": date, "site_id": st.id, "site_kind": "station",
-                    "stream": s, "inflow_t": st.inflow_kg.get(s, 0.0) / 1000.0,
-                    "treated_t": 0.0, "overflowed_t": 0.0,
-                    "stock_t": st.stock_kg[s] / 1000.0,
-                    "capacity_t_per_day": st.capacity_kg_per_day / 1000.0,
-                })
+                self.site_rows.append(
+                    {
+                        "day": day,
+                        "date": date,
+                        "site_id": st.id,
+                        "site_kind": "station",
+                        "stream": s,
+                        "inflow_t": st.inflow_kg.get(s, 0.0) / 1000.0,
+                        "treated_t": 0.0,
+                        "overflowed_t": 0.0,
+                        "stock_t": st.stock_kg[s] / 1000.0,
+                        "capacity_t_per_day": st.capacity_kg_per_day / 1000.0,
+                    }
+                )
         for pl in self.plants.values():
             for s in pl.backlog_kg:
-                self.site_rows.append({
-                    "day": day, "date": date, "site_id": pl.id, "site_kind": "plant",
-                    "stream": s, "inflow_t": pl.received_kg.get(s, 0.0) / 1000.0,
-                    "treated_t": treated_by_site[pl.id].get(s, 0.0) / 1000.0,
-                    "overflowed_t": overflow_by_site[pl.id].get(s, 0.0) / 1000.0,
-                    "stock_t": pl.backlog_kg[s] / 1000.0,
-                    "capacity_t_per_day": pl.capacity_kg_per_day / 1000.0,
-                })
+                self.site_rows.append(
+                    {
+                        "day": day,
+                        "date": date,
+                        "site_id": pl.id,
+                        "site_kind": "plant",
+                        "stream": s,
+                        "inflow_t": pl.received_kg.get(s, 0.0) / 1000.0,
+                        "treated_t": treated_by_site[pl.id].get(s, 0.0) / 1000.0,
+                        "overflowed_t": overflow_by_site[pl.id].get(s, 0.0) / 1000.0,
+                        "stock_t": pl.backlog_kg[s] / 1000.0,
+                        "capacity_t_per_day": pl.capacity_kg_per_day / 1000.0,
+                    }
+                )
         # balance and daily rows
         at = np.array(self.bins).T
         at_points = at.sum(axis=0)
@@ -581,13 +673,17 @@ class District:
             at_st = sum(st.stock_kg.get(stream, 0.0) for st in self.stations.values())
             backlog = sum(pl.backlog_kg.get(stream, 0.0) for pl in self.plants.values())
             row = {
-                "day": day, "date": date, "stream": stream,
+                "day": day,
+                "date": date,
+                "stream": stream,
                 "initial_kg": float(self.initial_kg[s]),
                 "generated_kg": float(self.generated_kg[s]),
                 "at_points_kg": float(at_points[s]),
                 "taken_elsewhere_kg": float(self.elsewhere_kg[s]),
-                "in_vehicles_kg": in_veh, "at_stations_kg": at_st,
-                "in_transit_kg": in_transit, "backlog_kg": backlog,
+                "in_vehicles_kg": in_veh,
+                "at_stations_kg": at_st,
+                "in_transit_kg": in_transit,
+                "backlog_kg": backlog,
                 "treated_kg": float(self.treated_kg[s]),
                 "overflowed_kg": float(self.overflowed_kg[s]),
             }
@@ -595,25 +691,33 @@ class District:
             today = self.today[stream]
             treated_t = sum(v.get(stream, 0.0) for v in treated_by_site.values()) / 1000.0
             overflow_t = sum(v.get(stream, 0.0) for v in overflow_by_site.values()) / 1000.0
-            self.day_rows.append({
-                "day": day, "date": date, "stream": stream,
-                "generated_t": float(gen_today[s]) / 1000.0,
-                "collected_t": today["collected_kg"] / 1000.0,
-                "uncollected_t": float(missed[s]) / 1000.0,
-                "at_points_t": float(at_points[s]) / 1000.0,
-                "to_stations_t": today["to_stations_kg"] / 1000.0,
-                "to_plants_t": today["to_plants_kg"] / 1000.0,
-                "hauled_t": today["hauled_kg"] / 1000.0,
-                "treated_t": treated_t,
-                "backlog_t": backlog / 1000.0,
-                "overflowed_t": overflow_t,
-                "at_stations_t": at_st / 1000.0,
-                "km": veh_km[stream], "vehicle_h": veh_h[stream],
-                "overtime_h": overtime_h[stream], "vehicles_used": used[stream],
-                "breakdowns": broken[stream], "extra_unloads": extra[stream],
-                "skipped_stops": skipped[stream],
-                "cost_cny": today["cost_cny"] + veh_cost[stream], "co2_kg": co2[stream],
-            })
+            self.day_rows.append(
+                {
+                    "day": day,
+                    "date": date,
+                    "stream": stream,
+                    "generated_t": float(gen_today[s]) / 1000.0,
+                    "collected_t": today["collected_kg"] / 1000.0,
+                    "uncollected_t": float(missed[s]) / 1000.0,
+                    "at_points_t": float(at_points[s]) / 1000.0,
+                    "to_stations_t": today["to_stations_kg"] / 1000.0,
+                    "to_plants_t": today["to_plants_kg"] / 1000.0,
+                    "hauled_t": today["hauled_kg"] / 1000.0,
+                    "treated_t": treated_t,
+                    "backlog_t": backlog / 1000.0,
+                    "overflowed_t": overflow_t,
+                    "at_stations_t": at_st / 1000.0,
+                    "km": veh_km[stream],
+                    "vehicle_h": veh_h[stream],
+                    "overtime_h": overtime_h[stream],
+                    "vehicles_used": used[stream],
+                    "breakdowns": broken[stream],
+                    "extra_unloads": extra[stream],
+                    "skipped_stops": skipped[stream],
+                    "cost_cny": today["cost_cny"] + veh_cost[stream],
+                    "co2_kg": co2[stream],
+                }
+            )
 
     def run(self, days: int, dates: tuple, progress: Callable[[int], None] | None) -> int:
         """Simulate ``days`` days; returns the number of SimPy events scheduled."""

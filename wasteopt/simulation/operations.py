@@ -207,9 +207,14 @@ def build_operating_plan(
         exact = _lcm_of_periods(visits, period)
         n = min(exact, max_cycle_days)
         if exact > max_cycle_days:
-            log.warning("%s: due sets repeat every %d days, more than max_cycle_days=%d; routing "
-                        "%d days and inserting the points due on other days", stream, exact,
-                        max_cycle_days, n)
+            log.warning(
+                "%s: due sets repeat every %d days, more than max_cycle_days=%d; routing "
+                "%d days and inserting the points due on other days",
+                stream,
+                exact,
+                max_cycle_days,
+                n,
+            )
         lengths[stream] = n
         assignment = None if facility_plan is None else facility_plan.assignment_for(stream)
         first = max(0, min(day, demand.days - n))
@@ -222,8 +227,9 @@ def build_operating_plan(
                 alias[stream][key] = by_due[due]
                 continue
             by_due[due] = key
-            built[stream][key] = build_problem(scenario, demand, t, stream, matrix,
-                                               assignment=assignment)
+            built[stream][key] = build_problem(
+                scenario, demand, t, stream, matrix, assignment=assignment
+            )
     max_stops = max((len(p.stops) for b in built.values() for p in b.values()), default=1) or 1
     cycle_problems: dict[str, dict[int, RoutingProblem]] = {}
     cycle_plans: dict[str, dict[int, RoutePlan]] = {}
@@ -235,8 +241,9 @@ def build_operating_plan(
         for key, problem in by_key.items():
             budget = time_limit_s * len(problem.stops) / scale
             limit = min(time_limit_s, max(MIN_SOLVE_S, budget))
-            plans[key] = solve(problem, engine=engine, time_limit_s=limit, seed=seed,
-                               workers=workers)
+            plans[key] = solve(
+                problem, engine=engine, time_limit_s=limit, seed=seed, workers=workers
+            )
             done += 1
             if progress is not None:
                 progress(done, total, plans[key])
@@ -247,9 +254,15 @@ def build_operating_plan(
         cycle_plans[stream] = dict(sorted(plans.items()))
     problems = {s: cycle_problems[s][day % lengths[s]] for s in cycle_plans}
     rep = {s: cycle_plans[s][day % lengths[s]] for s in cycle_plans}
-    return OperatingPlan(problems=problems, plans=rep, facility_plan=facility_plan, day=day,
-                         cycle_days=lengths, cycle_problems=cycle_problems,
-                         cycle_plans=cycle_plans)
+    return OperatingPlan(
+        problems=problems,
+        plans=rep,
+        facility_plan=facility_plan,
+        day=day,
+        cycle_days=lengths,
+        cycle_problems=cycle_problems,
+        cycle_plans=cycle_plans,
+    )
 
 
 def _split(stop_id: str) -> tuple[str, int]:
@@ -273,19 +286,31 @@ def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[tuple[str,
     return seqs
 
 
-def _wanted(scenario: Scenario, stream: str, seqs: list, key: int,
-            n_days: int) -> list[tuple[str, int]]:
+def _wanted(
+    scenario: Scenario, stream: str, seqs: list, key: int, n_days: int
+) -> list[tuple[str, int]]:
     """Visits that can be due on days of ``key`` but are not in the sequences."""
     planned = {(v[1], v[2]) for seq in seqs for v in seq if v[0] == "stop"}
     visits, period, phase = collection_schedule(scenario, stream)
     may_be_due = (visits > 0) & ((key + phase) % np.gcd(n_days, period) == 0)
-    return [(p.id, k) for i, p in enumerate(scenario.points) if may_be_due[i]
-            for k in range(1, int(visits[i]) + 1) if (p.id, k) not in planned]
+    return [
+        (p.id, k)
+        for i, p in enumerate(scenario.points)
+        if may_be_due[i]
+        for k in range(1, int(visits[i]) + 1)
+        if (p.id, k) not in planned
+    ]
 
 
 def _tours(
-    scenario: Scenario, stream: str, problem: RoutingProblem, plan: RoutePlan,
-    matrix: TravelMatrix, dist: np.ndarray, key: int, n_days: int,
+    scenario: Scenario,
+    stream: str,
+    problem: RoutingProblem,
+    plan: RoutePlan,
+    matrix: TravelMatrix,
+    dist: np.ndarray,
+    key: int,
+    n_days: int,
     fallback: tuple[RoutingProblem, RoutePlan] | None = None,
 ) -> tuple[Tour, ...]:
     """The tours of one cycle key: the plan's sequences plus the missing points inserted.
@@ -325,11 +350,19 @@ def _tours(
         if lunch is not None and lunch >= j:  # keep the break after the same planned visit
             lunches[i] = lunch + 1
     if wanted and not usable:
-        log.warning("%s: %d point visits of cycle day %d have no tour to join", stream,
-                    len(wanted), key)
+        log.warning(
+            "%s: %d point visits of cycle day %d have no tour to join", stream, len(wanted), key
+        )
     return tuple(
-        Tour(vehicle=r.vehicle, fleet=r.fleet, stream=stream, start_s=r.start_s,
-             lunch_after=lunch, visits=tuple(seq), inserted=n_ins)
+        Tour(
+            vehicle=r.vehicle,
+            fleet=r.fleet,
+            stream=stream,
+            start_s=r.start_s,
+            lunch_after=lunch,
+            visits=tuple(seq),
+            inserted=n_ins,
+        )
         for r, seq, n_ins, lunch in zip(plan.routes, seqs, inserted, lunches, strict=True)
     )
 
@@ -348,8 +381,9 @@ def cycle_tours(
         out[stream] = {}
         for key in range(n):
             problem, plan = operating.plan_for(stream, key)
-            out[stream][key] = _tours(scenario, stream, problem, plan, matrix, dist, key, n,
-                                      fallback)
+            out[stream][key] = _tours(
+                scenario, stream, problem, plan, matrix, dist, key, n, fallback
+            )
     return out
 
 
@@ -374,6 +408,7 @@ def daily_tours(
     for stream in operating.plans:
         n = operating.cycle_length(stream)
         problem, plan = operating.plan_for(stream, t)
-        out[stream] = _tours(scenario, stream, problem, plan, matrix, dist, t % n, n,
-                             _largest(operating, stream))
+        out[stream] = _tours(
+            scenario, stream, problem, plan, matrix, dist, t % n, n, _largest(operating, stream)
+        )
     return out

@@ -63,19 +63,58 @@ uncollected on some day or overflowed to a fallback; ``balance_error``: the mass
 close (a bug; logged as an error)."""
 
 DAILY_COLUMNS: tuple[str, ...] = (
-    "day", "date", "stream", "generated_t", "collected_t", "uncollected_t", "at_points_t",
-    "to_stations_t", "to_plants_t", "hauled_t", "treated_t", "backlog_t", "overflowed_t",
-    "at_stations_t", "km", "vehicle_h", "overtime_h", "vehicles_used", "breakdowns",
-    "extra_unloads", "skipped_stops", "cost_cny", "co2_kg",
+    "day",
+    "date",
+    "stream",
+    "generated_t",
+    "collected_t",
+    "uncollected_t",
+    "at_points_t",
+    "to_stations_t",
+    "to_plants_t",
+    "hauled_t",
+    "treated_t",
+    "backlog_t",
+    "overflowed_t",
+    "at_stations_t",
+    "km",
+    "vehicle_h",
+    "overtime_h",
+    "vehicles_used",
+    "breakdowns",
+    "extra_unloads",
+    "skipped_stops",
+    "cost_cny",
+    "co2_kg",
 )
 FACILITY_COLUMNS: tuple[str, ...] = (
-    "day", "date", "site_id", "site_kind", "arrivals", "mean_wait_s", "p95_wait_s",
-    "max_wait_s", "bay_busy_h", "bay_utilisation", "inflow_t", "treated_t", "overflowed_t",
-    "stock_t", "capacity_t_per_day", "utilisation", "fallback",
+    "day",
+    "date",
+    "site_id",
+    "site_kind",
+    "arrivals",
+    "mean_wait_s",
+    "p95_wait_s",
+    "max_wait_s",
+    "bay_busy_h",
+    "bay_utilisation",
+    "inflow_t",
+    "treated_t",
+    "overflowed_t",
+    "stock_t",
+    "capacity_t_per_day",
+    "utilisation",
+    "fallback",
 )
 BALANCE_TERMS: tuple[str, ...] = (
-    "at_points_kg", "taken_elsewhere_kg", "in_vehicles_kg", "at_stations_kg", "in_transit_kg",
-    "backlog_kg", "treated_kg", "overflowed_kg",
+    "at_points_kg",
+    "taken_elsewhere_kg",
+    "in_vehicles_kg",
+    "at_stations_kg",
+    "in_transit_kg",
+    "backlog_kg",
+    "treated_kg",
+    "overflowed_kg",
 )
 
 
@@ -114,11 +153,25 @@ class SimulationResult:
         """One row per stream over the horizon: sums of the daily flows, costs and hours;
         ``uncollected_t_max`` (worst day), ``uncollected_days`` and the state at the end."""
         d = self.daily
-        sums = d.groupby("stream", sort=False)[[
-            "generated_t", "collected_t", "to_stations_t", "to_plants_t", "hauled_t",
-            "treated_t", "overflowed_t", "km", "vehicle_h", "overtime_h", "breakdowns",
-            "extra_unloads", "skipped_stops", "cost_cny", "co2_kg",
-        ]].sum()
+        sums = d.groupby("stream", sort=False)[
+            [
+                "generated_t",
+                "collected_t",
+                "to_stations_t",
+                "to_plants_t",
+                "hauled_t",
+                "treated_t",
+                "overflowed_t",
+                "km",
+                "vehicle_h",
+                "overtime_h",
+                "breakdowns",
+                "extra_unloads",
+                "skipped_stops",
+                "cost_cny",
+                "co2_kg",
+            ]
+        ].sum()
         g = d.groupby("stream", sort=False)
         sums["uncollected_t_max"] = g["uncollected_t"].max()
         sums["uncollected_days"] = g["uncollected_t"].apply(lambda x: int((x > 1e-6).sum()))
@@ -141,8 +194,9 @@ class SimulationResult:
         out = out.reset_index()
         if len(t):
             w = t.groupby("site")["wait_s"]
-            stats = pd.DataFrame({"mean_wait_s": w.mean(), "p95_wait_s": w.quantile(0.95),
-                                  "max_wait_s": w.max()})
+            stats = pd.DataFrame(
+                {"mean_wait_s": w.mean(), "p95_wait_s": w.quantile(0.95), "max_wait_s": w.max()}
+            )
             out = out.merge(stats, left_on="site_id", right_index=True, how="left")
         else:
             out["mean_wait_s"] = out["p95_wait_s"] = out["max_wait_s"] = np.nan
@@ -175,26 +229,35 @@ class SimulationResult:
                     f"{r['max_wait_s']:.0f} s, bays {r['bay_utilisation']:.0%} busy"
                 )
         worst = self.balance["residual_kg"].abs().max() if len(self.balance) else 0.0
-        lines.append(f"  mass balance: {'closes' if self.balance_closes else 'DOES NOT CLOSE'} "
-                     f"every day (largest residual {worst:.2e} kg)")
+        lines.append(
+            f"  mass balance: {'closes' if self.balance_closes else 'DOES NOT CLOSE'} "
+            f"every day (largest residual {worst:.2e} kg)"
+        )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def write(self, folder: str | os.PathLike[str], *, fmt: str = "csv",
-              events: bool = True) -> list[Path]:
+    def write(
+        self, folder: str | os.PathLike[str], *, fmt: str = "csv", events: bool = True
+    ) -> list[Path]:
         """Write every table as ``sim_<name>.<fmt>`` (``csv`` or ``parquet``), each atomically."""
         if fmt not in ("csv", "parquet"):
             raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
         folder = Path(folder)
         tables = {
-            "daily": self.daily, "totals": self.totals(), "vehicles": self.vehicles,
-            "facilities": self.facilities, "facility_totals": self.facility_totals(),
-            "balance": self.balance, "tips": self.tips,
+            "daily": self.daily,
+            "totals": self.totals(),
+            "vehicles": self.vehicles,
+            "facilities": self.facilities,
+            "facility_totals": self.facility_totals(),
+            "balance": self.balance,
+            "tips": self.tips,
         }
         if events:
             tables["events"] = self.events
-        paths = [write_frame(folder / f"sim_{name}.{fmt}", frame, bom=fmt == "csv")
-                 for name, frame in tables.items()]
+        paths = [
+            write_frame(folder / f"sim_{name}.{fmt}", frame, bom=fmt == "csv")
+            for name, frame in tables.items()
+        ]
         log.info("wrote %d simulation tables to %s", len(paths), folder)
         return paths
 
@@ -222,22 +285,34 @@ class ReplicationSet:
 
     def to_frame(self) -> pd.DataFrame:
         """Daily tables of all replications with a ``replication`` column."""
-        return pd.concat([r.daily.assign(replication=k) for k, r in enumerate(self.results)],
-                         ignore_index=True)
+        return pd.concat(
+            [r.daily.assign(replication=k) for k, r in enumerate(self.results)], ignore_index=True
+        )
 
     def totals(self) -> pd.DataFrame:
         """Per-replication totals (one row per replication and stream)."""
-        return pd.concat([r.totals().assign(replication=k) for k, r in enumerate(self.results)],
-                         ignore_index=True)
+        return pd.concat(
+            [r.totals().assign(replication=k) for k, r in enumerate(self.results)],
+            ignore_index=True,
+        )
 
     def summary(self) -> str:
         """Mean and standard deviation over replications of the main totals per stream."""
         tot = self.totals()
-        cols = ["collected_t", "uncollected_t_end", "overflowed_t", "km", "vehicle_h",
-                "overtime_h", "cost_cny"]
+        cols = [
+            "collected_t",
+            "uncollected_t_end",
+            "overflowed_t",
+            "km",
+            "vehicle_h",
+            "overtime_h",
+            "cost_cny",
+        ]
         agg = tot.groupby("stream", sort=False)[cols].agg(["mean", "std"])
-        lines = [f"{len(self.results)} replications (seed {self.seed}): status={self.status}, "
-                 f"mean cost {self.objective:,.0f} CNY, {self.runtime_s:.1f} s"]
+        lines = [
+            f"{len(self.results)} replications (seed {self.seed}): status={self.status}, "
+            f"mean cost {self.objective:,.0f} CNY, {self.runtime_s:.1f} s"
+        ]
         for stream, r in agg.iterrows():
             parts = [f"{c} {r[(c, 'mean')]:,.1f}±{r[(c, 'std')]:,.1f}" for c in cols]
             lines.append(f"  {stream}: " + ", ".join(parts))
@@ -247,8 +322,8 @@ class ReplicationSet:
         """Write the stacked daily and totals tables (``sim_replications_*``), atomically."""
         folder = Path(folder)
         return [
-            write_frame(folder / f"sim_replications_daily.{fmt}", self.to_frame(),
-                        bom=fmt == "csv"),
-            write_frame(folder / f"sim_replications_totals.{fmt}", self.totals(),
-                        bom=fmt == "csv"),
+            write_frame(
+                folder / f"sim_replications_daily.{fmt}", self.to_frame(), bom=fmt == "csv"
+            ),
+            write_frame(folder / f"sim_replications_totals.{fmt}", self.totals(), bom=fmt == "csv"),
         ]

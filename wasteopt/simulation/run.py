@@ -71,8 +71,14 @@ def simulate(
     t0 = time.perf_counter()
     tours = cycle_tours(scenario, operating, matrix)
     district = District(
-        scenario, demand_kg=np.asarray(demand.kg), demand_start=np.datetime64(demand.dates[0], "D"),
-        matrix=matrix, operating=operating, tours=tours, settings=settings, seed_sequence=ss,
+        scenario,
+        demand_kg=np.asarray(demand.kg),
+        demand_start=np.datetime64(demand.dates[0], "D"),
+        matrix=matrix,
+        operating=operating,
+        tours=tours,
+        settings=settings,
+        seed_sequence=ss,
     )
     for stream, by_key in tours.items():
         n_days = operating.cycle_length(stream)
@@ -81,13 +87,15 @@ def simulate(
         if n_days > 1 or n_inserted:
             district.notes.append(
                 f"{stream}: {n_days}-day cycle, {n_plans} route plan(s); {n_inserted} point "
-                "visits missing from them inserted into planned tours (cheapest insertion)")
+                "visits missing from them inserted into planned tours (cheapest insertion)"
+            )
     events_scheduled = district.run(days, demand.dates, progress)
     runtime = time.perf_counter() - t0
 
     daily = pd.DataFrame(district.day_rows, columns=list(DAILY_COLUMNS))
-    balance = pd.DataFrame(district.balance_rows, columns=["day", "date", "stream",
-                                                           *BALANCE_COLUMNS])
+    balance = pd.DataFrame(
+        district.balance_rows, columns=["day", "date", "stream", *BALANCE_COLUMNS]
+    )
     left = balance["initial_kg"] + balance["generated_kg"]
     balance["residual_kg"] = left - balance[list(BALANCE_TERMS)].sum(axis=1)
     balance["closes"] = balance["residual_kg"].abs() <= 1e-9 * left.abs() + 1e-6
@@ -100,42 +108,75 @@ def simulate(
     status: SimulationStatus
     if not balance["closes"].all():
         status = "balance_error"
-        log.error("simulation mass balance does not close: largest residual %.3g kg",
-                  balance["residual_kg"].abs().max())
+        log.error(
+            "simulation mass balance does not close: largest residual %.3g kg",
+            balance["residual_kg"].abs().max(),
+        )
     elif (daily["uncollected_t"] > 1e-9).any() or (daily["overflowed_t"] > 0).any():
         status = "shortfall"
     else:
         status = "complete"
     result = SimulationResult(
-        scenario=scenario.id, variant=scenario.variant, seed=seed_label, days=days,
-        settings=settings, status=status, objective=float(daily["cost_cny"].sum()),
-        runtime_s=runtime, events_scheduled=events_scheduled, daily=daily, vehicles=vehicles,
-        facilities=facilities, balance=balance, events=events, tips=tips,
+        scenario=scenario.id,
+        variant=scenario.variant,
+        seed=seed_label,
+        days=days,
+        settings=settings,
+        status=status,
+        objective=float(daily["cost_cny"].sum()),
+        runtime_s=runtime,
+        events_scheduled=events_scheduled,
+        daily=daily,
+        vehicles=vehicles,
+        facilities=facilities,
+        balance=balance,
+        events=events,
+        tips=tips,
         notes=tuple(district.notes),
     )
-    log.info("simulated %d days of %s/%s: %s, %d events in %.2f s", days, scenario.id,
-             scenario.variant, status, events_scheduled, runtime)
+    log.info(
+        "simulated %d days of %s/%s: %s, %d events in %.2f s",
+        days,
+        scenario.id,
+        scenario.variant,
+        status,
+        events_scheduled,
+        runtime,
+    )
     return result
 
 
-def _facility_frame(district: District, tips: pd.DataFrame, demand: Demand,
-                    days: int) -> pd.DataFrame:
+def _facility_frame(
+    district: District, tips: pd.DataFrame, demand: Demand, days: int
+) -> pd.DataFrame:
     flows = pd.DataFrame(district.site_rows)
-    per_site = flows.groupby(["day", "site_id", "site_kind"], sort=False).agg(
-        inflow_t=("inflow_t", "sum"), treated_t=("treated_t", "sum"),
-        overflowed_t=("overflowed_t", "sum"), stock_t=("stock_t", "sum"),
-        capacity_t_per_day=("capacity_t_per_day", "first"),
-    ).reset_index()
+    per_site = (
+        flows.groupby(["day", "site_id", "site_kind"], sort=False)
+        .agg(
+            inflow_t=("inflow_t", "sum"),
+            treated_t=("treated_t", "sum"),
+            overflowed_t=("overflowed_t", "sum"),
+            stock_t=("stock_t", "sum"),
+            capacity_t_per_day=("capacity_t_per_day", "first"),
+        )
+        .reset_index()
+    )
     if len(tips):
         busy = tips["end_s"] - tips["start_s"]
         g = tips.assign(busy_h=busy / 3600.0).groupby(["day", "site"])
-        waits = pd.DataFrame({
-            "arrivals": g.size(),
-            "mean_wait_s": g["wait_s"].mean(),
-            "p95_wait_s": g["wait_s"].quantile(0.95),
-            "max_wait_s": g["wait_s"].max(),
-            "bay_busy_h": g["busy_h"].sum(),
-        }).reset_index().rename(columns={"site": "site_id"})
+        waits = (
+            pd.DataFrame(
+                {
+                    "arrivals": g.size(),
+                    "mean_wait_s": g["wait_s"].mean(),
+                    "p95_wait_s": g["wait_s"].quantile(0.95),
+                    "max_wait_s": g["wait_s"].max(),
+                    "bay_busy_h": g["busy_h"].sum(),
+                }
+            )
+            .reset_index()
+            .rename(columns={"site": "site_id"})
+        )
         per_site = per_site.merge(waits, on=["day", "site_id"], how="left")
     else:
         for col in ("arrivals", "mean_wait_s", "p95_wait_s", "max_wait_s", "bay_busy_h"):
@@ -147,8 +188,7 @@ def _facility_frame(district: District, tips: pd.DataFrame, demand: Demand,
         b = site.bays
         open_h[sid] = b.bays * max(b.close_s - b.open_s, 1) / 3600.0
     per_site["bay_utilisation"] = per_site["bay_busy_h"] / per_site["site_id"].map(open_h)
-    used = np.where(per_site["site_kind"] == "plant", per_site["treated_t"],
-                    per_site["inflow_t"])
+    used = np.where(per_site["site_kind"] == "plant", per_site["treated_t"], per_site["inflow_t"])
     cap = per_site["capacity_t_per_day"].to_numpy()
     per_site["utilisation"] = np.divide(used, cap, out=np.full(len(cap), np.nan), where=cap > 0)
     fallback = {pid: pl.fallback for pid, pl in district.plants.items()}
@@ -159,8 +199,16 @@ def _facility_frame(district: District, tips: pd.DataFrame, demand: Demand,
 
 def _one(args: tuple, day_progress: Callable[[int], None] | None = None) -> SimulationResult:
     scenario, demand, matrix, operating, settings, ss, days = args
-    return simulate(scenario, demand=demand, matrix=matrix, operating=operating,
-                    settings=settings, seed=ss, days=days, progress=day_progress)
+    return simulate(
+        scenario,
+        demand=demand,
+        matrix=matrix,
+        operating=operating,
+        settings=settings,
+        seed=ss,
+        days=days,
+        progress=day_progress,
+    )
 
 
 def simulate_replications(

@@ -76,15 +76,18 @@ class SimulationSettings:
             if not getattr(self, name) >= 0:
                 bad.append(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if not 0.0 <= self.breakdown_probability <= 1.0:
-            bad.append("breakdown_probability must lie in [0, 1], "
-                       f"got {self.breakdown_probability}")
+            bad.append(
+                f"breakdown_probability must lie in [0, 1], got {self.breakdown_probability}"
+            )
         if self.max_overtime_s < 0:
             bad.append(f"max_overtime_s must be >= 0, got {self.max_overtime_s}")
         if self.sweep_lead_s < 0:
             bad.append(f"sweep_lead_s must be >= 0, got {self.sweep_lead_s}")
         if self.haul_dispatch not in ("full_loads", "full_loads_and_sweep"):
-            bad.append(f"haul_dispatch must be 'full_loads' or 'full_loads_and_sweep', "
-                       f"got {self.haul_dispatch!r}")
+            bad.append(
+                f"haul_dispatch must be 'full_loads' or 'full_loads_and_sweep', "
+                f"got {self.haul_dispatch!r}"
+            )
         if self.initial_stock not in ("expected", "empty"):
             bad.append(f"initial_stock must be 'expected' or 'empty', got {self.initial_stock!r}")
         if bad:

@@ -160,8 +160,9 @@ def solve(
         results = [_solve_one(problem, STRATEGIES[0], deadline_in_s=deadline - time.monotonic())]
         for w, job in enumerate(pending, start=1):
             try:
-                results.append(job.get(timeout=max(0.0, wall_deadline - time.time())
-                                       + _WORKER_GRACE_S))
+                results.append(
+                    job.get(timeout=max(0.0, wall_deadline - time.time()) + _WORKER_GRACE_S)
+                )
             except multiprocessing.TimeoutError:
                 log.debug("OR-Tools worker %d (%s) missed the deadline", w, STRATEGIES[w])
             except Exception as exc:  # a failed extra worker must not lose worker 0's plan
@@ -474,8 +475,15 @@ def _solve_one(problem: RoutingProblem, strategy: str, *, deadline_in_s: float) 
         # OR-Tools' first-solution heuristics insert stops without room for the break and
         # drop nearly all of them, leaving guided local search to recover (seen on 6–12-stop
         # problems: most stops still dropped after 0.4 s).
-        seqs = _warm_start(problem, manager, vehicles, end_site, node_ids, node_kind,
-                           t0 + WARM_SHARE * deadline_in_s)
+        seqs = _warm_start(
+            problem,
+            manager,
+            vehicles,
+            end_site,
+            node_ids,
+            node_kind,
+            t0 + WARM_SHARE * deadline_in_s,
+        )
         if seqs is not None:
             remaining = deadline_in_s - (time.monotonic() - t0) - _EXTRACT_MARGIN_S
             params.time_limit.FromMilliseconds(max(50, int(remaining * 1000)))
@@ -530,8 +538,9 @@ def _solve_one(problem: RoutingProblem, strategy: str, *, deadline_in_s: float) 
     )
 
 
-def _warm_start(problem: RoutingProblem, manager, vehicles, end_site, node_ids,
-                node_kind, deadline_mono: float) -> list[list[int]] | None:
+def _warm_start(
+    problem: RoutingProblem, manager, vehicles, end_site, node_ids, node_kind, deadline_mono: float
+) -> list[list[int]] | None:
     """Initial routes (routing indices per vehicle) from
     :func:`wasteopt.routing.schedule.repair_routes` (insertion of every stop into empty
     routes), or ``None`` if they do not map onto the model.
@@ -548,8 +557,7 @@ def _warm_start(problem: RoutingProblem, manager, vehicles, end_site, node_ids,
     for n, k in enumerate(node_kind):
         if k == "reload":
             copies.setdefault(node_ids[n], []).append(n)
-    sub = dataclasses.replace(problem, stops=tuple(
-        s for s in problem.stops if s.id in stop_node))
+    sub = dataclasses.replace(problem, stops=tuple(s for s in problem.stops if s.id in stop_node))
     try:
         routes, _ = repair_routes(sub, [], [s.id for s in sub.stops], deadline=wall_deadline)
     except Exception as exc:  # the warm start is an optimisation, never a failure
@@ -562,8 +570,7 @@ def _warm_start(problem: RoutingProblem, manager, vehicles, end_site, node_ids,
         if not mine:
             return None
         last = r.visits[-1] if r.visits else None
-        v = next((v for v in mine if end_site[v] is not None and end_site[v].id == last),
-                 mine[0])
+        v = next((v for v in mine if end_site[v] is not None and end_site[v].id == last), mine[0])
         free.remove(v)
         visits = list(r.visits)
         if end_site[v] is not None and visits and visits[-1] == end_site[v].id:

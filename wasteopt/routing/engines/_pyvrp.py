@@ -155,17 +155,23 @@ def _cost_scale(fleets: list[Fleet]) -> int:
     unit), so costs scaled far above the data's own units leave infeasibility too cheap (seen
     on CVRPLIB X: 9 % worse than PyVRP on its own reading at 10^4 units per CNY).
     """
-    rates = [r for f in fleets
-             for r in (f.cost_per_km / 1000, f.cost_per_hour / 3600, f.fixed_cost) if r > 0]
+    rates = [
+        r
+        for f in fleets
+        for r in (f.cost_per_km / 1000, f.cost_per_hour / 3600, f.fixed_cost)
+        if r > 0
+    ]
     scale = 1
     while scale < MAX_COST_UNITS_PER_CNY and any(
-            abs(round(r * scale) - r * scale) > RATE_TOLERANCE * r * scale for r in rates):
+        abs(round(r * scale) - r * scale) > RATE_TOLERANCE * r * scale for r in rates
+    ):
         scale *= 10
     return scale
 
 
-def _split_counts(fleets: list[Fleet], used: list[int], load: list[float],
-                  time_limit_s: float) -> dict[tuple[str, int], int]:
+def _split_counts(
+    fleets: list[Fleet], used: list[int], load: list[float], time_limit_s: float
+) -> dict[tuple[str, int], int]:
     """Vehicles of each fleet given to each unload group's vehicle type.
 
     One group, or a budget of at least ``FULL_SPLIT_S``: the fleet's full count per type.
@@ -180,12 +186,14 @@ def _split_counts(fleets: list[Fleet], used: list[int], load: list[float],
     if len(used) == 1 or time_limit_s >= FULL_SPLIT_S:
         return {(f.id, k): f.count for f in fleets for k in used}
     total = sum(load[k] for k in used) or 1.0
-    return {(f.id, k): min(f.count, math.ceil(SPLIT_SLACK * f.count * load[k] / total))
-            for f in fleets for k in used}
+    return {
+        (f.id, k): min(f.count, math.ceil(SPLIT_SLACK * f.count * load[k] / total))
+        for f in fleets
+        for k in used
+    }
 
 
-def _build(problem: RoutingProblem, pyvrp: Any,
-           time_limit_s: float = 0.0) -> _Built | None:
+def _build(problem: RoutingProblem, pyvrp: Any, time_limit_s: float = 0.0) -> _Built | None:
     """The PyVRP data described in the module docstring (None: nothing can be routed)."""
     idx = problem.index()
     n_loc = len(problem.locations)
@@ -228,23 +236,29 @@ def _build(problem: RoutingProblem, pyvrp: Any,
     n_all = n_loc + (0 if problem.depot_unloads else len(garages))
 
     locations = [pyvrp.Location(x=0, y=0, name=loc) for loc in problem.locations]
-    locations += [pyvrp.Location(x=0, y=0, name=f"END:{g}")
-                  for g in garages if not problem.depot_unloads]
+    locations += [
+        pyvrp.Location(x=0, y=0, name=f"END:{g}") for g in garages if not problem.depot_unloads
+    ]
     pd_depots = []
     garage_depot: dict[str, int] = {}
     for g in garages:
         d = depots[g]
         garage_depot[g] = len(pd_depots)
-        pd_depots.append(pyvrp.Depot(location=idx[g], tw_early=d.open_s, tw_late=d.close_s,
-                                     name=g))
+        pd_depots.append(pyvrp.Depot(location=idx[g], tw_early=d.open_s, tw_late=d.close_s, name=g))
     site_depot: dict[str, int] = {}
     for s in sites:
         if problem.depot_unloads:
             break
         site_depot[s.id] = len(pd_depots)
-        pd_depots.append(pyvrp.Depot(location=idx[s.id], tw_early=s.open_s,
-                                     tw_late=tighten(s.close_s, s.open_s),
-                                     service_duration=s.unload_s, name=s.id))
+        pd_depots.append(
+            pyvrp.Depot(
+                location=idx[s.id],
+                tw_early=s.open_s,
+                tw_late=tighten(s.close_s, s.open_s),
+                service_duration=s.unload_s,
+                name=s.id,
+            )
+        )
     end_depot: dict[str, int] = {}
     for g in garages:
         if problem.depot_unloads:
@@ -260,8 +274,16 @@ def _build(problem: RoutingProblem, pyvrp: Any,
     unit_t = {f.id: max(0, round(f.cost_per_hour * scale / 3600)) for f in fleets}
     max_d = int(base_dist.max(initial=0))
     max_t = max(int(np.asarray(m).max(initial=0)) for m in problem.durations_s)
-    prize = 10 * (max_fixed + 4 * max_d * max(unit_d.values()) + 4 * max_t
-                  * max(unit_t.values()) + 4 * max_t) + 1_000_000
+    prize = (
+        10
+        * (
+            max_fixed
+            + 4 * max_d * max(unit_d.values())
+            + 4 * max_t * max(unit_t.values())
+            + 4 * max_t
+        )
+        + 1_000_000
+    )
 
     # A second load dimension only when some fleet limits volume.
     n_dims = 2 if any(f.capacity_l > 0 for f in fleets) and any(s.volume_l for s in stops) else 1
@@ -271,18 +293,25 @@ def _build(problem: RoutingProblem, pyvrp: Any,
     total_kg = sum(s.load_kg for s in stops)
     required = problem.depot_unloads and total_kg <= sum(f.count * f.capacity_kg for f in fleets)
     clients = [
-        pyvrp.Client(location=idx[s.id], pickup=[s.load_kg, s.volume_l][:n_dims],
-                     service_duration=s.service_s, tw_early=s.tw_start_s,
-                     tw_late=tighten(s.tw_end_s, s.tw_start_s),
-                     prize=0 if required else prize, required=required, name=s.id)
+        pyvrp.Client(
+            location=idx[s.id],
+            pickup=[s.load_kg, s.volume_l][:n_dims],
+            service_duration=s.service_s,
+            tw_early=s.tw_start_s,
+            tw_late=tighten(s.tw_end_s, s.tw_start_s),
+            prize=0 if required else prize,
+            required=required,
+            name=s.id,
+        )
         for s in stops
     ]
 
     # Stops per unload group (a stop eligible in several groups counts a share in each).
     group_load = [0.0] * len(groups)
     for s in stops:
-        elig = [k for k, grp in enumerate(groups) if problem.depot_unloads
-                or _eligible_sites(s, grp)]
+        elig = [
+            k for k, grp in enumerate(groups) if problem.depot_unloads or _eligible_sites(s, grp)
+        ]
         for k in elig:
             group_load[k] += s.load_kg / len(elig)
     used_groups = [k for k in range(len(groups)) if group_load[k] > 0]
@@ -309,10 +338,16 @@ def _build(problem: RoutingProblem, pyvrp: Any,
                     gi = idx[g]
                     cols = [idx[sid] for sid in group]
                     dd = base_dist[:n_loc, cols] + base_dist[cols, gi][None, :]
-                    tt = dur[:n_loc, cols] + np.array([unload_of[s] for s in group])[None, :] \
+                    tt = (
+                        dur[:n_loc, cols]
+                        + np.array([unload_of[s] for s in group])[None, :]
                         + dur[cols, gi][None, :]
-                    price = (rep.cost_per_km * dd / 1000 + rep.cost_per_hour * tt / 3600
-                             + 1e-9 * (dd + tt))
+                    )
+                    price = (
+                        rep.cost_per_km * dd / 1000
+                        + rep.cost_per_hour * tt / 3600
+                        + 1e-9 * (dd + tt)
+                    )
                     choice = np.argmin(price, axis=1)
                     rows = np.arange(n_loc)
                     e = end_loc[g]
@@ -347,22 +382,27 @@ def _build(problem: RoutingProblem, pyvrp: Any,
             count = split[(fleet.id, k)]
             if count <= 0:
                 continue
-            vtypes.append(pyvrp.VehicleType(
-                num_available=count,
-                capacity=[cap_kg, fleet.capacity_l or vol_cap_free][:n_dims],
-                start_depot=garage_depot[fleet.depot],
-                end_depot=(garage_depot[fleet.depot] if problem.depot_unloads
-                           else end_depot[fleet.depot]),
-                fixed_cost=round(fleet.fixed_cost * scale),
-                tw_early=early,
-                tw_late=late,
-                unit_distance_cost=unit_d[fleet.id],
-                unit_duration_cost=unit_t[fleet.id],
-                profile=profile_of[(fleet.profile, k)],
-                reload_depots=[site_depot[s] for s in group],
-                name=f"{fleet.id}:{'+'.join(group)}",
-                **kwargs,
-            ))
+            vtypes.append(
+                pyvrp.VehicleType(
+                    num_available=count,
+                    capacity=[cap_kg, fleet.capacity_l or vol_cap_free][:n_dims],
+                    start_depot=garage_depot[fleet.depot],
+                    end_depot=(
+                        garage_depot[fleet.depot]
+                        if problem.depot_unloads
+                        else end_depot[fleet.depot]
+                    ),
+                    fixed_cost=round(fleet.fixed_cost * scale),
+                    tw_early=early,
+                    tw_late=late,
+                    unit_distance_cost=unit_d[fleet.id],
+                    unit_duration_cost=unit_t[fleet.id],
+                    profile=profile_of[(fleet.profile, k)],
+                    reload_depots=[site_depot[s] for s in group],
+                    name=f"{fleet.id}:{'+'.join(group)}",
+                    **kwargs,
+                )
+            )
             type_fleet.append(fleet.id)
             type_end_site.append(end_site_of.get((fleet.profile, fleet.depot, k), ()))
 
@@ -413,13 +453,15 @@ def _search(data: Any, seed: int, deadline: float, no_improve: int | None) -> li
     out: list[RawRoute] = []
     for r in res.best.routes():
         acts = list(r)[1:-1]
-        out.append((r.vehicle_type(),
-                    tuple((a.type == client, a.idx) for a in acts), r.start_time()))
+        out.append(
+            (r.vehicle_type(), tuple((a.type == client, a.idx) for a in acts), r.start_time())
+        )
     return out
 
 
-def _decode(problem: RoutingProblem, dec: _Decoder,
-            raw: list[RawRoute]) -> tuple[list[tuple[str, list[str]]], list[str]]:
+def _decode(
+    problem: RoutingProblem, dec: _Decoder, raw: list[RawRoute]
+) -> tuple[list[tuple[str, list[str]]], list[str]]:
     idx = problem.index()
     routes: list[tuple[int, int, tuple[str, ...], list[str]]] = []
     served: set[str] = set()
@@ -442,15 +484,17 @@ def _decode(problem: RoutingProblem, dec: _Decoder,
     return [(fleet_ids[r[0]], r[3]) for r in routes], left
 
 
-def _score(sched: RouteScheduler, routes: tuple[Route, ...],
-           unserved: tuple[str, ...]) -> tuple[int, float]:
-    cost = sum(sched.evaluate(sched.fleets[r.fleet], r.visits, r.start_s, r.lunch_after).cost
-               for r in routes)
+def _score(
+    sched: RouteScheduler, routes: tuple[Route, ...], unserved: tuple[str, ...]
+) -> tuple[int, float]:
+    cost = sum(
+        sched.evaluate(sched.fleets[r.fleet], r.visits, r.start_s, r.lunch_after).cost
+        for r in routes
+    )
     return len(unserved), cost
 
 
-def _reserve_s(problem: RoutingProblem, time_limit_s: float, required: bool,
-               workers: int) -> float:
+def _reserve_s(problem: RoutingProblem, time_limit_s: float, required: bool, workers: int) -> float:
     """Seconds of the budget kept for decoding and repair after the search (each worker's
     answer is repaired in turn, in the main process).
 
@@ -462,8 +506,9 @@ def _reserve_s(problem: RoutingProblem, time_limit_s: float, required: bool,
     return min(0.3 * time_limit_s, need)
 
 
-def solve(problem: RoutingProblem, *, time_limit_s: float, seed: int,
-          workers: int = 1) -> tuple[tuple[Route, ...], tuple[str, ...]]:
+def solve(
+    problem: RoutingProblem, *, time_limit_s: float, seed: int, workers: int = 1
+) -> tuple[tuple[Route, ...], tuple[str, ...]]:
     """Route ``problem`` with PyVRP within ``time_limit_s`` in total (model building, search,
     repair); returns (feasible routes, unserved stop ids)."""
     global _FORKED_DATA
@@ -471,8 +516,7 @@ def solve(problem: RoutingProblem, *, time_limit_s: float, seed: int,
     pyvrp = _import_pyvrp()
     built = _build(problem, pyvrp, time_limit_s)
     if built is None:
-        log.warning("pyvrp: nothing to route in %s (no fleet, site or servable stop)",
-                    problem.name)
+        log.warning("pyvrp: nothing to route in %s (no fleet, site or servable stop)", problem.name)
         return (), tuple(s.id for s in problem.stops)
     n_clients = len(built.decoder.client_ids)
     # Small problems stop once the search has stalled (their result is then reproducible);
@@ -498,8 +542,9 @@ def solve(problem: RoutingProblem, *, time_limit_s: float, seed: int,
             payload = built.data
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futs = [pool.submit(_search, payload, s, search_deadline, no_improve)
-                        for s in seeds]
+                futs = [
+                    pool.submit(_search, payload, s, search_deadline, no_improve) for s in seeds
+                ]
                 raws = [f.result() for f in futs]
         finally:
             _FORKED_DATA = None
@@ -507,8 +552,9 @@ def solve(problem: RoutingProblem, *, time_limit_s: float, seed: int,
     best: tuple[tuple[int, float, int], tuple[Route, ...], tuple[str, ...]] | None = None
     for s, raw in zip(seeds, raws, strict=True):
         routes, left = _decode(problem, built.decoder, raw)
-        fixed, unserved = repair_routes(problem, routes, left + list(built.unservable),
-                                        scheduler=sched, deadline=deadline)
+        fixed, unserved = repair_routes(
+            problem, routes, left + list(built.unservable), scheduler=sched, deadline=deadline
+        )
         n_un, cost = _score(sched, fixed, unserved)
         key = (n_un, round(cost, 6), s)
         log.debug("pyvrp seed %d: %d routes, cost %.2f, %d unserved", s, len(fixed), cost, n_un)
