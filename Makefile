@@ -37,12 +37,13 @@ system-deps-test:
 run: $(STAMP) system-deps
 	$(BIN)/wasteopt run scenarios/jintan --out $(OUT)
 
-test: $(DEV_STAMP) system-deps-test
-	$(BIN)/python -m ruff check wasteopt tests benchmarks scenarios
+test: lint system-deps-test
 	$(BIN)/python -m pytest -q
 
 lint: $(DEV_STAMP)
 	$(BIN)/python -m ruff check wasteopt tests benchmarks scenarios
+	$(BIN)/python -m ruff format --check wasteopt tests benchmarks scenarios
+	$(BIN)/python -m mypy
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .mypy_cache

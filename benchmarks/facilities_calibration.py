@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.render_only:
-        from wasteopt.reporting.files import write_text
+        from wasteopt.files import write_text
 
         df = pd.read_csv(RESULTS / "facilities_calibration.csv")
         alpha = df.routed_km.sum() / df.pred_km.sum()
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     df = pd.DataFrame(rows)
     stamp = dt.date.today().isoformat()
     host = machine()
-    from wasteopt.reporting.files import write_frame, write_text
+    from wasteopt.files import write_frame, write_text
 
     write_frame(RESULTS / "facilities_calibration.csv", df.assign(date=stamp, machine=host))
     write_text(

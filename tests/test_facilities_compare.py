@@ -14,8 +14,9 @@ from wasteopt.facilities import plan_facilities
 from wasteopt.facilities.compare import COMPARE_COLUMNS, plan_variants, write_plan
 from wasteopt.generation import expected_rates_kg_per_day, generate
 from wasteopt.network import build_matrix
-from wasteopt.routing.build import TWICE_SUFFIX, build_problem, nearest_unload_sites
+from wasteopt.routing.build import build_problem, nearest_unload_sites
 from wasteopt.scenario.load import load_scenario
+from wasteopt.stopids import TWICE_SUFFIX
 
 TINY = Path(__file__).resolve().parents[1] / "scenarios" / "tiny"
 

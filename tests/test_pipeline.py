@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wasteopt.files import content_hash
 from wasteopt.generation import generate
 from wasteopt.pipeline import representative_day, run_all
 from wasteopt.scenario import load_scenario
-from wasteopt.sweep import content_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "scenarios" / "tiny"

@@ -282,8 +282,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
+    from wasteopt.files import OutputFolder
     from wasteopt.pipeline import route_day
-    from wasteopt.reporting.files import OutputFolder
     from wasteopt.scenario import load_scenario
 
     s = load_scenario(args.scenario, variant=args.variant)
@@ -355,7 +355,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from wasteopt.facilities.compare import plan_variants
-    from wasteopt.reporting.files import OutputFolder
+    from wasteopt.files import OutputFolder
     from wasteopt.scenario import apply_variant, load_scenario
 
     scenario = args.scenario or _default_scenario()
@@ -383,8 +383,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from wasteopt.files import OutputFolder
     from wasteopt.pipeline import plan_operations
-    from wasteopt.reporting.files import OutputFolder
     from wasteopt.scenario import load_scenario
     from wasteopt.simulation import SimulationSettings, simulate_replications
 
@@ -441,8 +441,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm import tqdm
 
-    from wasteopt.compare import compare_results, format_comparison
-    from wasteopt.reporting.files import OutputFolder, write_frame
+    from wasteopt.files import OutputFolder, write_frame
+    from wasteopt.replications import compare_results, format_comparison
     from wasteopt.scenario import apply_variant, load_scenario
     from wasteopt.sweep import SweepError, executor_for, run_sweep, variant_seed_tasks
 

@@ -397,7 +397,8 @@ def read_matrix_csv(
                         file=fname,
                         field=col,
                         message=(
-                            f"{len(unknown) - _MAX_LISTED} more unknown ids ({len(unknown)} in total)"
+                            f"{len(unknown) - _MAX_LISTED} more unknown ids "
+                            f"({len(unknown)} in total)"
                         ),
                     )
                 )

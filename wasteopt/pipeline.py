@@ -39,13 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wasteopt.files import OutputFolder, content_hash, write_frame, write_json
 from wasteopt.generation import Demand, expected_rates_kg_per_day, generate
 from wasteopt.network import TravelMatrix, build_matrix
-from wasteopt.reporting.files import OutputFolder, write_frame, write_json
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
-from wasteopt.sweep import content_hash
 
 __all__ = [
     "Operations",

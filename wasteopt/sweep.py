@@ -46,7 +46,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from wasteopt.errors import SolverUnavailable, WasteoptError
-from wasteopt.reporting.files import atomic_path
+from wasteopt.files import atomic_path, content_hash
 
 __all__ = [
     "DaskExecutor",
@@ -58,7 +58,6 @@ __all__ = [
     "SweepTask",
     "TaskFailure",
     "code_version",
-    "content_hash",
     "executor_for",
     "function_ref",
     "make_task",
@@ -127,34 +126,6 @@ def resolve_function(ref: str) -> Callable[..., Any]:
     if not callable(obj):
         raise TypeError(f"{ref!r} is not callable")
     return obj
-
-
-def content_hash(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, or of a folder's relative file names and bytes (sorted).
-
-    Timestamps, permissions and ``__pycache__``/hidden files do not count.
-    """
-    p = Path(path)
-    h = hashlib.sha256()
-    if p.is_file():
-        h.update(p.read_bytes())
-        return h.hexdigest()
-    if not p.is_dir():
-        raise FileNotFoundError(f"sweep input {str(p)!r} does not exist")
-    files = sorted(
-        f
-        for f in p.rglob("*")
-        if f.is_file()
-        and not any(
-            part.startswith(".") or part == "__pycache__" for part in f.relative_to(p).parts
-        )
-    )
-    for f in files:
-        h.update(f.relative_to(p).as_posix().encode())
-        h.update(b"\0")
-        h.update(f.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
 
 
 def _canonical(data: Any) -> str:

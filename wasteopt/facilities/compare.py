@@ -169,7 +169,7 @@ def plan_variants(
     ]
     table = table[order]
     if out_dir is not None:
-        from wasteopt.reporting.files import write_frame
+        from wasteopt.files import write_frame
 
         write_frame(Path(out_dir) / "comparison.csv", table)
     return table
@@ -196,7 +196,7 @@ def write_plan(plan: FacilityPlan, out_dir: str | os.PathLike[str]) -> dict[str,
     """Write ``assignments.csv`` (:meth:`FacilityPlan.to_frame`), ``utilisation.csv``,
     ``flows.csv`` and ``costs.csv`` (:func:`costs_frame`) into ``out_dir`` (created if needed),
     each file atomically. Returns name → path."""
-    from wasteopt.reporting.files import write_frame
+    from wasteopt.files import write_frame
 
     out = Path(out_dir)
     frames = {

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from wasteopt.reporting.files import write_text
+from wasteopt.files import write_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

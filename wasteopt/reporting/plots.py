@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wasteopt.reporting.files import atomic_path
+from wasteopt.files import atomic_path
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.scenario.model import Scenario
 
@@ -378,7 +378,7 @@ def plot_comparison(
 ) -> Figure:
     """One panel per KPI: each variant's mean with its confidence interval as an error bar.
 
-    ``table`` is :func:`wasteopt.compare.compare_results` output (columns ``kpi``, ``variant``,
+    ``table`` is :func:`wasteopt.replications.compare_results` output (columns ``kpi``, ``variant``,
     ``mean``, ``ci_low``, ``ci_high``)."""
     names = list(dict.fromkeys(table["kpi"])) if kpis is None else list(kpis)
     cols = min(3, max(len(names), 1))

@@ -28,12 +28,12 @@ from pathlib import Path
 import pandas as pd
 
 from wasteopt.clock import format_hhmm
-from wasteopt.reporting.files import atomic_path, write_frame, write_text
-from wasteopt.routing.build import TWICE_SUFFIX
+from wasteopt.files import atomic_path, write_frame, write_text
 from wasteopt.routing.check import CheckReport, check_plan
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import Scenario
+from wasteopt.stopids import point_of
 
 __all__ = [
     "FORMATS",
@@ -143,7 +143,7 @@ def _places(scenario: Scenario, problem: RoutingProblem) -> dict[str, tuple[str,
         names.update({x.id: x.name for x in group if x.name})
     out: dict[str, tuple[str, float, float]] = {}
     for loc in problem.locations:
-        base = loc.removesuffix(TWICE_SUFFIX) if loc not in coords else loc
+        base = point_of(loc) if loc not in coords else loc
         lon, lat = coords.get(base, (math.nan, math.nan))
         out[loc] = (names.get(loc) or names.get(base, ""), lon, lat)
     return out

@@ -27,10 +27,9 @@ from wasteopt.generation import Demand, due_loads
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
 from wasteopt.scenario.model import Scenario
+from wasteopt.stopids import stop_id
 
 __all__ = ["build_problem", "nearest_unload_sites", "unload_candidates"]
-
-TWICE_SUFFIX = "~2"
 
 
 def unload_candidates(scenario: Scenario, stream: str) -> list[tuple[str, str, int, int, int]]:
@@ -100,7 +99,7 @@ def build_problem(
             load_kg = math.ceil(float(load))
             stops.append(
                 Stop(
-                    id=pid if k == 0 else pid + TWICE_SUFFIX,
+                    id=stop_id(pid, k),
                     name=p.name,
                     stream=stream,
                     load_kg=load_kg,

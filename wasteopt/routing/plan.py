@@ -10,12 +10,11 @@ recomputes. ``lunch_after`` is the index in ``visits`` after which the lunch bre
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from wasteopt.routing.check import CheckReport
+from wasteopt.routing.verdict import CheckReport
 
 __all__ = ["PlanStatus", "Route", "RoutePlan"]
 

@@ -4,10 +4,10 @@
 runs collection tours with random travel, service and unload times, tipping-bay queues, station
 stock and trailer hauls, plant capacity, backlog and overflow, carry-over and breakdowns, and
 returns a :class:`SimulationResult` with daily tables, an event log and a closed mass balance.
-Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.simulation.operations`.
+Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.operations`.
 """
 
-from wasteopt.simulation.operations import (
+from wasteopt.operations import (
     MAX_CYCLE_DAYS,
     OperatingPlan,
     Tour,

@@ -15,8 +15,8 @@ import simpy
 
 from wasteopt.generation import collection_schedule, daily_factors, expected_rates_kg_per_day
 from wasteopt.network import TravelMatrix
+from wasteopt.operations import OperatingPlan, Tour
 from wasteopt.scenario.model import Scenario
-from wasteopt.simulation.operations import OperatingPlan, Tour
 from wasteopt.simulation.processes import (
     DAY_S,
     EPS_KG,

@@ -14,7 +14,7 @@ At the end of the day plants treat, the balance is recorded and ``progress(d)`` 
 Collection vehicle (``District.collection_tour``)
 ------------------------------------------------
 On day ``t`` it follows its tour for cycle key ``t mod L`` of its stream (see
-:mod:`wasteopt.simulation.operations`); a vehicle without a tour for that key, or with no due
+:mod:`wasteopt.operations`); a vehicle without a tour for that key, or with no due
 stop on it that day, stays at its depot (not used, no day cost). It leaves its depot at the
 planned start. At a due stop it travels (planned time × a random factor, planned distance),
 waits for the point's window to open, serves (random service time) and takes the *actual*

@@ -43,7 +43,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from wasteopt.reporting.files import write_frame
+from wasteopt.files import write_frame
 from wasteopt.simulation.settings import SimulationSettings
 
 __all__ = [

@@ -19,9 +19,9 @@ import pandas as pd
 
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix
+from wasteopt.operations import OperatingPlan, cycle_tours
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation.district import BALANCE_COLUMNS, District
-from wasteopt.simulation.operations import OperatingPlan, cycle_tours
 from wasteopt.simulation.result import (
     BALANCE_TERMS,
     DAILY_COLUMNS,
@@ -54,7 +54,7 @@ def simulate(
     """Simulate ``days`` days (default: all of ``demand``) of collection, transfer and treatment.
 
     The rules are stated in :mod:`wasteopt.simulation.processes` and
-    :mod:`wasteopt.simulation.operations`; the tables in :mod:`wasteopt.simulation.result`.
+    :mod:`wasteopt.operations`; the tables in :mod:`wasteopt.simulation.result`.
     ``progress(day_index)`` is called after each simulated day (for a progress bar).
     Inputs are not modified.
     """

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.compare import compare_results, format_comparison, mean_ci, t_quantile
+from wasteopt.replications import compare_results, format_comparison, mean_ci, t_quantile
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,9 @@
-"""Tests for wasteopt.reporting.files: atomic files and output folders."""
+"""Tests for wasteopt.files: atomic files and output folders."""
 
 import pandas as pd
 import pytest
 
-from wasteopt.reporting.files import OutputFolder, write_frame, write_json, write_text
+from wasteopt.files import OutputFolder, write_frame, write_json, write_text
 
 
 def test_write_text_bom_and_plain(tmp_path):

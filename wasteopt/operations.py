@@ -60,10 +60,10 @@ import numpy as np
 from wasteopt.facilities.plan import FacilityPlan
 from wasteopt.generation import Demand, collection_schedule
 from wasteopt.network import TravelMatrix
-from wasteopt.routing.build import TWICE_SUFFIX
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import Scenario
+from wasteopt.stopids import split_stop_id
 
 __all__ = [
     "MAX_CYCLE_DAYS",
@@ -265,12 +265,6 @@ def build_operating_plan(
     )
 
 
-def _split(stop_id: str) -> tuple[str, int]:
-    if stop_id.endswith(TWICE_SUFFIX):
-        return stop_id[: -len(TWICE_SUFFIX)], 2
-    return stop_id, 1
-
-
 def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[tuple[str, str, int]]]:
     site_ids = {s.id for s in problem.sites}
     seqs: list[list[tuple[str, str, int]]] = []
@@ -280,7 +274,7 @@ def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[tuple[str,
             if v in site_ids:
                 seq.append(("unload", v, 0))
             else:
-                pid, k = _split(v)
+                pid, k = split_stop_id(v)
                 seq.append(("stop", pid, k))
         seqs.append(seq)
     return seqs

@@ -1,4 +1,4 @@
-"""Comparing variants over replications: mean ± t-based confidence interval, paired differences.
+"""Replication statistics for comparing variants: mean ± t-based confidence interval, paired differences.
 
 Model
 -----
@@ -7,7 +7,7 @@ variant sees the same random demand and disturbances. For a KPI with replication
 ``x_1 … x_n`` of one variant::
 
     mean = Σ x_i / n,   sd = sqrt(Σ (x_i − mean)² / (n − 1)),
-    half_width = t_{(1+level)/2, n−1} × sd / sqrt(n)        (Student t, exact for integer df)
+    half_width = t_{(1+level)/2, n−1} × sd / sqrt(n)        (Student t, scipy.stats)
 
 and the difference of variant ``v`` to the base uses the paired values ``d_s = x_v,s − x_base,s``
 of the seeds ``s`` both have, with the same formula on ``d``. Pairing removes the variation the
@@ -22,47 +22,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 __all__ = ["compare_results", "format_comparison", "mean_ci", "t_quantile"]
 
 
-def _t_abs_cdf(t: float, df: int) -> float:
-    """P(|T| < t) for Student's t with integer ``df`` (Abramowitz & Stegun 26.7.3-4)."""
-    theta = math.atan(t / math.sqrt(df))
-    c2, s = math.cos(theta) ** 2, math.sin(theta)
-    if df % 2 == 1:
-        term = total = math.cos(theta)
-        for k in range(1, (df - 3) // 2 + 1):
-            term *= c2 * (2 * k) / (2 * k + 1)
-            total += term
-        return (2.0 / math.pi) * (theta + (s * total if df > 1 else 0.0))
-    term = total = 1.0
-    for k in range(1, (df - 2) // 2 + 1):
-        term *= c2 * (2 * k - 1) / (2 * k)
-        total += term
-    return s * total
-
-
 def t_quantile(p: float, df: int) -> float:
-    """The ``p`` quantile (0.5 < p < 1) of Student's t with ``df`` ≥ 1 degrees of freedom."""
+    """The ``p`` quantile (0.5 < p < 1) of Student's t with ``df`` >= 1 degrees of freedom."""
     if not 0.5 < p < 1.0:
         raise ValueError(f"p must lie in (0.5, 1), got {p}")
     if df < 1 or int(df) != df:
         raise ValueError(f"df must be a positive integer, got {df}")
-    df = int(df)
-    target = 2.0 * p - 1.0  # P(|T| < t) for the upper-p quantile t
-    lo, hi = 0.0, 1.0
-    while _t_abs_cdf(hi, df) < target:
-        hi *= 2.0
-    for _ in range(200):  # bisection to machine precision
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        if _t_abs_cdf(mid, df) < target:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    return float(stats.t.ppf(p, int(df)))
 
 
 def mean_ci(values: Iterable[float], *, level: float = 0.95) -> tuple[float, float, float, int]:

@@ -1,4 +1,5 @@
-"""Atomic output: a file appears whole or not at all, and so does an output folder.
+"""Files: atomic output (a file appears whole or not at all, and so does an output folder) and
+content hashes of inputs.
 
 Files are written to a temporary sibling and moved into place with :func:`os.replace`. An output
 folder is assembled in a temporary sibling folder (:class:`OutputFolder`) and its files are moved
@@ -9,17 +10,25 @@ target as it was.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["OutputFolder", "atomic_path", "write_frame", "write_json", "write_text"]
+__all__ = [
+    "OutputFolder",
+    "atomic_path",
+    "content_hash",
+    "write_frame",
+    "write_json",
+    "write_text",
+]
 
 
 @contextlib.contextmanager
@@ -91,11 +100,6 @@ class OutputFolder:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
-    def write(self, name: str, writer: Callable[[Path], object]) -> Path:
-        """Call ``writer(staged_path)`` and return the final path the file will have."""
-        writer(self.path(name))
-        return self.target / name
-
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self._stage is not None
         stage, self._stage = self._stage, None
@@ -109,3 +113,31 @@ class OutputFolder:
                         os.replace(src, dst)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def content_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, or of a folder's relative file names and bytes (sorted).
+
+    Timestamps, permissions and ``__pycache__``/hidden files do not count.
+    """
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_file():
+        h.update(p.read_bytes())
+        return h.hexdigest()
+    if not p.is_dir():
+        raise FileNotFoundError(f"input {str(p)!r} does not exist")
+    files = sorted(
+        f
+        for f in p.rglob("*")
+        if f.is_file()
+        and not any(
+            part.startswith(".") or part == "__pycache__" for part in f.relative_to(p).parts
+        )
+    )
+    for f in files:
+        h.update(f.relative_to(p).as_posix().encode())
+        h.update(b"\0")
+        h.update(f.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
