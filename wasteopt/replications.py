@@ -1,4 +1,4 @@
-"""Replication statistics for comparing variants: mean ± t-based confidence interval, paired differences.
+"""Replication statistics for comparing variants: mean ± t confidence interval, paired differences.
 
 Model
 -----
