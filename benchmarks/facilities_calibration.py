@@ -3,7 +3,7 @@
 For a scenario, a facility plan is solved; then one day is generated and, for each stream, the
 day is routed (PyVRP) with the plan's assignment (``build_problem(..., assignment=
 plan.assignment_for(stream))``) and predicted with the planner's own formula
-(:func:`wasteopt.facilities.model.estimate_collection`) on the same due loads and unload sites.
+(:func:`wasteopt.facilities.collection.estimate_collection`) on the same due loads and unload sites.
 Reported per stream: routed vs predicted km, hours and CNY, and ratio = routed / predicted.
 The km factor α = Σ routed km / Σ predicted km over every routed stream is then applied
 (``CostSettings(km_factor=α)``) and the cost error shown before and after.
@@ -32,11 +32,17 @@ sys.path.insert(0, str(ROOT))
 
 from machine_info import machine  # noqa: E402  (benchmarks/ is the script's folder)
 
-from wasteopt.facilities import CostSettings, plan_facilities  # noqa: E402
-from wasteopt.facilities.model import estimate_collection  # noqa: E402
+from wasteopt.facilities import (  # noqa: E402
+    CostSettings,
+    FacilitySettings,
+    PlanMode,
+    plan_facilities,
+)
+from wasteopt.facilities.collection import estimate_collection  # noqa: E402
 from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate  # noqa: E402
 from wasteopt.network import build_matrix  # noqa: E402
 from wasteopt.routing.build import build_problem  # noqa: E402
+from wasteopt.routing.settings import RoutingSettings  # noqa: E402
 from wasteopt.routing.solve import solve  # noqa: E402
 from wasteopt.scenario.load import load_scenario  # noqa: E402
 
@@ -52,11 +58,12 @@ def predict(sc, demand, day, stream, matrix, assignment, costs):
 
 
 def run_scenario(
-    name: str, mode: str, *, day: int | None, time_limit_s: float, seed: int
+    name: str, mode: PlanMode, *, day: int | None, time_limit_s: float, seed: int
 ) -> list[dict]:
     sc = load_scenario(ROOT / "scenarios" / name)
     matrix = build_matrix(sc)
-    plan = plan_facilities(sc, expected_rates_kg_per_day(sc), matrix, mode=mode, time_limit_s=120)
+    settings = FacilitySettings(mode=mode, time_limit_s=120)
+    plan = plan_facilities(sc, expected_rates_kg_per_day(sc), matrix, settings)
     demand = generate(sc, days=7, seed=seed)
     if day is None:  # the day whose total is closest to the week's mean
         tot = demand.kg.sum(axis=(1, 2))
@@ -70,7 +77,8 @@ def run_scenario(
         if not problem.stops:
             continue
         t0 = time.perf_counter()
-        routed = solve(problem, engine="pyvrp", time_limit_s=time_limit_s, seed=seed)
+        routing = RoutingSettings(engine="pyvrp", time_limit_s=time_limit_s, seed=seed)
+        routed = solve(problem, routing)
         t = routed.check.totals
         est = predict(sc, demand, day, stream, matrix, assignment, None)
         rows.append(

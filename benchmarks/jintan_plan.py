@@ -6,9 +6,10 @@ Usage::
 
 For each mode (``status_quo``, ``free``) and each setting of direct delivery (allowed, or not:
 every point unloads at a station when one accepts its stream) it runs
-``wasteopt.facilities.plan_variants("scenarios/jintan", ["consolidate"], ...)`` and records the
-status, whether HiGHS proved optimality (``mip_gap`` ≤ 1e-6), the gap, the runtime (model
-coefficients + Pyomo build + solve + reading the plan), the annual cost and the station use.
+``wasteopt.facilities.plan_variants(load_scenario("scenarios/jintan"), ["consolidate"], ...)``
+and records the status, whether HiGHS proved optimality (``mip_gap`` ≤ 1e-6), the gap, the
+runtime (model coefficients + Pyomo build + solve + reading the plan), the annual cost and the
+station use.
 The issue's requirement: base and consolidate solve to proven optimality (default settings).
 The table goes to ``benchmarks/results/jintan_plan.csv`` and the ``## Results`` section of
 ``benchmarks/results/jintan_plan.md`` (the rest of that file, the discussion, is kept).
@@ -28,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from machine_info import machine  # noqa: E402  (benchmarks/ is the script's folder)
 
-from wasteopt.facilities import plan_variants  # noqa: E402
+from wasteopt.facilities import FacilitySettings, PlanMode, plan_variants  # noqa: E402
+from wasteopt.scenario import load_scenario  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -36,15 +38,12 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 
 def run(time_limit_s: float) -> pd.DataFrame:
     frames = []
-    for mode in ("status_quo", "free"):
+    base = load_scenario(ROOT / "scenarios" / "jintan")
+    modes: tuple[PlanMode, ...] = ("status_quo", "free")
+    for mode in modes:
         for direct in (True, False):
-            df = plan_variants(
-                ROOT / "scenarios" / "jintan",
-                ["consolidate"],
-                mode=mode,
-                allow_direct=direct,
-                time_limit_s=time_limit_s,
-            )
+            settings = FacilitySettings(mode=mode, allow_direct=direct, time_limit_s=time_limit_s)
+            df = plan_variants(base, ["consolidate"], settings)
             df = df.reset_index(drop=True)
             df.insert(1, "direct", direct)
             frames.append(df)

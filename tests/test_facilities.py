@@ -21,6 +21,7 @@ from wasteopt.errors import InputError
 from wasteopt.facilities import (
     CostSettings,
     FacilityPlan,
+    FacilitySettings,
     capital_recovery_factor,
     plan_facilities,
 )
@@ -171,7 +172,7 @@ def rates(sc: Scenario, kg: dict[tuple[str, str], float]) -> np.ndarray:
 
 def solve(sc, r, m, **kw) -> FacilityPlan:
     kw.setdefault("time_limit_s", 10)
-    return plan_facilities(sc, r, m, **kw)
+    return plan_facilities(sc, r, m, FacilitySettings(**kw))
 
 
 # -- a three-station line: A at 0, B at 5, C at 12; plant far away at 50 ----------------------

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wasteopt.facilities import plan_facilities
+from wasteopt.clock import Deadline
+from wasteopt.facilities import FacilitySettings, plan_facilities, solve
+from wasteopt.facilities.collection import estimate_collection
 from wasteopt.facilities.compare import COMPARE_COLUMNS, plan_variants, write_plan
 from wasteopt.generation import expected_rates_kg_per_day, generate
 from wasteopt.network import build_matrix
@@ -24,13 +26,18 @@ TINY = Path(__file__).resolve().parents[1] / "scenarios" / "tiny"
 def _plan(variant=None, mode="status_quo"):
     sc = load_scenario(TINY, variant=variant)
     return sc, plan_facilities(
-        sc, expected_rates_kg_per_day(sc), build_matrix(sc), mode=mode, time_limit_s=10
+        sc,
+        expected_rates_kg_per_day(sc),
+        build_matrix(sc),
+        FacilitySettings(mode=mode, time_limit_s=10),
     )
 
 
 def test_plan_variants_rows_and_deltas_match_separate_plans():
     """Base first, then the variant; deltas equal variant − base of independently solved plans."""
-    table = plan_variants(TINY, ["east"], mode="status_quo", time_limit_s=10)
+    table = plan_variants(
+        load_scenario(TINY), ["east"], FacilitySettings(mode="status_quo", time_limit_s=10)
+    )
     assert list(table.index) == ["base", "east"]
     assert list(table.columns[: len(COMPARE_COLUMNS)]) == list(COMPARE_COLUMNS)
     _, base = _plan()
@@ -56,7 +63,9 @@ def test_plan_variants_rows_and_deltas_match_separate_plans():
 
 def test_plan_variants_without_base_has_no_reference():
     """Without the base row the delta block is NaN, not a silent zero."""
-    table = plan_variants(TINY, ["east"], include_base=False, time_limit_s=10)
+    table = plan_variants(
+        load_scenario(TINY), ["east"], FacilitySettings(time_limit_s=10), include_base=False
+    )
     assert list(table.index) == ["east"]
     assert math.isnan(table.loc["east", "delta_objective_cny_per_year"])
 
@@ -81,7 +90,9 @@ def test_write_plan_writes_four_consistent_tables(tmp_path):
 
 def test_plan_variants_writes_each_plan_and_the_table(tmp_path):
     """With out_dir every variant gets its folder of tables and comparison.csv is written."""
-    plan_variants(TINY, ["east"], time_limit_s=10, out_dir=tmp_path)
+    plan_variants(
+        load_scenario(TINY), ["east"], FacilitySettings(time_limit_s=10), out_dir=tmp_path
+    )
     assert (tmp_path / "comparison.csv").is_file()
     for vid in ("base", "east"):
         assert (tmp_path / vid / "assignments.csv").is_file()
@@ -118,8 +129,6 @@ def test_routing_follows_the_plan_not_the_nearest_site():
 def test_day_estimate_reproduces_the_planner_cost_in_steady_state():
     """estimate_collection on the expected loads (daily points) gives the plan's collection
     cost terms / 365: the calibration script predicts with the planner's own formula."""
-    from wasteopt.facilities.model import estimate_collection
-
     sc, plan = _plan()
     rates = expected_rates_kg_per_day(sc)
     matrix = build_matrix(sc)
@@ -150,10 +159,35 @@ def test_no_direct_delivery_still_serves_streams_no_station_takes():
         sc,
         expected_rates_kg_per_day(sc),
         build_matrix(sc),
-        mode="status_quo",
-        allow_direct=False,
-        time_limit_s=10,
+        FacilitySettings(mode="status_quo", allow_direct=False, time_limit_s=10),
     )
     assert plan.has_plan
     assert set(plan.assignment_for("other").values()) == {"ST-W"}
     assert set(plan.assignment_for("kitchen").values()) == {"FAC-KITCHEN"}
+
+
+def test_plan_variants_shares_a_deadline_without_changing_the_plans():
+    """A generous deadline changes no plan: each plan gets its share of the budget."""
+    sc = load_scenario(TINY)
+    settings = FacilitySettings(mode="status_quo", time_limit_s=10)
+    free = plan_variants(sc, ["east"], settings)
+    timed = plan_variants(sc, ["east"], settings, deadline=Deadline(120))
+    cols = ["objective_cny_per_year", "open_station_ids", "status"]
+    pd.testing.assert_frame_equal(free[cols], timed[cols])
+
+
+def test_deadline_caps_the_solver_time_limit(monkeypatch):
+    """HiGHS gets min(settings.time_limit_s, what the deadline has left)."""
+    seen: list[float] = []
+    real = solve.solve_facility_model
+
+    def spy(data, *, time_limit_s, mip_gap, threads=None):
+        seen.append(time_limit_s)
+        return real(data, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
+
+    monkeypatch.setattr(solve, "solve_facility_model", spy)
+    sc = load_scenario(TINY)
+    r, m = expected_rates_kg_per_day(sc), build_matrix(sc)
+    plan_facilities(sc, r, m, FacilitySettings(time_limit_s=30), deadline=Deadline(5))
+    plan_facilities(sc, r, m, FacilitySettings(time_limit_s=3), deadline=Deadline(500))
+    assert 0 < seen[0] <= 5 and seen[1] == 3

@@ -7,6 +7,7 @@ published optima in bks.csv (see its README.md for the source and licence).
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -102,8 +103,6 @@ def test_broken_files_are_rejected(tmp_path, text, message):
 def test_without_scipy_the_persistent_path_gives_the_same_optimum(monkeypatch):
     """With SciPy unimportable the adapter falls back to Pyomo's persistent HiGHS interface
     and still reaches the published optimum of cap71."""
-    import sys
-
     inst = read_orlib_cap(DATA / "cap71.txt")
     with_arrays = solve_cflp(inst, time_limit_s=30)
     monkeypatch.setitem(sys.modules, "scipy.sparse", None)  # import now raises ImportError

@@ -5,10 +5,16 @@ The model is stated in :mod:`wasteopt.facilities.model`; Beasley's OR-Library ca
 warehouse instances, solved through the same adapter, are in :mod:`wasteopt.facilities.instances`.
 """
 
+from wasteopt.facilities.collection import DistanceSource
 from wasteopt.facilities.compare import plan_variants, write_plan
 from wasteopt.facilities.instances import CFLPInstance, CFLPResult, read_orlib_cap, solve_cflp
-from wasteopt.facilities.model import CostSettings, DistanceSource, capital_recovery_factor
 from wasteopt.facilities.plan import FacilityPlan, FacilityStatus
+from wasteopt.facilities.settings import (
+    CostSettings,
+    FacilitySettings,
+    PlanMode,
+    capital_recovery_factor,
+)
 from wasteopt.facilities.solve import plan_facilities
 
 __all__ = [
@@ -17,7 +23,9 @@ __all__ = [
     "CostSettings",
     "DistanceSource",
     "FacilityPlan",
+    "FacilitySettings",
     "FacilityStatus",
+    "PlanMode",
     "capital_recovery_factor",
     "plan_facilities",
     "plan_variants",

@@ -10,15 +10,21 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from wasteopt.facilities.model import CostSettings, PlanMode
+from wasteopt.clock import Deadline
 from wasteopt.facilities.plan import FacilityPlan
+from wasteopt.facilities.settings import DEFAULT_SETTINGS, FacilitySettings
 from wasteopt.facilities.solve import plan_facilities
+from wasteopt.files import write_frame
+from wasteopt.generation import expected_rates_kg_per_day
+from wasteopt.network import build_matrix
+from wasteopt.scenario import Scenario, apply_variant
 
 __all__ = ["COMPARE_COLUMNS", "costs_frame", "plan_row", "plan_variants", "write_plan"]
 
@@ -69,7 +75,7 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
     st_util = [u for s, u in plan.utilisation.items() if s in open_set]
     pl_util = [u for s, u in plan.utilisation.items() if plan.site_kind.get(s) == "plant"]
 
-    def stat(vals: list[float], fn) -> float:
+    def stat(vals: list[float], fn: Callable[[list[float]], np.floating[Any]]) -> float:
         return float(fn(vals)) if vals else math.nan
 
     return {
@@ -97,53 +103,33 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
 
 
 def plan_variants(
-    scenario_folder: str | os.PathLike[str],
-    variants: Sequence[str] = (),
+    scenario: Scenario,
+    variants: Sequence[str],
+    settings: FacilitySettings = DEFAULT_SETTINGS,
     *,
-    mode: PlanMode = "free",
-    time_limit_s: float = 60.0,
-    mip_gap: float = 1e-6,
-    costs: CostSettings | None = None,
     include_base: bool = True,
-    allow_direct: bool = True,
     out_dir: str | os.PathLike[str] | None = None,
-    threads: int | None = None,
+    deadline: Deadline | None = None,
 ) -> pd.DataFrame:
-    """Plan the base (unless ``include_base`` is false) and each of ``variants`` of the scenario
-    in ``scenario_folder`` with the same settings; one row per variant, indexed by variant id.
+    """Plan the base ``scenario`` (unless ``include_base`` is false) and each of its
+    ``variants`` (:func:`wasteopt.scenario.apply_variant`) with the same settings; one row per
+    variant, indexed by variant id.
 
     Columns: :data:`COMPARE_COLUMNS`, then ``delta_objective_cny_per_year``,
     ``delta_objective_pct``, ``delta_cost_cny_per_t``, ``delta_t_km_per_day``,
     ``delta_co2_kg_per_day`` and ``delta_open_stations`` = variant − base (0 on the base row;
     NaN when the base is not planned or has no plan). Each variant is planned on its own
-    expected generation rates and travel matrix. ``allow_direct=False`` makes every point
-    unload at a station when some station accepts its stream (today's practice). With
-    ``out_dir``, each plan's tables are written to ``out_dir/<variant>/`` (:func:`write_plan`)
-    and the table to ``out_dir/comparison.csv``. Scenario errors raise; solver outcomes are
-    the ``status``."""
-    from wasteopt.generation import expected_rates_kg_per_day
-    from wasteopt.network import build_matrix
-    from wasteopt.scenario import apply_variant, load_scenario
-
-    ids: list[str] = [BASE] if include_base else []
-    for v in variants:
-        v = BASE if v in (None, "", BASE) else v
-        if v not in ids:
-            ids.append(v)
+    expected generation rates and travel matrix. With a ``deadline``, each plan still to make
+    gets an equal share of what is left (at most ``settings.time_limit_s``). With ``out_dir``,
+    each plan's tables are written to ``out_dir/<variant>/`` (:func:`write_plan`) and the table
+    to ``out_dir/comparison.csv``. Scenario errors raise; solver outcomes are the ``status``."""
+    ids = _variant_ids(variants, include_base)
     rows = []
-    base_sc = load_scenario(scenario_folder)  # validates every variant too
-    for vid in ids:
-        sc = base_sc if vid == BASE else apply_variant(base_sc, vid)
+    for i, vid in enumerate(ids):
+        sc = scenario if vid == BASE else apply_variant(scenario, vid)
+        share = None if deadline is None else deadline.sub(deadline.share(1.0 / (len(ids) - i)))
         plan = plan_facilities(
-            sc,
-            expected_rates_kg_per_day(sc),
-            build_matrix(sc),
-            mode=mode,
-            time_limit_s=time_limit_s,
-            mip_gap=mip_gap,
-            costs=costs,
-            allow_direct=allow_direct,
-            threads=threads,
+            sc, expected_rates_kg_per_day(sc), build_matrix(sc), settings, deadline=share
         )
         log.info("%s", plan.summary())
         row = plan_row(plan)
@@ -151,9 +137,27 @@ def plan_variants(
         rows.append(row)
         if out_dir is not None:
             write_plan(plan, Path(out_dir) / vid)
-    table = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS)).set_index("variant", drop=False)
+    table = _with_deltas(pd.DataFrame(rows, columns=list(COMPARE_COLUMNS)))
+    if out_dir is not None:
+        write_frame(Path(out_dir) / "comparison.csv", table)
+    return table
+
+
+def _variant_ids(variants: Sequence[str], include_base: bool) -> list[str]:
+    """The variants to plan, the base first, each once ("" and None name the base)."""
+    ids: list[str] = [BASE] if include_base else []
+    for v in variants:
+        vid = BASE if v in (None, "", BASE) else v
+        if vid not in ids:
+            ids.append(vid)
+    return ids
+
+
+def _with_deltas(table: pd.DataFrame) -> pd.DataFrame:
+    """Index the rows by variant and add the ``delta_*`` columns against the base row."""
+    table = table.set_index("variant", drop=False)
     table.index.name = None
-    base = table.loc[BASE] if BASE in table.index else None
+    base = table.loc[BASE].to_dict() if BASE in table.index else None
     for col, dcol in _DELTA:
         ref = float(base[col]) if base is not None else math.nan
         table[dcol] = table[col].astype(float) - ref
@@ -167,12 +171,7 @@ def plan_variants(
         "delta_objective_pct",
         *(d for _, d in _DELTA[1:]),
     ]
-    table = table[order]
-    if out_dir is not None:
-        from wasteopt.files import write_frame
-
-        write_frame(Path(out_dir) / "comparison.csv", table)
-    return table
+    return table[order]
 
 
 def costs_frame(plan: FacilityPlan) -> pd.DataFrame:
@@ -196,8 +195,6 @@ def write_plan(plan: FacilityPlan, out_dir: str | os.PathLike[str]) -> dict[str,
     """Write ``assignments.csv`` (:meth:`FacilityPlan.to_frame`), ``utilisation.csv``,
     ``flows.csv`` and ``costs.csv`` (:func:`costs_frame`) into ``out_dir`` (created if needed),
     each file atomically. Returns name → path."""
-    from wasteopt.files import write_frame
-
     out = Path(out_dir)
     frames = {
         "assignments.csv": plan.to_frame(),

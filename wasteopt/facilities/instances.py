@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from wasteopt.errors import InputError, Problem
+from wasteopt.facilities._cflp_milp import solve_cflp_model
 
 __all__ = ["CFLPInstance", "CFLPResult", "read_orlib_cap", "solve_cflp"]
 
@@ -37,10 +39,10 @@ class CFLPInstance:
     """A capacitated facility location instance. ``cost[i, j]`` (m × n) serves all of j from i."""
 
     name: str
-    capacity: np.ndarray
-    fixed_cost: np.ndarray
-    demand: np.ndarray
-    cost: np.ndarray
+    capacity: npt.NDArray[np.float64]
+    fixed_cost: npt.NDArray[np.float64]
+    demand: npt.NDArray[np.float64]
+    cost: npt.NDArray[np.float64]
 
     @property
     def n_facilities(self) -> int:
@@ -68,7 +70,7 @@ class CFLPResult:
     optimum: float
     gap_to_optimum: float
     open_facilities: tuple[int, ...]
-    x: np.ndarray
+    x: npt.NDArray[np.float64]
 
     def summary(self) -> str:
         """One line: instance, status, objective, gap to the published optimum, seconds."""
@@ -78,6 +80,44 @@ class CFLPResult:
             f"{self.instance}: {self.status}, objective {self.objective:,.3f}{gap}, "
             f"{len(self.open_facilities)} open, {self.runtime_s:.2f} s"
         )
+
+
+class _Tokens:
+    """The whitespace-separated tokens of one file, read as numbers; every bad token becomes a
+    :class:`~wasteopt.errors.Problem` (and NaN) so that all of them are reported together."""
+
+    def __init__(self, fname: str, tokens: list[str]) -> None:
+        self.fname = fname
+        self.tokens = tokens
+        self.problems: list[Problem] = []
+
+    def num(self, k: int, what: str) -> float:
+        """Token ``k`` as a number, or NaN and a problem."""
+        if k >= len(self.tokens):
+            self.problems.append(
+                Problem(
+                    file=self.fname,
+                    where=f"token {k + 1}",
+                    field=what,
+                    message="file ends early",
+                    expected="a number",
+                )
+            )
+            return math.nan
+        try:
+            return float(self.tokens[k])
+        except ValueError:
+            self.problems.append(
+                Problem(
+                    file=self.fname,
+                    where=f"token {k + 1}",
+                    field=what,
+                    message="not a number",
+                    value=self.tokens[k],
+                    expected="a number",
+                )
+            )
+            return math.nan
 
 
 def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInstance:
@@ -90,40 +130,25 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
         tokens = p.read_text(encoding="utf-8").split()
     except OSError as exc:
         raise InputError([Problem(file=fname, message=f"cannot read file: {exc}")]) from exc
-    problems: list[Problem] = []
+    toks = _Tokens(fname, tokens)
+    m, n = _header_sizes(toks)
+    cap, fixed = _facilities(toks, m, capacity)
+    demand, cost = _customers(toks, m, n)
+    for arr, what in ((cap, "capacity"), (fixed, "fixed cost"), (demand, "demand")):
+        toks.problems += _negative(fname, arr, what)
+    if toks.problems:
+        raise InputError(toks.problems)
+    return CFLPInstance(name=p.stem, capacity=cap, fixed_cost=fixed, demand=demand, cost=cost)
 
-    def num(k: int, what: str) -> float:
-        if k >= len(tokens):
-            problems.append(
-                Problem(
-                    file=fname,
-                    where=f"token {k + 1}",
-                    field=what,
-                    message="file ends early",
-                    expected="a number",
-                )
-            )
-            return math.nan
-        try:
-            return float(tokens[k])
-        except ValueError:
-            problems.append(
-                Problem(
-                    file=fname,
-                    where=f"token {k + 1}",
-                    field=what,
-                    message="not a number",
-                    value=tokens[k],
-                    expected="a number",
-                )
-            )
-            return math.nan
 
+def _header_sizes(toks: _Tokens) -> tuple[int, int]:
+    """The header ``m n`` (facilities, customers), checked against the number of tokens."""
+    tokens, fname = toks.tokens, toks.fname
     if len(tokens) < 2:
         raise InputError([Problem(file=fname, message="file is empty or has no 'm n' header")])
-    m_f, n_c = num(0, "m"), num(1, "n")
-    if problems or m_f != int(m_f) or n_c != int(n_c) or m_f <= 0 or n_c <= 0:
-        problems.append(
+    m_f, n_c = toks.num(0, "m"), toks.num(1, "n")
+    if toks.problems or m_f != int(m_f) or n_c != int(n_c) or m_f <= 0 or n_c <= 0:
+        toks.problems.append(
             Problem(
                 file=fname,
                 where="header",
@@ -133,7 +158,7 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
                 expected="two positive integers",
             )
         )
-        raise InputError(problems)
+        raise InputError(toks.problems)
     m, n = int(m_f), int(n_c)
     expected_tokens = 2 + 2 * m + n * (1 + m)
     if len(tokens) != expected_tokens:
@@ -147,52 +172,67 @@ def read_orlib_cap(path: str | Path, capacity: float | None = None) -> CFLPInsta
                 )
             ]
         )
+    return m, n
+
+
+def _facilities(
+    toks: _Tokens, m: int, capacity: float | None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Capacity and fixed cost of each facility; the word ``capacity`` takes ``capacity``."""
     cap = np.empty(m)
     fixed = np.empty(m)
     k = 2
     symbolic = 0
     for i in range(m):
-        if tokens[k].lower() == "capacity":
+        if toks.tokens[k].lower() == "capacity":
             symbolic += 1
             cap[i] = math.nan if capacity is None else float(capacity)
         else:
-            cap[i] = num(k, f"capacity of facility {i + 1}")
-        fixed[i] = num(k + 1, f"fixed cost of facility {i + 1}")
+            cap[i] = toks.num(k, f"capacity of facility {i + 1}")
+        fixed[i] = toks.num(k + 1, f"fixed cost of facility {i + 1}")
         k += 2
     if symbolic and capacity is None:
-        problems.append(
+        toks.problems.append(
             Problem(
-                file=fname,
+                file=toks.fname,
                 field="capacity",
                 value="capacity",
                 message=f"{symbolic} facilities have the symbolic capacity 'capacity'",
                 expected="the capacity argument (e.g. capa: 8000, 10000, 12000 or 14000)",
             )
         )
+    return cap, fixed
+
+
+def _customers(
+    toks: _Tokens, m: int, n: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Demand of each customer and the cost (m × n) of serving all of it from each facility."""
     demand = np.empty(n)
     cost = np.empty((m, n))
+    k = 2 + 2 * m
     for j in range(n):
-        demand[j] = num(k, f"demand of customer {j + 1}")
+        demand[j] = toks.num(k, f"demand of customer {j + 1}")
         k += 1
         for i in range(m):
-            cost[i, j] = num(k, f"cost of customer {j + 1} at facility {i + 1}")
+            cost[i, j] = toks.num(k, f"cost of customer {j + 1} at facility {i + 1}")
             k += 1
-    for arr, what in ((cap, "capacity"), (fixed, "fixed cost"), (demand, "demand")):
-        bad = np.flatnonzero(arr < 0)
-        for i in bad[:5]:
-            problems.append(
-                Problem(
-                    file=fname,
-                    where=f"{what} #{i + 1}",
-                    field=what,
-                    value=str(arr[i]),
-                    message="negative",
-                    expected=">= 0",
-                )
-            )
-    if problems:
-        raise InputError(problems)
-    return CFLPInstance(name=p.stem, capacity=cap, fixed_cost=fixed, demand=demand, cost=cost)
+    return demand, cost
+
+
+def _negative(fname: str, arr: npt.NDArray[np.float64], what: str) -> list[Problem]:
+    """The first five negative entries of ``arr``."""
+    return [
+        Problem(
+            file=fname,
+            where=f"{what} #{i + 1}",
+            field=what,
+            value=str(arr[i]),
+            message="negative",
+            expected=">= 0",
+        )
+        for i in np.flatnonzero(arr < 0)[:5].tolist()
+    ]
 
 
 def solve_cflp(
@@ -205,8 +245,6 @@ def solve_cflp(
 ) -> CFLPResult:
     """Solve ``instance`` with Pyomo + HiGHS (see the module docstring for the model).
     ``optimum`` (a published value) only fills ``gap_to_optimum``."""
-    from wasteopt.facilities._highs import solve_cflp_model
-
     out = solve_cflp_model(
         instance.fixed_cost,
         instance.capacity,

@@ -1,7 +1,8 @@
 """Plan facilities: build the model's coefficients, solve with Pyomo + HiGHS, read the plan back.
 
 The model is stated in :mod:`wasteopt.facilities.model`; the solver adapter is
-:mod:`wasteopt.facilities._highs` (imported only when a solve is needed).
+:mod:`wasteopt.facilities._highs` (which imports Pyomo and HiGHS only when a solve starts); the
+MILP is stated in Pyomo in :mod:`wasteopt.facilities._consolidation_milp`.
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from wasteopt.facilities.model import (
-    CostSettings,
-    DistanceSource,
-    FacilityModelData,
-    PlanMode,
-    build_model_data,
-)
+from wasteopt.clock import Deadline
+from wasteopt.facilities._consolidation_milp import solve_facility_model
+from wasteopt.facilities._highs import MilpOutcome
+from wasteopt.facilities.collection import DistanceSource, FloatArray
+from wasteopt.facilities.inputs import IntArray
+from wasteopt.facilities.model import FacilityModelData, build_model_data
 from wasteopt.facilities.plan import FacilityPlan, FacilityStatus
+from wasteopt.facilities.settings import DEFAULT_SETTINGS, FacilitySettings
+from wasteopt.facilities.stations import BoolArray
 from wasteopt.scenario.model import Scenario
 
 __all__ = ["plan_facilities"]
@@ -31,18 +34,11 @@ _TOL_T = 1e-6  # t/day below which a slack or flow is numerical noise
 
 def plan_facilities(
     scenario: Scenario,
-    rates_kg_per_day: np.ndarray,
+    rates_kg_per_day: FloatArray,
     matrix: DistanceSource,
+    settings: FacilitySettings = DEFAULT_SETTINGS,
     *,
-    mode: PlanMode = "free",
-    time_limit_s: float = 60.0,
-    mip_gap: float = 1e-6,
-    allow_direct: bool = True,
-    max_haul_km: float | None = None,
-    max_stations: int | None = None,
-    capital_budget_cny: float | None = None,
-    costs: CostSettings | None = None,
-    threads: int | None = None,
+    deadline: Deadline | None = None,
 ) -> FacilityPlan:
     """Choose stations to keep, close or build and assign every (point, stream) to one station
     or plant, minimising annual cost (model: :mod:`wasteopt.facilities.model`).
@@ -50,31 +46,23 @@ def plan_facilities(
     ``rates_kg_per_day``: expected generation, shape (points, streams) in scenario order (e.g.
     ``wasteopt.generation.expected_rates_kg_per_day(scenario)``). ``matrix``: distances with
     ``.distance_m`` and ``.index(id)`` (e.g. ``wasteopt.network.build_matrix(scenario)``).
-    ``mode``: ``"free"`` (optimiser decides every station without a forced decision) or
-    ``"status_quo"`` (existing kept, candidates not built, unless forced).
-    Input problems raise :class:`~wasteopt.errors.InputError`; solver outcomes are statuses.
+    HiGHS stops after ``settings.time_limit_s`` or when ``deadline`` expires, whichever is
+    first. Input problems raise :class:`~wasteopt.errors.InputError`; solver outcomes are
+    statuses.
     """
     t0 = time.perf_counter()
-    data = build_model_data(
-        scenario,
-        rates_kg_per_day,
-        matrix,
-        mode=mode,
-        allow_direct=allow_direct,
-        max_haul_km=max_haul_km,
-        max_stations=max_stations,
-        capital_budget_cny=capital_budget_cny,
-        costs=costs,
-    )
+    time_limit_s = settings.time_limit_s
+    if deadline is not None:
+        time_limit_s = min(time_limit_s, deadline.remaining())
+    data = build_model_data(scenario, rates_kg_per_day, matrix, settings)
     messages = list(data.notes)
     pre = _precheck(data)
     if pre:
         messages += pre
-        return _no_plan(scenario, mode, data, "infeasible", messages, time.perf_counter() - t0)
-
-    from wasteopt.facilities._highs import solve_facility_model
-
-    out = solve_facility_model(data, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
+        return _no_plan(scenario, settings, data, "infeasible", messages, time.perf_counter() - t0)
+    out = solve_facility_model(
+        data, time_limit_s=time_limit_s, mip_gap=settings.mip_gap, threads=settings.threads
+    )
     log.info(
         "facilities: %s, %d options, %d arcs, build %.2f s, solve %.2f s",
         out.status,
@@ -84,26 +72,10 @@ def plan_facilities(
         out.solve_s,
     )
     if not out.has_solution:
-        if out.status == "infeasible":
-            messages.append(
-                "no plan satisfies the station limits (max_stations / capital_budget_cny / "
-                "forced decisions) while serving every point"
-            )
-        elif out.status == "time_limit":
-            messages.append(f"no plan found within {time_limit_s} s")
-        status: FacilityStatus = out.status if out.status != "unbounded" else "error"
-        if status == "time_limit":
-            status = "no_solution"
-        return _no_plan(scenario, mode, data, status, messages, time.perf_counter() - t0)
-    y = out.values["y"]
-    for g in data.size_groups:
-        chosen = [data.station_ids[j] for j in g if y[j] > 0.5]
-        members = ", ".join(data.station_ids[j] for j in g)
-        messages.append(
-            f"size group {scenario.stations[g[0]].size_group}: "
-            f"{chosen[0] if chosen else 'none'} open (of {members})"
-        )
-    return _read_plan(scenario, mode, data, out, messages, time.perf_counter() - t0)
+        status = _no_solution_status(out, time_limit_s, messages)
+        return _no_plan(scenario, settings, data, status, messages, time.perf_counter() - t0)
+    messages += _size_group_messages(scenario, data, out.values["y"])
+    return _read_plan(scenario, settings, data, out, messages, time.perf_counter() - t0)
 
 
 def _precheck(data: FacilityModelData) -> list[str]:
@@ -132,17 +104,56 @@ def _precheck(data: FacilityModelData) -> list[str]:
     return msgs
 
 
+def _no_solution_status(
+    out: MilpOutcome, time_limit_s: float, messages: list[str]
+) -> FacilityStatus:
+    """The plan status of a solve without a solution; explains it in ``messages``."""
+    if out.status == "infeasible":
+        messages.append(
+            "no plan satisfies the station limits (max_stations / capital_budget_cny / "
+            "forced decisions) while serving every point"
+        )
+    elif out.status == "time_limit":
+        messages.append(f"no plan found within {time_limit_s} s")
+    if out.status == "unbounded":
+        return "error"
+    if out.status == "time_limit":
+        return "no_solution"
+    return out.status
+
+
+def _size_group_messages(scenario: Scenario, data: FacilityModelData, y: FloatArray) -> list[str]:
+    """Which member of each size group the plan opens."""
+    messages = []
+    for g in data.size_groups:
+        chosen = [data.station_ids[j] for j in g if y[j] > 0.5]
+        members = ", ".join(data.station_ids[j] for j in g)
+        messages.append(
+            f"size group {scenario.stations[g[0]].size_group}: "
+            f"{chosen[0] if chosen else 'none'} open (of {members})"
+        )
+    return messages
+
+
 def _site_kinds(data: FacilityModelData) -> dict[str, str]:
     kinds = {j: "station" for j in data.station_ids}
     kinds.update({k: "plant" for k in data.plant_ids})
     return kinds
 
 
-def _no_plan(scenario, mode, data, status, messages, runtime_s) -> FacilityPlan:
+def _no_plan(
+    scenario: Scenario,
+    settings: FacilitySettings,
+    data: FacilityModelData,
+    status: FacilityStatus,
+    messages: list[str],
+    runtime_s: float,
+) -> FacilityPlan:
+    """A plan without decisions: NaN numbers, empty mappings, the reasons in ``messages``."""
     return FacilityPlan(
         scenario=scenario.id,
         variant=scenario.variant,
-        mode=mode,
+        mode=settings.mode,
         status=status,
         objective=math.nan,
         bound=math.nan,
@@ -167,14 +178,20 @@ def _no_plan(scenario, mode, data, status, messages, runtime_s) -> FacilityPlan:
     )
 
 
-def _read_plan(scenario, mode, data: FacilityModelData, out, messages, runtime_s) -> FacilityPlan:
-    """Turn solver values into a plan, recomputing every reported number from the decisions."""
-    d = data
-    y = out.values["y"] > 0.5
-    chosen = np.flatnonzero(out.values["x"] > 0.5)
-    flow = np.where(out.values["f"] > _TOL_T, out.values["f"], 0.0)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Routing:
+    """The plan's rounded decisions: who unloads where and what flows to the plants, with the
+    resulting inflow of every station and plant (t/day)."""
 
-    # assignments and inflows, from the rounded decisions
+    assignments: dict[tuple[str, str], str]
+    demand: dict[tuple[str, str], float]
+    flows: dict[tuple[str, str, str], float]
+    station_inflow: FloatArray
+    plant_inflow: FloatArray
+
+
+def _waste_routing(d: FacilityModelData, chosen: IntArray, flow: FloatArray) -> _Routing:
+    """Assignments of the chosen options and the positive transfer flows."""
     assignments: dict[tuple[str, str], str] = {}
     demand: dict[tuple[str, str], float] = {}
     st_in = np.zeros(len(d.station_ids))
@@ -197,8 +214,20 @@ def _read_plan(scenario, mode, data: FacilityModelData, out, messages, runtime_s
         j, s, k = int(d.arc_station[a]), int(d.arc_stream[a]), int(d.arc_plant[a])
         flows[(d.station_ids[j], d.stream_ids[s], d.plant_ids[k])] = float(flow[a])
         pl_in[k] += float(flow[a])
+    return _Routing(
+        assignments=assignments,
+        demand=demand,
+        flows=flows,
+        station_inflow=st_in,
+        plant_inflow=pl_in,
+    )
 
-    days_cost = {
+
+def _cost_breakdown(
+    d: FacilityModelData, y: BoolArray, chosen: IntArray, flow: FloatArray
+) -> dict[str, float]:
+    """Each cost term of the objective (CNY/yr), recomputed from the rounded decisions."""
+    return {
         "station_fixed": float(d.station_fixed_cny_per_year[y].sum()),
         "station_opening_annualised": float(d.station_opening_cny_per_year[y].sum()),
         "station_closing_annualised": float(d.station_closing_cny_per_year[~y].sum()),
@@ -211,22 +240,30 @@ def _read_plan(scenario, mode, data: FacilityModelData, out, messages, runtime_s
         "gate_fees": float(d.opt_gate_cny_per_year[chosen].sum())
         + float(np.dot(d.arc_gate_cny_per_year_per_t_day, flow)),
     }
-    objective = float(sum(days_cost.values()))
-    co2 = (
-        float(d.opt_co2_kg_per_day[chosen].sum())
-        + d.local_co2_kg_per_day
-        + float(np.dot(d.arc_co2_kg_per_t, flow))
-    )
-    t_km = float(d.opt_t_km_per_day[chosen].sum()) + float(np.dot(d.arc_distance_km, flow))
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CapacityUse:
+    """Inflow, capacity and utilisation of every station and plant; the binding sites and the
+    shortfalls (t/day)."""
+
+    inflow: dict[str, float]
+    capacity: dict[str, float]
+    utilisation: dict[str, float]
+    binding: tuple[str, ...]
+    shortfalls: dict[str, float]
+
+
+def _capacity_use(d: FacilityModelData, routing: _Routing) -> _CapacityUse:
+    """Compare each site's inflow with its capacity (stations first, then plants)."""
     inflow: dict[str, float] = {}
     capacity: dict[str, float] = {}
     util: dict[str, float] = {}
     binding: list[str] = []
     shortfalls: dict[str, float] = {}
     for ids, inflows, caps in (
-        (d.station_ids, st_in, d.station_capacity_t_per_day),
-        (d.plant_ids, pl_in, d.plant_capacity_t_per_day),
+        (d.station_ids, routing.station_inflow, d.station_capacity_t_per_day),
+        (d.plant_ids, routing.plant_inflow, d.plant_capacity_t_per_day),
     ):
         for i, site in enumerate(ids):
             t_in, cap = float(inflows[i]), float(caps[i])
@@ -237,49 +274,78 @@ def _read_plan(scenario, mode, data: FacilityModelData, out, messages, runtime_s
                 binding.append(site)
             if t_in > cap + _TOL_T:
                 shortfalls[site] = t_in - cap
+    return _CapacityUse(
+        inflow=inflow,
+        capacity=capacity,
+        utilisation=util,
+        binding=tuple(binding),
+        shortfalls=shortfalls,
+    )
 
-    station_ids = d.station_ids
-    open_ids = tuple(station_ids[j] for j in np.flatnonzero(y))
-    closed_ids = tuple(station_ids[j] for j in np.flatnonzero(~y & d.station_existing))
-    built_ids = tuple(station_ids[j] for j in np.flatnonzero(y & ~d.station_existing))
 
-    status: FacilityStatus
+def _solved_status(
+    out: MilpOutcome, shortfalls: dict[str, float], messages: list[str]
+) -> FacilityStatus:
+    """``capacity_short`` (explained in ``messages``) before ``optimal`` / ``time_limit``."""
     if shortfalls:
-        status = "capacity_short"
         messages.append(
             "capacity falls short: "
             + ", ".join(f"{k} by {v:,.3f} t/day" for k, v in shortfalls.items())
         )
         if out.status == "time_limit":
             messages.append("time limit hit: the shortfall may not be the smallest possible")
-    elif out.status == "optimal":
-        status = "optimal"
-    else:
-        status = "time_limit"
+        return "capacity_short"
+    return "optimal" if out.status == "optimal" else "time_limit"
+
+
+def _read_plan(
+    scenario: Scenario,
+    settings: FacilitySettings,
+    d: FacilityModelData,
+    out: MilpOutcome,
+    messages: list[str],
+    runtime_s: float,
+) -> FacilityPlan:
+    """Turn solver values into a plan, recomputing every reported number from the decisions."""
+    y = out.values["y"] > 0.5
+    chosen = np.flatnonzero(out.values["x"] > 0.5)
+    flow = np.where(out.values["f"] > _TOL_T, out.values["f"], 0.0)
+    routing = _waste_routing(d, chosen, flow)
+    costs = _cost_breakdown(d, y, chosen, flow)
+    objective = float(sum(costs.values()))
+    co2 = (
+        float(d.opt_co2_kg_per_day[chosen].sum())
+        + d.local_co2_kg_per_day
+        + float(np.dot(d.arc_co2_kg_per_t, flow))
+    )
+    t_km = float(d.opt_t_km_per_day[chosen].sum()) + float(np.dot(d.arc_distance_km, flow))
+    use = _capacity_use(d, routing)
+    status = _solved_status(out, use.shortfalls, messages)
     mip_gap = out.mip_gap
-    if not shortfalls and math.isfinite(out.bound) and objective > 0:
+    if not use.shortfalls and math.isfinite(out.bound) and objective > 0:
         mip_gap = max(0.0, (out.objective - out.bound) / max(abs(out.objective), 1e-9))
+    ids = d.station_ids
     return FacilityPlan(
         scenario=scenario.id,
         variant=scenario.variant,
-        mode=mode,
+        mode=settings.mode,
         status=status,
         objective=objective,
-        bound=out.bound if not shortfalls else math.nan,
+        bound=out.bound if not use.shortfalls else math.nan,
         mip_gap=mip_gap,
         runtime_s=runtime_s,
-        cost_breakdown=days_cost,
-        open_stations=open_ids,
-        closed_stations=closed_ids,
-        built_stations=built_ids,
-        assignments=assignments,
-        demand_t_per_day=demand,
-        flows=flows,
-        inflow_t_per_day=inflow,
-        capacity_t_per_day=capacity,
-        utilisation=util,
-        binding=tuple(binding),
-        shortfalls_t_per_day=shortfalls,
+        cost_breakdown=costs,
+        open_stations=tuple(ids[j] for j in np.flatnonzero(y)),
+        closed_stations=tuple(ids[j] for j in np.flatnonzero(~y & d.station_existing)),
+        built_stations=tuple(ids[j] for j in np.flatnonzero(y & ~d.station_existing)),
+        assignments=routing.assignments,
+        demand_t_per_day=routing.demand,
+        flows=routing.flows,
+        inflow_t_per_day=use.inflow,
+        capacity_t_per_day=use.capacity,
+        utilisation=use.utilisation,
+        binding=use.binding,
+        shortfalls_t_per_day=use.shortfalls,
         co2_kg_per_day=co2,
         t_km_per_day=t_km,
         messages=tuple(messages),

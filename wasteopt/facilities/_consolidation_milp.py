@@ -1,0 +1,232 @@
+"""The station consolidation MILP of :mod:`wasteopt.facilities.model` as a Pyomo model, one
+component per constraint family (declared in the model's order, which fixes the row order),
+solved by the HiGHS adapter :mod:`wasteopt.facilities._highs`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from wasteopt.facilities._highs import (
+    FloatArray,
+    MilpOutcome,
+    PyomoApi,
+    gc_paused,
+    lin,
+    pyomo_api,
+    solve_model,
+    variable_values,
+)
+from wasteopt.facilities.inputs import IntArray
+from wasteopt.facilities.model import FacilityModelData
+
+__all__ = ["solve_facility_model"]
+
+
+@gc_paused
+def solve_facility_model(
+    data: FacilityModelData, *, time_limit_s: float, mip_gap: float, threads: int | None = None
+) -> MilpOutcome:
+    """Build and solve the consolidation MILP of :mod:`wasteopt.facilities.model`.
+
+    Values: ``y`` (stations), ``x`` (assignment options), ``f`` (transfer arcs), ``short_station``
+    and ``short_plant`` (capacity slack, t/day)."""
+    api = pyomo_api()
+    t0 = time.perf_counter()
+    m = _decisions(api, data)
+    groups = _Groups.of(data)
+    _add_assignment_rows(api, m, data, groups)
+    _add_capacity_and_flow_rows(api, m, data, groups)
+    _add_station_limit_rows(api, m, data)
+    _add_objective(api, m, data)
+    build_s = time.perf_counter() - t0
+
+    solved = solve_model(
+        api, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, lazy=(m.link,)
+    )
+    n_j, n_k = len(data.station_ids), len(data.plant_ids)
+    values: dict[str, FloatArray] = {}
+    if solved.has_solution:
+        values = {
+            "y": variable_values(m.y, n_j),
+            "x": variable_values(m.x, len(data.opt_pair)),
+            "f": variable_values(m.f, len(data.arc_station)),
+            "short_station": variable_values(m.us, n_j),
+            "short_plant": variable_values(m.uk, n_k),
+        }
+    return MilpOutcome(
+        status=solved.status,
+        has_solution=solved.has_solution,
+        objective=solved.objective,
+        bound=solved.bound,
+        mip_gap=solved.mip_gap,
+        build_s=build_s,
+        solve_s=solved.seconds,
+        values=values,
+    )
+
+
+def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:
+    """The model with its variables: y (bounded by forced decisions and the mode), x, f and the
+    capacity slacks us (stations), uk (plants)."""
+    pyo = api.pyo
+    n_j, n_k = len(d.station_ids), len(d.plant_ids)
+    m = pyo.ConcreteModel(name="facilities")
+    m.y = pyo.Var(range(n_j), domain=pyo.Binary)
+    for j in range(n_j):
+        m.y[j].setlb(float(d.y_lb[j]))
+        m.y[j].setub(float(d.y_ub[j]))
+    m.x = pyo.Var(range(len(d.opt_pair)), domain=pyo.Binary)
+    m.f = pyo.Var(range(len(d.arc_station)), domain=pyo.NonNegativeReals)
+    m.us = pyo.Var(range(n_j), domain=pyo.NonNegativeReals)
+    m.uk = pyo.Var(range(n_k), domain=pyo.NonNegativeReals)
+    return m
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Groups:
+    """Options and arcs grouped by the row they enter: options by pair, station options by
+    station, direct options and arcs by plant, station options and arcs by (station, stream)
+    key j·|S| + s for flow conservation; ``opt_t`` the t/day an option carries if chosen."""
+
+    by_pair: list[list[int]]
+    station_opts: IntArray
+    by_station: list[list[int]]
+    by_plant_direct: list[list[int]]
+    by_plant_arc: list[list[int]]
+    keys: list[int]
+    opt_by_key: dict[int, IntArray]
+    arc_by_key: dict[int, IntArray]
+    opt_t: list[float]
+
+    @classmethod
+    def of(cls, d: FacilityModelData) -> _Groups:
+        n_j, n_k = len(d.station_ids), len(d.plant_ids)
+        st_opts = np.flatnonzero(d.opt_is_station)
+        pl_opts = np.flatnonzero(~d.opt_is_station)
+        opt_key = d.opt_site[st_opts] * d.n_streams + d.pair_stream[d.opt_pair[st_opts]]
+        arc_key = d.arc_station * d.n_streams + d.arc_stream
+        keys = np.unique(np.concatenate([opt_key, arc_key]))
+        return cls(
+            by_pair=_group(d.opt_pair, len(d.pair_point)),
+            station_opts=st_opts,
+            by_station=_group(d.opt_site[st_opts], n_j, st_opts),
+            by_plant_direct=_group(d.opt_site[pl_opts], n_k, pl_opts),
+            by_plant_arc=_group(d.arc_plant, n_k),
+            keys=[int(k) for k in keys],
+            opt_by_key={int(k): st_opts[opt_key == k] for k in keys},
+            arc_by_key={int(k): np.flatnonzero(arc_key == k) for k in keys},
+            opt_t=d.pair_t_per_day[d.opt_pair].tolist(),
+        )
+
+
+def _add_assignment_rows(api: PyomoApi, m: Any, d: FacilityModelData, g: _Groups) -> None:
+    """(1) every pair takes exactly one option; (2) x_psj ≤ y_j (the lazy family ``link``)."""
+    pyo, x, y = api.pyo, m.x, m.y
+    by_pair = g.by_pair
+    m.assign = pyo.Constraint(
+        range(len(by_pair)),
+        rule=lambda _m, q: (
+            1.0,
+            lin(api, [1.0] * len(by_pair[q]), [x[o] for o in by_pair[q]]),
+            1.0,
+        ),
+    )
+    site = d.opt_site.tolist()
+    m.link = pyo.Constraint(
+        g.station_opts.tolist(),
+        rule=lambda _m, o: (None, lin(api, (1.0, -1.0), (x[o], y[site[o]])), 0.0),
+    )
+
+
+def _add_capacity_and_flow_rows(api: PyomoApi, m: Any, d: FacilityModelData, g: _Groups) -> None:
+    """(3) station capacity with slack us_j, (4) conservation of each stream through each
+    station, (5) plant capacity with slack uk_k (a site without any option gets no row)."""
+    pyo, x, y, f, us, uk = api.pyo, m.x, m.y, m.f, m.us, m.uk
+    ot = g.opt_t
+
+    def station_cap(_m: Any, j: int) -> Any:
+        os_ = g.by_station[j]
+        if len(os_) == 0:
+            return pyo.Constraint.Skip
+        coefs = [ot[o] for o in os_] + [-float(d.station_capacity_t_per_day[j]), -1.0]
+        return (None, lin(api, coefs, [x[o] for o in os_] + [y[j], us[j]]), 0.0)
+
+    m.station_capacity = pyo.Constraint(range(len(d.station_ids)), rule=station_cap)
+
+    def conserve(_m: Any, key: int) -> Any:
+        os_, as_ = g.opt_by_key[key], g.arc_by_key[key]
+        coefs = [ot[o] for o in os_] + [-1.0] * len(as_)
+        return (0.0, lin(api, coefs, [x[o] for o in os_] + [f[a] for a in as_]), 0.0)
+
+    m.conserve = pyo.Constraint(g.keys, rule=conserve)
+
+    def plant_cap(_m: Any, k: int) -> Any:
+        os_, as_ = g.by_plant_direct[k], g.by_plant_arc[k]
+        if len(os_) + len(as_) == 0:
+            return pyo.Constraint.Skip
+        coefs = [ot[o] for o in os_] + [1.0] * len(as_) + [-1.0]
+        xs = [x[o] for o in os_] + [f[a] for a in as_] + [uk[k]]
+        return (None, lin(api, coefs, xs), float(d.plant_capacity_t_per_day[k]))
+
+    m.plant_capacity = pyo.Constraint(range(len(d.plant_ids)), rule=plant_cap)
+
+
+def _add_station_limit_rows(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
+    """(8b) at most (or exactly) one station of each size group; (9) max_stations and the
+    capital budget."""
+    pyo, y = api.pyo, m.y
+    n_j = len(d.station_ids)
+    if d.size_groups:
+        m.size_group = pyo.Constraint(
+            range(len(d.size_groups)),
+            rule=lambda _m, g: (
+                1.0 if d.size_group_exact[g] else None,
+                lin(api, [1.0] * len(d.size_groups[g]), [y[j] for j in d.size_groups[g]]),
+                1.0,
+            ),
+        )
+    if d.max_stations is not None:
+        m.max_stations = pyo.Constraint(
+            expr=lin(api, [1.0] * n_j, [y[j] for j in range(n_j)]) <= d.max_stations
+        )
+    if d.capital_budget_cny is not None:
+        m.budget = pyo.Constraint(
+            expr=lin(api, d.station_capital_cny.tolist(), [y[j] for j in range(n_j)])
+            <= d.capital_budget_cny
+        )
+
+
+def _add_objective(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
+    """Station, option and arc costs, the shortfall penalty on every slack, the constant."""
+    n_j, n_k = len(d.station_ids), len(d.plant_ids)
+    pen = float(d.shortfall_penalty_cny_per_year_per_t_per_day)
+    coefs = (
+        d.station_open_cost_cny_per_year.tolist()
+        + d.opt_cost_cny_per_year.tolist()
+        + d.arc_cost_cny_per_year_per_t_day.tolist()
+        + [pen] * (n_j + n_k)
+    )
+    xs = (
+        [m.y[j] for j in range(n_j)]
+        + [m.x[o] for o in range(len(d.opt_pair))]
+        + [m.f[a] for a in range(len(d.arc_station))]
+        + [m.us[j] for j in range(n_j)]
+        + [m.uk[k] for k in range(n_k)]
+    )
+    m.obj = api.pyo.Objective(
+        expr=lin(api, coefs, xs, constant=float(d.constant_cny_per_year)),
+        sense=api.pyo.minimize,
+    )
+
+
+def _group(keys: IntArray, n: int, items: IntArray | None = None) -> list[list[int]]:
+    """``out[k]`` = the items (default: positions) whose key is k, in input order."""
+    out: list[list[int]] = [[] for _ in range(n)]
+    src = range(len(keys)) if items is None else items
+    for key, item in zip(keys.tolist(), list(src), strict=True):
+        out[key].append(int(item))
+    return out

@@ -1,0 +1,322 @@
+"""The assignment options of the station consolidation model and what each costs: which sites
+accept which streams (6), the stations and plants each (point, stream) pair may unload at within
+the haul limit (7), the collection local tours per stream, and each option's line haul,
+unloading, vehicle-day, handling and gate fee terms (model: :mod:`wasteopt.facilities.model`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from wasteopt.facilities.collection import (
+    Fleet,
+    FloatArray,
+    hull_area_km2,
+    local_tour_km,
+    vehicle_day_share,
+)
+from wasteopt.facilities.inputs import IntArray, ModelInputs
+from wasteopt.facilities.settings import CostSettings
+from wasteopt.facilities.stations import BoolArray
+from wasteopt.scenario.model import Scenario
+
+__all__ = [
+    "Acceptance",
+    "DemandPairs",
+    "LocalTours",
+    "OptionCosts",
+    "Options",
+    "StreamVehicles",
+    "acceptance",
+    "demand_pairs",
+    "local_tours",
+    "option_costs",
+    "pair_options",
+    "stream_vehicles",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Acceptance:
+    """``station[j, s]`` / ``plant[k, s]``: site accepts stream s; ``has_outlet[s]``: some plant
+    accepts s; ``station_for[s]``: some station that may open accepts s (else s goes direct)."""
+
+    station: BoolArray
+    plant: BoolArray
+    has_outlet: BoolArray
+    station_for: BoolArray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemandPairs:
+    """The (point, stream) pairs q with a positive rate, and w_q in t/day."""
+
+    point: IntArray
+    stream: IntArray
+    t_per_day: FloatArray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    """Options o: pair ``pair[o]`` unloads at station (``is_station``) or plant ``site[o]``;
+    ``round_trip_km`` = d(p,j) + d(j,p) and ``one_way_km`` = d(p,j), unscaled; pairs without
+    any option are ``unassignable`` (point id, stream id)."""
+
+    pair: IntArray
+    site: IntArray
+    is_station: BoolArray
+    round_trip_km: FloatArray
+    one_way_km: FloatArray
+    unassignable: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamVehicles:
+    """Collection fleet parameters per stream index (module docstring of the model): c_s,
+    c^t_s, c^d_s (vehicle-day incl. paid lunch), v_s, T_s, H_s, e_s and Q_s (kg per trip)."""
+
+    cost_per_km: FloatArray
+    cost_per_hour: FloatArray
+    cost_per_day: FloatArray
+    speed_kmh: FloatArray
+    max_trips: FloatArray
+    shift_h: FloatArray
+    co2_kg_per_km: FloatArray
+    load_kg: FloatArray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalTours:
+    """The local part of the tours: τ^loc_s h per trip, and the constant km/day, CNY/yr and
+    kg CO2/day over all streams."""
+
+    h_per_trip: FloatArray
+    km_per_day: float
+    cny_per_year: float
+    co2_kg_per_day: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptionCosts:
+    """Per option: the collection cost C split into line haul, unloading and vehicle-days,
+    station handling and plant gate fees (CNY/yr), km/day, t·km/day and kg CO2/day."""
+
+    linehaul: FloatArray
+    unload: FloatArray
+    vehicles: FloatArray
+    handling: FloatArray
+    gate: FloatArray
+    km_per_day: FloatArray
+    t_km_per_day: FloatArray
+    co2_kg_per_day: FloatArray
+
+    @property
+    def collect(self) -> FloatArray:
+        """C_psj (or C_psk): line haul + unloading + vehicle-days."""
+        return self.linehaul + self.unload + self.vehicles
+
+
+def acceptance(scenario: Scenario, y_ub: FloatArray) -> Acceptance:
+    """Which stations and plants accept which streams (constraint 6)."""
+    stream_ids = [s.id for s in scenario.streams]
+    n_s = len(stream_ids)
+    stations, plants = scenario.stations, scenario.facilities
+    plant = np.array([[sid in k.streams for sid in stream_ids] for k in plants], dtype=bool)
+    plant = plant.reshape(len(plants), n_s)
+    station = np.array([[sid in s.streams for sid in stream_ids] for s in stations], dtype=bool)
+    station = station.reshape(len(stations), n_s)
+    has_outlet = plant.any(axis=0) if len(plants) else np.zeros(n_s, dtype=bool)
+    station_for = (
+        (station & (y_ub > 0)[:, None]).any(axis=0) if len(stations) else np.zeros(n_s, bool)
+    )
+    return Acceptance(
+        station=station,
+        plant=plant,
+        has_outlet=np.asarray(has_outlet, dtype=bool),
+        station_for=np.asarray(station_for, dtype=bool),
+    )
+
+
+def demand_pairs(inputs: ModelInputs) -> DemandPairs:
+    """The modelled pairs in row-major order (point order, then stream order)."""
+    point = inputs.active_pairs[:, 0].astype(np.int64)
+    stream = inputs.active_pairs[:, 1].astype(np.int64)
+    return DemandPairs(point=point, stream=stream, t_per_day=inputs.rates[point, stream] / 1000.0)
+
+
+def pair_options(
+    scenario: Scenario,
+    inputs: ModelInputs,
+    pairs: DemandPairs,
+    accepts: Acceptance,
+    y_ub: FloatArray,
+    *,
+    allow_direct: bool,
+    max_haul_km: float | None,
+) -> Options:
+    """Every allowed option of every pair, pair by pair: stations that may open and accept the
+    stream first, then plants (only with ``allow_direct`` or when no station accepts it),
+    none farther than ``max_haul_km`` (constraints 6, 7)."""
+    limit_km = math.inf if max_haul_km is None else float(max_haul_km)
+    n_j, n_k = len(scenario.stations), len(scenario.facilities)
+    dist_km = inputs.dist_km
+    o_pair: list[int] = []
+    o_site: list[int] = []
+    o_is_st: list[bool] = []
+    o_rt_km: list[float] = []
+    o_one_km: list[float] = []
+    unassignable: list[tuple[str, str]] = []
+
+    def add(q: int, r: int, is_station: bool, candidates: list[int], rows: list[int]) -> None:
+        for site in candidates:
+            d_out = dist_km[r, rows[site]]
+            if d_out > limit_km:
+                continue
+            o_pair.append(q)
+            o_site.append(site)
+            o_is_st.append(is_station)
+            o_rt_km.append(d_out + dist_km[rows[site], r])
+            o_one_km.append(d_out)
+
+    for q, (p_i, s_i) in enumerate(zip(pairs.point.tolist(), pairs.stream.tolist(), strict=True)):
+        r = inputs.point_row[p_i]
+        n_before = len(o_pair)
+        if accepts.has_outlet[s_i]:
+            open_st = [j for j in range(n_j) if accepts.station[j, s_i] and y_ub[j] != 0.0]
+            add(q, r, True, open_st, inputs.station_row)
+            if allow_direct or not accepts.station_for[s_i]:
+                plants = [k for k in range(n_k) if accepts.plant[k, s_i]]
+                add(q, r, False, plants, inputs.plant_row)
+        if len(o_pair) == n_before:
+            unassignable.append((scenario.points[p_i].id, scenario.streams[s_i].id))
+    return Options(
+        pair=np.array(o_pair, dtype=np.int64),
+        site=np.array(o_site, dtype=np.int64),
+        is_station=np.array(o_is_st, dtype=bool),
+        round_trip_km=np.array(o_rt_km, dtype=float),
+        one_way_km=np.array(o_one_km, dtype=float),
+        unassignable=tuple(unassignable),
+    )
+
+
+def stream_vehicles(scenario: Scenario, collection: dict[int, Fleet]) -> StreamVehicles:
+    """Per-stream collection parameters; streams without a fleet get neutral values."""
+    n_s = len(scenario.streams)
+    density = np.array([s.density_kg_per_m3 for s in scenario.streams])
+
+    def per_stream(attr: str, default: float) -> FloatArray:
+        return np.array(
+            [getattr(collection[s], attr) if s in collection else default for s in range(n_s)]
+        )
+
+    return StreamVehicles(
+        cost_per_km=per_stream("cost_cny_per_km", 0.0),
+        cost_per_hour=per_stream("cost_cny_per_hour", 0.0),
+        # a vehicle-day: fixed cost + the crew's paid lunch
+        cost_per_day=per_stream("cost_cny_per_day", 0.0)
+        + per_stream("cost_cny_per_hour", 0.0) * per_stream("lunch_h", 0.0),
+        speed_kmh=per_stream("speed_kmh", 1.0),
+        max_trips=per_stream("max_trips", 1.0),
+        shift_h=per_stream("shift_h", 1.0),
+        co2_kg_per_km=per_stream("co2_kg_per_km", 0.0),
+        load_kg=np.array(
+            [
+                min(collection[s].payload_kg, collection[s].volume_m3 * density[s])
+                if s in collection
+                else 1.0
+                for s in range(n_s)
+            ]
+        ),
+    )
+
+
+def local_tours(
+    scenario: Scenario, inputs: ModelInputs, vehicles: StreamVehicles, costs: CostSettings
+) -> LocalTours:
+    """L_s over each stream's hull, S_s service hours and τ^loc_s; their constant cost."""
+    n_s = len(scenario.streams)
+    alpha = costs.km_factor
+    kappa = costs.tour_constant * scenario.network.circuity
+    rates, visits = inputs.rates, inputs.visits
+    lon = np.array([p.lon for p in scenario.points])
+    lat = np.array([p.lat for p in scenario.points])
+    service_h = np.array([p.service_time_s for p in scenario.points], dtype=float) / 3600.0
+    km_s = np.zeros(n_s)
+    service_h_s = np.zeros(n_s)
+    h_per_trip = np.zeros(n_s)
+    for s in inputs.active_streams:
+        rows = np.flatnonzero(rates[:, s] > 0)
+        stops_per_day = float(visits[rows, s].sum())
+        if stops_per_day <= 0:
+            continue
+        area = hull_area_km2(lon[rows], lat[rows])
+        km_s[s] = local_tour_km(area, stops_per_day, alpha, kappa)
+        service_h_s[s] = float(np.dot(visits[rows, s], service_h[rows]))
+        trips_s = float(rates[rows, s].sum()) / vehicles.load_kg[s]
+        if trips_s > 0:
+            h_per_trip[s] = (km_s[s] / vehicles.speed_kmh[s] + service_h_s[s]) / trips_s
+    hours_s = km_s / vehicles.speed_kmh + service_h_s
+    return LocalTours(
+        h_per_trip=h_per_trip,
+        km_per_day=float(km_s.sum()),
+        cny_per_year=costs.days_per_year
+        * float(np.dot(vehicles.cost_per_km, km_s) + np.dot(vehicles.cost_per_hour, hours_s)),
+        co2_kg_per_day=float(np.dot(vehicles.co2_kg_per_km, km_s)),
+    )
+
+
+def _per_option(values: Sequence[float], options: Options, at_station: bool) -> FloatArray | float:
+    """``values[site]`` for the options at a station (``at_station``) or at a plant; 0 when
+    there are no such sites (the np.where in the callers then ignores it)."""
+    if not len(values):
+        return 0.0
+    arr = np.asarray(values, dtype=float)
+    mask = options.is_station if at_station else ~options.is_station
+    out: FloatArray = arr[np.where(mask, options.site, 0)]
+    return out
+
+
+def option_costs(
+    scenario: Scenario,
+    pairs: DemandPairs,
+    options: Options,
+    vehicles: StreamVehicles,
+    tours: LocalTours,
+    costs: CostSettings,
+) -> OptionCosts:
+    """The cost terms of each option (collection cost of an option, module docstring)."""
+    days = costs.days_per_year
+    is_st = options.is_station
+    if len(options.pair):
+        o_stream, o_t = pairs.stream[options.pair], pairs.t_per_day[options.pair]
+    else:
+        o_stream, o_t = np.zeros(0, dtype=np.int64), np.zeros(0)
+    unload_st = [st.unload_time_s / 3600.0 for st in scenario.stations]
+    unload_pl = [k.unload_time_s / 3600.0 for k in scenario.facilities]
+    if len(options.site):
+        t_unload = np.where(
+            is_st, _per_option(unload_st, options, True), _per_option(unload_pl, options, False)
+        )
+    else:
+        t_unload = np.zeros(0)
+    rt_km = costs.km_factor * options.round_trip_km
+    trips = 1000.0 * o_t / vehicles.load_kg[o_stream]  # loads per day
+    km_day = rt_km * trips
+    sp, ch = vehicles.speed_kmh[o_stream], vehicles.cost_per_hour[o_stream]
+    trip_h = rt_km / sp + t_unload + tours.h_per_trip[o_stream]
+    veh_share = vehicle_day_share(trip_h, vehicles.max_trips[o_stream], vehicles.shift_h[o_stream])
+    handling_per_t = [s.cost_cny_per_t for s in scenario.stations]
+    gate_per_t = [k.gate_fee_cny_per_t for k in scenario.facilities]
+    return OptionCosts(
+        linehaul=days * trips * (vehicles.cost_per_km[o_stream] * rt_km + ch * rt_km / sp),
+        unload=days * trips * ch * t_unload,
+        vehicles=days * trips * vehicles.cost_per_day[o_stream] * veh_share,
+        handling=np.where(is_st, days * o_t * _per_option(handling_per_t, options, True), 0.0),
+        gate=np.where(~is_st, days * o_t * _per_option(gate_per_t, options, False), 0.0),
+        km_per_day=km_day,
+        t_km_per_day=o_t * options.one_way_km,
+        co2_kg_per_day=vehicles.co2_kg_per_km[o_stream] * km_day,
+    )
