@@ -16,13 +16,13 @@ keyed by ``t mod L``; a day whose due set equals an already routed day's reuses 
 ``cap`` consecutive days keyed by ``t mod cap``, and on a day whose due set differs from the
 routed day of its key the rule below (skip / insert) makes up the difference.
 
-Time budget: each cycle-day problem gets ``time_limit_s × stops / max(max_stops, S)`` seconds,
-at least 1 s (``MIN_SOLVE_S``) and at most ``time_limit_s``; ``max_stops`` is the largest problem
-of the whole plan and ``S`` the stops of all the stream's routed cycle days. A daily stream thus
-costs ``time_limit_s`` and a stream with a longer cycle at most about as much in total (plus the
-1 s floors): with ``S ≤ max_stops`` (e.g. every other day, or weekly with one due set per weekday)
-this is ``time_limit_s × stops / max_stops``; a 6-day cycle of ~300 stops a day shares
-``time_limit_s`` among its six days instead of taking three times as long.
+Time budget: the plan's solves share one :class:`wasteopt.clock.Deadline` (default
+``Deadline(routing.time_limit_s)`` for all of them together). They run one after another, streams
+in scenario order and each stream's cycle days in horizon order; each gets a sub-deadline of
+``max(MIN_SOLVE_S, remaining × stops / pending)`` seconds, where ``remaining`` is the time left,
+``stops`` the problem's stops and ``pending`` the stops of all problems not yet solved (its own
+included). Time a solve leaves unused goes to the later ones; the 1 s floor (``MIN_SOLVE_S``)
+never extends past the deadline.
 
 Daily tours (the a-priori route rule)
 -------------------------------------
@@ -56,12 +56,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
+from wasteopt.clock import Deadline
 from wasteopt.facilities.plan import FacilityPlan
 from wasteopt.generation import Demand, collection_schedule
 from wasteopt.network import TravelMatrix
+from wasteopt.routing.build import build_problem
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.solve import solve
 from wasteopt.scenario.model import Scenario
 from wasteopt.stopids import split_stop_id
 
@@ -78,6 +83,7 @@ __all__ = [
 log = logging.getLogger("wasteopt")
 
 MAX_CYCLE_DAYS = 28
+DEFAULT_ROUTING = RoutingSettings()
 MIN_SOLVE_S = 1.0  # floor of a cycle day's time budget: below it the engines barely start
 
 
@@ -142,6 +148,10 @@ class OperatingPlan:
         return tuple(seen.values()) or (self.plans[stream],)
 
 
+Visit = tuple[str, str, int]
+"""``("stop", point_id, visit_no)`` or ``("unload", site_id, 0)``."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tour:
     """One vehicle's daily sequence. ``visits`` holds ``("stop", point_id, visit_no)`` and
@@ -152,7 +162,7 @@ class Tour:
     stream: str
     start_s: int
     lunch_after: int | None
-    visits: tuple[tuple[str, str, int], ...]
+    visits: tuple[Visit, ...]
     inserted: int = 0
 
 
@@ -162,7 +172,7 @@ def cycle_length(scenario: Scenario, stream: str) -> int:
     return _lcm_of_periods(visits, period)
 
 
-def _lcm_of_periods(visits: np.ndarray, period: np.ndarray) -> int:
+def _lcm_of_periods(visits: npt.NDArray[np.int64], period: npt.NDArray[np.int64]) -> int:
     used = {int(p) for p in period[visits > 0]}
     return math.lcm(*used) if used else 1
 
@@ -174,89 +184,51 @@ def build_operating_plan(
     *,
     day: int,
     facility_plan: FacilityPlan | None = None,
-    engine: str = "pyvrp",
-    time_limit_s: float = 10.0,
-    seed: int = 0,
-    workers: int = 1,
+    routing: RoutingSettings = DEFAULT_ROUTING,
+    deadline: Deadline | None = None,
     max_cycle_days: int = MAX_CYCLE_DAYS,
     progress: Callable[[int, int, RoutePlan], None] | None = None,
 ) -> OperatingPlan:
     """Route every day of each stream's collection cycle (see module docstring) and bundle them.
 
-    ``progress(done, total, plan)`` is called after each solve (for a progress bar).
-
     Every stream with collection vehicles is planned. Stops unload where ``facility_plan``
-    assigns them (nearest open site without one). ``workers`` is passed to the engine (PyVRP
-    runs that many processes per solve); the cycle days are solved one after another.
-    ``max_cycle_days`` caps a stream's cycle length ``L``.
+    assigns them (nearest open site without one). ``routing`` says how each cycle day is solved;
+    the cycle days are solved one after another within ``deadline`` (default
+    ``Deadline(routing.time_limit_s)``), shared out as the module docstring states.
+    ``max_cycle_days`` caps a stream's cycle length ``L``. ``progress(done, total, plan)`` is
+    called after each solve (for a progress bar).
     """
-    from wasteopt.routing.build import build_problem
-    from wasteopt.routing.solve import solve
-
     if not 0 <= day < demand.days:
         raise IndexError(f"day {day} outside the demand's horizon 0..{demand.days - 1}")
     if max_cycle_days < 1:
         raise ValueError(f"max_cycle_days must be >= 1, got {max_cycle_days}")
-    lengths: dict[str, int] = {}
-    built: dict[str, dict[int, RoutingProblem]] = {}
-    alias: dict[str, dict[int, int]] = {}  # key -> key of the routed day with the same due set
-    for stream in scenario.stream_ids:
-        if not any(v.stream == stream and v.role == "collection" for v in scenario.vehicle_types):
-            continue
-        visits, period, phase = collection_schedule(scenario, stream)
-        exact = _lcm_of_periods(visits, period)
-        n = min(exact, max_cycle_days)
-        if exact > max_cycle_days:
-            log.warning(
-                "%s: due sets repeat every %d days, more than max_cycle_days=%d; routing "
-                "%d days and inserting the points due on other days",
-                stream,
-                exact,
-                max_cycle_days,
-                n,
-            )
-        lengths[stream] = n
-        assignment = None if facility_plan is None else facility_plan.assignment_for(stream)
-        first = max(0, min(day, demand.days - n))
-        by_due: dict[bytes, int] = {}
-        built[stream], alias[stream] = {}, {}
-        for t in range(first, min(first + n, demand.days)):
-            key = t % n
-            due = ((visits > 0) & ((t + phase) % period == 0)).tobytes()
-            if due in by_due:
-                alias[stream][key] = by_due[due]
-                continue
-            by_due[due] = key
-            built[stream][key] = build_problem(
-                scenario, demand, t, stream, matrix, assignment=assignment
-            )
-    max_stops = max((len(p.stops) for b in built.values() for p in b.values()), default=1) or 1
+    cycles = {
+        stream: _stream_cycle(
+            scenario,
+            demand,
+            matrix,
+            stream,
+            day=day,
+            cap=max_cycle_days,
+            facility_plan=facility_plan,
+        )
+        for stream in scenario.stream_ids
+        if any(v.stream == stream and v.role == "collection" for v in scenario.vehicle_types)
+    }
+    budget = Deadline(routing.time_limit_s) if deadline is None else deadline
+    solved = _solve_cycle_days(cycles, routing, budget, progress)
     cycle_problems: dict[str, dict[int, RoutingProblem]] = {}
     cycle_plans: dict[str, dict[int, RoutePlan]] = {}
-    total, done = sum(len(b) for b in built.values()), 0
-    for stream, by_key in built.items():
-        plans: dict[int, RoutePlan] = {}
-        # the cycle days of one stream share about time_limit_s at most (plus the 1 s floors)
-        scale = max(max_stops, sum(len(p.stops) for p in by_key.values()))
-        for key, problem in by_key.items():
-            budget = time_limit_s * len(problem.stops) / scale
-            limit = min(time_limit_s, max(MIN_SOLVE_S, budget))
-            plans[key] = solve(
-                problem, engine=engine, time_limit_s=limit, seed=seed, workers=workers
-            )
-            done += 1
-            if progress is not None:
-                progress(done, total, plans[key])
-        probs = dict(by_key)
-        for key, same in alias[stream].items():
-            probs[key], plans[key] = by_key[same], plans[same]
+    for stream, cycle in cycles.items():
+        probs, plans = dict(cycle.problems), dict(solved[stream])
+        for key, same in cycle.alias.items():
+            probs[key], plans[key] = cycle.problems[same], plans[same]
         cycle_problems[stream] = dict(sorted(probs.items()))
         cycle_plans[stream] = dict(sorted(plans.items()))
-    problems = {s: cycle_problems[s][day % lengths[s]] for s in cycle_plans}
-    rep = {s: cycle_plans[s][day % lengths[s]] for s in cycle_plans}
+    lengths = {stream: cycle.length for stream, cycle in cycles.items()}
     return OperatingPlan(
-        problems=problems,
-        plans=rep,
+        problems={s: cycle_problems[s][day % lengths[s]] for s in cycle_plans},
+        plans={s: cycle_plans[s][day % lengths[s]] for s in cycle_plans},
         facility_plan=facility_plan,
         day=day,
         cycle_days=lengths,
@@ -265,11 +237,92 @@ def build_operating_plan(
     )
 
 
-def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[tuple[str, str, int]]]:
+@dataclass(frozen=True, slots=True)
+class _StreamCycle:
+    """The routed days of one stream's cycle: ``length`` ``L``, the problems of the keys that are
+    routed (in horizon-day order) and ``alias`` (key -> routed key with the same due set)."""
+
+    length: int
+    problems: dict[int, RoutingProblem]
+    alias: dict[int, int]
+
+
+def _stream_cycle(
+    scenario: Scenario,
+    demand: Demand,
+    matrix: TravelMatrix,
+    stream: str,
+    *,
+    day: int,
+    cap: int,
+    facility_plan: FacilityPlan | None,
+) -> _StreamCycle:
+    """Build the problem of each horizon day of the stream's cycle window with a new due set."""
+    visits, period, phase = collection_schedule(scenario, stream)
+    exact = _lcm_of_periods(visits, period)
+    n = min(exact, cap)
+    if exact > cap:
+        log.warning(
+            "%s: due sets repeat every %d days, more than max_cycle_days=%d; routing "
+            "%d days and inserting the points due on other days",
+            stream,
+            exact,
+            cap,
+            n,
+        )
+    assignment = None if facility_plan is None else facility_plan.assignment_for(stream)
+    first = max(0, min(day, demand.days - n))
+    by_due: dict[bytes, int] = {}
+    problems: dict[int, RoutingProblem] = {}
+    alias: dict[int, int] = {}
+    for t in range(first, min(first + n, demand.days)):
+        key = t % n
+        due = ((visits > 0) & ((t + phase) % period == 0)).tobytes()
+        if due in by_due:
+            alias[key] = by_due[due]
+            continue
+        by_due[due] = key
+        problems[key] = build_problem(scenario, demand, t, stream, matrix, assignment=assignment)
+    return _StreamCycle(length=n, problems=problems, alias=alias)
+
+
+def _solve_cycle_days(
+    cycles: dict[str, _StreamCycle],
+    routing: RoutingSettings,
+    deadline: Deadline,
+    progress: Callable[[int, int, RoutePlan], None] | None,
+) -> dict[str, dict[int, RoutePlan]]:
+    """Solve every routed cycle day in order; each gets its stops' share of the time left."""
+    total = sum(len(c.problems) for c in cycles.values())
+    pending = sum(len(p.stops) for c in cycles.values() for p in c.problems.values())
+    solved: dict[str, dict[int, RoutePlan]] = {}
+    done = 0
+    for stream, cycle in cycles.items():
+        solved[stream] = {}
+        for key, problem in cycle.problems.items():
+            seconds = _solve_budget_s(deadline, len(problem.stops), pending)
+            plan = solve(problem, routing, deadline=deadline.sub(seconds))
+            solved[stream][key] = plan
+            pending -= len(problem.stops)
+            done += 1
+            if progress is not None:
+                progress(done, total, plan)
+    return solved
+
+
+def _solve_budget_s(deadline: Deadline, stops: int, pending_stops: int) -> float:
+    """Seconds for a problem of ``stops`` stops while ``pending_stops`` (its own included) are
+    still to be routed: that share of the time left, at least ``MIN_SOLVE_S``."""
+    if stops <= 0 or pending_stops <= 0:
+        return MIN_SOLVE_S
+    return deadline.share(stops / pending_stops, floor_s=MIN_SOLVE_S)
+
+
+def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[Visit]]:
     site_ids = {s.id for s in problem.sites}
-    seqs: list[list[tuple[str, str, int]]] = []
+    seqs: list[list[Visit]] = []
     for r in plan.routes:
-        seq = []
+        seq: list[Visit] = []
         for v in r.visits:
             if v in site_ids:
                 seq.append(("unload", v, 0))
@@ -281,7 +334,7 @@ def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[tuple[str,
 
 
 def _wanted(
-    scenario: Scenario, stream: str, seqs: list, key: int, n_days: int
+    scenario: Scenario, stream: str, seqs: list[list[Visit]], key: int, n_days: int
 ) -> list[tuple[str, int]]:
     """Visits that can be due on days of ``key`` but are not in the sequences."""
     planned = {(v[1], v[2]) for seq in seqs for v in seq if v[0] == "stop"}
@@ -302,7 +355,7 @@ def _tours(
     problem: RoutingProblem,
     plan: RoutePlan,
     matrix: TravelMatrix,
-    dist: np.ndarray,
+    dist: npt.NDArray[np.int32],
     key: int,
     n_days: int,
     fallback: tuple[RoutingProblem, RoutePlan] | None = None,

@@ -11,8 +11,9 @@ pickle to worker processes; treat them as read-only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 __all__ = [
     "FACILITY_KINDS",
@@ -65,10 +66,6 @@ class Frequency:
     code: str
     visits_per_day: int
     period_days: int
-
-    @property
-    def visits_per_week(self) -> float:
-        return 7.0 * self.visits_per_day / self.period_days
 
     def is_due(self, day: int, phase: int) -> bool:
         """True when a point with this ``phase`` (0 <= phase < period) is collected on ``day``."""
@@ -350,19 +347,17 @@ class Scenario:
             out.extend((s.id, s.lon, s.lat) for s in group)
         return tuple(out)
 
-    def total_residents(self) -> int:
-        return sum(_residents(p, self.generation.persons_per_household) for p in self.points)
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
 
 
-def _residents(p: CollectionPoint, persons_per_household: float) -> int:
-    if p.residents is not None:
-        return p.residents
-    if p.households is not None:
-        return round(p.households * persons_per_household)
-    return 0
+_Record = TypeVar("_Record", bound=_HasId)
 
 
-def _by_id(items, item_id: str, what: str):
+def _by_id(items: Iterable[_Record], item_id: str, what: str) -> _Record:
+    """The record of ``items`` with ``item_id``; KeyError naming ``what`` otherwise."""
     for item in items:
         if item.id == item_id:
             return item

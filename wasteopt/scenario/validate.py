@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from wasteopt.clock import format_hhmm
 from wasteopt.errors import Problem, ScenarioError
+from wasteopt.scenario.cross_checks import SHARE_TOLERANCE, cross_checks, generated_streams
 from wasteopt.scenario.model import (
     FACILITY_KINDS,
     FREQUENCIES,
@@ -36,40 +35,21 @@ from wasteopt.scenario.model import (
     TreatmentFacility,
     VehicleType,
 )
+from wasteopt.scenario.report import Locate, ProblemReport, Tolerance, default_locate, fmt_value
 from wasteopt.scenario.variants import apply_variant_tolerant
 
 __all__ = [
     "SHARE_TOLERANCE",
     "default_locate",
+    "fmt_value",
     "generated_streams",
     "run_checks",
     "validate_scenario",
 ]
 
-#: Stream shares must sum to 1 within this tolerance.
-SHARE_TOLERANCE = 0.001
-
 VEHICLE_ROLES: tuple[str, ...] = ("collection", "haul")
 _ID = re.compile(r"^[\w.\-]+$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-
-#: ``(table, id) -> (file, where)``; ``id == ""`` means the table as a whole.
-Locate = Callable[[str, str], tuple[str, str]]
-#: table -> ids that exist but could not be parsed; ``None`` = the whole table is unknown.
-Tolerance = Mapping[str, frozenset[str] | None]
-
-_CSV_TABLES = ("points", "depots", "stations", "facilities", "vehicle_types")
-
-
-def default_locate(table: str, item_id: str) -> tuple[str, str]:
-    """Locate a record by table and id alone (no line numbers): for scenarios built in code."""
-    if table in _CSV_TABLES:
-        return f"{table}.csv", f"(id={item_id})" if item_id else ""
-    if table == "streams":
-        return "scenario.toml", f"[[streams]] id={item_id}" if item_id else "[[streams]]"
-    if table == "variants":
-        return "scenario.toml", f"[[variants]] id={item_id}" if item_id else "[[variants]]"
-    return "scenario.toml", f"[{table}]"
 
 
 def validate_scenario(s: Scenario) -> tuple[Problem, ...]:
@@ -89,10 +69,10 @@ def run_checks(
     Problems a variant shares with the base scenario are reported once, for the base.
     """
     tolerate = tolerate or {}
-    r = _Report(locate, tolerate)
+    r = ProblemReport(locate, tolerate)
     _record_checks(s, r)
     made = generated_streams(s)
-    _cross_checks(s, r, made)
+    cross_checks(s, r, made)
     problems = r.problems
     if not variants:
         return problems
@@ -105,14 +85,14 @@ def run_checks(
             problems.extend(e.problems)
             continue
         # Records the variant leaves alone (same objects) cannot raise new record problems.
-        vr = _Report(locate, tolerate)
+        vr = ProblemReport(locate, tolerate)
         _record_checks(vs, vr, base=s)
         same_generation = (
             vs.points is s.points
             and vs.streams is s.streams
             and vs.generation.missorting is s.generation.missorting
         )
-        _cross_checks(vs, vr, made if same_generation else generated_streams(vs), base=s)
+        cross_checks(vs, vr, made if same_generation else generated_streams(vs), base=s)
         for p in vr.problems:
             text = str(p)
             if text not in seen:
@@ -123,90 +103,10 @@ def run_checks(
     return problems
 
 
-# -- reporting -------------------------------------------------------------------------------
-
-
-def fmt_value(v: Any) -> str:
-    """A value as the user wrote it: ``-5`` not ``-5.0``, ids joined by ``;``."""
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, float):
-        if math.isfinite(v) and v == int(v) and abs(v) < 1e15:
-            return str(int(v))
-        return repr(v)
-    if isinstance(v, tuple | list):
-        return ";".join(fmt_value(x) for x in v)
-    return str(v)
-
-
-class _Report:
-    __slots__ = ("locate", "problems", "tolerate")
-
-    def __init__(self, locate: Locate, tolerate: Tolerance) -> None:
-        self.locate = locate
-        self.tolerate = tolerate
-        self.problems: list[Problem] = []
-
-    def add(
-        self,
-        table: str,
-        item_id: str,
-        field: str,
-        message: str,
-        value: Any = None,
-        expected: str = "",
-    ) -> None:
-        file, where = self.locate(table, item_id)
-        text = None if value is None else fmt_value(value)
-        self.problems.append(
-            Problem(
-                file=file, where=where, field=field, message=message, value=text, expected=expected
-            )
-        )
-
-    def number(
-        self,
-        table: str,
-        item_id: str,
-        field: str,
-        v: float | None,
-        *,
-        gt: float | None = None,
-        ge: float | None = None,
-        le: float | None = None,
-    ) -> None:
-        """Check that ``v`` is a finite number within the bounds (``None`` passes)."""
-        if v is None:
-            return
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            self.add(table, item_id, field, "must be a number", v)
-        elif not math.isfinite(v):
-            self.add(table, item_id, field, "must be a finite number", v)
-        elif gt is not None and not v > gt:
-            self.add(table, item_id, field, f"must be > {fmt_value(gt)}", v)
-        elif ge is not None and not v >= ge:
-            self.add(table, item_id, field, f"must be >= {fmt_value(ge)}", v)
-        elif le is not None and not v <= le:
-            self.add(table, item_id, field, f"must be <= {fmt_value(le)}", v)
-
-    def known(self, table: str, item_id: str, ids: Iterable[str] | set[str]) -> bool:
-        """True if ``item_id`` exists in ``table`` or may exist (its row/table was unreadable)."""
-        if item_id in ids:
-            return True
-        if table not in self.tolerate:
-            return False
-        broken = self.tolerate[table]
-        return broken is None or item_id in broken
-
-    def complete(self, *tables: str) -> bool:
-        """True when every record of these tables was read, so absence means absence."""
-        return not any(t in self.tolerate for t in tables)
-
-
 # -- record checks ---------------------------------------------------------------------------
 
 
-def _record_checks(s: Scenario, r: _Report, base: Scenario | None = None) -> None:
+def _record_checks(s: Scenario, r: ProblemReport, base: Scenario | None = None) -> None:
     """Check every record; with ``base`` only those not identical to the base's record."""
     for attr, check in (
         ("streams", _check_stream),
@@ -239,18 +139,18 @@ def _record_checks(s: Scenario, r: _Report, base: Scenario | None = None) -> Non
         r.number("variants", v.id, "generation_scale", v.generation_scale, gt=0)
 
 
-def _check_id(r: _Report, table: str, item_id: str) -> None:
+def _check_id(r: ProblemReport, table: str, item_id: str) -> None:
     if not _ID.match(item_id):
         r.add(table, item_id, "id", "not a valid id", item_id, "letters, digits, '-', '_', '.'")
 
 
-def _check_coords(r: _Report, table: str, item_id: str, lon: float, lat: float) -> None:
+def _check_coords(r: ProblemReport, table: str, item_id: str, lon: float, lat: float) -> None:
     r.number(table, item_id, "lon", lon, ge=-180.0, le=180.0)
     r.number(table, item_id, "lat", lat, ge=-90.0, le=90.0)
 
 
 def _check_window(
-    r: _Report,
+    r: ProblemReport,
     table: str,
     item_id: str,
     fields: tuple[str, str],
@@ -272,7 +172,7 @@ def _check_window(
         )
 
 
-def _check_stream(r: _Report, st: Stream) -> None:
+def _check_stream(r: ProblemReport, st: Stream) -> None:
     t, i = "streams", st.id
     _check_id(r, t, i)
     if not _COLOR.match(st.color):
@@ -309,7 +209,7 @@ def _point_looks_fine(p: CollectionPoint) -> bool:
     )
 
 
-def _check_point(r: _Report, p: CollectionPoint) -> None:
+def _check_point(r: ProblemReport, p: CollectionPoint) -> None:
     if _point_looks_fine(p):
         return
     t, i = "points", p.id
@@ -337,13 +237,13 @@ def _check_point(r: _Report, p: CollectionPoint) -> None:
         )
 
 
-def _check_depot(r: _Report, d: Depot) -> None:
+def _check_depot(r: ProblemReport, d: Depot) -> None:
     _check_id(r, "depots", d.id)
     _check_coords(r, "depots", d.id, d.lon, d.lat)
     _check_window(r, "depots", d.id, ("open", "close"), d.open_s, d.close_s, strict=True)
 
 
-def _check_station(r: _Report, st: TransferStation) -> None:
+def _check_station(r: ProblemReport, st: TransferStation) -> None:
     t, i = "stations", st.id
     _check_id(r, t, i)
     _check_coords(r, t, i, st.lon, st.lat)
@@ -364,7 +264,7 @@ def _check_station(r: _Report, st: TransferStation) -> None:
     r.number(t, i, "compaction_ratio", st.compaction_ratio, ge=1)
 
 
-def _check_facility(r: _Report, f: TreatmentFacility) -> None:
+def _check_facility(r: ProblemReport, f: TreatmentFacility) -> None:
     t, i = "facilities", f.id
     _check_id(r, t, i)
     _check_coords(r, t, i, f.lon, f.lat)
@@ -382,7 +282,7 @@ def _check_facility(r: _Report, f: TreatmentFacility) -> None:
         r.add(t, i, "fallback", "a facility cannot be its own fallback", f.fallback)
 
 
-def _check_vehicle_type(r: _Report, vt: VehicleType) -> None:
+def _check_vehicle_type(r: ProblemReport, vt: VehicleType) -> None:
     t, i = "vehicle_types", vt.id
     _check_id(r, t, i)
     if vt.role not in VEHICLE_ROLES:
@@ -425,7 +325,7 @@ def _check_vehicle_type(r: _Report, vt: VehicleType) -> None:
             )
 
 
-def _check_generation(s: Scenario, r: _Report) -> None:
+def _check_generation(s: Scenario, r: ProblemReport) -> None:
     g, t = s.generation, "generation"
     r.number(t, "", "kg_per_person_day", g.kg_per_person_day, gt=0)
     r.number(t, "", "persons_per_household", g.persons_per_household, gt=0)
@@ -442,282 +342,3 @@ def _check_generation(s: Scenario, r: _Report) -> None:
         r.number(t, "", f"holidays[{k}].factor", h.factor, gt=0)
     for k, m in enumerate(g.missorting):
         r.number(t, "", f"missorting[{k}].share", m.share, ge=0, le=1)
-
-
-# -- cross checks ----------------------------------------------------------------------------
-
-
-def _cross_checks(
-    s: Scenario, r: _Report, made: dict[str, str], base: Scenario | None = None
-) -> None:
-    """Whole-scenario checks; with ``base`` (s is a variant of it) skip what cannot differ."""
-    stream_ids = _unique(r, "streams", (x.id for x in s.streams), "stream id")
-    _unique(r, "vehicle_types", (x.id for x in s.vehicle_types), "vehicle type id")
-    _unique(r, "variants", (x.id for x in s.variants), "variant id")
-    if base is None:
-        _unique_sites(s, r)  # variants cannot edit ids
-    depot_ids = {d.id for d in s.depots}
-    station_ids = {st.id for st in s.stations}
-    facility_ids = {f.id for f in s.facilities}
-
-    def stream_ref(table: str, item_id: str, field: str, sid: str) -> None:
-        if not r.known("streams", sid, stream_ids):
-            r.add(
-                table,
-                item_id,
-                field,
-                "unknown stream",
-                sid,
-                "one of " + ", ".join(sorted(stream_ids)),
-            )
-
-    if base is None or s.points is not base.points:
-        _point_stream_keys(s, r, stream_ids)
-    for st in s.stations:
-        for sid in st.streams:
-            stream_ref("stations", st.id, "streams", sid)
-    _size_groups(s, r)
-    for f in s.facilities:
-        for sid in f.streams:
-            stream_ref("facilities", f.id, "streams", sid)
-        if (
-            f.fallback
-            and f.fallback != f.id
-            and not r.known("facilities", f.fallback, facility_ids)
-        ):
-            r.add(
-                "facilities",
-                f.id,
-                "fallback",
-                "unknown facility",
-                f.fallback,
-                "a facility id or empty",
-            )
-    _fallback_cycles(s, r)
-    for vt in s.vehicle_types:
-        stream_ref("vehicle_types", vt.id, "stream", vt.stream)
-        if vt.role != "collection":  # haul (or an unknown role, reported already)
-            ok = r.known("depots", vt.depot, depot_ids) or r.known(
-                "stations", vt.depot, station_ids
-            )
-            if not ok:
-                r.add(
-                    "vehicle_types",
-                    vt.id,
-                    "depot",
-                    "unknown depot or station",
-                    vt.depot,
-                    "a depot id or (haul) a station id",
-                )
-        elif not r.known("depots", vt.depot, depot_ids):
-            r.add("vehicle_types", vt.id, "depot", "unknown depot", vt.depot, "a depot id")
-    for k, m in enumerate(s.generation.missorting):
-        stream_ref("generation", "", f"missorting[{k}].from", m.from_stream)
-        stream_ref("generation", "", f"missorting[{k}].to", m.to_stream)
-        if m.from_stream == m.to_stream:
-            r.add("generation", "", f"missorting[{k}].to", "same stream as 'from'", m.to_stream)
-    _missort_totals(s, r)
-    if r.complete("streams") and s.streams:
-        total = math.fsum(x.share for x in s.streams)
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            r.add(
-                "streams",
-                "",
-                "share",
-                "stream shares must sum to 1",
-                f"{total:.4g} (" + " + ".join(f"{x.id} {x.share:g}" for x in s.streams) + ")",
-                f"1 ± {SHARE_TOLERANCE:g}",
-            )
-    _coverage(s, r, made)
-
-
-def _unique(r: _Report, table: str, ids: Iterable[str], what: str) -> set[str]:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            r.add(table, i, "id", f"duplicate {what}", i, "ids unique within the table")
-        seen.add(i)
-    return seen
-
-
-def _unique_sites(s: Scenario, r: _Report) -> None:
-    first: dict[str, str] = {}
-    for table, group in (
-        ("depots", s.depots),
-        ("stations", s.stations),
-        ("facilities", s.facilities),
-        ("points", s.points),
-    ):
-        for x in group:
-            other = first.get(x.id)
-            if other is None:
-                first[x.id] = table
-            else:
-                where = "in the same table" if other == table else f"by {r.locate(other, x.id)[0]}"
-                r.add(
-                    table,
-                    x.id,
-                    "id",
-                    f"duplicate site id (already used {where})",
-                    x.id,
-                    "site ids unique across points, depots, stations and facilities",
-                )
-
-
-def _point_stream_keys(s: Scenario, r: _Report, stream_ids: set[str]) -> None:
-    """kg_per_day.<x> / freq.<x> must name known streams: reported once per column."""
-    kg_keys: set[str] = set()
-    freq_keys: set[str] = set()
-    for p in s.points:
-        kg_keys.update(p.kg_per_day)
-        freq_keys.update(p.frequency)
-    for prefix, keys, attr in (
-        ("kg_per_day", kg_keys, "kg_per_day"),
-        ("freq", freq_keys, "frequency"),
-    ):
-        for sid in sorted(keys):
-            if r.known("streams", sid, stream_ids):
-                continue
-            first = next(p for p in s.points if sid in getattr(p, attr))
-            r.add(
-                "points",
-                first.id,
-                f"{prefix}.{sid}",
-                "column names an unknown stream",
-                sid,
-                "one of " + ", ".join(sorted(stream_ids)),
-            )
-
-
-def _fallback_cycles(s: Scenario, r: _Report) -> None:
-    nxt = {f.id: f.fallback for f in s.facilities if f.fallback and f.fallback != f.id}
-    reported: set[frozenset[str]] = set()
-    for start in nxt:
-        chain = [start]
-        cur = nxt.get(start)
-        while cur is not None and cur not in chain:
-            chain.append(cur)
-            cur = nxt.get(cur)
-        if cur == start:
-            key = frozenset(chain)
-            if key not in reported:
-                reported.add(key)
-                r.add(
-                    "facilities",
-                    start,
-                    "fallback",
-                    "fallback chain loops",
-                    " -> ".join([*chain, start]),
-                    "a chain ending at a facility without fallback",
-                )
-
-
-def _missort_totals(s: Scenario, r: _Report) -> None:
-    """Missorted shares of a stream cannot exceed what residents do not capture."""
-    by_id = {x.id: x for x in s.streams}
-    totals: dict[str, float] = {}
-    for m in s.generation.missorting:
-        totals[m.from_stream] = totals.get(m.from_stream, 0.0) + m.share
-    for sid, total in totals.items():
-        st = by_id.get(sid)
-        if st is None or not 0 < st.capture_rate <= 1:
-            continue  # unknown stream or bad capture rate: reported elsewhere
-        if total > 1.0 - st.capture_rate + SHARE_TOLERANCE:
-            r.add(
-                "generation",
-                "",
-                "missorting",
-                f"shares missorted from '{sid}' exceed its "
-                f"uncaptured part 1 - capture_rate = {1.0 - st.capture_rate:g}",
-                f"{total:g}",
-            )
-
-
-def _size_groups(s: Scenario, r: _Report) -> None:
-    """A size group's stations are alternatives (at most one open), so at most one of them
-    can exist today."""
-    existing: dict[str, str] = {}
-    for st in s.stations:
-        if not st.size_group or st.status != "existing":
-            continue
-        first = existing.setdefault(st.size_group, st.id)
-        if first != st.id:
-            r.add(
-                "stations",
-                st.id,
-                "size_group",
-                f"size group already holds the existing station {first}; the stations of a "
-                "group are alternatives, at most one of them open",
-                st.size_group,
-                "at most one existing station per size group",
-            )
-
-
-def generated_streams(s: Scenario) -> dict[str, str]:
-    """Streams some point generates and collects (frequency not ``none``) -> an example point.
-
-    A point generates a stream with an explicit ``kg_per_day`` > 0, or, without an explicit
-    rate, when it has residents (or households) and the stream's share is > 0; missorting
-    rules carry generation from their ``from`` stream into their ``to`` stream.
-    """
-    shares = {x.id: x.share for x in s.streams}
-    defaults = {x.id: x.default_frequency for x in s.streams}
-    into: dict[str, list[str]] = {}
-    for m in s.generation.missorting:
-        if m.share > 0:
-            into.setdefault(m.from_stream, []).append(m.to_stream)
-    out: dict[str, str] = {}
-    for p in s.points:
-        people = p.residents if p.residents is not None else p.households
-        has_people = bool(people and people > 0)
-        made = {
-            sid
-            for sid, share in shares.items()
-            if (p.kg_per_day[sid] > 0 if sid in p.kg_per_day else has_people and share > 0)
-        }
-        made |= {to for sid in list(made) for to in into.get(sid, ())}
-        for sid in made:
-            if sid not in out and p.frequency.get(sid, defaults.get(sid, "daily")) != "none":
-                out[sid] = p.id
-        if shares.keys() <= out.keys():
-            break  # every stream found; the rest cannot add any
-    return out
-
-
-def _coverage(s: Scenario, r: _Report, made: dict[str, str]) -> None:
-    """Each generated stream needs a collection vehicle type and an open place to unload."""
-    # Broken point rows only hide generation: what the other points generate still needs a home.
-    if not r.complete("streams", "generation"):
-        return
-    order = [x.id for x in s.streams if x.id in made]
-    if r.complete("vehicle_types"):
-        carried = {vt.stream for vt in s.vehicle_types if vt.role == "collection"}
-        for sid in order:
-            if sid not in carried:
-                r.add(
-                    "vehicle_types",
-                    "",
-                    "stream",
-                    f"no collection vehicle type carries stream '{sid}', which is generated "
-                    f"(e.g. at point {made[sid]})",
-                )
-    if r.complete("stations", "facilities"):
-        accepted = {x for st in s.stations if st.is_open for x in st.streams}
-        treated = {x for f in s.facilities for x in f.streams}
-        for sid in order:
-            if sid not in accepted and sid not in treated:
-                r.add(
-                    "stations",
-                    "",
-                    "streams",
-                    f"no open transfer station or treatment facility accepts stream '{sid}', "
-                    f"which is generated (e.g. at point {made[sid]})",
-                )
-            elif sid not in treated:
-                r.add(
-                    "facilities",
-                    "",
-                    "streams",
-                    f"no treatment facility accepts stream '{sid}', which is generated "
-                    f"(e.g. at point {made[sid]})",
-                )

@@ -131,17 +131,13 @@ def apply_variant_tolerant(
     if problems:
         raise ScenarioError(problems)
     gen = dataclasses.replace(s.generation, scale=s.generation.scale * v.generation_scale)
-    return dataclasses.replace(
-        s,
-        # Untouched tables keep their tuple, so callers can tell what a variant changed.
-        **{
-            name: tuple(rows)
-            for name, rows in tables.items()
-            if any(a is not b for a, b in zip(rows, getattr(s, name), strict=True))
-        },
-        generation=gen,
-        variant=v.id,
-    )
+    # Untouched tables keep their tuple, so callers can tell what a variant changed.
+    changed: dict[str, Any] = {
+        name: tuple(rows)
+        for name, rows in tables.items()
+        if any(a is not b for a, b in zip(rows, getattr(s, name), strict=True))
+    }
+    return dataclasses.replace(s, generation=gen, variant=v.id, **changed)
 
 
 def _apply_edit(

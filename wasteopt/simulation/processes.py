@@ -55,13 +55,24 @@ overflow is final: it is charged at the fallback's gate fee and not queued at th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 
-__all__ = ["DAY_S", "Bays", "DayTour", "Draws", "Plant", "Station", "Vehicle", "sampler"]
+__all__ = [
+    "DAY_S",
+    "Bays",
+    "DayTour",
+    "Draws",
+    "Plant",
+    "Site",
+    "Station",
+    "Vehicle",
+    "sampler",
+]
 
 DAY_S = 86_400
 EPS_KG = 1e-9  # below this an amount is rounding noise, not waste
@@ -154,7 +165,9 @@ class Bays:
         self.tips = tips
         self.late = 0
 
-    def tip(self, vehicle: str, stream: str, kg: float) -> Iterator[simpy.Event]:
+    def tip(
+        self, vehicle: str, stream: str, kg: float
+    ) -> Generator[simpy.Event, Any, tuple[float, float, float]]:
         """Wait for opening, queue for a bay, unload; returns ``(ready_s, start_s, end_s)``."""
         env = self.env
         tod = env.now % DAY_S
@@ -234,6 +247,10 @@ class Plant:
         return treated, overflow
 
 
+Site = Station | Plant
+"""Where a vehicle can tip."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DayTour:
     """A collection vehicle's sequence on the days of one cycle key, compiled for the run:
@@ -241,8 +258,8 @@ class DayTour:
     ``next_unload[i]`` is the site where the trip of visit ``i`` unloads; ``points`` the
     point indices it stops at."""
 
-    visits: tuple[tuple[str, int, int, int, object], ...]
-    next_unload: tuple[object, ...]
+    visits: tuple[tuple[str, int, int, int, Site | None], ...]
+    next_unload: tuple[Site | None, ...]
     start_s: int
     lunch_after: int | None
     points: tuple[int, ...] = ()

@@ -19,9 +19,10 @@ import pandas as pd
 
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix
-from wasteopt.operations import OperatingPlan, cycle_tours
+from wasteopt.operations import OperatingPlan, Tour, cycle_tours
 from wasteopt.scenario.model import Scenario
-from wasteopt.simulation.district import BALANCE_COLUMNS, District
+from wasteopt.simulation.district import District
+from wasteopt.simulation.records import BALANCE_COLUMNS
 from wasteopt.simulation.result import (
     BALANCE_TERMS,
     DAILY_COLUMNS,
@@ -37,6 +38,17 @@ __all__ = ["simulate", "simulate_replications"]
 log = logging.getLogger("wasteopt")
 
 EVENT_COLUMNS = ("time_s", "day", "kind", "vehicle", "site", "stream", "kg")
+_Job = tuple[
+    Scenario,
+    Demand,
+    TravelMatrix,
+    OperatingPlan,
+    SimulationSettings | None,
+    np.random.SeedSequence,
+    int | None,
+]
+"""The arguments of one replication (picklable, for an executor)."""
+
 TIP_COLUMNS = ("site", "vehicle", "stream", "day", "ready_s", "start_s", "end_s", "kg")
 
 
@@ -60,12 +72,7 @@ def simulate(
     """
     settings = settings or SimulationSettings()
     days = demand.days if days is None else int(days)
-    if not 1 <= days <= demand.days:
-        raise ValueError(f"days must lie in 1..{demand.days} (the demand's horizon), got {days}")
-    if demand.point_ids != tuple(p.id for p in scenario.points):
-        raise ValueError("demand was generated for other collection points than the scenario's")
-    if demand.stream_ids != scenario.stream_ids:
-        raise ValueError("demand streams differ from the scenario's streams")
+    _check_horizon(scenario, demand, days)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
     seed_label = int(ss.entropy) if isinstance(ss.entropy, int) else 0
     t0 = time.perf_counter()
@@ -80,42 +87,18 @@ def simulate(
         settings=settings,
         seed_sequence=ss,
     )
-    for stream, by_key in tours.items():
-        n_days = operating.cycle_length(stream)
-        n_plans = len(operating.distinct_plans(stream))
-        n_inserted = sum(t.inserted for ts in by_key.values() for t in ts)
-        if n_days > 1 or n_inserted:
-            district.notes.append(
-                f"{stream}: {n_days}-day cycle, {n_plans} route plan(s); {n_inserted} point "
-                "visits missing from them inserted into planned tours (cheapest insertion)"
-            )
+    district.notes += _cycle_notes(operating, tours)
     events_scheduled = district.run(days, demand.dates, progress)
     runtime = time.perf_counter() - t0
 
     daily = pd.DataFrame(district.day_rows, columns=list(DAILY_COLUMNS))
-    balance = pd.DataFrame(
-        district.balance_rows, columns=["day", "date", "stream", *BALANCE_COLUMNS]
-    )
-    left = balance["initial_kg"] + balance["generated_kg"]
-    balance["residual_kg"] = left - balance[list(BALANCE_TERMS)].sum(axis=1)
-    balance["closes"] = balance["residual_kg"].abs() <= 1e-9 * left.abs() + 1e-6
+    balance = _balance_frame(district)
     events = pd.DataFrame(district.events, columns=list(EVENT_COLUMNS))
     tips = pd.DataFrame(district.tips, columns=list(TIP_COLUMNS))
     tips["wait_s"] = tips["start_s"] - tips["ready_s"]
     vehicles = pd.DataFrame(district.vehicle_rows)
     facilities = _facility_frame(district, tips, demand, days)
-
-    status: SimulationStatus
-    if not balance["closes"].all():
-        status = "balance_error"
-        log.error(
-            "simulation mass balance does not close: largest residual %.3g kg",
-            balance["residual_kg"].abs().max(),
-        )
-    elif (daily["uncollected_t"] > 1e-9).any() or (daily["overflowed_t"] > 0).any():
-        status = "shortfall"
-    else:
-        status = "complete"
+    status = _status(daily, balance)
     result = SimulationResult(
         scenario=scenario.id,
         variant=scenario.variant,
@@ -144,6 +127,58 @@ def simulate(
         runtime,
     )
     return result
+
+
+def _check_horizon(scenario: Scenario, demand: Demand, days: int) -> None:
+    """The demand must be the scenario's and cover the ``days`` simulated."""
+    if not 1 <= days <= demand.days:
+        raise ValueError(f"days must lie in 1..{demand.days} (the demand's horizon), got {days}")
+    if demand.point_ids != tuple(p.id for p in scenario.points):
+        raise ValueError("demand was generated for other collection points than the scenario's")
+    if demand.stream_ids != scenario.stream_ids:
+        raise ValueError("demand streams differ from the scenario's streams")
+
+
+def _cycle_notes(
+    operating: OperatingPlan, tours: dict[str, dict[int, tuple[Tour, ...]]]
+) -> list[str]:
+    """A note per stream with a multi-day cycle or with visits inserted into its tours."""
+    notes = []
+    for stream, by_key in tours.items():
+        n_days = operating.cycle_length(stream)
+        n_plans = len(operating.distinct_plans(stream))
+        n_inserted = sum(t.inserted for ts in by_key.values() for t in ts)
+        if n_days > 1 or n_inserted:
+            notes.append(
+                f"{stream}: {n_days}-day cycle, {n_plans} route plan(s); {n_inserted} point "
+                "visits missing from them inserted into planned tours (cheapest insertion)"
+            )
+    return notes
+
+
+def _balance_frame(district: District) -> pd.DataFrame:
+    """The mass balance per day and stream, with its residual and whether it closes."""
+    balance = pd.DataFrame(
+        district.balance_rows, columns=["day", "date", "stream", *BALANCE_COLUMNS]
+    )
+    left = balance["initial_kg"] + balance["generated_kg"]
+    balance["residual_kg"] = left - balance[list(BALANCE_TERMS)].sum(axis=1)
+    balance["closes"] = balance["residual_kg"].abs() <= 1e-9 * left.abs() + 1e-6
+    return balance
+
+
+def _status(daily: pd.DataFrame, balance: pd.DataFrame) -> SimulationStatus:
+    """``balance_error`` if the balance does not close, ``shortfall`` if waste was left
+    uncollected or overflowed, else ``complete``."""
+    if not balance["closes"].all():
+        log.error(
+            "simulation mass balance does not close: largest residual %.3g kg",
+            balance["residual_kg"].abs().max(),
+        )
+        return "balance_error"
+    if (daily["uncollected_t"] > 1e-9).any() or (daily["overflowed_t"] > 0).any():
+        return "shortfall"
+    return "complete"
 
 
 def _facility_frame(
@@ -183,7 +218,7 @@ def _facility_frame(
             per_site[col] = np.nan
     per_site["arrivals"] = per_site["arrivals"].fillna(0).astype(int)
     per_site["bay_busy_h"] = per_site["bay_busy_h"].fillna(0.0)
-    open_h = {}
+    open_h: dict[str, float] = {}
     for sid, site in district.sites.items():
         b = site.bays
         open_h[sid] = b.bays * max(b.close_s - b.open_s, 1) / 3600.0
@@ -197,7 +232,7 @@ def _facility_frame(
     return per_site[list(FACILITY_COLUMNS)]
 
 
-def _one(args: tuple, day_progress: Callable[[int], None] | None = None) -> SimulationResult:
+def _one(args: _Job, day_progress: Callable[[int], None] | None = None) -> SimulationResult:
     scenario, demand, matrix, operating, settings, ss, days = args
     return simulate(
         scenario,
@@ -235,8 +270,10 @@ def simulate_replications(
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     children = np.random.SeedSequence(int(seed)).spawn(replications)
-    jobs = [(scenario, demand, matrix, operating, settings, ss, days) for ss in children]
-    results = []
+    jobs: list[_Job] = [
+        (scenario, demand, matrix, operating, settings, ss, days) for ss in children
+    ]
+    results: list[SimulationResult] = []
     if executor is not None:
         runs = executor.map(_one, jobs)
     else:

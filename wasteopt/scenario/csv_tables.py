@@ -1,0 +1,401 @@
+"""The CSV tables of a scenario folder: column specs, cell conversions and the row reader.
+
+The reader checks encoding, column names, cell types (numbers, whole numbers, ``HH:MM`` times,
+id lists) and duplicate ids within a table; a row it cannot read is reported and left out.
+Each row becomes an object through a builder of :mod:`wasteopt.scenario.rows`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from wasteopt.clock import parse_hhmm
+from wasteopt.scenario.folder import REQUIRED, FolderReader
+from wasteopt.scenario.model import FREQUENCIES, Stream
+
+__all__ = ["COLUMN_SPECS", "ColumnSpec", "PointContext", "Row", "TableReader", "cell_time"]
+
+
+# -- conversions -----------------------------------------------------------------------------
+
+
+def _float(t: str) -> float:
+    try:
+        return float(t)
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
+def _int(t: str) -> int:
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        x = float(t)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+    if not x.is_integer():
+        raise ValueError("not a whole number")
+    return int(x)
+
+
+def cell_time(t: str) -> int:
+    """An ``HH:MM`` cell as seconds after midnight."""
+    try:
+        return parse_hhmm(t)
+    except ValueError as e:
+        raise ValueError(f"not a valid time ({e})") from None
+
+
+def _text(t: str) -> str:
+    return t
+
+
+def _ids(t: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in t.split(";") if x.strip())
+
+
+CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "float": (_float, "a number"),
+    "int": (_int, "a whole number"),
+    "time": (cell_time, "HH:MM"),
+    "str": (_text, "text"),
+    "ids": (_ids, "ids separated by ';'"),
+}
+
+# column -> (kind, default); REQUIRED = required column with a non-empty value.
+ColumnSpec = dict[str, tuple[str, Any]]
+POINT_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "name": ("str", REQUIRED),
+    "lon": ("float", REQUIRED),
+    "lat": ("float", REQUIRED),
+    "district": ("str", REQUIRED),
+    "residents": ("int", None),
+    "households": ("int", None),
+    "service_time_s": ("int", None),
+    "tw_start": ("time", None),
+    "tw_end": ("time", None),
+    "phase": ("int", None),
+}
+DEPOT_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "name": ("str", REQUIRED),
+    "lon": ("float", REQUIRED),
+    "lat": ("float", REQUIRED),
+    "open": ("time", 0),
+    "close": ("time", 86400),
+}
+STATION_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "name": ("str", REQUIRED),
+    "lon": ("float", REQUIRED),
+    "lat": ("float", REQUIRED),
+    "district": ("str", ""),
+    "status": ("str", REQUIRED),
+    "streams": ("ids", REQUIRED),
+    "capacity_t_per_day": ("float", REQUIRED),
+    "bays": ("int", 1),
+    "unload_time_s": ("int", 600),
+    "open": ("time", 0),
+    "close": ("time", 86400),
+    "fixed_cost_cny_per_year": ("float", 0.0),
+    "cost_cny_per_t": ("float", 0.0),
+    "opening_cost_cny": ("float", 0.0),
+    "closing_cost_cny": ("float", 0.0),
+    "compaction_ratio": ("float", 1.0),
+    "decision": ("str", "free"),
+    "size_group": ("str", ""),
+}
+FACILITY_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "name": ("str", REQUIRED),
+    "lon": ("float", REQUIRED),
+    "lat": ("float", REQUIRED),
+    "kind": ("str", REQUIRED),
+    "streams": ("ids", REQUIRED),
+    "capacity_t_per_day": ("float", REQUIRED),
+    "gate_fee_cny_per_t": ("float", 0.0),
+    "open": ("time", 0),
+    "close": ("time", 86400),
+    "bays": ("int", 1),
+    "unload_time_s": ("int", 600),
+    "storage_t": ("float", 0.0),
+    "fallback": ("str", ""),
+}
+VEHICLE_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "name": ("str", REQUIRED),
+    "stream": ("str", REQUIRED),
+    "role": ("str", "collection"),
+    "depot": ("str", REQUIRED),
+    "count": ("int", REQUIRED),
+    "payload_kg": ("float", REQUIRED),
+    "volume_m3": ("float", REQUIRED),
+    "speed_kmh": ("float", 25.0),
+    "cost_cny_per_km": ("float", 0.0),
+    "cost_cny_per_hour": ("float", 0.0),
+    "cost_cny_per_day": ("float", 0.0),
+    "co2_kg_per_km": ("float", 0.0),
+    "shift_start": ("time", REQUIRED),
+    "shift_end": ("time", REQUIRED),
+    "lunch_earliest": ("time", None),
+    "lunch_latest": ("time", None),
+    "lunch_duration_min": ("float", None),
+    "max_trips": ("int", 3),
+    "max_stops": ("int", None),
+    "max_shift_load_kg": ("float", None),
+}
+COLUMN_SPECS: dict[str, ColumnSpec] = {
+    "points": POINT_COLUMNS,
+    "depots": DEPOT_COLUMNS,
+    "stations": STATION_COLUMNS,
+    "facilities": FACILITY_COLUMNS,
+    "vehicle_types": VEHICLE_COLUMNS,
+}
+
+
+class TableReader(FolderReader):
+    """Reads the CSV tables of the folder (the problem bookkeeping is the base class's)."""
+
+    def read_table(self, table: str, build: Callable[[Row], Any]) -> list[Any]:
+        """Parse one CSV table; rows that cannot be built are reported and left out."""
+        name = self.files[table]
+        spec = COLUMN_SPECS[table]
+        text = self.read_text(name)
+        if text is None:
+            self.mark_broken(table, None)
+            return []
+        if not text.strip():
+            self.add(name, "file is empty", expected="a header row and at least one data row")
+            self.mark_broken(table, None)
+            return []
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = [h.strip() for h in next(reader)]
+        except csv.Error as e:
+            self.add(name, f"not a readable CSV file ({e})", where="line 1")
+            self.mark_broken(table, None)
+            return []
+        idx = self.header(table, name, header, spec)
+        if idx is None:
+            self.mark_broken(table, None)
+            return []
+        columns = Columns(spec, idx)
+        out: list[Any] = []
+        lines = self.lines[table]
+        ncols = len(header)
+        n_rows = 0
+        prev = reader.line_num
+        try:
+            for cells in reader:
+                line, prev = prev + 1, reader.line_num
+                if not any(c.strip() for c in cells):
+                    continue
+                n_rows += 1
+                row = Row(self, name, line, cells, idx, columns)
+                rid = row.rid
+                if len(cells) > ncols:
+                    # Shifted cells would only produce confusing follow-up reports.
+                    row.bad(
+                        "",
+                        f"has {len(cells)} cells but the header has {ncols}",
+                        None,
+                        "one cell per column; quote cells that contain commas",
+                    )
+                elif rid in lines:
+                    row.bad(
+                        "id",
+                        f"duplicate id (first at line {lines[rid]})",
+                        rid,
+                        "ids unique within the table",
+                    )
+                    self.mark_broken(table, rid)  # the dropped row may have been meant for
+                    continue  # another id: do not infer absences from it
+                obj = None if row.failed else build(row)
+                if rid:
+                    lines[rid] = line
+                if obj is None:
+                    if rid:
+                        self.mark_broken(table, rid)
+                    continue
+                out.append(obj)
+        except csv.Error as e:
+            self.add(name, f"not a readable CSV file ({e})", where=f"line {reader.line_num}")
+            self.mark_broken(table, None)
+        if n_rows == 0:
+            self.add(name, "table has a header but no data rows", expected="at least one data row")
+            self.mark_broken(table, None)
+        return out
+
+    def header(
+        self, table: str, name: str, header: list[str], spec: ColumnSpec
+    ) -> dict[str, int] | None:
+        """Column name -> index, or None if the table cannot be read."""
+        idx: dict[str, int] = {}
+        ok = True
+        for k, col in enumerate(header):
+            if col in idx:
+                self.add(name, "duplicate column", "line 1", col or f"column {k + 1}")
+                ok = False
+                continue
+            idx[col] = k
+            if col in spec:
+                continue
+            if table == "points" and col.startswith(("kg_per_day.", "freq.")):
+                continue  # stream names are checked in PointContext / validate
+            self.add(
+                name,
+                "unknown column",
+                "line 1",
+                col or f"column {k + 1}",
+                expected="one of "
+                + ", ".join(spec)
+                + (", kg_per_day.<stream>, freq.<stream>" if table == "points" else ""),
+            )
+        for col, (_, default) in spec.items():
+            if default is REQUIRED and col not in idx:
+                self.add(name, "required column is missing", "line 1", col)
+                ok = False
+        return idx if ok else None
+
+
+class PointContext:
+    """Per-table facts for points.csv: defaults and the stream columns (resolved once)."""
+
+    def __init__(
+        self, streams: tuple[Stream, ...], defaults: dict[str, Any], toml_ok: bool
+    ) -> None:
+        self.stream_ids = {s.id for s in streams}
+        # A bad stream default is reported once for the stream, not again for every point.
+        self.default_freq = {
+            s.id: s.default_frequency if s.default_frequency in FREQUENCIES else "daily"
+            for s in streams
+        }
+        self.service_time_s = defaults.get("service_time_s", 60)
+        self.tw_start_s = defaults.get("tw_start", 0)
+        self.tw_end_s = defaults.get("tw_end", 86400)
+        self.check_names = toml_ok
+        self._cols: dict[str, list[tuple[str, int]]] | None = None
+
+    def _resolve(
+        self, idx: dict[str, int], loader: FolderReader, file: str
+    ) -> dict[str, list[tuple[str, int]]]:
+        cols: dict[str, list[tuple[str, int]]] = {"kg_per_day": [], "freq": []}
+        for col, i in idx.items():
+            prefix, dot, sid = col.partition(".")
+            if not dot or prefix not in cols:
+                continue
+            if self.check_names and sid not in self.stream_ids:
+                loader.add(
+                    file,
+                    "column names an unknown stream",
+                    "line 1",
+                    col,
+                    sid,
+                    "one of " + ", ".join(sorted(self.stream_ids)),
+                )
+                continue
+            cols[prefix].append((sid, i))
+        return cols
+
+    def kg_columns(
+        self, idx: dict[str, int], loader: FolderReader, file: str
+    ) -> list[tuple[str, int]]:
+        """The ``kg_per_day.<stream>`` columns (stream, index) of known streams."""
+        if self._cols is None:
+            self._cols = self._resolve(idx, loader, file)
+        return self._cols["kg_per_day"]
+
+    def freq_columns(
+        self, idx: dict[str, int], loader: FolderReader, file: str
+    ) -> list[tuple[str, int]]:
+        """The ``freq.<stream>`` columns (stream, index) of known streams."""
+        if self._cols is None:
+            self._cols = self._resolve(idx, loader, file)
+        return self._cols["freq"]
+
+
+class Row:
+    """One CSV data row: typed access to its cells, reporting failures with file/line/id."""
+
+    __slots__ = ("cells", "columns", "failed", "file", "idx", "line", "loader", "rid")
+
+    def __init__(
+        self,
+        loader: FolderReader,
+        file: str,
+        line: int,
+        cells: list[str],
+        idx: dict[str, int],
+        columns: Columns,
+    ) -> None:
+        self.loader = loader
+        self.columns = columns
+        self.file = file
+        self.line = line
+        self.cells = cells
+        self.idx = idx
+        self.failed = False
+        i = idx.get("id")
+        self.rid = cells[i].strip() if i is not None and i < len(cells) else ""
+
+    def where(self) -> str:
+        return f"line {self.line} (id={self.rid})" if self.rid else f"line {self.line}"
+
+    def bad(self, field: str, message: str, value: str | None, expected: str = "") -> None:
+        self.failed = True
+        self.loader.add(self.file, message, self.where(), field, value, expected)
+
+    def cell_at(self, i: int) -> str:
+        return self.cells[i].strip() if i < len(self.cells) else ""
+
+    def convert(self, col: str, kind: str, text: str) -> Any:
+        conv, expected = CONVERTERS[kind]
+        try:
+            return conv(text)
+        except ValueError as e:
+            self.bad(col, str(e), text, expected)
+            return None
+
+    def values(self) -> dict[str, Any]:
+        return self.columns.parse(self)
+
+
+class Columns:
+    """A table spec bound to one header: the per-cell loop without per-cell method calls."""
+
+    __slots__ = ("absent", "present")
+
+    def __init__(self, spec: ColumnSpec, idx: dict[str, int]) -> None:
+        self.absent: dict[str, Any] = {}
+        self.present: list[tuple[str, int, Callable[[str], Any], str, Any]] = []
+        for col, (kind, default) in spec.items():
+            conv, expected = CONVERTERS[kind]
+            if col in idx:
+                self.present.append((col, idx[col], conv, expected, default))
+            else:
+                self.absent[col] = default  # required columns were checked with the header
+
+    def parse(self, row: Row) -> dict[str, Any]:
+        out = dict(self.absent)
+        cells = row.cells
+        n = len(cells)
+        for col, i, conv, expected, default in self.present:
+            text = cells[i].strip() if i < n else ""
+            if not text:
+                if default is REQUIRED:
+                    row.bad(col, "required value is empty", None, expected)
+                    default = None
+                out[col] = default
+                continue
+            try:
+                out[col] = conv(text)
+            except ValueError as e:
+                row.bad(col, str(e), text, expected)
+                out[col] = None
+        return out

@@ -1,0 +1,77 @@
+"""The simulated fleet: vehicles made from vehicle types, and tours compiled for the run.
+
+A collection vehicle follows on day ``t`` the tour of cycle key ``t mod L`` of its stream (see
+:mod:`wasteopt.operations`); here each planned :class:`~wasteopt.operations.Tour` becomes a
+:class:`~wasteopt.simulation.processes.DayTour` of matrix indices, point indices and the site
+objects it unloads at, so the running day looks nothing up by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from wasteopt.network import TravelMatrix
+from wasteopt.operations import Tour
+from wasteopt.scenario.model import VehicleType
+from wasteopt.simulation.processes import DayTour, Site, Vehicle
+
+__all__ = ["compile_tour", "make_vehicle"]
+
+
+def make_vehicle(
+    vid: str, vt: VehicleType, *, s: int, depot: int, durations: list[list[int]]
+) -> Vehicle:
+    """Vehicle ``vid`` of type ``vt``: stream column ``s``, home at matrix index ``depot``,
+    leg times ``durations`` at the type's speed; its capacity is the type's payload."""
+    lunch = None
+    if vt.lunch_earliest_s is not None and vt.lunch_duration_s > 0:
+        lunch = (vt.lunch_earliest_s, vt.lunch_duration_s)
+    return Vehicle(
+        id=vid,
+        type_id=vt.id,
+        role=vt.role,
+        stream=vt.stream,
+        s=s,
+        depot=depot,
+        durations=durations,
+        capacity_kg=vt.payload_kg,
+        payload_kg=vt.payload_kg,
+        volume_m3=vt.volume_m3,
+        shift_start_s=vt.shift_start_s,
+        shift_end_s=vt.shift_end_s,
+        lunch=lunch,
+        max_trips=vt.max_trips,
+        cost_cny_per_km=vt.cost_cny_per_km,
+        cost_cny_per_hour=vt.cost_cny_per_hour,
+        cost_cny_per_day=vt.cost_cny_per_day,
+        co2_kg_per_km=vt.co2_kg_per_km,
+    )
+
+
+def compile_tour(
+    tour: Tour, matrix: TravelMatrix, point_of: Mapping[str, int], sites: Mapping[str, Site]
+) -> DayTour:
+    """``tour`` as indices and site objects; each visit knows the site its trip unloads at
+    (the next unload visit of the tour)."""
+    nxt: list[Site | None] = [None] * len(tour.visits)
+    site: Site | None = None
+    for j in range(len(tour.visits) - 1, -1, -1):
+        if tour.visits[j][0] == "unload":
+            site = sites[tour.visits[j][1]]
+        nxt[j] = site
+    return DayTour(
+        visits=tuple(
+            (
+                kind,
+                matrix.index(sid),
+                point_of[sid] if kind == "stop" else 0,
+                k,
+                None if kind == "stop" else sites[sid],
+            )
+            for kind, sid, k in tour.visits
+        ),
+        next_unload=tuple(nxt),
+        start_s=tour.start_s,
+        lunch_after=tour.lunch_after,
+        points=tuple({point_of[sid] for kind, sid, _ in tour.visits if kind == "stop"}),
+    )

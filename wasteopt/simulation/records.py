@@ -1,0 +1,218 @@
+"""The end-of-day records of a simulated district: one row per vehicle, per site and stream,
+and per stream (mass balance and daily totals); the tables of
+:class:`wasteopt.simulation.result.SimulationResult` are built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wasteopt.simulation.processes import DAY_S, Plant, Station, Vehicle
+
+__all__ = [
+    "BALANCE_COLUMNS",
+    "FleetTally",
+    "StreamStock",
+    "daily_row",
+    "site_rows",
+    "stream_stock",
+    "vehicle_rows",
+]
+
+BALANCE_COLUMNS = (
+    "initial_kg",
+    "generated_kg",
+    "at_points_kg",
+    "taken_elsewhere_kg",
+    "in_vehicles_kg",
+    "at_stations_kg",
+    "in_transit_kg",
+    "backlog_kg",
+    "treated_kg",
+    "overflowed_kg",
+)
+
+Row = dict[str, Any]
+
+
+@dataclass(slots=True)
+class FleetTally:
+    """One stream's vehicle totals of the day."""
+
+    cost_cny: float = 0.0
+    km: float = 0.0
+    hours: float = 0.0
+    overtime_h: float = 0.0
+    used: int = 0
+    broken: int = 0
+    extra_unloads: int = 0
+    skipped: int = 0
+    co2_kg: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStock:
+    """Where one stream's waste is at the end of the day outside the bins (kg)."""
+
+    in_vehicles: float
+    in_transit: float
+    at_stations: float
+    backlog: float
+
+
+def stream_stock(
+    s: int,
+    stream: str,
+    collectors: Iterable[Vehicle],
+    haulers: Iterable[Vehicle],
+    stations: Iterable[Station],
+    plants: Iterable[Plant],
+) -> StreamStock:
+    """Where stream ``stream`` (demand column ``s``) is outside the bins right now."""
+    return StreamStock(
+        in_vehicles=sum(v.load_kg for v in collectors if v.s == s),
+        in_transit=sum(v.load_kg for v in haulers if v.s == s),
+        at_stations=sum(st.stock_kg.get(stream, 0.0) for st in stations),
+        backlog=sum(pl.backlog_kg.get(stream, 0.0) for pl in plants),
+    )
+
+
+def vehicle_rows(
+    vehicles: Iterable[Vehicle], streams: Sequence[str], *, day: int, date: object
+) -> tuple[list[Row], dict[str, FleetTally]]:
+    """A row per vehicle and the day's totals per stream. A vehicle *ran* when it left and came
+    back; it then costs its day rate plus distance and hours; overtime is the time back past
+    the shift end."""
+    tally = {s: FleetTally() for s in streams}
+    rows: list[Row] = []
+    t0 = day * DAY_S
+    for veh in vehicles:
+        ran = veh.depart == veh.depart and veh.back == veh.back  # neither is NaN
+        hours = (veh.back - veh.depart) / 3600.0 if ran else 0.0
+        ot = max(0.0, veh.back - (t0 + veh.shift_end_s)) / 3600.0 if ran else 0.0
+        km = veh.m / 1000.0
+        cost = (
+            (veh.cost_cny_per_day if ran else 0.0)
+            + km * veh.cost_cny_per_km
+            + hours * veh.cost_cny_per_hour
+        )
+        t = tally[veh.stream]
+        t.cost_cny += cost
+        t.km += km
+        t.hours += hours
+        t.overtime_h += ot
+        t.used += int(ran)
+        t.broken += int(veh.broken)
+        t.extra_unloads += veh.extra_unloads
+        t.skipped += veh.skipped
+        t.co2_kg += km * veh.co2_kg_per_km
+        rows.append(
+            {
+                "day": day,
+                "date": date,
+                "vehicle": veh.id,
+                "vehicle_type": veh.type_id,
+                "role": veh.role,
+                "stream": veh.stream,
+                "broke_down": veh.broken,
+                "ran": ran,
+                "depart_s": veh.depart - t0,
+                "return_s": veh.back - t0,
+                "km": km,
+                "hours": hours,
+                "overtime_h": ot,
+                "trips": veh.trips,
+                "stops": veh.stops,
+                "t": veh.kg / 1000.0,
+                "extra_unloads": veh.extra_unloads,
+                "skipped_stops": veh.skipped,
+                "cost_cny": cost,
+                "co2_kg": km * veh.co2_kg_per_km,
+            }
+        )
+    return rows, tally
+
+
+def site_rows(
+    stations: Iterable[Station],
+    plants: Iterable[Plant],
+    treated: Mapping[str, Mapping[str, float]],
+    overflowed: Mapping[str, Mapping[str, float]],
+    *,
+    day: int,
+    date: object,
+) -> list[Row]:
+    """A row per site and stream it holds: inflow, treatment, overflow and stock (t), stations
+    first; ``treated`` / ``overflowed`` are today's kg per plant and stream."""
+    rows: list[Row] = []
+    for st in stations:
+        for s in st.stock_kg:
+            rows.append(
+                {
+                    "day": day,
+                    "date": date,
+                    "site_id": st.id,
+                    "site_kind": "station",
+                    "stream": s,
+                    "inflow_t": st.inflow_kg.get(s, 0.0) / 1000.0,
+                    "treated_t": 0.0,
+                    "overflowed_t": 0.0,
+                    "stock_t": st.stock_kg[s] / 1000.0,
+                    "capacity_t_per_day": st.capacity_kg_per_day / 1000.0,
+                }
+            )
+    for pl in plants:
+        for s in pl.backlog_kg:
+            rows.append(
+                {
+                    "day": day,
+                    "date": date,
+                    "site_id": pl.id,
+                    "site_kind": "plant",
+                    "stream": s,
+                    "inflow_t": pl.received_kg.get(s, 0.0) / 1000.0,
+                    "treated_t": treated[pl.id].get(s, 0.0) / 1000.0,
+                    "overflowed_t": overflowed[pl.id].get(s, 0.0) / 1000.0,
+                    "stock_t": pl.backlog_kg[s] / 1000.0,
+                    "capacity_t_per_day": pl.capacity_kg_per_day / 1000.0,
+                }
+            )
+    return rows
+
+
+def daily_row(
+    today: Mapping[str, float],
+    fleet: FleetTally,
+    stock: StreamStock,
+    *,
+    generated_kg: float,
+    uncollected_kg: float,
+    at_points_kg: float,
+    treated_kg: float,
+    overflowed_kg: float,
+) -> Row:
+    """One stream's daily totals in tonnes (``today``: the day's flows and site costs in kg and
+    CNY; vehicle costs come from ``fleet``). The caller adds day, date and stream."""
+    return {
+        "generated_t": generated_kg / 1000.0,
+        "collected_t": today["collected_kg"] / 1000.0,
+        "uncollected_t": uncollected_kg / 1000.0,
+        "at_points_t": at_points_kg / 1000.0,
+        "to_stations_t": today["to_stations_kg"] / 1000.0,
+        "to_plants_t": today["to_plants_kg"] / 1000.0,
+        "hauled_t": today["hauled_kg"] / 1000.0,
+        "treated_t": treated_kg / 1000.0,
+        "backlog_t": stock.backlog / 1000.0,
+        "overflowed_t": overflowed_kg / 1000.0,
+        "at_stations_t": stock.at_stations / 1000.0,
+        "km": fleet.km,
+        "vehicle_h": fleet.hours,
+        "overtime_h": fleet.overtime_h,
+        "vehicles_used": fleet.used,
+        "breakdowns": fleet.broken,
+        "extra_unloads": fleet.extra_unloads,
+        "skipped_stops": fleet.skipped,
+        "cost_cny": today["cost_cny"] + fleet.cost_cny,
+        "co2_kg": fleet.co2_kg,
+    }
