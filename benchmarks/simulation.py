@@ -34,7 +34,7 @@ try:
 except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
-from wasteopt.facilities import plan_facilities  # noqa: E402
+from wasteopt.facilities import FacilitySettings, plan_facilities  # noqa: E402
 from wasteopt.generation import expected_rates_kg_per_day, generate  # noqa: E402
 from wasteopt.network import build_matrix  # noqa: E402
 from wasteopt.pipeline import representative_day  # noqa: E402
@@ -83,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             scenario,
             expected_rates_kg_per_day(scenario),
             matrix,
-            mode="status_quo",
-            time_limit_s=60,
-            threads=1,
+            FacilitySettings(mode="status_quo", time_limit_s=60, threads=1),
         )
         print(fplan.summary(), flush=True)
     t_fac = time.perf_counter() - t
