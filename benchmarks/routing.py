@@ -58,6 +58,8 @@ from wasteopt.routing.instances import (  # noqa: E402
     read_vrplib,
 )
 from wasteopt.routing.plan import Route, RoutePlan  # noqa: E402
+from wasteopt.routing.settings import RoutingSettings  # noqa: E402
+from wasteopt.routing.solve import solve  # noqa: E402
 
 DATA = ROOT / "data"
 SETS = {
@@ -286,15 +288,13 @@ def run_task(task: Task) -> dict:
     t0 = time.perf_counter()
     try:
         if task.solver.startswith("wasteopt-"):
-            from wasteopt.routing.solve import solve
-
-            plan = solve(
-                problem,
+            settings = RoutingSettings(
                 engine=task.solver.split("-", 1)[1],
                 time_limit_s=task.budget_s,
                 seed=task.seed,
                 workers=task.workers,
             )
+            plan = solve(problem, settings)
             seconds = time.perf_counter() - t0
             report = plan.check if plan.check is not None else check_plan(problem, plan)
             status = plan.status

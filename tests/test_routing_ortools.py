@@ -13,9 +13,8 @@ import pytest
 
 pytest.importorskip("ortools")
 
+from tests.test_routing_engines import make_problem
 from wasteopt.errors import SolverUnavailable
-from wasteopt.routing.check import check_plan
-from wasteopt.routing.engines import _ortools
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import (
     Depot,
@@ -25,6 +24,9 @@ from wasteopt.routing.problem import (
     Stop,
     UnloadSite,
 )
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.solve import solve
+from wasteopt.routing.verdict import CheckReport
 
 H = 3600
 LIMIT_S = 1.0
@@ -54,12 +56,17 @@ def _problem(*, n_stops: int = 8, fleets=None, sites=None, stops=None, **kw) -> 
                           distance_m=dist, durations_s=(dist // 10,), **kw)  # fmt: skip
 
 
-def _run(problem: RoutingProblem, **kw):
-    routes, unserved = _ortools.solve(problem, time_limit_s=LIMIT_S, seed=1, **kw)
-    plan = RoutePlan(problem=problem.name, stream=problem.stream, engine="ortools", seed=1,
-                     status="feasible" if not unserved else "partial", objective=0.0,
-                     runtime_s=0.0, routes=routes, unserved=unserved)  # fmt: skip
-    return plan, check_plan(problem, plan)
+def _run(
+    problem: RoutingProblem, workers: int = 1, iterations: int | None = None
+) -> tuple[RoutePlan, CheckReport]:
+    """Solve with OR-Tools in LIMIT_S (deterministic mode with ``iterations``, 10 s at most)."""
+    limit = LIMIT_S if iterations is None else 10.0
+    settings = RoutingSettings(
+        engine="ortools", time_limit_s=limit, seed=1, workers=workers, iterations=iterations
+    )
+    plan = solve(problem, settings)
+    assert plan.check is not None
+    return plan, plan.check
 
 
 def _trips(route, site_ids):
@@ -118,7 +125,9 @@ def test_max_shift_load_splits_work_across_vehicles():
                   shift_start_s=6 * H, shift_end_s=18 * H, max_shift_load_kg=1200,
                   fixed_cost=10)  # fmt: skip
     p = _problem(fleets=(fleet,))
-    plan, rep = _run(p)
+    # Deterministic: at 1 s a loaded machine sometimes stopped before the last stop fitted
+    # (200 solutions suffice, 1.2 s on a loaded machine).
+    plan, rep = _run(p, iterations=400)
     assert rep.ok, rep.summary()
     loads = {s.id: s.load_kg for s in p.stops}
     per_vehicle = [sum(loads.get(v, 0) for v in r.visits) for r in plan.routes]
@@ -150,19 +159,6 @@ def test_unload_at_restricts_trip_sites():
     assert "S" in used_sites  # unrestricted loads still go to the nearer site
 
 
-def test_too_small_fleet_returns_unserved_stops():
-    """A fleet that cannot serve everything yields a plan plus the unserved stop ids."""
-    fleet = Fleet(id="F", stream="mixed", depot="D", count=1, capacity_kg=1000,
-                  shift_start_s=6 * H, shift_end_s=6 * H + 2700, max_trips=1)  # fmt: skip
-    p = _problem(fleets=(fleet,))
-    plan, rep = _run(p)
-    assert plan.unserved, "one 45-min single-trip shift cannot collect 3200 kg"
-    assert {v.kind for v in rep.violations} == {"unserved"}
-    assert {v.stop for v in rep.violations} == set(plan.unserved)
-    served = [v for r in plan.routes for v in r.visits if v != "S"]
-    assert len(served) + len(plan.unserved) == len(p.stops)
-
-
 def test_site_opening_hours_are_honoured():
     """Unloads start inside the site's opening hours even when the truck arrives early/late."""
     sites = (UnloadSite(id="S", streams=("mixed",), unload_s=600, open_s=8 * H, close_s=9 * H),)
@@ -191,21 +187,6 @@ def test_two_workers_give_a_clean_plan():
     assert rep.ok, rep.summary()
 
 
-def test_same_seed_same_plan_on_tiny_problem():
-    """Two runs with the same seed return the same routes on a tiny instance."""
-    p = _problem(n_stops=6)
-    assert _run(p)[0].routes == _run(p)[0].routes
-
-
-def test_problem_not_mutated():
-    """The engine leaves the problem's arrays and objects unchanged."""
-    p = _problem()
-    before = (p.distance_m.copy(), p.durations_s[0].copy(), dataclasses.astuple(p.fleets[0]))
-    _run(p)
-    assert np.array_equal(before[0], p.distance_m) and np.array_equal(before[1], p.durations_s[0])
-    assert before[2] == dataclasses.astuple(p.fleets[0])
-
-
 def test_missing_ortools_raises_solver_unavailable(monkeypatch):
     """A broken OR-Tools install surfaces as SolverUnavailable, not ImportError."""
     real_import = builtins.__import__
@@ -217,32 +198,18 @@ def test_missing_ortools_raises_solver_unavailable(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(SolverUnavailable, match="OR-Tools"):
-        _ortools.solve(_problem(), time_limit_s=0.5, seed=0)
+        solve(_problem(), RoutingSettings(engine="ortools", time_limit_s=0.5))
 
 
 def test_lunch_problem_solved_from_warm_start_at_short_limit():
     """With a lunch break, 12 stops and two vehicles are all served at a 0.5 s limit (OR-Tools'
     own first solutions drop most stops there; the insertion warm start must not)."""
-    from tests.test_routing_engines import make_problem
-
     p = make_problem(
         12, count=2, seed=3, lunch=Lunch(earliest_s=11 * H, latest_s=12 * H, duration_s=H)
     )
     early = dataclasses.replace(p.stops[0], tw_start_s=10 * H, tw_end_s=int(10.5 * H))
     late = dataclasses.replace(p.stops[1], tw_start_s=13 * H, tw_end_s=14 * H)
     p = dataclasses.replace(p, stops=(early, late, *p.stops[2:]))
-    routes, unserved = _ortools.solve(p, time_limit_s=0.5, seed=0)
-    plan = RoutePlan(
-        problem=p.name,
-        stream=p.stream,
-        engine="ortools",
-        seed=0,
-        status="feasible",
-        objective=0.0,
-        runtime_s=0.0,
-        routes=routes,
-        unserved=unserved,
-    )
-    report = check_plan(p, plan)
-    assert unserved == ()
-    assert report.ok, report.summary()
+    plan = solve(p, RoutingSettings(engine="ortools", time_limit_s=0.5))
+    assert plan.unserved == ()
+    assert plan.check is not None and plan.check.ok, plan.check.summary()

@@ -10,17 +10,23 @@ from pathlib import Path
 import pytest
 
 from tests.test_routing_engines import H, make_problem
+from wasteopt.clock import Deadline
 from wasteopt.errors import SolverUnavailable
 from wasteopt.routing.check import check_plan
-from wasteopt.routing.plan import RoutePlan
-from wasteopt.routing.problem import Lunch
+from wasteopt.routing.engines._pyvrp import PyVRPEngine
+from wasteopt.routing.engines._pyvrp_model import build_data, cost_scale
+from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.routing.problem import Lunch, RoutingProblem
 from wasteopt.routing.schedule import RouteScheduler, repair_routes
+from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import solve
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _plan(problem, routes, unserved) -> RoutePlan:
+def _plan(
+    problem: RoutingProblem, routes: tuple[Route, ...], unserved: tuple[str, ...]
+) -> RoutePlan:
     return RoutePlan(
         problem=problem.name,
         stream=problem.stream,
@@ -55,15 +61,15 @@ def test_missing_pyvrp_raises_solver_unavailable(monkeypatch: pytest.MonkeyPatch
     """A broken PyVRP install gives SolverUnavailable, not an ImportError."""
     monkeypatch.setitem(sys.modules, "pyvrp", None)
     with pytest.raises(SolverUnavailable, match="pyvrp"):
-        solve(make_problem(4), engine="pyvrp", time_limit_s=0.5)
+        solve(make_problem(4), RoutingSettings(time_limit_s=0.5))
 
 
 def test_two_workers_deterministic_and_no_worse() -> None:
     """workers=2 (seeds s, s+1 in parallel) repeats itself and is never worse than seed s alone."""
     p = make_problem(12, count=3, seed=5)
-    one = solve(p, time_limit_s=1.0, seed=7, workers=1)
-    a = solve(p, time_limit_s=1.0, seed=7, workers=2)
-    b = solve(p, time_limit_s=1.0, seed=7, workers=2)
+    one = solve(p, RoutingSettings(time_limit_s=1.0, seed=7, workers=1))
+    a = solve(p, RoutingSettings(time_limit_s=1.0, seed=7, workers=2))
+    b = solve(p, RoutingSettings(time_limit_s=1.0, seed=7, workers=2))
     assert a.status == "feasible", a.check.summary()
     assert a.routes == b.routes
     assert a.objective <= one.objective + 1e-6
@@ -76,8 +82,8 @@ def test_restricted_sites_respect_fleet_count() -> None:
         dataclasses.replace(s, unload_at=("A",) if i < 3 else ("B",)) for i, s in enumerate(p.stops)
     )
     p = dataclasses.replace(p, stops=stops)
-    plan = solve(p, time_limit_s=1.0)
-    assert plan.status == "feasible", plan.check.summary()
+    plan = solve(p, RoutingSettings(time_limit_s=1.0))
+    assert plan.status == "feasible", plan.check
     (route,) = plan.routes
     assert {"A", "B"} <= set(route.visits)
 
@@ -115,14 +121,12 @@ def test_scheduler_places_lunch_and_delays_departure() -> None:
 def test_cost_scale_keeps_data_units_when_rates_are_integral() -> None:
     """Benchmark rates (1 per distance unit) keep unit 1; fractional CNY rates get finer units
     that round within 0.5 %."""
-    from wasteopt.routing.engines._pyvrp import _cost_scale
-
     bench = dataclasses.replace(
         make_problem(2).fleets[0], cost_per_km=1000.0, cost_per_hour=0.0, fixed_cost=0.0
     )
-    assert _cost_scale([bench]) == 1
+    assert cost_scale([bench]) == 1
     waste = dataclasses.replace(bench, cost_per_km=3.4, cost_per_hour=75.0, fixed_cost=300.0)
-    scale = _cost_scale([waste])
+    scale = cost_scale([waste])
     assert scale == 10_000
     rate = 75.0 / 3600 * scale
     assert abs(round(rate) - rate) <= 0.005 * rate
@@ -131,21 +135,20 @@ def test_cost_scale_keeps_data_units_when_rates_are_integral() -> None:
 def test_split_types_share_the_fleet_by_load() -> None:
     """With stops bound to two sites (3:1 load) and a short budget, the split vehicle types get
     about twice their load share of the fleet (a long budget: all of it); the plan is clean."""
-    import pyvrp
-
-    from wasteopt.routing.engines._pyvrp import _build
-
+    pyvrp = pytest.importorskip("pyvrp")
     p = make_problem(8, count=4, sites=("A", "B"), load_kg=300)
     stops = tuple(
         dataclasses.replace(s, unload_at=("A",) if i < 6 else ("B",)) for i, s in enumerate(p.stops)
     )
     p = dataclasses.replace(p, stops=stops)
-    built = _build(p, pyvrp, 1.0)
+    built = build_data(p, pyvrp, 1.0)
+    assert built is not None
     counts = {vt.name: vt.num_available for vt in built.data.vehicle_types()}
     assert counts == {"F:A": 4, "F:B": 2}  # min(4, ceil(2·4·3/4)), ceil(2·4·1/4)
-    long = _build(p, pyvrp, 60.0)
+    long = build_data(p, pyvrp, 60.0)
+    assert long is not None
     assert [vt.num_available for vt in long.data.vehicle_types()] == [4, 4]
-    plan = solve(p, time_limit_s=1.0)
+    plan = solve(p, RoutingSettings(time_limit_s=1.0))
     assert plan.status == "feasible", plan.check.summary()
     assert len(plan.routes) <= 4
 
@@ -153,15 +156,14 @@ def test_split_types_share_the_fleet_by_load() -> None:
 def test_depot_unloads_clients_required_only_when_fleet_suffices() -> None:
     """CVRP-like problems give PyVRP required clients (as its own reader does); a fleet too
     small for the total load keeps them optional so the plan names the unserved."""
-    import pyvrp
-
-    from wasteopt.routing.engines._pyvrp import _build
-
+    pyvrp = pytest.importorskip("pyvrp")
     p = dataclasses.replace(make_problem(8, count=4), sites=(), depot_unloads=True)
-    assert all(c.required for c in _build(p, pyvrp).data.clients())
+    full = build_data(p, pyvrp, 1.0)
+    assert full is not None and all(c.required for c in full.data.clients())
     small = dataclasses.replace(p, fleets=(dataclasses.replace(p.fleets[0], count=2),))
-    assert not any(c.required for c in _build(small, pyvrp).data.clients())
-    plan = solve(small, time_limit_s=1.0)
+    short = build_data(small, pyvrp, 1.0)
+    assert short is not None and not any(c.required for c in short.data.clients())
+    plan = solve(small, RoutingSettings(time_limit_s=1.0))
     assert plan.status == "partial"
     assert len(plan.unserved) == 4  # two single-trip 1000 kg vehicles carry 2 × 400 kg each
 
@@ -199,3 +201,16 @@ def test_repair_after_deadline_still_feasible() -> None:
     served = [v for r in routes for v in r.visits if v.startswith("P")]
     assert sorted(served + list(unserved)) == sorted(s.id for s in p.stops)
     assert len(served) == 10
+
+
+def test_iterations_mode_gives_split_types_the_full_fleet() -> None:
+    """In the deterministic mode every split vehicle type gets its fleet's full count, as with
+    a long budget, even under a short deadline."""
+    p = make_problem(8, count=4, sites=("A", "B"), load_kg=300)
+    stops = tuple(
+        dataclasses.replace(s, unload_at=("A",) if i < 6 else ("B",)) for i, s in enumerate(p.stops)
+    )
+    p = dataclasses.replace(p, stops=stops)
+    built = PyVRPEngine().build(p, RoutingSettings(iterations=10), Deadline(1.0))
+    assert built is not None
+    assert [vt.num_available for vt in built.data.vehicle_types()] == [4, 4]

@@ -1,9 +1,10 @@
 """Solve a routing problem with one of the engines and grade the answer with the checker.
 
-``solve(problem, engine=...)`` validates the problem (a stop of another stream is an input
-error, never silently dropped), runs the engine module lazily (so importing wasteopt never
-imports a solver), times it, and checks the routes with
-:func:`wasteopt.routing.check.check_plan`. The status follows from the check alone:
+``solve(problem, settings, deadline=...)`` validates the problem (a stop of another stream is
+an input error, never silently dropped), runs the engine named by ``settings.engine`` from the
+registry (:mod:`wasteopt.routing.engines`; engines import their solver only when they run)
+through its three steps (:class:`wasteopt.routing.engine.Engine`), times it, and checks the
+routes with :func:`wasteopt.routing.check.check_plan`. The status follows from the check alone:
 
 - ``feasible``: no violation at all;
 - ``partial``: the only violations are unserved stops (named in ``plan.unserved``);
@@ -15,20 +16,26 @@ imports a solver), times it, and checks the routes with
 
 from __future__ import annotations
 
-import importlib
 import logging
+import math
 import time
+from typing import Any
 
+from wasteopt.clock import Deadline
 from wasteopt.errors import InputError, Problem
 from wasteopt.routing.check import check_plan
+from wasteopt.routing.engine import Decoded, Engine
+from wasteopt.routing.engines import engine_named
 from wasteopt.routing.plan import PlanStatus, RoutePlan
 from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.settings import ENGINES, RoutingSettings
+from wasteopt.routing.verdict import CheckReport
 
 __all__ = ["ENGINES", "solve"]
 
 log = logging.getLogger("wasteopt")
 
-ENGINES: tuple[str, ...] = ("pyvrp", "ortools")
+DEFAULT_SETTINGS = RoutingSettings()
 
 
 def _validate(problem: RoutingProblem) -> None:
@@ -50,70 +57,54 @@ def _validate(problem: RoutingProblem) -> None:
 
 def solve(
     problem: RoutingProblem,
+    settings: RoutingSettings = DEFAULT_SETTINGS,
     *,
-    engine: str = "pyvrp",
-    time_limit_s: float = 10.0,
-    seed: int = 0,
-    workers: int = 1,
+    deadline: Deadline | None = None,
 ) -> RoutePlan:
-    """Route ``problem`` with ``engine`` within ``time_limit_s`` and return the checked plan.
+    """Route ``problem`` with ``settings.engine`` and return the checked plan.
 
-    Same ``seed`` and ``workers`` give the same plan whenever the engine's search ends before
-    its time limit (see each engine's docstring). Raises :class:`InputError` for stops of
-    another stream and :class:`ValueError` for an unknown engine.
+    The whole call (model building, search, repair, check) fits in ``deadline``; without one
+    (or with an unbounded one) in ``Deadline(settings.time_limit_s)``. Same seed and workers
+    give the same plan whenever the engine's search ends before the deadline: always with
+    ``settings.iterations`` (see each engine's docstring). Raises :class:`InputError` for stops
+    of another stream.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown routing engine {engine!r}; expected one of {ENGINES}")
-    if time_limit_s <= 0:
-        raise ValueError(f"time_limit_s must be > 0, got {time_limit_s}")
+    if deadline is None or not math.isfinite(deadline.end):
+        deadline = Deadline(settings.time_limit_s)
+    engine = engine_named(settings.engine)
     _validate(problem)
-    module = importlib.import_module(f"wasteopt.routing.engines._{engine}")
     log.info(
-        "routing %s [%s]: %d stops, engine=%s, limit=%.1fs, seed=%d, workers=%d",
+        "routing %s [%s]: %d stops, engine=%s, limit=%.1fs, seed=%d, workers=%d%s",
         problem.name,
         problem.stream,
         len(problem.stops),
-        engine,
-        time_limit_s,
-        seed,
-        workers,
+        engine.name,
+        deadline.remaining(),
+        settings.seed,
+        settings.workers,
+        "" if settings.iterations is None else f", iterations={settings.iterations}",
     )
     t0 = time.perf_counter()
-    routes, unserved = module.solve(problem, time_limit_s=time_limit_s, seed=seed, workers=workers)
+    routes, unserved = _run(engine, problem, settings, deadline)
     runtime = time.perf_counter() - t0
     plan = RoutePlan(
         problem=problem.name,
         stream=problem.stream,
-        engine=engine,
-        seed=seed,
+        engine=engine.name,
+        seed=settings.seed,
         status="no_solution",
         objective=0.0,
         runtime_s=runtime,
-        routes=tuple(routes),
-        unserved=tuple(unserved),
+        routes=routes,
+        unserved=unserved,
     )
     report = check_plan(problem, plan)
-    status: PlanStatus
-    if not plan.routes and problem.stops:
-        status = "no_solution"
-    elif report.ok:
-        status = "feasible"
-    elif all(v.kind == "unserved" for v in report.violations):
-        status = "partial"
-    else:
-        status = "infeasible"
-        log.error(
-            "routing %s: engine %s returned a plan with violations:\n%s",
-            problem.name,
-            engine,
-            report.summary(),
-        )
     plan = RoutePlan(
         problem=plan.problem,
         stream=plan.stream,
-        engine=engine,
-        seed=seed,
-        status=status,
+        engine=engine.name,
+        seed=settings.seed,
+        status=_status(problem, plan, report),
         objective=report.totals.cost,
         runtime_s=runtime,
         routes=plan.routes,
@@ -122,3 +113,39 @@ def solve(
     )
     log.info("%s", plan.summary())
     return plan
+
+
+def _run(
+    engine: Engine[Any, Any],
+    problem: RoutingProblem,
+    settings: RoutingSettings,
+    deadline: Deadline,
+) -> Decoded:
+    """The engine's three steps; every stop unserved when nothing can be routed."""
+    model = engine.build(problem, settings, deadline)
+    if model is None:
+        log.warning(
+            "%s: nothing to route in %s (no fleet, site or servable stop)",
+            engine.name,
+            problem.name,
+        )
+        return (), tuple(s.id for s in problem.stops)
+    answer = engine.search(model, settings, deadline)
+    return engine.decode(problem, model, answer, deadline)
+
+
+def _status(problem: RoutingProblem, plan: RoutePlan, report: CheckReport) -> PlanStatus:
+    """The plan's status from the checker's report (see the module docstring)."""
+    if not plan.routes and problem.stops:
+        return "no_solution"
+    if report.ok:
+        return "feasible"
+    if all(v.kind == "unserved" for v in report.violations):
+        return "partial"
+    log.error(
+        "routing %s: engine %s returned a plan with violations:\n%s",
+        problem.name,
+        plan.engine,
+        report.summary(),
+    )
+    return "infeasible"
