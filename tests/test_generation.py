@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -379,8 +380,6 @@ def test_due_loads_visits_default_and_none():
 
 def test_pickle_keeps_demand_read_only():
     """A pickled Demand (sent to a worker process) comes back equal and still read-only."""
-    import pickle
-
     d = generate(_scenario(_many(2), noise_cv=0.1), days=2, seed=3)
     back = pickle.loads(pickle.dumps(d))
     assert back.dates == d.dates and back.seed == 3

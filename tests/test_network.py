@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import pickle
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import wasteopt.network as network
 from wasteopt.errors import InputError
 from wasteopt.network import (
     EARTH_RADIUS_M,
@@ -147,8 +149,6 @@ def test_from_coordinates_symmetric_zero_diagonal_and_rounded():
 
 def test_from_coordinates_block_boundaries(monkeypatch):
     """Small tiles (and threads) give the same full matrix as one tile."""
-    import wasteopt.network as network
-
     rng = np.random.default_rng(5)
     n = 37
     lon, lat = rng.uniform(0, 1, n), rng.uniform(50, 51, n)
@@ -341,8 +341,6 @@ def test_build_matrix_names_matrix_file_relative(tmp_path):
 
 def test_pickle_keeps_matrix_read_only():
     """A pickled matrix (sent to a worker process) comes back equal and still read-only."""
-    import pickle
-
     m = TravelMatrix(
         ids=("a", "b"), distance_m=np.array([[0, 7], [9, 0]]), duration_s=np.array([[0, 1], [2, 0]])
     )

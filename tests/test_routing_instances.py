@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import vrplib
 
 from wasteopt.errors import InputError
 from wasteopt.routing.check import check_plan
@@ -200,8 +201,7 @@ def test_kim_reports_all_problems(tmp_path):
 
 
 def test_write_and_read_back_roundtrip(tmp_path):
-    """Writing C101's optimum gives a shareable (0644) CVRPLIB file with the checker's cost,
-    and it reads back equal."""
+    """C101's optimum is written as a 0644 CVRPLIB file with its cost and reads back equal."""
     prob = read_solomon(DATA / "vrptw_solomon" / "C101.txt")
     plan = read_vrplib_solution(DATA / "vrptw_solomon" / "C101.sol", prob)
     out = write_vrplib_solution(plan, prob, tmp_path / "sub" / "C101.sol")
@@ -211,8 +211,6 @@ def test_write_and_read_back_roundtrip(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o644  # readable by others, unlike mkstemp's 0600
     again = read_vrplib_solution(out, prob)
     assert [r.visits for r in again.routes] == [r.visits for r in plan.routes]
-    import vrplib
-
     assert vrplib.read_solution(out)["cost"] == pytest.approx(827.3)
 
 

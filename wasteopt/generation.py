@@ -51,14 +51,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from wasteopt.errors import Problem, ScenarioError
+from wasteopt.files import atomic_path
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
 __all__ = [
@@ -90,7 +91,7 @@ class Demand:
     dates: tuple[dt.date, ...]
     point_ids: tuple[str, ...]
     stream_ids: tuple[str, ...]
-    kg: np.ndarray
+    kg: npt.NDArray[np.float64]
     seed: int
 
     def __post_init__(self) -> None:
@@ -105,24 +106,15 @@ class Demand:
         view.setflags(write=False)
         object.__setattr__(self, "kg", view)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[object, ...]:
         # Rebuild through __init__ so kg comes back read-only after pickling (worker pools).
-        return _rebuild, (
-            Demand,
-            {
-                "dates": self.dates,
-                "point_ids": self.point_ids,
-                "stream_ids": self.stream_ids,
-                "kg": self.kg,
-                "seed": self.seed,
-            },
-        )
+        return _rebuild_demand, (self.dates, self.point_ids, self.stream_ids, self.kg, self.seed)
 
     @property
     def days(self) -> int:
         return len(self.dates)
 
-    def day(self, i: int) -> np.ndarray:
+    def day(self, i: int) -> npt.NDArray[np.float64]:
         """kg of day ``i`` (points × streams, read-only view)."""
         return self.kg[i]
 
@@ -135,10 +127,10 @@ class Demand:
             {
                 "date": np.repeat(dates, p * s),
                 "point_id": pd.Categorical.from_codes(
-                    np.tile(np.repeat(np.arange(p), s), d), categories=list(self.point_ids)
+                    np.tile(np.repeat(np.arange(p), s), d), categories=pd.Index(self.point_ids)
                 ),
                 "stream": pd.Categorical.from_codes(
-                    np.tile(np.arange(s), d * p), categories=list(self.stream_ids)
+                    np.tile(np.arange(s), d * p), categories=pd.Index(self.stream_ids)
                 ),
                 "kg": self.kg.reshape(-1),
             }
@@ -159,24 +151,23 @@ class Demand:
         if suffix not in (".csv", ".parquet"):
             raise ValueError(f"cannot write demand to {path.name}: use a .csv or .parquet name")
         frame = self.to_frame()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             if suffix == ".csv":
                 frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
             else:
                 frame.to_parquet(tmp, index=False)
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; demand files are meant to be shared
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         log.info("wrote demand (%d days × %d points × %d streams) to %s", *self.kg.shape, path)
         return path
 
 
-def _rebuild(cls, kwargs):
-    return cls(**kwargs)
+def _rebuild_demand(
+    dates: tuple[dt.date, ...],
+    point_ids: tuple[str, ...],
+    stream_ids: tuple[str, ...],
+    kg: npt.NDArray[np.float64],
+    seed: int,
+) -> Demand:
+    return Demand(dates=dates, point_ids=point_ids, stream_ids=stream_ids, kg=kg, seed=seed)
 
 
 # -- model pieces -----------------------------------------------------------------------------

@@ -31,18 +31,19 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from wasteopt.errors import InputError, Problem
-
-if TYPE_CHECKING:
-    from wasteopt.scenario.model import Scenario
+from wasteopt.scenario.model import Scenario
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -65,7 +66,9 @@ _TILE_ROWS = 64  # rows per strip of the coordinate matrix; tiles are 64 × 2048
 _MAX_LISTED = 20
 
 
-def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+def haversine_m(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
     """Great-circle distance in metres between points given in degrees (broadcasting).
 
     Haversine formula on a sphere of radius :data:`EARTH_RADIUS_M`::
@@ -76,17 +79,14 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     Accurate to ~0.5 % against the WGS-84 ellipsoid, far below the uncertainty of a circuity
     factor.
     """
-    lon1, lat1, lon2, lat2 = (
+    lo1, la1, lo2, la2 = (
         np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
     )
-    a = (
-        np.sin((lat2 - lat1) / 2.0) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
-    )
+    a = np.sin((la2 - la1) / 2.0) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2.0) ** 2
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def _by_row_blocks(n: int, fill, step: int | None = None) -> None:
+def _by_row_blocks(n: int, fill: Callable[[int, int], None], step: int | None = None) -> None:
     """Call ``fill(r0, r1)`` for row blocks covering ``0..n``, in threads when it pays.
 
     numpy ufuncs release the GIL, so blocks run in parallel; ``fill`` must write disjoint
@@ -103,7 +103,10 @@ def _by_row_blocks(n: int, fill, step: int | None = None) -> None:
             fill(r0, r1)
 
 
-def _rebuild(cls, kwargs):
+_T = TypeVar("_T")
+
+
+def _rebuild(cls: Callable[..., _T], kwargs: dict[str, Any]) -> _T:
     return cls(**kwargs)
 
 
@@ -145,8 +148,8 @@ class TravelMatrix:
         ids = tuple(str(i) for i in self.ids)
         pos = {site: k for k, site in enumerate(ids)}
         if len(pos) != len(ids):
-            seen: set[str] = set()
-            dups = sorted({i for i in ids if i in seen or seen.add(i)})
+            counts = Counter(ids)
+            dups = sorted(i for i, c in counts.items() if c > 1)
             raise ValueError(f"duplicate site ids in travel matrix: {dups[:_MAX_LISTED]}")
         n = len(ids)
         object.__setattr__(self, "ids", ids)
@@ -158,7 +161,7 @@ class TravelMatrix:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[object, ...]:
         # Rebuild through __init__ so arrays come back read-only after pickling (worker pools).
         return _rebuild, (
             TravelMatrix,
@@ -295,12 +298,37 @@ def read_matrix_csv(
     values) name the first 20 and give the count. ``label`` is the file name used in messages
     (default: ``path``), e.g. the name relative to the scenario folder.
     """
-    import pandas as pd  # lazy: `wasteopt validate` need not pay for pandas here
-
     fname = label if label is not None else str(path)
-    ids = tuple(str(i) for i in ids)
-    n = len(ids)
-    problems: list[Problem] = []
+    site_ids = tuple(str(i) for i in ids)
+    f = _MatrixFile(_read_matrix_frame(path, fname), fname, site_ids)
+    fi = f.site_positions("from_id")
+    ti = f.site_positions("to_id")
+    dist = f.numbers("distance_m", "metres")
+    dur = f.numbers("duration_s", "seconds") if "duration_s" in f.df.columns else None
+    known = (fi >= 0) & (ti >= 0)
+    diag = known & (fi == ti)
+    f.check_diagonal("distance_m", dist, fi, diag)
+    if dur is not None:
+        f.check_diagonal("duration_s", dur, fi, diag)
+    off = known & ~diag
+    f.check_duplicates(fi, ti, off)
+    f.check_coverage(fi, ti, off)
+    if f.problems:
+        raise InputError(f.problems)
+    n = len(site_ids)
+
+    def fill(val: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
+        out = np.zeros((n, n), dtype=np.int32)
+        out[fi[off], ti[off]] = np.rint(val[off]).astype(np.int32)
+        return out
+
+    return TravelMatrix(
+        ids=site_ids, distance_m=fill(dist), duration_s=None if dur is None else fill(dur)
+    )
+
+
+def _read_matrix_frame(path: str | os.PathLike[str], fname: str) -> pd.DataFrame:
+    """The CSV with ids as text and its required columns, or an :class:`InputError`."""
     try:
         # Ids as text; numbers parsed natively (fast), any bad cell leaves its column as text.
         df = pd.read_csv(
@@ -324,7 +352,7 @@ def read_matrix_csv(
                 )
             ]
         ) from None
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = pd.Index([str(c).strip() for c in df.columns])
     required = ("from_id", "to_id", "distance_m")
     missing_cols = [c for c in required if c not in df.columns]
     if missing_cols:
@@ -341,83 +369,97 @@ def read_matrix_csv(
                 for c in missing_cols
             ]
         )
-    has_dur = "duration_s" in df.columns
-    rows = np.arange(len(df)) + 2  # file line numbers: header is row 1
+    return df
 
-    def listed(mask: np.ndarray, make) -> None:
+
+class _MatrixFile:
+    """A user matrix file being checked: its rows, their file line numbers (the header is row
+    1) and every problem found so far."""
+
+    def __init__(self, df: pd.DataFrame, fname: str, ids: tuple[str, ...]) -> None:
+        self.df = df
+        self.fname = fname
+        self.ids = ids
+        self.rows = np.arange(len(df)) + 2
+        self.problems: list[Problem] = []
+
+    def report_rows(self, mask: npt.NDArray[np.bool_], make: Callable[[int], Problem]) -> None:
+        """One problem per flagged row, the first 20 of them, then a count of the rest."""
         hits = np.flatnonzero(mask)
         for k in hits[:_MAX_LISTED]:
-            problems.append(make(int(k)))
+            self.problems.append(make(int(k)))
         if len(hits) > _MAX_LISTED:
             first = make(int(hits[0]))
-            problems.append(
+            self.problems.append(
                 Problem(
-                    file=fname,
+                    file=self.fname,
                     field=first.field,
                     message=f"{len(hits) - _MAX_LISTED} more rows with this "
                     f"problem ({len(hits)} in total)",
                 )
             )
 
-    # -- ids ---------------------------------------------------------------------------------
-    index = pd.Index(ids)
-    pos = {}
-    for col in ("from_id", "to_id"):
+    def site_positions(self, col: str) -> npt.NDArray[np.int64]:
+        """Position of each row's site in ``ids`` (-1 for an unknown id, which is reported)."""
+        index = pd.Index(self.ids)
         # Match the column as read (fast); only unmatched cells are retried without spaces.
-        where = index.get_indexer(df[col].astype(str)).astype(np.int64)
+        where = index.get_indexer(pd.Index(self.df[col].astype(str))).astype(np.int64)
         miss = np.flatnonzero(where < 0)
-        pos[col] = where
         if not miss.size:
-            continue
-        text = np.array(
-            [str(t).strip() for t in df[col].to_numpy(dtype=object)[miss]], dtype=object
-        )
-        where[miss] = index.get_indexer(text)
+            return where
+        cells = self.df[col].to_numpy(dtype=object)[miss]
+        text = np.array([str(t).strip() for t in cells], dtype=object)
+        where[miss] = index.get_indexer(pd.Index(text))
         still = where[miss] < 0
         if still.any():
-            unknown, first_row, count = np.unique(
-                text[still], return_index=True, return_counts=True
-            )
-            bad_rows = rows[miss[still]]
-            for k, uid in enumerate(unknown[:_MAX_LISTED]):
-                c = int(count[k])
-                problems.append(
-                    Problem(
-                        file=fname,
-                        where=f"row {bad_rows[first_row[k]]}",
-                        field=col,
-                        value=str(uid),
-                        message=f"unknown site id (in {c} row{'s' if c != 1 else ''})",
-                        expected="the id of a point, depot, station or facility",
-                    )
-                )
-            if len(unknown) > _MAX_LISTED:
-                problems.append(
-                    Problem(
-                        file=fname,
-                        field=col,
-                        message=(
-                            f"{len(unknown) - _MAX_LISTED} more unknown ids "
-                            f"({len(unknown)} in total)"
-                        ),
-                    )
-                )
+            self._report_unknown_ids(col, text[still], self.rows[miss[still]])
+        return where
 
-    # -- numbers -----------------------------------------------------------------------------
-    def numbers(col: str, unit: str) -> np.ndarray:
-        if pd.api.types.is_numeric_dtype(df[col].dtype):
-            val = df[col].to_numpy(dtype=np.float64)
+    def _report_unknown_ids(
+        self, col: str, unknown_cells: npt.NDArray[np.object_], bad_rows: npt.NDArray[np.int64]
+    ) -> None:
+        fname = self.fname
+        unknown, first_row, count = np.unique(unknown_cells, return_index=True, return_counts=True)
+        for k, uid in enumerate(unknown[:_MAX_LISTED]):
+            c = int(count[k])
+            self.problems.append(
+                Problem(
+                    file=fname,
+                    where=f"row {bad_rows[first_row[k]]}",
+                    field=col,
+                    value=str(uid),
+                    message=f"unknown site id (in {c} row{'s' if c != 1 else ''})",
+                    expected="the id of a point, depot, station or facility",
+                )
+            )
+        if len(unknown) > _MAX_LISTED:
+            self.problems.append(
+                Problem(
+                    file=fname,
+                    field=col,
+                    message=(
+                        f"{len(unknown) - _MAX_LISTED} more unknown ids ({len(unknown)} in total)"
+                    ),
+                )
+            )
+
+    def numbers(self, col: str, unit: str) -> npt.NDArray[np.float64]:
+        """The column as numbers; empty, non-numeric, negative or too large cells are reported."""
+        series = self.df[col]
+        raw_a: npt.NDArray[Any]
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            val = series.to_numpy(dtype=np.float64)
             raw_a = val
         else:
-            raw = df[col].astype(str).str.strip()
+            raw = series.astype(str).str.strip()
             val = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             raw_a = raw.to_numpy(dtype=object)
         bad = ~np.isfinite(val) | (val < 0) | (val > _INT32_MAX)
-        listed(
-            bad,
-            lambda k: Problem(
-                file=fname,
-                where=f"row {rows[k]}",
+
+        def problem(k: int) -> Problem:
+            return Problem(
+                file=self.fname,
+                where=f"row {self.rows[k]}",
                 field=col,
                 value=f"{raw_a[k]:g}" if isinstance(raw_a[k], float) else str(raw_a[k]),
                 message=(
@@ -430,80 +472,79 @@ def read_matrix_csv(
                     else "too large"
                 ),
                 expected=f"a number of {unit} between 0 and {_INT32_MAX}",
-            ),
-        )
+            )
+
+        self.report_rows(bad, problem)
         return val
 
-    dist = numbers("distance_m", "metres")
-    dur = numbers("duration_s", "seconds") if has_dur else None
-
-    fi, ti = pos["from_id"], pos["to_id"]
-    known = (fi >= 0) & (ti >= 0)
-    diag = known & (fi == ti)
-    for name, val in (("distance_m", dist), ("duration_s", dur)):
-        if val is None:
-            continue
-        listed(
+    def check_diagonal(
+        self,
+        col: str,
+        val: npt.NDArray[np.float64],
+        fi: npt.NDArray[np.int64],
+        diag: npt.NDArray[np.bool_],
+    ) -> None:
+        """Travel from a site to itself, when given, is 0."""
+        self.report_rows(
             diag & np.isfinite(val) & (val != 0),
-            lambda k, name=name, val=val: Problem(
-                file=fname,
-                where=f"row {rows[k]}",
-                field=name,
+            lambda k: Problem(
+                file=self.fname,
+                where=f"row {self.rows[k]}",
+                field=col,
                 value=f"{val[k]:g}",
-                message=f"travel from {ids[fi[k]]} to itself",
+                message=f"travel from {self.ids[fi[k]]} to itself",
                 expected="0",
             ),
         )
 
-    # -- duplicates and coverage -------------------------------------------------------------
-    key = fi.astype(np.int64) * max(n, 1) + ti
-    off = known & ~diag
-    dup = np.zeros(len(df), dtype=bool)
-    dup[off] = pd.Series(key[off]).duplicated(keep="first").to_numpy()
-    listed(
-        dup,
-        lambda k: Problem(
-            file=fname,
-            where=f"row {rows[k]}",
-            field="from_id,to_id",
-            value=f"{ids[fi[k]]} → {ids[ti[k]]}",
-            message="pair given more than once",
-            expected="each ordered pair once",
-        ),
-    )
-    present = np.zeros((n, n), dtype=bool)
-    present[fi[off], ti[off]] = True
-    np.fill_diagonal(present, True)
-    miss_i, miss_j = np.nonzero(~present)
-    if len(miss_i):
+    def check_duplicates(
+        self, fi: npt.NDArray[np.int64], ti: npt.NDArray[np.int64], off: npt.NDArray[np.bool_]
+    ) -> None:
+        """Each ordered pair of distinct sites is given once."""
+        key = fi.astype(np.int64) * max(len(self.ids), 1) + ti
+        dup = np.zeros(len(self.df), dtype=bool)
+        dup[off] = pd.Series(key[off]).duplicated(keep="first").to_numpy()
+        ids = self.ids
+        self.report_rows(
+            dup,
+            lambda k: Problem(
+                file=self.fname,
+                where=f"row {self.rows[k]}",
+                field="from_id,to_id",
+                value=f"{ids[fi[k]]} → {ids[ti[k]]}",
+                message="pair given more than once",
+                expected="each ordered pair once",
+            ),
+        )
+
+    def check_coverage(
+        self, fi: npt.NDArray[np.int64], ti: npt.NDArray[np.int64], off: npt.NDArray[np.bool_]
+    ) -> None:
+        """Every ordered pair of distinct sites is given."""
+        ids, n = self.ids, len(self.ids)
+        present = np.zeros((n, n), dtype=bool)
+        present[fi[off], ti[off]] = True
+        np.fill_diagonal(present, True)
+        miss_i, miss_j = np.nonzero(~present)
+        if not len(miss_i):
+            return
         for i, j in zip(miss_i[:_MAX_LISTED], miss_j[:_MAX_LISTED], strict=True):
-            problems.append(
+            self.problems.append(
                 Problem(
-                    file=fname,
+                    file=self.fname,
                     where=f"pair {ids[i]} → {ids[j]}",
                     field="from_id,to_id",
                     message="missing pair",
                     expected="a row for every ordered pair of sites",
                 )
             )
-        problems.append(
+        self.problems.append(
             Problem(
-                file=fname,
+                file=self.fname,
                 field="from_id,to_id",
                 message=f"{len(miss_i)} of {n * (n - 1)} ordered pairs are missing in total",
             )
         )
-    if problems:
-        raise InputError(problems)
-
-    def fill(val: np.ndarray) -> np.ndarray:
-        out = np.zeros((n, n), dtype=np.int32)
-        out[fi[off], ti[off]] = np.rint(val[off]).astype(np.int32)
-        return out
-
-    return TravelMatrix(
-        ids=ids, distance_m=fill(dist), duration_s=None if dur is None else fill(dur)
-    )
 
 
 def build_matrix(
@@ -524,6 +565,7 @@ def build_matrix(
         base = Path(folder if folder is not None else scenario.folder)
         full = read_matrix_csv(base / net.matrix_file, all_ids, label=net.matrix_file)
         return full if ids is None else full.sub(list(ids))
+    chosen: Sequence[tuple[str, float, float]]
     if ids is None:
         chosen = sites
     else:

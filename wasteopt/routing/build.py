@@ -22,11 +22,12 @@ import math
 from collections.abc import Collection, Mapping
 
 import numpy as np
+import numpy.typing as npt
 
 from wasteopt.generation import Demand, due_loads
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
-from wasteopt.scenario.model import Scenario
+from wasteopt.scenario.model import Scenario, VehicleType
 from wasteopt.stopids import stop_id
 
 __all__ = ["build_problem", "nearest_unload_sites", "unload_candidates"]
@@ -73,122 +74,22 @@ def build_problem(
     depots: Collection[str] | None = None,
 ) -> RoutingProblem:
     """The routing problem of ``stream`` on day ``day_index`` of ``demand`` (see module rules)."""
-    st = scenario.stream(stream)
     vtypes = [
         v
         for v in scenario.vehicle_types
         if v.stream == stream and v.role == "collection" and (depots is None or v.depot in depots)
     ]
-    ids, kg, visits = due_loads(scenario, demand, day_index, stream)
-    nearest = nearest_unload_sites(scenario, matrix, stream, ids)
-    cand = {c[0]: c for c in unload_candidates(scenario, stream)}
-
-    stops: list[Stop] = []
-    stop_sites: list[str] = []  # location (site id in the matrix) of each stop
-    for pid, load, n_visits in zip(ids, kg, visits, strict=True):
-        if load <= 0:
-            continue
-        p = scenario.point(pid)
-        site = (assignment or {}).get(pid) or nearest.get(pid)
-        unload_at = (site,) if site else ()
-        windows = [(p.tw_start_s, p.tw_end_s)]
-        if int(n_visits) >= 2:
-            mid = (p.tw_start_s + p.tw_end_s) // 2
-            windows = [(p.tw_start_s, mid), (mid, p.tw_end_s)]
-        for k, (a, b) in enumerate(windows):
-            load_kg = math.ceil(float(load))
-            stops.append(
-                Stop(
-                    id=stop_id(pid, k),
-                    name=p.name,
-                    stream=stream,
-                    load_kg=load_kg,
-                    volume_l=math.ceil(load_kg / st.density_kg_per_m3 * 1000.0),
-                    service_s=p.service_time_s,
-                    tw_start_s=a,
-                    tw_end_s=b,
-                    unload_at=unload_at,
-                )
-            )
-            stop_sites.append(pid)
-
-    used_sites = sorted({s for stop in stops for s in stop.unload_at})
-    if assignment is not None:
-        unknown = [s for s in used_sites if s not in cand]
-        if unknown:
-            raise ValueError(
-                f"assignment sends {stream} to {unknown}, which are not open sites accepting it"
-            )
-    sites = tuple(
-        UnloadSite(
-            id=cand[s][0],
-            name=cand[s][1],
-            streams=(stream,),
-            open_s=cand[s][2],
-            close_s=cand[s][3],
-            unload_s=cand[s][4],
-        )
-        for s in used_sites
-    )
-
-    depot_ids = sorted({v.depot for v in vtypes})
+    stops, stop_points = _due_stops(scenario, demand, day_index, stream, matrix, assignment)
+    sites = _used_sites(scenario, stream, stops, checked=assignment is not None)
     problem_depots = tuple(
-        Depot(
-            id=d.id,
-            name=d.name,
-            open_s=d.open_s,
-            close_s=d.close_s,
-        )
-        for d in (scenario.depot(i) for i in depot_ids)
+        Depot(id=d.id, name=d.name, open_s=d.open_s, close_s=d.close_s)
+        for d in (scenario.depot(i) for i in sorted({v.depot for v in vtypes}))
     )
     speeds = sorted({v.speed_kmh for v in vtypes})
-    fleets = tuple(
-        Fleet(
-            id=v.id,
-            stream=stream,
-            depot=v.depot,
-            count=v.count,
-            capacity_kg=int(v.payload_kg),
-            capacity_l=int(v.volume_m3 * 1000),
-            shift_start_s=v.shift_start_s,
-            shift_end_s=v.shift_end_s,
-            max_duration_s=v.shift_end_s - v.shift_start_s,
-            lunch=(
-                Lunch(
-                    earliest_s=v.lunch_earliest_s,
-                    latest_s=v.lunch_latest_s,
-                    duration_s=v.lunch_duration_s,
-                )
-                if v.lunch_earliest_s is not None
-                and v.lunch_latest_s is not None
-                and v.lunch_duration_s > 0
-                else None
-            ),
-            max_stops=v.max_stops,
-            max_shift_load_kg=None if v.max_shift_load_kg is None else int(v.max_shift_load_kg),
-            max_trips=v.max_trips,
-            fixed_cost=v.cost_cny_per_day,
-            cost_per_km=v.cost_cny_per_km,
-            cost_per_hour=v.cost_cny_per_hour,
-            co2_kg_per_km=v.co2_kg_per_km,
-            profile=speeds.index(v.speed_kmh),
-        )
-        for v in vtypes
-    )
-
+    fleets = tuple(_fleet(v, stream, profile=speeds.index(v.speed_kmh)) for v in vtypes)
     locations = [d.id for d in problem_depots] + [s.id for s in sites] + [s.id for s in stops]
-    matrix_ids = [d.id for d in problem_depots] + [s.id for s in sites] + stop_sites
-    # Work on the sub-matrix of the sites involved (a territory of a large city stays small);
-    # twice-daily stops repeat their point's row and column.
-    unique_ids = list(dict.fromkeys(matrix_ids))
-    sub = matrix.sub(unique_ids)
-    pos = {site: i for i, site in enumerate(unique_ids)}
-    idx = np.fromiter((pos[m] for m in matrix_ids), dtype=np.intp, count=len(matrix_ids))
-    grid = np.ix_(idx, idx)
-    distance = np.ascontiguousarray(np.asarray(sub.distance_m)[grid])
-    durations = tuple(
-        np.ascontiguousarray(np.asarray(sub.durations_s(speed))[grid]) for speed in speeds
-    ) or (np.zeros_like(distance),)
+    matrix_ids = [d.id for d in problem_depots] + [s.id for s in sites] + stop_points
+    distance, durations = _problem_matrices(matrix, matrix_ids, speeds)
     return RoutingProblem(
         name=f"{scenario.id}/{scenario.variant}/day{day_index}/{stream}",
         stream=stream,
@@ -200,3 +101,122 @@ def build_problem(
         distance_m=distance,
         durations_s=durations,
     )
+
+
+def _due_stops(
+    scenario: Scenario,
+    demand: Demand,
+    day_index: int,
+    stream: str,
+    matrix: TravelMatrix,
+    assignment: Mapping[str, str] | None,
+) -> tuple[list[Stop], list[str]]:
+    """The day's stops (twice-daily points give a morning and an evening stop, each with the
+    load of one visit) and the point behind each stop (its row in the travel matrix)."""
+    density = scenario.stream(stream).density_kg_per_m3
+    ids, kg, visits = due_loads(scenario, demand, day_index, stream)
+    nearest = nearest_unload_sites(scenario, matrix, stream, ids)
+    stops: list[Stop] = []
+    stop_points: list[str] = []
+    for pid, load, n_visits in zip(ids, kg, visits, strict=True):
+        if load <= 0:
+            continue
+        p = scenario.point(pid)
+        site = (assignment or {}).get(pid) or nearest.get(pid)
+        windows = [(p.tw_start_s, p.tw_end_s)]
+        if int(n_visits) >= 2:
+            mid = (p.tw_start_s + p.tw_end_s) // 2
+            windows = [(p.tw_start_s, mid), (mid, p.tw_end_s)]
+        load_kg = math.ceil(float(load))
+        for k, (a, b) in enumerate(windows):
+            stops.append(
+                Stop(
+                    id=stop_id(pid, k),
+                    name=p.name,
+                    stream=stream,
+                    load_kg=load_kg,
+                    volume_l=math.ceil(load_kg / density * 1000.0),
+                    service_s=p.service_time_s,
+                    tw_start_s=a,
+                    tw_end_s=b,
+                    unload_at=(site,) if site else (),
+                )
+            )
+            stop_points.append(pid)
+    return stops, stop_points
+
+
+def _used_sites(
+    scenario: Scenario, stream: str, stops: list[Stop], *, checked: bool
+) -> tuple[UnloadSite, ...]:
+    """The unload sites the stops use, by id. ``checked``: they come from an assignment,
+    which may only name open sites accepting the stream."""
+    cand = {c[0]: c for c in unload_candidates(scenario, stream)}
+    used = sorted({s for stop in stops for s in stop.unload_at})
+    if checked:
+        unknown = [s for s in used if s not in cand]
+        if unknown:
+            raise ValueError(
+                f"assignment sends {stream} to {unknown}, which are not open sites accepting it"
+            )
+    return tuple(
+        UnloadSite(
+            id=cand[s][0],
+            name=cand[s][1],
+            streams=(stream,),
+            open_s=cand[s][2],
+            close_s=cand[s][3],
+            unload_s=cand[s][4],
+        )
+        for s in used
+    )
+
+
+def _fleet(v: VehicleType, stream: str, *, profile: int) -> Fleet:
+    """A collection vehicle type as a fleet: a shift of ``shift_end - shift_start`` at most, a
+    lunch break when the type has one, its day's cost as the fixed cost of a used vehicle."""
+    lunch = None
+    if v.lunch_earliest_s is not None and v.lunch_latest_s is not None and v.lunch_duration_s > 0:
+        lunch = Lunch(
+            earliest_s=v.lunch_earliest_s, latest_s=v.lunch_latest_s, duration_s=v.lunch_duration_s
+        )
+    return Fleet(
+        id=v.id,
+        stream=stream,
+        depot=v.depot,
+        count=v.count,
+        capacity_kg=int(v.payload_kg),
+        capacity_l=int(v.volume_m3 * 1000),
+        shift_start_s=v.shift_start_s,
+        shift_end_s=v.shift_end_s,
+        max_duration_s=v.shift_end_s - v.shift_start_s,
+        lunch=lunch,
+        max_stops=v.max_stops,
+        max_shift_load_kg=None if v.max_shift_load_kg is None else int(v.max_shift_load_kg),
+        max_trips=v.max_trips,
+        fixed_cost=v.cost_cny_per_day,
+        cost_per_km=v.cost_cny_per_km,
+        cost_per_hour=v.cost_cny_per_hour,
+        co2_kg_per_km=v.co2_kg_per_km,
+        profile=profile,
+    )
+
+
+def _problem_matrices(
+    matrix: TravelMatrix, matrix_ids: list[str], speeds: list[float]
+) -> tuple[npt.NDArray[np.int32], tuple[npt.NDArray[np.int32], ...]]:
+    """Distances and one duration matrix per speed, indexed like the problem's locations.
+
+    Works on the sub-matrix of the sites involved (a territory of a large city stays small);
+    twice-daily stops repeat their point's row and column.
+    """
+    unique_ids = list(dict.fromkeys(matrix_ids))
+    sub = matrix.sub(unique_ids)
+    pos = {site: i for i, site in enumerate(unique_ids)}
+    idx = np.fromiter((pos[m] for m in matrix_ids), dtype=np.intp, count=len(matrix_ids))
+    grid = np.ix_(idx, idx)
+    distance = np.ascontiguousarray(np.asarray(sub.distance_m)[grid])
+    durations = tuple(
+        np.ascontiguousarray(np.asarray(sub.durations_s(speed))[grid]) for speed in speeds
+    ) or (np.zeros_like(distance),)
+    return distance, durations

@@ -27,10 +27,11 @@ vehicle, the 1-based trip and the stop (or unload-site) id it concerns where tha
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from wasteopt.clock import format_hhmm
 from wasteopt.routing.plan import Route, RoutePlan
-from wasteopt.routing.problem import Fleet, RoutingProblem, Stop, UnloadSite
+from wasteopt.routing.problem import Depot, Fleet, RoutingProblem, Stop, UnloadSite
 from wasteopt.routing.verdict import (
     VIOLATION_KINDS,
     CheckReport,
@@ -38,6 +39,7 @@ from wasteopt.routing.verdict import (
     Totals,
     Violation,
     ViolationKind,
+    VisitKind,
     VisitTimes,
 )
 
@@ -52,23 +54,18 @@ __all__ = [
 ]
 
 
-class _RouteChecker:
-    """Walks one route; appends violations and returns its :class:`RouteTimes`."""
+class _PlanChecker:
+    """The problem's lookups and the growing list of violations of one plan."""
 
-    def __init__(
-        self,
-        problem: RoutingProblem,
-        index: dict[str, int],
-        stops: dict[str, Stop],
-        sites: dict[str, UnloadSite],
-        out: list[Violation],
-    ) -> None:
+    def __init__(self, problem: RoutingProblem) -> None:
         self.problem = problem
-        self.index = index
-        self.stops = stops
-        self.sites = sites
-        self.depots = {d.id: d for d in problem.depots}
-        self.out = out
+        self.index = problem.index()
+        self.stops: dict[str, Stop] = {s.id: s for s in problem.stops}
+        self.sites: dict[str, UnloadSite] = {s.id: s for s in problem.sites}
+        self.depots: dict[str, Depot] = {d.id: d for d in problem.depots}
+        self.fleets: dict[str, Fleet] = {f.id: f for f in problem.fleets}
+        self.violations: list[Violation] = []
+        self.served: dict[str, str] = {}  # stop id -> first vehicle serving it
 
     def add(
         self,
@@ -78,418 +75,354 @@ class _RouteChecker:
         stop: str | None,
         message: str,
     ) -> None:
-        self.out.append(
+        self.violations.append(
             Violation(kind=kind, vehicle=vehicle, trip=trip, stop=stop, message=message)
         )
 
-    def run(
-        self, route: Route, fleet: Fleet, served: dict[str, str]
-    ) -> tuple[RouteTimes, list[int]]:
-        p = self.problem
-        veh = route.vehicle
-        add = self.add
-        depot = self.depots.get(fleet.depot)
-        if depot is None or depot.id not in self.index:
-            add(
+
+class _RouteWalk:
+    """One route walked visit by visit on the earliest-start schedule, flagging every rule it
+    breaks; :meth:`run` returns its :class:`RouteTimes` and the loads of its non-empty trips."""
+
+    def __init__(self, checker: _PlanChecker, route: Route, fleet: Fleet) -> None:
+        self.checker = checker
+        self.problem = checker.problem
+        self.route = route
+        self.fleet = fleet
+        self.vehicle = route.vehicle
+        self.depot = self._known_depot()
+        self.depot_loc = None if self.depot is None else checker.index[self.depot.id]
+        self.durations = self.problem.durations_s[self._known_profile()]
+        self.lunch_after = self._valid_lunch_after()
+        self.start = int(route.start_s)
+        self.t = self.start
+        self.prev: int | None = self.depot_loc
+        self.distance = 0
+        self.rows: list[VisitTimes] = []
+        self.seq = 0
+        self.trip = 1
+        self.load = 0  # of the current trip
+        self.volume = 0  # of the current trip
+        self.shift_load = 0
+        self.n_stops = 0
+        self.trip_stops: list[Stop] = []  # stops of the current trip, for unload_at rules
+        self.trip_loads: list[int] = []  # loads of completed non-empty trips
+        self.flagged: set[str] = set()  # once-per-trip (capacity) and once-per-shift limits
+        self.lunch_taken = False
+
+    def add(self, kind: ViolationKind, trip: int | None, stop: str | None, message: str) -> None:
+        self.checker.add(kind, self.vehicle, trip, stop, message)
+
+    def run(self) -> tuple[RouteTimes, list[int]]:
+        self._check_departure()
+        self._leave_depot()
+        for i, vid in enumerate(self.route.visits):
+            self._visit(i, vid)
+        end = self._return_to_depot()
+        self._check_return(end)
+        return self._route_times(end), self.trip_loads
+
+    # -- what the route refers to ------------------------------------------------------------
+
+    def _known_depot(self) -> Depot | None:
+        fleet = self.fleet
+        depot = self.checker.depots.get(fleet.depot)
+        if depot is None or depot.id not in self.checker.index:
+            self.add(
                 "unknown_id",
-                veh,
                 None,
                 None,
                 f"fleet {fleet.id} names depot {fleet.depot!r}, which the problem lacks",
             )
-            depot_open, depot_close = 0, None
-            depot_loc = None
-        else:
-            depot_open, depot_close = depot.open_s, depot.close_s
-            depot_loc = self.index[depot.id]
-        profile = fleet.profile
-        if not 0 <= profile < len(p.durations_s):
-            add(
-                "unknown_id",
-                veh,
-                None,
-                None,
-                f"fleet {fleet.id} uses duration profile {profile}; the problem has "
-                f"{len(p.durations_s)}",
-            )
-            profile = 0
-        dur = p.durations_s[profile]
-        dist = p.distance_m
-        lunch = fleet.lunch
-        n_visits = len(route.visits)
-        lunch_after = route.lunch_after
-        if lunch_after is not None:
-            if lunch is None:
-                add(
-                    "lunch",
-                    veh,
-                    None,
-                    None,
-                    f"lunch_after={lunch_after} but fleet {fleet.id} has no lunch break",
-                )
-                lunch_after = None
-            elif not -1 <= lunch_after < n_visits:
-                add(
-                    "lunch",
-                    veh,
-                    None,
-                    None,
-                    f"lunch_after={lunch_after} is outside -1..{n_visits - 1}",
-                )
-                lunch_after = None
+            return None
+        return depot
 
-        start = int(route.start_s)
+    def _known_profile(self) -> int:
+        profile = self.fleet.profile
+        n_profiles = len(self.problem.durations_s)
+        if not 0 <= profile < n_profiles:
+            self.add(
+                "unknown_id",
+                None,
+                None,
+                f"fleet {self.fleet.id} uses duration profile {profile}; the problem has "
+                f"{n_profiles}",
+            )
+            return 0
+        return profile
+
+    def _valid_lunch_after(self) -> int | None:
+        lunch_after = self.route.lunch_after
+        n_visits = len(self.route.visits)
+        if lunch_after is None:
+            return None
+        if self.fleet.lunch is None:
+            msg = f"lunch_after={lunch_after} but fleet {self.fleet.id} has no lunch break"
+            self.add("lunch", None, None, msg)
+            return None
+        if not -1 <= lunch_after < n_visits:
+            self.add(
+                "lunch", None, None, f"lunch_after={lunch_after} is outside -1..{n_visits - 1}"
+            )
+            return None
+        return lunch_after
+
+    # -- the schedule ------------------------------------------------------------------------
+
+    def _row(
+        self,
+        kind: VisitKind,
+        where: str,
+        trip: int | None,
+        times: tuple[int, int, int],
+        load_after: int,
+        distance: int,
+    ) -> VisitTimes:
+        arrival, start, end = times
+        return VisitTimes(
+            vehicle=self.vehicle,
+            fleet=self.fleet.id,
+            trip=trip,
+            seq=self.seq,
+            kind=kind,
+            id=where,
+            arrival_s=arrival,
+            start_s=start,
+            end_s=end,
+            load_after_kg=load_after,
+            distance_from_prev_m=distance,
+        )
+
+    def _check_departure(self) -> None:
+        start, fleet = self.start, self.fleet
+        # A depot listed but missing from the locations still counts, as opening at 0.
+        depot = self.checker.depots.get(fleet.depot)
+        opens = 0 if self.depot is None else self.depot.open_s
         if start < fleet.shift_start_s:
-            add(
+            self.add(
                 "shift",
-                veh,
                 None,
                 None,
                 f"departs {format_hhmm(start)} before shift start "
                 f"{format_hhmm(fleet.shift_start_s)}",
             )
-        if depot is not None and start < depot_open:
-            add(
+        if depot is not None and start < opens:
+            self.add(
                 "shift",
-                veh,
                 None,
                 None,
-                f"departs {format_hhmm(start)} before depot {depot.id} opens "
-                f"{format_hhmm(depot_open)}",
+                f"departs {format_hhmm(start)} before depot {depot.id} opens {format_hhmm(opens)}",
             )
 
-        rows: list[VisitTimes] = []
-        seq = 0
-        depot_id = fleet.depot
-        trip = 1
-        load = 0
-        volume = 0
-        shift_load = 0
-        n_stops = 0
-        trip_stops: list[Stop] = []  # stops of the current trip, for unload_at rules
-        trip_loads: list[int] = []  # loads of completed non-empty trips
-        cap_flagged = False
-        vol_flagged = False
-        shift_flagged = False
-        stops_flagged = False
-        lunch_taken = False
+    def _leave_depot(self) -> None:
+        """The first depot row records the departure, after a break taken there (-1)."""
+        start, depot_id = self.start, self.fleet.depot
+        self.rows.append(self._row("depot", depot_id, None, (start, start, start), 0, 0))
+        if self.lunch_after == -1:
+            self.t = self._take_lunch(start, depot_id)
+            self.rows[0] = replace(self.rows[0], end_s=self.t)
 
-        def take_lunch(ready: int, where: str) -> int:
-            nonlocal seq, lunch_taken
-            assert lunch is not None
-            ls = max(ready, lunch.earliest_s)
-            if ls > lunch.latest_s:
-                add(
-                    "lunch",
-                    veh,
-                    trip,
-                    None,
-                    f"lunch starts {format_hhmm(ls)}, after its latest start "
-                    f"{format_hhmm(lunch.latest_s)}",
-                )
-            seq += 1
-            rows.append(
-                VisitTimes(
-                    vehicle=veh,
-                    fleet=fleet.id,
-                    trip=trip,
-                    seq=seq,
-                    kind="lunch",
-                    id=where,
-                    arrival_s=ready,
-                    start_s=ls,
-                    end_s=ls + lunch.duration_s,
-                    load_after_kg=load,
-                    distance_from_prev_m=0,
-                )
+    def _take_lunch(self, ready: int, where: str) -> int:
+        """The break starts at ``max(ready, earliest)``; returns when it ends."""
+        lunch = self.fleet.lunch
+        assert lunch is not None
+        begin = max(ready, lunch.earliest_s)
+        if begin > lunch.latest_s:
+            self.add(
+                "lunch",
+                self.trip,
+                None,
+                f"lunch starts {format_hhmm(begin)}, after its latest start "
+                f"{format_hhmm(lunch.latest_s)}",
             )
-            lunch_taken = True
-            return ls + lunch.duration_s
+        self.seq += 1
+        end = begin + lunch.duration_s
+        self.rows.append(self._row("lunch", where, self.trip, (ready, begin, end), self.load, 0))
+        self.lunch_taken = True
+        return end
 
-        rows.append(
-            VisitTimes(
-                vehicle=veh,
-                fleet=fleet.id,
-                trip=None,
-                seq=0,
-                kind="depot",
-                id=depot_id,
-                arrival_s=start,
-                start_s=start,
-                end_s=start,
-                load_after_kg=0,
-                distance_from_prev_m=0,
+    def _visit(self, i: int, vid: str) -> None:
+        loc = self.checker.index.get(vid)
+        stop = self.checker.stops.get(vid)
+        site = self.checker.sites.get(vid) if stop is None else None
+        if loc is None or (stop is None and site is None):
+            self.add(
+                "unknown_id",
+                self.trip,
+                vid,
+                f"visit {i} ({vid!r}) is not a stop or unload site of the problem",
             )
-        )
-        t = start
-        if lunch_after == -1:
-            t = take_lunch(t, depot_id)
-            # The first depot row records the departure, which now follows the break.
-            rows[0] = VisitTimes(
-                vehicle=veh,
-                fleet=fleet.id,
-                trip=None,
-                seq=0,
-                kind="depot",
-                id=depot_id,
-                arrival_s=start,
-                start_s=start,
-                end_s=t,
-                load_after_kg=0,
-                distance_from_prev_m=0,
-            )
-        prev = depot_loc
-        total_dist = 0
-        for i, vid in enumerate(route.visits):
-            loc = self.index.get(vid)
-            stop = self.stops.get(vid)
-            site = self.sites.get(vid) if stop is None else None
-            if loc is None or (stop is None and site is None):
-                add(
-                    "unknown_id",
-                    veh,
-                    trip,
-                    vid,
-                    f"visit {i} ({vid!r}) is not a stop or unload site of the problem",
-                )
-                if lunch_after == i:
-                    t = take_lunch(t, vid)
-                continue
-            d = int(dist[prev, loc]) if prev is not None else 0
-            tt = int(dur[prev, loc]) if prev is not None else 0
-            total_dist += d
-            arrival = t + tt
-            prev = loc
+        else:
+            prev = self.prev
+            d = int(self.problem.distance_m[prev, loc]) if prev is not None else 0
+            tt = int(self.durations[prev, loc]) if prev is not None else 0
+            self.distance += d
+            self.prev = loc
             if stop is not None:
-                if vid in served:
-                    add("duplicate", veh, trip, vid, f"stop already served by {served[vid]}")
-                else:
-                    served[vid] = veh
-                if stop.stream != p.stream:
-                    add(
-                        "stream",
-                        veh,
-                        trip,
-                        vid,
-                        f"stop of stream {stop.stream!r} in a {p.stream!r} problem",
-                    )
-                svc_start = max(arrival, stop.tw_start_s)
-                if svc_start > stop.tw_end_s:
-                    add(
-                        "time_window",
-                        veh,
-                        trip,
-                        vid,
-                        f"service starts {format_hhmm(svc_start, with_seconds=True)}, after the"
-                        f" window closes {format_hhmm(stop.tw_end_s, with_seconds=True)}"
-                        f" ({svc_start - stop.tw_end_s} s late)",
-                    )
-                t = svc_start + stop.service_s
-                load += stop.load_kg
-                volume += stop.volume_l
-                shift_load += stop.load_kg
-                n_stops += 1
-                trip_stops.append(stop)
-                if load > fleet.capacity_kg and not cap_flagged:
-                    cap_flagged = True
-                    add(
-                        "capacity",
-                        veh,
-                        trip,
-                        vid,
-                        f"trip load {load} kg exceeds capacity {fleet.capacity_kg} kg",
-                    )
-                if fleet.capacity_l > 0 and volume > fleet.capacity_l and not vol_flagged:
-                    vol_flagged = True
-                    add(
-                        "capacity",
-                        veh,
-                        trip,
-                        vid,
-                        f"trip volume {volume} l exceeds capacity {fleet.capacity_l} l",
-                    )
-                if (
-                    fleet.max_shift_load_kg is not None
-                    and shift_load > fleet.max_shift_load_kg
-                    and not shift_flagged
-                ):
-                    shift_flagged = True
-                    add(
-                        "shift_load",
-                        veh,
-                        trip,
-                        vid,
-                        f"shift load {shift_load} kg exceeds {fleet.max_shift_load_kg} kg",
-                    )
-                if fleet.max_stops is not None and n_stops > fleet.max_stops and not stops_flagged:
-                    stops_flagged = True
-                    add(
-                        "max_stops",
-                        veh,
-                        trip,
-                        vid,
-                        f"stop number {n_stops} exceeds max_stops={fleet.max_stops}",
-                    )
-                seq += 1
-                rows.append(
-                    VisitTimes(
-                        vehicle=veh,
-                        fleet=fleet.id,
-                        trip=trip,
-                        seq=seq,
-                        kind="stop",
-                        id=vid,
-                        arrival_s=arrival,
-                        start_s=svc_start,
-                        end_s=t,
-                        load_after_kg=load,
-                        distance_from_prev_m=d,
-                    )
-                )
+                self._serve(stop, self.t + tt, d)
             else:
                 assert site is not None
-                if p.depot_unloads:
-                    add(
-                        "unload_site",
-                        veh,
-                        trip,
-                        vid,
-                        "unload visit in a problem whose loads are dropped at the depot",
-                    )
-                if p.stream not in site.streams:
-                    add(
-                        "unload_site",
-                        veh,
-                        trip,
-                        vid,
-                        f"site {vid} does not accept stream {p.stream!r}"
-                        f" (accepts {', '.join(site.streams) or 'nothing'})",
-                    )
-                for s in trip_stops:
-                    if s.unload_at and vid not in s.unload_at:
-                        add(
-                            "unload_site",
-                            veh,
-                            trip,
-                            s.id,
-                            f"load of {s.id} unloaded at {vid}; allowed: {', '.join(s.unload_at)}",
-                        )
-                u_start = max(arrival, site.open_s)
-                if u_start > site.close_s:
-                    add(
-                        "facility_hours",
-                        veh,
-                        trip,
-                        vid,
-                        f"unload starts {format_hhmm(u_start, with_seconds=True)}, after site "
-                        f"closes {format_hhmm(site.close_s, with_seconds=True)}",
-                    )
-                t = u_start + site.unload_s
-                seq += 1
-                unload_trip = trip
-                if not p.depot_unloads:
-                    if trip_stops:
-                        trip_loads.append(load)
-                    load = 0
-                    volume = 0
-                    cap_flagged = vol_flagged = False
-                    trip_stops = []
-                    trip += 1
-                rows.append(
-                    VisitTimes(
-                        vehicle=veh,
-                        fleet=fleet.id,
-                        trip=unload_trip,
-                        seq=seq,
-                        kind="unload",
-                        id=vid,
-                        arrival_s=arrival,
-                        start_s=u_start,
-                        end_s=t,
-                        load_after_kg=load,
-                        distance_from_prev_m=d,
-                    )
-                )
-            if lunch_after == i:
-                t = take_lunch(t, vid)
+                self._unload(site, self.t + tt, d)
+        if self.lunch_after == i:
+            self.t = self._take_lunch(self.t, vid)
 
-        # Back to the depot.
-        d = int(dist[prev, depot_loc]) if prev is not None and depot_loc is not None else 0
-        tt = int(dur[prev, depot_loc]) if prev is not None and depot_loc is not None else 0
-        total_dist += d
-        end = t + tt
+    def _serve(self, stop: Stop, arrival: int, distance: int) -> None:
+        """Serve a stop: once, of the problem's stream, starting within its window."""
+        p, vid = self.problem, stop.id
+        served = self.checker.served
+        if vid in served:
+            self.add("duplicate", self.trip, vid, f"stop already served by {served[vid]}")
+        else:
+            served[vid] = self.vehicle
+        if stop.stream != p.stream:
+            msg = f"stop of stream {stop.stream!r} in a {p.stream!r} problem"
+            self.add("stream", self.trip, vid, msg)
+        begin = max(arrival, stop.tw_start_s)
+        if begin > stop.tw_end_s:
+            self.add(
+                "time_window",
+                self.trip,
+                vid,
+                f"service starts {format_hhmm(begin, with_seconds=True)}, after the"
+                f" window closes {format_hhmm(stop.tw_end_s, with_seconds=True)}"
+                f" ({begin - stop.tw_end_s} s late)",
+            )
+        self.t = begin + stop.service_s
+        self.load += stop.load_kg
+        self.volume += stop.volume_l
+        self.shift_load += stop.load_kg
+        self.n_stops += 1
+        self.trip_stops.append(stop)
+        self._check_loads(vid)
+        self.seq += 1
+        row = self._row("stop", vid, self.trip, (arrival, begin, self.t), self.load, distance)
+        self.rows.append(row)
+
+    def _flag_once(self, key: str, broken: bool) -> bool:
+        """True the first time ``broken`` holds for ``key`` (per trip or per shift)."""
+        if broken and key not in self.flagged:
+            self.flagged.add(key)
+            return True
+        return False
+
+    def _check_loads(self, vid: str) -> None:
+        """Trip capacity (kg, litres) and the shift's load and stop limits, each flagged once."""
+        f, trip = self.fleet, self.trip
+        if self._flag_once("kg", self.load > f.capacity_kg):
+            msg = f"trip load {self.load} kg exceeds capacity {f.capacity_kg} kg"
+            self.add("capacity", trip, vid, msg)
+        if self._flag_once("l", f.capacity_l > 0 and self.volume > f.capacity_l):
+            msg = f"trip volume {self.volume} l exceeds capacity {f.capacity_l} l"
+            self.add("capacity", trip, vid, msg)
+        limit = f.max_shift_load_kg
+        if self._flag_once("shift_load", limit is not None and self.shift_load > limit):
+            msg = f"shift load {self.shift_load} kg exceeds {limit} kg"
+            self.add("shift_load", trip, vid, msg)
+        if self._flag_once("max_stops", f.max_stops is not None and self.n_stops > f.max_stops):
+            msg = f"stop number {self.n_stops} exceeds max_stops={f.max_stops}"
+            self.add("max_stops", trip, vid, msg)
+
+    def _unload(self, site: UnloadSite, arrival: int, distance: int) -> None:
+        """Unload at a site within its hours; it empties the vehicle and ends the trip."""
+        p, vid = self.problem, site.id
+        self._check_unload_site(site)
+        begin = max(arrival, site.open_s)
+        if begin > site.close_s:
+            self.add(
+                "facility_hours",
+                self.trip,
+                vid,
+                f"unload starts {format_hhmm(begin, with_seconds=True)}, after site "
+                f"closes {format_hhmm(site.close_s, with_seconds=True)}",
+            )
+        self.t = begin + site.unload_s
+        self.seq += 1
+        unload_trip = self.trip
+        if not p.depot_unloads:
+            if self.trip_stops:
+                self.trip_loads.append(self.load)
+            self.load = 0
+            self.volume = 0
+            self.flagged -= {"kg", "l"}
+            self.trip_stops = []
+            self.trip += 1
+        times = (arrival, begin, self.t)
+        self.rows.append(self._row("unload", vid, unload_trip, times, self.load, distance))
+
+    def _check_unload_site(self, site: UnloadSite) -> None:
+        """The site takes the stream, the problem has unload sites, every stop may go there."""
+        p, vid, trip = self.problem, site.id, self.trip
+        if p.depot_unloads:
+            msg = "unload visit in a problem whose loads are dropped at the depot"
+            self.add("unload_site", trip, vid, msg)
+        if p.stream not in site.streams:
+            self.add(
+                "unload_site",
+                trip,
+                vid,
+                f"site {vid} does not accept stream {p.stream!r}"
+                f" (accepts {', '.join(site.streams) or 'nothing'})",
+            )
+        for s in self.trip_stops:
+            if s.unload_at and vid not in s.unload_at:
+                msg = f"load of {s.id} unloaded at {vid}; allowed: {', '.join(s.unload_at)}"
+                self.add("unload_site", trip, s.id, msg)
+
+    def _return_to_depot(self) -> int:
+        """Drive home; a loaded last trip ends there (depot_unloads) or is flagged."""
+        p, prev, home = self.problem, self.prev, self.depot_loc
+        known = prev is not None and home is not None
+        d = int(p.distance_m[prev, home]) if known else 0
+        tt = int(self.durations[prev, home]) if known else 0
+        self.distance += d
+        end = self.t + tt
         final_trip: int | None = None
-        if trip_stops:
-            trip_loads.append(load)
+        if self.trip_stops:
+            self.trip_loads.append(self.load)
             if p.depot_unloads:
-                final_trip = trip
+                final_trip = self.trip
             else:
-                add(
+                self.add(
                     "ended_loaded",
-                    veh,
-                    trip,
-                    trip_stops[-1].id,
-                    f"trip {trip} ({len(trip_stops)} stops, {load} kg) is not ended by an unload"
-                    " visit before returning to the depot",
+                    self.trip,
+                    self.trip_stops[-1].id,
+                    f"trip {self.trip} ({len(self.trip_stops)} stops, {self.load} kg) is not"
+                    " ended by an unload visit before returning to the depot",
                 )
-        seq += 1
-        rows.append(
-            VisitTimes(
-                vehicle=veh,
-                fleet=fleet.id,
-                trip=final_trip,
-                seq=seq,
-                kind="depot",
-                id=depot_id,
-                arrival_s=end,
-                start_s=end,
-                end_s=end,
-                load_after_kg=0 if p.depot_unloads else load,
-                distance_from_prev_m=d,
-            )
-        )
+        self.seq += 1
+        load_after = 0 if p.depot_unloads else self.load
+        row = self._row("depot", self.fleet.depot, final_trip, (end, end, end), load_after, d)
+        self.rows.append(row)
+        return end
 
-        if end > fleet.shift_end_s:
-            add(
+    def _check_return(self, end: int) -> None:
+        """Shift end, depot closing, route duration, trips per shift and the lunch break."""
+        f, start, depot = self.fleet, self.start, self.depot
+        if end > f.shift_end_s:
+            msg = f"returns {format_hhmm(end)} after shift end {format_hhmm(f.shift_end_s)}"
+            self.add("shift", None, None, msg)
+        if depot is not None and end > depot.close_s:
+            self.add(
                 "shift",
-                veh,
                 None,
                 None,
-                f"returns {format_hhmm(end)} after shift end {format_hhmm(fleet.shift_end_s)}",
-            )
-        if depot_close is not None and end > depot_close:
-            add(
-                "shift",
-                veh,
-                None,
-                None,
-                f"returns {format_hhmm(end)} after depot {depot_id} closes "
-                f"{format_hhmm(depot_close)}",
+                f"returns {format_hhmm(end)} after depot {f.depot} closes "
+                f"{format_hhmm(depot.close_s)}",
             )
         duration = end - start
-        if fleet.max_duration_s is not None and duration > fleet.max_duration_s:
-            add(
-                "shift",
-                veh,
-                None,
-                None,
-                f"route lasts {duration} s, above max_duration_s={fleet.max_duration_s}",
-            )
-        n_trips = len(trip_loads)
-        if fleet.max_trips is not None and n_trips > fleet.max_trips:
-            add(
-                "max_trips",
-                veh,
-                fleet.max_trips + 1,
-                None,
-                f"{n_trips} trips exceed max_trips={fleet.max_trips}",
-            )
-        overlaps_lunch = lunch is not None and start < lunch.latest_s and end > lunch.earliest_s
-        if overlaps_lunch and not lunch_taken:
+        if f.max_duration_s is not None and duration > f.max_duration_s:
+            msg = f"route lasts {duration} s, above max_duration_s={f.max_duration_s}"
+            self.add("shift", None, None, msg)
+        n_trips = len(self.trip_loads)
+        if f.max_trips is not None and n_trips > f.max_trips:
+            msg = f"{n_trips} trips exceed max_trips={f.max_trips}"
+            self.add("max_trips", f.max_trips + 1, None, msg)
+        lunch = f.lunch
+        overlaps = lunch is not None and start < lunch.latest_s and end > lunch.earliest_s
+        if overlaps and not self.lunch_taken:
             assert lunch is not None
-            add(
+            self.add(
                 "lunch",
-                veh,
                 None,
                 None,
                 f"route {format_hhmm(start)}–{format_hhmm(end)} overlaps the lunch window "
@@ -497,22 +430,25 @@ class _RouteChecker:
                 "but takes no break",
             )
 
+    def _route_times(self, end: int) -> RouteTimes:
+        f, dist = self.fleet, self.distance
+        duration = end - self.start
         return RouteTimes(
-            vehicle=veh,
-            fleet=fleet.id,
-            start_s=start,
+            vehicle=self.vehicle,
+            fleet=f.id,
+            start_s=self.start,
             end_s=end,
-            distance_m=total_dist,
+            distance_m=dist,
             duration_s=duration,
-            trips=n_trips,
-            stops=n_stops,
-            load_kg=shift_load,
-            fixed_cost=float(fleet.fixed_cost),
-            distance_cost=fleet.cost_per_km * total_dist / 1000.0,
-            time_cost=fleet.cost_per_hour * duration / 3600.0,
-            co2_kg=fleet.co2_kg_per_km * total_dist / 1000.0,
-            visits=tuple(rows),
-        ), trip_loads
+            trips=len(self.trip_loads),
+            stops=self.n_stops,
+            load_kg=self.shift_load,
+            fixed_cost=float(f.fixed_cost),
+            distance_cost=f.cost_per_km * dist / 1000.0,
+            time_cost=f.cost_per_hour * duration / 3600.0,
+            co2_kg=f.co2_kg_per_km * dist / 1000.0,
+            visits=tuple(self.rows),
+        )
 
 
 def check_plan(problem: RoutingProblem, plan: RoutePlan) -> CheckReport:
@@ -521,54 +457,46 @@ def check_plan(problem: RoutingProblem, plan: RoutePlan) -> CheckReport:
     ``plan.check`` and ``plan.objective`` are ignored: everything is recomputed from the
     problem's data. Routes without visits are unused vehicles (no cost, no checks besides ids).
     """
-    violations: list[Violation] = []
-
-    def add(
-        kind: ViolationKind, vehicle: str | None, trip: int | None, stop: str | None, message: str
-    ) -> None:
-        violations.append(
-            Violation(kind=kind, vehicle=vehicle, trip=trip, stop=stop, message=message)
-        )
-
-    index = problem.index()
-    stops = {s.id: s for s in problem.stops}
-    sites = {s.id: s for s in problem.sites}
-    fleets = {f.id: f for f in problem.fleets}
-    walker = _RouteChecker(problem, index, stops, sites, violations)
-
+    checker = _PlanChecker(problem)
     if plan.stream != problem.stream:
-        add(
-            "stream",
-            None,
-            None,
-            None,
-            f"plan is for stream {plan.stream!r}, problem for {problem.stream!r}",
-        )
+        msg = f"plan is for stream {plan.stream!r}, problem for {problem.stream!r}"
+        checker.add("stream", None, None, None, msg)
+    route_times, trip_utils, per_fleet = _check_routes(checker, plan)
+    _check_fleet_sizes(checker, per_fleet)
+    _check_unserved(checker, plan)
+    return CheckReport(
+        problem=problem.name,
+        violations=tuple(checker.violations),
+        totals=_totals(checker, route_times, trip_utils),
+        routes=tuple(route_times),
+    )
 
-    served: dict[str, str] = {}  # stop id -> first vehicle serving it
+
+def _check_routes(
+    checker: _PlanChecker, plan: RoutePlan
+) -> tuple[list[RouteTimes], list[float], Counter[str]]:
+    """Walk every used route; returns their times, each trip's load / capacity and the number
+    of used vehicles per fleet."""
+    problem = checker.problem
     seen_vehicles: set[str] = set()
     per_fleet: Counter[str] = Counter()
     route_times: list[RouteTimes] = []
     trip_utils: list[float] = []
     for route in plan.routes:
-        fleet = fleets.get(route.fleet)
+        fleet = checker.fleets.get(route.fleet)
         if route.vehicle in seen_vehicles:
-            add("fleet_size", route.vehicle, None, None, "vehicle id used by more than one route")
+            msg = "vehicle id used by more than one route"
+            checker.add("fleet_size", route.vehicle, None, None, msg)
         seen_vehicles.add(route.vehicle)
         if fleet is None:
-            add(
-                "unknown_id",
-                route.vehicle,
-                None,
-                None,
-                f"route names fleet {route.fleet!r}, which the problem lacks",
-            )
+            msg = f"route names fleet {route.fleet!r}, which the problem lacks"
+            checker.add("unknown_id", route.vehicle, None, None, msg)
             continue
         if not route.visits:
             continue  # an unused vehicle
         per_fleet[fleet.id] += 1
         if fleet.stream != problem.stream:
-            add(
+            checker.add(
                 "stream",
                 route.vehicle,
                 None,
@@ -576,61 +504,56 @@ def check_plan(problem: RoutingProblem, plan: RoutePlan) -> CheckReport:
                 f"vehicle of fleet {fleet.id} (stream {fleet.stream!r}) in a "
                 f"{problem.stream!r} problem",
             )
-        rt, trip_loads = walker.run(route, fleet, served)
-        route_times.append(rt)
+        times, trip_loads = _RouteWalk(checker, route, fleet).run()
+        route_times.append(times)
         if fleet.capacity_kg > 0:
             trip_utils += [load / fleet.capacity_kg for load in trip_loads]
+    return route_times, trip_utils, per_fleet
 
+
+def _check_fleet_sizes(checker: _PlanChecker, per_fleet: Counter[str]) -> None:
+    """No fleet runs more routes than it has vehicles."""
     for fid, n in per_fleet.items():
-        if n > fleets[fid].count:
-            add(
-                "fleet_size",
-                None,
-                None,
-                None,
-                f"fleet {fid} runs {n} routes but has {fleets[fid].count} vehicles",
-            )
+        count = checker.fleets[fid].count
+        if n > count:
+            msg = f"fleet {fid} runs {n} routes but has {count} vehicles"
+            checker.add("fleet_size", None, None, None, msg)
 
+
+def _check_unserved(checker: _PlanChecker, plan: RoutePlan) -> None:
+    """Every stop is served, and ``plan.unserved`` names exactly the stops no route serves."""
+    problem, served = checker.problem, checker.served
     listed = set(plan.unserved)
     for s in problem.stops:
         if s.id not in served:
             if s.stream != problem.stream:
-                add(
-                    "stream",
-                    None,
-                    None,
-                    s.id,
-                    f"stop of stream {s.stream!r} in a {problem.stream!r} problem",
-                )
+                msg = f"stop of stream {s.stream!r} in a {problem.stream!r} problem"
+                checker.add("stream", None, None, s.id, msg)
             note = "" if s.id in listed else " (and not listed in plan.unserved)"
-            add("unserved", None, None, s.id, f"stop is not served{note}")
+            checker.add("unserved", None, None, s.id, f"stop is not served{note}")
     for sid in plan.unserved:
-        if sid not in stops:
-            add("unknown_id", None, None, sid, "plan.unserved names an unknown stop")
+        if sid not in checker.stops:
+            checker.add("unknown_id", None, None, sid, "plan.unserved names an unknown stop")
         elif sid in served:
-            add(
-                "unserved", served[sid], None, sid, "plan.unserved lists a stop that a route serves"
-            )
+            msg = "plan.unserved lists a stop that a route serves"
+            checker.add("unserved", served[sid], None, sid, msg)
 
-    n_unserved = sum(1 for s in problem.stops if s.id not in served)
-    totals = Totals(
-        vehicles=len(route_times),
-        trips=sum(r.trips for r in route_times),
+
+def _totals(checker: _PlanChecker, routes: list[RouteTimes], trip_utils: list[float]) -> Totals:
+    """Plan KPIs summed over the used vehicles (see :class:`Totals`)."""
+    served = checker.served
+    return Totals(
+        vehicles=len(routes),
+        trips=sum(r.trips for r in routes),
         stops_served=len(served),
-        unserved=n_unserved,
-        distance_km=sum(r.distance_m for r in route_times) / 1000.0,
-        duration_h=sum(r.duration_s for r in route_times) / 3600.0,
-        load_kg=sum(r.load_kg for r in route_times),
-        co2_kg=sum(r.co2_kg for r in route_times),
-        cost=sum(r.cost for r in route_times),
-        fixed_cost=sum(r.fixed_cost for r in route_times),
-        distance_cost=sum(r.distance_cost for r in route_times),
-        time_cost=sum(r.time_cost for r in route_times),
+        unserved=sum(1 for s in checker.problem.stops if s.id not in served),
+        distance_km=sum(r.distance_m for r in routes) / 1000.0,
+        duration_h=sum(r.duration_s for r in routes) / 3600.0,
+        load_kg=sum(r.load_kg for r in routes),
+        co2_kg=sum(r.co2_kg for r in routes),
+        cost=sum(r.cost for r in routes),
+        fixed_cost=sum(r.fixed_cost for r in routes),
+        distance_cost=sum(r.distance_cost for r in routes),
+        time_cost=sum(r.time_cost for r in routes),
         utilisation=sum(trip_utils) / len(trip_utils) if trip_utils else 0.0,
-    )
-    return CheckReport(
-        problem=problem.name,
-        violations=tuple(violations),
-        totals=totals,
-        routes=tuple(route_times),
     )

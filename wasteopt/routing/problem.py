@@ -141,7 +141,3 @@ class RoutingProblem:
     def index(self) -> dict[str, int]:
         """Location id → row/column of the matrices."""
         return {loc: i for i, loc in enumerate(self.locations)}
-
-    @property
-    def total_load_kg(self) -> int:
-        return sum(s.load_kg for s in self.stops)
