@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pandas as pd
@@ -100,7 +101,12 @@ class OutputFolder:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._stage is not None
         stage, self._stage = self._stage, None
         try:
