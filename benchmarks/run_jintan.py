@@ -44,6 +44,17 @@ def _measure() -> tuple[dict, float, Path]:
     return json.loads((out / "manifest.json").read_text(encoding="utf-8")), wall, out
 
 
+def _budget(manifest: dict) -> str:
+    """The run's time budget as the manifest records it (whole run since issue 11)."""
+    if "routing_time_limit_s" not in manifest:  # an older manifest: seconds per routing solve
+        return f"{manifest['time_limit_s']:g} s per routing solve"
+    budget = manifest["time_limit_s"]
+    text = "no time budget" if budget is None else f"{budget:g} s budget for the whole run"
+    if manifest.get("iterations"):
+        text += f", {manifest['iterations']} iterations per routing search"
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--from-output", help="read the manifest of this output folder instead")
@@ -64,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {platform.platform()}, {os.cpu_count()} logical CPUs; 1-minute load average "
         f"when written {load:.1f}.",
         f"Options: variants {', '.join(manifest['variants'])}; {manifest['days']} days; engine "
-        f"{manifest['engine']}; {manifest['time_limit_s']:g} s per routing solve; "
+        f"{manifest['engine']}; {_budget(manifest)}; "
         f"{manifest['workers']} workers; seed {manifest['seed']}.",
         "",
         f"**Total: {timings['total']:.1f} s** for the job (goal <= 300 s on 2 cores)"

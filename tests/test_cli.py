@@ -14,7 +14,6 @@ from wasteopt import __version__
 from wasteopt.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = str(ROOT / "scenarios" / "tiny")
 BAD = str(ROOT / "tests" / "data" / "bad_many")
 CVRP = str(ROOT / "tests" / "data" / "instances" / "cvrp_augerat_a" / "A-n32-k5.vrp")
 SUBCOMMANDS = [
@@ -46,9 +45,9 @@ def test_every_subcommand_has_help(command, capsys):
     assert f"wasteopt {command}" in capsys.readouterr().out
 
 
-def test_validate_ok(capsys):
+def test_validate_ok(capsys, tiny_dir):
     """validate on the tiny scenario reports OK with its counts."""
-    assert main(["validate", TINY]) == 0
+    assert main(["validate", str(tiny_dir)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("OK tiny") and "6 points" in out
 
@@ -75,11 +74,13 @@ def test_console_script_bad_input_has_no_traceback(tmp_path):
     assert "missing" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_generate_csv_and_parquet(tmp_path, capsys):
+def test_generate_csv_and_parquet(tmp_path, capsys, tiny_dir):
     """generate writes days × points × streams rows as CSV and Parquet with the same content."""
     csv, parquet = tmp_path / "d.csv", tmp_path / "d.parquet"
-    assert main(["generate", TINY, "--days", "3", "--seed", "4", "--out", str(csv)]) == 0
-    assert main(["generate", TINY, "--days", "3", "--seed", "4", "--out", str(parquet)]) == 0
+    assert main(["generate", str(tiny_dir), "--days", "3", "--seed", "4", "--out", str(csv)]) == 0
+    assert (
+        main(["generate", str(tiny_dir), "--days", "3", "--seed", "4", "--out", str(parquet)]) == 0
+    )
     a, b = pd.read_csv(csv), pd.read_parquet(parquet)
     assert len(a) == 3 * 6 * 2 == len(b)
     assert {"date", "point_id", "stream", "kg"} <= set(a.columns)
@@ -87,10 +88,10 @@ def test_generate_csv_and_parquet(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_generate_refuses_bad_suffix_and_writes_nothing(tmp_path, capsys):
+def test_generate_refuses_bad_suffix_and_writes_nothing(tmp_path, capsys, tiny_dir):
     """An unsupported output format is exit 2 and leaves no file behind."""
     out = tmp_path / "d.xlsx"
-    assert main(["generate", TINY, "--days", "2", "--out", str(out)]) == 2
+    assert main(["generate", str(tiny_dir), "--days", "2", "--out", str(out)]) == 2
     assert "--out" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -102,11 +103,22 @@ def test_generate_bad_scenario_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_route_writes_checked_plans(tmp_path, capsys):
+def test_route_writes_checked_plans(tmp_path, capsys, tiny_dir):
     """route writes each stream's plan with a clean check and exits 0."""
     out = tmp_path / "routes"
     code = main(
-        ["route", TINY, "--day", "0", "--time-limit", "1", "--workers", "1", "--out", str(out)]
+        [
+            "route",
+            str(tiny_dir),
+            "--day",
+            "0",
+            "--time-limit",
+            "5",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     plans = sorted(out.glob("plan_*.json"))
@@ -118,10 +130,10 @@ def test_route_writes_checked_plans(tmp_path, capsys):
     assert "check=clean" in capsys.readouterr().out
 
 
-def test_route_unknown_stream_is_input_error(tmp_path, capsys):
+def test_route_unknown_stream_is_input_error(tmp_path, capsys, tiny_dir):
     """An unknown --stream is exit 2 naming the allowed streams; no folder is created."""
     out = tmp_path / "routes"
-    assert main(["route", TINY, "--stream", "glass", "--out", str(out)]) == 2
+    assert main(["route", str(tiny_dir), "--stream", "glass", "--out", str(out)]) == 2
     assert "kitchen" in capsys.readouterr().err
     assert not out.exists()
 
@@ -136,31 +148,31 @@ def test_solve_instance_prints_one_line(capsys):
     assert len(out) == 1 and "check=clean" in out[0] and "cost=" in out[0]
 
 
-def test_run_unknown_variant_writes_nothing(tmp_path, capsys):
+def test_run_unknown_variant_writes_nothing(tmp_path, capsys, tiny_dir):
     """run with an unknown variant fails with exit 2 before any output exists."""
     out = tmp_path / "out"
-    assert main(["run", TINY, "--variant", "nope", "--out", str(out)]) == 2
+    assert main(["run", str(tiny_dir), "--variant", "nope", "--out", str(out)]) == 2
     assert "nope" in capsys.readouterr().err
     assert not out.exists()
 
 
-def test_plan_prints_side_by_side_and_writes_tables(tmp_path, capsys):
+def test_plan_prints_side_by_side_and_writes_tables(tmp_path, capsys, tiny_dir):
     """plan solves base and every variant and writes their tables and the comparison."""
     out = tmp_path / "plan"
-    assert main(["plan", TINY, "--time-limit", "10", "--out", str(out)]) == 0
+    assert main(["plan", str(tiny_dir), "--time-limit", "10", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "base" in text and "east" in text
     assert (out / "comparison.csv").is_file()
     assert (out / "base" / "assignments.csv").is_file() and (out / "east" / "costs.csv").is_file()
 
 
-def test_simulate_writes_replications(tmp_path, capsys):
+def test_simulate_writes_replications(tmp_path, capsys, tiny_dir):
     """simulate writes each replication's tables and the stacked totals; exit 0."""
     out = tmp_path / "sim"
     code = main(
         [
             "simulate",
-            TINY,
+            str(tiny_dir),
             "--days",
             "3",
             "--replications",
@@ -181,12 +193,12 @@ def test_simulate_writes_replications(tmp_path, capsys):
     assert "2 replications" in capsys.readouterr().out
 
 
-def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys):
+def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys, tiny_dir):
     """compare tabulates variants over seeds; a rerun reuses every stored run."""
     out = tmp_path / "cmp"
     args = [
         "compare",
-        TINY,
+        str(tiny_dir),
         "--variants",
         "base,east",
         "--seeds",
@@ -211,9 +223,35 @@ def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys):
     assert "4 from the store, 0 computed" in second
 
 
-def test_run_day_outside_horizon_is_input_error(tmp_path, capsys):
+def test_run_day_outside_horizon_is_input_error(tmp_path, capsys, tiny_dir):
     """run --day beyond --days is exit 2 naming --day; nothing is written."""
     out = tmp_path / "out"
-    assert main(["run", TINY, "--days", "3", "--day", "5", "--out", str(out)]) == 2
+    assert main(["run", str(tiny_dir), "--days", "3", "--day", "5", "--out", str(out)]) == 2
     assert "--day" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "command", ["route", "solve-instance", "plan", "simulate", "compare", "run"]
+)
+def test_time_limit_is_the_whole_command_budget(command, capsys):
+    """Every --time-limit is documented as the whole command's budget; routing commands
+    offer --iterations as the machine-independent mode."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "budget of the whole command" in text
+    if command != "plan":
+        assert "--iterations" in text and "independent of machine speed" in text
+
+
+def test_iterations_make_route_repeatable(tmp_path, tiny_dir):
+    """route --iterations N gives the same routes on every run (deterministic mode)."""
+    routes = []
+    for k in range(2):
+        out = tmp_path / f"r{k}"
+        args = ["route", str(tiny_dir), "--iterations", "100", "--time-limit", "60"]
+        assert main([*args, "--workers", "1", "--out", str(out)]) == 0
+        plans = sorted(out.glob("plan_*.json"))
+        routes.append([json.loads(p.read_text(encoding="utf-8"))["routes"] for p in plans])
+    assert routes[0] == routes[1] and routes[0]

@@ -13,10 +13,10 @@ def test_every_exported_name_resolves():
 
 
 def test_import_loads_no_solver():
-    """Importing wasteopt and the routing facade loads no solver library."""
+    """Importing wasteopt, the routing facade, facilities and the stages loads no solver."""
     code = (
-        "import sys, wasteopt, wasteopt.routing.solve, wasteopt.facilities, wasteopt.cli;"
-        "print(sorted(m for m in ('pyvrp', 'ortools', 'pyomo', 'highspy', 'simpy')"
+        "import sys, wasteopt, wasteopt.routing.solve, wasteopt.facilities, wasteopt.pipeline;"
+        "print(sorted(m for m in ('pyvrp', 'ortools', 'pyomo', 'highspy', 'distributed')"
         " if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -32,3 +32,14 @@ def test_ortools_and_highspy_share_a_process():
         code = f"import {first}; import {second}; print('ok')"
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-500:]
+
+
+def test_cli_starts_without_the_heavy_libraries():
+    """`wasteopt --version`/`--help` import no pandas, matplotlib or scipy: commands load on use."""
+    code = (
+        "import sys, wasteopt.cli;"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'scipy', 'simpy', 'fpdf')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

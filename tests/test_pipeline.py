@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from wasteopt.clock import Deadline
 from wasteopt.files import content_hash
 from wasteopt.generation import generate
-from wasteopt.pipeline import representative_day, run_all
-from wasteopt.scenario import load_scenario
-
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "scenarios" / "tiny"
+from wasteopt.pipeline import Horizon, representative_day, run_all
+from wasteopt.routing.settings import RoutingSettings
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
+def tiny_run(tmp_path_factory, tiny_dir):
+    """The main job on tiny: 7 days, seed 3, a 20 s budget, one routing worker."""
     out = tmp_path_factory.mktemp("run") / "out"
-    summary = run_all(TINY, out_dir=out, days=7, time_limit_s=1.0, seed=3, workers=1)
+    summary = run_all(
+        tiny_dir,
+        out_dir=out,
+        horizon=Horizon(days=7, seed=3),
+        routing=RoutingSettings(seed=3, workers=1),
+        deadline=Deadline(20.0),
+    )
     return summary, out
 
 
@@ -47,11 +51,12 @@ def test_run_writes_every_stage_for_base_and_variants(tiny_run):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
 
 
-def test_manifest_records_inputs_and_timings(tiny_run):
+def test_manifest_records_inputs_and_timings(tiny_run, tiny_dir):
     """The manifest names the scenario hash, seed, variants, versions and stage timings."""
     _, out = tiny_run
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert m["scenario_sha256"] == content_hash(TINY)
+    assert m["scenario_sha256"] == content_hash(tiny_dir)
+    assert m["time_limit_s"] == 20.0 and m["iterations"] is None
     assert m["seed"] == 3 and m["variants"] == ["base", "east"] and m["days"] == 7
     assert {"pyvrp", "simpy", "numpy"} <= set(m["versions"])
     assert m["timings_s"]["total"] > 0 and "east/simulation" in m["timings_s"]
@@ -82,19 +87,18 @@ def test_html_report_has_tables_and_inline_figures(tiny_run):
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?https?:""", html)
 
 
-def test_representative_day_is_closest_to_mean():
+def test_representative_day_is_closest_to_mean(tiny_scenario):
     """The representative day's total is the one nearest the horizon mean."""
-    s = load_scenario(TINY)
-    d = generate(s, days=10, seed=1)
+    d = generate(tiny_scenario, days=10, seed=1)
     totals = d.kg.sum(axis=(1, 2))
     k = representative_day(d)
     assert abs(totals[k] - totals.mean()) == min(abs(totals - totals.mean()))
 
 
-def test_failed_run_leaves_no_output(tmp_path):
+def test_failed_run_leaves_no_output(tmp_path, tiny_dir):
     """An invalid day stops the run and leaves no output folder behind."""
     out = tmp_path / "out"
     with pytest.raises(ValueError, match="outside"):
-        run_all(TINY, out_dir=out, variants=["base"], days=3, day=5, time_limit_s=1.0)
+        run_all(tiny_dir, out_dir=out, variants=["base"], horizon=Horizon(days=3, day=5))
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []

@@ -14,9 +14,7 @@ from matplotlib.figure import Figure
 
 from wasteopt.reporting.html import render_html_report, write_html_report
 from wasteopt.reporting.plots import plot_utilisation, save_figure
-from wasteopt.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -48,9 +46,9 @@ def _line_figure() -> Figure:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
+def report(tmp_path_factory, tiny_scenario) -> Path:
     """A report with a KPI table, an SVG figure, a PNG figure and a PNG file."""
-    scenario = load_scenario(ROOT / "scenarios" / "tiny")
+    scenario = tiny_scenario
     out = tmp_path_factory.mktemp("html")
     util = plot_utilisation({"ST-W": 1.2, "FAC-WTE": 0.3}, scenario)
     png_file, _ = save_figure(_line_figure(), out / "line", formats=("png", "svg"))

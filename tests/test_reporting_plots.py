@@ -7,15 +7,12 @@ import io
 import types
 import warnings
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from wasteopt.generation import generate
-from wasteopt.network import build_matrix
 from wasteopt.reporting.plots import (
     plot_catchments,
     plot_daily_kpis,
@@ -26,22 +23,18 @@ from wasteopt.reporting.plots import (
 )
 from wasteopt.reporting.sheets import route_sheet_frame
 from wasteopt.routing.build import build_problem
+from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import solve
-from wasteopt.scenario import load_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def tiny(tiny_scenario, tiny_day0, tiny_matrix):
     """The tiny scenario and the route sheet of both streams on day 0."""
-    scenario = load_scenario(ROOT / "scenarios" / "tiny")
-    demand = generate(scenario, days=1, seed=0)
-    matrix = build_matrix(scenario)
+    scenario = tiny_scenario
     frames = []
     for stream in scenario.stream_ids:
-        problem = build_problem(scenario, demand, 0, stream, matrix)
-        plan = solve(problem, engine="pyvrp", time_limit_s=1, seed=0)
+        problem = build_problem(scenario, tiny_day0, 0, stream, tiny_matrix)
+        plan = solve(problem, RoutingSettings(time_limit_s=1, seed=0))
         frames.append(route_sheet_frame(plan, problem, scenario))
     return scenario, pd.concat(frames, ignore_index=True)
 

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from wasteopt.generation import generate
-from wasteopt.network import build_matrix
 from wasteopt.reporting import fonts
 from wasteopt.reporting.sheets import (
     FORMATS,
@@ -29,16 +28,14 @@ from wasteopt.reporting.sheets import (
     xlsx_sheet_name,
 )
 from wasteopt.routing.build import build_problem
+from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import solve
-from wasteopt.scenario import load_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def tiny_plans():
+def tiny_plans(tiny_scenario, tiny_matrix):
     """The tiny scenario with small kitchen trucks (several trips) and a lunch break, routed."""
-    base = load_scenario(ROOT / "scenarios" / "tiny")
+    base = tiny_scenario
     vtypes = tuple(
         dataclasses.replace(
             v,
@@ -52,11 +49,11 @@ def tiny_plans():
     )
     scenario = dataclasses.replace(base, vehicle_types=vtypes)
     demand = generate(scenario, days=1, seed=0)
-    matrix = build_matrix(scenario)
+    matrix = tiny_matrix  # vehicle types do not change distances
     out = []
     for stream in scenario.stream_ids:
         problem = build_problem(scenario, demand, 0, stream, matrix)
-        plan = solve(problem, engine="pyvrp", time_limit_s=1, seed=0)
+        plan = solve(problem, RoutingSettings(time_limit_s=1, seed=0))
         assert plan.check is not None and plan.check.ok, plan.check.summary()
         out.append((plan, problem))
     return scenario, out

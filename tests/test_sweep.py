@@ -35,10 +35,10 @@ TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture
-def tiny(tmp_path: Path) -> Path:
+def tiny(tmp_path: Path, tiny_dir: Path) -> Path:
     """A private copy of scenarios/tiny (tests may edit it)."""
     dst = tmp_path / "tiny"
-    shutil.copytree(ROOT / "scenarios" / "tiny", dst)
+    shutil.copytree(tiny_dir, dst)
     return dst
 
 

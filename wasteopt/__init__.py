@@ -5,8 +5,10 @@ The public API, by stage (scenario → demand → facility plan → routes → s
     load_scenario, validate_scenario, apply_variant, Scenario     # wasteopt.scenario
     build_matrix, TravelMatrix                                    # wasteopt.network
     generate, Demand                                              # wasteopt.generation
-    plan_facilities, FacilityPlan                                 # wasteopt.facilities
-    build_problem, RoutingProblem, solve, RoutePlan, check_plan   # wasteopt.routing
+    plan_facilities, FacilitySettings, FacilityPlan               # wasteopt.facilities
+    build_problem, RoutingProblem, solve, RoutingSettings,        # wasteopt.routing
+    RoutePlan, check_plan
+    Deadline                                                      # wasteopt.clock: time budgets
 
 Names are imported on first use so that ``import wasteopt`` (and ``wasteopt --version``) stays
 fast and no solver library is loaded before it is needed.
@@ -30,9 +32,12 @@ _EXPORTS: dict[str, str] = {
     "Demand": "wasteopt.generation",
     "plan_facilities": "wasteopt.facilities",
     "FacilityPlan": "wasteopt.facilities",
+    "FacilitySettings": "wasteopt.facilities.settings",
     "build_problem": "wasteopt.routing.build",
     "RoutingProblem": "wasteopt.routing.problem",
     "solve": "wasteopt.routing.solve",
+    "RoutingSettings": "wasteopt.routing.settings",
+    "Deadline": "wasteopt.clock",
     "RoutePlan": "wasteopt.routing.plan",
     "check_plan": "wasteopt.routing.check",
     "ScenarioError": "wasteopt.errors",

@@ -143,12 +143,13 @@ def format_comparison(table: pd.DataFrame, *, digits: int = 2) -> pd.DataFrame:
     variants = list(dict.fromkeys(table["variant"]))
     base = variants[0] if variants else ""
     out: dict[str, dict[str, str]] = {}
-    for r in table.itertuples(index=False):
-        cells = out.setdefault(r.kpi, {})
-        cells[r.variant] = _pm(r.mean, r.half_width, digits)
-        if r.variant != base:
-            mark = " *" if r.diff_significant else ""
-            cells[f"Δ {r.variant}"] = _pm(r.diff_mean, r.diff_half_width, digits) + mark
+    for r in table.to_dict("records"):
+        variant = str(r["variant"])
+        cells = out.setdefault(str(r["kpi"]), {})
+        cells[variant] = _pm(r["mean"], r["half_width"], digits)
+        if variant != base:
+            mark = " *" if r["diff_significant"] else ""
+            cells[f"Δ {variant}"] = _pm(r["diff_mean"], r["diff_half_width"], digits) + mark
     cols = variants + [f"Δ {v}" for v in variants[1:]]
     frame = pd.DataFrame.from_dict(out, orient="index")
     return frame.reindex(columns=cols).rename_axis("kpi")

@@ -26,6 +26,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
+from fontTools.ttLib import TTFont  # a dependency of matplotlib and fpdf2
+from matplotlib import font_manager
+
 from wasteopt.errors import WasteoptError
 
 __all__ = [
@@ -77,8 +81,6 @@ class CjkFont:
 
 
 def _cmap(path: Path, index: int) -> tuple[set[int], bool, str]:
-    from fontTools.ttLib import TTFont  # a dependency of matplotlib and fpdf2
-
     with TTFont(str(path), fontNumber=index, lazy=True) as font:
         cmap = font.getBestCmap() or {}
         family = font["name"].getBestFamilyName() or path.stem
@@ -94,10 +96,10 @@ def missing_glyphs(font: CjkFont, text: str) -> list[str]:
 def _candidates() -> Iterator[tuple[Path, int, str]]:
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
-        path, sep, idx = env.rpartition(":")
-        if not (sep and idx.isdigit()):
-            path, idx = env, "0"
-        yield Path(path), int(idx), f"${ENV_VAR}"
+        path, sep, face = env.rpartition(":")
+        if not (sep and face.isdigit()):
+            path, face = env, "0"
+        yield Path(path), int(face), f"${ENV_VAR}"
     for path, idx in KNOWN_FONTS:
         yield Path(path), idx, "known path"
     yield from _fc_match()
@@ -158,8 +160,6 @@ def find_cjk_font() -> CjkFont:
 
 @functools.cache
 def _register_matplotlib(path: str, index: int) -> str:
-    from matplotlib import font_manager
-
     font_manager.fontManager.addfont(path)
     return font_manager.FontProperties(fname=path).get_name()
 
@@ -169,8 +169,6 @@ def matplotlib_cjk() -> Iterator[str]:
     """Within the block, matplotlib text uses the CJK font (DejaVu Sans as fallback for glyphs
     it lacks) and SVG text is written as paths, so files need no installed font. Yields the
     family name. Text objects keep the font they were created with, so create figures inside."""
-    import matplotlib
-
     font = find_cjk_font()
     family = _register_matplotlib(str(font.path), font.index)
     with matplotlib.rc_context(

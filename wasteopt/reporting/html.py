@@ -15,14 +15,12 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from wasteopt.files import write_text
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from wasteopt.reporting.fonts import matplotlib_cjk
 
 __all__ = ["render_html_report", "write_html_report"]
 
@@ -98,8 +96,6 @@ def _table(frame: pd.DataFrame, float_digits: int) -> str:
 
 
 def _svg_of(fig: Figure) -> str:
-    from wasteopt.reporting.fonts import matplotlib_cjk
-
     buf = io.StringIO()
     with matplotlib_cjk():
         fig.savefig(buf, format="svg", metadata={"Date": None})
@@ -109,8 +105,6 @@ def _svg_of(fig: Figure) -> str:
 
 
 def _png_of(fig: Figure, dpi: int) -> bytes:
-    from wasteopt.reporting.fonts import matplotlib_cjk
-
     buf = io.BytesIO()
     with matplotlib_cjk():
         fig.savefig(buf, format="png", dpi=dpi)

@@ -14,19 +14,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
+from wasteopt.facilities.plan import FacilityPlan
 from wasteopt.files import atomic_path
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.scenario.model import Scenario
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
 
 __all__ = [
     "plot_catchments",
@@ -39,9 +39,21 @@ __all__ = [
 ]
 
 
-def _figure(width_in: float, height_in: float) -> Figure:
-    from matplotlib.figure import Figure
+class Catchments(Protocol):
+    """What a :class:`wasteopt.facilities.FacilityPlan` says about where points unload."""
 
+    @property
+    def assignments(self) -> Mapping[tuple[str, str], str]: ...
+
+    @property
+    def closed_stations(self) -> tuple[str, ...]: ...
+
+
+Assignment = Catchments | Mapping[str, str] | Mapping[tuple[str, str], str]
+"""Where points unload: a facility plan, point → site, or (point, stream) → site."""
+
+
+def _figure(width_in: float, height_in: float) -> Figure:
     return Figure(figsize=(width_in, height_in), layout="constrained")
 
 
@@ -174,11 +186,20 @@ def plot_routes(scenario: Scenario, sheet: pd.DataFrame, *, title: str = "") -> 
     return fig
 
 
-def _assignment(a: object, stream: str | None) -> dict[str, str]:
+def _site_names(scenario: Scenario) -> dict[str, str]:
+    """Station and plant id → name (a plant's name wins on a shared id)."""
+    names = {s.id: s.name for s in scenario.stations}
+    names.update({f.id: f.name for f in scenario.facilities})
+    return names
+
+
+def _assignment(a: Assignment, stream: str | None) -> dict[str, str]:
     """point → site from a FacilityPlan, a point→site dict or a (point, stream)→site dict."""
-    mapping = a.assignments if hasattr(a, "assignments") else a
+    mapping: Mapping[str, str] | Mapping[tuple[str, str], str] = (
+        a if isinstance(a, Mapping) else a.assignments
+    )
     out: dict[str, str] = {}
-    for key, site in dict(mapping).items():  # type: ignore[call-overload]
+    for key, site in mapping.items():
         if isinstance(key, tuple):
             point, s = key
             if stream is not None and s != stream:
@@ -189,14 +210,14 @@ def _assignment(a: object, stream: str | None) -> dict[str, str]:
     return out
 
 
-def _closed(a: object) -> tuple[str, ...]:
-    return tuple(getattr(a, "closed_stations", ()))
+def _closed(a: Assignment) -> tuple[str, ...]:
+    return () if isinstance(a, Mapping) else tuple(a.closed_stations)
 
 
 def plot_catchments(
     scenario: Scenario,
-    before: object,
-    after: object,
+    before: Assignment,
+    after: Assignment,
     *,
     stream: str | None = None,
     titles: tuple[str, str] = ("调整前 before", "调整后 after"),
@@ -208,11 +229,9 @@ def plot_catchments(
     a_before, a_after = _assignment(before, stream), _assignment(after, stream)
     sites = sorted(set(a_before.values()) | set(a_after.values()))
     with matplotlib_cjk():
-        from matplotlib import colormaps
-
         cmap = colormaps["tab20"]
         colour = {s: cmap(i % 20) for i, s in enumerate(sites)}
-        names = {x.id: x.name for x in (*scenario.stations, *scenario.facilities)}
+        names = _site_names(scenario)
         fig = _figure(13, 6)
         axes = fig.subplots(1, 2, sharex=True, sharey=True)
         points = {p.id: p for p in scenario.points}
@@ -238,17 +257,20 @@ def plot_catchments(
 
 
 def plot_utilisation(
-    utilisation: object, scenario: Scenario | None = None, *, title: str = ""
+    utilisation: FacilityPlan | Mapping[str, float],
+    scenario: Scenario | None = None,
+    *,
+    title: str = "",
 ) -> Figure:
     """Horizontal bars of capacity utilisation (share of daily capacity) per station and plant,
     from a FacilityPlan (its ``utilisation``) or a site → share mapping. Bars above 100 % are
     red; the 100 % line is marked. Sites are labelled with their names when ``scenario`` is
     given."""
-    values = dict(getattr(utilisation, "utilisation", utilisation))  # type: ignore[call-overload]
+    values = dict(utilisation if isinstance(utilisation, Mapping) else utilisation.utilisation)
     names: dict[str, str] = {}
     kind: dict[str, str] = {}
     if scenario is not None:
-        names = {x.id: x.name for x in (*scenario.stations, *scenario.facilities)}
+        names = _site_names(scenario)
         kind = {s.id: "station" for s in scenario.stations}
         kind.update({f.id: "plant" for f in scenario.facilities})
     order = sorted(values, key=lambda s: (kind.get(s, ""), -values[s]))
@@ -343,7 +365,7 @@ def plot_queue_waits(
     the facility's name when ``scenario`` is given."""
     names: dict[str, str] = {}
     if scenario is not None:
-        names = {x.id: x.name for x in (*scenario.stations, *scenario.facilities)}
+        names = _site_names(scenario)
     groups = [
         (str(k), g[wait_col].dropna().to_numpy(dtype=float))
         for k, g in frame.groupby(facility_col, sort=True)
@@ -416,8 +438,6 @@ def save_figure(
     stem = Path(path)
     if stem.suffix.lower() in (".png", ".svg", ".pdf"):
         stem = stem.with_suffix("")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     if fig.canvas is None or not hasattr(fig.canvas, "print_png"):
         FigureCanvasAgg(fig)
     written = []

@@ -1,0 +1,341 @@
+"""Command-line interface: ``wasteopt <command> ...``; ``main(argv) -> int`` is the entry point.
+
+The CLI owns the terminal (messages, progress bars, exit codes); the library only logs.
+Exit codes: 0 success; 1 a result that is not acceptable (e.g. a plan that fails its check);
+2 bad input (every problem listed, nothing written); 3 a solver is unavailable; 130 interrupted.
+
+``--time-limit T`` means the same for every command: the wall-clock budget of the whole command
+in seconds. The command creates one :class:`wasteopt.clock.Deadline` and passes it down; each
+stage gets a share of what is left (the rules: :mod:`wasteopt.pipeline`). ``--iterations N``
+(every command that routes) stops each routing search after N iterations instead of at the
+deadline, so the routes do not depend on the machine's speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from wasteopt import __version__
+from wasteopt.cli.common import (
+    EXIT_FAIL,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_SOLVER,
+)
+from wasteopt.clock import Deadline
+from wasteopt.errors import InputError, SolverUnavailable, WasteoptError
+from wasteopt.routing.settings import ENGINES
+
+__all__ = ["main"]
+
+Command = Callable[[argparse.Namespace, Deadline], int]
+
+# Each command's implementation, loaded when the command runs: ``--version``, ``--help`` and
+# ``validate`` need none of pandas, matplotlib, scipy or the stages, which take seconds to import.
+COMMANDS: dict[str, str] = {
+    "validate": "wasteopt.cli.validate:validate",
+    "generate": "wasteopt.cli.generate:generate",
+    "route": "wasteopt.cli.planning:route",
+    "solve-instance": "wasteopt.cli.planning:solve_instance",
+    "plan": "wasteopt.cli.planning:plan",
+    "simulate": "wasteopt.cli.planning:simulate",
+    "compare": "wasteopt.cli.compare:compare",
+    "run": "wasteopt.cli.planning:run",
+}
+
+# --time-limit: default budget of each command (s) and what it covers, for --help and README.
+BUDGETS: dict[str, tuple[float, str]] = {
+    "route": (40.0, "building, solving and checking every stream's routes, and the files"),
+    "solve-instance": (10.0, "solving and checking the instance"),
+    "plan": (180.0, "the facility plans of the base and every variant (equal shares)"),
+    "simulate": (
+        120.0,
+        "the facility plan and routes the simulation executes (the simulated days then run "
+        "to completion)",
+    ),
+    "compare": (
+        180.0,
+        "the whole sweep: each run gets T x workers / runs, fixed at the start so that "
+        "stored runs stay reusable",
+    ),
+    "run": (
+        180.0,
+        "every stage of every variant: each remaining variant an equal share of what is left",
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# argument parsing
+
+Subparsers = argparse._SubParsersAction  # argparse has no public name for it
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wasteopt",
+        description="Plan the logistics of sorted municipal waste: generation, facilities, "
+        "collection routes, simulation and reports. --time-limit is always the wall-clock "
+        "budget of the whole command.",
+    )
+    p.add_argument("--version", action="version", version=f"wasteopt {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (
+        _add_validate,
+        _add_generate,
+        _add_route,
+        _add_solve_instance,
+        _add_plan,
+        _add_simulate,
+        _add_compare,
+        _add_run,
+    ):
+        add(sub)
+    return p
+
+
+def _add_validate(sub: Subparsers) -> None:
+    v = sub.add_parser("validate", help="check a scenario folder and report every problem")
+    v.add_argument("scenario", help="scenario folder")
+    v.add_argument("--variant", help="also report the scenario with this variant applied")
+
+
+def _add_generate(sub: Subparsers) -> None:
+    g = sub.add_parser("generate", help="generate daily sorted-waste quantities per point")
+    g.add_argument("scenario", help="scenario folder")
+    g.add_argument("--days", type=_positive_int, required=True, help="number of days")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    g.add_argument("--start", help="first day YYYY-MM-DD (default: the scenario's start_date)")
+    g.add_argument("--variant", help="apply this variant first")
+    g.add_argument("--out", required=True, help="output file: .csv or .parquet")
+
+
+def _add_route(sub: Subparsers) -> None:
+    r = sub.add_parser("route", help="route one day's collection, per stream, and check the plan")
+    r.add_argument("scenario", help="scenario folder")
+    r.add_argument("--day", type=_nonneg_int, default=0, help="day index from start_date")
+    r.add_argument("--stream", help="only this stream (default: every stream due that day)")
+    r.add_argument("--variant", help="apply this variant first")
+    _solver_options(r, "route")
+    r.add_argument("--out", required=True, help="output folder")
+
+
+def _add_solve_instance(sub: Subparsers) -> None:
+    s = sub.add_parser("solve-instance", help="solve one benchmark instance and print one line")
+    s.add_argument("file", help="instance file")
+    s.add_argument(
+        "--format",
+        required=True,
+        choices=("vrplib", "solomon", "kim", "orlib-cap"),
+        help="instance format",
+    )
+    s.add_argument("--capacity", type=float, help="orlib-cap: capacity value for capa/capb/capc")
+    _solver_options(s, "solve-instance")
+    s.add_argument("--out", help="write the solution (.sol, VRPLIB form) to this file")
+
+
+def _add_plan(sub: Subparsers) -> None:
+    f = sub.add_parser("plan", help="facility plan: which stations stay, close or open")
+    f.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    f.add_argument(
+        "--variant",
+        action="append",
+        help="variant to plan besides the base (repeatable; default: every variant)",
+    )
+    f.add_argument(
+        "--mode",
+        choices=("free", "status_quo"),
+        default="free",
+        help="free: the optimiser may close existing stations and build candidates "
+        "(forced decisions of a variant always hold); status_quo: only forced "
+        "decisions change today's network (default free)",
+    )
+    f.add_argument(
+        "--no-direct",
+        action="store_true",
+        help="every point unloads at a station where one accepts its stream",
+    )
+    _time_limit_option(f, "plan")
+    f.add_argument("--out", help="output folder for the plan tables")
+
+
+def _add_simulate(sub: Subparsers) -> None:
+    m = sub.add_parser("simulate", help="simulate days of operations (SimPy) with replications")
+    m.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    m.add_argument("--variant", help="apply this variant first")
+    m.add_argument("--days", type=_positive_int, default=28, help="simulated days (default 28)")
+    m.add_argument(
+        "--replications", type=_positive_int, default=1, help="independent replications (default 1)"
+    )
+    m.add_argument(
+        "--breakdown-probability",
+        type=float,
+        default=0.0,
+        help="chance a vehicle is unavailable for a day (default 0)",
+    )
+    m.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    _solver_options(m, "simulate")
+    m.add_argument("--out", required=True, help="output folder")
+
+
+def _add_compare(sub: Subparsers) -> None:
+    c = sub.add_parser("compare", help="compare variants over seeded replications (sweep)")
+    c.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    c.add_argument(
+        "--variants",
+        default=None,
+        help="comma-separated variant ids (default: base and every variant)",
+    )
+    c.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=3,
+        help="replications per variant, seeds 0..N-1 (default 3)",
+    )
+    c.add_argument("--days", type=_positive_int, default=28, help="simulated days (default 28)")
+    _time_limit_option(c, "compare")
+    _iterations_option(c)
+    c.add_argument("--scheduler", help="Dask scheduler address tcp://HOST:PORT (default: local)")
+    c.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=min(2, os.cpu_count() or 1),
+        help="local worker processes (default 2)",
+    )
+    c.add_argument(
+        "--store",
+        help="result store folder (default OUT/.sweep-store); reruns reuse every finished run",
+    )
+    c.add_argument("--out", required=True, help="output folder")
+
+
+def _add_run(sub: Subparsers) -> None:
+    run = sub.add_parser("run", help="run every stage on a scenario and write an output folder")
+    run.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    run.add_argument(
+        "--variant",
+        action="append",
+        help="variant to run besides the base (repeatable; default: every variant; "
+        "'--variant base' runs the base only)",
+    )
+    run.add_argument(
+        "--days",
+        type=_positive_int,
+        default=28,
+        help="generated and simulated horizon in days (default 28)",
+    )
+    run.add_argument("--day", type=_nonneg_int, help="day to route (default: representative)")
+    _solver_options(run, "run")
+    run.add_argument("--out", default="output", help="output folder (default ./output)")
+
+
+def _time_limit_option(p: argparse.ArgumentParser, command: str) -> None:
+    default, covers = BUDGETS[command]
+    p.add_argument(
+        "--time-limit",
+        type=_positive_float,
+        default=default,
+        metavar="T",
+        help=f"wall-clock budget of the whole command in seconds (default {default:g}); "
+        f"covers {covers}",
+    )
+
+
+def _iterations_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--iterations",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="deterministic mode: stop each routing search after N iterations, which makes "
+        "the result independent of machine speed (--time-limit stays a safety net)",
+    )
+
+
+def _solver_options(p: argparse.ArgumentParser, command: str) -> None:
+    p.add_argument("--engine", choices=ENGINES, default="pyvrp")
+    _time_limit_option(p, command)
+    _iterations_option(p)
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=min(2, os.cpu_count() or 1),
+        help="parallel solver runs (default: 2 cores where available)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    n = int(text)
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return n
+
+
+def _nonneg_int(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    x = float(text)
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return x
+
+
+def _command(name: str) -> Command:
+    module, _, function = COMMANDS[name].partition(":")
+    command: Command = getattr(importlib.import_module(module), function)
+    return command
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INPUT
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # One budget for the whole command, started before any work (loading included).
+    deadline = Deadline(getattr(args, "time_limit", None))
+    try:
+        return _command(args.command)(args, deadline)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except SolverUnavailable as e:
+        print(f"error: solver unavailable: {e}", file=sys.stderr)
+        return EXIT_SOLVER
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except WasteoptError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    except Exception as e:  # an internal error: say so plainly, traceback only on request
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"internal error: {type(e).__name__}: {e} (rerun with --debug for details)",
+                file=sys.stderr,
+            )
+        return EXIT_FAIL

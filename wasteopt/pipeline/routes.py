@@ -1,0 +1,131 @@
+"""Routing one day (the ``route`` command): every stream due that day, solved and checked, with its
+plan files and route sheets; and the summary row of each plan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from wasteopt.clock import Deadline
+from wasteopt.files import OutputFolder, write_frame, write_json
+from wasteopt.generation import Demand, generate
+from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.operations import MIN_SOLVE_S
+from wasteopt.reporting.sheets import write_route_sheets
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.plan import RoutePlan
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.solve import solve
+from wasteopt.scenario.model import Scenario
+
+__all__ = ["progress_bar", "route_day", "routes_summary", "write_plan_files"]
+
+log = logging.getLogger("wasteopt")
+
+DEFAULT_ROUTING = RoutingSettings()
+
+
+def progress_bar(total: int | None, desc: str, unit: str) -> tqdm[Any]:
+    """A transient terminal progress bar (the CLI asks for them; the library never does)."""
+    return tqdm(total=total, desc=desc, unit=unit, leave=False)
+
+
+def route_day(
+    scenario: Scenario,
+    *,
+    day: int,
+    streams: Sequence[str] | None = None,
+    routing: RoutingSettings = DEFAULT_ROUTING,
+    deadline: Deadline | None = None,
+    demand: Demand | None = None,
+    matrix: TravelMatrix | None = None,
+    assignment: dict[str, dict[str, str]] | None = None,
+    out: OutputFolder | None = None,
+    prefix: str = "",
+    progress: bool = False,
+) -> list[RoutePlan]:
+    """Route every stream (or ``streams``) due on ``day``; each plan carries its check.
+
+    ``assignment`` maps stream → point → unload site (a facility plan); default: nearest open
+    site. Demand is generated with ``routing.seed``. With ``deadline``, each solve gets its
+    stops' share of what is left (module docstring); without, ``routing.time_limit_s`` each.
+    With ``out``, writes the plan files and route sheets under ``prefix``.
+    """
+    if demand is None:
+        demand = generate(scenario, days=day + 1, seed=routing.seed)
+    if matrix is None:
+        matrix = build_matrix(scenario)
+    wanted = list(streams) if streams else list(scenario.stream_ids)
+    problems = [
+        build_problem(scenario, demand, day, s, matrix, assignment=(assignment or {}).get(s))
+        for s in wanted
+        if any(v.stream == s and v.role == "collection" for v in scenario.vehicle_types)
+    ]
+    pending = sum(len(p.stops) for p in problems)
+    bar = progress_bar(len(problems), "routing", "stream") if progress else None
+    plans: list[RoutePlan] = []
+    for problem in problems:
+        if bar is not None:
+            bar.set_postfix_str(f"{problem.stream}: {len(problem.stops)} stops")
+        if problem.stops:
+            budget = None
+            if deadline is not None:  # the floor may overrun the command's budget, by design
+                share = deadline.share(len(problem.stops) / pending, floor_s=MIN_SOLVE_S)
+                budget = Deadline(share)
+            pending -= len(problem.stops)
+            plan = solve(problem, routing, deadline=budget)
+            log.info("%s", plan.summary())
+            plans.append(plan)
+            if out is not None:
+                write_plan_files(out, prefix, scenario, problem, plan)
+        else:
+            log.info("no %s stops due on day %d", problem.stream, day)
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    if out is not None and plans:
+        write_frame(out.path(f"{prefix}routes_summary.csv"), routes_summary(plans), bom=True)
+    return plans
+
+
+def write_plan_files(
+    out: OutputFolder, prefix: str, scenario: Scenario, problem: RoutingProblem, plan: RoutePlan
+) -> None:
+    """``plan_<stream>.json``, ``schedule_<stream>.csv`` and the route sheets under ``prefix``."""
+    write_json(out.path(f"{prefix}plan_{plan.stream}.json"), plan.to_dict())
+    write_frame(out.path(f"{prefix}schedule_{plan.stream}.csv"), plan.to_frame(), bom=True)
+    if plan.routes:
+        write_route_sheets(plan, problem, scenario, out.path(f"{prefix}sheets/x").parent)
+
+
+def routes_summary(plans: Sequence[RoutePlan]) -> pd.DataFrame:
+    """One row per plan: the checker's totals and verdict."""
+    rows = []
+    for p in plans:
+        t = p.check.totals if p.check is not None else None
+        rows.append(
+            {
+                "stream": p.stream,
+                "engine": p.engine,
+                "status": p.status,
+                "check_ok": bool(p.check is not None and p.check.ok),
+                "violations": 0 if p.check is None else len(p.check.violations),
+                "unserved": len(p.unserved),
+                "vehicles": None if t is None else t.vehicles,
+                "trips": None if t is None else t.trips,
+                "stops": None if t is None else t.stops_served,
+                "t_collected": None if t is None else t.load_kg / 1000.0,
+                "km": None if t is None else t.distance_km,
+                "hours": None if t is None else t.duration_h,
+                "cost_cny": p.objective,
+                "co2_kg": None if t is None else t.co2_kg,
+                "runtime_s": p.runtime_s,
+            }
+        )
+    return pd.DataFrame(rows)

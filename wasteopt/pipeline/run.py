@@ -1,0 +1,307 @@
+"""The main job: every variant run and written, then the comparison tables, the catchment plots,
+the HTML report and the manifest, in one output folder (see :mod:`wasteopt.pipeline`)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from wasteopt.clock import Deadline
+from wasteopt.facilities import write_plan
+from wasteopt.facilities.settings import FacilitySettings
+from wasteopt.files import OutputFolder, content_hash, write_frame, write_json
+from wasteopt.network import build_matrix
+from wasteopt.pipeline.routes import DEFAULT_ROUTING, routes_summary, write_plan_files
+from wasteopt.pipeline.variant import (
+    DEFAULT_HORIZON,
+    STATUS_QUO,
+    Echo,
+    Horizon,
+    VariantRun,
+    no_echo,
+    part_of,
+    run_variant,
+    variant_kpis,
+)
+from wasteopt.reporting.html import write_html_report
+from wasteopt.reporting.plots import (
+    plot_catchments,
+    plot_daily_kpis,
+    plot_queue_waits,
+    plot_routes,
+    plot_utilisation,
+    save_figure,
+)
+from wasteopt.reporting.sheets import route_sheet_frame
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.scenario import apply_variant, load_scenario
+from wasteopt.scenario.model import Scenario
+from wasteopt.simulation import SimulationSettings
+
+__all__ = ["RunSummary", "run_all", "write_variant"]
+
+
+def write_variant(run: VariantRun, out: OutputFolder) -> dict[str, Figure]:
+    """Write one variant's tables, plans, route sheets, simulation and plots; return figures."""
+    v = run.variant
+    write_frame(out.path(f"{v}/demand_t_per_day.csv"), run.demand.totals_t_per_day().reset_index())
+    if run.facility_plan.has_plan:
+        write_plan(run.facility_plan, out.path(f"{v}/facilities/x").parent)
+    sheets = []
+    for stream in run.operating.plans:
+        problem, plan = run.operating.problems[stream], run.operating.plans[stream]
+        write_plan_files(out, f"{v}/routes/", run.scenario, problem, plan)
+        if plan.routes:
+            sheets.append(route_sheet_frame(plan, problem, run.scenario))
+    write_frame(out.path(f"{v}/routes/routes_summary.csv"), routes_summary(run.plans), bom=True)
+    run.simulation.write(out.path(f"{v}/simulation/x").parent, events=False)
+
+    figures = _variant_figures(run, sheets)
+    for title, fig in figures.items():
+        stem = title.split(": ", 1)[1].split(" on ")[0].replace(" ", "_")
+        save_figure(fig, out.path(f"{v}/plots/{stem}"))
+    return figures
+
+
+def _variant_figures(run: VariantRun, sheets: list[pd.DataFrame]) -> dict[str, Figure]:
+    """Routes of the routed day, facility utilisation, daily KPIs and queue waits."""
+    v = run.variant
+    figures: dict[str, Figure] = {}
+    name = run.scenario.name
+    if sheets:
+        figures[f"{v}: routes on day {run.routed_day}"] = plot_routes(
+            run.scenario, pd.concat(sheets, ignore_index=True), title=f"{name} — {v}"
+        )
+    if run.facility_plan.has_plan:
+        figures[f"{v}: utilisation"] = plot_utilisation(
+            run.facility_plan, run.scenario, title=f"{v}: station and plant utilisation"
+        )
+    daily = (
+        run.simulation.daily.groupby("date", sort=True)[
+            ["collected_t", "uncollected_t", "km", "overtime_h", "cost_cny"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    figures[f"{v}: daily KPIs"] = plot_daily_kpis(daily, title=f"{v}: simulated days")
+    tips = run.simulation.tips
+    if len(tips):
+        waits = pd.DataFrame({"facility": tips["site"], "wait_min": tips["wait_s"] / 60.0})
+        figures[f"{v}: queue waits"] = plot_queue_waits(
+            waits, run.scenario, title=f"{v}: waits for a tipping bay"
+        )
+    return figures
+
+
+# --------------------------------------------------------------------------------------------
+# the main job
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSummary:
+    """What :func:`run_all` did: ``ok`` when every plan passed its check and every mass
+    balance closed."""
+
+    out_dir: str
+    ok: bool
+    kpi: pd.DataFrame
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in (
+        "wasteopt",
+        "numpy",
+        "pandas",
+        "pyvrp",
+        "ortools",
+        "pyomo",
+        "highspy",
+        "simpy",
+        "matplotlib",
+        "dask",
+    ):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def run_all(
+    scenario_folder: str | Path,
+    *,
+    out_dir: str | Path,
+    variants: Sequence[str] | None = None,
+    horizon: Horizon = DEFAULT_HORIZON,
+    routing: RoutingSettings = DEFAULT_ROUTING,
+    facilities: FacilitySettings = STATUS_QUO,
+    simulation: SimulationSettings | None = None,
+    deadline: Deadline | None = None,
+    echo: Echo = no_echo,
+    progress: bool = False,
+) -> RunSummary:
+    """Run every stage for the base scenario and each variant (default: all the scenario's
+    variants); write one output folder (see the module docstring). Each variant still to run
+    gets an equal share of what is left of ``deadline``."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    base = load_scenario(scenario_folder)
+    names = [v.id for v in base.variants] if variants is None else list(variants)
+    scenarios = {"base": base}
+    for v in names:  # fail early, before any work or output, on an unknown variant
+        if v != "base":
+            scenarios[v] = apply_variant(base, v)  # base was validated with its variants
+    timings["load"] = time.perf_counter() - t0
+    echo(
+        f"scenario {base.id} ({base.name}): {len(base.points)} points; "
+        f"variants: {', '.join(scenarios)}"
+    )
+
+    runs: list[VariantRun] = []
+    base_matrix = build_matrix(base)
+    with OutputFolder(out_dir) as out:
+        figures: dict[str, Figure] = {}
+        for k, (v, scenario) in enumerate(scenarios.items()):
+            t = time.perf_counter()
+            # Variants rarely move a site; reuse the base matrix when the sites are the same.
+            same_sites = scenario.sites() == base.sites() and scenario.network == base.network
+            run = run_variant(
+                scenario,
+                horizon,
+                routing=routing,
+                facilities=facilities,
+                simulation=simulation,
+                deadline=part_of(deadline, 1.0 / (len(scenarios) - k)),
+                matrix=base_matrix if same_sites else None,
+                echo=echo,
+                progress=progress,
+            )
+            figures.update(write_variant(run, out))
+            runs.append(run)
+            timings.update({f"{v}/{k2}": round(s, 3) for k2, s in run.timings_s.items()})
+            timings[f"{v}/total"] = time.perf_counter() - t
+        kpi, routes_kpi = _write_kpi_tables(runs, out)
+        figures.update(_catchment_figures(runs, out))
+        ok = all(r.ok for r in runs)
+        timings["total"] = time.perf_counter() - t0
+        _write_report(out, base, kpi, routes_kpi, figures, horizon, routing, deadline, ok)
+        write_json(
+            out.path("manifest.json"),
+            _manifest(
+                scenario_folder, base, list(scenarios), horizon, routing, deadline, timings, ok
+            ),
+        )
+    echo(f"wrote {out_dir} in {timings['total']:.1f} s")
+    return RunSummary(out_dir=str(out_dir), ok=ok, kpi=kpi, timings_s=timings)
+
+
+def _write_kpi_tables(
+    runs: Sequence[VariantRun], out: OutputFolder
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``kpi.csv``/``kpi.parquet`` (one row per variant) and ``routes_kpi.csv``."""
+    kpi = pd.DataFrame([variant_kpis(r) for r in runs])
+    write_frame(out.path("kpi.csv"), kpi, bom=True)
+    write_frame(out.path("kpi.parquet"), kpi)
+    routes_kpi = pd.concat(
+        [routes_summary(r.plans).assign(variant=r.variant, day=r.routed_day) for r in runs],
+        ignore_index=True,
+    )
+    front = ["variant", "day", "stream"]
+    routes_kpi = routes_kpi[front + [c for c in routes_kpi.columns if c not in front]]
+    write_frame(out.path("routes_kpi.csv"), routes_kpi, bom=True)
+    return kpi, routes_kpi
+
+
+def _catchment_figures(runs: Sequence[VariantRun], out: OutputFolder) -> dict[str, Figure]:
+    """Station catchments of each variant next to the base's, saved under ``plots/``."""
+    figures: dict[str, Figure] = {}
+    base_run = runs[0]
+    for r in runs[1:]:
+        if base_run.facility_plan.has_plan and r.facility_plan.has_plan:
+            fig = plot_catchments(
+                r.scenario, base_run.facility_plan, r.facility_plan, titles=("base", r.variant)
+            )
+            save_figure(fig, out.path(f"plots/catchments_{r.variant}"))
+            figures[f"catchments: base vs {r.variant}"] = fig
+    return figures
+
+
+def _budget_text(routing: RoutingSettings, deadline: Deadline | None) -> str:
+    if routing.iterations is not None:
+        search = f"{routing.iterations} iterations per search"
+    else:
+        search = "searches stopped by the time budget"
+    if deadline is None or deadline.seconds is None:
+        return f"{routing.time_limit_s:g} s per routing solve, {search}"
+    return f"time budget {deadline.seconds:g} s for the whole run, {search}"
+
+
+def _write_report(
+    out: OutputFolder,
+    base: Scenario,
+    kpi: pd.DataFrame,
+    routes_kpi: pd.DataFrame,
+    figures: dict[str, Figure],
+    horizon: Horizon,
+    routing: RoutingSettings,
+    deadline: Deadline | None,
+    ok: bool,
+) -> None:
+    """``report.html``: the comparison and routed-day tables, every figure, and notes."""
+    tables = {
+        "Scenario comparison": kpi.set_index("variant").T.reset_index(names="KPI"),
+        "Routed day per stream": routes_kpi,
+    }
+    notes = [
+        f"Scenario {base.id}: {base.name}. Horizon {horizon.days} days, seed {horizon.seed}, "
+        f"engine {routing.engine}, {_budget_text(routing, deadline)}.",
+        "Every route plan was checked by the independent checker"
+        + ("; all are clean." if ok else "; see routes_kpi.csv for violations."),
+    ]
+    write_html_report(
+        out.path("report.html"),
+        title=f"wasteopt — {base.name}",
+        kpi_tables=tables,
+        figures=figures,
+        notes=notes,
+    )
+
+
+def _manifest(
+    scenario_folder: str | Path,
+    base: Scenario,
+    variants: list[str],
+    horizon: Horizon,
+    routing: RoutingSettings,
+    deadline: Deadline | None,
+    timings: dict[str, float],
+    ok: bool,
+) -> dict[str, Any]:
+    """What ``manifest.json`` records: inputs, options, versions, machine, timings, verdict."""
+    return {
+        "scenario": str(scenario_folder),
+        "scenario_id": base.id,
+        "scenario_sha256": content_hash(scenario_folder),
+        "variants": variants,
+        "seed": horizon.seed,
+        "days": horizon.days,
+        "engine": routing.engine,
+        "time_limit_s": None if deadline is None else deadline.seconds,
+        "routing_time_limit_s": routing.time_limit_s,
+        "iterations": routing.iterations,
+        "workers": routing.workers,
+        "versions": _versions(),
+        "machine": {"platform": platform.platform(), "processor": platform.processor()},
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "all_plans_checker_clean_and_balanced": ok,
+    }

@@ -1,0 +1,375 @@
+"""One scenario variant, every stage: generation → facility plan → routes of each collection
+cycle → simulation; its KPI row; and one replication as a sweep task."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from wasteopt.clock import Deadline
+from wasteopt.facilities import FacilityPlan, plan_facilities
+from wasteopt.facilities.settings import FacilitySettings
+from wasteopt.generation import Demand, expected_rates_kg_per_day, generate
+from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.operations import MIN_SOLVE_S, OperatingPlan, build_operating_plan
+from wasteopt.pipeline.routes import progress_bar
+from wasteopt.routing.plan import RoutePlan
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.scenario import load_scenario
+from wasteopt.scenario.model import Scenario
+from wasteopt.simulation import SimulationResult, SimulationSettings, simulate
+
+__all__ = [
+    "FACILITY_SHARE",
+    "ROUTING_SHARE",
+    "STATUS_QUO",
+    "Echo",
+    "Horizon",
+    "Operations",
+    "VariantRun",
+    "part_of",
+    "plan_operations",
+    "replication_kpis",
+    "representative_day",
+    "run_variant",
+    "variant_kpis",
+]
+
+log = logging.getLogger("wasteopt")
+
+Echo = Callable[[str], None]
+
+FACILITY_SHARE = 0.25
+"""Share of a variant's remaining budget the facility plan may use."""
+ROUTING_SHARE = 0.8
+"""Share of what the facility plan left that the cycle-day routing may use (the rest: the
+simulation and the output files)."""
+
+STATUS_QUO = FacilitySettings(mode="status_quo")
+"""The pipeline's facility settings: today's network, changed only by a variant's decisions."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Horizon:
+    """What one job covers: ``days`` generated and simulated, the routed ``day`` (None: the
+    :func:`representative_day`), and the ``seed`` of generation and simulation (routing has
+    its own, :attr:`RoutingSettings.seed`)."""
+
+    days: int = 28
+    day: int | None = None
+    seed: int = 0
+
+
+def part_of(deadline: Deadline | None, fraction: float) -> Deadline | None:
+    """A deadline for a step that may use ``fraction`` of what is left, at least
+    ``MIN_SOLVE_S`` (a solver needs a minimum to answer, even once the budget is spent);
+    None: no limit."""
+    if deadline is None:
+        return None
+    return Deadline.at(time.monotonic() + deadline.share(fraction, floor_s=MIN_SOLVE_S))
+
+
+def no_echo(_text: str) -> None:
+    """An echo that says nothing."""
+
+
+DEFAULT_HORIZON = Horizon()
+DEFAULT_ROUTING = RoutingSettings()
+
+
+def representative_day(demand: Demand) -> int:
+    """Index of the day whose total generation is closest to the mean daily total."""
+    totals = np.asarray(demand.kg).sum(axis=(1, 2))
+    return int(np.argmin(np.abs(totals - totals.mean())))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariantRun:
+    """Everything one variant produced. ``routed_day`` indexes ``demand``."""
+
+    variant: str
+    scenario: Scenario
+    demand: Demand
+    routed_day: int
+    facility_plan: FacilityPlan
+    operating: OperatingPlan
+    simulation: SimulationResult
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def plans(self) -> list[RoutePlan]:
+        """The route plans of the routed day, one per stream."""
+        return [
+            self.operating.plans[s] for s in self.scenario.stream_ids if s in self.operating.plans
+        ]
+
+    @property
+    def ok(self) -> bool:
+        """Every plan of every cycle day passed its check and the mass balance closed."""
+        clean = all(
+            p.check is not None and p.check.ok
+            for s in self.operating.cycle_plans
+            for p in self.operating.distinct_plans(s)
+        )
+        return clean and self.simulation.balance_closes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Operations:
+    """What the planning stages produce for one scenario: the inputs a simulation executes."""
+
+    matrix: TravelMatrix
+    demand: Demand
+    routed_day: int
+    facility_plan: FacilityPlan
+    operating: OperatingPlan
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def plan_operations(
+    scenario: Scenario,
+    horizon: Horizon = DEFAULT_HORIZON,
+    *,
+    routing: RoutingSettings = DEFAULT_ROUTING,
+    facilities: FacilitySettings = STATUS_QUO,
+    deadline: Deadline | None = None,
+    matrix: TravelMatrix | None = None,
+    echo: Echo = no_echo,
+    progress: bool = False,
+) -> Operations:
+    """Generation → facility plan (``facilities``, normally ``status_quo``) → routes for every
+    day of each collection cycle, routed from ``horizon.day`` (default: the representative
+    day). ``deadline`` is shared out as the module docstring says."""
+    v = scenario.variant
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    matrix = build_matrix(scenario) if matrix is None else matrix
+    timings["network"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    demand = generate(scenario, days=horizon.days, seed=horizon.seed)
+    routed_day = representative_day(demand) if horizon.day is None else horizon.day
+    if routed_day >= horizon.days:
+        raise ValueError(f"day {routed_day} is outside the {horizon.days}-day horizon")
+    timings["generation"] = time.perf_counter() - t
+    echo(
+        f"[{v}] demand: {horizon.days} days from {demand.dates[0]}, mean "
+        f"{demand.totals_t_per_day().sum(axis=1).mean():.1f} t/day; routed day {routed_day}"
+    )
+
+    t = time.perf_counter()
+    fplan = plan_facilities(
+        scenario,
+        expected_rates_kg_per_day(scenario),
+        matrix,
+        facilities,
+        deadline=part_of(deadline, FACILITY_SHARE),
+    )
+    timings["facilities"] = time.perf_counter() - t
+    echo(
+        f"[{v}] facility plan: {fplan.status}, {fplan.objective:,.0f} CNY/yr, "
+        f"{len(fplan.open_stations)} stations open ({timings['facilities']:.1f} s)"
+    )
+
+    t = time.perf_counter()
+    operating = _route_cycle_days(
+        scenario,
+        demand,
+        matrix,
+        routed_day,
+        fplan,
+        routing,
+        part_of(deadline, ROUTING_SHARE),
+        progress,
+    )
+    timings["routing"] = time.perf_counter() - t
+    for s in operating.plans:
+        echo(f"[{v}] {operating.plans[s].summary()}")
+    return Operations(
+        matrix=matrix,
+        demand=demand,
+        routed_day=routed_day,
+        facility_plan=fplan,
+        operating=operating,
+        timings_s=timings,
+    )
+
+
+def _route_cycle_days(
+    scenario: Scenario,
+    demand: Demand,
+    matrix: TravelMatrix,
+    day: int,
+    fplan: FacilityPlan,
+    routing: RoutingSettings,
+    deadline: Deadline | None,
+    progress: bool,
+) -> OperatingPlan:
+    """:func:`wasteopt.operations.build_operating_plan` with a progress bar per solved plan."""
+    bar = progress_bar(None, f"[{scenario.variant}] routing", "plan") if progress else None
+
+    def tick(done: int, total: int, plan: RoutePlan) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(f"{plan.stream}: {plan.status}")
+            bar.update(done - bar.n)
+
+    operating = build_operating_plan(
+        scenario,
+        demand,
+        matrix,
+        day=day,
+        facility_plan=fplan if fplan.has_plan else None,
+        routing=routing,
+        deadline=deadline,
+        progress=tick,
+    )
+    if bar is not None:
+        bar.close()
+    return operating
+
+
+def run_variant(
+    scenario: Scenario,
+    horizon: Horizon = DEFAULT_HORIZON,
+    *,
+    routing: RoutingSettings = DEFAULT_ROUTING,
+    facilities: FacilitySettings = STATUS_QUO,
+    simulation: SimulationSettings | None = None,
+    deadline: Deadline | None = None,
+    matrix: TravelMatrix | None = None,
+    echo: Echo = no_echo,
+    progress: bool = False,
+) -> VariantRun:
+    """:func:`plan_operations`, then one simulation over the whole horizon (seed
+    ``horizon.seed``)."""
+    ops = plan_operations(
+        scenario,
+        horizon,
+        routing=routing,
+        facilities=facilities,
+        deadline=deadline,
+        matrix=matrix,
+        echo=echo,
+        progress=progress,
+    )
+    timings = dict(ops.timings_s)
+    t = time.perf_counter()
+    label = f"[{scenario.variant}] simulating"
+    bar = progress_bar(horizon.days, label, "day") if progress else None
+    sim = simulate(
+        scenario,
+        demand=ops.demand,
+        matrix=ops.matrix,
+        operating=ops.operating,
+        settings=simulation,
+        seed=horizon.seed,
+        progress=None if bar is None else (lambda _d: bar.update()),
+    )
+    if bar is not None:
+        bar.close()
+    timings["simulation"] = time.perf_counter() - t
+    echo(f"[{scenario.variant}] " + sim.summary().splitlines()[0])
+    return VariantRun(
+        variant=scenario.variant,
+        scenario=scenario,
+        demand=ops.demand,
+        routed_day=ops.routed_day,
+        facility_plan=ops.facility_plan,
+        operating=ops.operating,
+        simulation=sim,
+        timings_s=timings,
+    )
+
+
+def variant_kpis(run: VariantRun) -> dict[str, Any]:
+    """The comparison row of one variant (planning and simulated operations)."""
+    sim, fplan = run.simulation, run.facility_plan
+    d = sim.daily
+    n_days = max(int(d["day"].nunique()), 1)
+    collected = float(d["collected_t"].sum())
+    cost = float(d["cost_cny"].sum())
+    fac = sim.facilities
+    stations = fac[fac["site_kind"] == "station"]
+    plants = fac[fac["site_kind"] != "station"]
+    tips = sim.tips
+    plans = run.plans
+    return {
+        "variant": run.variant,
+        "open_stations": len(fplan.open_stations) if fplan.has_plan else None,
+        "facility_status": fplan.status,
+        "facility_cost_cny_per_year": fplan.objective if fplan.has_plan else None,
+        "facility_cost_cny_per_t": (
+            fplan.objective / (sum(fplan.demand_t_per_day.values()) * 365.0)
+            if fplan.has_plan and sum(fplan.demand_t_per_day.values()) > 0
+            else None
+        ),
+        "t_km_per_day": fplan.t_km_per_day if fplan.has_plan else None,
+        "routed_day": run.routed_day,
+        "route_vehicles": sum(p.check.totals.vehicles for p in plans if p.check is not None),
+        "route_trips": sum(p.check.totals.trips for p in plans if p.check is not None),
+        "route_km": sum(p.check.totals.distance_km for p in plans if p.check is not None),
+        "routes_clean": all(p.check is not None and p.check.ok for p in plans),
+        "sim_days": n_days,
+        "generated_t_per_day": float(d["generated_t"].sum()) / n_days,
+        "collected_t_per_day": collected / n_days,
+        "uncollected_t_end": float(d[d["day"] == d["day"].max()]["uncollected_t"].sum()),
+        "overflowed_t": float(d["overflowed_t"].sum()),
+        "truck_km_per_day": float(d["km"].sum()) / n_days,
+        "vehicle_h_per_day": float(d["vehicle_h"].sum()) / n_days,
+        "overtime_h_per_day": float(d["overtime_h"].sum()) / n_days,
+        "co2_kg_per_day": float(d["co2_kg"].sum()) / n_days,
+        "ops_cost_cny_per_day": cost / n_days,
+        "ops_cost_cny_per_t": cost / collected if collected > 0 else None,
+        "station_utilisation_max": _finite(stations["utilisation"].max()),
+        "station_utilisation_mean": _finite(stations["utilisation"].mean()),
+        "plant_utilisation_max": _finite(plants["utilisation"].max()),
+        "wait_min_mean": _finite(tips["wait_s"].mean() / 60.0) if len(tips) else 0.0,
+        "wait_min_p95": _finite(tips["wait_s"].quantile(0.95) / 60.0) if len(tips) else 0.0,
+        "mass_balance_closes": sim.balance_closes,
+        "sim_status": sim.status,
+    }
+
+
+def _finite(x: object) -> float | None:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+# --------------------------------------------------------------------------------------------
+# one replication as a sweep task (picklable, importable by workers)
+
+
+def replication_kpis(
+    *,
+    scenario: str,
+    variant: str,
+    seed: int,
+    days: int = 28,
+    time_limit_s: float = 5.0,
+    engine: str = "pyvrp",
+    iterations: int | None = None,
+) -> dict[str, Any]:
+    """Run one variant with one seed end to end and return its KPI row (for sweeps/compare).
+
+    ``time_limit_s`` is this run's whole budget (one :class:`Deadline`, shared out as the
+    module docstring says). The arguments are JSON values because a sweep task's key is their
+    canonical JSON. The same seed in every variant gives common random numbers (same demand
+    noise)."""
+    s = load_scenario(scenario, variant=None if variant == "base" else variant)
+    run = run_variant(
+        s,
+        Horizon(days=days, seed=seed),
+        routing=RoutingSettings(engine=engine, seed=seed, iterations=iterations),
+        deadline=Deadline(time_limit_s),
+    )
+    return variant_kpis(run)

@@ -1,0 +1,152 @@
+"""Route sheets as a printable PDF: one landscape A4 sheet per vehicle shift, Chinese names in
+an embedded CJK font (:mod:`wasteopt.reporting.fonts`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from fpdf import FPDF
+
+from wasteopt.files import atomic_path
+from wasteopt.reporting.fonts import find_cjk_font
+from wasteopt.reporting.route_table import (
+    HEADINGS,
+    KIND_LABELS,
+    TOTAL_LABEL,
+    VEHICLE_COLUMNS,
+    display_rows,
+    summary_rows,
+    vehicle_title,
+    vehicle_total,
+)
+
+__all__ = ["write_pdf"]
+
+_PDF_WIDTHS = (7, 9, 20, 24, 62, 13, 13, 13, 12, 14, 15, 17, 17, 14, 14, 12)
+_PDF_NUMERIC = frozenset(
+    {
+        "seq",
+        "trip",
+        "wait_min",
+        "service_min",
+        "expected_kg",
+        "unload_kg",
+        "load_after_kg",
+        "leg_km",
+        "cum_km",
+        "elapsed_h",
+    }
+)
+_PDF_ROW_MM = 4.6
+
+
+_HEADING_FILL = (221, 230, 240)
+_TOTAL_FILL = (240, 240, 240)
+
+
+def write_pdf(
+    sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: str, notes: Sequence[str]
+) -> Path:
+    """Landscape A4, one sheet per vehicle shift (continued on further pages with the heading
+    repeated when a shift has more rows than a page holds). Cells are single-line: a text too
+    long for its column is shortened with an ellipsis."""
+    font = find_cjk_font()
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_title(title)
+    pdf.set_creator("wasteopt")
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(10, 10, 10)
+    # One regular face: CJK fonts rarely ship a bold one; headings are set apart by shading.
+    pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
+    by_vehicle = summary_rows(summary)
+    for vehicle, g in sheet.groupby("vehicle", sort=False):
+        _vehicle_pages(pdf, str(vehicle), g, by_vehicle[str(vehicle)], title, notes)
+    with atomic_path(path) as tmp:
+        pdf.output(str(tmp))
+    return path
+
+
+def _vehicle_pages(
+    pdf: FPDF, vehicle: str, g: pd.DataFrame, srow: pd.Series, title: str, notes: Sequence[str]
+) -> None:
+    """One vehicle shift: heading lines, the table, the shaded total row; a new page (heading
+    repeated) whenever the next row would pass the bottom margin."""
+    bottom = pdf.h - 12
+    pdf.add_page()
+    pdf.set_font("cjk", size=12)
+    pdf.cell(0, 7, vehicle_title(g, srow), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    pdf.cell(0, 5, f"{title}    {vehicle_total(srow)}", new_x="LMARGIN", new_y="NEXT")
+    for note in notes:
+        pdf.cell(0, 5, _fit(pdf, note, pdf.epw), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _table_heading(pdf)
+    kind_at = VEHICLE_COLUMNS.index("kind")
+    rows = [
+        [_blank_zero(c, v, str(r[kind_at])) for c, v in zip(VEHICLE_COLUMNS, r, strict=True)]
+        for r in display_rows(g)
+    ]
+    for k, values in enumerate([*rows, _total_row(srow)]):
+        if pdf.get_y() + _PDF_ROW_MM > bottom:
+            pdf.add_page()
+            pdf.set_font("cjk", size=9)
+            pdf.cell(0, 5, f"{vehicle} (续 continued)", new_x="LMARGIN", new_y="NEXT")
+            _table_heading(pdf)
+        _table_row(pdf, values, _TOTAL_FILL if k == len(rows) else None, _PDF_ROW_MM)
+
+
+def _total_row(srow: pd.Series) -> list[str]:
+    total = [""] * len(VEHICLE_COLUMNS)
+    total[VEHICLE_COLUMNS.index("kind")] = TOTAL_LABEL
+    total[VEHICLE_COLUMNS.index("id")] = f"{int(srow['stops'])} stops"
+    total[VEHICLE_COLUMNS.index("expected_kg")] = str(int(srow["expected_kg"]))
+    total[VEHICLE_COLUMNS.index("unload_kg")] = str(int(srow["unload_kg"]))
+    total[VEHICLE_COLUMNS.index("cum_km")] = f"{float(srow['km']):.2f}"
+    total[VEHICLE_COLUMNS.index("elapsed_h")] = f"{float(srow['hours']):.2f}"
+    return total
+
+
+def _table_row(
+    pdf: FPDF,
+    values: Sequence[str],
+    fill: tuple[int, int, int] | None,
+    h: float,
+    is_heading: bool = False,
+) -> None:
+    if fill is not None:
+        pdf.set_fill_color(*fill)
+    for c, w, text in zip(VEHICLE_COLUMNS, _PDF_WIDTHS, values, strict=True):
+        text = _fit(pdf, text, w - 1.0)
+        align = "R" if c in _PDF_NUMERIC and not is_heading else "L"
+        pdf.cell(w, h, text, border=1, align=align, fill=fill is not None)
+    pdf.ln(h)
+
+
+def _table_heading(pdf: FPDF) -> None:
+    pdf.set_font("cjk", size=6.5)
+    _table_row(pdf, [HEADINGS[c] for c in VEHICLE_COLUMNS], _HEADING_FILL, 5.5, is_heading=True)
+    pdf.set_font("cjk", size=7.5)
+
+
+def _blank_zero(col: str, value: object, kind: str) -> str:
+    """Cell text; kg columns that do not apply to the row's kind are left blank."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if col == "expected_kg" and kind != KIND_LABELS["stop"]:
+        return ""
+    if col == "unload_kg" and not value:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _fit(pdf: FPDF, text: str, width_mm: float) -> str:
+    if pdf.get_string_width(text) <= width_mm:
+        return text
+    while text and pdf.get_string_width(text + "…") > width_mm:
+        text = text[:-1]
+    return text + "…"

@@ -1,0 +1,290 @@
+"""The route sheet as a table: one row per schedule entry of every vehicle shift, in driving order.
+
+:func:`route_sheet_frame` turns a checked plan into departure from the depot, each stop (planned
+arrival, service time, expected kg, load after the stop), each unload visit (kg unloaded), the
+lunch break and the return to the depot, with leg and cumulative km and elapsed hours. Times come
+from the independent checker (:func:`wasteopt.routing.check.check_plan`), never from an engine,
+so the totals of every sheet equal ``plan.check.totals``. :func:`route_sheet_summary` gives one
+row per vehicle shift; the display helpers give the bilingual headings drivers read.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from wasteopt.clock import format_hhmm
+from wasteopt.routing.check import check_plan
+from wasteopt.routing.plan import RoutePlan
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.verdict import CheckReport
+from wasteopt.scenario.model import Scenario
+from wasteopt.stopids import point_of
+
+__all__ = [
+    "HEADINGS",
+    "KIND_LABELS",
+    "SHEET_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "TOTAL_LABEL",
+    "VEHICLE_COLUMNS",
+    "display_rows",
+    "route_sheet_frame",
+    "route_sheet_summary",
+    "sheet_report",
+    "summary_rows",
+    "vehicle_title",
+    "vehicle_total",
+]
+
+SHEET_COLUMNS: tuple[str, ...] = (
+    "stream",
+    "vehicle",
+    "vehicle_type",
+    "vehicle_type_name",
+    "depot",
+    "trip",
+    "seq",
+    "kind",
+    "id",
+    "name",
+    "lon",
+    "lat",
+    "arrival",
+    "start",
+    "departure",
+    "wait_min",
+    "service_min",
+    "expected_kg",
+    "unload_kg",
+    "load_after_kg",
+    "leg_km",
+    "cum_km",
+    "elapsed_h",
+    "arrival_s",
+    "start_s",
+    "departure_s",
+    "leg_m",
+)
+"""Columns of :func:`route_sheet_frame`. ``kind`` is ``depart``, ``stop``, ``unload``,
+``lunch`` or ``return``; times are ``HH:MM`` (``_s``: seconds after midnight of the day)."""
+
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "stream",
+    "vehicle",
+    "vehicle_type",
+    "vehicle_type_name",
+    "depot",
+    "start",
+    "end",
+    "trips",
+    "stops",
+    "unload_visits",
+    "expected_kg",
+    "unload_kg",
+    "km",
+    "hours",
+)
+
+TOTAL_LABEL = "合计 Total"
+
+# Display headings for the XLSX and PDF sheets (bilingual: drivers read Chinese).
+HEADINGS: dict[str, str] = {
+    "seq": "#",
+    "trip": "趟 Trip",
+    "kind": "类型 Kind",
+    "id": "编号 ID",
+    "name": "名称 Name",
+    "arrival": "到达 Arrive",
+    "start": "开始 Start",
+    "departure": "离开 Leave",
+    "wait_min": "等待 min",
+    "service_min": "作业 min",
+    "expected_kg": "预计 kg",
+    "unload_kg": "卸载 Unload kg",
+    "load_after_kg": "车载 Load kg",
+    "leg_km": "路段 km",
+    "cum_km": "累计 km",
+    "elapsed_h": "用时 h",
+}
+KIND_LABELS: dict[str, str] = {
+    "depart": "出车 depart",
+    "stop": "收集 stop",
+    "unload": "卸载 unload",
+    "lunch": "午休 lunch",
+    "return": "回场 return",
+}
+VEHICLE_COLUMNS: tuple[str, ...] = tuple(HEADINGS)
+
+
+def sheet_report(plan: RoutePlan, problem: RoutingProblem) -> CheckReport:
+    """The plan's own check, or a fresh one when the plan carries none."""
+    return plan.check if plan.check is not None else check_plan(problem, plan)
+
+
+def _places(scenario: Scenario, problem: RoutingProblem) -> dict[str, tuple[str, float, float]]:
+    """Location id → (name, lon, lat) for every depot, site and stop of the problem."""
+    coords = {sid: (lon, lat) for sid, lon, lat in scenario.sites()}
+    names: dict[str, str] = {}
+    names.update({x.id: x.name for x in scenario.depots})
+    names.update({x.id: x.name for x in scenario.stations})
+    names.update({x.id: x.name for x in scenario.facilities})
+    names.update({x.id: x.name for x in scenario.points})
+    # Names the routing problem gives win over the scenario's.
+    names.update({x.id: x.name for x in problem.depots if x.name})
+    names.update({x.id: x.name for x in problem.sites if x.name})
+    names.update({x.id: x.name for x in problem.stops if x.name})
+    out: dict[str, tuple[str, float, float]] = {}
+    for loc in problem.locations:
+        base = point_of(loc) if loc not in coords else loc
+        lon, lat = coords.get(base, (math.nan, math.nan))
+        out[loc] = (names.get(loc) or names.get(base, ""), lon, lat)
+    return out
+
+
+def route_sheet_frame(plan: RoutePlan, problem: RoutingProblem, scenario: Scenario) -> pd.DataFrame:
+    """One row per schedule entry of every used vehicle, in driving order (see
+    :data:`SHEET_COLUMNS`). Uses ``plan.check`` (or checks the plan when it has none)."""
+    report = sheet_report(plan, problem)
+    places = _places(scenario, problem)
+    stops = {s.id: s for s in problem.stops}
+    fleets = {f.id: f for f in problem.fleets}
+    type_names = {v.id: v.name for v in scenario.vehicle_types}
+    rows: list[dict[str, object]] = []
+    for rt in report.routes:
+        fleet = fleets.get(rt.fleet)
+        depot = fleet.depot if fleet is not None else ""
+        cum_m = 0
+        load_before = 0
+        last = len(rt.visits) - 1
+        for i, v in enumerate(rt.visits):
+            name, lon, lat = places.get(v.id, ("", math.nan, math.nan))
+            kind: str = v.kind
+            expected = unload = 0
+            if kind == "depot":
+                kind = "depart" if i == 0 else "return"
+                if kind == "return" and problem.depot_unloads:
+                    unload = load_before
+            elif kind == "stop":
+                expected = stops[v.id].load_kg if v.id in stops else 0
+            elif kind == "unload":
+                unload = load_before
+            elif kind == "lunch":
+                name = f"午休 lunch break @ {name}" if name else "午休 lunch break"
+            cum_m += v.distance_from_prev_m
+            # The departure row: leaving time is its end (after a lunch taken at the depot).
+            depart_s = v.end_s
+            rows.append(
+                {
+                    "stream": plan.stream,
+                    "vehicle": rt.vehicle,
+                    "vehicle_type": rt.fleet,
+                    "vehicle_type_name": type_names.get(rt.fleet, ""),
+                    "depot": depot,
+                    "trip": v.trip,
+                    "seq": v.seq,
+                    "kind": kind,
+                    "id": v.id,
+                    "name": name,
+                    "lon": lon,
+                    "lat": lat,
+                    "arrival": format_hhmm(v.arrival_s),
+                    "start": format_hhmm(v.start_s),
+                    "departure": format_hhmm(depart_s),
+                    "wait_min": (v.start_s - v.arrival_s) / 60.0 if kind != "depart" else 0.0,
+                    "service_min": (v.end_s - v.start_s) / 60.0 if kind != "depart" else 0.0,
+                    "expected_kg": expected,
+                    "unload_kg": unload,
+                    "load_after_kg": v.load_after_kg,
+                    "leg_km": v.distance_from_prev_m / 1000.0,
+                    "cum_km": cum_m / 1000.0,
+                    "elapsed_h": ((v.end_s if i < last else v.arrival_s) - rt.start_s) / 3600.0,
+                    "arrival_s": v.arrival_s,
+                    "start_s": v.start_s,
+                    "departure_s": depart_s,
+                    "leg_m": v.distance_from_prev_m,
+                }
+            )
+            if kind in ("stop", "unload"):
+                load_before = v.load_after_kg
+    frame = pd.DataFrame(rows, columns=list(SHEET_COLUMNS))
+    frame["trip"] = frame["trip"].astype("Int64")
+    return frame
+
+
+def route_sheet_summary(sheet: pd.DataFrame, *, total: bool = True) -> pd.DataFrame:
+    """One row per vehicle shift of a :func:`route_sheet_frame` (plus a total row): trips,
+    stops, kg collected and unloaded, km (sum of legs) and hours (departure to return)."""
+    rows = []
+    for vehicle, g in sheet.groupby("vehicle", sort=False):
+        first, last = g.iloc[0], g.iloc[-1]
+        trips = g.loc[g["kind"] == "stop", "trip"].dropna().nunique()
+        rows.append(
+            {
+                "stream": first["stream"],
+                "vehicle": vehicle,
+                "vehicle_type": first["vehicle_type"],
+                "vehicle_type_name": first["vehicle_type_name"],
+                "depot": first["depot"],
+                "start": format_hhmm(int(first["start_s"])),
+                "end": format_hhmm(int(last["arrival_s"])),
+                "trips": int(trips),
+                "stops": int((g["kind"] == "stop").sum()),
+                "unload_visits": int((g["kind"] == "unload").sum()),
+                "expected_kg": int(g["expected_kg"].sum()),
+                "unload_kg": int(g["unload_kg"].sum()),
+                "km": int(g["leg_m"].sum()) / 1000.0,
+                "hours": (int(last["arrival_s"]) - int(first["start_s"])) / 3600.0,
+            }
+        )
+    out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    if total and len(out):
+        tot: dict[str, object] = {c: "" for c in SUMMARY_COLUMNS}
+        tot["stream"] = out["stream"].iloc[0] if out["stream"].nunique() == 1 else ""
+        tot["vehicle"] = TOTAL_LABEL
+        for c in ("trips", "stops", "unload_visits", "expected_kg", "unload_kg"):
+            tot[c] = int(out[c].sum())
+        tot["km"] = int(sheet["leg_m"].sum()) / 1000.0
+        tot["hours"] = float(out["hours"].sum())
+        out = pd.concat([out, pd.DataFrame([tot])], ignore_index=True)
+    return out
+
+
+def summary_rows(summary: pd.DataFrame) -> dict[str, pd.Series]:
+    """The rows of a :func:`route_sheet_summary` by vehicle id."""
+    return {str(row["vehicle"]): row for _, row in summary.iterrows()}
+
+
+def vehicle_title(g: pd.DataFrame, summary_row: pd.Series) -> str:
+    """Heading of one vehicle's sheet: vehicle, type, stream, depot and shift times."""
+    first = g.iloc[0]
+    return (
+        f"{first['vehicle']}  {first['vehicle_type_name']}  [{first['stream']}]  "
+        f"车场 depot {first['depot']}  {summary_row['start']}–{summary_row['end']}"
+    )
+
+
+def vehicle_total(summary_row: pd.Series) -> str:
+    """One line of a vehicle's totals: trips, stops, kg, km and hours."""
+    return (
+        f"趟 trips {summary_row['trips']} · 点 stops {summary_row['stops']} · "
+        f"{summary_row['expected_kg']} kg · {summary_row['km']:.2f} km · "
+        f"{summary_row['hours']:.2f} h"
+    )
+
+
+def display_rows(g: pd.DataFrame) -> list[list[object]]:
+    """A vehicle's rows as shown to drivers: :data:`VEHICLE_COLUMNS`, kinds labelled."""
+    out = []
+    for rec in g.itertuples(index=False):
+        row = []
+        for c in VEHICLE_COLUMNS:
+            v = getattr(rec, c)
+            if c == "kind":
+                v = KIND_LABELS.get(v, v)
+            elif c in ("wait_min", "service_min", "leg_km", "cum_km", "elapsed_h"):
+                v = round(float(v), 2)
+            row.append(v)
+        out.append(row)
+    return out
