@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from wasteopt.generation import Demand, generate
 from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
+from wasteopt.simulation.settings import SimulationSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,3 +46,45 @@ def tiny_matrix(tiny_scenario: Scenario) -> TravelMatrix:
 def tiny_day0(tiny_scenario: Scenario) -> Demand:
     """One day of tiny demand generated with seed 0."""
     return generate(tiny_scenario, days=1, seed=0)
+
+
+@pytest.fixture(scope="session")
+def exact_settings() -> SimulationSettings:
+    """Simulation settings without randomness: every time is its planned value."""
+    return SimulationSettings(
+        travel_distribution="deterministic",
+        service_distribution="deterministic",
+        unload_distribution="deterministic",
+    )
+
+
+def _hand_plan(p: RoutingProblem) -> RoutePlan:
+    """One vehicle visits the stops in id order, unloads at the first stop's site and goes
+    home (no route when nothing is due)."""
+    routes: tuple[Route, ...] = ()
+    if p.stops:
+        site = p.stops[0].unload_at[0]
+        routes = (
+            Route(
+                vehicle=f"{p.fleets[0].id}#1",
+                fleet=p.fleets[0].id,
+                start_s=p.fleets[0].shift_start_s,
+                visits=(*sorted(x.id for x in p.stops), site),
+            ),
+        )
+    return RoutePlan(
+        problem=p.name,
+        stream=p.stream,
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=routes,
+    )
+
+
+@pytest.fixture(scope="session")
+def hand_plan() -> Callable[[RoutingProblem], RoutePlan]:
+    """A hand-built plan of one routing problem, instead of a solver (see _hand_plan)."""
+    return _hand_plan

@@ -13,45 +13,11 @@ from wasteopt.clock import Deadline
 from wasteopt.generation import due_loads, generate
 from wasteopt.network import build_matrix
 from wasteopt.operations import build_operating_plan, cycle_tours
-from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.scenario import load_scenario
-from wasteopt.simulation import SimulationSettings, simulate
+from wasteopt.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
-EXACT = SimulationSettings(
-    travel_distribution="deterministic",
-    service_distribution="deterministic",
-    unload_distribution="deterministic",
-)
-
-
-def _route_all(p):
-    """Hand-built plan of one problem: one vehicle visits the stops in id order, unloads at
-    the first stop's site and goes home (no route when nothing is due)."""
-    routes = ()
-    if p.stops:
-        site = p.stops[0].unload_at[0]
-        routes = (
-            Route(
-                vehicle=f"{p.fleets[0].id}#1",
-                fleet=p.fleets[0].id,
-                start_s=p.fleets[0].shift_start_s,
-                visits=(*sorted(x.id for x in p.stops), site),
-            ),
-        )
-    return RoutePlan(
-        problem=p.name,
-        stream=p.stream,
-        engine="hand",
-        seed=0,
-        status="feasible",
-        objective=0.0,
-        runtime_s=0.0,
-        routes=routes,
-    )
-
-
 CYCLE_DAYS = 14
 
 
@@ -82,14 +48,14 @@ def cycle():
 
 
 @pytest.fixture()
-def fake_solve(monkeypatch):
-    """Replace the routing engine by _route_all and record (problem, stops, seconds left on
+def fake_solve(monkeypatch, hand_plan):
+    """Replace the routing engine by hand_plan and record (problem, stops, seconds left on
     the solve's deadline, settings)."""
     calls = []
 
     def solve(problem, settings, *, deadline):
         calls.append((problem.name, len(problem.stops), deadline.remaining(), settings))
-        return _route_all(problem)
+        return hand_plan(problem)
 
     monkeypatch.setattr("wasteopt.operations.solve", solve)
     return calls
@@ -116,7 +82,7 @@ def test_cycle_plan_routes_each_distinct_cycle_day(cycle):
     assert op.plan_for("other", 10)[1] is op.cycle_plans["other"][3]
 
 
-def test_cycle_plan_collects_everything_every_day_without_overtime(cycle):
+def test_cycle_plan_collects_everything_every_day_without_overtime(cycle, exact_settings):
     """With ample capacity and exact times, the cycle plan collects each day exactly the due
     loads, inserts nothing, uses no overtime and leaves nothing uncollected."""
     sc, matrix, demand, op = cycle
@@ -129,7 +95,7 @@ def test_cycle_plan_collects_everything_every_day_without_overtime(cycle):
         )
         == 0
     )
-    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=EXACT, seed=0)
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings, seed=0)
     assert r.status == "complete"
     assert r.daily["uncollected_t"].max() == pytest.approx(0.0, abs=1e-9)
     collectors = r.vehicles[r.vehicles["role"] == "collection"]
@@ -144,10 +110,10 @@ def test_cycle_plan_collects_everything_every_day_without_overtime(cycle):
     assert sorted(other.loc[~other["ran"], "day"]) == [1, 8]
 
 
-def test_weekly_points_served_exactly_twice_in_two_weeks(cycle):
+def test_weekly_points_served_exactly_twice_in_two_weeks(cycle, exact_settings):
     """Over 14 simulated days each weekly point is collected exactly twice, on its due days."""
     sc, matrix, demand, op = cycle
-    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=EXACT, seed=0)
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings, seed=0)
     col = r.events[(r.events["kind"] == "collect") & (r.events["stream"] == "other")]
     days = col.groupby("site")["day"].apply(sorted).to_dict()
     assert days == {
@@ -194,7 +160,7 @@ def test_cycle_day_deadline_never_passes_the_plans_deadline(fake_solve):
     assert max(t for _, _, t, _ in fake_solve) <= 0.5
 
 
-def test_cycle_beyond_cap_and_short_horizon_still_collect_all(fake_solve):
+def test_cycle_beyond_cap_and_short_horizon_still_collect_all(fake_solve, exact_settings):
     """With the cycle capped below the weekly period, or planned on a demand shorter than the
     cycle, missing due points are inserted and every point is still served on its due days;
     a vehicle whose tour has nothing due (days 1 and 8) stays home."""
@@ -204,7 +170,9 @@ def test_cycle_beyond_cap_and_short_horizon_still_collect_all(fake_solve):
     assert capped.cycle_days == {"kitchen": 2, "other": 3}
     assert short.cycle_days["other"] == 7 and sorted(short.cycle_plans["other"]) == [0, 1, 2, 3]
     for op in (capped, short):
-        r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=EXACT, seed=0)
+        r = simulate(
+            sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings, seed=0
+        )
         assert r.status == "complete"
         col = r.events[(r.events["kind"] == "collect") & (r.events["stream"] == "other")]
         assert col.groupby("site")["day"].apply(sorted).to_dict() == {

@@ -13,7 +13,6 @@ import pytest
 from wasteopt.generation import due_loads, generate
 from wasteopt.network import build_matrix
 from wasteopt.routing.build import build_problem
-from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import TreatmentFacility
 from wasteopt.simulation import (
@@ -29,60 +28,29 @@ from wasteopt.simulation import (
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS = 10
-EXACT = SimulationSettings(
-    travel_distribution="deterministic",
-    service_distribution="deterministic",
-    unload_distribution="deterministic",
-)
 
 
-def _route_all(p):
-    """Hand-built plan of one problem: one vehicle visits the stops in id order, unloads at
-    the first stop's site and goes home (no route when nothing is due)."""
-    routes = ()
-    if p.stops:
-        site = p.stops[0].unload_at[0]
-        routes = (
-            Route(
-                vehicle=f"{p.fleets[0].id}#1",
-                fleet=p.fleets[0].id,
-                start_s=p.fleets[0].shift_start_s,
-                visits=(*sorted(x.id for x in p.stops), site),
-            ),
-        )
-    return RoutePlan(
-        problem=p.name,
-        stream=p.stream,
-        engine="hand",
-        seed=0,
-        status="feasible",
-        objective=0.0,
-        runtime_s=0.0,
-        routes=routes,
-    )
-
-
-def _plan(scenario, demand, matrix, day=0):
-    """Hand-built plans (engine independent) of ``day`` for every stream (see _route_all)."""
+def _plan(scenario, demand, matrix, hand_plan, day=0):
+    """Hand-built plans (engine independent) of ``day`` for every stream."""
     problems, plans = {}, {}
     for s in scenario.stream_ids:
         problems[s] = build_problem(scenario, demand, day, s, matrix)
-        plans[s] = _route_all(problems[s])
+        plans[s] = hand_plan(problems[s])
     return OperatingPlan(problems=problems, plans=plans)
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def tiny(hand_plan):
     base = load_scenario(ROOT / "scenarios" / "tiny")
     # some generation noise so that seeds and days differ
     sc = dataclasses.replace(base, generation=dataclasses.replace(base.generation, noise_cv=0.2))
     matrix = build_matrix(sc)
     demand = generate(sc, days=DAYS, seed=7)
-    return sc, matrix, demand, _plan(sc, demand, matrix)
+    return sc, matrix, demand, _plan(sc, demand, matrix, hand_plan)
 
 
 @pytest.fixture(scope="module")
-def weekly():
+def weekly(hand_plan):
     """Tiny with P1's residual waste collected weekly, not due on the planned day 0."""
     base = load_scenario(ROOT / "scenarios" / "tiny")
     points = tuple(
@@ -92,7 +60,7 @@ def weekly():
     sc = dataclasses.replace(base, points=points)
     matrix = build_matrix(sc)
     demand = generate(sc, days=DAYS, seed=0)
-    return sc, matrix, demand, _plan(sc, demand, matrix)
+    return sc, matrix, demand, _plan(sc, demand, matrix, hand_plan)
 
 
 def _run(data, **kw):
@@ -144,10 +112,10 @@ def test_breakdown_probability_one_leaves_everything_at_points(tiny):
     assert (r.events["kind"] == "breakdown").sum() == DAYS * 3  # 2 collectors + 1 haul truck
 
 
-def test_carry_over_is_collected_after_a_breakdown(tiny):
+def test_carry_over_is_collected_after_a_breakdown(tiny, exact_settings):
     """After a day its vehicle broke down, a stream's collection is that day's generation plus
     everything left the day before."""
-    r = _run(tiny, seed=3, settings=dataclasses.replace(EXACT, breakdown_probability=0.5))
+    r = _run(tiny, seed=3, settings=dataclasses.replace(exact_settings, breakdown_probability=0.5))
     veh = r.vehicles[r.vehicles["role"] == "collection"]
     checked = 0
     for stream, g in r.daily.groupby("stream"):
@@ -162,7 +130,7 @@ def test_carry_over_is_collected_after_a_breakdown(tiny):
     assert checked >= 2
 
 
-def test_plant_overflow_to_fallback(tiny):
+def test_plant_overflow_to_fallback(tiny, exact_settings, hand_plan):
     """A 1 t/day incinerator with 2 t storage treats 1 t a day and sends the excess over its
     storage to the emergency landfill (hand-checked: 2.4 t/day arrive)."""
     sc0 = load_scenario(ROOT / "scenarios" / "tiny")
@@ -196,8 +164,8 @@ def test_plant_overflow_to_fallback(tiny):
         sc,
         demand=demand,
         matrix=matrix,
-        operating=_plan(sc0, demand, matrix),
-        settings=EXACT,
+        operating=_plan(sc0, demand, matrix, hand_plan),
+        settings=exact_settings,
         seed=0,
     )
     wte = r.facilities[r.facilities["site_id"] == "FAC-WTE"].set_index("day")
@@ -212,7 +180,7 @@ def test_plant_overflow_to_fallback(tiny):
     assert set(over["site"]) == {"FAC-WTE"} and over["kg"].sum() == pytest.approx(6400.0)
 
 
-def test_non_daily_point_is_inserted_and_collected_when_due(weekly):
+def test_non_daily_point_is_inserted_and_collected_when_due(weekly, exact_settings):
     """A weekly point absent from the planned day's routes is inserted into a tour and its
     accumulated waste is collected on its due days (and only then)."""
     sc, matrix, _, op = weekly
@@ -220,7 +188,7 @@ def test_non_daily_point_is_inserted_and_collected_when_due(weekly):
     assert "P1" not in planned
     tours = daily_tours(sc, op, matrix)
     assert sum(t.inserted for t in tours["other"]) == 1
-    r = _run(weekly, seed=0, settings=EXACT)
+    r = _run(weekly, seed=0, settings=exact_settings)
     col = r.events[
         (r.events["kind"] == "collect")
         & (r.events["site"] == "P1")
@@ -231,18 +199,18 @@ def test_non_daily_point_is_inserted_and_collected_when_due(weekly):
     assert r.status == "complete"
 
 
-def test_collected_equals_due_loads_when_nothing_goes_wrong(weekly):
+def test_collected_equals_due_loads_when_nothing_goes_wrong(weekly, exact_settings):
     """With an ample fleet and no randomness each day's collection equals the generation
     model's due loads (initial bins included), stream by stream."""
     sc, _, demand, _ = weekly
-    r = _run(weekly, seed=0, settings=EXACT).daily.set_index(["day", "stream"])
+    r = _run(weekly, seed=0, settings=exact_settings).daily.set_index(["day", "stream"])
     for d in range(DAYS):
         for s in sc.stream_ids:
             _, kg, visits = due_loads(sc, demand, d, s)
             assert r.loc[(d, s), "collected_t"] * 1000 == pytest.approx(float(kg @ visits))
 
 
-def test_full_vehicle_adds_unload_trips(tiny):
+def test_full_vehicle_adds_unload_trips(tiny, exact_settings):
     """A vehicle too small for its planned trip detours to unload and comes back: everything
     is still collected, with extra unloads counted."""
     sc, matrix, demand, op = tiny
@@ -251,7 +219,7 @@ def test_full_vehicle_adds_unload_trips(tiny):
         prob, fleets=tuple(dataclasses.replace(f, capacity_kg=800) for f in prob.fleets)
     )
     op2 = OperatingPlan(problems={**op.problems, "kitchen": small}, plans=op.plans)
-    r = simulate(sc, demand=demand, matrix=matrix, operating=op2, settings=EXACT, seed=0)
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op2, settings=exact_settings, seed=0)
     k = r.daily[r.daily["stream"] == "kitchen"]
     assert k["uncollected_t"].max() == pytest.approx(0.0, abs=1e-9)
     kv = r.vehicles[r.vehicles["stream"] == "kitchen"]
@@ -262,7 +230,7 @@ def test_full_vehicle_adds_unload_trips(tiny):
     assert r.balance["closes"].all()
 
 
-def test_overtime_limit_skips_stops_and_keeps_their_waste(tiny):
+def test_overtime_limit_skips_stops_and_keeps_their_waste(tiny, exact_settings):
     """A shift cut short with no overtime allowed gives up stops; their waste carries over."""
     sc, matrix, demand, op = tiny
     vts = tuple(
@@ -275,7 +243,7 @@ def test_overtime_limit_skips_stops_and_keeps_their_waste(tiny):
         demand=demand,
         matrix=matrix,
         operating=op,
-        settings=dataclasses.replace(EXACT, max_overtime_s=0),
+        settings=dataclasses.replace(exact_settings, max_overtime_s=0),
         seed=0,
     )
     assert (r.daily["skipped_stops"] > 0).all()
