@@ -24,9 +24,7 @@ import argparse
 import csv
 import datetime as dt
 import math
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +37,7 @@ from machine_info import machine  # noqa: E402  (benchmarks/ is the script's fol
 
 from wasteopt.facilities._highs import LazyRows, pyomo_api, run_with_lazy_rows  # noqa: E402
 from wasteopt.facilities.instances import CFLPInstance, read_orlib_cap, solve_cflp  # noqa: E402
+from wasteopt.files import write_text  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "cflp"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -174,16 +173,6 @@ def run_one(row: dict, *, time_limit_s: float, mip_gap: float, stamp: str, host:
     }
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, delete=False, encoding="utf-8", newline=""
-    ) as fh:
-        fh.write(text)
-        tmp = fh.name
-    os.chmod(tmp, 0o644)  # NamedTemporaryFile makes 0600
-    os.replace(tmp, path)
-
-
 def load_rows(path: Path) -> dict[str, dict]:
     if not path.exists():
         return {}
@@ -201,8 +190,8 @@ def save(rows: dict[str, dict], order: list[str]) -> None:
     w.writeheader()
     for r in ordered:
         w.writerow({k: _fmt_csv(r[k]) for k in FIELDS})
-    _write_atomic(RESULTS / "cflp.csv", buf.getvalue())
-    _write_atomic(RESULTS / "cflp.md", markdown(ordered))
+    write_text(RESULTS / "cflp.csv", buf.getvalue())
+    write_text(RESULTS / "cflp.md", markdown(ordered))
 
 
 def _fmt_csv(v) -> str:

@@ -34,6 +34,7 @@ except ImportError:  # running from a checkout without `pip install -e .`
 
 from machine_info import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
 
+from wasteopt.files import write_text  # noqa: E402
 from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate  # noqa: E402
 from wasteopt.network import TravelMatrix, read_matrix_csv  # noqa: E402
 from wasteopt.scenario.model import (  # noqa: E402
@@ -235,12 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "expect ±50 % between runs.",
         "",
     ]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".network_generation.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600
-    os.replace(tmp, args.out)
+    write_text(args.out, "\n".join(lines))
     sys.stdout.write("\n".join(lines))
     return 0
 

@@ -40,7 +40,6 @@ import datetime as dt
 import os
 import platform
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))  # run from a checkout without installing
 
+from wasteopt.files import write_text  # noqa: E402
 from wasteopt.routing.check import check_plan  # noqa: E402
 from wasteopt.routing.instances import (  # noqa: E402
     read_kim,
@@ -386,19 +386,6 @@ def add_comparisons(rows: list[dict], bks: dict[str, dict[str, float]]) -> list[
     return ratio_cols
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def machine_line() -> str:
     import importlib.metadata as md
 
@@ -453,7 +440,7 @@ def write_outputs(rows: list[dict], ratio_cols: list[str], out: Path, args, star
     writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    _atomic_write(base.with_suffix(".csv"), buf.getvalue())
+    write_text(base.with_suffix(".csv"), buf.getvalue())
 
     md_lines = [
         "# Routing benchmark",
@@ -486,7 +473,7 @@ def write_outputs(rows: list[dict], ratio_cols: list[str], out: Path, args, star
             gaps = [r["gap_pct"] for r in feas if r.get("gap_pct") != ""]
             mean = f"{sum(gaps) / len(gaps):.2f}" if gaps else ""
             md_lines.append(f"| {s} | {solver} | {len(sel)} | {len(feas)} | {mean} |")
-    _atomic_write(base.with_suffix(".md"), "\n".join(md_lines) + "\n")
+    write_text(base.with_suffix(".md"), "\n".join(md_lines) + "\n")
     return base.with_suffix(".csv"), base.with_suffix(".md")
 
 
