@@ -16,10 +16,17 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
 __all__ = [
+    "ACCESS_CLASSES",
+    "ACCESS_RULES",
+    "COLLECTION_CLASSES",
+    "CONDITIONS",
     "FACILITY_KINDS",
     "FREQUENCIES",
+    "HAUL_CLASSES",
+    "KITCHEN",
     "STATION_DECISIONS",
     "STATION_STATUSES",
+    "VEHICLE_CLASSES",
     "CollectionPoint",
     "Depot",
     "Edit",
@@ -28,6 +35,7 @@ __all__ = [
     "Holiday",
     "Missort",
     "NetworkSettings",
+    "PlanningSettings",
     "Scenario",
     "Stream",
     "TransferStation",
@@ -42,7 +50,37 @@ FacilityKind = Literal[
     "waste_to_energy", "kitchen_waste_plant", "landfill", "sorting_centre", "hazardous_facility"
 ]
 VehicleRole = Literal["collection", "haul"]
+VehicleClass = Literal[
+    "", "e_tricycle", "small_compactor", "van", "compactor", "hook_lift", "semi_trailer"
+]
+AccessClass = Literal["lane", "residential", "main_road"]
+Condition = Literal["good", "fair", "poor"]
+PlanMode = Literal["free", "status_quo"]
 
+KITCHEN = "kitchen"
+"""The kitchen-waste stream id: not compacted at a station without a kitchen-waste press."""
+VEHICLE_CLASSES: tuple[str, ...] = (
+    "e_tricycle",  # 电动三轮车 / 人力保洁车: 0.3–1 t, enters any lane
+    "small_compactor",  # 小型压缩车 / 桶装车: 2–5 t, residential roads
+    "van",  # 厢式车 (recyclables, hazardous): ≤ 4.5 t GVW, residential roads
+    "compactor",  # 后装/侧装压缩车: ~8 t payload, main roads only
+    "hook_lift",  # 勾臂/拉臂箱车: containers station → plant (tier 2)
+    "semi_trailer",  # 半挂转运车: station → plant (tier 2)
+)
+COLLECTION_CLASSES: tuple[str, ...] = ("e_tricycle", "small_compactor", "van", "compactor")
+HAUL_CLASSES: tuple[str, ...] = ("hook_lift", "semi_trailer")
+ACCESS_CLASSES: tuple[str, ...] = ("lane", "residential", "main_road")
+ACCESS_RULES: dict[str, frozenset[str]] = {
+    # narrow lanes of old town quarters and villages (≤ ~3 m): only tricycles get in
+    "lane": frozenset({"e_tricycle"}),
+    # estate roads and town streets: small vehicles, no 8 t compactor (turning, weight, height)
+    "residential": frozenset({"e_tricycle", "small_compactor", "van"}),
+    # main roads: every collection class
+    "main_road": frozenset(COLLECTION_CLASSES),
+}
+"""Which collection vehicle classes may serve a point of each access class. Haul classes serve
+no collection point (they run station → plant only)."""
+CONDITIONS: tuple[str, ...] = ("good", "fair", "poor")
 STATION_STATUSES: tuple[str, ...] = ("existing", "candidate")
 STATION_DECISIONS: tuple[str, ...] = ("free", "open", "close")
 FACILITY_KINDS: tuple[str, ...] = (
@@ -108,7 +146,10 @@ class CollectionPoint:
     """A place where sorted bins are emptied. Generation comes from ``residents`` (or
     ``households`` × persons per household) unless ``kg_per_day`` gives an explicit rate for a
     stream. ``frequency`` maps stream id → frequency code for every stream collected here.
-    ``phase`` shifts non-daily collections so that not every weekly point is due on the same day."""
+    ``phase`` shifts non-daily collections so that not every weekly point is due on the same day.
+    ``access`` is the road class at the point (which vehicle classes can reach it, see
+    :data:`ACCESS_RULES`); a ``large_generator`` (market, canteen, big estate) may be served
+    directly by a plant-bound vehicle instead of through a station catchment."""
 
     id: str
     name: str
@@ -123,6 +164,12 @@ class CollectionPoint:
     tw_start_s: int
     tw_end_s: int
     phase: int = 0
+    access: AccessClass = "main_road"
+    large_generator: bool = False
+
+    def can_be_served_by(self, vehicle_class: str) -> bool:
+        """True when a collection vehicle of ``vehicle_class`` can reach this point."""
+        return vehicle_class in ACCESS_RULES[self.access]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,7 +191,19 @@ class TransferStation:
     ``closing_cost_cny`` is a one-off cost of retiring it (negative = salvage/saving).
     Stations sharing a non-empty ``size_group`` are alternatives (sizes of one site, or rival
     sites): at most one of them is open; forcing one open closes the others, and forcing
-    several open means "build exactly one of these" (the planner picks)."""
+    several open means "build exactly one of these" (the planner picks).
+
+    Two tiers: small collection vehicles unload here, the station compacts each stream into
+    its own containers, haul vehicles take full containers to plants. ``compaction_ratio``
+    applies to every stream the station accepts except kitchen waste, which is compacted only
+    with a press: ``compaction`` (stream → ratio) overrides per stream
+    (:meth:`compaction_for`). ``stream_bays`` (stream → tipping bays) keeps streams on their
+    own bays (default: ``bays`` shared). ``containers`` is the pool of haul containers of
+    ``container_t`` each (0: not modelled, hauls by trailer load). Non-cost attributes drive
+    real closures: ``separates_streams`` (can run sorted streams without mixing),
+    ``meets_standard`` (current environmental standard: enclosed, deodorised, leachate
+    collected), ``built_year`` and ``condition``. ``staff`` people are paid the scenario's
+    ``planning.wage_cny_per_person_year`` on top of ``fixed_cost_cny_per_year``."""
 
     id: str
     name: str
@@ -165,6 +224,26 @@ class TransferStation:
     compaction_ratio: float
     decision: StationDecision = "free"
     size_group: str = ""
+    compaction: dict[str, float] = field(default_factory=dict)
+    stream_bays: dict[str, int] = field(default_factory=dict)
+    containers: int = 0
+    container_t: float = 0.0
+    separates_streams: bool = True
+    meets_standard: bool = True
+    built_year: int | None = None
+    condition: Condition = "good"
+    staff: int = 0
+
+    def compaction_for(self, stream: str) -> float:
+        """Compaction of ``stream`` here: the per-stream entry, else 1 for kitchen waste (no
+        press), else ``compaction_ratio``."""
+        if stream in self.compaction:
+            return self.compaction[stream]
+        return 1.0 if stream == KITCHEN else self.compaction_ratio
+
+    def bays_for(self, stream: str) -> int:
+        """Tipping bays usable by ``stream`` (its own, or all shared bays)."""
+        return self.stream_bays.get(stream, self.bays)
 
     @property
     def is_open(self) -> bool:
@@ -178,7 +257,9 @@ class TransferStation:
 class TreatmentFacility:
     """A treatment or disposal facility (plant, landfill, sorting centre). ``storage_t`` is the
     backlog it can hold when arrivals exceed ``capacity_t_per_day``; ``fallback`` names the
-    facility (by id) that takes the overflow, or is empty."""
+    facility (by id) that takes the overflow, or is empty. ``external_t_per_day`` is the
+    load other districts bring to a shared plant every day: it uses capacity before this
+    scenario's waste does."""
 
     id: str
     name: str
@@ -194,6 +275,12 @@ class TreatmentFacility:
     unload_time_s: int
     storage_t: float = 0.0
     fallback: str = ""
+    external_t_per_day: float = 0.0
+
+    @property
+    def available_t_per_day(self) -> float:
+        """Capacity left for this scenario's waste after the external load."""
+        return max(0.0, self.capacity_t_per_day - self.external_t_per_day)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,7 +288,8 @@ class VehicleType:
     """A vehicle type: exactly one stream (no mixed collection). ``role`` is ``collection``
     (point to station/plant) or ``haul`` (transfer trailer station to plant; ``depot`` may then be
     a station id). ``max_stops`` and ``max_shift_load_kg`` are per shift over all trips; ``None``
-    means unlimited."""
+    means unlimited. ``vehicle_class`` decides which points it can reach (:data:`ACCESS_RULES`);
+    empty means the role's usual class (:attr:`effective_class`)."""
 
     id: str
     name: str
@@ -224,6 +312,14 @@ class VehicleType:
     max_trips: int
     max_stops: int | None = None
     max_shift_load_kg: float | None = None
+    vehicle_class: VehicleClass = ""
+
+    @property
+    def effective_class(self) -> str:
+        """``vehicle_class``, or ``compactor`` (collection) / ``hook_lift`` (haul) when empty."""
+        if self.vehicle_class:
+            return self.vehicle_class
+        return "compactor" if self.role == "collection" else "hook_lift"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,6 +365,28 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlanningSettings:
+    """How the facility plan prices and limits the chain (``[planning]`` in scenario.toml).
+
+    ``mode``: ``status_quo`` (existing stations kept, candidates not built unless a variant
+    says so: the scenario as specified) or ``free`` (the optimiser may close and build any
+    station: a cost-only lower bound that ignores why stations really close). Both ``plan``
+    and ``run`` use it unless told otherwise. ``max_haul_km``: no collection leg (point →
+    station or plant) longer than this. ``shortfall_penalty_cny_per_t``: price of each tonne a
+    station or plant cannot take (a named slack shown in every output). ``require_standard``:
+    every station left open must meet the environmental standard and keep streams separate
+    (the cost of this policy is reported against the plan without it).
+    ``wage_cny_per_person_year``: yearly cost of one station worker (``TransferStation.staff``).
+    """
+
+    mode: PlanMode = "status_quo"
+    max_haul_km: float | None = None
+    shortfall_penalty_cny_per_t: float = 1000.0
+    require_standard: bool = False
+    wage_cny_per_person_year: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Edit:
     """Set ``field`` of the row with ``id`` in ``table`` to ``value`` (a variant's edit)."""
 
@@ -308,6 +426,7 @@ class Scenario:
     vehicle_types: tuple[VehicleType, ...]
     generation: GenerationSettings
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    planning: PlanningSettings = field(default_factory=PlanningSettings)
     variants: tuple[Variant, ...] = ()
     variant: str = "base"
 
