@@ -144,6 +144,60 @@ BAD: dict[str, tuple[str, ...]] = {
     "kind": ("facilities.csv line 2 (id=F-WTE): kind: unknown kind", "'incinerator'"),
     "role": ("vehicle_types.csv line 6 (id=VT-HAUL): role: unknown role", "'trailer'"),
     "matrix_missing": ("matrix.csv: matrix file not found",),
+    # two-tier fields (issue 12)
+    "access": ("points.csv line 3 (id=P2): access: unknown access class", "'alley'"),
+    "large_generator": ("points.csv line 6 (id=P5): large_generator: not true or false", "'yes'"),
+    "unreachable": (
+        "points.csv line 2 (id=P1): access: no collection vehicle of stream 'kitchen' can reach "
+        "this point: access 'lane' admits e_tricycle; the scenario's collection classes for "
+        "'kitchen' are compactor (VT-KITCHEN)",
+        "points.csv line 2 (id=P1): access: no collection vehicle of stream 'other' can reach",
+        "got 'lane'",
+    ),
+    "vehicle_class": (
+        "vehicle_types.csv line 4 (id=VT-HAZ): vehicle_class: unknown vehicle class",
+        "'tricycle'",
+    ),
+    "collection_class": (
+        "vehicle_types.csv line 5 (id=VT-OTHER): vehicle_class: not a collection class",
+        "'hook_lift'",
+    ),
+    "haul_class": (
+        "vehicle_types.csv line 6 (id=VT-HAUL): vehicle_class: not a haul class",
+        "'compactor'",
+    ),
+    "compaction_stream": (
+        "stations.csv line 2 (id=ST-NORTH): compaction.recyclable: stream not accepted by this "
+        "station; expected a stream the station accepts: other, kitchen",
+    ),
+    "compaction_ratio": ("stations.csv line 3 (id=ST-SOUTH): compaction.kitchen: must be >= 1",),
+    "compaction_text": (
+        "stations.csv line 2 (id=ST-NORTH): compaction: 'kitchen=2' is not stream:value",
+    ),
+    "stream_bays_stream": (
+        "stations.csv line 2 (id=ST-NORTH): stream_bays.hazardous: stream not accepted",
+    ),
+    "stream_bays_count": (
+        "stations.csv line 3 (id=ST-SOUTH): stream_bays.other: must be >= 1, got '0'",
+    ),
+    "containers": ("stations.csv line 2 (id=ST-NORTH): containers: must be >= 0, got '-3'",),
+    "container_t": ("stations.csv line 3 (id=ST-SOUTH): container_t: needed with containers = 6",),
+    "condition": ("stations.csv line 2 (id=ST-NORTH): condition: unknown condition", "'bad'"),
+    "built_year": ("stations.csv line 2 (id=ST-NORTH): built_year: must be >= 1900, got '98'",),
+    "staff": ("stations.csv line 3 (id=ST-SOUTH): staff: must be >= 0, got '-2'",),
+    "meets_standard": (
+        "stations.csv line 2 (id=ST-NORTH): meets_standard: not true or false",
+        "'no'",
+    ),
+    "external_load": (
+        "facilities.csv line 4 (id=F-KW): external_t_per_day: must be <= 200, got '250'",
+    ),
+    "planning_mode": ("scenario.toml [planning]: mode: unknown planning mode", "'cheapest'"),
+    "planning_range": (
+        "scenario.toml [planning]: shortfall_penalty_cny_per_t: must be >= 0, got '-10'",
+    ),
+    "max_haul_km": ("scenario.toml [planning]: max_haul_km: must be > 0, got '0'",),
+    "planning_type": ("scenario.toml [planning]: require_standard: expected true or false",),
 }
 
 

@@ -2,10 +2,16 @@
 
 from wasteopt.scenario.load import STANDARD_STREAMS, load_scenario
 from wasteopt.scenario.model import (
+    ACCESS_CLASSES,
+    ACCESS_RULES,
+    COLLECTION_CLASSES,
+    CONDITIONS,
     FACILITY_KINDS,
     FREQUENCIES,
+    HAUL_CLASSES,
     STATION_DECISIONS,
     STATION_STATUSES,
+    VEHICLE_CLASSES,
     CollectionPoint,
     Depot,
     Edit,
@@ -14,6 +20,7 @@ from wasteopt.scenario.model import (
     Holiday,
     Missort,
     NetworkSettings,
+    PlanningSettings,
     Scenario,
     Stream,
     TransferStation,
@@ -25,11 +32,17 @@ from wasteopt.scenario.validate import generated_streams, validate_scenario
 from wasteopt.scenario.variants import apply_variant
 
 __all__ = [
+    "ACCESS_CLASSES",
+    "ACCESS_RULES",
+    "COLLECTION_CLASSES",
+    "CONDITIONS",
     "FACILITY_KINDS",
     "FREQUENCIES",
+    "HAUL_CLASSES",
     "STANDARD_STREAMS",
     "STATION_DECISIONS",
     "STATION_STATUSES",
+    "VEHICLE_CLASSES",
     "CollectionPoint",
     "Depot",
     "Edit",
@@ -38,6 +51,7 @@ __all__ = [
     "Holiday",
     "Missort",
     "NetworkSettings",
+    "PlanningSettings",
     "Scenario",
     "Stream",
     "TransferStation",

@@ -1,6 +1,6 @@
 """Checks of the scenario as a whole: ids unique, references between tables resolve, fallbacks
-form no cycle, shares and missorting add up, and every generated stream has a collection vehicle
-type and somewhere to go."""
+form no cycle, shares and missorting add up, every generated stream has a collection vehicle
+type and somewhere to go, and every due point + stream a vehicle class that can reach it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from wasteopt.scenario.model import Scenario
 from wasteopt.scenario.report import ProblemReport
+from wasteopt.scenario.tier_checks import access_coverage
 
 __all__ = ["SHARE_TOLERANCE", "cross_checks", "generated_streams"]
 
@@ -43,6 +44,7 @@ def cross_checks(
     _missort_totals(s, r)
     _stream_shares(s, r)
     _coverage(s, r, made)
+    access_coverage(s, r)
 
 
 def _stream_ref(

@@ -16,7 +16,15 @@ from wasteopt.clock import parse_hhmm
 from wasteopt.scenario.folder import REQUIRED, FolderReader
 from wasteopt.scenario.model import FREQUENCIES, Stream
 
-__all__ = ["COLUMN_SPECS", "ColumnSpec", "PointContext", "Row", "TableReader", "cell_time"]
+__all__ = [
+    "COLUMN_SPECS",
+    "ColumnSpec",
+    "PointContext",
+    "Row",
+    "TableReader",
+    "cell_time",
+    "stream_values",
+]
 
 
 # -- conversions -----------------------------------------------------------------------------
@@ -59,12 +67,48 @@ def _ids(t: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in t.split(";") if x.strip())
 
 
+_TRUE = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _bool(t: str) -> bool:
+    try:
+        return _TRUE[t.lower()]
+    except KeyError:
+        raise ValueError("not true or false") from None
+
+
+def stream_values(t: str, convert: Callable[[str], Any]) -> dict[str, Any]:
+    """``"kitchen:1;other:2.5"`` as ``{stream: convert(value)}``; ValueError on a bad pair."""
+    out: dict[str, Any] = {}
+    for pair in t.split(";"):
+        if not pair.strip():
+            continue
+        sid, colon, value = (x.strip() for x in pair.partition(":"))
+        if not colon or not sid or not value:
+            raise ValueError(f"{pair.strip()!r} is not stream:value")
+        if sid in out:
+            raise ValueError(f"stream {sid!r} given twice")
+        out[sid] = convert(value)
+    return out
+
+
+def _ratios(t: str) -> dict[str, float]:
+    return stream_values(t, _float)
+
+
+def _counts(t: str) -> dict[str, int]:
+    return stream_values(t, _int)
+
+
 CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "float": (_float, "a number"),
     "int": (_int, "a whole number"),
     "time": (cell_time, "HH:MM"),
     "str": (_text, "text"),
     "ids": (_ids, "ids separated by ';'"),
+    "bool": (_bool, "true, false, 1 or 0"),
+    "ratios": (_ratios, "stream:number pairs separated by ';'"),
+    "counts": (_counts, "stream:whole number pairs separated by ';'"),
 }
 
 # column -> (kind, default); REQUIRED = required column with a non-empty value.
@@ -81,6 +125,8 @@ POINT_COLUMNS: ColumnSpec = {
     "tw_start": ("time", None),
     "tw_end": ("time", None),
     "phase": ("int", None),
+    "access": ("str", "main_road"),
+    "large_generator": ("bool", False),
 }
 DEPOT_COLUMNS: ColumnSpec = {
     "id": ("str", REQUIRED),
@@ -110,6 +156,15 @@ STATION_COLUMNS: ColumnSpec = {
     "compaction_ratio": ("float", 1.0),
     "decision": ("str", "free"),
     "size_group": ("str", ""),
+    "compaction": ("ratios", {}),
+    "stream_bays": ("counts", {}),
+    "containers": ("int", 0),
+    "container_t": ("float", 0.0),
+    "separates_streams": ("bool", True),
+    "meets_standard": ("bool", True),
+    "built_year": ("int", None),
+    "condition": ("str", "good"),
+    "staff": ("int", 0),
 }
 FACILITY_COLUMNS: ColumnSpec = {
     "id": ("str", REQUIRED),
@@ -126,6 +181,7 @@ FACILITY_COLUMNS: ColumnSpec = {
     "unload_time_s": ("int", 600),
     "storage_t": ("float", 0.0),
     "fallback": ("str", ""),
+    "external_t_per_day": ("float", 0.0),
 }
 VEHICLE_COLUMNS: ColumnSpec = {
     "id": ("str", REQUIRED),
@@ -149,6 +205,7 @@ VEHICLE_COLUMNS: ColumnSpec = {
     "max_trips": ("int", 3),
     "max_stops": ("int", None),
     "max_shift_load_kg": ("float", None),
+    "vehicle_class": ("str", ""),
 }
 COLUMN_SPECS: dict[str, ColumnSpec] = {
     "points": POINT_COLUMNS,

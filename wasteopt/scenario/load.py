@@ -23,11 +23,12 @@ from pathlib import Path
 from wasteopt.errors import Problem, ScenarioError
 from wasteopt.scenario.csv_tables import PointContext, TableReader
 from wasteopt.scenario.folder import TABLES
-from wasteopt.scenario.model import NetworkSettings, Scenario
+from wasteopt.scenario.model import NetworkSettings, PlanningSettings, Scenario
 from wasteopt.scenario.rows import depot, facility, point, station, vehicle_type
 from wasteopt.scenario.toml_settings import (
     DEFAULT_KEYS,
     NETWORK_KEYS,
+    PLANNING_KEYS,
     SCENARIO_KEYS,
     STANDARD_STREAMS,
     SettingsReader,
@@ -89,6 +90,7 @@ class _Loader(SettingsReader, TableReader):
         self.table_files(data)
         net = self.section(data, "network", NETWORK_KEYS)
         defaults = self.section(data, "defaults", DEFAULT_KEYS)
+        planning = self.section(data, "planning", PLANNING_KEYS)
         gen = self.generation(data)
         streams = self.streams(data, head.get("standard_streams", True))
         variants = self.variants(data)
@@ -121,6 +123,7 @@ class _Loader(SettingsReader, TableReader):
             network=NetworkSettings(
                 circuity=net.get("circuity", 1.3), matrix_file=net.get("matrix_file", "")
             ),
+            planning=PlanningSettings(**planning),  # keys are the field names
             variants=variants,
         )
 

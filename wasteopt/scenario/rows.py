@@ -57,6 +57,15 @@ def station(r: Row) -> TransferStation | None:
         compaction_ratio=v["compaction_ratio"],
         decision=v["decision"],
         size_group=v["size_group"],
+        compaction=dict(v["compaction"]),  # own copies: the column default is shared
+        stream_bays=dict(v["stream_bays"]),
+        containers=v["containers"],
+        container_t=v["container_t"],
+        separates_streams=v["separates_streams"],
+        meets_standard=v["meets_standard"],
+        built_year=v["built_year"],
+        condition=v["condition"],
+        staff=v["staff"],
     )
 
 
@@ -80,6 +89,7 @@ def facility(r: Row) -> TreatmentFacility | None:
         unload_time_s=v["unload_time_s"],
         storage_t=v["storage_t"],
         fallback=v["fallback"],
+        external_t_per_day=v["external_t_per_day"],
     )
 
 
@@ -114,6 +124,7 @@ def vehicle_type(r: Row) -> VehicleType | None:
         max_trips=v["max_trips"],
         max_stops=v["max_stops"],
         max_shift_load_kg=v["max_shift_load_kg"],
+        vehicle_class=v["vehicle_class"],
     )
 
 
@@ -149,4 +160,6 @@ def point(r: Row, ctx: PointContext) -> CollectionPoint | None:
         tw_start_s=ctx.tw_start_s if v["tw_start"] is None else v["tw_start"],
         tw_end_s=ctx.tw_end_s if v["tw_end"] is None else v["tw_end"],
         phase=zlib.crc32(v["id"].encode("utf-8")) if v["phase"] is None else v["phase"],
+        access=v["access"],
+        large_generator=v["large_generator"],
     )

@@ -27,6 +27,8 @@ from wasteopt.scenario.model import (
 __all__ = [
     "DEFAULT_KEYS",
     "NETWORK_KEYS",
+    "PLANNING_KEYS",
+    "PLANNING_TABLE",
     "SCENARIO_KEYS",
     "STANDARD_STREAMS",
     "SettingsReader",
@@ -90,6 +92,7 @@ TOML_TOP = {
     "generation",
     "streams",
     "variants",
+    "planning",
 }
 SCENARIO_KEYS = {
     "id": ("str", REQUIRED),
@@ -98,6 +101,13 @@ SCENARIO_KEYS = {
     "standard_streams": ("bool", True),
 }
 NETWORK_KEYS = {"circuity": ("float", 1.3), "matrix_file": ("str", "")}
+PLANNING_KEYS = {
+    "mode": ("str", "status_quo"),
+    "max_haul_km": ("float", None),
+    "shortfall_penalty_cny_per_t": ("float", 1000.0),
+    "require_standard": ("bool", False),
+    "wage_cny_per_person_year": ("float", 0.0),
+}
 DEFAULT_KEYS = {"service_time_s": ("int", 60), "tw_start": ("time", 0), "tw_end": ("time", 86400)}
 GENERATION_KEYS = {
     "start_date": ("date", REQUIRED),
@@ -134,9 +144,11 @@ VARIANT_KEYS = {
     "generation_scale": ("float", 1.0),
     "edits": ("tables", []),
 }
+#: The edit table of ``[planning]`` (one record, so its edits need no ``id``).
+PLANNING_TABLE = "planning"
 EDIT_KEYS = {
     "table": ("str", REQUIRED),
-    "id": ("str", REQUIRED),
+    "id": ("str", ""),  # required except for the planning table (checked in variants())
     "field": ("str", REQUIRED),
     "value": ("any", REQUIRED),
 }
@@ -372,6 +384,9 @@ class SettingsReader(FolderReader):
             edits: list[Edit] = []
             for n, e_raw in enumerate(v.get("edits", []), start=1):
                 ed, e_ok = self.keys(e_raw, EDIT_KEYS, f"{where} edit {n}")
+                if "id" not in e_raw and ed.get("table") != PLANNING_TABLE:
+                    e_ok = False
+                    self.add(self.toml_name, "required key is missing", f"{where} edit {n}", "id")
                 ok = ok and e_ok
                 if e_ok:
                     edits.append(

@@ -6,7 +6,11 @@ Two layers run over a :class:`~wasteopt.scenario.model.Scenario`:
   before it starts, a frequency code must exist);
 * **cross checks** look at the scenario as a whole (ids unique, references resolve, stream
   shares sum to 1, every generated stream has a collection vehicle type and somewhere to go,
-  every variant still makes a valid scenario).
+  every due point + stream has a vehicle class that can reach it, every variant still makes a
+  valid scenario).
+
+The two-tier fields (classes, compaction, containers, ``[planning]``) are checked in
+:mod:`.tier_checks`.
 
 :func:`validate_scenario` runs both and returns the problems; it never raises. The loader runs
 the same checks with a *locator* that turns ``(table, id)`` into ``("stations.csv", "line 8
@@ -23,6 +27,7 @@ from wasteopt.clock import format_hhmm
 from wasteopt.errors import Problem, ScenarioError
 from wasteopt.scenario.cross_checks import SHARE_TOLERANCE, cross_checks, generated_streams
 from wasteopt.scenario.model import (
+    ACCESS_RULES,
     FACILITY_KINDS,
     FREQUENCIES,
     STATION_DECISIONS,
@@ -36,6 +41,13 @@ from wasteopt.scenario.model import (
     VehicleType,
 )
 from wasteopt.scenario.report import Locate, ProblemReport, Tolerance, default_locate, fmt_value
+from wasteopt.scenario.tier_checks import (
+    check_facility_tiers,
+    check_planning,
+    check_point_access,
+    check_station_tiers,
+    check_vehicle_class,
+)
 from wasteopt.scenario.variants import apply_variant_tolerant
 
 __all__ = [
@@ -125,6 +137,7 @@ def _record_checks(s: Scenario, r: ProblemReport, base: Scenario | None = None) 
         for x in records:
             check(r, x)
     _check_generation(s, r)
+    check_planning(s, r)
     r.number("network", "", "circuity", s.network.circuity, ge=1.0)
     for v in s.variants:
         if v.id == "base" or not _ID.match(v.id):
@@ -205,6 +218,8 @@ def _point_looks_fine(p: CollectionPoint) -> bool:
         and (p.residents is not None or p.households is not None or p.kg_per_day)
         and all(kg >= 0 and kg != math.inf for kg in p.kg_per_day.values())
         and all(code in FREQUENCIES for code in p.frequency.values())
+        and p.access in ACCESS_RULES
+        and isinstance(p.large_generator, bool)
         and _ID.match(p.id)
     )
 
@@ -219,6 +234,7 @@ def _check_point(r: ProblemReport, p: CollectionPoint) -> None:
     r.number(t, i, "households", p.households, ge=0)
     r.number(t, i, "service_time_s", p.service_time_s, gt=0)
     r.number(t, i, "phase", p.phase, ge=0)
+    check_point_access(r, p)
     _check_window(r, t, i, ("tw_start", "tw_end"), p.tw_start_s, p.tw_end_s, strict=False)
     for sid, kg in p.kg_per_day.items():
         r.number(t, i, f"kg_per_day.{sid}", kg, ge=0)
@@ -262,6 +278,7 @@ def _check_station(r: ProblemReport, st: TransferStation) -> None:
     r.number(t, i, "opening_cost_cny", st.opening_cost_cny, ge=0)
     r.number(t, i, "closing_cost_cny", st.closing_cost_cny)
     r.number(t, i, "compaction_ratio", st.compaction_ratio, ge=1)
+    check_station_tiers(r, st)
 
 
 def _check_facility(r: ProblemReport, f: TreatmentFacility) -> None:
@@ -280,6 +297,7 @@ def _check_facility(r: ProblemReport, f: TreatmentFacility) -> None:
     _check_window(r, t, i, ("open", "close"), f.open_s, f.close_s, strict=True)
     if f.fallback == f.id:
         r.add(t, i, "fallback", "a facility cannot be its own fallback", f.fallback)
+    check_facility_tiers(r, f)
 
 
 def _check_vehicle_type(r: ProblemReport, vt: VehicleType) -> None:
@@ -287,6 +305,7 @@ def _check_vehicle_type(r: ProblemReport, vt: VehicleType) -> None:
     _check_id(r, t, i)
     if vt.role not in VEHICLE_ROLES:
         r.add(t, i, "role", "unknown role", vt.role, " or ".join(VEHICLE_ROLES))
+    check_vehicle_class(r, vt)
     r.number(t, i, "count", vt.count, gt=0)
     r.number(t, i, "payload_kg", vt.payload_kg, gt=0)
     r.number(t, i, "volume_m3", vt.volume_m3, gt=0)

@@ -20,10 +20,12 @@ from typing import Any
 
 from wasteopt.clock import parse_hhmm
 from wasteopt.errors import Problem, ScenarioError
+from wasteopt.scenario.csv_tables import stream_values
 from wasteopt.scenario.model import (
     CollectionPoint,
     Depot,
     Edit,
+    PlanningSettings,
     Scenario,
     Stream,
     TransferStation,
@@ -31,7 +33,7 @@ from wasteopt.scenario.model import (
     VehicleType,
 )
 
-__all__ = ["EDITABLE_TABLES", "apply_variant", "apply_variant_tolerant"]
+__all__ = ["EDITABLE_TABLES", "PLANNING_TABLE", "apply_variant", "apply_variant_tolerant"]
 
 #: Table name in ``[[variants.edits]]`` -> record class.
 EDITABLE_TABLES: dict[str, type] = {
@@ -42,6 +44,9 @@ EDITABLE_TABLES: dict[str, type] = {
     "facilities": TreatmentFacility,
     "vehicle_types": VehicleType,
 }
+
+#: The ``[planning]`` settings as an edit table: one record, so an edit's ``id`` is ignored.
+PLANNING_TABLE = "planning"
 
 #: CSV column (HH:MM) -> model field (seconds).
 _TIME_COLUMNS = {
@@ -123,7 +128,12 @@ def apply_variant_tolerant(
             elif sid not in both:
                 stations[k] = dataclasses.replace(stations[k], decision=decision)
 
+    planning = s.planning
     for n, edit in enumerate(v.edits, start=1):
+        if edit.table == PLANNING_TABLE:
+            planning, found = _edit_planning(planning, edit, f"{where} edit {n}")
+            problems.extend(found)
+            continue
         if edit.id not in index.get(edit.table, {}) and may_exist(edit.table, edit.id):
             continue
         problems.extend(_apply_edit(tables, index, edit, f"{where} edit {n}"))
@@ -131,13 +141,48 @@ def apply_variant_tolerant(
     if problems:
         raise ScenarioError(problems)
     gen = dataclasses.replace(s.generation, scale=s.generation.scale * v.generation_scale)
+    if planning is not s.planning:
+        changed_planning: dict[str, Any] = {"planning": planning}
+    else:
+        changed_planning = {}
     # Untouched tables keep their tuple, so callers can tell what a variant changed.
     changed: dict[str, Any] = {
         name: tuple(rows)
         for name, rows in tables.items()
         if any(a is not b for a, b in zip(rows, getattr(s, name), strict=True))
     }
-    return dataclasses.replace(s, generation=gen, variant=v.id, **changed)
+    return dataclasses.replace(s, generation=gen, variant=v.id, **changed, **changed_planning)
+
+
+def _edit_planning(
+    planning: PlanningSettings, edit: Edit, where: str
+) -> tuple[PlanningSettings, list[Problem]]:
+    """``planning`` with one field set by ``edit`` (its ``id`` is ignored), or the problem."""
+    hints = _hints(PlanningSettings)
+    if edit.field not in hints:
+        return planning, [
+            Problem(
+                file="scenario.toml",
+                where=where,
+                field="field",
+                message="not an editable field of planning",
+                value=edit.field,
+                expected=", ".join(sorted(hints)),
+            )
+        ]
+    try:
+        value = _coerce(edit.value, hints[edit.field])
+    except (TypeError, ValueError) as e:
+        return planning, [
+            Problem(
+                file="scenario.toml",
+                where=where,
+                field=edit.field,
+                message=f"cannot set this field: {e}",
+                value=_show(edit.value),
+            )
+        ]
+    return dataclasses.replace(planning, **{edit.field: value}), []
 
 
 def _apply_edit(
@@ -157,7 +202,8 @@ def _apply_edit(
 
     cls = EDITABLE_TABLES.get(edit.table)
     if cls is None:
-        return problem("table", "unknown table", edit.table, ", ".join(EDITABLE_TABLES))
+        names = ", ".join([*EDITABLE_TABLES, PLANNING_TABLE])
+        return problem("table", "unknown table", edit.table, names)
     k = index[edit.table].get(edit.id)
     if k is None:
         return problem("id", f"no record with this id in {edit.table}", edit.id)
@@ -237,6 +283,10 @@ def _coerce(value: Any, tp: Any) -> Any:
         if isinstance(value, list) and all(isinstance(x, str) for x in value):
             return tuple(value)
         raise TypeError("expected a list of ids or 'a;b;c'")
+    if tp is bool:
+        return _bool(value)
+    if origin is dict:
+        return _stream_values(value, typing.get_args(tp)[1])
     if isinstance(value, bool):
         raise TypeError("true/false is not a valid value here")
     if tp is float:
@@ -263,3 +313,24 @@ def _coerce(value: Any, tp: Any) -> Any:
             return str(value)
         raise TypeError("expected text")
     raise TypeError(f"fields of type {tp} cannot be edited")
+
+
+def _bool(value: Any) -> bool:
+    """true/false, or the CSV spellings ``"true"``, ``"false"``, ``"1"``, ``"0"``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else ""
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _stream_values(value: Any, tp: Any) -> dict[str, Any]:
+    """A stream -> number mapping from a TOML table or ``"kitchen:1;other:2.5"``."""
+    if isinstance(value, str):
+        value = stream_values(value, str)
+    if not isinstance(value, dict):
+        raise TypeError("expected a table {stream = value} or 'stream:value;stream:value'")
+    return {str(k): _coerce(x, tp) for k, x in value.items()}
