@@ -255,6 +255,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['p95_wait_s']:.0f} | {r['max_wait_s']:.0f} | "
             f"{r['bay_utilisation']:.1%} |"
         )
+    pools = result.facility_totals()
+    pools = pools[pools["containers_hauled"] > 0]
+    if len(pools):
+        lines += [
+            "",
+            "Container pools (tier-2 haul, full out, empty back):",
+            "",
+            "| station | containers hauled | container-trip km | tipping blocked h |",
+            "|---|---:|---:|---:|",
+        ]
+        for _, r in pools.iterrows():
+            lines.append(
+                f"| {r['site_id']} | {int(r['containers_hauled']):,} | "
+                f"{r['container_km']:,.0f} | {r['tipping_blocked_h']:,.1f} |"
+            )
     lines += [
         "",
         f"1-minute load average {load_before:.1f} before and {load_after:.1f} after the run "

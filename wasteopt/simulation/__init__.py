@@ -1,9 +1,11 @@
 """Discrete-event simulation of daily operations (SimPy): plans executed over many days.
 
 ``simulate(scenario, demand=..., matrix=..., operating=OperatingPlan(...), settings=..., seed=...)``
-runs collection tours with random travel, service and unload times, tipping-bay queues, station
-stock and trailer hauls, plant capacity, backlog and overflow, carry-over and breakdowns, and
-returns a :class:`SimulationResult` with daily tables, an event log and a closed mass balance.
+runs collection tours with random travel, service and unload times, tipping-bay queues (per
+stream where a station has its own bays), station stock compacted per stream, trailer or
+container hauls (a container pool that fills, waits and blocks tipping when full), plant
+capacity, backlog and overflow, carry-over and breakdowns, and returns a
+:class:`SimulationResult` with daily tables, an event log and a closed mass balance.
 Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.operations`.
 """
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ from wasteopt.operations import OperatingPlan, Tour
 from wasteopt.scenario.model import Scenario, VehicleType
 from wasteopt.simulation.bins import expected_initial_stock
 from wasteopt.simulation.fleet import compile_tour, make_vehicle
-from wasteopt.simulation.hauls import station_plant, trailer_kg
+from wasteopt.simulation.hauls import StationWork, build_stations
 from wasteopt.simulation.processes import (
     DAY_S,
     EPS_KG,
@@ -31,7 +31,6 @@ from wasteopt.simulation.processes import (
     Event,
     Plant,
     Site,
-    Station,
     Tip,
     Vehicle,
     sampler,
@@ -53,7 +52,7 @@ Process = Generator[simpy.Event, Any, None]
 Tours = dict[str, dict[int, tuple[Tour, ...]]]
 
 
-class District:
+class District(StationWork):
     """State of one simulation run. Build, call :meth:`run`, then read the record lists."""
 
     def __init__(
@@ -167,11 +166,7 @@ class District:
 
     def _add_stations(self, fplan: FacilityPlan | None, tours: Tours) -> None:
         """The stations open in the facility plan (else by their status) or unloaded at by a
-        tour; per stream the trailer load that triggers a haul and the plant it goes to."""
-        scenario = self.scenario
-        open_ids = set(fplan.open_stations) if fplan is not None else None
-        fallbacks = {f.fallback for f in scenario.facilities if f.fallback}
-        self._haul_types = [v for v in scenario.vehicle_types if v.role == "haul"]
+        tour (see :func:`wasteopt.simulation.hauls.build_stations`)."""
         toured = {
             v[1]
             for by_key in tours.values()
@@ -179,46 +174,17 @@ class District:
             for t in ts
             for v in t.visits
         }
-        self.stations: dict[str, Station] = {}
-        for s in scenario.stations:
-            used = s.is_open if open_ids is None else s.id in open_ids
-            if not used and s.id not in toured:
-                continue
-            thresholds: dict[str, float] = {}
-            plants: dict[str, str] = {}
-            for stream in s.streams:
-                loads = [
-                    trailer_kg(
-                        v.payload_kg, v.volume_m3, self.density[self.si[stream]], s.compaction_ratio
-                    )
-                    for v in self._haul_types
-                    if v.stream == stream
-                ]
-                if loads:
-                    thresholds[stream] = max(loads)
-                plants[stream] = station_plant(
-                    scenario, self.matrix, self.dist, s.id, stream, fplan, fallbacks
-                )
-            self.stations[s.id] = Station(
-                id=s.id,
-                index=self.matrix.index(s.id),
-                bays=self._bays(s.id, s.bays, s.unload_time_s, s.open_s, s.close_s),
-                close_s=s.close_s,
-                unload_s=float(s.unload_time_s),
-                compaction_ratio=s.compaction_ratio,
-                cost_cny_per_t=s.cost_cny_per_t,
-                capacity_kg_per_day=s.capacity_t_per_day * 1000.0,
-                stock_kg={x: 0.0 for x in s.streams},
-                pending_kg={x: 0.0 for x in s.streams},
-                threshold_kg=thresholds,
-                plant=plants,
-            )
-            for stream in s.streams:
-                if stream not in thresholds:
-                    self.notes.append(
-                        f"station {s.id}: no haul vehicle for {stream}; its "
-                        f"{stream} stock stays at the station"
-                    )
+        self._haul_types = [v for v in self.scenario.vehicle_types if v.role == "haul"]
+        self.stations, notes = build_stations(
+            self.scenario,
+            self.matrix,
+            self.dist,
+            fplan=fplan,
+            toured=toured,
+            make_bays=self._bays,
+            env=self.env,
+        )
+        self.notes += notes
 
     def _add_collectors(self, operating: OperatingPlan, tours: Tours) -> None:
         """One vehicle per vehicle id of the tours, holding a compiled tour per cycle key it
@@ -270,51 +236,7 @@ class District:
             durations=self._durations_for(vt.speed_kmh),
         )
 
-    # -- mass movements ---------------------------------------------------------------------
-
-    def _receive(self, site: Site, stream: str, kg: float) -> None:
-        if isinstance(site, Plant):
-            site.backlog_kg[stream] = site.backlog_kg.get(stream, 0.0) + kg
-            site.received_kg[stream] = site.received_kg.get(stream, 0.0) + kg
-            self.today[stream]["cost_cny"] += kg / 1000.0 * site.gate_fee_cny_per_t
-            self.today[stream]["to_plants_kg"] += kg
-            return
-        site.stock_kg[stream] = site.stock_kg.get(stream, 0.0) + kg
-        site.inflow_kg[stream] = site.inflow_kg.get(stream, 0.0) + kg
-        self.today[stream]["cost_cny"] += kg / 1000.0 * site.cost_cny_per_t
-        self.today[stream]["to_stations_kg"] += kg
-        threshold = site.threshold_kg.get(stream)
-        if threshold is None:
-            return
-        while site.stock_kg[stream] - site.pending_kg[stream] >= threshold - EPS_KG:
-            site.pending_kg[stream] += threshold
-            self.jobs[stream].put((site, threshold))
-
-    def _sweep(self, station: Station, day: int) -> Process:
-        at = day * DAY_S + station.close_s - self.settings.sweep_lead_s
-        if at > self.env.now:
-            yield self.env.timeout(at - self.env.now)
-        for stream, threshold in station.threshold_kg.items():
-            rest = station.stock_kg[stream] - station.pending_kg[stream]
-            if rest > EPS_KG and threshold:
-                station.pending_kg[stream] += rest
-                self.jobs[stream].put((station, rest))
-
     # -- processes --------------------------------------------------------------------------
-
-    def _tip(self, veh: Vehicle, site: Site) -> Process:
-        """Drive to ``site``, tip the whole load, hand it over."""
-        env = self.env
-        row = veh.durations[veh.loc]
-        t = self.travel(row[site.index])
-        veh.m += self.dist[veh.loc][site.index]
-        veh.loc = site.index
-        yield env.timeout(t)
-        kg = veh.load_kg
-        yield from site.bays.tip(veh.id, veh.stream, kg)
-        veh.load_kg = 0.0
-        veh.trips += 1
-        self._receive(site, veh.stream, kg)
 
     def collection_tour(
         self, veh: Vehicle, day: int, prev: simpy.Process | None, plan: DayTour
@@ -412,56 +334,6 @@ class District:
         start = max(self.env.now, t0 + earliest)
         yield self.env.timeout(start - self.env.now + duration)
 
-    def haul_shift(self, veh: Vehicle, day: int, prev: simpy.Process | None) -> Process:
-        """One shift of a haul vehicle: take station jobs FIFO until the shift ends."""
-        env = self.env
-        if prev is not None and prev.is_alive:
-            yield prev
-        t0 = day * DAY_S
-        if env.now < t0 + veh.shift_start_s:
-            yield env.timeout(t0 + veh.shift_start_s - env.now)
-        end = t0 + veh.shift_end_s
-        veh.loc = veh.depot
-        store = self.jobs[veh.stream]
-        stream = veh.stream
-        while veh.trips < veh.max_trips and env.now < end:
-            get = store.get()
-            yield get | env.timeout(end - env.now)
-            if not get.triggered:
-                get.cancel()
-                break
-            station, reserved = cast(tuple[Station, float], get.value)  # a job put by _receive
-            if veh.depart != veh.depart:  # NaN: first job of the day
-                veh.depart = env.now
-            here = veh.loc
-            t = self.travel(veh.durations[here][station.index])
-            veh.m += self.dist[here][station.index]
-            veh.loc = station.index
-            yield env.timeout(t + self.unload(station.unload_s))
-            density = self.density[self.si[stream]]
-            cap = trailer_kg(veh.payload_kg, veh.volume_m3, density, station.compaction_ratio)
-            station.pending_kg[stream] = max(0.0, station.pending_kg[stream] - reserved)
-            take = min(station.stock_kg[stream], cap)
-            if take <= EPS_KG:
-                continue
-            station.stock_kg[stream] -= take
-            veh.load_kg = take
-            veh.kg += take
-            veh.stops += 1
-            self.events.append((env.now, day, "haul_load", veh.id, station.id, stream, take))
-            plant = self.plants.get(station.plant.get(stream, ""))
-            if plant is None:  # nowhere to go: put it back (reported as station stock)
-                station.stock_kg[stream] += take
-                veh.load_kg = 0.0
-                break
-            self.today[stream]["hauled_kg"] += take
-            yield from self._tip(veh, plant)
-        if veh.depart == veh.depart:
-            here = veh.loc
-            yield env.timeout(self.travel(veh.durations[here][veh.depot]))
-            veh.m += self.dist[here][veh.depot]
-            veh.back = env.now
-
     # -- days -------------------------------------------------------------------------------
 
     def _reset_today(self) -> None:
@@ -469,6 +341,8 @@ class District:
         self.today = {s: dict.fromkeys(keys, 0.0) for s in self.streams}
         for site in self.stations.values():
             site.inflow_kg = {}
+            if site.pool is not None:
+                site.pool.reset_day()
         for plant in self.plants.values():
             plant.received_kg = {}
 

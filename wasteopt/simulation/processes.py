@@ -27,22 +27,45 @@ and carries over), tips what it carries and drives home. Lunch is taken after th
 
 Tipping bays (:class:`Bays`)
 ----------------------------
-A station or plant has ``bays`` tipping bays: a ``simpy.Resource(capacity=bays)``. A vehicle
-arriving before the site opens waits for the opening (not counted as queueing); then it queues
-FIFO for a bay and holds it for a random unload time (mean ``unload_time_s``). The waste changes
-hands when the bay is released. Arrivals after closing are still served (counted as late).
+A station or plant has ``bays`` tipping bays: a ``simpy.Resource(capacity=bays)``. A station with
+``stream_bays`` gives each stream listed there its own bays (a Resource per station and stream);
+the streams it does not list share the ``bays`` Resource (without ``stream_bays``: every stream
+shares it, as one queue). A vehicle arriving before the site opens waits for the opening (not
+counted as queueing); then it queues FIFO for a bay of its stream and holds it for a random unload
+time (mean ``unload_time_s``). The waste changes hands when the bay is released (with a container
+pool: into containers at the end of the unload time, and a vehicle blocked by a full pool keeps
+its bay until it has tipped everything). Arrivals after closing are still served (counted as late).
 
 Transfer station (:class:`Station`) and hauls (``District.haul_shift``)
 ---------------------------------------------------------------------
-A station stores each stream it receives. A trailer load of stream ``s`` from station ``j`` is
-``min(payload_kg, volume_m3 × density_s × compaction_ratio_j)`` (compaction packs the trailer).
-Each time the uncommitted stock reaches the largest such load of the stream's haul types, the
-station posts a haul job; with the sweep rule it also posts one for the remainder before closing.
-Haul vehicles (``role == "haul"`` types of the stream) take jobs FIFO during their shift, drive to
-the station, load (one random unload time), take up to their load of what is in stock, drive to
-the plant of the station's flow (the facility plan's largest flow for that station and stream;
-else the nearest plant accepting the stream that is nobody's fallback), queue for a bay, tip, and
-take the next job from there; at the end of the shift they drive home. Stock nobody hauls stays.
+A station stores each stream it receives. Compaction is per stream: ``ρ_js =
+TransferStation.compaction_for(s)`` (kitchen waste is not compacted without a press). A trailer
+load of stream ``s`` from station ``j`` is ``min(payload_kg, volume_m3 × density_s × ρ_js)``
+(compaction packs the trailer), so uncompacted kitchen waste needs more hauls per tonne.
+
+Without a container pool (``containers == 0``): each time the uncommitted stock reaches the
+largest trailer load of the stream's haul types, the station posts a haul job; with the sweep
+rule it also posts one for the remainder before closing. Haul vehicles (``role == "haul"`` types
+of the stream) take jobs FIFO during their shift, drive to the station, load (one random unload
+time), take up to their load of what is in stock, drive to the plant of the station's flow (the
+facility plan's largest flow for that station and stream; else the nearest plant accepting the
+stream that is nobody's fallback), queue for a bay, tip, and take the next job from there; at the
+end of the shift they drive home. Stock nobody hauls stays.
+
+Container pool (:class:`ContainerPool`, ``containers > 0``): the station owns ``containers``
+containers shared by its streams that have haul vehicles (others keep stock as above). A
+container of stream ``s`` holds ``min(container_t, smallest trailer load of s's haul types)``
+(every haul vehicle of the stream can carry it). Tipped waste of ``s`` fills ``s``'s current
+container; when it is full the rest goes into the next one, taken from the empty containers at the
+station. A full container waits at the station and posts a haul job; the sweep rule also closes a
+part-filled current container before closing. A haul vehicle drives to the station, loads one
+full container (one random unload time), takes it to the plant, tips, and brings the empty back
+to the station (full out, empty back; no time to drop it), then takes its next job from there.
+When no empty container is at the station (all full, filling for other streams, or away), the
+tipping vehicle waits at its bay (*tipping blocked*, timed and counted on the day it ends) until
+one comes back. Containers hauled, blocked time and the station → plant → station km of
+container trips are counted per station, stream and day. The contents of containers at the
+station are the station's stock (``Station.stock_kg``); a container on a truck is in transit.
 
 Plant (:class:`Plant`)
 ----------------------
@@ -55,6 +78,7 @@ overflow is final: it is charged at the fallback's gate fee and not queued at th
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +89,7 @@ import simpy
 __all__ = [
     "DAY_S",
     "Bays",
+    "ContainerPool",
     "DayTour",
     "Draws",
     "Plant",
@@ -166,9 +191,14 @@ class Bays:
         self.late = 0
 
     def tip(
-        self, vehicle: str, stream: str, kg: float
+        self,
+        vehicle: str,
+        stream: str,
+        kg: float,
+        hold: Callable[[], Generator[simpy.Event, Any, None]] | None = None,
     ) -> Generator[simpy.Event, Any, tuple[float, float, float]]:
-        """Wait for opening, queue for a bay, unload; returns ``(ready_s, start_s, end_s)``."""
+        """Wait for opening, queue for a bay, unload, then run ``hold()`` (if given) still
+        holding the bay; returns ``(ready_s, start_s, end_s)``."""
         env = self.env
         tod = env.now % DAY_S
         if tod < self.open_s:
@@ -184,6 +214,8 @@ class Bays:
             start = env.now
             log((start, day, "tip_start", vehicle, self.site, stream, kg))
             yield env.timeout(self.sample_unload(self.unload_s))
+            if hold is not None:
+                yield from hold()
         end = env.now
         log((end, day, "tip_end", vehicle, self.site, stream, kg))
         self.tips.append((self.site, vehicle, stream, day, ready, start, end, kg))
@@ -191,22 +223,69 @@ class Bays:
 
 
 @dataclass(slots=True, kw_only=True)
+class ContainerPool:
+    """A station's haul containers (mutable, one simulation only; rules in the module
+    docstring). Every container is empty at the station, the current one of a stream
+    (``filling``), full and waiting (``full``), or away on a haul vehicle."""
+
+    size: int
+    capacity_kg: dict[str, float]  # what one container of each pooled stream holds
+    empty: int  # empty containers at the station
+    freed: simpy.Event  # fires when an empty container comes back (then replaced)
+    filling: dict[str, float] = field(default_factory=dict)  # stream → kg in its current one
+    full: dict[str, deque[float]] = field(default_factory=dict)  # stream → kg of each, FIFO
+    # today's tallies per stream
+    hauled: dict[str, int] = field(default_factory=dict)
+    blocked_s: dict[str, float] = field(default_factory=dict)
+    trip_m: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def away(self) -> int:
+        """Containers on a haul vehicle, at a plant or on their way back."""
+        waiting = sum(len(q) for q in self.full.values())
+        return self.size - self.empty - len(self.filling) - waiting
+
+    def reset_day(self) -> None:
+        self.hauled, self.blocked_s, self.trip_m = {}, {}, {}
+
+
+@dataclass(slots=True, kw_only=True)
 class Station:
-    """A transfer station's stock and haul bookkeeping (mutable, one simulation only)."""
+    """A transfer station's stock and haul bookkeeping (mutable, one simulation only).
+    ``bays`` are the shared tipping bays, ``stream_bays`` a stream's own; ``compaction`` is
+    the ratio per stream; ``pool`` the container pool (None: trailer loads by weight)."""
 
     id: str
     bays: Bays
     index: int
     close_s: int
     unload_s: float
-    compaction_ratio: float
+    compaction: dict[str, float]
     cost_cny_per_t: float
     capacity_kg_per_day: float
     stock_kg: dict[str, float]
     pending_kg: dict[str, float]
     threshold_kg: dict[str, float]
     plant: dict[str, str]
+    stream_bays: dict[str, Bays] = field(default_factory=dict)
+    pool: ContainerPool | None = None
     inflow_kg: dict[str, float] = field(default_factory=dict)  # today
+
+    def bays_for(self, stream: str) -> Bays:
+        """The tipping bays ``stream`` queues for (its own, or the shared ones)."""
+        return self.stream_bays.get(stream, self.bays)
+
+    @property
+    def bay_count(self) -> int:
+        """Tipping bays in use: the streams' own, plus the shared ones if a stream uses them."""
+        own = sum(b.bays for b in self.stream_bays.values())
+        shared = any(s not in self.stream_bays for s in self.stock_kg) or not self.stream_bays
+        return own + (self.bays.bays if shared else 0)
+
+    def pooled(self, stream: str) -> ContainerPool | None:
+        """The container pool if ``stream`` is hauled in containers here, else None."""
+        pool = self.pool
+        return pool if pool is not None and stream in pool.capacity_kg else None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -223,6 +302,14 @@ class Plant:
     fallback_fee_cny_per_t: float
     backlog_kg: dict[str, float]
     received_kg: dict[str, float] = field(default_factory=dict)  # today
+
+    def bays_for(self, stream: str) -> Bays:
+        """The tipping bays (a plant's are shared by every stream)."""
+        return self.bays
+
+    @property
+    def bay_count(self) -> int:
+        return self.bays.bays
 
     def treat_day(self) -> tuple[dict[str, float], dict[str, float]]:
         """Treat up to capacity, overflow what exceeds storage; returns (treated, overflowed)

@@ -143,10 +143,13 @@ def site_rows(
     day: int,
     date: object,
 ) -> list[Row]:
-    """A row per site and stream it holds: inflow, treatment, overflow and stock (t), stations
-    first; ``treated`` / ``overflowed`` are today's kg per plant and stream."""
+    """A row per site and stream it holds: inflow, treatment, overflow and stock (t; a
+    station's stock includes its containers' contents), today's container trips (containers
+    hauled, tipping blocked by a full pool, station → plant → station km), stations first;
+    ``treated`` / ``overflowed`` are today's kg per plant and stream."""
     rows: list[Row] = []
     for st in stations:
+        pool = st.pool
         for s in st.stock_kg:
             rows.append(
                 {
@@ -160,6 +163,9 @@ def site_rows(
                     "overflowed_t": 0.0,
                     "stock_t": st.stock_kg[s] / 1000.0,
                     "capacity_t_per_day": st.capacity_kg_per_day / 1000.0,
+                    "containers_hauled": pool.hauled.get(s, 0) if pool else 0,
+                    "tipping_blocked_h": pool.blocked_s.get(s, 0.0) / 3600.0 if pool else 0.0,
+                    "container_km": pool.trip_m.get(s, 0.0) / 1000.0 if pool else 0.0,
                 }
             )
     for pl in plants:
@@ -176,6 +182,9 @@ def site_rows(
                     "overflowed_t": overflowed[pl.id].get(s, 0.0) / 1000.0,
                     "stock_t": pl.backlog_kg[s] / 1000.0,
                     "capacity_t_per_day": pl.capacity_kg_per_day / 1000.0,
+                    "containers_hauled": 0,
+                    "tipping_blocked_h": 0.0,
+                    "container_km": 0.0,
                 }
             )
     return rows

@@ -18,7 +18,13 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     / (bays × opening hours)), ``inflow_t``, ``treated_t``, ``overflowed_t``, ``stock_t``
     (station stock or plant backlog at day end), ``capacity_t_per_day``, ``utilisation`` (inflow
     / capacity for stations, treated / capacity for plants), ``fallback`` (where a plant's
-    overflow goes; empty for stations and plants without one).
+    overflow goes; empty for stations and plants without one); for a station with a container
+    pool ``containers_hauled`` (full containers loaded on haul vehicles), ``tipping_blocked_h``
+    (time collection vehicles waited at a bay for an empty container, summed over vehicles,
+    counted on the day the wait ends) and ``container_km`` (station → plant → station km of
+    the container trips that started that day), all 0 without a pool. ``arrivals`` and waits
+    count every bay of the site, shared and per-stream; a blocked vehicle keeps its bay, so
+    ``bay_busy_h`` includes blocked time.
 ``balance`` — one row per day and stream, in kg, cumulative:
     ``initial_kg + generated_kg = at_points_kg + taken_elsewhere_kg + in_vehicles_kg +
     at_stations_kg + in_transit_kg + backlog_kg + treated_kg + overflowed_kg``;
@@ -27,7 +33,8 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     stocks), not from flow counters, so lost or doubled mass shows up.
 ``events`` — the event log: ``time_s, day, kind, vehicle, site, stream, kg`` with kinds
     ``collect``, ``tip_arrive``, ``tip_start``, ``tip_end``, ``haul_load``, ``breakdown``,
-    ``overflow``.
+    ``overflow``, and with container pools ``tip_blocked`` (a vehicle starts waiting for an
+    empty container), ``container_full`` (kg in it) and ``container_back`` (an empty returns).
 ``tips`` — one row per bay visit: ``site, vehicle, stream, day, ready_s, start_s, end_s, kg,
     wait_s``.
 """
@@ -105,6 +112,9 @@ FACILITY_COLUMNS: tuple[str, ...] = (
     "capacity_t_per_day",
     "utilisation",
     "fallback",
+    "containers_hauled",
+    "tipping_blocked_h",
+    "container_km",
 )
 BALANCE_TERMS: tuple[str, ...] = (
     "at_points_kg",
@@ -183,11 +193,14 @@ class SimulationResult:
 
     def facility_totals(self) -> pd.DataFrame:
         """One row per site over the horizon: arrivals, waits (mean, p95, max over all bay
-        visits), mean bay utilisation, flows, mean utilisation and the largest day-end stock."""
+        visits), mean bay utilisation, flows, container trips and blocked tipping, mean
+        utilisation and the largest day-end stock."""
         t = self.tips
         f = self.facilities
         g = f.groupby(["site_id", "site_kind"], sort=False)
-        out = g[["arrivals", "inflow_t", "treated_t", "overflowed_t", "bay_busy_h"]].sum()
+        sums = ["arrivals", "inflow_t", "treated_t", "overflowed_t", "bay_busy_h"]
+        sums += ["containers_hauled", "tipping_blocked_h", "container_km"]
+        out = g[sums].sum()
         out["bay_utilisation"] = g["bay_utilisation"].mean()
         out["utilisation"] = g["utilisation"].mean()
         out["max_stock_t"] = g["stock_t"].max()
@@ -228,6 +241,12 @@ class SimulationResult:
                     f"{r['mean_wait_s']:.0f} s, p95 {r['p95_wait_s']:.0f} s, max "
                     f"{r['max_wait_s']:.0f} s, bays {r['bay_utilisation']:.0%} busy"
                 )
+        for _, r in ft[ft["containers_hauled"] > 0].iterrows():
+            lines.append(
+                f"  {r['site_id']}: {int(r['containers_hauled'])} containers hauled, "
+                f"{r['container_km']:,.0f} container-trip km, tipping blocked by a full pool "
+                f"{r['tipping_blocked_h']:,.1f} h"
+            )
         worst = self.balance["residual_kg"].abs().max() if len(self.balance) else 0.0
         lines.append(
             f"  mass balance: {'closes' if self.balance_closes else 'DOES NOT CLOSE'} "

@@ -193,6 +193,9 @@ def _facility_frame(
             overflowed_t=("overflowed_t", "sum"),
             stock_t=("stock_t", "sum"),
             capacity_t_per_day=("capacity_t_per_day", "first"),
+            containers_hauled=("containers_hauled", "sum"),
+            tipping_blocked_h=("tipping_blocked_h", "sum"),
+            container_km=("container_km", "sum"),
         )
         .reset_index()
     )
@@ -221,7 +224,7 @@ def _facility_frame(
     open_h: dict[str, float] = {}
     for sid, site in district.sites.items():
         b = site.bays
-        open_h[sid] = b.bays * max(b.close_s - b.open_s, 1) / 3600.0
+        open_h[sid] = site.bay_count * max(b.close_s - b.open_s, 1) / 3600.0
     per_site["bay_utilisation"] = per_site["bay_busy_h"] / per_site["site_id"].map(open_h)
     used = np.where(per_site["site_kind"] == "plant", per_site["treated_t"], per_site["inflow_t"])
     cap = per_site["capacity_t_per_day"].to_numpy()

@@ -45,7 +45,8 @@ class SimulationSettings:
     Hauling
         ``haul_dispatch="full_loads"``: a station calls a trailer each time its uncommitted stock
         of a stream reaches one trailer load. ``"full_loads_and_sweep"`` also calls one for the
-        remainder ``sweep_lead_s`` before the station closes, so little is kept overnight.
+        remainder ``sweep_lead_s`` before the station closes, so little is kept overnight. With
+        a container pool the jobs are full containers, and the sweep closes part-filled ones.
     Initial state
         ``initial_stock="expected"``: bins of points not collected daily start with the expected
         waste since their last (pre-horizon) collection, like :func:`wasteopt.generation.due_loads`;
