@@ -7,7 +7,7 @@ Run from the repository root with the project venv::
 It (re)writes points.csv, depots.csv, stations.csv, facilities.csv and vehicle_types.csv next to
 this file and prints a short summary. scenario.toml is hand-written; the generation constants
 below (KG_PER_PERSON_DAY, stream shares, capture rates, missorting) mirror it and are used only
-to size the fleet. See README.md for where every figure comes from.
+to size fleets and stations. See README.md for where every figure comes from.
 
 Point model: each of the nine subdistricts/towns gets ``round(residents / residents_per_point)``
 collection points. Urban points are Gaussian around the subdistrict centre, clipped to a box;
@@ -16,6 +16,14 @@ town points are 60 % around the town seat (σ ≈ 1.2 km) and 40 % scattered vil
 falls in 长荡湖 (with a 0.6 km shore margin), outside the district's bounding box, or too far
 from its seat is redrawn. Residents per point are lognormal (σ = 0.35) and rescaled with
 largest-remainder rounding so that each subdistrict's total is exact.
+
+Two tiers: every point gets an access class. Old-town points (within OLD_TOWN_KM of the centre)
+and villages are ``lane`` (e-tricycles only); a lane point serving more than LANE_MAX_RESIDENTS
+is split into several points a few tens of metres apart (the bins of a lane quarter stand at
+several spots), so that one visit fits an e-tricycle. Points of more than MAIN_ROAD_RESIDENTS
+(big estates: bin room at the gate) and one in four other urban points are ``main_road``; the
+rest are ``residential``. Markets and canteens are added as ``large_generator`` points. Fleets
+are sized per depot × stream × vehicle class from the mass of the points each class serves.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,13 +50,21 @@ LAKE_MARGIN_KM = 0.6
 
 CITY_LON, CITY_LAT = 119.572, 31.742
 
-# Generation constants mirrored from scenario.toml (used here only for fleet sizing).
+# Generation constants mirrored from scenario.toml (used here only for sizing).
 KG_PER_PERSON_DAY = 1.10
-SHARE = {"kitchen": 0.40, "recyclable": 0.20, "hazardous": 0.005, "other": 0.395}
-CAPTURE = {"kitchen": 0.85, "recyclable": 0.50, "hazardous": 1.0, "other": 1.0}
+SHARE = {"kitchen": 0.52, "recyclable": 0.18, "hazardous": 0.002, "other": 0.298}
+CAPTURE = {"kitchen": 0.35, "recyclable": 0.50, "hazardous": 0.05, "other": 1.0}
 MISSORT = [("kitchen", "recyclable", 0.02), ("recyclable", "kitchen", 0.03)]
-DENSITY = {"kitchen": 650.0, "recyclable": 90.0, "hazardous": 300.0, "other": 250.0}
-PEAK = 1.30  # Spring Festival factor 1.25 × month factor, rounded up: fleet must cope with it
+DENSITY = {"kitchen": 650.0, "recyclable": 90.0, "hazardous": 300.0, "other": 145.0}
+PEAK = 1.30  # Spring Festival factor 1.25 × month factor, rounded up: fleets must cope with it
+# Worst single visit: PEAK × the largest daily noise draw (lognormal, cv 0.12, ≈ 4.5 σ) ≈ 2.2.
+VISIT_PEAK = 2.2
+
+# Access classes (two tiers). Old town: lanes within this distance of the city centre.
+OLD_TOWN_KM = 1.2
+LANE_MAX_RESIDENTS = 500  # one e-tricycle load of residual waste per visit at VISIT_PEAK
+MAIN_ROAD_RESIDENTS = 1500  # larger points: estate gate on a main road
+SPLIT_OFFSET_M = 60.0
 
 # (code, name, kind, seat lon, seat lat, residents, residents per point)
 # Residents: 东城街道 and 金城镇 from the 7th census (12.29万, 11.85万, scaled ×593/585.1);
@@ -73,523 +90,157 @@ URBAN_SIGMA_KM = {"XC": (1.5, 1.7), "DC": (2.2, 1.7)}
 # 金城镇 sub-centres: 白塔 (north), 后阳 (north-west), 城南片 (south of the city).
 JC_SUBCENTRES = [(119.575, 31.800), (119.522, 31.790), (119.575, 31.703)]
 
+# Large generators (illustrative): markets and canteens with explicit kg/day rates.
+# id, name, district, lon, lat, kitchen, recyclable, other kg/day
+LARGE_GENERATORS = [
+    ("P-LG-M1", "西城农贸市场(示意)", "西城街道", 119.561, 31.739, 2500, 200, 800),
+    ("P-LG-M2", "东城农贸市场(示意)", "东城街道", 119.596, 31.747, 2500, 200, 800),
+    ("P-LG-M3", "开发区农贸市场(示意)", "东城街道", 119.622, 31.731, 2000, 150, 600),
+    ("P-LG-M4", "薛埠集镇农贸市场(示意)", "薛埠镇", 119.398, 31.712, 1200, 100, 400),
+    ("P-LG-C1", "城区中学食堂(示意)", "西城街道", 119.548, 31.752, 600, 50, 200),
+    ("P-LG-C2", "开发区企业食堂(示意)", "东城街道", 119.633, 31.722, 800, 50, 250),
+    ("P-LG-C3", "区人民医院食堂(示意)", "东城街道", 119.583, 31.735, 500, 50, 200),
+]
+
+# Depots: the three truck depots, and e-tricycle yards (镇环卫所) at the town seats.
+# id, name, lon, lat, open, close
 DEPOTS = [
-    # id, name, lon, lat, open, close
     ("DEPOT-CITY", "金坛区环卫城区车队", 119.588, 31.728, "04:00", "22:00"),
     ("DEPOT-WEST", "西部片区环卫车场(朱林)", 119.440, 31.768, "04:00", "22:00"),
     ("DEPOT-EAST", "东南片区环卫车场(尧塘)", 119.660, 31.700, "04:00", "22:00"),
+    ("YARD-JC", "金城镇环卫所", 119.547, 31.784, "04:00", "22:00"),
+    ("YARD-YT", "尧塘街道环卫所", 119.665, 31.733, "04:00", "22:00"),
+    ("YARD-XB", "薛埠镇环卫所", 119.398, 31.718, "04:00", "22:00"),
+    ("YARD-ZX", "直溪镇环卫所", 119.477, 31.837, "04:00", "22:00"),
+    ("YARD-ZL", "朱林镇环卫所", 119.456, 31.773, "04:00", "22:00"),
+    ("YARD-RL", "儒林镇环卫所", 119.666, 31.643, "04:00", "22:00"),
+    ("YARD-ZQ", "指前镇环卫所", 119.484, 31.643, "04:00", "22:00"),
 ]
+TRUCK_DEPOTS = ("DEPOT-CITY", "DEPOT-WEST", "DEPOT-EAST")
 
 STATION_COLS = [
-    "id",
-    "name",
-    "lon",
-    "lat",
-    "district",
-    "status",
-    "streams",
-    "capacity_t_per_day",
-    "bays",
-    "unload_time_s",
-    "open",
-    "close",
-    "fixed_cost_cny_per_year",
-    "cost_cny_per_t",
-    "opening_cost_cny",
-    "closing_cost_cny",
-    "compaction_ratio",
-    "decision",
+    "id", "name", "lon", "lat", "district", "status", "streams", "capacity_t_per_day", "bays",
+    "stream_bays", "unload_time_s", "open", "close", "fixed_cost_cny_per_year",
+    "cost_cny_per_t", "opening_cost_cny", "closing_cost_cny", "compaction_ratio", "compaction",
+    "containers", "container_t", "separates_streams", "meets_standard", "built_year",
+    "condition", "staff", "decision",
+]  # fmt: skip
+SMALL_FIXED_CNY = 42_000  # 3,500 CNY/month running cost without labour (Jintan 2013, M)
+TOWN_FIXED_CNY = 60_000  # illustrative: a larger building than the small urban stations
+# Capital of 城南: the central station's 30 M CNY (M) scaled by capacity (derived).
+CENTRAL_CAPITAL_CNY, CENTRAL_T_PER_DAY, CHENGNAN_T_PER_DAY = 30_000_000, 350, 300
+CHENGNAN_CAPITAL_CNY = round(CENTRAL_CAPITAL_CNY * CHENGNAN_T_PER_DAY / CENTRAL_T_PER_DAY, -5)
+# fmt: off
+# id, name, lon, lat, district, status, streams, t/d, stream_bays, unload s, open, close,
+# (stream:bays, or the shared bays of a one-stream station),
+# fixed CNY/yr, CNY/t, opening CNY, closing CNY, compaction, containers × t, separates,
+# standard, built, condition, staff
+URBAN = [
+    ("ST-CENTRAL", "金坛城区生活垃圾转运中心", 119.612, 31.762, "东城街道", "existing",
+     "other;kitchen", CENTRAL_T_PER_DAY, "other:3;kitchen:1", 420, "04:30", "22:00",
+     1_200_000, 10, 0, 0, 4.0, (24, 15.0), True, True, 2012, "good", 20),
+    ("ST-WENHUA", "文化转运站", 119.560, 31.745, "西城街道", "existing", "other", 25,
+     1, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (4, 8.0),
+     False, False, 1998, "poor", 3),
+    ("ST-BEISHUIGUAN", "北水关转运站", 119.571, 31.754, "西城街道", "existing", "other", 25,
+     1, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (4, 8.0),
+     False, False, 2000, "poor", 3),
+    ("ST-CHENGBEI", "城北转运站", 119.578, 31.767, "东城街道", "existing", "other", 30,
+     1, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (4, 8.0),
+     False, False, 2002, "poor", 3),
+    ("ST-CUIBEI", "翠北转运站", 119.590, 31.757, "东城街道", "existing", "other", 30,
+     1, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (4, 8.0),
+     False, False, 2004, "poor", 3),
+    ("ST-HUAYANG", "华阳转运站", 119.551, 31.727, "西城街道", "existing", "other", 40,
+     2, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (5, 10.0),
+     True, True, 2010, "fair", 4),
+    ("ST-DONGMEN", "东门转运站", 119.601, 31.735, "东城街道", "existing", "other", 45,
+     2, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (5, 10.0),
+     True, True, 2010, "fair", 4),
+    ("ST-KAIFAQU", "开发区转运站", 119.630, 31.728, "东城街道", "existing", "other", 50,
+     2, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (5, 10.0),
+     True, True, 2012, "fair", 4),
+    ("ST-CHENGNAN", "城南转运站(规划)", 119.568, 31.711, "西城街道", "candidate",
+     "other;kitchen", CHENGNAN_T_PER_DAY, "other:3;kitchen:1", 420, "04:30", "22:00",
+     1_000_000, 10, CHENGNAN_CAPITAL_CNY, 0, 4.0, (20, 15.0), True, True, None, "good", 16),
 ]
-STATIONS = [
-    # id, name, lon, lat, district, status, streams, cap t/d, bays, unload s, open, close,
-    # fixed CNY/yr, CNY/t, opening CNY, closing CNY, compaction
-    (
-        "ST-CENTRAL",
-        "金坛城区生活垃圾转运中心",
-        119.612,
-        31.762,
-        "东城街道",
-        "existing",
-        "other;kitchen",
-        350,
-        4,
-        420,
-        "04:30",
-        "20:00",
-        3_200_000,
-        18,
-        0,
-        0,
-        2.5,
-    ),
-    (
-        "ST-WENHUA",
-        "文化转运站",
-        119.560,
-        31.745,
-        "西城街道",
-        "existing",
-        "other",
-        25,
-        1,
-        480,
-        "05:00",
-        "18:00",
-        450_000,
-        26,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-BEISHUIGUAN",
-        "北水关转运站",
-        119.571,
-        31.754,
-        "西城街道",
-        "existing",
-        "other",
-        25,
-        1,
-        480,
-        "05:00",
-        "18:00",
-        450_000,
-        26,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-CHENGBEI",
-        "城北转运站",
-        119.578,
-        31.767,
-        "东城街道",
-        "existing",
-        "other",
-        30,
-        1,
-        480,
-        "05:00",
-        "18:00",
-        500_000,
-        25,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-CUIBEI",
-        "翠北转运站",
-        119.590,
-        31.757,
-        "东城街道",
-        "existing",
-        "other",
-        30,
-        1,
-        480,
-        "05:00",
-        "18:00",
-        500_000,
-        25,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-HUAYANG",
-        "华阳转运站",
-        119.551,
-        31.727,
-        "西城街道",
-        "existing",
-        "other",
-        40,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        650_000,
-        23,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-DONGMEN",
-        "东门转运站",
-        119.601,
-        31.735,
-        "东城街道",
-        "existing",
-        "other",
-        45,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        700_000,
-        23,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-KAIFAQU",
-        "开发区转运站",
-        119.630,
-        31.728,
-        "东城街道",
-        "existing",
-        "other",
-        50,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        750_000,
-        22,
-        0,
-        100_000,
-        2.0,
-    ),
-    (
-        "ST-JINCHENG",
-        "金城镇转运站",
-        119.545,
-        31.786,
-        "金城镇",
-        "existing",
-        "other;kitchen",
-        70,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        900_000,
-        22,
-        0,
-        150_000,
-        2.0,
-    ),
-    (
-        "ST-XUEBU",
-        "薛埠镇转运站",
-        119.400,
-        31.720,
-        "薛埠镇",
-        "existing",
-        "other;kitchen",
-        70,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        900_000,
-        22,
-        0,
-        150_000,
-        2.0,
-    ),
-    (
-        "ST-ZHIXI",
-        "直溪镇转运站",
-        119.478,
-        31.835,
-        "直溪镇",
-        "existing",
-        "other;kitchen",
-        45,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        700_000,
-        24,
-        0,
-        150_000,
-        2.0,
-    ),
-    (
-        "ST-ZHULIN",
-        "朱林镇转运站",
-        119.458,
-        31.771,
-        "朱林镇",
-        "existing",
-        "other;kitchen",
-        40,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        650_000,
-        24,
-        0,
-        150_000,
-        2.0,
-    ),
-    (
-        "ST-RULIN",
-        "儒林镇转运站",
-        119.664,
-        31.645,
-        "儒林镇",
-        "existing",
-        "other;kitchen",
-        45,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        700_000,
-        24,
-        0,
-        150_000,
-        2.0,
-    ),
-    (
-        "ST-ZHIQIAN",
-        "指前镇转运站",
-        119.482,
-        31.645,
-        "指前镇",
-        "existing",
-        "other;kitchen",
-        40,
-        2,
-        480,
-        "05:00",
-        "18:00",
-        650_000,
-        24,
-        0,
-        150_000,
-        2.0,
-    ),
-    (
-        "ST-CHENGNAN",
-        "城南转运站(规划)",
-        119.568,
-        31.711,
-        "西城街道",
-        "candidate",
-        "other;kitchen",
-        450,
-        4,
-        420,
-        "04:30",
-        "20:00",
-        3_000_000,
-        15,
-        45_000_000,
-        0,
-        2.5,
-    ),
+# Town stations: (id, name, lon, lat, district code); the rest is set by town_station().
+TOWNS = [
+    ("ST-JINCHENG", "金城镇转运站", 119.545, 31.786, "JC"),
+    ("ST-XUEBU", "薛埠镇转运站", 119.400, 31.720, "XB"),
+    ("ST-ZHIXI", "直溪镇转运站", 119.478, 31.835, "ZX"),
+    ("ST-ZHULIN", "朱林镇转运站", 119.458, 31.771, "ZL"),
+    ("ST-RULIN", "儒林镇转运站", 119.664, 31.645, "RL"),
+    ("ST-ZHIQIAN", "指前镇转运站", 119.482, 31.645, "ZQ"),
 ]
+# fmt: on
+TOWN_CONTAINER_T = 12.0
 
 FACILITY_COLS = [
-    "id",
-    "name",
-    "kind",
-    "lon",
-    "lat",
-    "streams",
-    "capacity_t_per_day",
-    "gate_fee_cny_per_t",
-    "open",
-    "close",
-    "bays",
-    "unload_time_s",
-    "storage_t",
-    "fallback",
-]
+    "id", "name", "kind", "lon", "lat", "streams", "capacity_t_per_day", "gate_fee_cny_per_t",
+    "open", "close", "bays", "unload_time_s", "storage_t", "fallback", "external_t_per_day",
+]  # fmt: skip
+# fmt: off
 FACILITIES = [
-    (
-        "FAC-WTE",
-        "金坛区生活垃圾焚烧发电厂",
-        "waste_to_energy",
-        119.505,
-        31.800,
-        "other",
-        1000,
-        60,
-        "00:00",
-        "24:00",
-        6,
-        300,
-        6000,
-        "FAC-LANDFILL",
-    ),
-    (
-        "FAC-KITCHEN",
-        "金坛区厨余垃圾处理厂",
-        "kitchen_waste_plant",
-        119.511,
-        31.796,
-        "kitchen",
-        250,
-        180,
-        "04:30",
-        "22:00",
-        3,
-        420,
-        300,
-        "",
-    ),
-    (
-        "FAC-LANDFILL",
-        "金坛区生活垃圾应急填埋场",
-        "landfill",
-        119.415,
-        31.748,
-        "other",
-        800,
-        90,
-        "07:00",
-        "18:00",
-        2,
-        600,
-        0,
-        "",
-    ),
-    (
-        "FAC-SORTING",
-        "金坛区可回收物分拣中心",
-        "sorting_centre",
-        119.628,
-        31.770,
-        "recyclable",
-        120,
-        0,
-        "06:00",
-        "18:00",
-        3,
-        600,
-        50,
-        "",
-    ),
-    (
-        "FAC-HAZARD",
-        "金坛区有害垃圾暂存处置中心",
-        "hazardous_facility",
-        119.640,
-        31.773,
-        "hazardous",
-        10,
-        3500,
-        "08:00",
-        "17:00",
-        1,
-        600,
-        20,
-        "",
-    ),
+    ("FAC-WTE", "金坛区生活垃圾焚烧发电厂", "waste_to_energy", 119.505, 31.800, "other", 1000,
+     60, "00:00", "24:00", 6, 300, 6000, "FAC-LANDFILL", 350),
+    ("FAC-KITCHEN", "金坛区厨余垃圾处理厂", "kitchen_waste_plant", 119.511, 31.796, "kitchen",
+     200, 230, "04:30", "22:00", 3, 420, 200, "", 0),
+    ("FAC-LANDFILL", "沈渎生活垃圾填埋场(应急)", "landfill", 119.415, 31.748, "other", 300,
+     90, "07:00", "18:00", 2, 600, 0, "", 0),
+    ("FAC-SORTING", "金坛区可回收物分拣中心", "sorting_centre", 119.628, 31.770,
+     "recyclable", 120, 0, "06:00", "18:00", 3, 600, 50, "", 0),
+    ("FAC-HAZARD", "金坛区有害垃圾暂存处置中心", "hazardous_facility", 119.640, 31.773,
+     "hazardous", 2, 3500, "08:00", "17:00", 1, 600, 2, "", 0),
 ]
+# fmt: on
 
 VEHICLE_COLS = [
-    "id",
-    "name",
-    "stream",
-    "role",
-    "depot",
-    "count",
-    "payload_kg",
-    "volume_m3",
-    "speed_kmh",
-    "cost_cny_per_km",
-    "cost_cny_per_hour",
-    "cost_cny_per_day",
-    "co2_kg_per_km",
-    "shift_start",
-    "shift_end",
-    "lunch_earliest",
-    "lunch_latest",
-    "lunch_duration_min",
-    "max_trips",
-    "max_stops",
-    "max_shift_load_kg",
-]
-# Collection vehicle models per stream: (code, name, payload kg, volume m³ (loose-waste
-# equivalent, see README), cost/km, cost/h, cost/day, CO2 kg/km, shift start, shift end).
-COLLECTION_MODELS = {
-    "kitchen": (
-        "KIT",
-        "厨余垃圾收集车(4吨桶装密封)",
-        4000,
-        6.5,
-        2.6,
-        70,
-        220,
-        0.75,
-        "05:00",
-        "15:00",
-    ),
-    "other": ("OTH", "其他垃圾压缩车(8吨)", 8000, 35.0, 3.4, 75, 300, 0.90, "05:00", "15:00"),
-    "recyclable": (
-        "REC",
-        "可回收物厢式收集车(4.2米)",
-        2000,
-        18.0,
-        1.9,
-        60,
-        160,
-        0.65,
-        "07:00",
-        "17:00",
-    ),
-    "hazardous": (
-        "HAZ",
-        "有害垃圾专用收集车(厢式)",
-        1000,
-        6.0,
-        1.3,
-        45,
-        150,
-        0.40,
-        "08:00",
-        "17:00",
-    ),
+    "id", "name", "stream", "role", "vehicle_class", "depot", "count", "payload_kg",
+    "volume_m3", "speed_kmh", "cost_cny_per_km", "cost_cny_per_hour", "cost_cny_per_day",
+    "co2_kg_per_km", "shift_start", "shift_end", "lunch_earliest", "lunch_latest",
+    "lunch_duration_min", "max_trips", "max_stops", "max_shift_load_kg",
+]  # fmt: skip
+DIESEL_CO2_KG_PER_L = 2.67  # domain facts §4 (H)
+# fmt: off
+# Collection models: key -> (code, name, stream, class, payload kg, volume m³ (loose-waste
+# equivalent: body × compaction, see README), CNY/km, CNY/h, CNY/day, L/100 km (None: electric,
+# CO2 given instead), shift start, end). Access: which access classes the model is sized for.
+MODELS: dict[str, tuple[Any, ...]] = {
+    "kit": ("KIT", "厨余垃圾桶装收集车(4吨密封)", "kitchen", "small_compactor", 4000, 6.0,
+            3.0, 70, 220, 20, "05:00", "15:00"),
+    "oth_small": ("OTHS", "其他垃圾小型压缩车(3.5吨)", "other", "small_compactor", 3500, 24.0,
+                  3.5, 70, 250, 20, "05:00", "15:00"),
+    "oth": ("OTH", "其他垃圾压缩车(8吨)", "other", "compactor", 8000, 56.0,
+            5.0, 75, 300, 35, "05:00", "15:00"),
+    "rec": ("REC", "可回收物厢式收集车(4.2米)", "recyclable", "van", 2000, 18.0,
+            2.5, 60, 160, 13, "07:00", "17:00"),
+    "haz": ("HAZ", "有害垃圾专用收集车(厢式)", "hazardous", "van", 1000, 6.0,
+            3.0, 45, 150, 11, "08:00", "17:00"),
 }
+# E-tricycle (电动三轮保洁车), one model per stream: payload 600 kg, 3.0 m³ box (illustrative).
+TRICYCLE = (600, 3.0, 0.2, 35, 40, 0.03, "05:00", "15:00")
+# Tier-2 haul: id, name, stream, class, depot, count, payload, volume, speed, km, h, day,
+# L/100 km, start, end.
+HAUL = [
+    ("VT-HAUL-OTH", "其他垃圾拉臂箱转运车(15吨箱)", "other", "hook_lift", "DEPOT-CITY", 8,
+     15000, 26.0, 45, 6.5, 45, 480, 40, "06:00", "18:00"),
+    ("VT-HAUL-KIT", "厨余垃圾拉臂箱转运车(10吨箱)", "kitchen", "hook_lift", "DEPOT-CITY", 3,
+     10000, 16.0, 45, 6.0, 45, 420, 35, "06:00", "18:00"),
+    ("VT-HAUL-REC", "可回收物拉臂箱转运车(30方箱)", "recyclable", "hook_lift", "DEPOT-CITY",
+     2, 10000, 30.0, 45, 6.0, 45, 420, 35, "06:00", "18:00"),
+]
+# fmt: on
 DEPOT_SPEED_KMH = {"DEPOT-CITY": 20, "DEPOT-WEST": 28, "DEPOT-EAST": 28}
 DEPOT_TRIPS = {"DEPOT-CITY": 3, "DEPOT-WEST": 2, "DEPOT-EAST": 2}
-HAUL = [
-    # id, name, stream, depot, count, payload, volume, speed, km, h, day, co2, start, end
-    (
-        "VT-HAUL-OTH",
-        "其他垃圾转运车(拉臂箱15吨)",
-        "other",
-        "DEPOT-CITY",
-        6,
-        15000,
-        26.0,
-        40,
-        4.6,
-        45,
-        480,
-        1.05,
-        "06:00",
-        "18:00",
-    ),
-    (
-        "VT-HAUL-KIT",
-        "厨余垃圾转运罐车(10吨)",
-        "kitchen",
-        "DEPOT-CITY",
-        3,
-        10000,
-        12.0,
-        40,
-        4.0,
-        45,
-        420,
-        0.95,
-        "06:00",
-        "18:00",
-    ),
-]
+TRICYCLE_SPEED_KMH = {"city": 12, "village": 15}
+TRICYCLE_TRIPS = {"city": 6, "village": 4}
+ZH_STREAM = {
+    "kitchen": "厨余",
+    "other": "其他垃圾",
+    "recyclable": "可回收物",
+    "hazardous": "有害垃圾",
+}
 
 
 def km_to_dlat(km: float) -> float:
@@ -600,7 +251,7 @@ def km_to_dlon(km: float, lat: float) -> float:
     return km_to_dlat(km) / math.cos(math.radians(lat))
 
 
-def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
     lon1, lat1, lon2, lat2 = (
         np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)
     )
@@ -627,11 +278,15 @@ def valid(lon: float, lat: float) -> bool:
     return in_district(lon, lat) and not in_lake(lon, lat)
 
 
-def gauss(rng, lon0, lat0, sx_km, sy_km):
+def gauss(
+    rng: np.random.Generator, lon0: float, lat0: float, sx_km: float, sy_km: float
+) -> tuple[float, float]:
     return (lon0 + rng.normal() * km_to_dlon(sx_km, lat0), lat0 + rng.normal() * km_to_dlat(sy_km))
 
 
-def place(rng, code, kind, lon0, lat0, n) -> list[tuple[float, float, str]]:
+def place(
+    rng: np.random.Generator, code: str, kind: str, lon0: float, lat0: float, n: int
+) -> list[tuple[float, float, str]]:
     """Draw ``n`` (lon, lat, kind-of-point) tuples for one subdistrict/town."""
     out: list[tuple[float, float, str]] = []
     while len(out) < n:
@@ -668,7 +323,7 @@ def place(rng, code, kind, lon0, lat0, n) -> list[tuple[float, float, str]]:
     return out
 
 
-def split_exact(rng, total: int, n: int, sigma: float = 0.35) -> list[int]:
+def split_exact(rng: np.random.Generator, total: int, n: int, sigma: float = 0.35) -> list[int]:
     """``n`` lognormal weights scaled to integers summing to ``total`` (largest remainder)."""
     w = rng.lognormal(0.0, sigma, size=n)
     raw = w / w.sum() * total
@@ -691,7 +346,103 @@ def bin_kg_per_person() -> dict[str, float]:
     return out
 
 
-def write_csv(name: str, cols: list[str], rows: list[dict]) -> None:
+def access_of(kind: str, label: str, lon: float, lat: float, residents: int, k: int) -> str:
+    """Road access of a generated point (rules in the module docstring)."""
+    if label == "村":
+        return "lane"
+    if kind == "urban" and float(haversine_m(lon, lat, CITY_LON, CITY_LAT)) <= OLD_TOWN_KM * 1e3:
+        return "lane"
+    if residents > MAIN_ROAD_RESIDENTS or (kind == "urban" and k % 4 == 0):
+        return "main_road"
+    return "residential"
+
+
+def split_lane(lon: float, lat: float, residents: int) -> list[tuple[float, float, int]]:
+    """A lane point as ⌈residents / LANE_MAX_RESIDENTS⌉ points on a small circle around it."""
+    n = math.ceil(residents / LANE_MAX_RESIDENTS)
+    if n <= 1:
+        return [(lon, lat, residents)]
+    shares = [residents // n + (1 if j < residents % n else 0) for j in range(n)]
+    out = []
+    for j, r in enumerate(shares):
+        th = 2 * math.pi * j / n
+        x = round(lon + km_to_dlon(SPLIT_OFFSET_M / 1e3 * math.cos(th), lat), 5)
+        y = round(lat + km_to_dlat(SPLIT_OFFSET_M / 1e3 * math.sin(th)), 5)
+        out.append((x, y, r) if valid(x, y) else (lon, lat, r))
+    return out
+
+
+def frequencies(access: str, village: bool) -> dict[str, str]:
+    """Collection frequency per stream: residual twice a day at lane points (one e-tricycle
+    load per visit); hazardous monthly, and not collected at village lane points (villagers
+    take hazardous items to the town seat's point)."""
+    return {
+        "freq.kitchen": "daily",
+        "freq.other": "twice_daily" if access == "lane" else "daily",
+        "freq.recyclable": "every_other_day",
+        "freq.hazardous": "none" if village else "monthly",
+    }
+
+
+def make_points(rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Household points of the nine units (with access and frequencies), then large generators."""
+    points: list[dict[str, Any]] = []
+    for code, name, kind, lon0, lat0, residents, per_point in DISTRICTS:
+        n = round(residents / per_point)
+        locs = place(rng, code, kind, lon0, lat0, n)
+        res = split_exact(rng, residents, n)
+        for k, ((lon, lat, label), r) in enumerate(zip(locs, res, strict=True), start=1):
+            village = label == "村"
+            access = access_of(kind, label, lon, lat, r, k)
+            parts = split_lane(lon, lat, r) if access == "lane" else [(lon, lat, r)]
+            for j, (x, y, rj) in enumerate(parts):
+                suffix = "abcdefgh"[j] if len(parts) > 1 else ""
+                points.append(
+                    {
+                        "id": f"P-{code}-{k:03d}{suffix}",
+                        "name": f"{name}{label}收集点{k:03d}{suffix}",
+                        "lon": f"{x:.5f}",
+                        "lat": f"{y:.5f}",
+                        "district": name,
+                        "residents": rj,
+                        "service_time_s": 240 if kind == "urban" else (150 if village else 180),
+                        "access": access,
+                        "large_generator": "false",
+                        **frequencies(access, village),
+                    }
+                )
+    for pid, name, district, lon, lat, kit, rec, oth in LARGE_GENERATORS:
+        points.append(
+            {
+                "id": pid,
+                "name": name,
+                "lon": f"{lon:.5f}",
+                "lat": f"{lat:.5f}",
+                "district": district,
+                "service_time_s": 300,
+                "access": "main_road",
+                "large_generator": "true",
+                "kg_per_day.kitchen": kit,
+                "kg_per_day.recyclable": rec,
+                "kg_per_day.other": oth,
+                "freq.kitchen": "twice_daily",
+                "freq.other": "daily",
+                "freq.recyclable": "every_other_day",
+                "freq.hazardous": "none",
+            }
+        )
+    return points
+
+
+POINT_COLS = [
+    "id", "name", "lon", "lat", "district", "residents", "households", "service_time_s",
+    "tw_start", "tw_end", "access", "large_generator", "kg_per_day.kitchen",
+    "kg_per_day.recyclable", "kg_per_day.other", "freq.kitchen", "freq.recyclable",
+    "freq.hazardous", "freq.other",
+]  # fmt: skip
+
+
+def write_csv(name: str, cols: list[str], rows: list[dict[str, Any]]) -> None:
     with open(HERE / name, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
         w.writeheader()
@@ -699,169 +450,198 @@ def write_csv(name: str, cols: list[str], rows: list[dict]) -> None:
             w.writerow({c: r.get(c, "") for c in cols})
 
 
+def point_kg(p: dict[str, Any], stream: str, per_person: dict[str, float]) -> float:
+    """Mean kg/day of ``stream`` in the bins of point ``p``."""
+    if f"kg_per_day.{stream}" in p:
+        return float(p[f"kg_per_day.{stream}"])
+    return float(p.get("residents", 0)) * per_person[stream]
+
+
+def town_station(sid: str, name: str, lon: float, lat: float, code: str, t_per_day: float) -> dict:
+    """A town station sized to 1.3 × its town's mean kitchen + residual + recyclables."""
+    cap = 5 * math.ceil(PEAK * t_per_day / 5)
+    district = next(d[1] for d in DISTRICTS if d[0] == code)
+    return {
+        "id": sid, "name": name, "lon": lon, "lat": lat, "district": district,
+        "status": "existing", "streams": "other;kitchen;recyclable", "capacity_t_per_day": cap,
+        "bays": 3, "stream_bays": "other:1;kitchen:1;recyclable:1", "unload_time_s": 480,
+        "open": "05:00", "close": "20:00", "fixed_cost_cny_per_year": TOWN_FIXED_CNY,
+        "cost_cny_per_t": 15, "opening_cost_cny": 0, "closing_cost_cny": 150_000,
+        "compaction_ratio": 3.0, "compaction": "recyclable:1",
+        "containers": math.ceil(0.8 * cap / TOWN_CONTAINER_T) + 2,
+        "container_t": TOWN_CONTAINER_T, "separates_streams": "true", "meets_standard": "true",
+        "built_year": 2012, "condition": "fair", "staff": 6, "decision": "free",
+    }  # fmt: skip
+
+
+def station_rows(points: list[dict[str, Any]], per_person: dict[str, float]) -> list[dict]:
+    """stations.csv rows: the urban stations as listed, the town stations sized by rule."""
+    rows: list[dict[str, Any]] = []
+    for s in URBAN:
+        (sid, name, lon, lat, district, status, streams, cap, bays, unload, t0, t1, fixed, per_t,
+         opening, closing, comp, (n_cont, cont_t), sep, std, built, cond, staff) = s  # fmt: skip
+        if isinstance(bays, int):  # one stream: shared bays
+            n_bays, bays = bays, ""
+        else:
+            n_bays = sum(int(x.split(":")[1]) for x in bays.split(";"))
+        rows.append(
+            dict(
+                zip(STATION_COLS, (
+                    sid, name, lon, lat, district, status, streams, cap, n_bays, bays, unload,
+                    t0, t1, fixed, per_t, opening, closing, comp, "", n_cont, cont_t,
+                    str(sep).lower(), str(std).lower(), built or "", cond, staff, "free",
+                ), strict=True)
+            )
+        )  # fmt: skip
+    for sid, name, lon, lat, code in TOWNS:
+        district = next(d[1] for d in DISTRICTS if d[0] == code)
+        kg = sum(
+            point_kg(p, s, per_person)
+            for p in points
+            if p["district"] == district
+            for s in ("other", "kitchen", "recyclable")
+        )
+        rows.append(town_station(sid, name, lon, lat, code, kg / 1000))
+    return rows
+
+
+def size_fleets(
+    points: list[dict[str, Any]], per_person: dict[str, float]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Collection vehicle types per depot × stream × class, and one line of sizing each.
+
+    A point's stream is served by e-tricycles (lane points: from the nearest e-tricycle yard or
+    the city depot), else by the model for its access (residual waste: the small
+    compactor at residential points, the 8 t compactor on main roads), from the nearest truck
+    depot. count = ⌈PEAK × mean daily kg ÷ (one load × trips)⌉, one load = min(payload,
+    volume × density)."""
+    truck = [d for d in DEPOTS if d[0] in TRUCK_DEPOTS]
+    yards = [d for d in DEPOTS if d[0] == "DEPOT-CITY" or d[0].startswith("YARD-")]
+    need: dict[tuple[str, str], float] = {}  # (depot, model key) -> mean kg/day
+    for p in points:
+        lon, lat = float(p["lon"]), float(p["lat"])
+        dist = [float(haversine_m(lon, lat, d[2], d[3])) for d in truck]
+        near = truck[int(np.argmin(dist))][0]
+        for stream in SHARE:
+            if p.get(f"freq.{stream}") == "none":
+                continue
+            kg = point_kg(p, stream, per_person)
+            if p["access"] == "lane":
+                y_dist = [float(haversine_m(lon, lat, d[2], d[3])) for d in yards]
+                depot = yards[int(np.argmin(y_dist))][0]
+                key = f"tri_{stream}"
+            elif stream == "hazardous":
+                depot, key = "DEPOT-CITY", "haz"
+            else:
+                depot = near
+                key = {"kitchen": "kit", "recyclable": "rec"}.get(stream, "")
+                key = key or ("oth" if p["access"] == "main_road" else "oth_small")
+            need[(depot, key)] = need.get((depot, key), 0.0) + kg
+    vehicles: list[dict[str, Any]] = []
+    sizing: list[str] = []
+    for (depot, key), kg in sorted(need.items()):
+        v = vehicle_row(depot, key)
+        load = min(float(v["payload_kg"]), float(v["volume_m3"]) * DENSITY[v["stream"]])
+        trips = int(v["max_trips"])
+        v["count"] = max(1, math.ceil(PEAK * kg / (load * trips)))
+        if key == "haz":
+            v["count"] += 1  # one spare van: monthly stops spread over the whole district
+        vehicles.append(v)
+        sizing.append(
+            f"{v['id']:20s} mean={kg / 1000:6.2f} t/d load={load:5.0f} kg -> {v['count']}"
+        )
+    return vehicles, sizing
+
+
+def vehicle_row(depot: str, key: str) -> dict[str, Any]:
+    """One collection vehicle type row (count filled in by the caller)."""
+    lunch = {"lunch_earliest": "11:00", "lunch_latest": "12:00", "lunch_duration_min": 60}
+    tag = depot.removeprefix("DEPOT-").removeprefix("YARD-")
+    if key.startswith("tri_"):
+        stream = key.removeprefix("tri_")
+        payload, vol, ckm, ch, cday, co2, t0, t1 = TRICYCLE
+        area = "city" if depot == "DEPOT-CITY" else "village"
+        zh = ZH_STREAM
+        return {
+            "id": f"VT-TRI-{stream[:3].upper()}-{tag}", "name": f"电动三轮保洁车({zh[stream]})",
+            "stream": stream, "role": "collection", "vehicle_class": "e_tricycle",
+            "depot": depot, "payload_kg": payload, "volume_m3": vol,
+            "speed_kmh": TRICYCLE_SPEED_KMH[area], "cost_cny_per_km": ckm,
+            "cost_cny_per_hour": ch, "cost_cny_per_day": cday, "co2_kg_per_km": co2,
+            "shift_start": t0, "shift_end": t1, "max_trips": TRICYCLE_TRIPS[area], **lunch,
+        }  # fmt: skip
+    code, name, stream, cls, payload, vol, ckm, ch, cday, l100, t0, t1 = MODELS[key]
+    return {
+        "id": f"VT-{code}-{tag}", "name": name, "stream": stream, "role": "collection",
+        "vehicle_class": cls, "depot": depot, "payload_kg": payload, "volume_m3": vol,
+        "speed_kmh": 35 if key == "haz" else DEPOT_SPEED_KMH[depot], "cost_cny_per_km": ckm,
+        "cost_cny_per_hour": ch, "cost_cny_per_day": cday,
+        "co2_kg_per_km": round(DIESEL_CO2_KG_PER_L * l100 / 100, 2), "shift_start": t0,
+        "shift_end": t1, "max_trips": 2 if key == "haz" else DEPOT_TRIPS[depot], **lunch,
+    }  # fmt: skip
+
+
+def haul_rows() -> list[dict[str, Any]]:
+    """Tier-2 hook-lift haul types (station → plant, one container per trip)."""
+    rows = []
+    for h in HAUL:
+        vid, name, stream, cls, dep, count, payload, vol, speed, ckm, ch, cday, l100, t0, t1 = h
+        rows.append(
+            {
+                "id": vid, "name": name, "stream": stream, "role": "haul", "vehicle_class": cls,
+                "depot": dep, "count": count, "payload_kg": payload, "volume_m3": vol,
+                "speed_kmh": speed, "cost_cny_per_km": ckm, "cost_cny_per_hour": ch,
+                "cost_cny_per_day": cday,
+                "co2_kg_per_km": round(DIESEL_CO2_KG_PER_L * l100 / 100, 2),
+                "shift_start": t0, "shift_end": t1, "lunch_earliest": "11:00",
+                "lunch_latest": "12:00", "lunch_duration_min": 60, "max_trips": 8,
+            }
+        )  # fmt: skip
+    return rows
+
+
 def main() -> None:
     rng = np.random.default_rng(SEED)
     assert sum(d[5] for d in DISTRICTS) == TOTAL_RESIDENTS
-    points: list[dict] = []
-    for code, name, kind, lon0, lat0, residents, per_point in DISTRICTS:
-        n = round(residents / per_point)
-        locs = place(rng, code, kind, lon0, lat0, n)
-        res = split_exact(rng, residents, n)
-        urban = kind == "urban"
-        for k, ((lon, lat, label), r) in enumerate(zip(locs, res, strict=True), start=1):
-            village = label == "村"
-            points.append(
-                {
-                    "id": f"P-{code}-{k:03d}",
-                    "name": f"{name}{label}收集点{k:03d}",
-                    "lon": f"{lon:.5f}",
-                    "lat": f"{lat:.5f}",
-                    "district": name,
-                    "residents": r,
-                    "service_time_s": 240 if urban else (150 if village else 180),
-                    "freq.recyclable": "twice_weekly" if village else "every_other_day",
-                    "freq.hazardous": "biweekly" if village else "weekly",
-                }
-            )
-    write_csv(
-        "points.csv",
-        [
-            "id",
-            "name",
-            "lon",
-            "lat",
-            "district",
-            "residents",
-            "households",
-            "service_time_s",
-            "tw_start",
-            "tw_end",
-            "freq.recyclable",
-            "freq.hazardous",
-        ],
-        points,
-    )
-
+    per_person = bin_kg_per_person()
+    points = make_points(rng)
+    write_csv("points.csv", POINT_COLS, points)
     write_csv(
         "depots.csv",
         ["id", "name", "lon", "lat", "open", "close"],
         [dict(zip(["id", "name", "lon", "lat", "open", "close"], d, strict=True)) for d in DEPOTS],
     )
-    write_csv(
-        "stations.csv",
-        STATION_COLS,
-        [dict(zip(STATION_COLS, (*s, "free"), strict=True)) for s in STATIONS],
-    )
+    write_csv("stations.csv", STATION_COLS, station_rows(points, per_person))
     write_csv(
         "facilities.csv",
         FACILITY_COLS,
         [dict(zip(FACILITY_COLS, f, strict=True)) for f in FACILITIES],
     )
+    vehicles, sizing = size_fleets(points, per_person)
+    write_csv("vehicle_types.csv", VEHICLE_COLS, vehicles + haul_rows())
+    summary(points, per_person, sizing)
 
-    # Fleet sizing: each point belongs to its nearest depot; a depot's fleet for a stream must
-    # carry PEAK × the mean daily bin mass in DEPOT_TRIPS loads per vehicle, where one load is
-    # min(payload, volume × density).
-    p_lon = np.array([float(p["lon"]) for p in points])
-    p_lat = np.array([float(p["lat"]) for p in points])
-    p_res = np.array([p["residents"] for p in points], dtype=float)
-    d_lon = np.array([d[2] for d in DEPOTS])
-    d_lat = np.array([d[3] for d in DEPOTS])
-    dist = haversine_m(p_lon[:, None], p_lat[:, None], d_lon[None, :], d_lat[None, :])
-    nearest = dist.argmin(axis=1)
-    per_person = bin_kg_per_person()
-    vehicles: list[dict] = []
-    sizing: list[str] = []
-    for stream, (
-        code,
-        vname,
-        payload,
-        vol,
-        ckm,
-        ch,
-        cday,
-        co2,
-        t0,
-        t1,
-    ) in COLLECTION_MODELS.items():
-        load_kg = min(payload, vol * DENSITY[stream])
-        depots = [d[0] for d in DEPOTS] if stream != "hazardous" else ["DEPOT-CITY"]
-        for j, (dep_id, *_rest) in enumerate(DEPOTS):
-            if dep_id not in depots:
-                continue
-            served = p_res[nearest == j].sum() if stream != "hazardous" else p_res.sum()
-            daily_kg = served * per_person[stream]
-            trips = DEPOT_TRIPS[dep_id] if stream != "hazardous" else 2
-            count = max(1, math.ceil(PEAK * daily_kg / (load_kg * trips)))
-            if stream == "hazardous":
-                count += 1  # one spare van: weekly stops spread over the whole district
-            sizing.append(
-                f"{stream:10s} {dep_id:11s} residents={served:8.0f} "
-                f"mean={daily_kg / 1000:6.1f} t/d load={load_kg:5.0f} kg -> {count}"
-            )
-            vehicles.append(
-                {
-                    "id": f"VT-{code}-{dep_id.removeprefix('DEPOT-')}",
-                    "name": vname,
-                    "stream": stream,
-                    "role": "collection",
-                    "depot": dep_id,
-                    "count": count,
-                    "payload_kg": payload,
-                    "volume_m3": vol,
-                    "speed_kmh": 35 if stream == "hazardous" else DEPOT_SPEED_KMH[dep_id],
-                    "cost_cny_per_km": ckm,
-                    "cost_cny_per_hour": ch,
-                    "cost_cny_per_day": cday,
-                    "co2_kg_per_km": co2,
-                    "shift_start": t0,
-                    "shift_end": t1,
-                    "lunch_earliest": "11:00",
-                    "lunch_latest": "12:00",
-                    "lunch_duration_min": 60,
-                    "max_trips": 3,
-                }
-            )
-    for h in HAUL:
-        (vid, vname, stream, dep, count, payload, vol, speed, ckm, ch, cday, co2, t0, t1) = h
-        vehicles.append(
-            {
-                "id": vid,
-                "name": vname,
-                "stream": stream,
-                "role": "haul",
-                "depot": dep,
-                "count": count,
-                "payload_kg": payload,
-                "volume_m3": vol,
-                "speed_kmh": speed,
-                "cost_cny_per_km": ckm,
-                "cost_cny_per_hour": ch,
-                "cost_cny_per_day": cday,
-                "co2_kg_per_km": co2,
-                "shift_start": t0,
-                "shift_end": t1,
-                "lunch_earliest": "11:00",
-                "lunch_latest": "12:00",
-                "lunch_duration_min": 60,
-                "max_trips": 8,
-            }
-        )
-    write_csv("vehicle_types.csv", VEHICLE_COLS, vehicles)
 
-    # Summary (this is a build script, so it prints).
+def summary(points: list[dict[str, Any]], per_person: dict[str, float], sizing: list[str]) -> None:
+    """Print what the README quotes (this is a build script, so it prints)."""
+    residents = sum(int(p.get("residents", 0)) for p in points)
+    print(f"points: {len(points)}, residents: {residents}")
     by_district: dict[str, list[int]] = {}
     for p in points:
-        by_district.setdefault(p["district"], []).append(p["residents"])
-    print(f"points: {len(points)}, residents: {int(p_res.sum())}")
+        if "residents" in p:
+            by_district.setdefault(p["district"], []).append(p["residents"])
     for d, rs in by_district.items():
         print(f"  {d}: {len(rs)} points, {sum(rs)} residents, mean {sum(rs) / len(rs):.0f}")
-    print(
-        "mean kg per person per day in each bin:", {s: round(v, 4) for s, v in per_person.items()}
-    )
+    access: dict[str, int] = {}
+    for p in points:
+        access[p["access"]] = access.get(p["access"], 0) + 1
+    print("access:", access, "large generators:", len(LARGE_GENERATORS))
+    print("kg per person per day in each bin:", {s: round(v, 4) for s, v in per_person.items()})
     print(
         "district mean t/day in bins:",
-        {s: round(v * p_res.sum() / 1000, 1) for s, v in per_person.items()},
+        {s: round(sum(point_kg(p, s, per_person) for p in points) / 1000, 2) for s in SHARE},
     )
+    print(f"城南 capital: {CHENGNAN_CAPITAL_CNY:,.0f} CNY")
     print("fleet sizing:")
     for line in sizing:
         print("  " + line)
