@@ -143,7 +143,9 @@ def vehicle(
     )
 
 
-def scenario(points, stations, plants, *, haul_cost_km: float = 0.0) -> Scenario:
+def scenario(points, stations, plants, *, haul_cost_km: float = 0.0, large=()) -> Scenario:
+    """Two streams, one collection and one haul type each; ``large``: large-generator points
+    (the only ones that may deliver directly to a plant when a station accepts the stream)."""
     vts = []
     for sid in STREAMS:
         vts.append(vehicle(f"C-{sid}", sid, "collection", 10.0))
@@ -154,7 +156,7 @@ def scenario(points, stations, plants, *, haul_cost_km: float = 0.0) -> Scenario
         description="",
         folder="",
         streams=tuple(stream(s) for s in STREAMS),
-        points=tuple(point(p) for p in points),
+        points=tuple(dataclasses.replace(point(p), large_generator=p in large) for p in points),
         depots=(),
         stations=tuple(stations),
         facilities=tuple(plants),
@@ -172,6 +174,7 @@ def rates(sc: Scenario, kg: dict[tuple[str, str], float]) -> np.ndarray:
 
 def solve(sc, r, m, **kw) -> FacilityPlan:
     kw.setdefault("time_limit_s", 10)
+    kw.setdefault("mode", "free")
     return plan_facilities(sc, r, m, FacilitySettings(**kw))
 
 
@@ -300,7 +303,7 @@ def test_direct_delivery_when_cheaper_and_max_haul_forbids_it():
     forbids the 8 km direct trip and the station is used."""
     pos = {"P1": 8.0, "S": 2.0, "W": 0.0}
     st = station("S", cost_cny_per_t=500.0)
-    sc = scenario(["P1"], [st], [plant("W")])
+    sc = scenario(["P1"], [st], [plant("W")], large=("P1",))
     r = rates(sc, {("P1", "other"): 1000.0})
     assert solve(sc, r, LineMatrix(pos)).assignments[("P1", "other")] == "W"
     capped = solve(sc, r, LineMatrix(pos), max_haul_km=7.0)
@@ -413,7 +416,11 @@ def test_crew_time_can_make_a_station_worth_keeping():
     the crew's driving hours (120 CNY/h) makes the station worth keeping."""
     pos = {"P1": 0.0, "S": 1.0, "W": 40.0}
     sc = scenario(
-        ["P1"], [station("S", fixed_cost_cny_per_year=5e5)], [plant("W")], haul_cost_km=8.0
+        ["P1"],
+        [station("S", fixed_cost_cny_per_year=5e5)],
+        [plant("W")],
+        haul_cost_km=8.0,
+        large=("P1",),
     )
     r = rates(sc, {("P1", "kitchen"): 10000.0})  # 10 t/day
     km_only = solve(sc, r, LineMatrix(pos))
@@ -455,7 +462,8 @@ def sizes_case(demand_kg: dict[str, float], *, group: str = "G", **station_kw):
         "opening_cost_cny": 5e5,
         **station_kw.get("L", {}),
     }
-    sc = scenario(["P1", "P2", "P3"], [station("S", **kw_s), station("L", **kw_l)], [plant("W")])
+    sts = [station("S", **kw_s), station("L", **kw_l)]
+    sc = scenario(["P1", "P2", "P3"], sts, [plant("W")], large=("P1", "P2", "P3"))
     r = rates(sc, {(p, "kitchen"): kg for p, kg in demand_kg.items()})
     return sc, r, LineMatrix(pos)
 

@@ -33,7 +33,8 @@ def solve_facility_model(
     """Build and solve the consolidation MILP of :mod:`wasteopt.facilities.model`.
 
     Values: ``y`` (stations), ``x`` (assignment options), ``f`` (transfer arcs), ``short_station``
-    and ``short_plant`` (capacity slack, t/day)."""
+    (slack u_j, t/day) and ``short_plant`` (slack u_ks, t/day, indexed like
+    ``data.short_plant``)."""
     api = pyomo_api()
     t0 = time.perf_counter()
     m = _decisions(api, data)
@@ -47,7 +48,7 @@ def solve_facility_model(
     solved = solve_model(
         api, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, lazy=(m.link,)
     )
-    n_j, n_k = len(data.station_ids), len(data.plant_ids)
+    n_j = len(data.station_ids)
     values: dict[str, FloatArray] = {}
     if solved.has_solution:
         values = {
@@ -55,7 +56,7 @@ def solve_facility_model(
             "x": variable_values(m.x, len(data.opt_pair)),
             "f": variable_values(m.f, len(data.arc_station)),
             "short_station": variable_values(m.us, n_j),
-            "short_plant": variable_values(m.uk, n_k),
+            "short_plant": variable_values(m.uk, len(data.short_plant)),
         }
     return MilpOutcome(
         status=solved.status,
@@ -70,10 +71,10 @@ def solve_facility_model(
 
 
 def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:
-    """The model with its variables: y (bounded by forced decisions and the mode), x, f and the
-    capacity slacks us (stations), uk (plants)."""
+    """The model with its variables: y (bounded by forced decisions, the mode and the policy),
+    x, f and the capacity slacks us (stations), uk (plant-stream pairs)."""
     pyo = api.pyo
-    n_j, n_k = len(d.station_ids), len(d.plant_ids)
+    n_j = len(d.station_ids)
     m = pyo.ConcreteModel(name="facilities")
     m.y = pyo.Var(range(n_j), domain=pyo.Binary)
     for j in range(n_j):
@@ -82,7 +83,7 @@ def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:
     m.x = pyo.Var(range(len(d.opt_pair)), domain=pyo.Binary)
     m.f = pyo.Var(range(len(d.arc_station)), domain=pyo.NonNegativeReals)
     m.us = pyo.Var(range(n_j), domain=pyo.NonNegativeReals)
-    m.uk = pyo.Var(range(n_k), domain=pyo.NonNegativeReals)
+    m.uk = pyo.Var(range(len(d.short_plant)), domain=pyo.NonNegativeReals)
     return m
 
 
@@ -90,7 +91,8 @@ def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:
 class _Groups:
     """Options and arcs grouped by the row they enter: options by pair, station options by
     station, direct options and arcs by plant, station options and arcs by (station, stream)
-    key j·|S| + s for flow conservation; ``opt_t`` the t/day an option carries if chosen."""
+    key j·|S| + s for flow conservation; direct options and arcs by shortfall key i (plant k,
+    stream s) and the keys of each plant; ``opt_t`` the t/day an option carries if chosen."""
 
     by_pair: list[list[int]]
     station_opts: IntArray
@@ -100,6 +102,9 @@ class _Groups:
     keys: list[int]
     opt_by_key: dict[int, IntArray]
     arc_by_key: dict[int, IntArray]
+    short_direct: list[list[int]]
+    short_arc: list[list[int]]
+    short_by_plant: list[list[int]]
     opt_t: list[float]
 
     @classmethod
@@ -110,6 +115,21 @@ class _Groups:
         opt_key = d.opt_site[st_opts] * d.n_streams + d.pair_stream[d.opt_pair[st_opts]]
         arc_key = d.arc_station * d.n_streams + d.arc_stream
         keys = np.unique(np.concatenate([opt_key, arc_key]))
+        # shortfall key of each direct option and arc: position of (k, s) in d.short_*
+        short_pos = {
+            (int(k), int(s)): i
+            for i, (k, s) in enumerate(zip(d.short_plant, d.short_stream, strict=True))
+        }
+        pl_site, pl_stream = d.opt_site[pl_opts], d.pair_stream[d.opt_pair[pl_opts]]
+        direct_key = np.array(
+            [short_pos[(int(k), int(s))] for k, s in zip(pl_site, pl_stream, strict=True)],
+            dtype=np.int64,
+        )
+        arc_short = np.array(
+            [short_pos[(int(k), int(s))] for k, s in zip(d.arc_plant, d.arc_stream, strict=True)],
+            dtype=np.int64,
+        )
+        n_short = len(d.short_plant)
         return cls(
             by_pair=_group(d.opt_pair, len(d.pair_point)),
             station_opts=st_opts,
@@ -119,6 +139,9 @@ class _Groups:
             keys=[int(k) for k in keys],
             opt_by_key={int(k): st_opts[opt_key == k] for k in keys},
             arc_by_key={int(k): np.flatnonzero(arc_key == k) for k in keys},
+            short_direct=_group(direct_key, n_short, pl_opts),
+            short_arc=_group(arc_short, n_short),
+            short_by_plant=_group(d.short_plant, n_k),
             opt_t=d.pair_t_per_day[d.opt_pair].tolist(),
         )
 
@@ -144,7 +167,8 @@ def _add_assignment_rows(api: PyomoApi, m: Any, d: FacilityModelData, g: _Groups
 
 def _add_capacity_and_flow_rows(api: PyomoApi, m: Any, d: FacilityModelData, g: _Groups) -> None:
     """(3) station capacity with slack us_j, (4) conservation of each stream through each
-    station, (5) plant capacity with slack uk_k (a site without any option gets no row)."""
+    station, (5) plant capacity net of the slacks uk_ks, (5b) uk_ks ≤ inflow_ks (a site
+    without any option gets no row)."""
     pyo, x, y, f, us, uk = api.pyo, m.x, m.y, m.f, m.us, m.uk
     ot = g.opt_t
 
@@ -165,14 +189,22 @@ def _add_capacity_and_flow_rows(api: PyomoApi, m: Any, d: FacilityModelData, g: 
     m.conserve = pyo.Constraint(g.keys, rule=conserve)
 
     def plant_cap(_m: Any, k: int) -> Any:
-        os_, as_ = g.by_plant_direct[k], g.by_plant_arc[k]
+        os_, as_, us_ = g.by_plant_direct[k], g.by_plant_arc[k], g.short_by_plant[k]
         if len(os_) + len(as_) == 0:
             return pyo.Constraint.Skip
-        coefs = [ot[o] for o in os_] + [1.0] * len(as_) + [-1.0]
-        xs = [x[o] for o in os_] + [f[a] for a in as_] + [uk[k]]
+        coefs = [ot[o] for o in os_] + [1.0] * len(as_) + [-1.0] * len(us_)
+        xs = [x[o] for o in os_] + [f[a] for a in as_] + [uk[i] for i in us_]
         return (None, lin(api, coefs, xs), float(d.plant_capacity_t_per_day[k]))
 
     m.plant_capacity = pyo.Constraint(range(len(d.plant_ids)), rule=plant_cap)
+
+    def short_le_inflow(_m: Any, i: int) -> Any:
+        os_, as_ = g.short_direct[i], g.short_arc[i]
+        coefs = [1.0] + [-ot[o] for o in os_] + [-1.0] * len(as_)
+        xs = [uk[i]] + [x[o] for o in os_] + [f[a] for a in as_]
+        return (None, lin(api, coefs, xs), 0.0)
+
+    m.short_le_inflow = pyo.Constraint(range(len(d.short_plant)), rule=short_le_inflow)
 
 
 def _add_station_limit_rows(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
@@ -201,21 +233,24 @@ def _add_station_limit_rows(api: PyomoApi, m: Any, d: FacilityModelData) -> None
 
 
 def _add_objective(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
-    """Station, option and arc costs, the shortfall penalty on every slack, the constant."""
-    n_j, n_k = len(d.station_ids), len(d.plant_ids)
+    """Station, option and arc costs (gate fees on inflow), the shortfall penalty on every
+    slack less the gate fee a plant's short tonnes do not pay, the constant."""
+    n_j, n_u = len(d.station_ids), len(d.short_plant)
     pen = float(d.shortfall_penalty_cny_per_year_per_t_per_day)
+    gate = d.plant_gate_cny_per_year_per_t_day[d.short_plant]
     coefs = (
         d.station_open_cost_cny_per_year.tolist()
         + d.opt_cost_cny_per_year.tolist()
         + d.arc_cost_cny_per_year_per_t_day.tolist()
-        + [pen] * (n_j + n_k)
+        + [pen] * n_j
+        + (pen - gate).tolist()
     )
     xs = (
         [m.y[j] for j in range(n_j)]
         + [m.x[o] for o in range(len(d.opt_pair))]
         + [m.f[a] for a in range(len(d.arc_station))]
         + [m.us[j] for j in range(n_j)]
-        + [m.uk[k] for k in range(n_k)]
+        + [m.uk[i] for i in range(n_u)]
     )
     m.obj = api.pyo.Objective(
         expr=lin(api, coefs, xs, constant=float(d.constant_cny_per_year)),

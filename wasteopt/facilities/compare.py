@@ -2,7 +2,8 @@
 
 :func:`plan_variants` plans the base and each variant with the same settings and returns one row
 per variant (the base first) with the headline numbers and their change against the base.
-:func:`write_plan` writes one plan's tables (assignments, utilisation, flows, costs) atomically.
+:func:`write_plan` writes one plan's tables (assignments, utilisation, flows, costs, shortfalls,
+tier-2 haul) atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.clock import Deadline
-from wasteopt.facilities.plan import FacilityPlan
+from wasteopt.facilities.plan import COST_TERMS, FacilityPlan
 from wasteopt.facilities.settings import DEFAULT_SETTINGS, FacilitySettings
 from wasteopt.facilities.solve import plan_facilities
 from wasteopt.files import write_frame
@@ -51,6 +52,8 @@ COMPARE_COLUMNS = (
     "plant_util_max",
     "plant_util_mean",
     "shortfall_t_per_day",
+    "shortfall_penalty_cny_per_year",
+    "cost_only_bound",
     "mip_gap",
     "runtime_s",
 )
@@ -68,8 +71,9 @@ _DELTA = (
 def plan_row(plan: FacilityPlan) -> dict[str, object]:
     """The headline numbers of one plan (the columns :data:`COMPARE_COLUMNS`).
 
-    ``cost_cny_per_t`` = objective / (365 × t/day); utilisation = inflow / capacity over open
-    stations and over plants (NaN when there are none)."""
+    ``cost_cny_per_t`` = objective / (365 × t/day) (the priced shortfall included);
+    utilisation = inflow / capacity over open stations and over plants (NaN when there are
+    none); ``cost_only_bound`` marks a ``free`` plan (a cost-only lower bound)."""
     t_day = float(sum(plan.demand_t_per_day.values()))
     open_set = set(plan.open_stations)
     st_util = [u for s, u in plan.utilisation.items() if s in open_set]
@@ -97,6 +101,8 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
         "plant_util_max": stat(pl_util, np.max),
         "plant_util_mean": stat(pl_util, np.mean),
         "shortfall_t_per_day": float(sum(plan.shortfalls_t_per_day.values())),
+        "shortfall_penalty_cny_per_year": plan.cost_breakdown.get("shortfall_penalty", math.nan),
+        "cost_only_bound": plan.is_cost_only_bound,
         "mip_gap": plan.mip_gap,
         "runtime_s": plan.runtime_s,
     }
@@ -175,31 +181,44 @@ def _with_deltas(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def costs_frame(plan: FacilityPlan) -> pd.DataFrame:
-    """One row per cost term: ``item, cny_per_year, cny_per_t, share``; last row ``total``."""
-    t_year = 365.0 * float(sum(plan.demand_t_per_day.values()))
-    items = [*plan.cost_breakdown.items(), ("total", plan.objective)]
+    """One row per cost item: ``term, item, cny_per_year, cny_per_t, share``, ``term`` being
+    the waterfall term it belongs to (:data:`~wasteopt.facilities.plan.COST_TERMS`: tier-1
+    collection, station operation, tier-2 haul, gate fees, shortfall penalty, annualised
+    capital), in that order; last row ``total``."""
+    t_year = plan.days_per_year * float(sum(plan.demand_t_per_day.values()))
+    term_of = {item: term for term, items in COST_TERMS.items() for item in items}
+    order = {term: i for i, term in enumerate(COST_TERMS)}
+    items = sorted(
+        plan.cost_breakdown.items(), key=lambda kv: order.get(term_of.get(kv[0], ""), 99)
+    )
     total = plan.objective
     rows = [
         {
+            "term": term_of.get(k, "") if k != "total" else "total",
             "item": k,
             "cny_per_year": v,
             "cny_per_t": v / t_year if t_year > 0 else math.nan,
             "share": v / total if total else math.nan,
         }
-        for k, v in items
+        for k, v in [*items, ("total", total)]
     ]
-    return pd.DataFrame(rows, columns=["item", "cny_per_year", "cny_per_t", "share"])
+    return pd.DataFrame(rows, columns=["term", "item", "cny_per_year", "cny_per_t", "share"])
 
 
 def write_plan(plan: FacilityPlan, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``assignments.csv`` (:meth:`FacilityPlan.to_frame`), ``utilisation.csv``,
-    ``flows.csv`` and ``costs.csv`` (:func:`costs_frame`) into ``out_dir`` (created if needed),
-    each file atomically. Returns name → path."""
+    ``flows.csv``, ``costs.csv`` (:func:`costs_frame`), ``shortfalls.csv``
+    (:meth:`FacilityPlan.shortfalls_frame`: per station, and per plant and stream) and
+    ``haul.csv`` (:meth:`FacilityPlan.haul_frame`: trips, containers and haul vehicle-days per
+    station and stream) into ``out_dir`` (created if needed), each file atomically. Returns
+    name → path."""
     out = Path(out_dir)
     frames = {
         "assignments.csv": plan.to_frame(),
         "utilisation.csv": plan.utilisation_frame(),
         "flows.csv": plan.flows_frame(),
         "costs.csv": costs_frame(plan),
+        "shortfalls.csv": plan.shortfalls_frame(),
+        "haul.csv": plan.haul_frame(),
     }
     return {name: write_frame(out / name, frame) for name, frame in frames.items()}

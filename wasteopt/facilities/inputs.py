@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from wasteopt.errors import InputError, Problem
 from wasteopt.facilities.collection import DistanceSource, Fleet, FloatArray, average_fleet
-from wasteopt.facilities.settings import FacilitySettings
+from wasteopt.facilities.settings import FacilitySettings, Planning
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
 __all__ = ["IntArray", "ModelInputs", "read_model_inputs"]
@@ -48,12 +48,13 @@ def read_model_inputs(
     rates_kg_per_day: FloatArray,
     matrix: DistanceSource,
     settings: FacilitySettings,
+    planning: Planning,
 ) -> ModelInputs:
     """Check and index the inputs; raise :class:`~wasteopt.errors.InputError` listing every
     problem (bad rate array, ids missing from the matrix, streams without collection vehicles,
-    unknown frequencies, bad settings)."""
+    unknown frequencies, bad settings or planning values)."""
     rates = _checked_rates(scenario, rates_kg_per_day)
-    problems = _rate_problems(scenario, rates) + _settings_problems(settings)
+    problems = _rate_problems(scenario, rates) + _settings_problems(settings, planning)
     active_pairs = np.argwhere(rates > 0).astype(np.int64)
     used_points = sorted({int(p) for p in active_pairs[:, 0]})
     point_row = {
@@ -115,8 +116,9 @@ def _rate_problems(scenario: Scenario, rates: FloatArray) -> list[Problem]:
     ]
 
 
-def _settings_problems(settings: FacilitySettings) -> list[Problem]:
-    """An unknown mode and limits out of range."""
+def _settings_problems(settings: FacilitySettings, planning: Planning) -> list[Problem]:
+    """An unknown mode and limits out of range (the values in force: settings over the
+    scenario's ``[planning]``)."""
     problems: list[Problem] = []
 
     def bad(field: str, value: object, message: str, expected: str) -> None:
@@ -130,10 +132,17 @@ def _settings_problems(settings: FacilitySettings) -> list[Problem]:
             )
         )
 
-    if settings.mode not in ("free", "status_quo"):
-        bad("mode", settings.mode, "unknown mode", "'free' or 'status_quo'")
-    if settings.max_haul_km is not None and not settings.max_haul_km > 0:
-        bad("max_haul_km", settings.max_haul_km, "bad limit", "> 0 km")
+    if planning.mode not in ("free", "status_quo"):
+        bad("mode", planning.mode, "unknown mode", "'free' or 'status_quo'")
+    if planning.max_haul_km is not None and not planning.max_haul_km > 0:
+        bad("max_haul_km", planning.max_haul_km, "bad limit", "> 0 km")
+    if not planning.shortfall_penalty_cny_per_t >= 0:
+        bad(
+            "shortfall_penalty_cny_per_t",
+            planning.shortfall_penalty_cny_per_t,
+            "bad penalty",
+            ">= 0 CNY/t",
+        )
     if settings.max_stations is not None and settings.max_stations < 0:
         bad("max_stations", settings.max_stations, "bad limit", ">= 0")
     if settings.capital_budget_cny is not None and settings.capital_budget_cny < 0:

@@ -23,13 +23,20 @@ w_ps      t/day       expected generation of stream s at point p (``rates_kg_per
 v_ps      visits/day  collection frequency of s at p (``visits_per_day / period_days``)
 d(a,b)    km          road distance from site a to site b (``distance_m`` / 1000; may be asymmetric)
 cap_j     t/day       station capacity, shared by all streams it accepts
-cap_k     t/day       plant capacity, shared by all streams it accepts
+cap_k     t/day       plant capacity left for this scenario, shared by all streams it accepts:
+                      ``available_t_per_day`` = ``capacity_t_per_day`` − ``external_t_per_day``
+                      (other districts' load at a shared plant comes first)
 F_j       CNY/yr      ``fixed_cost_cny_per_year`` (paid while open)
+W_j       CNY/yr      staff cost while open: ``staff`` × ``planning.wage_cny_per_person_year``
 O_j, C_j  CNY         ``opening_cost_cny`` (candidates), ``closing_cost_cny`` (existing;
                       < 0 = saving)
 h_j       CNY/t       ``cost_cny_per_t`` station handling
-g_k       CNY/t       ``gate_fee_cny_per_t``
-ρ_j       –           ``compaction_ratio`` of the station (≥ 1)
+g_k       CNY/t       ``gate_fee_cny_per_t`` (paid on accepted tonnes only)
+P         CNY/t       shortfall penalty: ``planning.shortfall_penalty_cny_per_t`` (default
+                      1000), or ``CostSettings.shortfall_penalty_cny_per_t`` when given
+ρ_js      –           compaction of stream s at station j (``compaction_for``: the per-stream
+                      ``compaction`` entry, else 1 for kitchen waste (no press), else
+                      ``compaction_ratio``)
 CRF       1/yr        capital recovery factor i(1+i)^n / ((1+i)^n − 1); i = ``interest_rate``
                       (default 0.05), n = ``lifetime_years`` (default 20) → CRF ≈ 0.0802/yr
 Vehicles of stream s, averaged over its vehicle types weighted by ``count``:
@@ -46,9 +53,11 @@ Q_s       kg per trip collection load per trip = min(payload_kg, volume_m3 · de
 σ_p       h           ``service_time_s`` / 3600 of point p
 c^h_s, c^ht_s, c^hd_s, v^h_s, T^h_s, H^h_s, e^h_s   the same for haul vehicles (``role ==
                       "haul"``; the collection vehicles if the stream has none)
-Q^h_js    kg per trip haul load per trip from station j
-                      = min(payload_kg, volume_m3 · density_s · ρ_j)
-                      (how compaction lowers haul cost: fuller trailers, fewer trips)
+Q^h_js    kg per trip haul load per trip of stream s from station j
+                      = min(payload_kg, volume_m3 · density_s · ρ_js, 1000 · container_t_j)
+                      (how compaction lowers haul cost: fuller trailers, fewer trips; the last
+                      term only when the station ships in containers of ``container_t`` t,
+                      one container per trip)
 α         –           ``CostSettings.km_factor`` (default 1): multiplies every predicted
                       distance; calibrated against routed distances in
                       ``benchmarks/facilities_calibration.py``
@@ -57,10 +66,13 @@ Decisions
 ---------
 y_j ∈ {0,1}         station j open (existing: keep = 1 / close = 0; candidate: build = 1)
 x_psj ∈ {0,1}       point p sends all of stream s to station j (j accepts s; single sourcing)
-z_psk ∈ {0,1}       point p hauls stream s directly to plant k (only if ``allow_direct``,
-                    or if no station that may open accepts s)
+z_psk ∈ {0,1}       point p hauls stream s directly to plant k (only if p is a
+                    ``large_generator`` and ``allow_direct``, or if no station that may open
+                    accepts s; every other pair goes through a station catchment)
 f_jsk ≥ 0  t/day    stream s shipped from station j to plant k (k accepts s)
-u_j, u_k ≥ 0 t/day  capacity shortfall (slack) of station j / plant k
+u_j ≥ 0    t/day    capacity shortfall (slack) of station j
+u_ks ≥ 0   t/day    tonnes of stream s plant k cannot take (named slack, reported per plant
+                    and stream); accepted tonnes = inflow_ks − u_ks
 Streams never share a variable: every assignment and flow carries its stream index s.
 
 Constraints
@@ -71,21 +83,33 @@ Constraints
                    HiGHS, see :func:`wasteopt.facilities._highs.run_with_lazy_rows`)
 (3) station cap.   Σ_s Σ_p w_ps x_psj ≤ cap_j y_j + u_j              ∀ j
 (4) conservation   Σ_p w_ps x_psj = Σ_k f_jsk                         ∀ j, s accepted at j
-(5) plant cap.     Σ_j Σ_s f_jsk + Σ_p Σ_s w_ps z_psk ≤ cap_k + u_k   ∀ k
+(5) plant cap.     Σ_s (inflow_ks − u_ks) ≤ cap_k                     ∀ k
+                   inflow_ks = Σ_j f_jsk + Σ_p w_ps z_psk
+(5b) short ≤ in    u_ks ≤ inflow_ks                                   ∀ k, s accepted at k
 (6) acceptance     x_psj exists only if j accepts s and some plant accepts s; z_psk and f_jsk
                    only if k accepts s
 (7) max haul       no x_psj with d(p,j) > ``max_haul_km``, no z_psk with d(p,k) > ``max_haul_km``
-                   (the limit is on collection legs; station→plant transfer is not limited)
+                   (the limit is on collection legs; station→plant transfer is not limited).
+                   ``max_haul_km``: ``FacilitySettings.max_haul_km`` when given, else
+                   ``planning.max_haul_km`` (None: no limit)
 (8) forced         ``decision == "open"`` → y_j = 1; ``decision == "close"`` → y_j = 0.
-                   ``mode="free"`` (default): every other y_j is chosen by the optimiser.
+                   The mode is ``FacilitySettings.mode`` when given, else ``planning.mode``
+                   (default ``status_quo``, for ``plan`` and ``run`` alike).
                    ``mode="status_quo"``: existing stations kept (y = 1) and candidates not built
-                   (y = 0) unless their ``decision`` says otherwise — the base case to compare
-                   against.
+                   (y = 0) unless their ``decision`` says otherwise — the scenario as specified.
+                   ``mode="free"``: every other y_j is chosen by the optimiser — a cost-only
+                   lower bound (the plan says so): it ignores why stations really stay open.
 (8b) size groups   stations sharing a ``size_group`` G (sizes of one site, or rival sites):
                    Σ_{j∈G} y_j ≤ 1. A member forced open closes the others (y = 0); several
                    members forced open give Σ_{j forced} y_j = 1 (build one, the planner picks).
 (9) optional       Σ_j y_j ≤ ``max_stations``;
                    Σ_{j candidate} O_j y_j ≤ ``capital_budget_cny`` (forced builds count too)
+(10) standard      with ``require_standard`` (``FacilitySettings`` when given, else
+                   ``planning``): y_j = 0 for every station with ``meets_standard`` false or
+                   ``separates_streams`` false. Such a station forced open is an input
+                   conflict (InputError), unless a compliant station of its size group is
+                   forced open with it. :func:`wasteopt.facilities.policy_cost` plans with
+                   and without the policy and reports the difference.
 
 Collection cost of an option (continuous approximation, Daganzo 1984)
 --------------------------------------------------------------------
@@ -115,29 +139,40 @@ points with a maximum of C stops per vehicle", Transp. Sci. 18(4), 1984.
 Transfer from station j to plant k, per t/day of stream s (D_jk = α (d(j,k) + d(k,j))):
   A_jsk = 365 · (1000 / Q^h_js) · [c^h_s D_jk + c^ht_s (D_jk / v^h_s + τ^u_k)
                                    + c^hd_s max(1/T^h_s, (D_jk / v^h_s + τ^u_k) / H^h_s)]
+Reported per station and stream from the flows (not in the objective): haul trips/day
+Σ_k f_jsk · 1000 / Q^h_js, containers filled per day Σ_k f_jsk / container_t (= trips when the
+station has no containers), haul vehicle-days/day Σ_k trips_jsk · max(1/T^h_s, τ_jk / H^h_s).
 
 Objective (CNY/yr), minimised
 -----------------------------
-  Σ_j F_j y_j                                           station operation
+  Σ_j (F_j + W_j) y_j                                   station operation: fixed + staff
 + Σ_{j cand} CRF·O_j y_j                                annualised building
 + Σ_{j exist} CRF·C_j (1 − y_j)                          annualised closing (negative = saving)
 + 365 Σ_{p,s,j} h_j w_ps x_psj                           station handling
 + Σ_{p,s,j} C_psj x_psj                                  collection to a station
 + Σ_{p,s,k} [C_psk + 365 g_k w_ps] z_psk                 direct delivery to a plant
 + local cost                                            collection local tours (constant)
-+ Σ_{j,s,k} [A_jsk + 365 g_k] f_jsk                      transfer haul + gate fees
-+ M · 365 · (Σ_j u_j + Σ_k u_k)                         shortfall penalty (not part of the cost)
++ Σ_{j,s,k} [A_jsk + 365 g_k] f_jsk                      transfer haul + gate fees on inflow
+− 365 Σ_{k,s} g_k u_ks                                  … less the fees of tonnes not accepted
++ 365 P (Σ_j u_j + Σ_{k,s} u_ks)                        shortfall penalty (part of the cost)
 
-The cost breakdown reports the line haul, unloading and vehicle parts of C separately
-(``collection_line_haul``, ``collection_unloading``, ``collection_vehicle_days``) and the local
-constant as ``collection_local``. M = ``shortfall_penalty_cny_per_t`` (default 1e5 CNY/t) makes
-any capacity shortfall dearer than any transport detour, so the model is always feasible with
-respect to capacity and the plan reports which capacity falls short by how much.
+The cost breakdown (CNY/yr, summing to the objective) reports each term: the line haul,
+unloading and vehicle parts of C (``collection_line_haul``, ``collection_unloading``,
+``collection_vehicle_days``), the local constant ``collection_local``, ``station_fixed``,
+``station_staff``, ``station_handling``, ``transfer_haul``, ``gate_fees`` (accepted tonnes),
+``shortfall_penalty``, ``station_opening_annualised`` and ``station_closing_annualised``.
+:attr:`FacilityPlan.cost_terms` groups them into the six terms of a cost waterfall: tier-1
+collection, station operation (fixed + staff + handling), tier-2 haul, plant gate fees,
+shortfall penalty, annualised capital (opening and closing). Every shortfall is a priced slack,
+so the model is always feasible with respect to capacity and the plan reports which capacity
+falls short by how much (per station, and per plant and stream). With P > g_k a plant is short
+only when it is full; a P at or below some g_k makes leaving waste untreated the cheaper choice
+(the plan notes it).
 
 Reported alongside (not in the objective): CO2 kg/day = collection km·e_s + haul km·e^h_s
 (collection km = Σ N_ps D_pj + L_s), and
 t·km/day = Σ w_ps·d(p, first site) + Σ f_jsk·d(j,k). Plant ``storage_t``/``fallback`` are ignored
-(daily averages must fit capacities).
+(daily averages must fit capacities; what does not fit is the priced shortfall).
 """
 
 from __future__ import annotations
@@ -170,7 +205,9 @@ from wasteopt.facilities.settings import (
     CostSettings,
     FacilitySettings,
     PlanMode,
+    Planning,
     capital_recovery_factor,
+    resolve_planning,
 )
 from wasteopt.facilities.stations import BoolArray, StationTerms, station_terms
 from wasteopt.facilities.transfers import TransferArcs, transfer_arcs
@@ -182,6 +219,7 @@ __all__ = [
     "DistanceSource",
     "FacilityModelData",
     "PlanMode",
+    "Planning",
     "build_model_data",
     "capital_recovery_factor",
     "estimate_collection",
@@ -194,7 +232,9 @@ class FacilityModelData:
     positive rate; options o = a pair sent to a station (``opt_is_station``) or a plant;
     arcs a = (station, stream, plant) transfers. Indices point into ``station_ids``,
     ``plant_ids``, ``point_ids`` and ``stream_ids``. Cost arrays are CNY/yr; ``*_per_t_day``
-    arrays are per t/day of flow."""
+    arrays are per t/day of flow. Shortfall keys i = (``short_plant``, ``short_stream``): the
+    plant-stream pairs with a slack u_ks. ``planning``: the values in force (mode, haul limit,
+    penalty, policy)."""
 
     point_ids: tuple[str, ...]
     stream_ids: tuple[str, ...]
@@ -229,18 +269,27 @@ class FacilityModelData:
     arc_km_per_t: FloatArray
     arc_distance_km: FloatArray
     arc_co2_kg_per_t: FloatArray
+    arc_load_t: FloatArray
+    arc_vehicle_days_per_trip: FloatArray
     # stations
     station_existing: BoolArray
     station_capacity_t_per_day: FloatArray
     station_fixed_cny_per_year: FloatArray
+    station_staff_cny_per_year: FloatArray
     station_opening_cny_per_year: FloatArray
     station_closing_cny_per_year: FloatArray
     station_open_cost_cny_per_year: FloatArray
     station_capital_cny: FloatArray
     y_lb: FloatArray
     y_ub: FloatArray
-    # plants
+    station_container_t: FloatArray
+    station_containers: IntArray
+    # plants: capacity available to this scenario, the external load, gate fee per t/day
     plant_capacity_t_per_day: FloatArray
+    plant_external_t_per_day: FloatArray
+    plant_gate_cny_per_year_per_t_day: FloatArray
+    short_plant: IntArray
+    short_stream: IntArray
     # constants and limits
     local_cny_per_year: float
     local_km_per_day: float
@@ -249,6 +298,8 @@ class FacilityModelData:
     max_stations: int | None
     capital_budget_cny: float | None
     shortfall_penalty_cny_per_year_per_t_per_day: float
+    planning: Planning
+    policy_closed: tuple[str, ...] = ()
     unassignable: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
     # size groups (8b): member station indices, and whether exactly one must open
@@ -267,17 +318,13 @@ def build_model_data(
     ``rates_kg_per_day`` has one row per ``scenario.points`` and one column per
     ``scenario.streams`` (same order). Raises :class:`~wasteopt.errors.InputError` listing every
     problem (bad rate array, ids missing from the matrix, streams without collection vehicles,
-    unknown frequencies, bad settings)."""
+    unknown frequencies, bad settings, a station forced open against the standard policy).
+    ``settings`` values left at None take the scenario's ``[planning]`` values."""
     cs = settings.costs
-    inputs = read_model_inputs(scenario, rates_kg_per_day, matrix, settings)
-    stations = station_terms(scenario.stations, settings.mode, cs)
+    planning = resolve_planning(settings, scenario.planning)
+    inputs = read_model_inputs(scenario, rates_kg_per_day, matrix, settings, planning)
+    stations = station_terms(scenario.stations, planning, cs)
     accepts = acceptance(scenario, stations.y_ub)
-    stream_ids = tuple(s.id for s in scenario.streams)
-    notes = tuple(
-        f"no treatment facility accepts stream {stream_ids[s]}"
-        for s in inputs.active_streams
-        if not accepts.has_outlet[s]
-    )
     pairs = demand_pairs(inputs)
     options = pair_options(
         scenario,
@@ -286,18 +333,57 @@ def build_model_data(
         accepts,
         stations.y_ub,
         allow_direct=settings.allow_direct,
-        max_haul_km=settings.max_haul_km,
+        max_haul_km=planning.max_haul_km,
     )
     vehicles = stream_vehicles(scenario, inputs.collection)
     tours = local_tours(scenario, inputs, vehicles, cs)
     opt = option_costs(scenario, pairs, options, vehicles, tours, cs)
     arcs = transfer_arcs(scenario, inputs, accepts, stations.y_ub, cs)
-    return _model_data(scenario, settings, pairs, options, opt, arcs, stations, tours, notes)
+    notes = _notes(scenario, inputs.active_streams, accepts.has_outlet, planning)
+    return _model_data(
+        scenario, settings, planning, pairs, options, opt, arcs, stations, tours, notes
+    )
+
+
+def _notes(
+    scenario: Scenario, active_streams: list[int], has_outlet: BoolArray, planning: Planning
+) -> tuple[str, ...]:
+    """Streams without any plant; a penalty that makes untreated waste cheaper than a gate fee."""
+    notes = [
+        f"no treatment facility accepts stream {scenario.streams[s].id}"
+        for s in active_streams
+        if not has_outlet[s]
+    ]
+    pen = planning.shortfall_penalty_cny_per_t
+    cheap = [k.id for k in scenario.facilities if k.gate_fee_cny_per_t >= pen]
+    if cheap:
+        notes.append(
+            f"shortfall penalty {pen:,.0f} CNY/t is not above the gate fee of "
+            f"{', '.join(cheap)}: leaving waste untreated there costs no more than treating it"
+        )
+    return tuple(notes)
+
+
+def _shortfall_keys(
+    options: Options, pairs: DemandPairs, arcs: TransferArcs, n_streams: int
+) -> tuple[IntArray, IntArray]:
+    """The plant-stream pairs (k, s) that some direct option or transfer arc feeds: the
+    slacks u_ks (plant order, then stream order)."""
+    direct = ~options.is_station
+    keys = np.concatenate(
+        [
+            options.site[direct] * n_streams + pairs.stream[options.pair[direct]],
+            arcs.plant * n_streams + arcs.stream,
+        ]
+    ).astype(np.int64)
+    uniq = np.unique(keys)
+    return (uniq // n_streams).astype(np.int64), (uniq % n_streams).astype(np.int64)
 
 
 def _model_data(
     scenario: Scenario,
     settings: FacilitySettings,
+    planning: Planning,
     pairs: DemandPairs,
     options: Options,
     opt: OptionCosts,
@@ -307,23 +393,23 @@ def _model_data(
     notes: tuple[str, ...],
 ) -> FacilityModelData:
     """The parts as the flat arrays of :class:`FacilityModelData`."""
-    cs = settings.costs
-    stream_ids = tuple(s.id for s in scenario.streams)
-    collect = opt.collect
+    days = settings.costs.days_per_year
+    short_plant, short_stream = _shortfall_keys(options, pairs, arcs, len(scenario.streams))
+    plants, sts = scenario.facilities, scenario.stations
     return FacilityModelData(
         point_ids=tuple(p.id for p in scenario.points),
-        stream_ids=stream_ids,
+        stream_ids=tuple(s.id for s in scenario.streams),
         station_ids=tuple(s.id for s in scenario.stations),
         plant_ids=tuple(k.id for k in scenario.facilities),
-        n_streams=len(stream_ids),
+        n_streams=len(scenario.streams),
         pair_point=pairs.point,
         pair_stream=pairs.stream,
         pair_t_per_day=pairs.t_per_day,
         opt_pair=options.pair,
         opt_site=options.site,
         opt_is_station=options.is_station,
-        opt_cost_cny_per_year=collect + opt.handling + opt.gate,
-        opt_collect_cny_per_year=collect,
+        opt_cost_cny_per_year=opt.collect + opt.handling + opt.gate,
+        opt_collect_cny_per_year=opt.collect,
         opt_linehaul_cny_per_year=opt.linehaul,
         opt_unload_cny_per_year=opt.unload,
         opt_vehicle_cny_per_year=opt.vehicles,
@@ -341,28 +427,34 @@ def _model_data(
         arc_km_per_t=arcs.km_per_t,
         arc_distance_km=arcs.distance_km,
         arc_co2_kg_per_t=arcs.co2_kg_per_t,
+        arc_load_t=arcs.load_t,
+        arc_vehicle_days_per_trip=arcs.vehicle_days_per_trip,
         station_existing=stations.existing,
-        station_capacity_t_per_day=np.array(
-            [s.capacity_t_per_day for s in scenario.stations], float
-        ),
+        station_capacity_t_per_day=np.array([s.capacity_t_per_day for s in sts], float),
         station_fixed_cny_per_year=stations.fixed,
+        station_staff_cny_per_year=stations.staff,
         station_opening_cny_per_year=stations.opening,
         station_closing_cny_per_year=stations.closing,
-        station_open_cost_cny_per_year=stations.fixed + stations.opening - stations.closing,
+        station_open_cost_cny_per_year=stations.open_cost,
         station_capital_cny=stations.capital,
         y_lb=stations.y_lb,
         y_ub=stations.y_ub,
-        plant_capacity_t_per_day=np.array(
-            [k.capacity_t_per_day for k in scenario.facilities], float
-        ),
+        station_container_t=np.array([s.container_t for s in sts], float),
+        station_containers=np.array([s.containers for s in sts], np.int64),
+        plant_capacity_t_per_day=np.array([k.available_t_per_day for k in plants], float),
+        plant_external_t_per_day=np.array([k.external_t_per_day for k in plants], float),
+        plant_gate_cny_per_year_per_t_day=np.array([days * k.gate_fee_cny_per_t for k in plants]),
+        short_plant=short_plant,
+        short_stream=short_stream,
         local_cny_per_year=tours.cny_per_year,
         local_km_per_day=tours.km_per_day,
         local_co2_kg_per_day=tours.co2_kg_per_day,
         constant_cny_per_year=float(stations.closing.sum()) + tours.cny_per_year,
         max_stations=settings.max_stations,
         capital_budget_cny=settings.capital_budget_cny,
-        shortfall_penalty_cny_per_year_per_t_per_day=cs.days_per_year
-        * cs.shortfall_penalty_cny_per_t,
+        shortfall_penalty_cny_per_year_per_t_per_day=days * planning.shortfall_penalty_cny_per_t,
+        planning=planning,
+        policy_closed=tuple(scenario.stations[j].id for j in stations.policy_closed),
         unassignable=options.unassignable,
         notes=notes,
         size_groups=stations.groups,

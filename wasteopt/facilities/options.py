@@ -158,8 +158,9 @@ def pair_options(
     max_haul_km: float | None,
 ) -> Options:
     """Every allowed option of every pair, pair by pair: stations that may open and accept the
-    stream first, then plants (only with ``allow_direct`` or when no station accepts it),
-    none farther than ``max_haul_km`` (constraints 6, 7)."""
+    stream first, then plants (only for a ``large_generator`` point with ``allow_direct``, or
+    when no station that may open accepts the stream), none farther than ``max_haul_km``
+    (constraints 6, 7)."""
     limit_km = math.inf if max_haul_km is None else float(max_haul_km)
     n_j, n_k = len(scenario.stations), len(scenario.facilities)
     dist_km = inputs.dist_km
@@ -187,7 +188,8 @@ def pair_options(
         if accepts.has_outlet[s_i]:
             open_st = [j for j in range(n_j) if accepts.station[j, s_i] and y_ub[j] != 0.0]
             add(q, r, True, open_st, inputs.station_row)
-            if allow_direct or not accepts.station_for[s_i]:
+            direct = allow_direct and scenario.points[p_i].large_generator
+            if direct or not accepts.station_for[s_i]:
                 plants = [k for k in range(n_k) if accepts.plant[k, s_i]]
                 add(q, r, False, plants, inputs.plant_row)
         if len(o_pair) == n_before:

@@ -12,7 +12,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["FacilityPlan", "FacilityStatus"]
+__all__ = ["COST_TERMS", "FacilityPlan", "FacilityStatus", "HaulNeed"]
 
 FacilityStatus = Literal[
     "optimal", "time_limit", "capacity_short", "infeasible", "no_solution", "error"
@@ -24,18 +24,59 @@ FacilityStatus = Literal[
 accepting its stream, or station limits that cannot be met) — see ``messages``;
 ``no_solution``: the solver stopped without any plan; ``error``: the solver failed."""
 
+COST_TERMS: dict[str, tuple[str, ...]] = {
+    "tier1_collection": (
+        "collection_line_haul",
+        "collection_unloading",
+        "collection_vehicle_days",
+        "collection_local",
+    ),
+    "station_operation": ("station_fixed", "station_staff", "station_handling"),
+    "tier2_haul": ("transfer_haul",),
+    "gate_fees": ("gate_fees",),
+    "shortfall_penalty": ("shortfall_penalty",),
+    "capital_annualised": ("station_opening_annualised", "station_closing_annualised"),
+}
+"""The six terms of the cost waterfall and the ``cost_breakdown`` items each one sums."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HaulNeed:
+    """Tier-2 haul of one stream from one station (daily averages from the plan's flows):
+    ``t_per_day`` shipped, ``trips_per_day`` haul trips of ``load_t_per_trip`` t on average,
+    ``containers_per_day`` containers filled (t/day ÷ ``container_t``; = trips when the station
+    has no containers, ``container_t`` = 0), ``containers_in_pool`` the station's pool, and
+    ``vehicle_days_per_day`` haul vehicle-days used per day (trucks needed, before rounding)."""
+
+    station: str
+    stream: str
+    t_per_day: float
+    load_t_per_trip: float
+    trips_per_day: float
+    container_t: float
+    containers_per_day: float
+    containers_in_pool: int
+    vehicle_days_per_day: float
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FacilityPlan:
     """The result of planning facilities.
 
-    ``objective`` and ``cost_breakdown`` are real costs in CNY/yr (the shortfall penalty used to
-    keep the model feasible is excluded). ``assignments`` maps ``(point_id, stream_id)`` to the
+    ``objective`` and ``cost_breakdown`` are in CNY/yr and include the priced shortfall
+    (``shortfall_penalty``; :attr:`cost_terms` groups the items into the six waterfall terms).
+    ``mode`` is the mode planned in: ``free`` plans are a cost-only lower bound
+    (:attr:`is_cost_only_bound`). ``assignments`` maps ``(point_id, stream_id)`` to the
     station or plant id where that point's stream is unloaded; ``demand_t_per_day`` holds the rate
     of each assigned pair. ``flows`` maps ``(station_id, stream_id, plant_id)`` to t/day.
     ``inflow_t_per_day``/``capacity_t_per_day``/``utilisation`` cover every station and plant
-    (a closed station has inflow 0). ``binding`` lists the sites whose capacity is fully used,
-    ``shortfalls_t_per_day`` the sites whose capacity falls short and by how much."""
+    (a closed station has inflow 0; a plant's capacity is what is left after its
+    ``external_t_per_day``). ``binding`` lists the sites whose capacity is fully used,
+    ``shortfalls_t_per_day`` the sites whose capacity falls short and by how much (t/day);
+    ``station_shortfalls_t_per_day`` and ``plant_shortfalls_t_per_day`` (keyed
+    ``(plant_id, stream_id)``) split them, each short tonne costing
+    ``shortfall_penalty_cny_per_t`` × ``days_per_year``. ``haul`` lists the tier-2 haul per
+    station and stream; ``policy_closed`` the stations the standard policy kept shut."""
 
     scenario: str
     variant: str
@@ -61,6 +102,26 @@ class FacilityPlan:
     t_km_per_day: float
     messages: tuple[str, ...] = ()
     site_kind: dict[str, str] = field(default_factory=dict)
+    station_shortfalls_t_per_day: dict[str, float] = field(default_factory=dict)
+    plant_shortfalls_t_per_day: dict[tuple[str, str], float] = field(default_factory=dict)
+    shortfall_penalty_cny_per_t: float = math.nan
+    days_per_year: float = 365.0
+    external_t_per_day: dict[str, float] = field(default_factory=dict)
+    haul: tuple[HaulNeed, ...] = ()
+    policy_closed: tuple[str, ...] = ()
+
+    @property
+    def is_cost_only_bound(self) -> bool:
+        """True for a ``free`` plan: stations closed or built on cost alone, a lower bound."""
+        return self.mode == "free"
+
+    @property
+    def cost_terms(self) -> dict[str, float]:
+        """The six waterfall terms (:data:`COST_TERMS`), CNY/yr; they sum to ``objective``."""
+        return {
+            term: float(sum(self.cost_breakdown.get(item, 0.0) for item in items))
+            for term, items in COST_TERMS.items()
+        }
 
     @property
     def has_plan(self) -> bool:
@@ -80,6 +141,14 @@ class FacilityPlan:
         lines = [
             f"{self.scenario}/{self.variant} facilities ({self.mode}): {self.status}, "
             f"{self.objective:,.0f} CNY/yr{gap}, {self.runtime_s:.2f} s",
+            *(
+                [
+                    "  free mode: a cost-only lower bound (stations kept, closed or built on cost "
+                    "alone, ignoring why they really stay open)"
+                ]
+                if self.is_cost_only_bound
+                else []
+            ),
             f"  open {len(self.open_stations)} stations ({', '.join(self.open_stations) or '-'}); "
             f"closed: {', '.join(self.closed_stations) or '-'}; "
             f"built: {', '.join(self.built_stations) or '-'}",
@@ -87,8 +156,16 @@ class FacilityPlan:
             f"{self.t_km_per_day:,.0f} t·km/day, {self.co2_kg_per_day:,.0f} kg CO2/day",
         ]
         if self.shortfalls_t_per_day:
-            short = ", ".join(f"{k} {v:,.2f} t/day" for k, v in self.shortfalls_t_per_day.items())
-            lines.append(f"  capacity short: {short}")
+            short = [f"{k} {v:,.2f} t/day" for k, v in self.station_shortfalls_t_per_day.items()]
+            short += [
+                f"{k}/{s} {v:,.2f} t/day" for (k, s), v in self.plant_shortfalls_t_per_day.items()
+            ]
+            lines.append(
+                f"  capacity short: {', '.join(short)} "
+                f"(penalty {self.cost_breakdown.get('shortfall_penalty', 0.0):,.0f} CNY/yr)"
+            )
+        if self.policy_closed:
+            lines.append(f"  closed by the standard policy: {', '.join(self.policy_closed)}")
         if self.binding:
             lines.append(f"  binding capacities: {', '.join(self.binding)}")
         lines += [f"  {m}" for m in self.messages]
@@ -127,9 +204,36 @@ class FacilityPlan:
                     "utilisation": self.utilisation.get(site, 0.0),
                     "binding": site in self.binding,
                     "shortfall_t_per_day": self.shortfalls_t_per_day.get(site, 0.0),
+                    "external_t_per_day": self.external_t_per_day.get(site, 0.0),
                 }
             )
         return pd.DataFrame(rows)
+
+    def shortfalls_frame(self) -> pd.DataFrame:
+        """One row per shortfall: ``site_id, site_kind, stream`` (empty for a station: its
+        capacity is shared), ``short_t_per_day, penalty_cny_per_year``."""
+        pen = self.days_per_year * self.shortfall_penalty_cny_per_t
+        short: list[tuple[str, str, str, float]] = [
+            (j, "station", "", t) for j, t in self.station_shortfalls_t_per_day.items()
+        ] + [(k, "plant", s, t) for (k, s), t in self.plant_shortfalls_t_per_day.items()]
+        cols = ["site_id", "site_kind", "stream", "short_t_per_day", "penalty_cny_per_year"]
+        return pd.DataFrame([(*r, pen * r[3]) for r in short], columns=cols)
+
+    def haul_frame(self) -> pd.DataFrame:
+        """One row per (station, stream) with tier-2 flow: the fields of :class:`HaulNeed`."""
+        cols = [
+            "station",
+            "stream",
+            "t_per_day",
+            "load_t_per_trip",
+            "trips_per_day",
+            "container_t",
+            "containers_per_day",
+            "containers_in_pool",
+            "vehicle_days_per_day",
+        ]
+        rows = [{c: getattr(h, c) for c in cols} for h in self.haul]
+        return pd.DataFrame(rows, columns=cols)
 
     def flows_frame(self) -> pd.DataFrame:
         """One row per positive transfer flow: ``station_id, stream, plant_id, t_per_day``."""

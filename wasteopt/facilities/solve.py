@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,18 +18,22 @@ from wasteopt.clock import Deadline
 from wasteopt.facilities._consolidation_milp import solve_facility_model
 from wasteopt.facilities._highs import MilpOutcome
 from wasteopt.facilities.collection import DistanceSource, FloatArray
-from wasteopt.facilities.inputs import IntArray
 from wasteopt.facilities.model import FacilityModelData, build_model_data
 from wasteopt.facilities.plan import FacilityPlan, FacilityStatus
+from wasteopt.facilities.readout import (
+    TOL_T,
+    capacity_use,
+    cost_breakdown,
+    haul_needs,
+    plant_shorts,
+    waste_routing,
+)
 from wasteopt.facilities.settings import DEFAULT_SETTINGS, FacilitySettings
-from wasteopt.facilities.stations import BoolArray
 from wasteopt.scenario.model import Scenario
 
 __all__ = ["plan_facilities"]
 
 log = logging.getLogger("wasteopt")
-
-_TOL_T = 1e-6  # t/day below which a slack or flow is numerical noise
 
 
 def plan_facilities(
@@ -151,9 +155,7 @@ def _no_plan(
 ) -> FacilityPlan:
     """A plan without decisions: NaN numbers, empty mappings, the reasons in ``messages``."""
     return FacilityPlan(
-        scenario=scenario.id,
-        variant=scenario.variant,
-        mode=settings.mode,
+        **_plan_head(scenario, settings, data),
         status=status,
         objective=math.nan,
         bound=math.nan,
@@ -174,112 +176,6 @@ def _no_plan(
         co2_kg_per_day=math.nan,
         t_km_per_day=math.nan,
         messages=tuple(messages),
-        site_kind=_site_kinds(data),
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Routing:
-    """The plan's rounded decisions: who unloads where and what flows to the plants, with the
-    resulting inflow of every station and plant (t/day)."""
-
-    assignments: dict[tuple[str, str], str]
-    demand: dict[tuple[str, str], float]
-    flows: dict[tuple[str, str, str], float]
-    station_inflow: FloatArray
-    plant_inflow: FloatArray
-
-
-def _waste_routing(d: FacilityModelData, chosen: IntArray, flow: FloatArray) -> _Routing:
-    """Assignments of the chosen options and the positive transfer flows."""
-    assignments: dict[tuple[str, str], str] = {}
-    demand: dict[tuple[str, str], float] = {}
-    st_in = np.zeros(len(d.station_ids))
-    pl_in = np.zeros(len(d.plant_ids))
-    for o in chosen.tolist():
-        q = int(d.opt_pair[o])
-        p_id = d.point_ids[int(d.pair_point[q])]
-        s_id = d.stream_ids[int(d.pair_stream[q])]
-        site = int(d.opt_site[o])
-        t = float(d.pair_t_per_day[q])
-        if d.opt_is_station[o]:
-            assignments[(p_id, s_id)] = d.station_ids[site]
-            st_in[site] += t
-        else:
-            assignments[(p_id, s_id)] = d.plant_ids[site]
-            pl_in[site] += t
-        demand[(p_id, s_id)] = t
-    flows: dict[tuple[str, str, str], float] = {}
-    for a in np.flatnonzero(flow).tolist():
-        j, s, k = int(d.arc_station[a]), int(d.arc_stream[a]), int(d.arc_plant[a])
-        flows[(d.station_ids[j], d.stream_ids[s], d.plant_ids[k])] = float(flow[a])
-        pl_in[k] += float(flow[a])
-    return _Routing(
-        assignments=assignments,
-        demand=demand,
-        flows=flows,
-        station_inflow=st_in,
-        plant_inflow=pl_in,
-    )
-
-
-def _cost_breakdown(
-    d: FacilityModelData, y: BoolArray, chosen: IntArray, flow: FloatArray
-) -> dict[str, float]:
-    """Each cost term of the objective (CNY/yr), recomputed from the rounded decisions."""
-    return {
-        "station_fixed": float(d.station_fixed_cny_per_year[y].sum()),
-        "station_opening_annualised": float(d.station_opening_cny_per_year[y].sum()),
-        "station_closing_annualised": float(d.station_closing_cny_per_year[~y].sum()),
-        "station_handling": float(d.opt_handling_cny_per_year[chosen].sum()),
-        "collection_line_haul": float(d.opt_linehaul_cny_per_year[chosen].sum()),
-        "collection_unloading": float(d.opt_unload_cny_per_year[chosen].sum()),
-        "collection_vehicle_days": float(d.opt_vehicle_cny_per_year[chosen].sum()),
-        "collection_local": float(d.local_cny_per_year),
-        "transfer_haul": float(np.dot(d.arc_haul_cny_per_year_per_t_day, flow)),
-        "gate_fees": float(d.opt_gate_cny_per_year[chosen].sum())
-        + float(np.dot(d.arc_gate_cny_per_year_per_t_day, flow)),
-    }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _CapacityUse:
-    """Inflow, capacity and utilisation of every station and plant; the binding sites and the
-    shortfalls (t/day)."""
-
-    inflow: dict[str, float]
-    capacity: dict[str, float]
-    utilisation: dict[str, float]
-    binding: tuple[str, ...]
-    shortfalls: dict[str, float]
-
-
-def _capacity_use(d: FacilityModelData, routing: _Routing) -> _CapacityUse:
-    """Compare each site's inflow with its capacity (stations first, then plants)."""
-    inflow: dict[str, float] = {}
-    capacity: dict[str, float] = {}
-    util: dict[str, float] = {}
-    binding: list[str] = []
-    shortfalls: dict[str, float] = {}
-    for ids, inflows, caps in (
-        (d.station_ids, routing.station_inflow, d.station_capacity_t_per_day),
-        (d.plant_ids, routing.plant_inflow, d.plant_capacity_t_per_day),
-    ):
-        for i, site in enumerate(ids):
-            t_in, cap = float(inflows[i]), float(caps[i])
-            inflow[site] = t_in
-            capacity[site] = cap
-            util[site] = t_in / cap if cap > 0 else math.inf
-            if t_in > 0 and t_in >= cap * (1 - 1e-6) - _TOL_T:
-                binding.append(site)
-            if t_in > cap + _TOL_T:
-                shortfalls[site] = t_in - cap
-    return _CapacityUse(
-        inflow=inflow,
-        capacity=capacity,
-        utilisation=util,
-        binding=tuple(binding),
-        shortfalls=shortfalls,
     )
 
 
@@ -309,9 +205,11 @@ def _read_plan(
     """Turn solver values into a plan, recomputing every reported number from the decisions."""
     y = out.values["y"] > 0.5
     chosen = np.flatnonzero(out.values["x"] > 0.5)
-    flow = np.where(out.values["f"] > _TOL_T, out.values["f"], 0.0)
-    routing = _waste_routing(d, chosen, flow)
-    costs = _cost_breakdown(d, y, chosen, flow)
+    flow = np.where(out.values["f"] > TOL_T, out.values["f"], 0.0)
+    routing = waste_routing(d, chosen, flow)
+    u_plant = plant_shorts(d, routing, out.values["short_plant"])
+    use = capacity_use(d, routing, u_plant)
+    costs = cost_breakdown(d, y, chosen, flow, use.station_short_t, u_plant)
     objective = float(sum(costs.values()))
     co2 = (
         float(d.opt_co2_kg_per_day[chosen].sum())
@@ -319,19 +217,16 @@ def _read_plan(
         + float(np.dot(d.arc_co2_kg_per_t, flow))
     )
     t_km = float(d.opt_t_km_per_day[chosen].sum()) + float(np.dot(d.arc_distance_km, flow))
-    use = _capacity_use(d, routing)
     status = _solved_status(out, use.shortfalls, messages)
     mip_gap = out.mip_gap
-    if not use.shortfalls and math.isfinite(out.bound) and objective > 0:
+    if math.isfinite(out.bound) and objective > 0:
         mip_gap = max(0.0, (out.objective - out.bound) / max(abs(out.objective), 1e-9))
     ids = d.station_ids
     return FacilityPlan(
-        scenario=scenario.id,
-        variant=scenario.variant,
-        mode=settings.mode,
+        **_plan_head(scenario, settings, d),
         status=status,
         objective=objective,
-        bound=out.bound if not use.shortfalls else math.nan,
+        bound=out.bound,
         mip_gap=mip_gap,
         runtime_s=runtime_s,
         cost_breakdown=costs,
@@ -346,8 +241,29 @@ def _read_plan(
         utilisation=use.utilisation,
         binding=use.binding,
         shortfalls_t_per_day=use.shortfalls,
+        station_shortfalls_t_per_day=use.station_short,
+        plant_shortfalls_t_per_day=use.plant_short,
+        haul=haul_needs(d, flow),
         co2_kg_per_day=co2,
         t_km_per_day=t_km,
         messages=tuple(messages),
-        site_kind=_site_kinds(d),
     )
+
+
+def _plan_head(
+    scenario: Scenario, settings: FacilitySettings, d: FacilityModelData
+) -> dict[str, Any]:
+    """The plan fields that do not depend on the solution: ids, the mode planned in, the
+    penalty, plant external loads, site kinds and the stations the policy shut."""
+    return {
+        "scenario": scenario.id,
+        "variant": scenario.variant,
+        "mode": d.planning.mode,
+        "shortfall_penalty_cny_per_t": d.planning.shortfall_penalty_cny_per_t,
+        "days_per_year": settings.costs.days_per_year,
+        "external_t_per_day": dict(
+            zip(d.plant_ids, d.plant_external_t_per_day.tolist(), strict=True)
+        ),
+        "site_kind": _site_kinds(d),
+        "policy_closed": d.policy_closed,
+    }

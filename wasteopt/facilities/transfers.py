@@ -1,6 +1,7 @@
 """The transfer arcs (station j, stream s, plant k) of the station consolidation model and their
-cost per t/day: haul trips of compacted loads from station to plant, and the plant's gate fee
-(model: :mod:`wasteopt.facilities.model`, "Transfer from station j to plant k")."""
+cost per t/day: haul trips of loads compacted per (station, stream) from station to plant (one
+container per trip when the station ships in containers), and the plant's gate fee (model:
+:mod:`wasteopt.facilities.model`, "Transfer from station j to plant k")."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ __all__ = ["TransferArcs", "transfer_arcs"]
 class TransferArcs:
     """Arcs a = (``station``, ``stream``, ``plant``) indices; per t/day of flow: A_jsk
     (``haul``) and 365·g_k (``gate``) in CNY/yr, haul km and kg CO2 per t; ``distance_km``
-    d(j,k)."""
+    d(j,k); ``load_t`` L_js t per haul trip and ``vehicle_days_per_trip`` the share of a haul
+    vehicle-day one trip uses."""
 
     station: IntArray
     stream: IntArray
@@ -31,6 +33,8 @@ class TransferArcs:
     km_per_t: FloatArray
     distance_km: FloatArray
     co2_kg_per_t: FloatArray
+    load_t: FloatArray
+    vehicle_days_per_trip: FloatArray
 
     @property
     def cost(self) -> FloatArray:
@@ -75,6 +79,8 @@ def transfer_arcs(
             km_per_t=empty,
             distance_km=empty,
             co2_kg_per_t=empty,
+            load_t=empty,
+            vehicle_days_per_trip=empty,
         )
     return _priced_arcs(scenario, inputs, station, stream, plant, costs)
 
@@ -87,16 +93,15 @@ def _priced_arcs(
     plant: IntArray,
     costs: CostSettings,
 ) -> TransferArcs:
-    """Haul cost per t/day: trips of Q^h_js = min(payload, volume·density·ρ_j) kg, each
-    costing km, hours (driving and unloading at the plant) and its share of a vehicle-day."""
+    """Haul cost per t/day: trips of L_js = min(payload, volume·density_s·ρ_js) kg (and at most
+    one container of ``container_t`` when the station has containers), each costing km, hours
+    (driving and unloading at the plant) and its share of a vehicle-day."""
     days = costs.days_per_year
     dist_km = inputs.dist_km
     st_rows = np.array(inputs.station_row, dtype=np.int64)[station]
     pl_rows = np.array(inputs.plant_row, dtype=np.int64)[plant]
     d_jk = dist_km[st_rows, pl_rows]
     rt_jk = costs.km_factor * (d_jk + dist_km[pl_rows, st_rows])
-    compaction = [s.compaction_ratio for s in scenario.stations]
-    density = [s.density_kg_per_m3 for s in scenario.streams]
     fleets = [inputs.haul[s] for s in stream.tolist()]
 
     def param(attr: str) -> FloatArray:
@@ -104,7 +109,7 @@ def _priced_arcs(
 
     load = np.array(
         [
-            min(h.payload_kg, h.volume_m3 * density[s] * compaction[j])
+            _trip_load_kg(scenario, j, s, h.payload_kg, h.volume_m3)
             for h, j, s in zip(fleets, station.tolist(), stream.tolist(), strict=True)
         ]
     )
@@ -127,4 +132,17 @@ def _priced_arcs(
         km_per_t=km_per_t,
         distance_km=d_jk,
         co2_kg_per_t=param("co2_kg_per_km") * km_per_t,
+        load_t=load / 1000.0,
+        vehicle_days_per_trip=share,
     )
+
+
+def _trip_load_kg(scenario: Scenario, j: int, s: int, payload_kg: float, volume_m3: float) -> float:
+    """L_js: what one haul trip from station j carries of stream s (kg): the vehicle's payload
+    or its volume of waste compacted at ρ_js (kitchen waste: 1 without a press), and at most one
+    container when the station ships in containers of ``container_t``."""
+    st, sid = scenario.stations[j], scenario.streams[s]
+    load = min(payload_kg, volume_m3 * sid.density_kg_per_m3 * st.compaction_for(sid.id))
+    if st.container_t > 0:
+        load = min(load, 1000.0 * st.container_t)
+    return load
