@@ -394,3 +394,16 @@ def test_planning_edits_in_scenario_toml_need_no_id(tmp_path: Path) -> None:
     assert "scenario.toml [[variants]] id=consolidate edit 4: id: required key is missing" in str(
         info.value
     )
+
+
+def test_shortfall_penalty_must_exceed_every_gate_fee(tiny: Scenario) -> None:
+    """A penalty at or below the highest gate fee is refused, naming that plant and fee."""
+    low = dataclasses.replace(
+        tiny, planning=dataclasses.replace(tiny.planning, shortfall_penalty_cny_per_t=150.0)
+    )
+    msgs = [m for m in _texts(low) if "shortfall_penalty_cny_per_t" in m]
+    assert len(msgs) == 1 and "FAC-KITCHEN" in msgs[0] and "more than 150" in msgs[0]
+    ok = dataclasses.replace(
+        tiny, planning=dataclasses.replace(tiny.planning, shortfall_penalty_cny_per_t=151.0)
+    )
+    assert not [m for m in _texts(ok) if "shortfall_penalty_cny_per_t" in m]

@@ -122,6 +122,25 @@ def check_planning(s: Scenario, r: ProblemReport) -> None:
         r.add(t, "", "mode", "unknown planning mode", pl.mode, " or ".join(PLAN_MODES))
     r.number(t, "", "max_haul_km", pl.max_haul_km, gt=0)
     r.number(t, "", "shortfall_penalty_cny_per_t", pl.shortfall_penalty_cny_per_t, ge=0)
+    # A short tonne pays the penalty instead of a gate fee: a penalty at or below a gate fee
+    # would make leaving waste untreated cheaper than treating it, even with spare capacity.
+    fees = [
+        (f.gate_fee_cny_per_t, f.id)
+        for f in s.facilities
+        if isinstance(f.gate_fee_cny_per_t, int | float)
+    ]
+    penalty = pl.shortfall_penalty_cny_per_t
+    if fees and isinstance(penalty, int | float) and penalty <= max(fees)[0]:
+        fee, fid = max(fees)
+        r.add(
+            t,
+            "",
+            "shortfall_penalty_cny_per_t",
+            f"not above the highest gate fee ({fee:g} CNY/t at {fid}), so refusing waste "
+            "would look cheaper than treating it",
+            penalty,
+            f"more than {fee:g}",
+        )
     r.number(t, "", "wage_cny_per_person_year", pl.wage_cny_per_person_year, ge=0)
     if not isinstance(pl.require_standard, bool):
         r.add(t, "", "require_standard", "not true or false", pl.require_standard)
