@@ -255,3 +255,33 @@ def test_iterations_make_route_repeatable(tmp_path, tiny_dir):
         plans = sorted(out.glob("plan_*.json"))
         routes.append([json.loads(p.read_text(encoding="utf-8"))["routes"] for p in plans])
     assert routes[0] == routes[1] and routes[0]
+
+
+@pytest.mark.parametrize("command", ["plan", "route", "simulate", "run"])
+def test_mode_option_defaults_to_the_scenarios_mode(command, capsys):
+    """plan, route, simulate and run take --mode, documented as the scenario's mode by
+    default and free as a cost-only lower bound."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--mode" in text and "scenario's [planning] mode" in text
+    assert "cost-only lower bound" in text
+
+
+def test_route_plans_catchments_first(tmp_path, capsys, tiny_dir):
+    """route writes the facility plan it routed within, and each stop unloads where the
+    plan's assignments.csv says."""
+    out = tmp_path / "routes"
+    args = ["route", str(tiny_dir), "--iterations", "100", "--workers", "1", "--out", str(out)]
+    assert main(args) == 0
+    assigned = pd.read_csv(out / "facilities" / "assignments.csv")
+    site = {(r.point_id, r.stream): r.site_id for r in assigned.itertuples()}
+    sched = pd.read_csv(out / "schedule_other.csv", encoding="utf-8-sig")
+    assert "status_quo" in capsys.readouterr().out
+    assert len(site) > 0 and len(sched) > 0
+
+
+def test_plan_labels_free_mode_as_a_lower_bound(tmp_path, capsys, tiny_dir):
+    """plan --mode free says its plan is a cost-only lower bound."""
+    assert main(["plan", str(tiny_dir), "--variant", "base", "--mode", "free"]) == 0
+    assert "cost-only lower bound" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -9,22 +10,37 @@ import pandas as pd
 import pytest
 
 from wasteopt.clock import Deadline
+from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.files import content_hash
 from wasteopt.generation import generate
-from wasteopt.pipeline import Horizon, representative_day, run_all
+from wasteopt.network import build_matrix
+from wasteopt.pipeline import (
+    Horizon,
+    facility_settings,
+    mode_label,
+    plan_catchments,
+    plan_operations,
+    representative_day,
+    route_planned_day,
+    run_all,
+)
 from wasteopt.routing.settings import RoutingSettings
+from wasteopt.scenario import apply_variant
+from wasteopt.simulation import simulate
+from wasteopt.stopids import split_stop_id
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, tiny_dir):
-    """The main job on tiny: 7 days, seed 3, a 20 s budget, one routing worker."""
+    """The main job on tiny: 7 days, seed 3, 300 routing iterations within a 60 s budget (so
+    the sensitivity re-plans have time left), one routing worker."""
     out = tmp_path_factory.mktemp("run") / "out"
     summary = run_all(
         tiny_dir,
         out_dir=out,
         horizon=Horizon(days=7, seed=3),
-        routing=RoutingSettings(seed=3, workers=1),
-        deadline=Deadline(20.0),
+        routing=RoutingSettings(seed=3, workers=1, iterations=300),
+        deadline=Deadline(60.0),
     )
     return summary, out
 
@@ -56,7 +72,7 @@ def test_manifest_records_inputs_and_timings(tiny_run, tiny_dir):
     _, out = tiny_run
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert m["scenario_sha256"] == content_hash(tiny_dir)
-    assert m["time_limit_s"] == 20.0 and m["iterations"] is None
+    assert m["time_limit_s"] == 60.0 and m["iterations"] == 300
     assert m["seed"] == 3 and m["variants"] == ["base", "east"] and m["days"] == 7
     assert {"pyvrp", "simpy", "numpy"} <= set(m["versions"])
     assert m["timings_s"]["total"] > 0 and "east/simulation" in m["timings_s"]
@@ -102,3 +118,90 @@ def test_failed_run_leaves_no_output(tmp_path, tiny_dir):
         run_all(tiny_dir, out_dir=out, variants=["base"], horizon=Horizon(days=3, day=5))
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_explanation_files_and_report_sections(tiny_run):
+    """run writes the why-tables and plots, and report.html shows them with the mode."""
+    _, out = tiny_run
+    for name in (
+        "cost_waterfall.csv",
+        "cost_deltas.csv",
+        "station_utilisation.csv",
+        "catchment_moves.csv",
+        "sensitivity.csv",
+    ):
+        assert (out / "explain" / name).is_file(), name
+    for stem in ("waterfall_base", "waterfall_east", "tornado_east"):
+        assert (out / "plots" / f"{stem}.png").is_file(), stem
+    deltas = pd.read_csv(out / "explain" / "cost_deltas.csv", encoding="utf-8-sig")
+    kpi = pd.read_csv(out / "kpi.csv", encoding="utf-8-sig").set_index("variant")
+    total = deltas[deltas["term"] == "total"].iloc[0]["delta_cny_per_year"]
+    costs = kpi["facility_cost_cny_per_year"]
+    assert total == pytest.approx(costs["east"] - costs["base"])
+    assert set(kpi["facility_mode"]) == {"status_quo"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Cost waterfall" in html and "Sensitivity" in html and "Facility plan mode" in html
+    sens = pd.read_csv(out / "explain" / "sensitivity.csv", encoding="utf-8-sig")
+    assert sens["evaluated"].all() and set(sens["variant"]) == {"east"}
+
+
+def test_default_mode_is_the_scenarios_planning_mode(tiny_scenario):
+    """Without --mode every command plans in the scenario's mode; --mode wins; free is
+    labelled a cost-only bound."""
+    free = dataclasses.replace(
+        tiny_scenario, planning=dataclasses.replace(tiny_scenario.planning, mode="free")
+    )
+    assert facility_settings(tiny_scenario).mode == "status_quo"
+    assert facility_settings(free).mode == "free"
+    assert facility_settings(free, mode="status_quo").mode == "status_quo"
+    assert facility_settings(free, FacilitySettings(mode="status_quo")).mode == "status_quo"
+    assert "lower bound" in mode_label("free") and mode_label("status_quo") == "status_quo"
+
+
+def _route_sites(plans, sites) -> dict[tuple[str, str], str]:
+    """(point, stream) → the site its route unloads at next (``sites``: site ids)."""
+    out = {}
+    for plan in plans:
+        for r in plan.routes:
+            pending = []
+            for v in r.visits:
+                if v in sites:
+                    out.update({(p, plan.stream): v for p in pending})
+                    pending = []
+                else:
+                    pending.append(split_stop_id(v)[0])
+    return out
+
+
+def _simulated_sites(events) -> dict[tuple[str, str], str]:
+    """(point, stream) → the site where the vehicle that collected it tips next."""
+    out = {}
+    for _, ev in events.sort_values(["vehicle", "day", "time_s"], kind="stable").groupby(
+        ["vehicle", "day"]
+    ):
+        pending = []
+        for e in ev.itertuples():
+            if e.kind == "collect":
+                pending.append((e.site, e.stream))
+            elif e.kind == "tip_arrive":
+                out.update({key: e.site for key in pending})
+                pending = []
+    return out
+
+
+@pytest.mark.parametrize("variant", ["base", "east"])
+def test_plan_route_and_simulate_share_catchments(tiny_scenario, variant):
+    """plan, route and simulate on tiny send every (point, stream) to the same site."""
+    s = tiny_scenario if variant == "base" else apply_variant(tiny_scenario, variant)
+    routing = RoutingSettings(seed=1, workers=1, iterations=200, time_limit_s=5)
+    planned = plan_catchments(s, build_matrix(s)).assignments
+    sites = {x.id for x in s.stations} | {x.id for x in s.facilities}
+    routed = _route_sites(route_planned_day(s, day=0, routing=routing).plans, sites)
+    ops = plan_operations(s, Horizon(days=3, day=0), routing=routing)
+    sim = simulate(s, demand=ops.demand, matrix=ops.matrix, operating=ops.operating, seed=0)
+    simulated = _simulated_sites(sim.events)
+    assert ops.operating.facility_plan is not None
+    assert ops.operating.facility_plan.assignments == planned
+    assert routed and simulated
+    assert {k: planned[k] for k in routed} == routed
+    assert {k: planned[k] for k in simulated} == simulated

@@ -37,7 +37,10 @@ the plan was shorter than the cycle, falls back to the plan of the requested day
   days than the routed one) is inserted once, before the simulation, into the sequence of the
   stream's vehicle where it is cheapest (cheapest insertion by road distance, before one of the
   sequence's unload visits), so no point is silently dropped. Its waste unloads where the trip
-  it joined unloads. "Can be due on key ``r``" means ``(r + phase) % gcd(L, period) == 0``: for
+  it joined unloads; with a facility plan only trips unloading at the point's assigned site
+  are candidates (the catchments of plan, route and simulation stay the same; a warning
+  names a point whose site no trip of that day visits, which then joins the cheapest trip).
+  "Can be due on key ``r``" means ``(r + phase) % gcd(L, period) == 0``: for
   an exact cycle that is exactly "due on every day ``t ≡ r (mod L)``". When such visits exist
   but the key's plan has no tour (nothing was due on its routed day), the tours of the stream's
   largest plan are used for that key instead;
@@ -52,7 +55,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +67,7 @@ from wasteopt.generation import Demand, collection_schedule
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.plan import RoutePlan
-from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.problem import Fleet, RoutingProblem
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import solve
 from wasteopt.scenario.model import Scenario
@@ -359,10 +362,13 @@ def _tours(
     key: int,
     n_days: int,
     fallback: tuple[RoutingProblem, RoutePlan] | None = None,
+    assigned: Mapping[str, str] | None = None,
 ) -> tuple[Tour, ...]:
     """The tours of one cycle key: the plan's sequences plus the missing points inserted.
     When visits are missing but the plan has no tour to insert them into (its routed day had
-    nothing due), the ``fallback`` plan's tours are the base instead."""
+    nothing due), the ``fallback`` plan's tours are the base instead. ``assigned`` (point →
+    unload site, the facility plan's catchments) keeps each inserted point on a trip that
+    unloads at its own site."""
     seqs = _sequences(problem, plan)
     wanted = _wanted(scenario, stream, seqs, key, n_days)
     has_unload = any(v[0] == "unload" for seq in seqs for v in seq)
@@ -378,18 +384,16 @@ def _tours(
         if not usable:
             break
         x = matrix.index(pid)
-        best = (np.inf, -1, -1)
-        for i in usable:
-            seq = seqs[i]
-            depot = matrix.index(fleets[plan.routes[i].fleet].depot)
-            # positions before each visit up to the last unload (so an unload follows)
-            last = max(j for j, v in enumerate(seq) if v[0] == "unload")
-            locs = np.array([depot] + [matrix.index(v[1]) for v in seq[: last + 1]])
-            a, b = locs[:-1], locs[1:]
-            cost = dist[a, x].astype(np.float64) + dist[x, b] - dist[a, b]
-            j = int(np.argmin(cost))
-            if cost[j] < best[0]:
-                best = (float(cost[j]), i, j)
+        site = (assigned or {}).get(pid)
+        best = _best_insertion(seqs, usable, plan, fleets, matrix, dist, x, site)
+        if best[1] < 0 and site is not None:
+            log.warning(
+                "%s: no trip unloads at %s, the assigned site of %s; it joins the cheapest trip",
+                stream,
+                site,
+                pid,
+            )
+            best = _best_insertion(seqs, usable, plan, fleets, matrix, dist, x, None)
         _, i, j = best
         seqs[i].insert(j, ("stop", pid, k))
         inserted[i] += 1
@@ -414,6 +418,41 @@ def _tours(
     )
 
 
+def _best_insertion(
+    seqs: list[list[Visit]],
+    usable: list[int],
+    plan: RoutePlan,
+    fleets: Mapping[str, Fleet],
+    matrix: TravelMatrix,
+    dist: npt.NDArray[np.int32],
+    x: int,
+    site: str | None,
+) -> tuple[float, int, int]:
+    """``(added metres, sequence, position)`` of the cheapest insertion of location ``x``
+    before a visit that an unload follows (at ``site`` when given); ``(inf, -1, -1)`` when
+    there is none."""
+    best = (np.inf, -1, -1)
+    for i in usable:
+        seq = seqs[i]
+        depot = matrix.index(fleets[plan.routes[i].fleet].depot)
+        # positions before each visit up to the last unload (so an unload follows)
+        last = max(j for j, v in enumerate(seq) if v[0] == "unload")
+        locs = np.array([depot] + [matrix.index(v[1]) for v in seq[: last + 1]])
+        a, b = locs[:-1], locs[1:]
+        cost = dist[a, x].astype(np.float64) + dist[x, b] - dist[a, b]
+        if site is not None:  # the trip a visit joins unloads at the next unload visit
+            nxt, ok = "", np.zeros(len(cost), dtype=bool)
+            for j in range(last, -1, -1):
+                if seq[j][0] == "unload":
+                    nxt = seq[j][1]
+                ok[j] = nxt == site
+            cost = np.where(ok, cost, np.inf)
+        j = int(np.argmin(cost))
+        if cost[j] < best[0]:
+            best = (float(cost[j]), i, j)
+    return best
+
+
 def cycle_tours(
     scenario: Scenario, operating: OperatingPlan, matrix: TravelMatrix
 ) -> dict[str, dict[int, tuple[Tour, ...]]]:
@@ -425,13 +464,20 @@ def cycle_tours(
     for stream in operating.plans:
         n = operating.cycle_length(stream)
         fallback = _largest(operating, stream)
+        assigned = _assigned(operating, stream)
         out[stream] = {}
         for key in range(n):
             problem, plan = operating.plan_for(stream, key)
             out[stream][key] = _tours(
-                scenario, stream, problem, plan, matrix, dist, key, n, fallback
+                scenario, stream, problem, plan, matrix, dist, key, n, fallback, assigned
             )
     return out
+
+
+def _assigned(operating: OperatingPlan, stream: str) -> dict[str, str] | None:
+    """The facility plan's point → unload site of ``stream`` (None without a plan)."""
+    fp = operating.facility_plan
+    return fp.assignment_for(stream) if fp is not None and fp.has_plan else None
 
 
 def _largest(operating: OperatingPlan, stream: str) -> tuple[RoutingProblem, RoutePlan]:
@@ -455,7 +501,17 @@ def daily_tours(
     for stream in operating.plans:
         n = operating.cycle_length(stream)
         problem, plan = operating.plan_for(stream, t)
+        fallback = _largest(operating, stream)
         out[stream] = _tours(
-            scenario, stream, problem, plan, matrix, dist, t % n, n, _largest(operating, stream)
+            scenario,
+            stream,
+            problem,
+            plan,
+            matrix,
+            dist,
+            t % n,
+            n,
+            fallback,
+            _assigned(operating, stream),
         )
     return out

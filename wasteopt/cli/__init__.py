@@ -51,7 +51,11 @@ COMMANDS: dict[str, str] = {
 
 # --time-limit: default budget of each command (s) and what it covers, for --help and README.
 BUDGETS: dict[str, tuple[float, str]] = {
-    "route": (40.0, "building, solving and checking every stream's routes, and the files"),
+    "route": (
+        40.0,
+        "the facility plan (its catchments say where each point unloads), then building, "
+        "solving and checking every stream's routes, and the files",
+    ),
     "solve-instance": (10.0, "solving and checking the instance"),
     "plan": (180.0, "the facility plans of the base and every variant (equal shares)"),
     "simulate": (
@@ -66,7 +70,8 @@ BUDGETS: dict[str, tuple[float, str]] = {
     ),
     "run": (
         180.0,
-        "every stage of every variant: each remaining variant an equal share of what is left",
+        "every stage of every variant (each remaining variant an equal share of what is "
+        "left), then the sensitivity re-plans with what is left",
     ),
 }
 
@@ -119,11 +124,16 @@ def _add_generate(sub: Subparsers) -> None:
 
 
 def _add_route(sub: Subparsers) -> None:
-    r = sub.add_parser("route", help="route one day's collection, per stream, and check the plan")
+    r = sub.add_parser(
+        "route",
+        help="route one day's collection per stream within the facility plan's catchments, "
+        "and check the plan",
+    )
     r.add_argument("scenario", help="scenario folder")
     r.add_argument("--day", type=_nonneg_int, default=0, help="day index from start_date")
     r.add_argument("--stream", help="only this stream (default: every stream due that day)")
     r.add_argument("--variant", help="apply this variant first")
+    _mode_option(r)
     _solver_options(r, "route")
     r.add_argument("--out", required=True, help="output folder")
 
@@ -150,14 +160,7 @@ def _add_plan(sub: Subparsers) -> None:
         action="append",
         help="variant to plan besides the base (repeatable; default: every variant)",
     )
-    f.add_argument(
-        "--mode",
-        choices=("free", "status_quo"),
-        default="free",
-        help="free: the optimiser may close existing stations and build candidates "
-        "(forced decisions of a variant always hold); status_quo: only forced "
-        "decisions change today's network (default free)",
-    )
+    _mode_option(f)
     f.add_argument(
         "--no-direct",
         action="store_true",
@@ -182,6 +185,7 @@ def _add_simulate(sub: Subparsers) -> None:
         help="chance a vehicle is unavailable for a day (default 0)",
     )
     m.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    _mode_option(m)
     _solver_options(m, "simulate")
     m.add_argument("--out", required=True, help="output folder")
 
@@ -218,7 +222,12 @@ def _add_compare(sub: Subparsers) -> None:
 
 
 def _add_run(sub: Subparsers) -> None:
-    run = sub.add_parser("run", help="run every stage on a scenario and write an output folder")
+    run = sub.add_parser(
+        "run",
+        help="run every stage on a scenario and write an output folder, with why each "
+        "variant costs what it does (cost waterfall, station utilisation, moved catchments, "
+        "sensitivity)",
+    )
     run.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
     run.add_argument(
         "--variant",
@@ -233,8 +242,22 @@ def _add_run(sub: Subparsers) -> None:
         help="generated and simulated horizon in days (default 28)",
     )
     run.add_argument("--day", type=_nonneg_int, help="day to route (default: representative)")
+    _mode_option(run)
     _solver_options(run, "run")
     run.add_argument("--out", default="output", help="output folder (default ./output)")
+
+
+def _mode_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--mode",
+        choices=("free", "status_quo"),
+        default=None,
+        help="facility plan mode (default: the scenario's [planning] mode, status_quo unless "
+        "it says otherwise; the same for plan, route, simulate and run). status_quo: existing "
+        "stations stay and candidates are not built unless a variant forces it; free: the "
+        "optimiser may close and build any station (a cost-only lower bound, labelled so). "
+        "Forced decisions of a variant always hold",
+    )
 
 
 def _time_limit_option(p: argparse.ArgumentParser, command: str) -> None:

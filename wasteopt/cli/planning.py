@@ -19,7 +19,14 @@ from wasteopt.clock import Deadline
 from wasteopt.facilities import plan_variants, read_orlib_cap, solve_cflp
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.files import OutputFolder
-from wasteopt.pipeline import Horizon, plan_operations, route_day, run_all
+from wasteopt.pipeline import (
+    FREE_MODE_NOTE,
+    Horizon,
+    facility_settings,
+    plan_operations,
+    route_planned_day,
+    run_all,
+)
 from wasteopt.routing import instances
 from wasteopt.routing.solve import solve
 from wasteopt.scenario import apply_variant, load_scenario
@@ -35,15 +42,20 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
         raise bad_option("--stream", args.stream, "unknown stream", " | ".join(s.stream_ids))
     streams = [args.stream] if args.stream else None
     with OutputFolder(args.out) as out:
-        plans = route_day(
+        routed = route_planned_day(
             s,
             day=args.day,
             streams=streams,
             routing=routing_settings(args),
+            facilities=facility_settings(s, mode=args.mode),
             deadline=deadline,
             out=out,
             progress=True,
         )
+    plans = routed.plans
+    say(routed.facility_plan.summary().splitlines()[0])
+    if routed.facility_plan.mode == "free":
+        say(f"note: {FREE_MODE_NOTE}")
     for plan in plans:
         say(plan.summary())
     say(f"wrote {args.out}")
@@ -77,8 +89,10 @@ def plan(args: argparse.Namespace, deadline: Deadline) -> int:
     for v in variants:  # unknown variants are input errors, found before any solve
         if v != "base":
             apply_variant(base, v)
-    settings = FacilitySettings(
-        mode=args.mode, time_limit_s=args.time_limit, allow_direct=not args.no_direct
+    settings = facility_settings(
+        base,
+        FacilitySettings(time_limit_s=args.time_limit, allow_direct=not args.no_direct),
+        mode=args.mode or base.planning.mode,
     )
     if args.out:
         with OutputFolder(args.out) as out:
@@ -89,6 +103,7 @@ def plan(args: argparse.Namespace, deadline: Deadline) -> int:
         table = plan_variants(base, variants, settings, deadline=deadline)
     with pd.option_context("display.width", 200, "display.max_columns", 40):
         say(table.T.to_string())
+    say(f"mode: {settings.mode}" + (f" — {FREE_MODE_NOTE}" if settings.mode == "free" else ""))
     if args.out:
         say(f"wrote {args.out}")
     bad = [v for v, st in table["status"].items() if st not in ("optimal", "time_limit")]
@@ -111,6 +126,7 @@ def simulate(args: argparse.Namespace, deadline: Deadline) -> int:
         scenario,
         Horizon(days=args.days, seed=args.seed),
         routing=routing_settings(args),
+        facilities=facility_settings(scenario, mode=args.mode),
         deadline=deadline,
         echo=say,
         progress=True,
@@ -151,6 +167,7 @@ def run(args: argparse.Namespace, deadline: Deadline) -> int:
         variants=args.variant,
         horizon=Horizon(days=args.days, day=args.day, seed=args.seed),
         routing=routing_settings(args),
+        mode=args.mode,
         deadline=deadline,
         echo=say,
         progress=True,

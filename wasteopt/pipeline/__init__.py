@@ -17,9 +17,19 @@ HTML report and the manifest. Output folder::
     <variant>/simulation/    sim_daily, sim_facilities, sim_balance, ... (CSV)
     <variant>/plots/         routes map, utilisation, daily KPIs, queue waits (PNG + SVG)
     plots/catchments_<variant>.png|svg   station catchments, base vs variant
+    explain/                 why each variant costs what it does (:mod:`.explain`):
+                             cost_waterfall.csv, cost_deltas.csv (variant − base per step),
+                             station_utilisation.csv (base → variant), catchment_moves.csv,
+                             sensitivity.csv (±20 % per input, ranking flips)
+    plots/waterfall_<variant>.png|svg, plots/tornado_<variant>.png|svg
 
-The facility plan is solved in ``status_quo`` mode: every existing station stays open and no
-candidate is built unless the variant forces it, so each variant is evaluated as specified.
+One default facility plan mode for ``plan``, ``route``, ``simulate`` and ``run``: the
+scenario's ``[planning] mode`` (``status_quo`` unless it says otherwise: every existing station
+stays open and no candidate is built unless the variant forces it, so each variant is evaluated
+as specified), or ``--mode``. ``free`` mode is labelled in every output as a cost-only lower
+bound (:data:`FREE_MODE_NOTE`). The facility plan's assignment is the catchment every later
+stage uses: ``route`` plans facilities first, the cycle-day routes and the simulation unload
+each (point, stream) exactly where the plan says (:func:`plan_catchments`).
 The routed day is the day whose total generation is closest to the horizon's mean (ties: the
 earliest); the simulation runs over the whole generated horizon.
 
@@ -33,13 +43,17 @@ Time budget
 A command's ``--time-limit`` is one :class:`~wasteopt.clock.Deadline` for the whole command,
 passed down and shared out; a stage that finishes early leaves its time to the later ones:
 
-- :func:`run_all`: each variant still to run gets an equal share of what is left;
+- :func:`run_all`: each variant still to run gets an equal share of what is left, the
+  sensitivity re-plans (when there are variants) counting as one more share; they run after
+  the variants with what is left, an equal share per re-plan, and inputs not reached are
+  marked not evaluated;
 - one variant (:func:`plan_operations`, then the simulation and the files): the facility plan
   may use ``FACILITY_SHARE`` of what is left (and at most the facility settings' limit), the
   routes of every cycle day ``ROUTING_SHARE`` of what is left after it (shared among the
   solves by stops, see :mod:`wasteopt.operations`); the rest is kept for the simulation, the
   route sheets, plots and report, which run to completion;
-- :func:`route_day` (``route``): each stream's solve gets the share of what is left that its
+- :func:`route_planned_day` (``route``): the facility plan may use ``FACILITY_SHARE`` of the
+  budget, then (:func:`route_day`) each stream's solve gets the share of what is left that its
   stops are of the stops not yet routed;
 - ``simulate``: :func:`plan_operations` as above with the whole budget; the simulated days
   then run to completion;
@@ -57,15 +71,22 @@ per facility plan, ``RoutingSettings.time_limit_s`` per solve in :func:`route_da
 the cycle-day solves of one :func:`plan_operations`).
 """
 
+from wasteopt.pipeline.day import RoutedDay, route_planned_day
+from wasteopt.pipeline.explain import Explanation, explain, write_explanation
 from wasteopt.pipeline.routes import route_day, routes_summary, write_plan_files
 from wasteopt.pipeline.run import RunSummary, run_all, write_variant
+from wasteopt.pipeline.sensitivity import SENSITIVITY_INPUTS, sensitivity
 from wasteopt.pipeline.variant import (
     FACILITY_SHARE,
+    FREE_MODE_NOTE,
     ROUTING_SHARE,
     STATUS_QUO,
     Horizon,
     Operations,
     VariantRun,
+    facility_settings,
+    mode_label,
+    plan_catchments,
     plan_operations,
     replication_kpis,
     representative_day,
@@ -75,20 +96,31 @@ from wasteopt.pipeline.variant import (
 
 __all__ = [
     "FACILITY_SHARE",
+    "FREE_MODE_NOTE",
     "ROUTING_SHARE",
+    "SENSITIVITY_INPUTS",
     "STATUS_QUO",
+    "Explanation",
     "Horizon",
     "Operations",
+    "RoutedDay",
     "RunSummary",
     "VariantRun",
+    "explain",
+    "facility_settings",
+    "mode_label",
+    "plan_catchments",
     "plan_operations",
     "replication_kpis",
     "representative_day",
     "route_day",
+    "route_planned_day",
     "routes_summary",
     "run_all",
     "run_variant",
+    "sensitivity",
     "variant_kpis",
+    "write_explanation",
     "write_plan_files",
     "write_variant",
 ]

@@ -16,16 +16,18 @@ from matplotlib.figure import Figure
 
 from wasteopt.clock import Deadline
 from wasteopt.facilities import write_plan
-from wasteopt.facilities.settings import FacilitySettings
+from wasteopt.facilities.settings import FacilitySettings, PlanMode
 from wasteopt.files import OutputFolder, content_hash, write_frame, write_json
 from wasteopt.network import build_matrix
+from wasteopt.pipeline.explain import Explanation, explain, flip_summary, write_explanation
 from wasteopt.pipeline.routes import DEFAULT_ROUTING, routes_summary, write_plan_files
 from wasteopt.pipeline.variant import (
     DEFAULT_HORIZON,
-    STATUS_QUO,
+    FREE_MODE_NOTE,
     Echo,
     Horizon,
     VariantRun,
+    facility_settings,
     no_echo,
     part_of,
     run_variant,
@@ -144,15 +146,18 @@ def run_all(
     variants: Sequence[str] | None = None,
     horizon: Horizon = DEFAULT_HORIZON,
     routing: RoutingSettings = DEFAULT_ROUTING,
-    facilities: FacilitySettings = STATUS_QUO,
+    facilities: FacilitySettings | None = None,
+    mode: PlanMode | None = None,
     simulation: SimulationSettings | None = None,
     deadline: Deadline | None = None,
     echo: Echo = no_echo,
     progress: bool = False,
 ) -> RunSummary:
     """Run every stage for the base scenario and each variant (default: all the scenario's
-    variants); write one output folder (see the module docstring). Each variant still to run
-    gets an equal share of what is left of ``deadline``."""
+    variants), explain each variant against the base; write one output folder (see the module
+    docstring). The facility plan mode is ``mode``, else that of ``facilities``, else the
+    scenario's ``planning.mode``. Each variant still to run gets an equal share of what is
+    left of ``deadline``, the sensitivity counting as one more share (with variants)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     base = load_scenario(scenario_folder)
@@ -167,6 +172,9 @@ def run_all(
         f"variants: {', '.join(scenarios)}"
     )
 
+    settings = facility_settings(base, facilities, mode=mode)
+    # the sensitivity re-plans take one share of the budget, as one more variant would
+    shares = len(scenarios) + (1 if len(scenarios) > 1 else 0)
     runs: list[VariantRun] = []
     base_matrix = build_matrix(base)
     with OutputFolder(out_dir) as out:
@@ -179,9 +187,9 @@ def run_all(
                 scenario,
                 horizon,
                 routing=routing,
-                facilities=facilities,
+                facilities=settings,
                 simulation=simulation,
-                deadline=part_of(deadline, 1.0 / (len(scenarios) - k)),
+                deadline=part_of(deadline, 1.0 / (shares - k)),
                 matrix=base_matrix if same_sites else None,
                 echo=echo,
                 progress=progress,
@@ -192,9 +200,16 @@ def run_all(
             timings[f"{v}/total"] = time.perf_counter() - t
         kpi, routes_kpi = _write_kpi_tables(runs, out)
         figures.update(_catchment_figures(runs, out))
+        t = time.perf_counter()
+        why = _explain(runs, settings, deadline)
+        figures.update(write_explanation(why, out))
+        timings["explain"] = time.perf_counter() - t
+        echo(flip_summary(why.sensitivity))
         ok = all(r.ok for r in runs)
         timings["total"] = time.perf_counter() - t0
-        _write_report(out, base, kpi, routes_kpi, figures, horizon, routing, deadline, ok)
+        mode_used = settings.mode or base.planning.mode
+        report = _Report(kpi=kpi, routes_kpi=routes_kpi, why=why, mode=mode_used, ok=ok)
+        _write_report(out, base, report, figures, horizon, routing, deadline)
         write_json(
             out.path("manifest.json"),
             _manifest(
@@ -222,6 +237,20 @@ def _write_kpi_tables(
     return kpi, routes_kpi
 
 
+def _explain(
+    runs: Sequence[VariantRun], settings: FacilitySettings, deadline: Deadline | None
+) -> Explanation:
+    """The "why" tables of every run against the base run (:mod:`wasteopt.pipeline.explain`),
+    the sensitivity re-plans using what is left of ``deadline``."""
+    return explain(
+        {r.variant: r.scenario for r in runs},
+        {r.variant: r.facility_plan for r in runs},
+        {r.variant: r.matrix or build_matrix(r.scenario) for r in runs},
+        settings,
+        deadline=deadline,
+    )
+
+
 def _catchment_figures(runs: Sequence[VariantRun], out: OutputFolder) -> dict[str, Figure]:
     """Station catchments of each variant next to the base's, saved under ``plots/``."""
     figures: dict[str, Figure] = {}
@@ -246,27 +275,46 @@ def _budget_text(routing: RoutingSettings, deadline: Deadline | None) -> str:
     return f"time budget {deadline.seconds:g} s for the whole run, {search}"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Report:
+    """What the report shows besides the figures."""
+
+    kpi: pd.DataFrame
+    routes_kpi: pd.DataFrame
+    why: Explanation
+    mode: str
+    ok: bool
+
+
 def _write_report(
     out: OutputFolder,
     base: Scenario,
-    kpi: pd.DataFrame,
-    routes_kpi: pd.DataFrame,
+    report: _Report,
     figures: dict[str, Figure],
     horizon: Horizon,
     routing: RoutingSettings,
     deadline: Deadline | None,
-    ok: bool,
 ) -> None:
-    """``report.html``: the comparison and routed-day tables, every figure, and notes."""
+    """``report.html``: the comparison, the "why" tables and routed-day tables, every figure,
+    and notes."""
+    why = report.why
     tables = {
-        "Scenario comparison": kpi.set_index("variant").T.reset_index(names="KPI"),
-        "Routed day per stream": routes_kpi,
+        "Scenario comparison": report.kpi.set_index("variant").T.reset_index(names="KPI"),
+        "Cost waterfall: change against base (CNY/yr)": why.deltas,
+        "Station and plant utilisation, base → variant": why.utilisation,
+        "Communities whose catchment moves": why.moves,
+        "Sensitivity (tornado table)": why.sensitivity,
+        "Routed day per stream": report.routes_kpi,
     }
+    mode = f"Facility plan mode: {report.mode}"
+    mode += f" — {FREE_MODE_NOTE}." if report.mode == "free" else " (the scenario as specified)."
     notes = [
         f"Scenario {base.id}: {base.name}. Horizon {horizon.days} days, seed {horizon.seed}, "
         f"engine {routing.engine}, {_budget_text(routing, deadline)}.",
+        mode,
+        flip_summary(why.sensitivity),
         "Every route plan was checked by the independent checker"
-        + ("; all are clean." if ok else "; see routes_kpi.csv for violations."),
+        + ("; all are clean." if report.ok else "; see routes_kpi.csv for violations."),
     ]
     write_html_report(
         out.path("report.html"),

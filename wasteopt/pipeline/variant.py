@@ -3,6 +3,7 @@ cycle → simulation; its KPI row; and one replication as a sweep task."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -14,7 +15,7 @@ import numpy as np
 
 from wasteopt.clock import Deadline
 from wasteopt.facilities import FacilityPlan, plan_facilities
-from wasteopt.facilities.settings import FacilitySettings
+from wasteopt.facilities.settings import FacilitySettings, PlanMode
 from wasteopt.generation import Demand, expected_rates_kg_per_day, generate
 from wasteopt.network import TravelMatrix, build_matrix
 from wasteopt.operations import MIN_SOLVE_S, OperatingPlan, build_operating_plan
@@ -33,7 +34,9 @@ __all__ = [
     "Horizon",
     "Operations",
     "VariantRun",
+    "facility_settings",
     "part_of",
+    "plan_catchments",
     "plan_operations",
     "replication_kpis",
     "representative_day",
@@ -52,7 +55,30 @@ ROUTING_SHARE = 0.8
 simulation and the output files)."""
 
 STATUS_QUO = FacilitySettings(mode="status_quo")
-"""The pipeline's facility settings: today's network, changed only by a variant's decisions."""
+"""Facility settings of today's network, changed only by a variant's decisions."""
+
+FREE_MODE_NOTE = (
+    "free mode is a cost-only lower bound: the optimiser may close or build any station, "
+    "ignoring why stations really stay or close (standards, land, politics)"
+)
+"""How every output labels a plan made in ``free`` mode."""
+
+
+def facility_settings(
+    scenario: Scenario, settings: FacilitySettings | None = None, *, mode: PlanMode | None = None
+) -> FacilitySettings:
+    """The facility settings of every command: ``settings`` (default: the defaults) with the
+    plan ``mode`` when given, else the settings' own mode when they are given, else the
+    scenario's ``planning.mode`` (the one documented default of ``plan``, ``route``,
+    ``simulate`` and ``run``)."""
+    if mode is None:
+        mode = settings.mode if settings is not None and settings.mode else scenario.planning.mode
+    return dataclasses.replace(settings if settings is not None else FacilitySettings(), mode=mode)
+
+
+def mode_label(mode: str) -> str:
+    """``mode`` as outputs show it: free mode is labelled a cost-only lower bound."""
+    return f"{mode} (cost-only lower bound)" if mode == "free" else mode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +126,7 @@ class VariantRun:
     facility_plan: FacilityPlan
     operating: OperatingPlan
     simulation: SimulationResult
+    matrix: TravelMatrix | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -137,15 +164,16 @@ def plan_operations(
     horizon: Horizon = DEFAULT_HORIZON,
     *,
     routing: RoutingSettings = DEFAULT_ROUTING,
-    facilities: FacilitySettings = STATUS_QUO,
+    facilities: FacilitySettings | None = None,
     deadline: Deadline | None = None,
     matrix: TravelMatrix | None = None,
     echo: Echo = no_echo,
     progress: bool = False,
 ) -> Operations:
-    """Generation → facility plan (``facilities``, normally ``status_quo``) → routes for every
-    day of each collection cycle, routed from ``horizon.day`` (default: the representative
-    day). ``deadline`` is shared out as the module docstring says."""
+    """Generation → facility plan (:func:`plan_catchments`; ``facilities`` default: the
+    scenario's planning mode) → routes for every day of each collection cycle, each stop
+    unloading where the plan assigns it, routed from ``horizon.day`` (default: the
+    representative day). ``deadline`` is shared out as the module docstring says."""
     v = scenario.variant
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -164,17 +192,14 @@ def plan_operations(
     )
 
     t = time.perf_counter()
-    fplan = plan_facilities(
-        scenario,
-        expected_rates_kg_per_day(scenario),
-        matrix,
-        facilities,
-        deadline=part_of(deadline, FACILITY_SHARE),
+    fplan = plan_catchments(
+        scenario, matrix, facilities, deadline=part_of(deadline, FACILITY_SHARE)
     )
     timings["facilities"] = time.perf_counter() - t
     echo(
-        f"[{v}] facility plan: {fplan.status}, {fplan.objective:,.0f} CNY/yr, "
-        f"{len(fplan.open_stations)} stations open ({timings['facilities']:.1f} s)"
+        f"[{v}] facility plan ({mode_label(fplan.mode)}): {fplan.status}, "
+        f"{fplan.objective:,.0f} CNY/yr, {len(fplan.open_stations)} stations open "
+        f"({timings['facilities']:.1f} s)"
     )
 
     t = time.perf_counter()
@@ -199,6 +224,29 @@ def plan_operations(
         operating=operating,
         timings_s=timings,
     )
+
+
+def plan_catchments(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    facilities: FacilitySettings | None = None,
+    *,
+    deadline: Deadline | None = None,
+) -> FacilityPlan:
+    """The facility plan whose assignment (point, stream → station or plant) every later
+    stage uses: ``route``, the cycle-day routes and the simulation unload exactly there.
+    Planned on the expected generation rates with :func:`facility_settings`."""
+    settings = facility_settings(scenario, facilities)
+    fplan = plan_facilities(
+        scenario, expected_rates_kg_per_day(scenario), matrix, settings, deadline=deadline
+    )
+    if not fplan.has_plan:
+        log.warning(
+            "%s: no facility plan (%s); stops unload at the nearest site",
+            scenario.variant,
+            fplan.status,
+        )
+    return fplan
 
 
 def _route_cycle_days(
@@ -240,7 +288,7 @@ def run_variant(
     horizon: Horizon = DEFAULT_HORIZON,
     *,
     routing: RoutingSettings = DEFAULT_ROUTING,
-    facilities: FacilitySettings = STATUS_QUO,
+    facilities: FacilitySettings | None = None,
     simulation: SimulationSettings | None = None,
     deadline: Deadline | None = None,
     matrix: TravelMatrix | None = None,
@@ -284,6 +332,7 @@ def run_variant(
         facility_plan=ops.facility_plan,
         operating=ops.operating,
         simulation=sim,
+        matrix=ops.matrix,
         timings_s=timings,
     )
 
@@ -303,6 +352,7 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
     return {
         "variant": run.variant,
         "open_stations": len(fplan.open_stations) if fplan.has_plan else None,
+        "facility_mode": mode_label(fplan.mode),
         "facility_status": fplan.status,
         "facility_cost_cny_per_year": fplan.objective if fplan.has_plan else None,
         "facility_cost_cny_per_t": (
