@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from wasteopt.errors import InputError
 from wasteopt.generation import generate
 from wasteopt.network import build_matrix
-from wasteopt.routing.build import build_problem, nearest_unload_sites
+from wasteopt.routing.build import build_problem, nearest_unload_sites, unload_candidates
 from wasteopt.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,77 @@ def test_twice_daily_point_gives_morning_and_evening_stops(tiny):
 
 
 def test_assignment_to_a_site_refusing_the_stream_is_an_error(tiny):
-    """An assignment may only name open sites that accept the stream."""
+    """An assignment may only name open sites that accept the stream (InputError naming it)."""
     scenario, demand, matrix = tiny
-    with pytest.raises(ValueError, match="FAC-KITCHEN"):
-        build_problem(scenario, demand, 0, "other", matrix, assignment={"P1": "FAC-KITCHEN"})
+    assignment = {p.id: "ST-W" for p in scenario.points} | {"P1": "FAC-KITCHEN"}
+    with pytest.raises(InputError, match="FAC-KITCHEN") as err:
+        build_problem(scenario, demand, 0, "other", matrix, assignment=assignment)
+    assert [p.where for p in err.value.problems] == ["point P1"]
+
+
+def test_assignment_is_used_exactly_not_the_nearest_site(tiny):
+    """Every stop unloads where the assignment says, also where another site is nearer."""
+    scenario, demand, matrix = tiny
+    ids = [p.id for p in scenario.points]
+    nearest = nearest_unload_sites(scenario, matrix, "other", ids)
+    sites = [c[0] for c in unload_candidates(scenario, "other")]
+    assert len(sites) >= 2
+    assignment = {pid: next(s for s in sites if s != nearest[pid]) for pid in ids}
+    p = build_problem(scenario, demand, 1, "other", matrix, assignment=assignment)
+    assert [s.unload_at for s in p.stops] == [(assignment[s.id],) for s in p.stops]
+    assert {s.id for s in p.sites} == set(assignment.values())
+
+
+def test_point_missing_from_the_assignment_is_named(tiny):
+    """A due point the assignment leaves out is an InputError naming point and stream, never
+    sent to its nearest site."""
+    scenario, demand, matrix = tiny
+    assignment = {p.id: "ST-W" for p in scenario.points if p.id not in ("P3", "P5")}
+    with pytest.raises(InputError, match="P3") as err:
+        build_problem(scenario, demand, 0, "other", matrix, assignment=assignment)
+    got = [(p.where, p.field) for p in err.value.problems]
+    assert got == [("point P3", "other"), ("point P5", "other")]
+    assert "'other'" in str(err.value)
+
+
+def _with_access(scenario, access: dict[str, str], classes: dict[str, str]):
+    """``scenario`` with points' access classes and a tricycle fleet for "other" added to the
+    collection types, whose classes come from ``classes`` (vehicle type id → class)."""
+    points = tuple(
+        dataclasses.replace(p, access=access.get(p.id, p.access)) for p in scenario.points
+    )
+    oth = next(v for v in scenario.vehicle_types if v.id == "VT-OTH")
+    tri = dataclasses.replace(oth, id="VT-TRI", payload_kg=800.0, volume_m3=2.0)
+    vtypes = tuple(
+        dataclasses.replace(v, vehicle_class=classes.get(v.id, v.vehicle_class))
+        for v in (*scenario.vehicle_types, tri)
+    )
+    return dataclasses.replace(scenario, points=points, vehicle_types=vtypes)
+
+
+def test_access_rule_names_the_fleets_that_may_serve_each_stop(tiny):
+    """Lane points allow only tricycles, residential ones no 8 t compactor, main roads every
+    fleet (None); with no fit class the stop stays in the problem allowing no fleet."""
+    scenario, demand, matrix = tiny
+    classes = {"VT-OTH": "compactor", "VT-TRI": "e_tricycle"}
+    sc = _with_access(scenario, {"P1": "lane", "P2": "residential", "P3": "main_road"}, classes)
+    p = build_problem(sc, demand, 1, "other", matrix)
+    fleets = {s.id: s.fleets for s in p.stops}
+    assert fleets["P1"] == fleets["P2"] == ("VT-TRI",)
+    assert fleets["P3"] is None and fleets["P5"] is None
+    only_compactors = dataclasses.replace(
+        sc, vehicle_types=tuple(v for v in sc.vehicle_types if v.id != "VT-TRI")
+    )
+    p = build_problem(only_compactors, demand, 1, "other", matrix)
+    assert {s.id: s.fleets for s in p.stops}["P1"] == ()
+    assert len(p.stops) == 6
+
+
+def test_default_classes_restrict_nothing(tiny):
+    """Main-road points and compactors (the defaults) give every stop ``fleets=None``."""
+    scenario, demand, matrix = tiny
+    points = tuple(dataclasses.replace(p, access="main_road") for p in scenario.points)
+    vtypes = tuple(dataclasses.replace(v, vehicle_class="") for v in scenario.vehicle_types)
+    sc = dataclasses.replace(scenario, points=points, vehicle_types=vtypes)
+    for stream in sc.stream_ids:
+        assert all(s.fleets is None for s in build_problem(sc, demand, 1, stream, matrix).stops)

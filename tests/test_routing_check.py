@@ -339,6 +339,13 @@ BAD_CASES = [
         ("fleet_size", "V#1", None, None),
     ),
     (
+        "access",
+        {"stops": {"b": {"fleets": ("SMALL",)}}},
+        [route("a b c S")],
+        (),
+        ("access", "V#1", 1, "b"),
+    ),
+    (
         "depot_unloads_site",
         {"depot_unloads": True},
         [route("a b S c")],
@@ -380,6 +387,18 @@ def test_clean_variants_of_bad_cases_are_ok():
     """The routes used for bad cases are clean on the base problem (violations come from data)."""
     for plan_routes in ([route("a b c S")], [route("a b S c S")], [route("a S b S c S")]):
         assert check_plan(make_problem(), make_plan(*plan_routes)).ok
+
+
+def test_access_allows_the_listed_fleets_only():
+    """A stop allowing fleet V is clean when V serves it; one allowing no fleet and left
+    unserved is only an unserved stop."""
+    ok = make_problem(stops={"b": {"fleets": ("V",)}})
+    assert check_plan(ok, make_plan(route("a b c S"))).ok
+    none = make_problem(stops={"b": {"fleets": ()}})
+    rep = check_plan(none, make_plan(route("a c S"), unserved=("b",)))
+    assert [(v.kind, v.stop) for v in rep.violations] == [("unserved", "b")]
+    rep = check_plan(none, make_plan(route("a b c S")))
+    assert [(v.kind, v.stop) for v in rep.violations] == [("access", "b")]
 
 
 def test_exact_boundaries_are_allowed():

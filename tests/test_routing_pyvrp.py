@@ -214,3 +214,49 @@ def test_iterations_mode_gives_split_types_the_full_fleet() -> None:
     built = PyVRPEngine().build(p, RoutingSettings(iterations=10), Deadline(1.0))
     assert built is not None
     assert [vt.num_available for vt in built.data.vehicle_types()] == [4, 4]
+
+
+def _restricted(n: int, allowed: dict[int, tuple[str, ...]]) -> RoutingProblem:
+    """Fleets F and T (one vehicle each); stop ``P<i>`` allows only ``allowed[i]``."""
+    p = make_problem(n, count=1)
+    tri = dataclasses.replace(p.fleets[0], id="T", fixed_cost=50.0)
+    stops = tuple(
+        dataclasses.replace(s, fleets=allowed[i]) if i in allowed else s
+        for i, s in enumerate(p.stops)
+    )
+    return dataclasses.replace(p, fleets=(p.fleets[0], tri), stops=stops)
+
+
+def test_access_adds_one_profile_per_ban_and_none_without() -> None:
+    """Unrestricted stops give one routing profile for both fleets; a stop only T may serve
+    gives F its own profile, in which that stop is unreachable."""
+    pyvrp = pytest.importorskip("pyvrp")
+    plain = build_data(_restricted(4, {}), pyvrp, 1.0)
+    assert plain is not None and plain.data.num_profiles == 1
+    built = build_data(_restricted(4, {2: ("T",)}), pyvrp, 1.0)
+    assert built is not None and built.data.num_profiles == 2
+    f_type, t_type = built.data.vehicle_types()
+    p2 = 4  # location of P2: G, S, P0, P1, P2
+    assert built.data.duration_matrix(f_type.profile)[0, p2] >= 10_000_000
+    assert built.data.duration_matrix(t_type.profile)[0, p2] < 10_000_000
+
+
+def test_repair_inserts_a_stop_only_into_a_fleet_it_allows() -> None:
+    """Re-inserting every stop puts the stop only T may serve on T (never on the cheaper F),
+    and one that allows no fleet is named unserved."""
+    p = _restricted(5, {1: ("T",), 3: ()})
+    routes, unserved = repair_routes(p, [], [s.id for s in p.stops])
+    assert unserved == ("P3",)
+    assert {v: r.fleet for r in routes for v in r.visits}["P1"] == "T"
+    report = check_plan(p, _plan(p, routes, unserved))
+    assert {v.kind for v in report.violations} == {"unserved"}, report.summary()
+
+
+def test_repair_moves_a_stop_off_a_fleet_it_does_not_allow() -> None:
+    """A decoded route that serves a stop with a fleet it does not allow loses that stop,
+    which is re-inserted on an allowed fleet."""
+    p = _restricted(3, {0: ("T",)})
+    routes, unserved = repair_routes(p, [("F", ["P0", "P1", "P2", "S"])], [])
+    assert unserved == ()
+    assert {v: r.fleet for r in routes for v in r.visits}["P0"] == "T"
+    assert check_plan(p, _plan(p, routes, unserved)).ok

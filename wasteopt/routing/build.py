@@ -8,29 +8,39 @@ Rules
 - A point collected twice a day becomes two stops, ``<id>`` and ``<id>~2``, each with half the
   load; the first must start in the first half of the point's window, the second in the second
   half (morning and evening rounds).
-- Where each stop unloads: ``assignment[point_id]`` when given (a facility plan's decision),
-  otherwise the nearest open transfer station or treatment facility that accepts the stream
-  (by road distance from the point). The sites of the problem are exactly the ones used.
+- Where each stop unloads: exactly ``assignment[point_id]`` when an assignment is given (a
+  facility plan's decision; a due point missing from it, or sent to a site that is not open or
+  refuses the stream, is an :class:`~wasteopt.errors.InputError`, never re-assigned). Without
+  an assignment: the nearest open transfer station or treatment facility that accepts the
+  stream (by road distance from the point). The sites of the problem are exactly the ones used.
 - Fleets are the stream's collection vehicle types; ``cost_cny_per_day`` is the fixed cost of a
   used vehicle; vehicle types with different speeds get separate duration profiles.
+- Access: a stop may be served by the fleets whose vehicle class reaches its point
+  (``point.can_be_served_by(vehicle_type.effective_class)``, the scenario's access rule);
+  ``Stop.fleets`` is ``None`` when every fleet may. A stop no fleet may serve stays in the
+  problem (it ends unserved, named).
 - ``depots`` limits the problem to the fleets based at those depots (territories by depot).
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from wasteopt.errors import InputError, Problem
 from wasteopt.generation import Demand, due_loads
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
-from wasteopt.scenario.model import Scenario, VehicleType
+from wasteopt.scenario.model import CollectionPoint, Scenario, VehicleType
 from wasteopt.stopids import stop_id
 
 __all__ = ["build_problem", "nearest_unload_sites", "unload_candidates"]
+
+log = logging.getLogger("wasteopt")
 
 
 def unload_candidates(scenario: Scenario, stream: str) -> list[tuple[str, str, int, int, int]]:
@@ -73,14 +83,26 @@ def build_problem(
     assignment: Mapping[str, str] | None = None,
     depots: Collection[str] | None = None,
 ) -> RoutingProblem:
-    """The routing problem of ``stream`` on day ``day_index`` of ``demand`` (see module rules)."""
+    """The routing problem of ``stream`` on day ``day_index`` of ``demand`` (see module rules).
+    Raises :class:`InputError` naming every due point the ``assignment`` leaves out or sends to
+    a site that is not open or refuses the stream."""
     vtypes = [
         v
         for v in scenario.vehicle_types
         if v.stream == stream and v.role == "collection" and (depots is None or v.depot in depots)
     ]
-    stops, stop_points = _due_stops(scenario, demand, day_index, stream, matrix, assignment)
-    sites = _used_sites(scenario, stream, stops, checked=assignment is not None)
+    stops, stop_points = _due_stops(scenario, demand, day_index, stream, matrix, assignment, vtypes)
+    unreachable = [s.id for s in stops if s.fleets == ()]
+    if unreachable:
+        log.warning(
+            "%s day %d: no %s vehicle class may serve %d stop(s), they stay unserved: %s",
+            scenario.id,
+            day_index,
+            stream,
+            len(unreachable),
+            ", ".join(unreachable[:10]) + (" ..." if len(unreachable) > 10 else ""),
+        )
+    sites = _used_sites(scenario, stream, stops)
     problem_depots = tuple(
         Depot(id=d.id, name=d.name, open_s=d.open_s, close_s=d.close_s)
         for d in (scenario.depot(i) for i in sorted({v.depot for v in vtypes}))
@@ -110,19 +132,25 @@ def _due_stops(
     stream: str,
     matrix: TravelMatrix,
     assignment: Mapping[str, str] | None,
+    vtypes: Sequence[VehicleType],
 ) -> tuple[list[Stop], list[str]]:
     """The day's stops (twice-daily points give a morning and an evening stop, each with the
     load of one visit) and the point behind each stop (its row in the travel matrix)."""
     density = scenario.stream(stream).density_kg_per_m3
     ids, kg, visits = due_loads(scenario, demand, day_index, stream)
-    nearest = nearest_unload_sites(scenario, matrix, stream, ids)
+    due = [pid for pid, load in zip(ids, kg, strict=True) if load > 0]
+    if assignment is None:
+        site_of = nearest_unload_sites(scenario, matrix, stream, due)
+    else:
+        site_of = _assigned_sites(scenario, stream, due, assignment)
     stops: list[Stop] = []
     stop_points: list[str] = []
     for pid, load, n_visits in zip(ids, kg, visits, strict=True):
         if load <= 0:
             continue
         p = scenario.point(pid)
-        site = (assignment or {}).get(pid) or nearest.get(pid)
+        site = site_of.get(pid)
+        fleets = _allowed_fleets(p, vtypes)
         windows = [(p.tw_start_s, p.tw_end_s)]
         if int(n_visits) >= 2:
             mid = (p.tw_start_s + p.tw_end_s) // 2
@@ -140,25 +168,61 @@ def _due_stops(
                     tw_start_s=a,
                     tw_end_s=b,
                     unload_at=(site,) if site else (),
+                    fleets=fleets,
                 )
             )
             stop_points.append(pid)
     return stops, stop_points
 
 
-def _used_sites(
-    scenario: Scenario, stream: str, stops: list[Stop], *, checked: bool
-) -> tuple[UnloadSite, ...]:
-    """The unload sites the stops use, by id. ``checked``: they come from an assignment,
-    which may only name open sites accepting the stream."""
+def _allowed_fleets(
+    point: CollectionPoint, vtypes: Sequence[VehicleType]
+) -> tuple[str, ...] | None:
+    """The fleets whose vehicle class reaches ``point``; ``None`` when all of them do (the
+    usual case, and every case with the default classes: main roads, compactors)."""
+    ok = tuple(v.id for v in vtypes if point.can_be_served_by(v.effective_class))
+    return None if len(ok) == len(vtypes) else ok
+
+
+def _assigned_sites(
+    scenario: Scenario, stream: str, due: list[str], assignment: Mapping[str, str]
+) -> dict[str, str]:
+    """Each due point's site from ``assignment``, used exactly: a point left out, or sent to
+    a site that is not open or refuses the stream, is an :class:`InputError` (all named)."""
+    open_ids = {c[0] for c in unload_candidates(scenario, stream)}
+    problems: list[Problem] = []
+    for pid in due:
+        site = assignment.get(pid, "")
+        if not site:
+            problems.append(
+                Problem(
+                    file="assignment",
+                    where=f"point {pid}",
+                    field=stream,
+                    message=f"point {pid} is due for {stream!r} but has no unload site",
+                    expected=f"the site that takes its {stream!r} waste (no silent re-assignment)",
+                )
+            )
+        elif site not in open_ids:
+            problems.append(
+                Problem(
+                    file="assignment",
+                    where=f"point {pid}",
+                    field=stream,
+                    value=site,
+                    message=f"sends {stream!r} to a site that is not open or refuses it",
+                    expected=f"one of {', '.join(sorted(open_ids)) or 'no open site'}",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return {pid: assignment[pid] for pid in due}
+
+
+def _used_sites(scenario: Scenario, stream: str, stops: list[Stop]) -> tuple[UnloadSite, ...]:
+    """The unload sites the stops use, by id (each an open site accepting the stream)."""
     cand = {c[0]: c for c in unload_candidates(scenario, stream)}
     used = sorted({s for stop in stops for s in stop.unload_at})
-    if checked:
-        unknown = [s for s in used if s not in cand]
-        if unknown:
-            raise ValueError(
-                f"assignment sends {stream} to {unknown}, which are not open sites accepting it"
-            )
     return tuple(
         UnloadSite(
             id=cand[s][0],

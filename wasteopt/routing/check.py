@@ -22,6 +22,8 @@ Violations
 ----------
 Every violation is a :class:`Violation` with a ``kind`` from :data:`VIOLATION_KINDS`, the
 vehicle, the 1-based trip and the stop (or unload-site) id it concerns where that applies.
+A stop served by a fleet it does not allow (``Stop.fleets``: the vehicle class cannot reach
+the point) is an ``access`` violation.
 """
 
 from __future__ import annotations
@@ -267,7 +269,8 @@ class _RouteWalk:
             self.t = self._take_lunch(self.t, vid)
 
     def _serve(self, stop: Stop, arrival: int, distance: int) -> None:
-        """Serve a stop: once, of the problem's stream, starting within its window."""
+        """Serve a stop: once, of the problem's stream, by a fleet it allows (access),
+        starting within its window."""
         p, vid = self.problem, stop.id
         served = self.checker.served
         if vid in served:
@@ -277,6 +280,13 @@ class _RouteWalk:
         if stop.stream != p.stream:
             msg = f"stop of stream {stop.stream!r} in a {p.stream!r} problem"
             self.add("stream", self.trip, vid, msg)
+        if stop.fleets is not None and self.fleet.id not in stop.fleets:
+            allowed = ", ".join(stop.fleets) or "none"
+            msg = (
+                f"vehicle class may not serve this point: fleet {self.fleet.id} is not among"
+                f" the fleets allowed here ({allowed})"
+            )
+            self.add("access", self.trip, vid, msg)
         begin = max(arrival, stop.tw_start_s)
         if begin > stop.tw_end_s:
             self.add(

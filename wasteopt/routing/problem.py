@@ -10,7 +10,8 @@ drives back to its depot empty. When ``depot_unloads`` is true (classic CVRP/VRP
 depot itself is where loads are dropped: each route is then one trip ending at the depot.
 
 Time windows (stops, sites, depots) are windows for the *start* of service. Vehicles may wait.
-A fleet with a :class:`Lunch` takes one break of ``duration_s`` starting in
+A stop may be served only by the fleets it ``allows`` (access: a narrow lane takes no 8 t
+compactor). A fleet with a :class:`Lunch` takes one break of ``duration_s`` starting in
 ``[earliest_s, latest_s]`` at the place of the visit it has just finished (it may wait there for
 the window to open) whenever its route overlaps the lunch window.
 
@@ -38,7 +39,9 @@ HORIZON_S = 48 * 3600
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Stop:
     """A collection point due on the planned day. ``unload_at`` restricts where its load may be
-    unloaded (the trip that collects it must end at one of them); empty means any site."""
+    unloaded (the trip that collects it must end at one of them); empty means any site.
+    ``fleets`` names the fleets allowed to serve it (access: which vehicle classes reach the
+    point); ``None`` means every fleet, ``()`` none (the stop can only stay unserved)."""
 
     id: str
     stream: str
@@ -49,6 +52,11 @@ class Stop:
     tw_end_s: int = HORIZON_S
     unload_at: tuple[str, ...] = ()
     name: str = ""
+    fleets: tuple[str, ...] | None = None
+
+    def allows(self, fleet_id: str) -> bool:
+        """True when a vehicle of fleet ``fleet_id`` may serve this stop."""
+        return self.fleets is None or fleet_id in self.fleets
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,8 @@ earliest-start timetable of :class:`~wasteopt.routing.timetable.RouteScheduler`:
    cheapest feasible position over all routes (into an existing trip, or as a new trip with its
    own unload visit) or on a new vehicle of a fleet that still has one; positions are ranked by
    a cheap detour estimate and only the best few are scheduled in full (:func:`_insert`); a
-   stop that fits nowhere is returned as unserved;
+   stop goes only to fleets it allows (``Stop.fleets``: access), and one that fits nowhere is
+   returned as unserved;
 5. two routes of one fleet are joined into one shift while that saves cost.
 
 Every route returned by :func:`repair_routes` is feasible under this schedule, so a plan built
@@ -272,7 +273,7 @@ def _route_options(
     """Positions in route ``r``: into a trip that has room and unloads where the stop may, or
     as a new trip with its own unload after an unload visit (or at the start)."""
     f = w.fleet
-    if stop.load_kg > f.capacity_kg:
+    if stop.load_kg > f.capacity_kg or not stop.allows(f.id):
         return []
     v = w.visits
     stop_objs = [sched.stops.get(x) for x in v]
@@ -338,7 +339,11 @@ def _new_vehicle_options(
     ends: list[str | None] = [*sites] if sites else [None]  # None: unload at the depot
     out: list[_Option] = []
     for fleet in fleets:
-        if used.get(fleet.id, 0) >= fleet.count or stop.load_kg > fleet.capacity_kg:
+        if (
+            used.get(fleet.id, 0) >= fleet.count
+            or stop.load_kg > fleet.capacity_kg
+            or not stop.allows(fleet.id)
+        ):
             continue
         g = sched.index[fleet.depot]
         dur = sched.durs[fleet.profile]

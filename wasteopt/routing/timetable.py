@@ -3,8 +3,9 @@
 The independent judge of a plan is :func:`wasteopt.routing.check.check_plan`. Engines need a much
 cheaper question answered thousands of times while they repair a solver's answer: *is this one
 visit sequence feasible for this fleet, when should it leave, where does lunch go and what does it
-cost?* :class:`RouteScheduler` answers it with the same earliest-start schedule the checker uses
-(travel, wait for the window, serve; an unload visit empties the vehicle; lunch starts at
+cost?* :class:`RouteScheduler` answers it with the same rules and earliest-start schedule the
+checker uses (only stops the fleet may serve, ``Stop.fleets``; travel, wait for the window,
+serve; an unload visit empties the vehicle; lunch starts at
 ``max(ready, earliest)`` after visit ``lunch_after``; a break is required when
 ``start < latest`` and ``return > earliest``). It stops at the first broken rule's position
 (:attr:`RouteEval.first_bad`), which is what repair needs, rather than listing every violation.
@@ -144,9 +145,12 @@ class RouteScheduler:
         return self._return_home(walk, fleet, start_s, lunch_after, tuple(departs))
 
     def _serve(self, walk: _Walk, fleet: Fleet, stop: Stop, k: int) -> None:
-        """Serve a stop in its window; check the trip's capacity and the shift's limits."""
+        """Serve a stop the fleet may reach, in its window; check the trip's capacity and the
+        shift's limits."""
         if stop.stream != self.problem.stream:
             walk.flag(k, "stream")
+        if stop.fleets is not None and fleet.id not in stop.fleets:
+            walk.flag(k, "access")
         if walk.wait_until(stop.tw_start_s, stop.tw_end_s) > stop.tw_end_s:
             walk.flag(k, "time_window")
         walk.t += stop.service_s

@@ -41,6 +41,7 @@ VIOLATION_KINDS: tuple[str, ...] = (
     "ended_loaded",  # last trip not ended by an unload visit (depot_unloads false)
     "unknown_id",  # visit, fleet, depot or profile that the problem does not define
     "fleet_size",  # more routes than vehicles in a fleet, or a vehicle id used twice
+    "access",  # vehicle class may not serve this point (the stop does not allow the fleet)
 )
 
 ViolationKind = Literal[
@@ -59,6 +60,7 @@ ViolationKind = Literal[
     "ended_loaded",
     "unknown_id",
     "fleet_size",
+    "access",
 ]
 VisitKind = Literal["stop", "unload", "depot", "lunch"]
 

@@ -16,7 +16,9 @@ first-solution heuristics and the local search then used one vehicle and dropped
 The price: a vehicle's last trip unloads at its own end site; earlier trips may use any site.
 
 Each stop is a disjunction with a penalty larger than any plan's cost, so a fleet that is too
-small still yields a plan and the dropped stops come back as unserved.
+small still yields a plan and the dropped stops come back as unserved. A stop that allows only
+some fleets (``Stop.fleets``: access) may only be visited by their vehicles (the others are
+removed from its ``VehicleVar``); one with no such vehicle is not a node (unserved).
 
 Dimensions (cumul at a node = value on arrival there, transits evaluated at the from-node):
 

@@ -1,6 +1,7 @@
 """The OR-Tools routing model over the node table: arc and fixed costs, the ``time`` dimension
 with windows and lunch breaks, the trip-load dimensions that a reload resets, the per-shift
-limits and the optional nodes (see :mod:`wasteopt.routing.engines._ortools` for the model).
+limits, the optional nodes and the vehicles allowed at access-restricted stops (see
+:mod:`wasteopt.routing.engines._ortools` for the model).
 
 OR-Tools objects are untyped (``Any``); ``pywrapcp`` is passed in by the engine, which imports
 it lazily.
@@ -56,6 +57,7 @@ def build_model(nodes: Nodes, pywrapcp: ModuleType) -> Model:
     kg_of = _add_trip_loads(nodes, manager, routing)
     _add_shift_limits(nodes, routing, kg_of)
     _add_optional_nodes(nodes, manager, routing, dist, horizon, max_cost_per_s)
+    _add_access(nodes, manager, routing)
     return Model(
         manager=manager, routing=routing, solver=routing.solver(), time=tdim, breaks=breaks
     )
@@ -260,6 +262,20 @@ def _add_shift_limits(nodes: Nodes, routing: Any, kg_of: IntVector) -> None:
         routing.AddDimensionWithVehicleCapacity(
             _unary(routing, nodes.is_reload.astype(np.int64)), 0, caps, True, "trips"
         )
+
+
+def _add_access(nodes: Nodes, manager: Any, routing: Any) -> None:
+    """A stop that allows only some fleets may only be visited by their vehicles: the other
+    vehicles are removed from its vehicle variable (-1, unperformed, stays possible).
+    (``SetAllowedVehiclesForIndex`` is not callable from Python in OR-Tools 9.15: its
+    ``absl::Span`` argument has no binding.)"""
+    for n in range(len(nodes.depot_ids), nodes.n_inner):
+        o = nodes.obj[n]
+        if not isinstance(o, Stop) or o.fleets is None:
+            continue
+        banned = [v for v, (f, _) in enumerate(nodes.vehicles) if f.id not in o.fleets]
+        if banned:
+            routing.VehicleVar(manager.NodeToIndex(n)).RemoveValues(banned)
 
 
 def _add_optional_nodes(

@@ -1,7 +1,7 @@
 """The node table of the OR-Tools model (:mod:`wasteopt.routing.engines._ortools`): depots used
-by a fleet, servable stops, ``n_copies`` reload copies per unload site and one end node per
-vehicle at an unload site. Plain picklable data: each worker process builds its own OR-Tools
-model from it.
+by a fleet, servable stops (some vehicle of a fleet the stop allows can carry it),
+``n_copies`` reload copies per unload site and one end node per vehicle at an unload site.
+Plain picklable data: each worker process builds its own OR-Tools model from it.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def work_window(fleet: Fleet, depots: dict[str, Depot]) -> tuple[int, int] | Non
 def _servable(problem: RoutingProblem, stop: Stop, site_ids: set[str], fleets: list[Fleet]) -> bool:
     if stop.stream != problem.stream or stop.tw_start_s > stop.tw_end_s:
         return False
-    if not any(stop.load_kg <= f.capacity_kg for f in fleets):
+    if not any(stop.load_kg <= f.capacity_kg and stop.allows(f.id) for f in fleets):
         return False
     if not problem.depot_unloads:
         allowed = set(stop.unload_at) & site_ids if stop.unload_at else site_ids
@@ -102,7 +102,11 @@ def build_nodes(problem: RoutingProblem) -> Nodes | None:
     vehicles: list[Vehicle] = [
         (f, k) for f in fleets for k in range(1, f.count + 1) if work_window(f, depots)
     ]
-    if not vehicles:
+    # A restricted stop needs a vehicle of a fleet it allows (OR-Tools reads an empty list
+    # of allowed vehicles as "any vehicle").
+    working = {f.id for f, _ in vehicles}
+    stops = [s for s in stops if s.fleets is None or working.intersection(s.fleets)]
+    if not vehicles or not stops:
         return None
     n_copies = _reload_copies(stops, vehicles) if sites else 0
     depot_ids = list(dict.fromkeys(f.depot for f in fleets))

@@ -31,6 +31,12 @@ Model given to PyVRP
   the real count
   (merging surplus routes into multi-trip shifts, moving them to a fleet with a spare vehicle,
   or re-inserting their stops).
+- **Access** (``Stop.fleets``: the vehicle classes that reach a point): a stop is made
+  unreachable, by the same 10^7 s, in the profiles of the vehicle types of fleets it does not
+  allow. Fleets that may not serve the same stops (in practice: one vehicle class) share
+  their profiles, so there is one profile per (duration profile, group, such set); without
+  restricted stops that is one set and the model is exactly the unrestricted one. A stop no
+  fleet with room for it allows is left out and named unserved.
 - **Vehicle types** (one per fleet, or per fleet and site): shift window ``[max(shift_start,
   depot open), min(shift_end, depot close)]``, ``shift_duration = max_duration_s``, capacities
   (kg; litres or unlimited), fixed cost, cost per metre and per second, all integers in the

@@ -1,7 +1,7 @@
 """The PyVRP model of a routing problem (``pyvrp.ProblemData``), as described in
 :mod:`wasteopt.routing.engines._pyvrp`: locations with one virtual END per garage, garages,
 unload sites as reload depots, optional clients with a prize, one routing profile per
-(duration profile, unload group) and one vehicle type per fleet and unload group.
+(duration profile, unload group, access ban) and one vehicle type per fleet and unload group.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class _Scope:
     depots: dict[str, Depot]
     garages: list[str]
     groups: list[list[str]]
+    bans: list[tuple[int, ...]]  # distinct sets of stop locations some fleet may not serve
+    fleet_ban: dict[str, int]  # fleet → its set in ``bans``
     lunch_s: int  # longest lunch of a lunch fleet (0: none)
     lunch_from_s: int  # earliest lunch start of a lunch fleet
 
@@ -95,9 +97,10 @@ class _CostUnits:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Profiles:
-    """Routing profiles (one per duration profile and unload group) and final unload sites."""
+    """Routing profiles (one per duration profile, unload group and access ban) and final
+    unload sites."""
 
-    index: dict[tuple[int, int], int]
+    index: dict[tuple[int, int, int], int]
     distances: list[IntMatrix]
     durations: list[IntMatrix]
     end_site: dict[tuple[int, str, int], tuple[str, ...]]
@@ -207,19 +210,21 @@ def build_data(problem: RoutingProblem, pyvrp: ModuleType, budget_s: float) -> B
 
 
 def _scope(problem: RoutingProblem) -> _Scope | None:
-    """The stream's fleets (with vehicles), sites and the stops some vehicle can take; the
-    unload groups (one per site when some stop may not unload everywhere); lunch data."""
+    """The stream's fleets (with vehicles), sites and the stops some vehicle can take (a
+    fleet the stop allows, big enough); the unload groups (one per site when some stop may
+    not unload everywhere); the access bans (the stops each fleet may not serve); lunch data."""
     stream = problem.stream
     fleets = [f for f in problem.fleets if f.stream == stream and f.count > 0]
     sites = [s for s in problem.sites if stream in s.streams]
     site_ids = [s.id for s in sites]
     if not fleets or (not problem.depot_unloads and not sites):
         return None
-    max_cap = max(f.capacity_kg for f in fleets)
     stops: list[Stop] = []
     unservable: list[str] = []
     for s in problem.stops:
-        ok = s.stream == stream and s.load_kg <= max_cap
+        ok = s.stream == stream and any(
+            s.load_kg <= f.capacity_kg and s.allows(f.id) for f in fleets
+        )
         if not problem.depot_unloads and not eligible_sites(s, site_ids):
             ok = False
         if ok:
@@ -236,6 +241,13 @@ def _scope(problem: RoutingProblem) -> _Scope | None:
     else:
         groups = [site_ids]
     idx = problem.index()
+    bans: list[tuple[int, ...]] = []
+    fleet_ban: dict[str, int] = {}
+    for f in fleets:  # fleets of one vehicle class share a ban, so profiles stay few
+        ban = tuple(idx[s.id] for s in stops if not s.allows(f.id))
+        if ban not in bans:
+            bans.append(ban)
+        fleet_ban[f.id] = bans.index(ban)
     lunches = [f.lunch for f in fleets if f.lunch is not None]
     return _Scope(
         problem=problem,
@@ -247,6 +259,8 @@ def _scope(problem: RoutingProblem) -> _Scope | None:
         depots={d.id: d for d in problem.depots},
         garages=sorted({f.depot for f in fleets}, key=lambda d: idx[d]),
         groups=groups,
+        bans=bans,
+        fleet_ban=fleet_ban,
         lunch_s=max((lu.duration_s for lu in lunches), default=0),
         lunch_from_s=min((lu.earliest_s for lu in lunches), default=0),
     )
@@ -321,7 +335,11 @@ def _clients(scope: _Scope, pyvrp: ModuleType, units: _CostUnits, n_dims: int) -
         + 1_000_000
     )
     total_kg = sum(s.load_kg for s in scope.stops)
-    required = problem.depot_unloads and total_kg <= sum(f.count * f.capacity_kg for f in fleets)
+    required = (
+        problem.depot_unloads
+        and total_kg <= sum(f.count * f.capacity_kg for f in fleets)
+        and all(s.fleets is None for s in scope.stops)
+    )
     return [
         pyvrp.Client(
             location=scope.idx[s.id],
@@ -353,9 +371,11 @@ def _group_loads(scope: _Scope) -> tuple[list[float], list[int]]:
 
 
 def _profiles(scope: _Scope, depots: _Depots, used_groups: list[int]) -> _Profiles:
-    """One routing profile per (duration profile, unload group): the problem's matrices, each
-    garage's END column priced as the cheapest final unload, and stops that may not unload in
-    the group made unreachable."""
+    """One routing profile per (duration profile, unload group, access ban): the problem's
+    matrices, each garage's END column priced as the cheapest final unload, and stops that
+    may not unload in the group or that the ban's fleets may not serve made unreachable.
+    Without access restrictions there is one ban (empty), so one profile per (duration
+    profile, group)."""
     problem = scope.problem
     n_loc = len(problem.locations)
     n_all = n_loc + (0 if problem.depot_unloads else len(scope.garages))
@@ -366,24 +386,30 @@ def _profiles(scope: _Scope, depots: _Depots, used_groups: list[int]) -> _Profil
         cost_fleet.setdefault(fleet.profile, fleet)
     for prof, rep in sorted(cost_fleet.items()):
         dur = np.asarray(problem.durations_s[prof], dtype=np.int64)
+        bans = sorted({scope.fleet_ban[f.id] for f in scope.fleets if f.profile == prof})
         for k in used_groups:
             group = scope.groups[k]
             dm = np.zeros((n_all, n_all), dtype=np.int64)
             tm = np.zeros((n_all, n_all), dtype=np.int64)
             dm[:n_loc, :n_loc] = base_dist
             tm[:n_loc, :n_loc] = dur
+            banned_here: list[int] = []
             if not problem.depot_unloads:
                 for g in scope.garages:
                     out.end_site[(prof, g, k)] = _end_column(
                         scope, rep, group, g, base_dist, dur, dm, tm, depots.end_loc[g]
                     )
-                banned = [scope.idx[s.id] for s in scope.stops if not eligible_sites(s, group)]
+                banned_here = [scope.idx[s.id] for s in scope.stops if not eligible_sites(s, group)]
+            here = set(banned_here)
+            for b in bans:
+                banned = banned_here + [i for i in scope.bans[b] if i not in here]
+                tm_b = tm.copy() if len(bans) > 1 else tm
                 if banned:
-                    tm[:, banned] = UNREACHABLE_S
-                    tm[banned, banned] = 0
-            out.index[(prof, k)] = len(out.distances)
-            out.distances.append(dm)
-            out.durations.append(tm)
+                    tm_b[:, banned] = UNREACHABLE_S
+                    tm_b[banned, banned] = 0
+                out.index[(prof, k, b)] = len(out.distances)
+                out.distances.append(dm)
+                out.durations.append(tm_b)
     return out
 
 
@@ -463,7 +489,7 @@ def _vehicle_types(
                     tw_late=late,
                     unit_distance_cost=units.per_m[fleet.id],
                     unit_duration_cost=units.per_s[fleet.id],
-                    profile=profiles.index[(fleet.profile, k)],
+                    profile=profiles.index[(fleet.profile, k, scope.fleet_ban[fleet.id])],
                     reload_depots=[depots.site[s] for s in group],
                     name=f"{fleet.id}:{'+'.join(group)}",
                     **kwargs,
