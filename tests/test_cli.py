@@ -188,9 +188,27 @@ def test_simulate_writes_replications(tmp_path, capsys, tiny_dir):
     assert code == 0
     assert (out / "rep0" / "sim_daily.csv").is_file()
     assert (out / "rep1" / "sim_balance.csv").is_file()
+    service = pd.read_csv(out / "service.csv", encoding="utf-8-sig")
+    assert not service["below_level"].any() and set(service["replication"]) == {0, 1}
     totals = pd.read_csv(out / "sim_replications_totals.csv", encoding="utf-8-sig")
     assert sorted(totals["replication"].unique()) == [0, 1]
     assert "2 replications" in capsys.readouterr().out
+
+
+def test_simulate_below_service_level_exits_1_after_writing(tmp_path, capsys, tiny_dir):
+    """With every vehicle broken, simulate writes its outputs, prints one line per stream
+    naming share, points and cost, and exits 1."""
+    out = tmp_path / "sim"
+    args = ["simulate", str(tiny_dir), "--days", "2", "--breakdown-probability", "1"]
+    code = main([*args, "--time-limit", "1", "--workers", "1", "--out", str(out)])
+    assert code == 1
+    assert (out / "rep0" / "sim_daily.csv").is_file()
+    service = pd.read_csv(out / "service.csv", encoding="utf-8-sig")
+    assert service["below_level"].all() and (service["cost_cny"] > 0).all()
+    lines = [x for x in capsys.readouterr().out.splitlines() if "service level not met" in x]
+    assert len(lines) == 2
+    assert all("0.00%" in x and "P6 @" in x and "CNY" in x for x in lines)
+    assert "base/kitchen" in lines[0] and "base/other" in lines[1]
 
 
 def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys, tiny_dir):

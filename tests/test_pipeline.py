@@ -48,7 +48,7 @@ def tiny_run(tmp_path_factory, tiny_dir):
 def test_run_writes_every_stage_for_base_and_variants(tiny_run):
     """run_all writes demand, facility, route, sheet, simulation and plot files per variant."""
     summary, out = tiny_run
-    assert summary.ok
+    assert summary.ok and summary.service_ok
     for v in ("base", "east"):
         for rel in (
             "demand_t_per_day.csv",
@@ -59,6 +59,7 @@ def test_run_writes_every_stage_for_base_and_variants(tiny_run):
             "routes/sheets/routes_other.geojson",
             "simulation/sim_daily.csv",
             "simulation/sim_balance.csv",
+            "simulation/service.csv",
             "plots/routes.png",
             "plots/daily_KPIs.svg",
         ):
@@ -77,6 +78,7 @@ def test_manifest_records_inputs_and_timings(tiny_run, tiny_dir):
     assert {"pyvrp", "simpy", "numpy"} <= set(m["versions"])
     assert m["timings_s"]["total"] > 0 and "east/simulation" in m["timings_s"]
     assert m["all_plans_checker_clean_and_balanced"] is True
+    assert m["service_level_met"] is True and m["min_collected_share"] == 0.995
 
 
 def test_kpi_table_matches_simulation_tables(tiny_run):
@@ -98,6 +100,7 @@ def test_html_report_has_tables_and_inline_figures(tiny_run):
     _, out = tiny_run
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Scenario comparison" in html and "collected_t_per_day" in html
+    assert "Service level" in html and "collected at least 99.5%" in html
     assert "<svg" in html or "data:image/png;base64" in html
     # No fetchable references (XML namespace URIs in SVG metadata are names, not requests).
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?https?:""", html)

@@ -338,7 +338,10 @@ def run_variant(
 
 
 def variant_kpis(run: VariantRun) -> dict[str, Any]:
-    """The comparison row of one variant (planning and simulated operations)."""
+    """The comparison row of one variant (planning and simulated operations);
+    ``collected_share_min``: the lowest collected share of a stream (the service level, see
+    :mod:`wasteopt.simulation.service`), ``uncollected_penalty_cny``: the tonnes it left
+    uncollected at the scenario's shortfall penalty."""
     sim, fplan = run.simulation, run.facility_plan
     d = sim.daily
     n_days = max(int(d["day"].nunique()), 1)
@@ -349,6 +352,7 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
     plants = fac[fac["site_kind"] != "station"]
     tips = sim.tips
     plans = run.plans
+    levels = sim.service_levels()
     return {
         "variant": run.variant,
         "open_stations": len(fplan.open_stations) if fplan.has_plan else None,
@@ -384,6 +388,8 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
         "wait_min_p95": _finite(tips["wait_s"].quantile(0.95) / 60.0) if len(tips) else 0.0,
         "mass_balance_closes": sim.balance_closes,
         "sim_status": sim.status,
+        "collected_share_min": float(levels["collected_share"].min()) if len(levels) else 1.0,
+        "uncollected_penalty_cny": sum(f.cost_cny for f in sim.service_findings()),
     }
 
 

@@ -5,7 +5,8 @@ runs collection tours with random travel, service and unload times, tipping-bay 
 stream where a station has its own bays), station stock compacted per stream, trailer or
 container hauls (a container pool that fills, waits and blocks tipping when full), plant
 capacity, backlog and overflow, carry-over and breakdowns, and returns a
-:class:`SimulationResult` with daily tables, an event log and a closed mass balance.
+:class:`SimulationResult` with daily tables, an event log, a closed mass balance and the
+service level (collected share per stream against :data:`MIN_COLLECTED_SHARE`).
 Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.operations`.
 """
 
@@ -28,6 +29,12 @@ from wasteopt.simulation.result import (
     SimulationStatus,
 )
 from wasteopt.simulation.run import simulate, simulate_replications
+from wasteopt.simulation.service import (
+    MIN_COLLECTED_SHARE,
+    Overflow,
+    PlaceLeft,
+    ServiceFinding,
+)
 from wasteopt.simulation.settings import DISTRIBUTIONS, SimulationSettings
 
 __all__ = [
@@ -37,10 +44,14 @@ __all__ = [
     "DISTRIBUTIONS",
     "FACILITY_COLUMNS",
     "MAX_CYCLE_DAYS",
+    "MIN_COLLECTED_SHARE",
     "Bays",
     "Draws",
     "OperatingPlan",
+    "Overflow",
+    "PlaceLeft",
     "ReplicationSet",
+    "ServiceFinding",
     "SimulationResult",
     "SimulationSettings",
     "SimulationStatus",

@@ -146,6 +146,9 @@ class District(StationWork):
         self.overflowed_kg = np.zeros(n_s)
         self.due: list[list[bool]] = [[False] * n_p for _ in range(n_s)]
         self.due_mask = np.zeros((n_p, n_s), dtype=bool)
+        # kg per (point, stream) left in the bins at the end of a due day of the pair and not
+        # taken since: waste the plan should have collected (excludes waste not yet due)
+        self.overdue = np.zeros((n_p, n_s))
 
     def _add_plants(self) -> None:
         """Every treatment facility, with an empty backlog per stream it treats."""
@@ -396,6 +399,9 @@ class District(StationWork):
         at = np.array(self.bins).T
         at_points = at.sum(axis=0)
         missed = np.where(self.due_mask, at, 0.0).sum(axis=0)
+        # min: a tour running past midnight may still empty a bin of yesterday's due points
+        self.overdue = np.minimum(np.where(self.due_mask, at, self.overdue), at)
+        overdue = self.overdue.sum(axis=0)
         gen_today = self.kg[day].sum(axis=0)
         for s, stream in enumerate(self.streams):
             stock = stream_stock(
@@ -432,6 +438,7 @@ class District(StationWork):
                 at_points_kg=float(at_points[s]),
                 treated_kg=sum(v.get(stream, 0.0) for v in treated.values()),
                 overflowed_kg=sum(v.get(stream, 0.0) for v in overflowed.values()),
+                overdue_kg=float(overdue[s]),
             )
             self.day_rows.append({"day": day, "date": date, "stream": stream, **day_row})
 

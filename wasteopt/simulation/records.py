@@ -12,9 +12,11 @@ from wasteopt.simulation.processes import DAY_S, Plant, Station, Vehicle
 
 __all__ = [
     "BALANCE_COLUMNS",
+    "LEFT_COLUMNS",
     "FleetTally",
     "StreamStock",
     "daily_row",
+    "left_rows",
     "site_rows",
     "stream_stock",
     "vehicle_rows",
@@ -32,6 +34,10 @@ BALANCE_COLUMNS = (
     "treated_kg",
     "overflowed_kg",
 )
+
+LEFT_COLUMNS = ("stream", "point_id", "catchment", "left_t")
+"""One row per point and stream with due waste left in its bins at the end of the horizon:
+the site the point unloads at for that stream (its catchment; empty if unknown) and tonnes."""
 
 Row = dict[str, Any]
 
@@ -200,9 +206,11 @@ def daily_row(
     at_points_kg: float,
     treated_kg: float,
     overflowed_kg: float,
+    overdue_kg: float,
 ) -> Row:
     """One stream's daily totals in tonnes (``today``: the day's flows and site costs in kg and
-    CNY; vehicle costs come from ``fleet``). The caller adds day, date and stream."""
+    CNY; vehicle costs come from ``fleet``; ``overdue_kg``: waste left in bins past a due day of
+    their point). The caller adds day, date and stream."""
     return {
         "generated_t": generated_kg / 1000.0,
         "collected_t": today["collected_kg"] / 1000.0,
@@ -224,4 +232,30 @@ def daily_row(
         "skipped_stops": fleet.skipped,
         "cost_cny": today["cost_cny"] + fleet.cost_cny,
         "co2_kg": fleet.co2_kg,
+        "overdue_t": overdue_kg / 1000.0,
     }
+
+
+def left_rows(
+    point_ids: Sequence[str],
+    streams: Sequence[str],
+    overdue_kg: Sequence[Sequence[float]],
+    catchments: Mapping[tuple[str, str], str],
+) -> list[Row]:
+    """A row (:data:`LEFT_COLUMNS`) per point and stream with due waste left (more than
+    1 g); ``overdue_kg[p][s]``: kg per point and stream; ``catchments``: (point, stream) →
+    unload site."""
+    rows: list[Row] = []
+    for p, pid in enumerate(point_ids):
+        for s, stream in enumerate(streams):
+            kg = float(overdue_kg[p][s])
+            if kg > 1e-3:
+                rows.append(
+                    {
+                        "stream": stream,
+                        "point_id": pid,
+                        "catchment": catchments.get((pid, stream), ""),
+                        "left_t": kg / 1000.0,
+                    }
+                )
+    return rows

@@ -11,7 +11,9 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     ``breakdowns``, ``extra_unloads`` (unload detours of full vehicles), ``skipped_stops``
     (given up past the overtime limit); ``cost_cny`` (vehicles: day cost when used + km + hours;
     station handling per t; gate fees per t received; overflow at the fallback's gate fee);
-    ``co2_kg`` (vehicle km × kg/km).
+    ``co2_kg`` (vehicle km × kg/km); ``overdue_t`` (due waste left in the bins at day end: at
+    points that were due that day or on an earlier day and not emptied since, i.e. carry-over of
+    any point; excludes waste not yet due).
 ``vehicles`` — one row per day and vehicle.
 ``facilities`` — one row per day and site (stations and plants): ``arrivals``, ``mean_wait_s``,
     ``p95_wait_s``, ``max_wait_s`` (bay queue waits), ``bay_busy_h``, ``bay_utilisation`` (busy
@@ -37,13 +39,20 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     empty container), ``container_full`` (kg in it) and ``container_back`` (an empty returns).
 ``tips`` — one row per bay visit: ``site, vehicle, stream, day, ready_s, start_s, end_s, kg,
     wait_s``.
+``points_left`` — one row per point and stream with due waste left at the end of the horizon:
+    ``stream, point_id, catchment`` (the site the point unloads at for the stream), ``left_t``.
+
+Service level: :mod:`wasteopt.simulation.service` (collected share per stream, findings, the
+99.5 % level :data:`MIN_COLLECTED_SHARE`); ``service.csv`` is
+:meth:`SimulationResult.service_frame`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -51,12 +60,22 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.files import write_frame
+from wasteopt.simulation.records import LEFT_COLUMNS
+from wasteopt.simulation.service import (
+    MIN_COLLECTED_SHARE,
+    SERVICE_COLUMNS,
+    Overflow,
+    ServiceFinding,
+    service_findings,
+    service_levels,
+)
 from wasteopt.simulation.settings import SimulationSettings
 
 __all__ = [
     "BALANCE_TERMS",
     "DAILY_COLUMNS",
     "FACILITY_COLUMNS",
+    "MIN_COLLECTED_SHARE",
     "ReplicationSet",
     "SimulationResult",
     "SimulationStatus",
@@ -66,8 +85,9 @@ log = logging.getLogger("wasteopt")
 
 SimulationStatus = Literal["complete", "shortfall", "balance_error"]
 """``complete``: every due kg was collected and nothing overflowed; ``shortfall``: waste was left
-uncollected on some day or overflowed to a fallback; ``balance_error``: the mass balance did not
-close (a bug; logged as an error)."""
+uncollected on some day or overflowed to a fallback (however little: whether it matters is the
+service level, :meth:`SimulationResult.service_shortfalls`); ``balance_error``: the mass balance
+did not close (a bug; logged as an error)."""
 
 DAILY_COLUMNS: tuple[str, ...] = (
     "day",
@@ -93,6 +113,7 @@ DAILY_COLUMNS: tuple[str, ...] = (
     "skipped_stops",
     "cost_cny",
     "co2_kg",
+    "overdue_t",
 )
 FACILITY_COLUMNS: tuple[str, ...] = (
     "day",
@@ -132,7 +153,8 @@ BALANCE_TERMS: tuple[str, ...] = (
 class SimulationResult:
     """One simulated horizon. ``objective`` is the total cost (CNY) over the horizon;
     ``events_scheduled`` counts SimPy events; ``notes`` names rules that left waste in place
-    (e.g. a station without haul vehicles)."""
+    (e.g. a station without haul vehicles); ``shortfall_penalty_cny_per_t`` (the scenario's
+    ``planning`` penalty) prices the tonnes a service finding leaves uncollected."""
 
     scenario: str
     variant: str
@@ -149,6 +171,10 @@ class SimulationResult:
     balance: pd.DataFrame
     events: pd.DataFrame
     tips: pd.DataFrame
+    points_left: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(LEFT_COLUMNS))
+    )
+    shortfall_penalty_cny_per_t: float = 0.0
     notes: tuple[str, ...] = ()
 
     @property
@@ -215,8 +241,63 @@ class SimulationResult:
             out["mean_wait_s"] = out["p95_wait_s"] = out["max_wait_s"] = np.nan
         return out
 
+    def service_levels(self) -> pd.DataFrame:
+        """Per stream: collected and due tonnes, the collected share (≤ 1), tonnes left at the
+        end, days that ended with due waste left, overflow (see
+        :func:`wasteopt.simulation.service.service_levels`)."""
+        return service_levels(self.daily)
+
+    def service_findings(
+        self, min_collected_share: float = MIN_COLLECTED_SHARE, *, every_stream: bool = False
+    ) -> tuple[ServiceFinding, ...]:
+        """Every stream with waste left, a day ending with waste left, or overflow; each says
+        whether it is below ``min_collected_share`` (``every_stream``: a row for each stream)."""
+        return service_findings(
+            self.service_levels(),
+            self.points_left,
+            self._overflows(),
+            ident=(self.scenario, self.variant, self.seed),
+            penalty_cny_per_t=self.shortfall_penalty_cny_per_t,
+            min_collected_share=min_collected_share,
+            every_stream=every_stream,
+        )
+
+    def service_shortfalls(
+        self, min_collected_share: float = MIN_COLLECTED_SHARE
+    ) -> tuple[ServiceFinding, ...]:
+        """The findings below the level: streams that collected less than
+        ``min_collected_share`` of the waste due (these fail ``simulate`` and ``run``)."""
+        return tuple(f for f in self.service_findings(min_collected_share) if f.below_level)
+
+    def service_frame(self, min_collected_share: float = MIN_COLLECTED_SHARE) -> pd.DataFrame:
+        """``service.csv``: one row per stream (:data:`SERVICE_COLUMNS`)."""
+        rows = [f.row() for f in self.service_findings(min_collected_share, every_stream=True)]
+        return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
+
+    def _overflows(self) -> dict[str, list[Overflow]]:
+        """Per stream: tonnes each plant sent to its fallback over the horizon."""
+        ev = self.events
+        over = ev[ev["kind"] == "overflow"] if len(ev) else ev
+        if not len(over):
+            return {}
+        fac = self.facilities
+        fallback = dict(zip(fac["site_id"], fac["fallback"], strict=True))
+        out: dict[str, list[Overflow]] = {}
+        sums = over.groupby(["stream", "site"], sort=True, as_index=False)["kg"].sum()
+        for stream, plant, kg in sums.itertuples(index=False, name=None):
+            if kg > 1e-3:
+                out.setdefault(str(stream), []).append(
+                    Overflow(
+                        plant=str(plant),
+                        fallback=str(fallback.get(plant, "") or ""),
+                        overflowed_t=float(kg) / 1000.0,
+                    )
+                )
+        return out
+
     def summary(self) -> str:
-        """A few lines: status, cost, tonnes, uncollected, overflow, waits, balance, speed."""
+        """A few lines: status, cost, tonnes, uncollected, overflow, waits, balance, speed,
+        and the service findings (which are below the 99.5 % level)."""
         tot = self.totals()
         lines = [
             f"{self.scenario}/{self.variant} simulated {self.days} days (seed {self.seed}): "
@@ -252,13 +333,15 @@ class SimulationResult:
             f"  mass balance: {'closes' if self.balance_closes else 'DOES NOT CLOSE'} "
             f"every day (largest residual {worst:.2e} kg)"
         )
+        lines += [f"  service: {f.line()}" for f in self.service_findings()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def write(
         self, folder: str | os.PathLike[str], *, fmt: str = "csv", events: bool = True
     ) -> list[Path]:
-        """Write every table as ``sim_<name>.<fmt>`` (``csv`` or ``parquet``), each atomically."""
+        """Write every table as ``sim_<name>.<fmt>`` (``csv`` or ``parquet``) and the service
+        level as ``service.<fmt>``, each atomically."""
         if fmt not in ("csv", "parquet"):
             raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
         folder = Path(folder)
@@ -270,6 +353,7 @@ class SimulationResult:
             "facility_totals": self.facility_totals(),
             "balance": self.balance,
             "tips": self.tips,
+            "points_left": self.points_left,
         }
         if events:
             tables["events"] = self.events
@@ -277,6 +361,7 @@ class SimulationResult:
             write_frame(folder / f"sim_{name}.{fmt}", frame, bom=fmt == "csv")
             for name, frame in tables.items()
         ]
+        paths.append(write_frame(folder / f"service.{fmt}", self.service_frame(), bom=fmt == "csv"))
         log.info("wrote %d simulation tables to %s", len(paths), folder)
         return paths
 
@@ -315,8 +400,19 @@ class ReplicationSet:
             ignore_index=True,
         )
 
+    def service_shortfalls(
+        self, min_collected_share: float = MIN_COLLECTED_SHARE
+    ) -> tuple[ServiceFinding, ...]:
+        """The findings below the level of every replication, in replication order."""
+        return tuple(f for r in self.results for f in r.service_shortfalls(min_collected_share))
+
+    def service_frame(self, min_collected_share: float = MIN_COLLECTED_SHARE) -> pd.DataFrame:
+        """Every replication's ``service.csv`` rows with a ``replication`` column."""
+        return _stack([r.service_frame(min_collected_share) for r in self.results])
+
     def summary(self) -> str:
-        """Mean and standard deviation over replications of the main totals per stream."""
+        """Mean and standard deviation over replications of the main totals per stream, and
+        the service findings below the level."""
         tot = self.totals()
         cols = [
             "collected_t",
@@ -335,14 +431,23 @@ class ReplicationSet:
         for stream, r in agg.iterrows():
             parts = [f"{c} {r[(c, 'mean')]:,.1f}±{r[(c, 'std')]:,.1f}" for c in cols]
             lines.append(f"  {stream}: " + ", ".join(parts))
+        for k, res in enumerate(self.results):
+            lines += [f"  service (replication {k}): {f.line()}" for f in res.service_findings()]
         return "\n".join(lines)
 
     def write(self, folder: str | os.PathLike[str], *, fmt: str = "csv") -> list[Path]:
-        """Write the stacked daily and totals tables (``sim_replications_*``), atomically."""
+        """Write the stacked daily and totals tables (``sim_replications_*``) and the stacked
+        service levels (``service.<fmt>``), atomically."""
         folder = Path(folder)
         return [
+            write_frame(folder / f"service.{fmt}", self.service_frame(), bom=fmt == "csv"),
             write_frame(
                 folder / f"sim_replications_daily.{fmt}", self.to_frame(), bom=fmt == "csv"
             ),
             write_frame(folder / f"sim_replications_totals.{fmt}", self.totals(), bom=fmt == "csv"),
         ]
+
+
+def _stack(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``frames`` one below the other, each with its position as ``replication``."""
+    return pd.concat([f.assign(replication=k) for k, f in enumerate(frames)], ignore_index=True)

@@ -22,7 +22,7 @@ from wasteopt.network import TravelMatrix
 from wasteopt.operations import OperatingPlan, Tour, cycle_tours
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation.district import District
-from wasteopt.simulation.records import BALANCE_COLUMNS
+from wasteopt.simulation.records import BALANCE_COLUMNS, LEFT_COLUMNS, left_rows
 from wasteopt.simulation.result import (
     BALANCE_TERMS,
     DAILY_COLUMNS,
@@ -32,8 +32,9 @@ from wasteopt.simulation.result import (
     SimulationStatus,
 )
 from wasteopt.simulation.settings import SimulationSettings
+from wasteopt.stopids import point_of
 
-__all__ = ["simulate", "simulate_replications"]
+__all__ = ["catchments", "simulate", "simulate_replications"]
 
 log = logging.getLogger("wasteopt")
 
@@ -99,6 +100,15 @@ def simulate(
     vehicles = pd.DataFrame(district.vehicle_rows)
     facilities = _facility_frame(district, tips, demand, days)
     status = _status(daily, balance)
+    points_left = pd.DataFrame(
+        left_rows(
+            [p.id for p in scenario.points],
+            scenario.stream_ids,
+            district.overdue.tolist(),
+            catchments(operating),
+        ),
+        columns=list(LEFT_COLUMNS),
+    )
     result = SimulationResult(
         scenario=scenario.id,
         variant=scenario.variant,
@@ -115,6 +125,8 @@ def simulate(
         balance=balance,
         events=events,
         tips=tips,
+        points_left=points_left,
+        shortfall_penalty_cny_per_t=scenario.planning.shortfall_penalty_cny_per_t,
         notes=tuple(district.notes),
     )
     log.info(
@@ -127,6 +139,22 @@ def simulate(
         runtime,
     )
     return result
+
+
+def catchments(operating: OperatingPlan) -> dict[tuple[str, str], str]:
+    """(point, stream) → the site the point unloads at: the facility plan's assignment, else
+    the first allowed unload site of the point's stop in the stream's routing problems."""
+    out: dict[tuple[str, str], str] = {}
+    for stream, problem in operating.problems.items():
+        problems = [problem, *operating.cycle_problems.get(stream, {}).values()]
+        for prob in problems:
+            for stop in prob.stops:
+                if stop.unload_at:
+                    out.setdefault((point_of(stop.id), stream), stop.unload_at[0])
+    fplan = operating.facility_plan
+    if fplan is not None:
+        out.update(fplan.assignments)
+    return out
 
 
 def _check_horizon(scenario: Scenario, demand: Demand, days: int) -> None:
