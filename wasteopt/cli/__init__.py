@@ -1,7 +1,8 @@
 """Command-line interface: ``wasteopt <command> ...``; ``main(argv) -> int`` is the entry point.
 
 The CLI owns the terminal (messages, progress bars, exit codes); the library only logs.
-Exit codes: 0 success; 1 a result that is not acceptable (e.g. a plan that fails its check);
+Exit codes: 0 success; 1 a result that is not acceptable (a plan that fails its check, or a
+simulated stream that collects less than 99.5 % of the waste due, named in ``service.csv``);
 2 bad input (every problem listed, nothing written); 3 a solver is unavailable; 130 interrupted.
 
 ``--time-limit T`` means the same for every command: the wall-clock budget of the whole command

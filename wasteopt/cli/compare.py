@@ -27,6 +27,7 @@ COMPARED_KPIS = (
     "station_utilisation_max",
     "wait_min_mean",
     "uncollected_t_end",
+    "collected_share_min",
 )
 
 

@@ -14,7 +14,8 @@ HTML report and the manifest. Output folder::
     <variant>/routes/        plan_<stream>.json (routes + the checker's verdict),
                              schedule_<stream>.csv, routes_summary.csv
     <variant>/routes/sheets/ route sheets per stream: CSV (UTF-8 BOM), XLSX, PDF, GeoJSON
-    <variant>/simulation/    sim_daily, sim_facilities, sim_balance, ... (CSV)
+    <variant>/simulation/    sim_daily, sim_facilities, sim_balance, sim_points_left, ...
+                             (CSV) and service.csv (collected share per stream, findings)
     <variant>/plots/         routes map, utilisation, daily KPIs, queue waits (PNG + SVG)
     plots/catchments_<variant>.png|svg   station catchments, base vs variant
     explain/                 why each variant costs what it does (:mod:`.explain`):

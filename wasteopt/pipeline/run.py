@@ -167,6 +167,9 @@ def run_all(
     left of ``deadline``, the sensitivity counting as one more share (with variants)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    # Hash the inputs when they are read: the manifest must describe what this run used even
+    # if the folder is edited while the run goes on.
+    scenario_sha256 = content_hash(scenario_folder)
     base = load_scenario(scenario_folder)
     names = [v.id for v in base.variants] if variants is None else list(variants)
     scenarios = {"base": base}
@@ -226,7 +229,14 @@ def run_all(
         )
         _write_report(out, base, report, figures, horizon, routing, deadline)
         manifest = _manifest(
-            scenario_folder, base, list(scenarios), horizon, routing, deadline, timings, ok
+            (scenario_folder, scenario_sha256),
+            base,
+            list(scenarios),
+            horizon,
+            routing,
+            deadline,
+            timings,
+            ok,
         )
         manifest["min_collected_share"] = MIN_COLLECTED_SHARE
         manifest["service_level_met"] = not short
@@ -371,7 +381,7 @@ def _service_note(service: pd.DataFrame) -> str:
 
 
 def _manifest(
-    scenario_folder: str | Path,
+    scenario: tuple[str | Path, str],
     base: Scenario,
     variants: list[str],
     horizon: Horizon,
@@ -380,11 +390,13 @@ def _manifest(
     timings: dict[str, float],
     ok: bool,
 ) -> dict[str, Any]:
-    """What ``manifest.json`` records: inputs, options, versions, machine, timings, verdict."""
+    """What ``manifest.json`` records: inputs (``scenario`` = folder and the content hash taken
+    when it was read), options, versions, machine, timings, verdict."""
+    folder, sha256 = scenario
     return {
-        "scenario": str(scenario_folder),
+        "scenario": str(folder),
         "scenario_id": base.id,
-        "scenario_sha256": content_hash(scenario_folder),
+        "scenario_sha256": sha256,
         "variants": variants,
         "seed": horizon.seed,
         "days": horizon.days,
