@@ -17,13 +17,29 @@ falls in 长荡湖 (with a 0.6 km shore margin), outside the district's bounding
 from its seat is redrawn. Residents per point are lognormal (σ = 0.35) and rescaled with
 largest-remainder rounding so that each subdistrict's total is exact.
 
-Two tiers: every point gets an access class. Old-town points (within OLD_TOWN_KM of the centre)
-and villages are ``lane`` (e-tricycles only); a lane point serving more than LANE_MAX_RESIDENTS
-is split into several points a few tens of metres apart (the bins of a lane quarter stand at
-several spots), so that one visit fits an e-tricycle. Points of more than MAIN_ROAD_RESIDENTS
-(big estates: bin room at the gate) and one in four other urban points are ``main_road``; the
-rest are ``residential``. Markets and canteens are added as ``large_generator`` points. Fleets
-are sized per depot × stream × vehicle class from the mass of the points each class serves.
+Two tiers: every point gets an access class. Old-town points (urban points within OLD_TOWN_KM
+of the centre) are ``lane`` (e-tricycles only); a lane point serving more than
+LANE_MAX_RESIDENTS is split into several points a few tens of metres apart (the bins of a lane
+quarter stand at several spots), so that one visit fits an e-tricycle. Villages are
+``residential``: a village collection room on the village road (村收集点), emptied by the town's
+small vehicles. Points of more than MAIN_ROAD_RESIDENTS (big estates: bin room at the gate) and
+one in four other urban points are ``main_road``; the rest are ``residential``. Markets and
+canteens are added as ``large_generator`` points.
+
+Fleets (``size_fleets``): a point's stream is served by the city depot's e-tricycles at lane
+points; at other points by the small vehicle of its stream (4 t kitchen bin truck, 3.5 t small
+compactor, van) from its unit's depot (city depot for 西城/东城, the town's 镇环卫所 otherwise),
+and residual waste on main roads by the 8 t compactor of the nearest truck depot; hazardous
+vans from the city. Each depot × model is sized by load *and* time (``fleet_sizing.py``, rule
+illustrative)::
+
+    count = ⌈(1 + SPARE) × max(PEAK × kg ÷ (load × planned trips),
+                              PEAK × (service + driving + unload h) ÷ (working h − depot h))⌉
+
+with the driving to the station each point unloads at (the nearest station accepting the
+stream, or plant when no station does or for large generators, in whichever of base and
+consolidate is farther) and between stops, PEAK = 1.30 and SPARE = 0.10. A vehicle may make
+EXTRA_TRIPS = 1 more trip than planned (``max_trips``).
 """
 
 from __future__ import annotations
@@ -33,6 +49,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import fleet_sizing
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -231,10 +248,21 @@ HAUL = [
      2, 10000, 30.0, 45, 6.0, 45, 420, 35, "06:00", "18:00"),
 ]
 # fmt: on
+# Truck speeds (illustrative): city streets 20 km/h, town streets and village roads 25, rural
+# roads between towns 28. Trips: what fleets are sized for (planned trips a shift); a vehicle
+# may make EXTRA_TRIPS more (its ``max_trips``), the slack of a peak day.
 DEPOT_SPEED_KMH = {"DEPOT-CITY": 20, "DEPOT-WEST": 28, "DEPOT-EAST": 28}
 DEPOT_TRIPS = {"DEPOT-CITY": 3, "DEPOT-WEST": 2, "DEPOT-EAST": 2}
-TRICYCLE_SPEED_KMH = {"city": 12, "village": 15}
-TRICYCLE_TRIPS = {"city": 6, "village": 4}
+TOWN_SPEED_KMH, TOWN_TRIPS = 25, 4
+TRICYCLE_SPEED_KMH, TRICYCLE_TRIPS = 12, 6  # old-town lanes, from the city depot
+EXTRA_TRIPS = 1
+# Fleet sizing (fleet_sizing.py): spare vehicles on top of the peak need, and the network's
+# circuity (scenario.toml [network]) for road km.
+SPARE = 0.10
+CIRCUITY = 1.35
+# The consolidate variant (scenario.toml): its open stations decide where points unload too.
+CONSOLIDATE_CLOSE = ("ST-WENHUA", "ST-CHENGBEI", "ST-BEISHUIGUAN", "ST-CUIBEI")
+CONSOLIDATE_OPEN = ("ST-CHENGNAN",)
 ZH_STREAM = {
     "kitchen": "厨余",
     "other": "其他垃圾",
@@ -346,10 +374,9 @@ def bin_kg_per_person() -> dict[str, float]:
     return out
 
 
-def access_of(kind: str, label: str, lon: float, lat: float, residents: int, k: int) -> str:
-    """Road access of a generated point (rules in the module docstring)."""
-    if label == "村":
-        return "lane"
+def access_of(kind: str, lon: float, lat: float, residents: int, k: int) -> str:
+    """Road access of a generated point (rules in the module docstring); a village's point is
+    its collection room on the village road (residential), not the lanes behind it."""
     if kind == "urban" and float(haversine_m(lon, lat, CITY_LON, CITY_LAT)) <= OLD_TOWN_KM * 1e3:
         return "lane"
     if residents > MAIN_ROAD_RESIDENTS or (kind == "urban" and k % 4 == 0):
@@ -393,7 +420,7 @@ def make_points(rng: np.random.Generator) -> list[dict[str, Any]]:
         res = split_exact(rng, residents, n)
         for k, ((lon, lat, label), r) in enumerate(zip(locs, res, strict=True), start=1):
             village = label == "村"
-            access = access_of(kind, label, lon, lat, r, k)
+            access = access_of(kind, lon, lat, r, k)
             parts = split_lane(lon, lat, r) if access == "lane" else [(lon, lat, r)]
             for j, (x, y, rj) in enumerate(parts):
                 suffix = "abcdefgh"[j] if len(parts) > 1 else ""
@@ -505,50 +532,110 @@ def station_rows(points: list[dict[str, Any]], per_person: dict[str, float]) -> 
     return rows
 
 
-def size_fleets(
-    points: list[dict[str, Any]], per_person: dict[str, float]
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Collection vehicle types per depot × stream × class, and one line of sizing each.
+# (visits per collection day, period in days) of each frequency used here (wasteopt FREQUENCIES)
+FREQ_VISITS = {
+    "twice_daily": (2, 1),
+    "daily": (1, 1),
+    "every_other_day": (1, 2),
+    "monthly": (1, 28),
+}
+Site = tuple[str, float, float, float]  # id, lon, lat, unload s
 
-    A point's stream is served by e-tricycles (lane points: from the nearest e-tricycle yard or
-    the city depot), else by the model for its access (residual waste: the small
-    compactor at residential points, the 8 t compactor on main roads), from the nearest truck
-    depot. count = ⌈PEAK × mean daily kg ÷ (one load × trips)⌉, one load = min(payload,
-    volume × density)."""
-    truck = [d for d in DEPOTS if d[0] in TRUCK_DEPOTS]
-    yards = [d for d in DEPOTS if d[0] == "DEPOT-CITY" or d[0].startswith("YARD-")]
-    need: dict[tuple[str, str], float] = {}  # (depot, model key) -> mean kg/day
+
+def unload_sites(
+    stations: list[dict[str, Any]], stream: str, *, consolidate: bool, direct: bool
+) -> list[Site]:
+    """Open sites taking ``stream`` in base or consolidate: the stations that accept it, and the
+    plants when ``direct`` (large generators) or when no station accepts it (the facility
+    plan's rule)."""
+    out: list[Site] = []
+    for r in stations:
+        is_open = r["status"] == "existing"
+        if consolidate:
+            is_open = (is_open and r["id"] not in CONSOLIDATE_CLOSE) or r["id"] in CONSOLIDATE_OPEN
+        if is_open and stream in r["streams"].split(";"):
+            out.append((r["id"], float(r["lon"]), float(r["lat"]), float(r["unload_time_s"])))
+    if direct or not out:
+        out += [(f[0], f[3], f[4], f[11]) for f in FACILITIES if stream in f[5].split(";")]
+    return out
+
+
+def site_of(p: dict[str, Any], stream: str, stations: list[dict[str, Any]]) -> Site:
+    """The site ``p`` unloads ``stream`` at for sizing: the nearest one, in whichever of base
+    and consolidate it is farther."""
+    lon, lat, direct = float(p["lon"]), float(p["lat"]), p["large_generator"] == "true"
+    best: list[tuple[float, Site]] = []
+    for consolidate in (False, True):
+        sites = unload_sites(stations, stream, consolidate=consolidate, direct=direct)
+        km = [float(fleet_sizing.road_km(lon, lat, x[1], x[2], CIRCUITY)) for x in sites]
+        best.append((min(km), sites[int(np.argmin(km))]))
+    return max(best)[1]
+
+
+def serving(p: dict[str, Any], stream: str) -> tuple[str, str]:
+    """(depot, model key) that serves ``stream`` at point ``p`` (module docstring)."""
+    if p["access"] == "lane":
+        return "DEPOT-CITY", f"tri_{stream}"
+    if stream == "hazardous":
+        return "DEPOT-CITY", "haz"
+    if stream == "other" and p["access"] == "main_road":
+        truck = [d for d in DEPOTS if d[0] in TRUCK_DEPOTS]
+        km = [float(haversine_m(p["lon"], p["lat"], d[2], d[3])) for d in truck]
+        return truck[int(np.argmin(km))][0], "oth"
+    code = next(d[0] for d in DISTRICTS if d[1] == p["district"])
+    depot = "DEPOT-CITY" if code in URBAN_BOX else f"YARD-{code}"
+    return depot, {"kitchen": "kit", "recyclable": "rec", "other": "oth_small"}[stream]
+
+
+def size_fleets(
+    points: list[dict[str, Any]], per_person: dict[str, float], stations: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Collection vehicle types per depot × model, sized by load and time (module docstring,
+    ``fleet_sizing.py``), and one line of sizing each."""
+    work: dict[tuple[str, str], list[fleet_sizing.Work]] = {}
     for p in points:
-        lon, lat = float(p["lon"]), float(p["lat"])
-        dist = [float(haversine_m(lon, lat, d[2], d[3])) for d in truck]
-        near = truck[int(np.argmin(dist))][0]
         for stream in SHARE:
-            if p.get(f"freq.{stream}") == "none":
+            freq = p.get(f"freq.{stream}", "none")
+            if freq == "none":
                 continue
-            kg = point_kg(p, stream, per_person)
-            if p["access"] == "lane":
-                y_dist = [float(haversine_m(lon, lat, d[2], d[3])) for d in yards]
-                depot = yards[int(np.argmin(y_dist))][0]
-                key = f"tri_{stream}"
-            elif stream == "hazardous":
-                depot, key = "DEPOT-CITY", "haz"
-            else:
-                depot = near
-                key = {"kitchen": "kit", "recyclable": "rec"}.get(stream, "")
-                key = key or ("oth" if p["access"] == "main_road" else "oth_small")
-            need[(depot, key)] = need.get((depot, key), 0.0) + kg
+            visits, period = FREQ_VISITS[freq]
+            site = site_of(p, stream, stations)
+            work.setdefault(serving(p, stream), []).append(
+                fleet_sizing.Work(
+                    lon=float(p["lon"]),
+                    lat=float(p["lat"]),
+                    kg_per_day=point_kg(p, stream, per_person),
+                    visits_per_day=visits / period,
+                    period_days=period,
+                    service_s=float(p["service_time_s"]),
+                    site_lon=site[1],
+                    site_lat=site[2],
+                    site_unload_s=site[3],
+                )
+            )
     vehicles: list[dict[str, Any]] = []
     sizing: list[str] = []
-    for (depot, key), kg in sorted(need.items()):
+    for (depot, key), items in sorted(work.items()):
         v = vehicle_row(depot, key)
-        load = min(float(v["payload_kg"]), float(v["volume_m3"]) * DENSITY[v["stream"]])
-        trips = int(v["max_trips"])
-        v["count"] = max(1, math.ceil(PEAK * kg / (load * trips)))
-        if key == "haz":
-            v["count"] += 1  # one spare van: monthly stops spread over the whole district
+        d = next(x for x in DEPOTS if x[0] == depot)
+        shift_h = int(v["shift_end"][:2]) - int(v["shift_start"][:2])
+        shift_h -= v["lunch_duration_min"] / 60
+        model = fleet_sizing.Model(
+            load_kg=min(float(v["payload_kg"]), float(v["volume_m3"]) * DENSITY[v["stream"]]),
+            speed_kmh=float(v["speed_kmh"]),
+            planned_trips=int(v["max_trips"]) - EXTRA_TRIPS,
+            working_h=shift_h,
+            depot_lon=d[2],
+            depot_lat=d[3],
+        )
+        r = fleet_sizing.size(items, model, peak=PEAK, spare=SPARE, circuity=CIRCUITY)
+        v["count"] = r.count
         vehicles.append(v)
+        kg = sum(w.kg_per_day for w in items)
         sizing.append(
-            f"{v['id']:20s} mean={kg / 1000:6.2f} t/d load={load:5.0f} kg -> {v['count']}"
+            f"{v['id']:18s} pts={len(items):3d} mean={kg / 1000:6.2f} t/d "
+            f"load={model.load_kg:5.0f} kg trips={r.trips:5.1f} work={r.work_h:6.1f} h "
+            f"need load={r.load_need:5.2f} time={r.time_need:5.2f} -> {r.count}"
         )
     return vehicles, sizing
 
@@ -560,24 +647,26 @@ def vehicle_row(depot: str, key: str) -> dict[str, Any]:
     if key.startswith("tri_"):
         stream = key.removeprefix("tri_")
         payload, vol, ckm, ch, cday, co2, t0, t1 = TRICYCLE
-        area = "city" if depot == "DEPOT-CITY" else "village"
         zh = ZH_STREAM
         return {
             "id": f"VT-TRI-{stream[:3].upper()}-{tag}", "name": f"电动三轮保洁车({zh[stream]})",
             "stream": stream, "role": "collection", "vehicle_class": "e_tricycle",
             "depot": depot, "payload_kg": payload, "volume_m3": vol,
-            "speed_kmh": TRICYCLE_SPEED_KMH[area], "cost_cny_per_km": ckm,
+            "speed_kmh": TRICYCLE_SPEED_KMH, "cost_cny_per_km": ckm,
             "cost_cny_per_hour": ch, "cost_cny_per_day": cday, "co2_kg_per_km": co2,
-            "shift_start": t0, "shift_end": t1, "max_trips": TRICYCLE_TRIPS[area], **lunch,
+            "shift_start": t0, "shift_end": t1, "max_trips": TRICYCLE_TRIPS + EXTRA_TRIPS,
+            **lunch,
         }  # fmt: skip
     code, name, stream, cls, payload, vol, ckm, ch, cday, l100, t0, t1 = MODELS[key]
+    speed = DEPOT_SPEED_KMH.get(depot, TOWN_SPEED_KMH)
+    trips = DEPOT_TRIPS.get(depot, TOWN_TRIPS)
     return {
         "id": f"VT-{code}-{tag}", "name": name, "stream": stream, "role": "collection",
         "vehicle_class": cls, "depot": depot, "payload_kg": payload, "volume_m3": vol,
-        "speed_kmh": 35 if key == "haz" else DEPOT_SPEED_KMH[depot], "cost_cny_per_km": ckm,
+        "speed_kmh": 35 if key == "haz" else speed, "cost_cny_per_km": ckm,
         "cost_cny_per_hour": ch, "cost_cny_per_day": cday,
         "co2_kg_per_km": round(DIESEL_CO2_KG_PER_L * l100 / 100, 2), "shift_start": t0,
-        "shift_end": t1, "max_trips": 2 if key == "haz" else DEPOT_TRIPS[depot], **lunch,
+        "shift_end": t1, "max_trips": (2 if key == "haz" else trips) + EXTRA_TRIPS, **lunch,
     }  # fmt: skip
 
 
@@ -611,13 +700,14 @@ def main() -> None:
         ["id", "name", "lon", "lat", "open", "close"],
         [dict(zip(["id", "name", "lon", "lat", "open", "close"], d, strict=True)) for d in DEPOTS],
     )
-    write_csv("stations.csv", STATION_COLS, station_rows(points, per_person))
+    stations = station_rows(points, per_person)
+    write_csv("stations.csv", STATION_COLS, stations)
     write_csv(
         "facilities.csv",
         FACILITY_COLS,
         [dict(zip(FACILITY_COLS, f, strict=True)) for f in FACILITIES],
     )
-    vehicles, sizing = size_fleets(points, per_person)
+    vehicles, sizing = size_fleets(points, per_person, stations)
     write_csv("vehicle_types.csv", VEHICLE_COLS, vehicles + haul_rows())
     summary(points, per_person, sizing)
 
