@@ -26,7 +26,7 @@ def tiny_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def jintan_dir() -> Path:
-    """scenarios/jintan: the shipped district (955 points, four streams, two variants)."""
+    """scenarios/jintan: the shipped district (723 points, four streams, two variants)."""
     return ROOT / "scenarios" / "jintan"
 
 
