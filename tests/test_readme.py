@@ -1,4 +1,4 @@
-"""Tests that the README's Python example runs as written (with a shorter time limit)."""
+"""Tests that the README's Python example runs as written."""
 
 import re
 import subprocess
@@ -9,11 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_readme_python_example_runs():
-    """The ten-line example in README.md runs and prints a checker-clean plan summary."""
+    """The short example in README.md runs as written and prints a checker-clean plan summary."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
-    assert len(code.strip().splitlines()) <= 12
-    code = code.replace("time_limit_s=10", "time_limit_s=2")
+    assert len(code.strip().splitlines()) <= 15
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
