@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     import highspy
     import pyomo
 
+    code = commit()  # before anything is written
     df = run(args.time_limit)
     RESULTS.mkdir(parents=True, exist_ok=True)
     df.to_csv(RESULTS / "jintan_plan.csv", index=False)
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             "## Results",
             "",
             f"Run date: {dt.date.today().isoformat()}  ",
-            f"Commit: {commit()}  ",
+            f"Commit: {code}  ",
             f"Machine: {machine()}  ",
             f"Command: `python benchmarks/jintan_plan.py --time-limit {args.time_limit:g}`  ",
             f"Pyomo {pyomo.__version__}, HiGHS {highspy.Highs().version()} (highspy), "

@@ -39,7 +39,17 @@ def commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "wasteopt", "benchmarks", "scenarios"],
+            # the results a benchmark is writing do not count as a change of its code
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--",
+                "wasteopt",
+                "benchmarks",
+                "scenarios",
+                ":(exclude)benchmarks/results",
+            ],
             cwd=root,
             capture_output=True,
             text=True,
