@@ -260,3 +260,41 @@ def test_repair_moves_a_stop_off_a_fleet_it_does_not_allow() -> None:
     assert unserved == ()
     assert {v: r.fleet for r in routes for v in r.visits}["P0"] == "T"
     assert check_plan(p, _plan(p, routes, unserved)).ok
+
+
+def test_repair_breaks_up_the_route_whose_lane_stops_fit_elsewhere() -> None:
+    """A lane fleet T (one vehicle, 4 stops a shift) given two routes: the route broken up is
+    the one whose other stops F can take, and its lane stop joins T's other route, so every
+    lane stop is served (dropping the shorter route, as before, stranded a lane stop)."""
+    p = _restricted(5, {0: ("T",), 1: ("T",), 2: ("T",)})
+    p = dataclasses.replace(
+        p,
+        fleets=(
+            dataclasses.replace(p.fleets[0], count=2),
+            dataclasses.replace(p.fleets[1], max_stops=4),
+        ),
+        stops=tuple(dataclasses.replace(s, load_kg=200) for s in p.stops),
+    )
+    given = [("T", ["P0", "P3", "P4", "S"]), ("T", ["P1", "P2", "S"])]
+    routes, unserved = repair_routes(p, given, [])
+    assert unserved == ()
+    by_stop = {v: r.fleet for r in routes for v in r.visits if v.startswith("P")}
+    assert [by_stop[f"P{i}"] for i in range(3)] == ["T", "T", "T"]
+    assert sum(r.fleet == "T" for r in routes) == 1
+    assert check_plan(p, _plan(p, routes, unserved)).ok
+
+
+def test_repair_ejects_an_open_stop_to_make_room_for_a_lane_stop() -> None:
+    """A lane stop that fits nowhere (T's only shift is at its stop limit) takes the place of
+    a stop F may also serve, which moves to F."""
+    p = _restricted(4, {0: ("T",), 1: ("T",)})
+    p = dataclasses.replace(
+        p,
+        fleets=(p.fleets[0], dataclasses.replace(p.fleets[1], max_stops=2)),
+        stops=tuple(dataclasses.replace(s, load_kg=200) for s in p.stops),
+    )
+    routes, unserved = repair_routes(p, [("T", ["P0", "P2", "S"])], ["P1", "P3"])
+    assert unserved == ()
+    by_stop = {v: r.fleet for r in routes for v in r.visits if v.startswith("P")}
+    assert by_stop["P0"] == by_stop["P1"] == "T"
+    assert check_plan(p, _plan(p, routes, unserved)).ok

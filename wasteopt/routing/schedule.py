@@ -115,12 +115,18 @@ def repair_routes(
     pool = [s for s in dict.fromkeys(pool) if s not in served]
     unserved: list[str] = [s for s in pool if sched.stops[s].stream != problem.stream]
     pool = [s for s in pool if sched.stops[s].stream == problem.stream]
-    # Hardest first: tight windows, then heavy loads.
-    order = sorted(pool, key=lambda s: (sched.stops[s].tw_end_s, -sched.stops[s].load_kg, s))
     fleets = [f for f in problem.fleets if f.stream == problem.stream]
+    # Hardest first: fewest fleets allowed (access), tight windows, then heavy loads.
+    n_ok = {s: _n_allowed(sched.stops[s], fleets) for s in pool}
+    order = sorted(
+        pool, key=lambda s: (n_ok[s], sched.stops[s].tw_end_s, -sched.stops[s].load_kg, s)
+    )
     for sid in order:
         late = deadline is not None and time.time() > deadline
-        if not _insert(sched, work, fleets, used, sid, LATE_EVALS if late else MAX_EVALS):
+        evals = LATE_EVALS if late else MAX_EVALS
+        if not _insert(sched, work, fleets, used, sid, evals) and not _eject_for(
+            sched, work, fleets, used, sid, evals
+        ):
             unserved.append(sid)
     _merge_routes(sched, work, deadline)
     counters: dict[str, int] = {}
@@ -132,12 +138,33 @@ def repair_routes(
     return tuple(out), tuple(sorted(unserved, key=pos.__getitem__))
 
 
-def _enforce_fleet_size(sched: RouteScheduler, work: list[_Work]) -> list[str]:
-    """Merge, move or drop routes of fleets that run more routes than they have vehicles.
+def _n_allowed(stop: Stop, fleets: list[Fleet]) -> int:
+    """How many of ``fleets`` with vehicles the stop allows (access)."""
+    return sum(f.count > 0 and stop.allows(f.id) for f in fleets)
 
-    The shortest surplus route is appended to (or put before) another route of its fleet, or
-    handed to a fleet of the stream with a spare vehicle, whichever feasible option costs
-    least; otherwise its stops are returned for re-insertion.
+
+def _exclusive(sched: RouteScheduler, fleet: Fleet, visits: list[str]) -> list[str]:
+    """The access-restricted stops of ``visits`` that no other fleet of the stream may serve."""
+    others = [f for f in sched.fleets.values() if f.stream == fleet.stream and f.id != fleet.id]
+    return [
+        v
+        for v in visits
+        if v in sched.stops
+        and sched.stops[v].fleets is not None
+        and _n_allowed(sched.stops[v], others) == 0
+    ]
+
+
+def _enforce_fleet_size(sched: RouteScheduler, work: list[_Work]) -> list[str]:
+    """Merge, move or break up routes of fleets that run more routes than they have vehicles.
+
+    The surplus route with the fewest stops only its fleet may serve (access), then the
+    fewest stops, is appended to (or put before) another route of its fleet, or handed to a
+    fleet of the stream with a spare vehicle, whichever feasible option costs least. Otherwise
+    it is broken up: its stops only this fleet may serve are inserted into the fleet's other
+    routes (as extra trips or into a trip) where they fit, and the rest is returned for
+    re-insertion on any allowed fleet. Without access restrictions no stop is exclusive and
+    this is the plain shortest-route rule.
     """
     pool: list[str] = []
     stream = sched.problem.stream
@@ -150,7 +177,8 @@ def _enforce_fleet_size(sched: RouteScheduler, work: list[_Work]) -> list[str]:
             return pool
         fid = over[0]
         mine = [i for i, w in enumerate(work) if w.fleet.id == fid]
-        i = min(mine, key=lambda k: (sum(v in sched.stops for v in work[k].visits), k))
+        excl = {k: len(_exclusive(sched, work[k].fleet, work[k].visits)) for k in mine}
+        i = min(mine, key=lambda k: (excl[k], sum(v in sched.stops for v in work[k].visits), k))
         victim = work[i]
         best: tuple[float, int, list[str], Fleet] | None = None  # (added cost, route, ...)
         for k in mine:
@@ -167,13 +195,64 @@ def _enforce_fleet_size(sched: RouteScheduler, work: list[_Work]) -> list[str]:
             if ev.feasible and (best is None or ev.cost < best[0]):
                 best = (ev.cost, -1, list(victim.visits), f)
         if best is None:
-            pool += [v for v in victim.visits if v in sched.stops]
+            own = set(_exclusive(sched, victim.fleet, victim.visits))
+            rest = [work[k] for k in mine if k != i]
+            pool += [
+                v
+                for v in victim.visits
+                if v in sched.stops
+                and (v not in own or not _insert(sched, rest, [], {}, v, MAX_EVALS))
+            ]
         elif best[1] < 0:
             work.append(_Work(fleet=best[3], visits=best[2], cost=best[0]))
         else:
             work[best[1]].visits = best[2]
             work[best[1]].cost += best[0]
         del work[i]
+
+
+EJECT_TRIES = 12
+"""Nearest less-restricted stops tried per ejection (:func:`_eject_for`)."""
+
+
+def _eject_for(
+    sched: RouteScheduler,
+    work: list[_Work],
+    fleets: list[Fleet],
+    used: dict[str, int],
+    sid: str,
+    max_evals: int,
+) -> bool:
+    """Make room for an access-restricted stop that fits nowhere: take a nearby stop that
+    more fleets may serve out of a route of a fleet ``sid`` allows, put ``sid`` into that
+    route and the taken stop anywhere else (first success of the ``EJECT_TRIES`` nearest);
+    undone when either fails. False (nothing changed) for an unrestricted stop."""
+    stop = sched.stops[sid]
+    if stop.fleets is None:
+        return False
+    n_mine = _n_allowed(stop, fleets)
+    s = sched.index[sid]
+    cands = [
+        (sched.dist[s][sched.index[v]], r, v)
+        for r, w in enumerate(work)
+        if stop.allows(w.fleet.id)
+        for v in w.visits
+        if v in sched.stops and _n_allowed(sched.stops[v], fleets) > n_mine
+    ]
+    for _, r, v in sorted(cands)[:EJECT_TRIES]:
+        w = work[r]
+        old_visits, old_cost = w.visits, w.cost
+        visits = sched.tidy([x for x in w.visits if x != v])
+        ev = sched.plan(w.fleet, visits)
+        if not ev.feasible:
+            continue
+        w.visits, w.cost = visits, ev.cost
+        if _insert(sched, [w], [], {}, sid, max_evals) and _insert(
+            sched, work, fleets, used, v, max_evals
+        ):
+            return True
+        w.visits, w.cost = old_visits, old_cost
+    return False
 
 
 def _merge_routes(sched: RouteScheduler, work: list[_Work], deadline: float | None) -> None:

@@ -27,10 +27,10 @@ Model given to PyVRP
   that site; a stop that may not unload there is made unreachable in that type's profile
   (duration 10^7 s into it, which no shift window can absorb). Routing profiles are shared per
   (duration profile, group). The split types of a fleet get its full count (budgets of 10 s
-  or more) or twice their group's load share of it (:func:`split_counts`); repair enforces
-  the real count
-  (merging surplus routes into multi-trip shifts, moving them to a fleet with a spare vehicle,
-  or re-inserting their stops).
+  or more) or twice their group's load share of it (:func:`split_counts`, also with access
+  restrictions, by measurement); repair enforces the real count (merging surplus routes into
+  multi-trip shifts, moving them to a fleet with a spare vehicle, or breaking them up so that
+  stops only that fleet may serve join its other routes, and re-inserting the rest).
 - **Access** (``Stop.fleets``: the vehicle classes that reach a point): a stop is made
   unreachable, by the same 10^7 s, in the profiles of the vehicle types of fleets it does not
   allow. Fleets that may not serve the same stops (in practice: one vehicle class) share
@@ -54,8 +54,9 @@ Model given to PyVRP
 Repair (:func:`wasteopt.routing.schedule.repair_routes`) schedules every decoded route exactly
 (same rules as the checker), removes stops at the first broken rule until the route is
 feasible, and re-inserts every removed or left-out stop at the cheapest feasible position (an
-existing trip, a new trip, or a spare vehicle); what fits nowhere is returned as unserved. So the
-routes returned are always feasible.
+existing trip, a new trip, or a spare vehicle), stops fewest fleets may serve first; an
+access-restricted stop that fits nowhere may take the place of a nearby stop other fleets can
+take. What fits nowhere is returned as unserved. So the routes returned are always feasible.
 
 Time limit: the deadline bounds the whole call. The search stops at a wall-clock time (a
 stopping criterion that also counts PyVRP's own set-up) that leaves a reserve for decoding and
@@ -72,8 +73,9 @@ their result depends on machine speed, as with any time-limited search.
 
 Deterministic mode (``settings.iterations``): every search stops after exactly that many
 iterations (``pyvrp.stop.MaxIterations``; the deadline stays as a safety net, no stall
-criterion) and every split vehicle type gets its fleet's full count, so the same seed, workers
-and inputs give the same plan on any machine that finishes before the deadline.
+criterion) and every split vehicle type gets its fleet's full count, so
+the same seed, workers and inputs give the same plan on any machine that finishes before the
+deadline.
 """
 
 from __future__ import annotations
