@@ -12,6 +12,7 @@ from wasteopt.simulation.processes import DAY_S, Plant, Station, Vehicle
 
 __all__ = [
     "BALANCE_COLUMNS",
+    "BALANCE_TERMS",
     "LEFT_COLUMNS",
     "FleetTally",
     "StreamStock",
@@ -22,9 +23,7 @@ __all__ = [
     "vehicle_rows",
 ]
 
-BALANCE_COLUMNS = (
-    "initial_kg",
-    "generated_kg",
+BALANCE_TERMS: tuple[str, ...] = (
     "at_points_kg",
     "taken_elsewhere_kg",
     "in_vehicles_kg",
@@ -34,6 +33,8 @@ BALANCE_COLUMNS = (
     "treated_kg",
     "overflowed_kg",
 )
+"""Where every kg is at the end of a day; they add up to ``initial_kg + generated_kg``."""
+BALANCE_COLUMNS = ("initial_kg", "generated_kg", *BALANCE_TERMS)
 
 LEFT_COLUMNS = ("stream", "point_id", "catchment", "left_t")
 """One row per point and stream with due waste left in its bins at the end of the horizon:

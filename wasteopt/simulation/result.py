@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.files import write_frame
-from wasteopt.simulation.records import LEFT_COLUMNS
+from wasteopt.simulation.records import BALANCE_TERMS, LEFT_COLUMNS
 from wasteopt.simulation.service import (
     MIN_COLLECTED_SHARE,
     SERVICE_COLUMNS,
@@ -136,16 +136,6 @@ FACILITY_COLUMNS: tuple[str, ...] = (
     "containers_hauled",
     "tipping_blocked_h",
     "container_km",
-)
-BALANCE_TERMS: tuple[str, ...] = (
-    "at_points_kg",
-    "taken_elsewhere_kg",
-    "in_vehicles_kg",
-    "at_stations_kg",
-    "in_transit_kg",
-    "backlog_kg",
-    "treated_kg",
-    "overflowed_kg",
 )
 
 
