@@ -238,14 +238,16 @@ MODELS: dict[str, tuple[Any, ...]] = {
 # E-tricycle (电动三轮保洁车), one model per stream: payload 600 kg, 3.0 m³ box (illustrative).
 TRICYCLE = (600, 3.0, 0.2, 35, 40, 0.03, "05:00", "15:00")
 # Tier-2 haul: id, name, stream, class, depot, count, payload, volume, speed, km, h, day,
-# L/100 km, start, end.
+# L/100 km, start, end. Counts (illustrative): the facility plan's tier-2 vehicle-days per day
+# (its haul.csv: other 4.9, kitchen 1.6, recyclables 3.1, mostly volume-bound 30 m³ boxes)
+# × 1.3 peak + 2 spares; fewer blocked the town stations' container pools in the simulation.
 HAUL = [
-    ("VT-HAUL-OTH", "其他垃圾拉臂箱转运车(15吨箱)", "other", "hook_lift", "DEPOT-CITY", 8,
+    ("VT-HAUL-OTH", "其他垃圾拉臂箱转运车(15吨箱)", "other", "hook_lift", "DEPOT-CITY", 9,
      15000, 26.0, 45, 6.5, 45, 480, 40, "06:00", "18:00"),
-    ("VT-HAUL-KIT", "厨余垃圾拉臂箱转运车(10吨箱)", "kitchen", "hook_lift", "DEPOT-CITY", 3,
+    ("VT-HAUL-KIT", "厨余垃圾拉臂箱转运车(10吨箱)", "kitchen", "hook_lift", "DEPOT-CITY", 5,
      10000, 16.0, 45, 6.0, 45, 420, 35, "06:00", "18:00"),
     ("VT-HAUL-REC", "可回收物拉臂箱转运车(30方箱)", "recyclable", "hook_lift", "DEPOT-CITY",
-     2, 10000, 30.0, 45, 6.0, 45, 420, 35, "06:00", "18:00"),
+     7, 10000, 30.0, 45, 6.0, 45, 420, 35, "06:00", "18:00"),
 ]
 # fmt: on
 # Truck speeds (illustrative): city streets 20 km/h, town streets and village roads 25, rural
@@ -495,7 +497,9 @@ def town_station(sid: str, name: str, lon: float, lat: float, code: str, t_per_d
         "open": "05:00", "close": "20:00", "fixed_cost_cny_per_year": TOWN_FIXED_CNY,
         "cost_cny_per_t": 15, "opening_cost_cny": 0, "closing_cost_cny": 150_000,
         "compaction_ratio": 3.0, "compaction": "recyclable:1",
-        "containers": math.ceil(0.8 * cap / TOWN_CONTAINER_T) + 2,
+        # a recyclables box fills by volume (≈2.7 t): the pool turns over more often than the
+        # tonnage suggests, so it is sized on 1.5 × capacity (illustrative)
+        "containers": math.ceil(1.5 * cap / TOWN_CONTAINER_T) + 4,
         "container_t": TOWN_CONTAINER_T, "separates_streams": "true", "meets_standard": "true",
         "built_year": 2012, "condition": "fair", "staff": 6, "decision": "free",
     }  # fmt: skip
