@@ -70,9 +70,10 @@ BUDGETS: dict[str, tuple[float, str]] = {
         "stored runs stay reusable",
     ),
     "run": (
-        180.0,
+        300.0,
         "every stage of every variant (each remaining variant an equal share of what is "
-        "left), then the sensitivity re-plans with what is left",
+        "left, the sensitivity re-plans two shares), then the sensitivity re-plans with what "
+        "is left",
     ),
 }
 

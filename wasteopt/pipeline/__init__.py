@@ -45,7 +45,8 @@ A command's ``--time-limit`` is one :class:`~wasteopt.clock.Deadline` for the wh
 passed down and shared out; a stage that finishes early leaves its time to the later ones:
 
 - :func:`run_all`: each variant still to run gets an equal share of what is left, the
-  sensitivity re-plans (when there are variants) counting as one more share; they run after
+  sensitivity re-plans (when there are variants) counting as ``SENSITIVITY_SHARES`` (2) more
+  shares; they run after
   the variants with what is left, an equal share per re-plan, and inputs not reached are
   marked not evaluated;
 - one variant (:func:`plan_operations`, then the simulation and the files): the facility plan
