@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,15 +170,8 @@ def run_all(
     left of ``deadline``, the sensitivity counting as ``SENSITIVITY_SHARES`` more shares."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    # Hash the inputs when they are read: the manifest must describe what this run used even
-    # if the folder is edited while the run goes on.
-    scenario_sha256 = content_hash(scenario_folder)
-    base = load_scenario(scenario_folder)
-    names = [v.id for v in base.variants] if variants is None else list(variants)
-    scenarios = {"base": base}
-    for v in names:  # fail early, before any work or output, on an unknown variant
-        if v != "base":
-            scenarios[v] = apply_variant(base, v)  # base was validated with its variants
+    scenario_sha256, scenarios = _load(scenario_folder, variants)
+    base = scenarios["base"]
     timings["load"] = time.perf_counter() - t0
     echo(
         f"scenario {base.id} ({base.name}): {len(base.points)} points; "
@@ -186,32 +179,14 @@ def run_all(
     )
 
     settings = facility_settings(base, facilities, mode=mode)
-    # The sensitivity re-plans (6 inputs × 2 directions × every variant, facility plans only)
-    # take two shares of the budget: with one, Jintan's 36 re-plans found the budget spent.
-    shares = len(scenarios) + (SENSITIVITY_SHARES if len(scenarios) > 1 else 0)
-    runs: list[VariantRun] = []
-    base_matrix = build_matrix(base)
     with OutputFolder(out_dir) as out:
         figures: dict[str, Figure] = {}
-        for k, (v, scenario) in enumerate(scenarios.items()):
-            t = time.perf_counter()
-            # Variants rarely move a site; reuse the base matrix when the sites are the same.
-            same_sites = scenario.sites() == base.sites() and scenario.network == base.network
-            run = run_variant(
-                scenario,
-                horizon,
-                routing=routing,
-                facilities=settings,
-                simulation=simulation,
-                deadline=part_of(deadline, 1.0 / (shares - k)),
-                matrix=base_matrix if same_sites else None,
-                echo=echo,
-                progress=progress,
+        runs = [
+            _run_and_write(run, seconds, out, figures, timings)
+            for run, seconds in _variant_runs(
+                scenarios, horizon, routing, settings, simulation, deadline, echo, progress
             )
-            figures.update(write_variant(run, out))
-            runs.append(run)
-            timings.update({f"{v}/{k2}": round(s, 3) for k2, s in run.timings_s.items()})
-            timings[f"{v}/total"] = time.perf_counter() - t
+        ]
         kpi, routes_kpi = _write_kpi_tables(runs, out)
         figures.update(_catchment_figures(runs, out))
         t = time.perf_counter()
@@ -242,13 +217,81 @@ def run_all(
             timings,
             ok,
         )
-        manifest["min_collected_share"] = MIN_COLLECTED_SHARE
-        manifest["service_level_met"] = not short
+        manifest.update(min_collected_share=MIN_COLLECTED_SHARE, service_level_met=not short)
         write_json(out.path("manifest.json"), manifest)
     echo(f"wrote {out_dir} in {timings['total']:.1f} s")
     return RunSummary(
         out_dir=str(out_dir), ok=ok, kpi=kpi, timings_s=timings, service_shortfalls=short
     )
+
+
+def _variant_runs(
+    scenarios: dict[str, Scenario],
+    horizon: Horizon,
+    routing: RoutingSettings,
+    settings: FacilitySettings,
+    simulation: SimulationSettings | None,
+    deadline: Deadline | None,
+    echo: Echo,
+    progress: bool,
+) -> Iterator[tuple[VariantRun, float]]:
+    """Every stage of each variant in turn, with its wall seconds; each variant gets an equal
+    share of what is left of ``deadline`` (the sensitivity re-plans that follow count as
+    ``SENSITIVITY_SHARES`` variants)."""
+    # The sensitivity re-plans (6 inputs × 2 directions × every variant, facility plans only)
+    # take two shares of the budget: with one, Jintan's 36 re-plans found the budget spent.
+    shares = len(scenarios) + (SENSITIVITY_SHARES if len(scenarios) > 1 else 0)
+    base = scenarios["base"]
+    base_matrix = build_matrix(base)
+    for k, scenario in enumerate(scenarios.values()):
+        # Variants rarely move a site; reuse the base matrix when the sites are the same.
+        same_sites = scenario.sites() == base.sites() and scenario.network == base.network
+        t = time.perf_counter()
+        run = run_variant(
+            scenario,
+            horizon,
+            routing=routing,
+            facilities=settings,
+            simulation=simulation,
+            deadline=part_of(deadline, 1.0 / (shares - k)),
+            matrix=base_matrix if same_sites else None,
+            echo=echo,
+            progress=progress,
+        )
+        yield run, time.perf_counter() - t
+
+
+def _run_and_write(
+    run: VariantRun,
+    seconds: float,
+    out: OutputFolder,
+    figures: dict[str, Figure],
+    timings: dict[str, float],
+) -> VariantRun:
+    """Write one finished variant (``seconds`` to run it) and record its timings."""
+    t = time.perf_counter()
+    figures.update(write_variant(run, out))
+    timings.update({f"{run.variant}/{k}": round(s, 3) for k, s in run.timings_s.items()})
+    timings[f"{run.variant}/total"] = seconds + time.perf_counter() - t
+    return run
+
+
+def _load(
+    scenario_folder: str | Path, variants: Sequence[str] | None
+) -> tuple[str, dict[str, Scenario]]:
+    """The folder's content hash and the base scenario plus each variant (default: all).
+
+    The hash is taken when the folder is read, so the manifest describes what the run used
+    even if the folder is edited meanwhile; an unknown variant fails here, before any work.
+    """
+    sha256 = content_hash(scenario_folder)
+    base = load_scenario(scenario_folder)  # validates every variant too
+    names = [v.id for v in base.variants] if variants is None else list(variants)
+    scenarios = {"base": base}
+    for v in names:
+        if v != "base":
+            scenarios[v] = apply_variant(base, v)
+    return sha256, scenarios
 
 
 def _service_table(runs: Sequence[VariantRun]) -> pd.DataFrame:
