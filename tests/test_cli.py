@@ -303,3 +303,16 @@ def test_plan_labels_free_mode_as_a_lower_bound(tmp_path, capsys, tiny_dir):
     """plan --mode free says its plan is a cost-only lower bound."""
     assert main(["plan", str(tiny_dir), "--variant", "base", "--mode", "free"]) == 0
     assert "cost-only lower bound" in capsys.readouterr().out
+
+
+def test_plan_policy_cost_names_the_stations_the_standard_closes(tmp_path, capsys, tiny_dir):
+    """plan --policy-cost re-plans with the standard policy and names the station it closes."""
+    out = tmp_path / "plan"
+    assert main(["plan", str(tiny_dir), "--policy-cost", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "policy_cost.csv", encoding="utf-8-sig").set_index("variant")
+    # ST-W does not meet the standard (tiny's stations.csv): the policy closes it in base
+    assert table.loc["base", "closed_by_policy"] == "ST-W"
+    assert table.loc["base", "policy_cost_cny_per_year"] == pytest.approx(
+        table.loc["base", "cny_per_year_with"] - table.loc["base", "cny_per_year_without"]
+    )
+    assert "standard policy" in capsys.readouterr().out

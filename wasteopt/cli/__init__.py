@@ -168,6 +168,13 @@ def _add_plan(sub: Subparsers) -> None:
         action="store_true",
         help="every point unloads at a station where one accepts its stream",
     )
+    f.add_argument(
+        "--policy-cost",
+        action="store_true",
+        help="also plan each scenario with and without the standard policy (every station "
+        "left open meets the environmental standard and keeps streams separate) and report "
+        "what the policy costs and which stations it closes (policy_cost.csv with --out)",
+    )
     _time_limit_option(f, "plan")
     f.add_argument("--out", help="output folder for the plan tables")
 

@@ -22,9 +22,11 @@ from wasteopt.cli.common import (
     say,
 )
 from wasteopt.clock import Deadline
-from wasteopt.facilities import plan_variants, read_orlib_cap, solve_cflp
+from wasteopt.facilities import plan_variants, policy_cost, read_orlib_cap, solve_cflp
 from wasteopt.facilities.settings import FacilitySettings
-from wasteopt.files import OutputFolder
+from wasteopt.files import OutputFolder, write_frame
+from wasteopt.generation import expected_rates_kg_per_day
+from wasteopt.network import build_matrix
 from wasteopt.pipeline import (
     FREE_MODE_NOTE,
     Horizon,
@@ -36,6 +38,7 @@ from wasteopt.pipeline import (
 from wasteopt.routing import instances
 from wasteopt.routing.solve import solve
 from wasteopt.scenario import apply_variant, load_scenario
+from wasteopt.scenario.model import Scenario
 from wasteopt.simulation import (
     MIN_COLLECTED_SHARE,
     ServiceFinding,
@@ -105,22 +108,61 @@ def plan(args: argparse.Namespace, deadline: Deadline) -> int:
         FacilitySettings(time_limit_s=args.time_limit, allow_direct=not args.no_direct),
         mode=args.mode or base.planning.mode,
     )
+    policy = None
     if args.out:
         with OutputFolder(args.out) as out:
             table = plan_variants(
                 base, variants, settings, out_dir=out.path("x").parent, deadline=deadline
             )
+            if args.policy_cost:
+                policy = _policy_costs(base, variants, settings, deadline)
+                write_frame(out.path("policy_cost.csv"), policy, bom=True)
     else:
         table = plan_variants(base, variants, settings, deadline=deadline)
+        if args.policy_cost:
+            policy = _policy_costs(base, variants, settings, deadline)
     with pd.option_context("display.width", 200, "display.max_columns", 40):
         say(table.T.to_string())
     say(f"mode: {settings.mode}" + (f" — {FREE_MODE_NOTE}" if settings.mode == "free" else ""))
     if args.out:
         say(f"wrote {args.out}")
+    if policy is not None:
+        with pd.option_context("display.width", 200, "display.max_columns", 40):
+            say("standard policy (every open station meets the standard, streams separate):")
+            say(policy.to_string(index=False))
     bad = [v for v, st in table["status"].items() if st not in ("optimal", "time_limit")]
     if bad:
         say(f"not planned to optimality or capacity short: {', '.join(map(str, bad))}")
     return EXIT_OK if not bad else EXIT_FAIL
+
+
+def _policy_costs(
+    base: Scenario, variants: Sequence[str], settings: FacilitySettings, deadline: Deadline
+) -> pd.DataFrame:
+    """One row per planned scenario: the plan's cost with and without the standard policy."""
+    names = ["base", *(v for v in variants if v != "base")]
+    rows = []
+    for k, v in enumerate(names):
+        sc = base if v == "base" else apply_variant(base, v)
+        pc = policy_cost(
+            sc,
+            expected_rates_kg_per_day(sc),
+            build_matrix(sc),
+            settings,
+            deadline=deadline.sub(deadline.share(1.0 / (len(names) - k))),
+        )
+        rows.append(
+            {
+                "variant": v,
+                "cny_per_year_without": pc.without_policy.objective,
+                "cny_per_year_with": pc.with_policy.objective,
+                "policy_cost_cny_per_year": pc.delta_cny_per_year,
+                "closed_by_policy": " ".join(pc.closed_by_policy),
+                "opened_instead": " ".join(pc.opened_by_policy),
+                "status_with": pc.with_policy.status,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def simulate(args: argparse.Namespace, deadline: Deadline) -> int:
