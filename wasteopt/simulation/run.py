@@ -100,15 +100,6 @@ def simulate(
     vehicles = pd.DataFrame(district.vehicle_rows)
     facilities = _facility_frame(district, tips, demand, days)
     status = _status(daily, balance)
-    points_left = pd.DataFrame(
-        left_rows(
-            [p.id for p in scenario.points],
-            scenario.stream_ids,
-            district.overdue.tolist(),
-            catchments(operating),
-        ),
-        columns=list(LEFT_COLUMNS),
-    )
     result = SimulationResult(
         scenario=scenario.id,
         variant=scenario.variant,
@@ -125,20 +116,31 @@ def simulate(
         balance=balance,
         events=events,
         tips=tips,
-        points_left=points_left,
+        points_left=_points_left(scenario, district, operating),
         shortfall_penalty_cny_per_t=scenario.planning.shortfall_penalty_cny_per_t,
         notes=tuple(district.notes),
     )
+    where = f"{scenario.id}/{scenario.variant}"
     log.info(
-        "simulated %d days of %s/%s: %s, %d events in %.2f s",
+        "simulated %d days of %s: %s, %d events in %.2f s",
         days,
-        scenario.id,
-        scenario.variant,
+        where,
         status,
         events_scheduled,
         runtime,
     )
     return result
+
+
+def _points_left(scenario: Scenario, district: District, operating: OperatingPlan) -> pd.DataFrame:
+    """Due waste left in each point's bins at the end, with the point's catchment."""
+    rows = left_rows(
+        [p.id for p in scenario.points],
+        scenario.stream_ids,
+        district.overdue.tolist(),
+        catchments(operating),
+    )
+    return pd.DataFrame(rows, columns=list(LEFT_COLUMNS))
 
 
 def catchments(operating: OperatingPlan) -> dict[tuple[str, str], str]:
