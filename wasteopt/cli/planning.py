@@ -106,7 +106,7 @@ def plan(args: argparse.Namespace, deadline: Deadline) -> int:
     settings = facility_settings(
         base,
         FacilitySettings(time_limit_s=args.time_limit, allow_direct=not args.no_direct),
-        mode=args.mode or base.planning.mode,
+        mode=args.mode,
     )
     policy = None
     if args.out:

@@ -15,7 +15,7 @@ import numpy as np
 
 from wasteopt.clock import Deadline
 from wasteopt.facilities import FacilityPlan, plan_facilities
-from wasteopt.facilities.settings import FacilitySettings, PlanMode
+from wasteopt.facilities.settings import FacilitySettings, PlanMode, resolve_planning
 from wasteopt.generation import Demand, expected_rates_kg_per_day, generate
 from wasteopt.network import TravelMatrix, build_matrix
 from wasteopt.operations import MIN_SOLVE_S, OperatingPlan, build_operating_plan
@@ -71,9 +71,10 @@ def facility_settings(
     plan ``mode`` when given, else the settings' own mode when they are given, else the
     scenario's ``planning.mode`` (the one documented default of ``plan``, ``route``,
     ``simulate`` and ``run``)."""
-    if mode is None:
-        mode = settings.mode if settings is not None and settings.mode else scenario.planning.mode
-    return dataclasses.replace(settings if settings is not None else FacilitySettings(), mode=mode)
+    given = settings if settings is not None else FacilitySettings()
+    if mode is None:  # the facilities' own rule: the settings' mode, else the scenario's
+        mode = resolve_planning(given, scenario.planning).mode
+    return dataclasses.replace(given, mode=mode)
 
 
 def mode_label(mode: str) -> str:
