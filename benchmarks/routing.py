@@ -59,7 +59,7 @@ from wasteopt.routing.instances import (  # noqa: E402
 )
 from wasteopt.routing.plan import Route, RoutePlan  # noqa: E402
 from wasteopt.routing.settings import RoutingSettings  # noqa: E402
-from wasteopt.routing.solve import solve  # noqa: E402
+from wasteopt.routing.solve import plan_status, solve  # noqa: E402
 
 DATA = ROOT / "data"
 SETS = {
@@ -327,17 +327,7 @@ def run_task(task: Task) -> dict:
                 unserved=tuple(s.id for s in problem.stops if s.id not in served),
             )
             report = check_plan(problem, plan)
-            status = (
-                "feasible"
-                if report.ok
-                else (
-                    "partial"
-                    if all(v.kind == "unserved" for v in report.violations)
-                    else "infeasible"
-                )
-            )
-            if not routes:
-                status = "no_solution"
+            status = plan_status(problem, plan, report)
     except Exception as exc:  # a crashing solver is a result of the benchmark, not its end
         return {
             **row,

@@ -31,7 +31,7 @@ from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.settings import ENGINES, RoutingSettings
 from wasteopt.routing.verdict import CheckReport
 
-__all__ = ["ENGINES", "solve"]
+__all__ = ["ENGINES", "plan_status", "solve"]
 
 log = logging.getLogger("wasteopt")
 
@@ -104,7 +104,7 @@ def solve(
         stream=plan.stream,
         engine=engine.name,
         seed=settings.seed,
-        status=_status(problem, plan, report),
+        status=plan_status(problem, plan, report),
         objective=report.totals.cost,
         runtime_s=runtime,
         routes=plan.routes,
@@ -134,8 +134,9 @@ def _run(
     return engine.decode(problem, model, answer, deadline)
 
 
-def _status(problem: RoutingProblem, plan: RoutePlan, report: CheckReport) -> PlanStatus:
-    """The plan's status from the checker's report (see the module docstring)."""
+def plan_status(problem: RoutingProblem, plan: RoutePlan, report: CheckReport) -> PlanStatus:
+    """The plan's status from the checker's report (see the module docstring); a plan with
+    violations other than unserved stops is logged as an error."""
     if not plan.routes and problem.stops:
         return "no_solution"
     if report.ok:
