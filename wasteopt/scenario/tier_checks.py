@@ -130,7 +130,8 @@ def check_planning(s: Scenario, r: ProblemReport) -> None:
         if isinstance(f.gate_fee_cny_per_t, int | float)
     ]
     penalty = pl.shortfall_penalty_cny_per_t
-    if fees and isinstance(penalty, int | float) and penalty <= max(fees)[0]:
+    # (a negative penalty is already reported above: one problem per bad value)
+    if fees and isinstance(penalty, int | float) and 0 <= penalty <= max(fees)[0]:
         fee, fid = max(fees)
         r.add(
             t,
