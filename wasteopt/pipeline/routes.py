@@ -20,7 +20,7 @@ from wasteopt.routing.build import build_problem
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.settings import RoutingSettings
-from wasteopt.routing.solve import solve
+from wasteopt.routing.territories import solve_territories
 from wasteopt.scenario.model import Scenario
 
 __all__ = ["progress_bar", "route_day", "routes_summary", "write_plan_files"]
@@ -78,7 +78,7 @@ def route_day(
                 share = deadline.share(len(problem.stops) / pending, floor_s=MIN_SOLVE_S)
                 budget = Deadline(share)
             pending -= len(problem.stops)
-            plan = solve(problem, routing, deadline=budget)
+            plan = solve_territories(problem, routing, deadline=budget)
             log.info("%s", plan.summary())
             plans.append(plan)
             if out is not None:

@@ -26,6 +26,10 @@ class RoutingSettings:
         Deterministic mode: stop each search after this many iterations instead of at the
         deadline, so the same seed, workers and inputs give the same plan on any machine (the
         deadline still bounds the call as a safety net).
+    ``territory_max_stops``
+        Largest routing territory (:mod:`wasteopt.routing.territories`): a catchment with
+        more stops than this is split into balanced sectors around its unload site, each
+        routed on its own.
     """
 
     engine: str = "pyvrp"
@@ -33,6 +37,7 @@ class RoutingSettings:
     seed: int = 0
     workers: int = 1
     iterations: int | None = None
+    territory_max_stops: int = 400
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -43,3 +48,5 @@ class RoutingSettings:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if self.iterations is not None and self.iterations < 1:
             raise ValueError(f"iterations must be >= 1, got {self.iterations}")
+        if self.territory_max_stops < 1:
+            raise ValueError(f"territory_max_stops must be >= 1, got {self.territory_max_stops}")

@@ -12,6 +12,10 @@ routes with :func:`wasteopt.routing.check.check_plan`. The status follows from t
 - ``no_solution``: the engine returned no route although there were stops.
 
 ``objective`` is the checker's cost (CNY), never an engine's internal scaled objective.
+
+:func:`run_engine` (validate, then the engine's steps) and :func:`checked_plan` (check, status)
+are the two halves of ``solve``, for :mod:`wasteopt.routing.territories`, which routes parts
+of a problem and checks the merged plan once against the whole.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 from wasteopt.clock import Deadline
@@ -26,19 +31,20 @@ from wasteopt.errors import InputError, Problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.engine import Decoded, Engine
 from wasteopt.routing.engines import engine_named
-from wasteopt.routing.plan import PlanStatus, RoutePlan
+from wasteopt.routing.plan import PlanStatus, Route, RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.settings import ENGINES, RoutingSettings
 from wasteopt.routing.verdict import CheckReport
 
-__all__ = ["ENGINES", "plan_status", "solve"]
+__all__ = ["ENGINES", "checked_plan", "plan_status", "run_engine", "solve", "validate_stops"]
 
 log = logging.getLogger("wasteopt")
 
 DEFAULT_SETTINGS = RoutingSettings()
 
 
-def _validate(problem: RoutingProblem) -> None:
+def validate_stops(problem: RoutingProblem) -> None:
+    """Raise :class:`InputError` naming every stop of another stream than the problem's."""
     problems = [
         Problem(
             file=problem.name,
@@ -72,7 +78,7 @@ def solve(
     if deadline is None or not math.isfinite(deadline.end):
         deadline = Deadline(settings.time_limit_s)
     engine = engine_named(settings.engine)
-    _validate(problem)
+    validate_stops(problem)
     log.info(
         "routing %s [%s]: %d stops, engine=%s, limit=%.1fs, seed=%d, workers=%d%s",
         problem.name,
@@ -86,33 +92,42 @@ def solve(
     )
     t0 = time.perf_counter()
     routes, unserved = _run(engine, problem, settings, deadline)
-    runtime = time.perf_counter() - t0
+    plan = checked_plan(problem, settings, routes, unserved, time.perf_counter() - t0)
+    log.info("%s", plan.summary())
+    return plan
+
+
+def run_engine(problem: RoutingProblem, settings: RoutingSettings, deadline: Deadline) -> Decoded:
+    """The engine's routes and unserved stops for ``problem``, unchecked (the steps under
+    :func:`solve`, for callers that route parts of a problem and check the whole once).
+    Raises :class:`InputError` for stops of another stream."""
+    validate_stops(problem)
+    return _run(engine_named(settings.engine), problem, settings, deadline)
+
+
+def checked_plan(
+    problem: RoutingProblem,
+    settings: RoutingSettings,
+    routes: tuple[Route, ...],
+    unserved: tuple[str, ...],
+    runtime_s: float,
+) -> RoutePlan:
+    """The plan of ``routes`` on ``problem``, graded by the checker: its status and cost."""
     plan = RoutePlan(
         problem=problem.name,
         stream=problem.stream,
-        engine=engine.name,
+        engine=settings.engine,
         seed=settings.seed,
         status="no_solution",
         objective=0.0,
-        runtime_s=runtime,
+        runtime_s=runtime_s,
         routes=routes,
         unserved=unserved,
     )
     report = check_plan(problem, plan)
-    plan = RoutePlan(
-        problem=plan.problem,
-        stream=plan.stream,
-        engine=engine.name,
-        seed=settings.seed,
-        status=plan_status(problem, plan, report),
-        objective=report.totals.cost,
-        runtime_s=runtime,
-        routes=plan.routes,
-        unserved=plan.unserved,
-        check=report,
+    return replace(
+        plan, status=plan_status(problem, plan, report), objective=report.totals.cost, check=report
     )
-    log.info("%s", plan.summary())
-    return plan
 
 
 def _run(
