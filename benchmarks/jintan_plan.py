@@ -13,35 +13,31 @@ runtime (model coefficients + Pyomo build + solve + reading the plan), the annua
 priced shortfall included), the shortfall (t/day and its penalty) and the station use. Haul
 limit and shortfall penalty are the scenario's ``[planning]`` values.
 The issue's requirement: base and consolidate solve to proven optimality (default settings).
-The table goes to ``benchmarks/results/jintan_plan.csv`` and, with a header and a reading
-computed from it, to ``benchmarks/results/jintan_plan.md`` (the whole file is generated).
+The table goes to ``<--out>/jintan_plan.csv`` and, with a reading computed from it, to
+``<--out>/jintan_plan.md`` (default ``benchmarks/results``); both whole files are written through
+the shared header of ``machine_info`` (date, commit, machine, packages, load, command).
+``--modes status_quo`` runs only that mode (smoke runs; the table of record has both).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
+from machine_info import ROOT, Run  # benchmarks/ is the script's folder
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from machine_info import commit, machine  # noqa: E402  (benchmarks/ is the script's folder)
-
-from wasteopt.facilities import FacilitySettings, PlanMode, plan_variants  # noqa: E402
-from wasteopt.files import write_text  # noqa: E402
-from wasteopt.scenario import load_scenario  # noqa: E402
+from wasteopt.facilities import FacilitySettings, PlanMode, plan_variants
+from wasteopt.scenario import load_scenario
 
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def run(time_limit_s: float) -> pd.DataFrame:
+def run(time_limit_s: float, modes: Sequence[PlanMode]) -> pd.DataFrame:
     frames = []
     base = load_scenario(ROOT / "scenarios" / "jintan")
-    modes: tuple[PlanMode, ...] = ("status_quo", "free")
     for mode in modes:
         for direct in (True, False):
             settings = FacilitySettings(mode=mode, allow_direct=direct, time_limit_s=time_limit_s)
@@ -66,13 +62,13 @@ def table(df: pd.DataFrame) -> str:
     ]
     for r in df.itertuples():
         proven = bool(r.optimal)  # HiGHS proved optimality within mip_gap
-        status = r.status if proven else f"**{r.status}**"
+        status = str(r.status) if proven else f"**{r.status!s}**"
         util = (
             "–" if r.open_stations == 0 else f"{r.station_util_max:.2f} / {r.station_util_mean:.2f}"
         )
-        mode = f"{r.mode} (cost-only bound)" if r.cost_only_bound else r.mode
+        mode = f"{r.mode!s} (cost-only bound)" if r.cost_only_bound else str(r.mode)
         lines.append(
-            f"| {mode} | {'yes' if r.direct else 'no'} | {r.variant} | {status} "
+            f"| {mode} | {'yes' if r.direct else 'no'} | {r.variant!s} | {status} "
             f"| {'yes' if proven else '**no**'} | {r.mip_gap:.1e} | {r.runtime_s:.2f} "
             f"| {r.objective_cny_per_year:,.0f} | {r.cost_cny_per_t:.1f} "
             f"| {r.shortfall_t_per_day:.2f} | {r.shortfall_penalty_cny_per_year:,.0f} "
@@ -81,10 +77,8 @@ def table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-HEADER = """# Jintan facility plan — base and consolidate, proven optimality and time
-
-Generated in full by `benchmarks/jintan_plan.py` (nothing in this file is edited by hand):
-`wasteopt.facilities.plan_variants(load_scenario("scenarios/jintan"), ["consolidate"],
+HEADER = """Generated in full by `benchmarks/jintan_plan.py` (nothing in this file is edited by
+hand): `wasteopt.facilities.plan_variants(load_scenario("scenarios/jintan"), ["consolidate"],
 FacilitySettings(mode=…, allow_direct=…, time_limit_s=…))` for each row, one plan at a time.
 Cost model: the two-tier model stated in `wasteopt/facilities/model.py` (tier-1 collection by
 the continuous approximation, station operation with staff, tier-2 container haul with
@@ -129,36 +123,38 @@ def reading(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per plan")
+    ap.add_argument("--modes", default="status_quo,free", help="comma list of plan modes")
+    ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
-    import highspy
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or any(m not in ("status_quo", "free") for m in modes):
+        ap.error(f"--modes: status_quo and/or free, got {args.modes!r}")
+    import highspy  # lazy: versions only
     import pyomo
 
-    code = commit()  # before anything is written
-    df = run(args.time_limit)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    df.to_csv(RESULTS / "jintan_plan.csv", index=False)
-    text = "\n".join(
-        [
-            HEADER,
-            "## Results",
-            "",
-            f"Run date: {dt.date.today().isoformat()}  ",
-            f"Commit: {code}  ",
-            f"Machine: {machine()}  ",
-            f"Command: `python benchmarks/jintan_plan.py --time-limit {args.time_limit:g}`  ",
-            f"Pyomo {pyomo.__version__}, HiGHS {highspy.Highs().version()} (highspy), "
-            f"`mip_gap = 1e-6`, time limit {args.time_limit:g} s per plan.",
-            "",
-            table(df),
-            "",
-            reading(df),
-            "",
-        ]
+    started = Run.start(__file__, argv)
+    df = run(args.time_limit, [cast(PlanMode, m) for m in modes])
+    records = [{str(k): v for k, v in rec.items()} for rec in df.to_dict("records")]
+    started.write_csv(args.out / "jintan_plan.csv", [str(c) for c in df.columns], records)
+    text = [
+        HEADER,
+        "## Results",
+        "",
+        f"Pyomo {pyomo.__version__}, HiGHS {highspy.Highs().version()} (highspy), "
+        f"`mip_gap = 1e-6`, time limit {args.time_limit:g} s per plan.",
+        "",
+        table(df),
+        "",
+        reading(df),
+    ]
+    started.write_md(
+        args.out / "jintan_plan.md",
+        "Jintan facility plan: base and consolidate, proven optimality and time",
+        text,
     )
-    write_text(RESULTS / "jintan_plan.md", text)
     return 0
 
 

@@ -4,8 +4,9 @@ Usage::
 
     .venv/bin/python benchmarks/network_generation.py [--sites 20000] [--days 365] [--repeats 3]
 
-Times (best of ``--repeats``, wall clock) are written to
-``benchmarks/results/network_generation.md`` together with the date and machine description.
+Times (best of ``--repeats``, wall clock) are written to ``--out`` (default
+``benchmarks/results/network_generation.md``) through the shared header of ``machine_info``
+(date, commit, machine, packages, load average, command).
 Sites are spread uniformly over a 30 km × 28 km box around Jintan (Changzhou), the size of a
 county-level district; timings do not depend on where the box is.
 """
@@ -14,30 +15,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from machine_info import ROOT, Run  # benchmarks/ is the script's folder; ROOT on the path
 
-ROOT = Path(__file__).resolve().parents[1]
-try:
-    import wasteopt  # noqa: F401
-except ImportError:  # running from a checkout without `pip install -e .`
-    sys.path.insert(0, str(ROOT))
-
-from machine_info import cpu_model  # noqa: E402  (benchmarks/ is the script's folder)
-
-from wasteopt.files import write_text  # noqa: E402
-from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate  # noqa: E402
-from wasteopt.network import TravelMatrix, read_matrix_csv  # noqa: E402
-from wasteopt.scenario.model import (  # noqa: E402
+from wasteopt.generation import due_loads, expected_rates_kg_per_day, generate
+from wasteopt.network import TravelMatrix, read_matrix_csv
+from wasteopt.scenario.model import (
     CollectionPoint,
     GenerationSettings,
     Holiday,
@@ -47,16 +40,19 @@ from wasteopt.scenario.model import (  # noqa: E402
 )
 
 OUT = ROOT / "benchmarks" / "results" / "network_generation.md"
+T = TypeVar("T")
 
 
-def best_of(repeats: int, fn):
-    """(best wall time in s, last result) over ``repeats`` calls."""
-    best, out = float("inf"), None
-    for _ in range(repeats):
+def best_of(repeats: int, fn: Callable[[], T]) -> tuple[float, T]:
+    """(best wall time in s, last result) over ``repeats`` (at least one) calls."""
+    best = float("inf")
+    out: T | None = None
+    for _ in range(max(1, repeats)):
         out = None  # free the previous result before the next run
         t0 = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t0)
+    assert out is not None
     return best, out
 
 
@@ -144,13 +140,6 @@ def make_scenario(n_points: int, rng: np.random.Generator) -> Scenario:
     )
 
 
-def total_memory_gb() -> str:
-    try:
-        return f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GB"
-    except (ValueError, OSError, AttributeError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sites", type=int, default=20_000)
@@ -159,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
+    run = Run.start(__file__, argv)
 
-    load_before = os.getloadavg()[0]
     rng = np.random.default_rng(20250101)
     sc = make_scenario(args.sites, rng)
     ids = [p.id for p in sc.points]
@@ -213,15 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
     lines = [
-        "# Benchmark: travel network and waste generation",
-        "",
-        f"Run on {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} with "
-        f"`benchmarks/network_generation.py --sites {n} --days {days} --repeats {r}`.",
-        "",
-        f"- machine: {platform.platform()}, {platform.machine()}, "
-        f"{os.cpu_count()} logical CPUs, {total_memory_gb()} RAM",
-        f"- processor: {cpu_model()}",
-        f"- Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}",
+        "Generated in full by `benchmarks/network_generation.py`.",
         "",
         "| step | size | best wall time (s) |",
         "|---|---|---:|",
@@ -229,14 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Sanity: mean sampled road distance {mean_km:.1f} km; generated "
         f"{yearly_t:,.0f} t over {days} days; peak resident memory {peak_mib:,.0f} MiB.",
-        f"1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
-        f"the run ({os.cpu_count()} CPUs): above the CPU count means other jobs competed.",
         "",
-        "Times are the best of the repeats on a machine that may be shared with other jobs; "
-        "expect ±50 % between runs.",
-        "",
+        "Times are the best of the repeats on a machine that may be shared with other jobs "
+        "(load average in the header); expect ±50 % between runs.",
     ]
-    write_text(args.out, "\n".join(lines))
+    run.write_md(args.out, "Benchmark: travel network and waste generation", lines)
     sys.stdout.write("\n".join(lines))
     return 0
 

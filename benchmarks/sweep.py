@@ -13,15 +13,17 @@ seed (real work, no solver). Measured wall-clock times:
 Usage::
 
     python benchmarks/sweep.py [--seeds 10] [--days 364] [--out benchmarks/results]
+
+Writes ``<--out>/sweep.md`` whole through the shared header of ``machine_info`` (date, commit,
+machine, packages, load average, command).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import importlib.util
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -30,8 +32,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from machine_info import ROOT, Run  # benchmarks/ is the script's folder
 
-ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 
 
@@ -47,7 +49,7 @@ def jintan_demand(*, scenario: str, variant: str, seed: int, days: int) -> dict[
     return out
 
 
-def _cluster(tmp: Path) -> tuple[str, list[subprocess.Popen]]:
+def _cluster(tmp: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
     dask = str(Path(sys.executable).parent / "dask")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]))
     sched_file = tmp / "scheduler.json"
@@ -102,7 +104,7 @@ def _cluster(tmp: Path) -> tuple[str, list[subprocess.Popen]]:
     return address, procs
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
     for group in (procs[1:], procs[:1]):
         for p in group:
             p.terminate()
@@ -119,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=364)
     ap.add_argument("--out", default=str(HERE / "results"))
     args = ap.parse_args(argv)
+    run = Run.start(__file__, argv)
 
     sys.path.insert(0, str(HERE))
     import sweep as bench  # this file as an importable module, so workers can find the task
@@ -178,9 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     frame["runs"] = len(tasks)
     frame["wall_s"] = frame["wall_s"].round(2)
     head = (
-        f"# Sweep benchmark\n\n{dt.date.today()} on {platform.node()} "
-        f"({platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"load {os.getloadavg()[0]:.2f}); {len(tasks)} runs = {len(variants)} variants × "
+        "Generated in full by `benchmarks/sweep.py`: "
+        f"{len(tasks)} runs = {len(variants)} variants × "
         f"{args.seeds} seeds of jintan demand over {args.days} days. "
         "All sweeps returned exactly the direct results.\n\n"
     )
@@ -189,18 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         if _has_tabulate()
         else head + "```\n" + frame.to_string(index=False) + "\n```\n"
     )
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    (Path(args.out) / "sweep.md").write_text(md, encoding="utf-8")
+    run.write_md(Path(args.out) / "sweep.md", "Sweep benchmark", md)
     print(md)
     return 0
 
 
 def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """pandas' ``to_markdown`` needs the optional package tabulate."""
+    return importlib.util.find_spec("tabulate") is not None
 
 
 if __name__ == "__main__":

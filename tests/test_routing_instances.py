@@ -17,7 +17,10 @@ import vrplib
 from wasteopt.errors import InputError
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.instances import (
+    hierarchical_vehicle_cost,
+    kim_exact_durations,
     kim_hhmm_s,
+    late_in_exact_time,
     read_kim,
     read_solomon,
     read_vrplib,
@@ -143,9 +146,9 @@ def test_kim_102_stop():
     assert (fleet.capacity_kg, fleet.max_shift_load_kg, fleet.max_stops) == (28000, 40000, 500)
     assert fleet.count == 99 and fleet.fixed_cost == 0
     i, j = prob.index()["0"], prob.index()["1"]
-    # README: Manhattan 15387 ft = 2.914 mi, 262.3 s at 40 mph.
+    # README: Manhattan 15387 ft = 2.914 mi, 262.3 s at 40 mph, rounded up to 263 s.
     assert prob.distance_m[i, j] == round(15387 * 0.3048) == 4690
-    assert prob.durations_s[0][i, j] == 262
+    assert prob.durations_s[0][i, j] == 263
     # One mile of driving costs one objective unit.
     assert fleet.cost_per_km * 1.609344 == pytest.approx(1.0)
     s3 = next(s for s in prob.stops if s.id == "3")
@@ -156,6 +159,78 @@ def test_kim_vehicle_cost_keyword():
     """vehicle_cost sets the fixed cost per used vehicle."""
     prob = read_kim(DATA / "wcvrptw_kim2006" / "102_stop.txt", vehicle_cost=1000)
     assert prob.fleets[0].fixed_cost == 1000.0
+
+
+# A one-stop Kim file at 30 mph (44 ft/s): 5302 ft from the depot is 120.5 s exactly, and the
+# stop's window closes 120 s after the depot opens, so the truck is 0.5 s late.
+KIM_HALF_SECOND_LATE = """100 // vehicle capacity
+1000 // total yardage
+500 // max stops
+3600 // lunch duration
+30 // speed
+Stop_ID X Y Early_St_Time Late_St_Time Service_Time Load Stop_Type
+0 0 0 700 1800 0 0 0
+1 5302 0 700 702 60 1 1
+2 0 0 0 2400 600 9999 2
+"""
+
+
+def _one_route(prob, visits):
+    route = Route(vehicle="truck#1", fleet="truck", start_s=7 * 3600, visits=visits)
+    return RoutePlan(
+        problem=prob.name,
+        stream=prob.stream,
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=(route,),
+    )
+
+
+def test_kim_window_missed_by_half_a_second_is_late(tmp_path):
+    """A window missed by 0.5 s in exact travel time is late for the checker and the re-check."""
+    path = tmp_path / "late_stop.txt"
+    path.write_text(KIM_HALF_SECOND_LATE)
+    prob = read_kim(path)
+    plan = _one_route(prob, ("1", "2"))
+    report = check_plan(prob, plan)
+    # Nearest-second rounding made this leg 120 s and the arrival look on time.
+    assert [(v.kind, v.stop) for v in report.violations] == [("time_window", "1")]
+    assert prob.durations_s[0][0, 1] == 121
+    exact = kim_exact_durations(path)
+    assert exact[0, 1] == pytest.approx(120.5)
+    late = late_in_exact_time(prob, plan, exact)
+    assert [(v.kind, v.id) for v in late] == [("stop", "1")]
+    assert late[0].late_s == pytest.approx(0.5)
+
+
+def test_kim_rounded_up_times_are_never_early():
+    """Every integer travel time of 102_stop is the exact one rounded up, so every stop late in
+    exact times is late for the checker too (a 20-stop route with some late stops)."""
+    path = DATA / "wcvrptw_kim2006" / "102_stop.txt"
+    prob = read_kim(path)
+    exact = kim_exact_durations(path)
+    dur = prob.durations_s[0]
+    assert (dur >= exact - 1e-9).all() and (dur < exact + 1).all()
+    plan = _one_route(prob, (*[s.id for s in prob.stops[:20]], "1"))
+    checker_late = {v.stop for v in check_plan(prob, plan).violations if v.kind == "time_window"}
+    exact_late = {v.id for v in late_in_exact_time(prob, plan, exact) if v.kind == "stop"}
+    assert exact_late and exact_late <= checker_late
+
+
+def test_kim_hierarchical_objective_prefers_fewer_vehicles():
+    """Under vehicles_then_distance one vehicle costs more than any plan's whole distance."""
+    path = DATA / "wcvrptw_kim2006" / "102_stop.txt"
+    prob = read_kim(path, objective="vehicles_then_distance")
+    weight = prob.fleets[0].fixed_cost
+    assert weight == hierarchical_vehicle_cost(read_kim(path))
+    # the longest leg driven three times per stop, in miles
+    bound = 3 * len(prob.stops) * prob.distance_m.max() / 1609.344
+    assert bound < weight <= bound + 2
+    with pytest.raises(ValueError, match="vehicle_cost"):
+        read_kim(path, objective="vehicles_then_distance", vehicle_cost=5)
 
 
 @pytest.mark.parametrize(

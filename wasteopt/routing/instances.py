@@ -17,7 +17,9 @@ Conventions (a benchmark's objective must equal the checker's cost, so units are
   windows and service times ×10; ``cost_per_km=100`` so the cost equals the distance in the
   original units. Fleet size and capacity from the file; depot window = shift.
 * **Kim, Kim & Sahoo (2006)** (:func:`read_kim`, in :mod:`wasteopt.routing.kim`): Manhattan
-  distance in feet as metres, loads in hundredths of a cubic yard, cost in miles.
+  distance in feet as metres, travel times rounded up to whole seconds (re-check a plan in exact
+  times with :func:`late_in_exact_time`), loads in hundredths of a cubic yard, cost in miles;
+  ``objective="vehicles_then_distance"`` for the literature's ranking (vehicles, then miles).
 """
 
 from __future__ import annotations
@@ -34,13 +36,24 @@ import vrplib
 from wasteopt.errors import InputError, Problem
 from wasteopt.files import atomic_path
 from wasteopt.routing.check import CheckReport, check_plan
-from wasteopt.routing.kim import kim_hhmm_s, read_kim
+from wasteopt.routing.kim import (
+    LateVisit,
+    hierarchical_vehicle_cost,
+    kim_exact_durations,
+    kim_hhmm_s,
+    late_in_exact_time,
+    read_kim,
+)
 from wasteopt.routing.plan import PlanStatus, Route, RoutePlan
 from wasteopt.routing.problem import HORIZON_S, Depot, Fleet, RoutingProblem, Stop
 
 __all__ = [
     "BENCHMARK_STREAM",
+    "LateVisit",
+    "hierarchical_vehicle_cost",
+    "kim_exact_durations",
     "kim_hhmm_s",
+    "late_in_exact_time",
     "plan_status",
     "read_kim",
     "read_solomon",
