@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 
 import pytest
 
-from wasteopt.facilities import plan_facilities
+from wasteopt.clock import Deadline
+from wasteopt.facilities import plan_facilities, policy_cost
 from wasteopt.facilities.settings import FacilitySettings, capital_recovery_factor
 from wasteopt.generation import expected_rates_kg_per_day
 from wasteopt.pipeline.explain import (
     MOVE_COLUMNS,
+    POLICY_COLUMNS,
     UTILISATION_COLUMNS,
     WATERFALL_TERMS,
     catchment_moves,
     cost_deltas,
     cost_term,
     cost_waterfall,
+    policy_sentences,
+    policy_table,
     station_utilisation,
 )
 from wasteopt.pipeline.sensitivity import (
@@ -92,18 +97,20 @@ def test_utilisation_before_after_by_stream(plans):
     assert w["headroom_t_per_day_base"] == pytest.approx(
         w["capacity_t_per_day_base"] - w["t_per_day_base"]
     )
-    stations = util[(util["site_kind"] == "station") & (util["stream"] == "all")]
-    assert stations["t_per_day_base"].sum() == pytest.approx(stations["t_per_day_variant"].sum())
+    # The residual stream ST-W takes moves whole to ST-E (east lets ST-E take kitchen too).
+    other = util[(util["site_kind"] == "station") & (util["stream"] == "other")]
+    assert other["t_per_day_base"].sum() == pytest.approx(other["t_per_day_variant"].sum())
 
 
 def test_catchment_moves_name_old_and_new_site_with_legs(plans, tiny_scenario, tiny_matrix):
-    """Every moved (point, stream) leaves closed ST-W for ST-E; P1's old leg is 0.01° of
+    """Every moved residual (other) stop leaves closed ST-W for ST-E; P1's old leg is 0.01° of
     longitude on the equator × circuity 1.3 (≈ 1.446 km)."""
     moves = catchment_moves(tiny_scenario, plans["base"], plans["east"], tiny_matrix, "east")
     assert list(moves.columns) == MOVE_COLUMNS
-    assert len(moves) > 0
-    assert set(moves["site_base"]) == {"ST-W"} and set(moves["site_variant"]) == {"ST-E"}
-    assert moves["site_base_closed"].all()
+    other = moves[moves["stream"] == "other"]
+    assert len(other) > 0
+    assert set(other["site_base"]) == {"ST-W"} and set(other["site_variant"]) == {"ST-E"}
+    assert other["site_base_closed"].all()
     p1 = moves[(moves["point_id"] == "P1") & (moves["stream"] == "other")].iloc[0]
     assert p1["leg_km_base"] == pytest.approx(0.01 * math.pi / 180 * 6371.0088 * 1.3, abs=2e-3)
     assert p1["delta_leg_km"] == pytest.approx(p1["leg_km_variant"] - p1["leg_km_base"])
@@ -181,3 +188,91 @@ def test_waterfall_plot_has_a_bar_per_step(plans):
     """The waterfall figure draws the six steps and the total."""
     fig = plot_cost_waterfall(cost_waterfall(plans), "east")
     assert len(fig.axes[0].patches) == len(WATERFALL_TERMS) + 1
+
+
+def _policy_inputs(tiny_scenario, tiny_matrix):
+    """Scenarios and matrices of tiny's base and east, by variant."""
+    scenarios = {"base": tiny_scenario, "east": apply_variant(tiny_scenario, "east")}
+    return scenarios, {"base": tiny_matrix, "east": tiny_matrix}
+
+
+def test_policy_table_equals_policy_cost(plans, tiny_scenario, tiny_matrix):
+    """Each row is policy_cost of the variant: ST-W (below the standard) closes in the base;
+    the run's plan (require_standard false) is the side without the policy."""
+    scenarios, matrices = _policy_inputs(tiny_scenario, tiny_matrix)
+    table = policy_table(scenarios, plans, matrices, SQ).set_index("variant")
+    assert list(table.reset_index().columns) == POLICY_COLUMNS
+    for v, sc in scenarios.items():
+        direct = policy_cost(sc, expected_rates_kg_per_day(sc), tiny_matrix, SQ)
+        row = table.loc[v]
+        assert row["evaluated"] and row["run_plan"] == "without" and row["note"] == ""
+        assert row["policy_cost_cny_per_year"] == pytest.approx(direct.delta_cny_per_year)
+        assert row["cny_per_year_with"] == pytest.approx(direct.with_policy.objective)
+        assert row["closed_by_policy"] == " ".join(direct.closed_by_policy)
+        assert row["opened_instead"] == " ".join(direct.opened_by_policy)
+    assert table.loc["base", "closed_by_policy"] == "ST-W"
+    assert table.loc["east", "policy_cost_cny_per_year"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_policy_table_reuses_the_run_plan(plans, tiny_scenario, tiny_matrix):
+    """The run's own plan is taken as planned, not re-planned: a marked objective comes back."""
+    scenarios, matrices = _policy_inputs(tiny_scenario, tiny_matrix)
+    marked = {v: dataclasses.replace(p, objective=p.objective + 1e6) for v, p in plans.items()}
+    table = policy_table(scenarios, marked, matrices, SQ).set_index("variant")
+    for v, plan in marked.items():
+        assert table.loc[v, "cny_per_year_without"] == plan.objective
+        with_policy = table.loc[v, "cny_per_year_with"]
+        assert table.loc[v, "policy_cost_cny_per_year"] == pytest.approx(
+            with_policy - plan.objective
+        )
+    strict = dataclasses.replace(SQ, require_standard=True)  # now the run's plan is "with"
+    own = {"base": _plan_with(tiny_scenario, tiny_matrix, strict)}
+    row = policy_table({"base": tiny_scenario}, own, matrices, strict).iloc[0]
+    assert row["run_plan"] == "with" and row["cny_per_year_with"] == own["base"].objective
+
+
+def _plan_with(scenario, matrix, settings):
+    return plan_facilities(scenario, expected_rates_kg_per_day(scenario), matrix, settings)
+
+
+def test_policy_table_skips_every_variant_once_the_budget_is_spent(
+    plans, tiny_scenario, tiny_matrix
+):
+    """With the budget spent nothing is planned: NaN costs, the reason in each row."""
+    scenarios, matrices = _policy_inputs(tiny_scenario, tiny_matrix)
+    spent = Deadline.at(time.monotonic() - 1.0)
+    table = policy_table(scenarios, plans, matrices, SQ, deadline=spent)
+    assert not table["evaluated"].any()
+    assert table["policy_cost_cny_per_year"].isna().all()
+    assert table["cny_per_year_with"].isna().all()
+    assert list(table["cny_per_year_without"]) == [p.objective for p in plans.values()]
+    assert set(table["note"]) == {"not evaluated: the run's time budget was spent"}
+    assert all("time budget was spent" in s for s in policy_sentences(table))
+
+
+def test_policy_conflict_is_a_reason_not_an_error(tiny_scenario, tiny_matrix):
+    """A variant forcing open a station below the standard gets a row naming the conflict."""
+    forced = dataclasses.replace(
+        tiny_scenario,
+        stations=tuple(
+            dataclasses.replace(s, decision="open") if s.id == "ST-W" else s
+            for s in tiny_scenario.stations
+        ),
+    )
+    own = {"base": _plan_with(forced, tiny_matrix, SQ)}
+    row = policy_table({"base": forced}, own, {"base": tiny_matrix}, SQ).iloc[0]
+    assert not row["evaluated"] and math.isnan(row["policy_cost_cny_per_year"])
+    assert "id=ST-W" in row["note"] and "forced open" in row["note"]
+
+
+def test_policy_sentences_say_cost_and_stations(plans, tiny_scenario, tiny_matrix):
+    """One sentence per variant: the base's names the saving or cost and ST-W; east's none."""
+    scenarios, matrices = _policy_inputs(tiny_scenario, tiny_matrix)
+    table = policy_table(scenarios, plans, matrices, SQ)
+    base, east = policy_sentences(table)
+    cost = table.set_index("variant").loc["base", "policy_cost_cny_per_year"]
+    assert base.startswith("base: the standard policy " + ("saves" if cost < 0 else "costs"))
+    assert f"{abs(cost):,.0f} CNY/yr" in base and "closes ST-W" in base
+    assert east == "east: the standard policy costs nothing: every station the plan keeps " + (
+        "open already complies."
+    )

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from wasteopt.clock import Deadline
+from wasteopt.facilities import policy_cost
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.files import content_hash
-from wasteopt.generation import generate
+from wasteopt.generation import expected_rates_kg_per_day, generate
 from wasteopt.network import build_matrix
 from wasteopt.pipeline import (
     Horizon,
@@ -24,7 +25,9 @@ from wasteopt.pipeline import (
     route_planned_day,
     run_all,
 )
-from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.check import check_plan
+from wasteopt.routing.settings import ENGINES, RoutingSettings
 from wasteopt.scenario import apply_variant
 from wasteopt.simulation import simulate
 from wasteopt.stopids import split_stop_id
@@ -148,6 +151,29 @@ def test_explanation_files_and_report_sections(tiny_run):
     assert sens["evaluated"].all() and set(sens["variant"]) == {"east"}
 
 
+def test_run_writes_the_standard_policy_cost_of_every_variant(tiny_run, tiny_scenario):
+    """explain/policy_cost.csv has one row per variant equal to policy_cost called directly,
+    and report.html shows it as a section with one sentence per variant."""
+    _, out = tiny_run
+    table = pd.read_csv(out / "explain" / "policy_cost.csv", encoding="utf-8-sig")
+    assert list(table["variant"]) == ["base", "east"] and table["evaluated"].all()
+    for row in table.itertuples():
+        sc = tiny_scenario if row.variant == "base" else apply_variant(tiny_scenario, row.variant)
+        direct = policy_cost(
+            sc, expected_rates_kg_per_day(sc), build_matrix(sc), facility_settings(sc)
+        )
+        assert row.run_plan == "without"  # tiny's require_standard = false: the run's own plan
+        assert row.cny_per_year_without == pytest.approx(direct.without_policy.objective)
+        assert row.cny_per_year_with == pytest.approx(direct.with_policy.objective)
+        assert row.policy_cost_cny_per_year == pytest.approx(direct.delta_cny_per_year, abs=1e-3)
+        closed = row.closed_by_policy if isinstance(row.closed_by_policy, str) else ""
+        assert closed == " ".join(direct.closed_by_policy)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Standard policy cost" in html
+    assert html.count('class="table-note"') == 2
+    assert "base: the standard policy" in html and "east: the standard policy" in html
+
+
 def test_default_mode_is_the_scenarios_planning_mode(tiny_scenario):
     """Without --mode every command plans in the scenario's mode; --mode wins; free is
     labelled a cost-only bound."""
@@ -194,7 +220,10 @@ def _simulated_sites(events) -> dict[tuple[str, str], str]:
 
 @pytest.mark.parametrize("variant", ["base", "east"])
 def test_plan_route_and_simulate_share_catchments(tiny_scenario, variant):
-    """plan, route and simulate on tiny send every (point, stream) to the same site."""
+    """plan, route and simulate on tiny send every (point, stream) to the same site: the
+    facility plan's assignment, the route plans' unload sites and the simulation's tips agree
+    on all 13 pairs, the lane point P7 (tricycle) and the large generator P6 (direct to the
+    plants) included."""
     s = tiny_scenario if variant == "base" else apply_variant(tiny_scenario, variant)
     routing = RoutingSettings(seed=1, workers=1, iterations=200, time_limit_s=5)
     planned = plan_catchments(s, build_matrix(s)).assignments
@@ -205,6 +234,52 @@ def test_plan_route_and_simulate_share_catchments(tiny_scenario, variant):
     simulated = _simulated_sites(sim.events)
     assert ops.operating.facility_plan is not None
     assert ops.operating.facility_plan.assignments == planned
-    assert routed and simulated
-    assert {k: planned[k] for k in routed} == routed
-    assert {k: planned[k] for k in simulated} == simulated
+    assert len(planned) == 6 + 7  # kitchen at P1..P6, other at P1..P7
+    assert planned[("P6", "other")] == "FAC-WTE"
+    assert planned[("P7", "other")] == {"base": "ST-W", "east": "ST-E"}[variant]
+    assert routed == planned
+    assert simulated == planned
+
+
+LANE_ROUTING = RoutingSettings(seed=1, workers=1, iterations=200, time_limit_s=5)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lane_point_is_routed_only_on_the_tricycle(tiny_scenario, engine):
+    """`route` on tiny with either engine: the lane point P7 is served once, by the e-tricycle
+    VT-TRI, and P7 is its only stop (400 of its 500 kg in its one trip: no other point fits);
+    its day is the hand-derived D1 → P7 → ST-W → D1, 8,767 m and 2,826 s; checker-clean."""
+    routing = dataclasses.replace(LANE_ROUTING, engine=engine)
+    (plan,) = route_planned_day(tiny_scenario, day=0, streams=["other"], routing=routing).plans
+    assert plan.engine == engine and plan.status == "feasible"
+    assert plan.check is not None and plan.check.ok
+    assert [r.fleet for r in plan.routes for v in r.visits if v == "P7"] == ["VT-TRI"]
+    assert [r.visits for r in plan.routes if r.fleet == "VT-TRI" and r.visits] == [("P7", "ST-W")]
+    (tri,) = [r for r in plan.check.routes if r.fleet == "VT-TRI"]
+    assert (tri.distance_m, tri.duration_s) == (4089 + 1446 + 3232, 982 + 120 + 348 + 600 + 776)
+
+
+def test_checker_flags_a_lane_point_given_to_a_compactor(tiny_scenario):
+    """The routed plan edited to give P7 to the small compactor VT-OTH (just before its ST-W
+    unload) and to drop the tricycle's route: the checker finds exactly one violation,
+    'access' at P7 by VT-OTH#1, naming the fleet P7 allows."""
+    s = tiny_scenario
+    day = route_planned_day(s, day=0, streams=["other"], routing=LANE_ROUTING)
+    (plan,) = day.plans
+    demand = generate(s, days=1, seed=LANE_ROUTING.seed)  # as route_day generates it
+    problem = build_problem(
+        s, demand, 0, "other", build_matrix(s), assignment=day.facility_plan.assignment_for("other")
+    )
+    assert check_plan(problem, plan).ok
+    routes = []
+    for r in plan.routes:
+        if r.fleet == "VT-OTH":
+            at = r.visits.index("ST-W")
+            r = dataclasses.replace(r, visits=(*r.visits[:at], "P7", *r.visits[at:]))
+        if r.fleet != "VT-TRI":
+            routes.append(r)
+    report = check_plan(problem, dataclasses.replace(plan, routes=tuple(routes)))
+    assert [(v.kind, v.vehicle, v.stop) for v in report.violations] == [
+        ("access", "VT-OTH#1", "P7")
+    ]
+    assert "allowed here (VT-TRI)" in report.violations[0].message

@@ -4,6 +4,7 @@ without any network request or console error."""
 from __future__ import annotations
 
 import base64
+import os
 import re
 import shutil
 from pathlib import Path
@@ -90,12 +91,35 @@ def test_table_values_and_png_embedding():
         )
 
 
+def test_table_notes_show_under_their_heading_above_the_table():
+    """A table's notes are escaped paragraphs between its heading and the table; a note for
+    a table that is not in the report is refused."""
+    text = render_html_report(
+        title="t",
+        kpi_tables={"k": _kpi(), "other": _kpi()},
+        figures={},
+        table_notes={"k": ["base: costs <1> CNY", "east: nothing"]},
+    )
+    section = re.search(r'<section id="table-k">(.*?)</section>', text, re.S).group(1)
+    assert re.match(
+        r'<h2>k</h2><p class="table-note">base: costs &lt;1&gt; CNY</p>'
+        r'<p class="table-note">east: nothing</p><div class="table-wrap"><table',
+        section,
+    )
+    assert text.count('class="table-note"') == 2
+    with pytest.raises(ValueError, match="table_notes name no table: 'missing'"):
+        render_html_report(title="t", kpi_tables={}, figures={}, table_notes={"missing": ["x"]})
+
+
 def test_report_renders_in_headless_chromium(report, tmp_path):
     """Chromium shows the KPI table and both figures with no console error and no request
     other than the file itself; a screenshot is taken."""
     exe = _chromium()
     if exe is None:
-        pytest.skip("chromium is not installed (Debian package `chromium`); CI installs it")
+        missing = "chromium is not installed: `make system-deps-test` (as root) installs it"
+        if os.environ.get("CI"):  # CI runs `make test`, which installs it: never skip there
+            pytest.fail(f"{missing}; CI must run this test")
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     console: list[str] = []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class Sizing:
     trips: float
 
 
-def road_km(lon1: object, lat1: object, lon2: object, lat2: object, circuity: float) -> object:
+def road_km(lon1: object, lat1: object, lon2: object, lat2: object, circuity: float) -> Any:
     """Great-circle km × circuity (numpy broadcasting)."""
     lo1, la1, lo2, la2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2

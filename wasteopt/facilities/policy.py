@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from wasteopt.clock import Deadline
 from wasteopt.facilities.collection import DistanceSource, FloatArray
 from wasteopt.facilities.plan import FacilityPlan
-from wasteopt.facilities.settings import DEFAULT_SETTINGS, FacilitySettings
+from wasteopt.facilities.settings import DEFAULT_SETTINGS, FacilitySettings, resolve_planning
 from wasteopt.facilities.solve import plan_facilities
 from wasteopt.scenario.model import Scenario
 
@@ -50,25 +50,27 @@ def policy_cost(
     settings: FacilitySettings = DEFAULT_SETTINGS,
     *,
     deadline: Deadline | None = None,
+    planned: FacilityPlan | None = None,
 ) -> PolicyCost:
     """Plan ``scenario`` with ``require_standard`` forced on and off (every other setting as
-    given; each plan gets half of ``deadline``) and compare. A station forced open that the
-    policy must close raises :class:`~wasteopt.errors.InputError` (the conflict, by id)."""
-    half = None if deadline is None else deadline.sub(deadline.share(0.5))
-    with_policy = plan_facilities(
-        scenario,
-        rates_kg_per_day,
-        matrix,
-        dataclasses.replace(settings, require_standard=True),
-        deadline=half,
-    )
-    without = plan_facilities(
-        scenario,
-        rates_kg_per_day,
-        matrix,
-        dataclasses.replace(settings, require_standard=False),
-        deadline=deadline,
-    )
+    given; each plan gets half of ``deadline``) and compare. ``planned``: a plan already made
+    of ``scenario`` with ``settings`` (e.g. a run's own), reused as the side its resolved
+    ``require_standard`` puts it on; only the other side is planned, with all of ``deadline``.
+    A station forced open that the policy must close raises
+    :class:`~wasteopt.errors.InputError` (the conflict, by id)."""
+    planned_side = resolve_planning(settings, scenario.planning).require_standard
+
+    def plan(require: bool, budget: Deadline | None) -> FacilityPlan:
+        if planned is not None and planned_side == require:
+            return planned
+        chosen = dataclasses.replace(settings, require_standard=require)
+        return plan_facilities(scenario, rates_kg_per_day, matrix, chosen, deadline=budget)
+
+    half = deadline  # with one plan to make, it gets all the budget
+    if deadline is not None and planned is None:
+        half = deadline.sub(deadline.share(0.5))
+    with_policy = plan(True, half)
+    without = plan(False, deadline)
     both = with_policy.has_plan and without.has_plan
     open_with, open_without = set(with_policy.open_stations), set(without.open_stations)
     order = [s.id for s in scenario.stations]

@@ -21,7 +21,8 @@ HTML report and the manifest. Output folder::
     explain/                 why each variant costs what it does (:mod:`.explain`):
                              cost_waterfall.csv, cost_deltas.csv (variant − base per step),
                              station_utilisation.csv (base → variant), catchment_moves.csv,
-                             sensitivity.csv (±20 % per input, ranking flips)
+                             sensitivity.csv (±20 % per input, ranking flips),
+                             policy_cost.csv (what the standard policy costs each variant)
     plots/waterfall_<variant>.png|svg, plots/tornado_<variant>.png|svg
 
 One default facility plan mode for ``plan``, ``route``, ``simulate`` and ``run``: the
@@ -45,10 +46,12 @@ A command's ``--time-limit`` is one :class:`~wasteopt.clock.Deadline` for the wh
 passed down and shared out; a stage that finishes early leaves its time to the later ones:
 
 - :func:`run_all`: each variant still to run gets an equal share of what is left, the
-  sensitivity re-plans (when there are variants) counting as ``SENSITIVITY_SHARES`` (2) more
-  shares; they run after
-  the variants with what is left, an equal share per re-plan, and inputs not reached are
-  marked not evaluated;
+  standard policy's cost counting as ``POLICY_SHARES`` (0.5) more shares and the sensitivity
+  re-plans (when there are variants) as ``SENSITIVITY_SHARES`` (2); they run after the
+  variants: the policy's cost first, with its part of what is left (an equal share per
+  variant, the run's own facility plan reused as one of its two plans; variants reached once
+  it is spent are marked not evaluated), then the sensitivity with what is left, an equal
+  share per re-plan, and inputs not reached are marked not evaluated;
 - one variant (:func:`plan_operations`, then the simulation and the files): the facility plan
   may use ``FACILITY_SHARE`` of what is left (and at most the facility settings' limit), the
   routes of every cycle day ``ROUTING_SHARE`` of what is left after it (shared among the

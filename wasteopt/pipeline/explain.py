@@ -17,24 +17,32 @@ Everything here reads facility plans (the annual cost model of
 - **catchment moves**: every (point, stream) whose unload site differs between the base and
   the variant: old and new site, the collection leg (road km point → site, one way) before and
   after, and the tonne-km per day that changes.
+- **standard policy**: what the policy "every station left open meets the current
+  environmental standard and keeps streams separate" costs each variant a year
+  (:func:`wasteopt.facilities.policy_cost`: the plan with ``require_standard`` − the plan
+  without), and the stations it closes and opens; the run's own facility plan is one of the
+  two, so only the other is planned (:func:`policy_table`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from wasteopt.clock import Deadline
-from wasteopt.facilities import FacilityPlan
+from wasteopt.errors import InputError
+from wasteopt.facilities import FacilityPlan, PolicyCost, policy_cost
 from wasteopt.facilities.plan import COST_TERMS
-from wasteopt.facilities.settings import FacilitySettings
+from wasteopt.facilities.settings import FacilitySettings, resolve_planning
 from wasteopt.files import OutputFolder, write_frame
+from wasteopt.generation import expected_rates_kg_per_day
 from wasteopt.network import TravelMatrix
 from wasteopt.pipeline.sensitivity import SENSITIVITY_COLUMNS, SPREAD, sensitivity
+from wasteopt.pipeline.variant import facility_settings, part_of
 from wasteopt.reporting.explain_plots import plot_cost_waterfall, plot_tornado
 from wasteopt.reporting.plots import save_figure
 from wasteopt.scenario.model import Scenario
@@ -42,6 +50,7 @@ from wasteopt.scenario.model import Scenario
 __all__ = [
     "EXPLAIN_FILES",
     "MOVE_COLUMNS",
+    "POLICY_COLUMNS",
     "UTILISATION_COLUMNS",
     "WATERFALL_TERMS",
     "Explanation",
@@ -51,6 +60,8 @@ __all__ = [
     "cost_waterfall",
     "explain",
     "flip_summary",
+    "policy_sentences",
+    "policy_table",
     "station_utilisation",
     "write_explanation",
 ]
@@ -290,18 +301,173 @@ def _leg_km(matrix: TravelMatrix, point: str, site: str) -> float:
         return math.nan
 
 
+POLICY_COLUMNS = [
+    "variant",
+    "evaluated",
+    "run_plan",
+    "cny_per_year_without",
+    "cny_per_year_with",
+    "policy_cost_cny_per_year",
+    "closed_by_policy",
+    "opened_instead",
+    "status_without",
+    "status_with",
+    "note",
+]
+"""Columns of ``explain/policy_cost.csv``: ``run_plan`` names the side (``with`` or
+``without`` the policy) that is the run's own facility plan, reused (blank: planned in another
+mode, so both sides are planned); ``note`` says why a cost is missing (NaN) or only the best
+plan found."""
+
+_SKIPPED = "not evaluated: the run's time budget was spent"
+
+
+def policy_table(
+    scenarios: Mapping[str, Scenario],
+    plans: Mapping[str, FacilityPlan],
+    matrices: Mapping[str, TravelMatrix],
+    settings: FacilitySettings,
+    *,
+    deadline: Deadline | None = None,
+) -> pd.DataFrame:
+    """What the standard policy costs each variant of ``plans`` (its run's facility plan, made
+    with :func:`~wasteopt.pipeline.facility_settings` of ``settings``), one row per variant,
+    columns :data:`POLICY_COLUMNS`. Each variant gets an equal share of what is left of
+    ``deadline`` (at least ``MIN_SOLVE_S``); once it has run out, the rest are not evaluated."""
+    rows = []
+    for k, (v, plan) in enumerate(plans.items()):
+        chosen = facility_settings(scenarios[v], settings)
+        planning = resolve_planning(chosen, scenarios[v].planning)
+        side = "with" if planning.require_standard else "without"
+        if plan.mode != planning.mode:  # not planned with these settings: plan both sides
+            side = ""
+        if deadline is not None and deadline.expired():
+            rows.append(_policy_row(v, plan, side, note=_SKIPPED))
+        elif side and not plan.has_plan:
+            rows.append(
+                _policy_row(v, plan, side, note=f"not evaluated: the run's plan is {_status(plan)}")
+            )
+        else:
+            pc = _policy_cost(
+                scenarios[v],
+                matrices[v],
+                chosen,
+                part_of(deadline, 1.0 / (len(plans) - k)),
+                plan if side else None,
+            )
+            rows.append(
+                _policy_row(v, plan, side, note=pc)
+                if isinstance(pc, str)
+                else _policy_cost_row(v, side, pc)
+            )
+    return pd.DataFrame(rows, columns=POLICY_COLUMNS)
+
+
+def _policy_cost(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    settings: FacilitySettings,
+    deadline: Deadline | None,
+    planned: FacilityPlan | None,
+) -> PolicyCost | str:
+    """:func:`~wasteopt.facilities.policy_cost` reusing ``planned``, or why it has none."""
+    try:
+        return policy_cost(
+            scenario,
+            expected_rates_kg_per_day(scenario),
+            matrix,
+            settings,
+            deadline=deadline,
+            planned=planned,
+        )
+    except InputError as e:  # the policy must close a station the variant forces open
+        return "not evaluated: " + "; ".join(str(p) for p in e.problems)
+
+
+def _status(plan: FacilityPlan) -> str:
+    """A plan's status, with its first message when it has no plan."""
+    first = f": {plan.messages[0]}" if plan.messages and not plan.has_plan else ""
+    return f"{plan.status}{first}"
+
+
+def _policy_cost_row(variant: str, side: str, pc: PolicyCost) -> dict[str, object]:
+    """The row of one evaluated variant; ``note`` names each plan that is not optimal."""
+    sides = {"without": pc.without_policy, "with": pc.with_policy}
+    return {
+        "variant": variant,
+        "evaluated": True,
+        "run_plan": side,
+        **{f"cny_per_year_{s}": _cost(p) for s, p in sides.items()},
+        "policy_cost_cny_per_year": pc.delta_cny_per_year,
+        "closed_by_policy": " ".join(pc.closed_by_policy),
+        "opened_instead": " ".join(pc.opened_by_policy),
+        **{f"status_{s}": p.status for s, p in sides.items()},
+        "note": "; ".join(
+            f"the plan {s} the policy is {_status(p)}"
+            for s, p in sides.items()
+            if p.status != "optimal"
+        ),
+    }
+
+
+def _cost(plan: FacilityPlan) -> float:
+    return plan.objective if plan.has_plan else math.nan
+
+
+def _policy_row(variant: str, plan: FacilityPlan, side: str, *, note: str) -> dict[str, object]:
+    """A row without a policy cost: the run's plan on its side (when reused) and why."""
+    row: dict[str, object] = dict.fromkeys(POLICY_COLUMNS, "")
+    row.update(variant=variant, evaluated=False, run_plan=side, note=note)
+    row.update(cny_per_year_without=math.nan, cny_per_year_with=math.nan)
+    row["policy_cost_cny_per_year"] = math.nan
+    if side:
+        row[f"cny_per_year_{side}"] = _cost(plan)
+        row[f"status_{side}"] = plan.status
+    return row
+
+
+def policy_sentences(table: pd.DataFrame) -> list[str]:
+    """One sentence per row of :func:`policy_table`: what the policy costs the variant and
+    which stations it closes and opens, or why that is not known."""
+    out = []
+    for r in table.to_dict("records"):
+        cost, note = float(r["policy_cost_cny_per_year"]), _text(r["note"])
+        if not r["evaluated"] or math.isnan(cost):
+            out.append(f"{r['variant']}: policy cost unknown — {note or 'no plan'}.")
+            continue
+        closes, opens = _text(r["closed_by_policy"]), _text(r["opened_instead"])
+        if cost == 0 and not closes:
+            text = "costs nothing: every station the plan keeps open already complies"
+        else:
+            text = (
+                f"{'costs' if cost >= 0 else 'saves'} {abs(cost):,.0f} CNY/yr; it closes "
+                f"{', '.join(closes.split()) or 'no station'} "
+                f"(opened instead: {', '.join(opens.split()) or 'none'})"
+            )
+        out.append(f"{r['variant']}: the standard policy {text}" + (f" ({note})." if note else "."))
+    return out
+
+
+def _text(value: object) -> str:
+    """A text cell, "" for a blank one (NaN when the table was read back from a CSV)."""
+    return value if isinstance(value, str) else ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Explanation:
     """The "why" tables of a run: ``waterfall`` (:func:`cost_waterfall`), ``deltas``
     (:func:`cost_deltas`), ``utilisation`` (:func:`station_utilisation`) and ``moves``
     (:func:`catchment_moves`) of every variant against the base, and the ``sensitivity``
-    table (:func:`wasteopt.pipeline.sensitivity.sensitivity`; empty with the base alone)."""
+    table (:func:`wasteopt.pipeline.sensitivity.sensitivity`; empty with the base alone);
+    ``policy``: what the standard policy costs each variant (:func:`policy_table`; empty
+    unless the caller adds it, as :func:`wasteopt.pipeline.run_all` does)."""
 
     waterfall: pd.DataFrame
     deltas: pd.DataFrame
     utilisation: pd.DataFrame
     moves: pd.DataFrame
     sensitivity: pd.DataFrame
+    policy: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=POLICY_COLUMNS))
 
 
 def explain(
@@ -354,6 +520,7 @@ EXPLAIN_FILES = {
     "utilisation": "station_utilisation.csv",
     "moves": "catchment_moves.csv",
     "sensitivity": "sensitivity.csv",
+    "policy": "policy_cost.csv",
 }
 """File name of each table under ``explain/`` in the output folder."""
 

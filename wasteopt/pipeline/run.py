@@ -3,6 +3,7 @@ the HTML report and the manifest, in one output folder (see :mod:`wasteopt.pipel
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import platform
 import time
@@ -19,7 +20,14 @@ from wasteopt.facilities import write_plan
 from wasteopt.facilities.settings import FacilitySettings, PlanMode
 from wasteopt.files import OutputFolder, content_hash, write_frame, write_json
 from wasteopt.network import build_matrix
-from wasteopt.pipeline.explain import Explanation, explain, flip_summary, write_explanation
+from wasteopt.pipeline.explain import (
+    Explanation,
+    explain,
+    flip_summary,
+    policy_sentences,
+    policy_table,
+    write_explanation,
+)
 from wasteopt.pipeline.routes import DEFAULT_ROUTING, routes_summary, write_plan_files
 from wasteopt.pipeline.variant import (
     DEFAULT_HORIZON,
@@ -46,12 +54,20 @@ from wasteopt.reporting.sheets import route_sheet_frame
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
-from wasteopt.simulation import MIN_COLLECTED_SHARE, ServiceFinding, SimulationSettings
+from wasteopt.simulation import (
+    MAX_OVERFLOW_SHARE,
+    MIN_COLLECTED_SHARE,
+    ServiceFinding,
+    SimulationSettings,
+)
 
-__all__ = ["SENSITIVITY_SHARES", "RunSummary", "run_all", "write_variant"]
+__all__ = ["POLICY_SHARES", "SENSITIVITY_SHARES", "RunSummary", "run_all", "write_variant"]
 
 SENSITIVITY_SHARES = 2
 """How many variants' worth of the run's budget the sensitivity re-plans get."""
+POLICY_SHARES = 0.5
+"""How many variants' worth of the run's budget the standard policy's cost gets: one facility
+plan per variant (the run's own is the other), 2–6 s each on Jintan."""
 
 
 def write_variant(run: VariantRun, out: OutputFolder) -> dict[str, Figure]:
@@ -167,7 +183,8 @@ def run_all(
     variants), explain each variant against the base; write one output folder (see the module
     docstring). The facility plan mode is ``mode``, else that of ``facilities``, else the
     scenario's ``planning.mode``. Each variant still to run gets an equal share of what is
-    left of ``deadline``, the sensitivity counting as ``SENSITIVITY_SHARES`` more shares."""
+    left of ``deadline``, the standard policy's cost counting as ``POLICY_SHARES`` and the
+    sensitivity as ``SENSITIVITY_SHARES`` more shares."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     scenario_sha256, scenarios = _load(scenario_folder, variants)
@@ -190,10 +207,11 @@ def run_all(
         kpi, routes_kpi = _write_kpi_tables(runs, out)
         figures.update(_catchment_figures(runs, out))
         t = time.perf_counter()
-        why = _explain(runs, settings, deadline)
+        why = _explain(runs, settings, deadline, timings)
         figures.update(write_explanation(why, out))
         timings["explain"] = time.perf_counter() - t
-        echo(flip_summary(why.sensitivity))
+        for sentence in (flip_summary(why.sensitivity), *policy_sentences(why.policy)):
+            echo(sentence)
         ok = all(r.ok for r in runs)
         short = tuple(f for r in runs for f in r.simulation.service_shortfalls())
         timings["total"] = time.perf_counter() - t0
@@ -236,11 +254,9 @@ def _variant_runs(
     progress: bool,
 ) -> Iterator[tuple[VariantRun, float]]:
     """Every stage of each variant in turn, with its wall seconds; each variant gets an equal
-    share of what is left of ``deadline`` (the sensitivity re-plans that follow count as
-    ``SENSITIVITY_SHARES`` variants)."""
-    # The sensitivity re-plans (6 inputs × 2 directions × every variant, facility plans only)
-    # take two shares of the budget: with one, Jintan's 36 re-plans found the budget spent.
-    shares = len(scenarios) + (SENSITIVITY_SHARES if len(scenarios) > 1 else 0)
+    share of what is left of ``deadline`` (the policy cost and the sensitivity re-plans that
+    follow count as :func:`_later_shares`)."""
+    shares = len(scenarios) + sum(_later_shares(len(scenarios)))
     base = scenarios["base"]
     base_matrix = build_matrix(base)
     for k, scenario in enumerate(scenarios.values()):
@@ -319,18 +335,39 @@ def _write_kpi_tables(
     return kpi, routes_kpi
 
 
+def _later_shares(n_scenarios: int) -> tuple[float, float]:
+    """The shares of the run's budget that follow the variants: (policy cost, sensitivity)."""
+    # The sensitivity re-plans (6 inputs × 2 directions × every variant, facility plans only)
+    # take two shares of the budget: with one, Jintan's 36 re-plans found the budget spent.
+    return POLICY_SHARES, (SENSITIVITY_SHARES if n_scenarios > 1 else 0)
+
+
 def _explain(
-    runs: Sequence[VariantRun], settings: FacilitySettings, deadline: Deadline | None
+    runs: Sequence[VariantRun],
+    settings: FacilitySettings,
+    deadline: Deadline | None,
+    timings: dict[str, float],
 ) -> Explanation:
-    """The "why" tables of every run against the base run (:mod:`wasteopt.pipeline.explain`),
-    the sensitivity re-plans using what is left of ``deadline``."""
-    return explain(
-        {r.variant: r.scenario for r in runs},
-        {r.variant: r.facility_plan for r in runs},
-        {r.variant: r.matrix or build_matrix(r.scenario) for r in runs},
+    """The "why" tables of every run against the base run (:mod:`wasteopt.pipeline.explain`):
+    first the standard policy's cost (its share of what is left of ``deadline``, nothing
+    once the budget is spent), then the sensitivity re-plans with what is left."""
+    scenarios = {r.variant: r.scenario for r in runs}
+    plans = {r.variant: r.facility_plan for r in runs}
+    matrices = {r.variant: r.matrix or build_matrix(r.scenario) for r in runs}
+    policy_part, sensitivity_part = _later_shares(len(runs))
+    t = time.perf_counter()
+    policy = policy_table(
+        scenarios,
+        plans,
+        matrices,
         settings,
-        deadline=deadline,
+        deadline=None
+        if deadline is None
+        else deadline.sub(deadline.share(policy_part / (policy_part + sensitivity_part))),
     )
+    timings["policy_cost"] = time.perf_counter() - t
+    why = explain(scenarios, plans, matrices, settings, deadline=deadline)
+    return dataclasses.replace(why, policy=policy)
 
 
 def _catchment_figures(runs: Sequence[VariantRun], out: OutputFolder) -> dict[str, Figure]:
@@ -369,6 +406,9 @@ class _Report:
     ok: bool
 
 
+_POLICY_TITLE = "Standard policy cost: every open station meets the standard, streams separate"
+
+
 def _write_report(
     out: OutputFolder,
     base: Scenario,
@@ -388,6 +428,7 @@ def _write_report(
         "Station and plant utilisation, base → variant": why.utilisation,
         "Communities whose catchment moves": why.moves,
         "Sensitivity (tornado table)": why.sensitivity,
+        _POLICY_TITLE: why.policy,
         "Routed day per stream": report.routes_kpi,
     }
     mode = f"Facility plan mode: {report.mode}"
@@ -407,6 +448,7 @@ def _write_report(
         kpi_tables=tables,
         figures=figures,
         notes=notes,
+        table_notes={_POLICY_TITLE: policy_sentences(why.policy)},
     )
 
 
@@ -421,10 +463,13 @@ def _service_note(service: pd.DataFrame) -> str:
         )
     named = ", ".join(
         f"{r.variant}/{r.stream} {r.collected_share:.2%} ({r.left_t:,.2f} t left, "
-        f"{r.cost_cny:,.0f} CNY)"
+        f"{r.cost_cny:,.0f} CNY{'; overflow ' + str(r.overflows) if r.overflows else ''})"
         for r in below.itertuples()
     )
-    return f"Service level BELOW {level} of the waste due: {named}; places in the service table."
+    return (
+        f"Service level NOT MET (at least {level} of the waste due collected, at most "
+        f"{MAX_OVERFLOW_SHARE:.1%} of it overflowed): {named}; places in the service table."
+    )
 
 
 def _manifest(

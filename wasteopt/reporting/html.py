@@ -36,7 +36,7 @@ h2 { font-size: 1.2rem; margin: 2rem 0 .6rem; border-bottom: 2px solid #dde6f0;
   padding-bottom: .2rem; }
 .meta { color: #5a6275; font-size: .9rem; margin: 0 0 1rem; }
 nav ul { columns: 2; font-size: .9rem; padding-left: 1.2rem; }
-.notes p { margin: .3rem 0; }
+.notes p, p.table-note { margin: .3rem 0; }
 .table-wrap { overflow-x: auto; margin-bottom: 1rem; }
 table.kpi { border-collapse: collapse; font-size: .85rem; font-variant-numeric: tabular-nums; }
 table.kpi td { white-space: nowrap; }
@@ -149,12 +149,18 @@ def render_html_report(
     figure_format: str = "svg",
     dpi: int = 110,
     float_digits: int = 2,
+    table_notes: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The report as one HTML string (see module docstring). ``kpi_tables`` and ``figures``
     are shown in the given order under their names; a figure is a matplotlib Figure (embedded
     as inline SVG, or base64 PNG with ``figure_format="png"``) or the path of an ``.svg`` or
-    ``.png`` file. ``notes`` are plain-text paragraphs (escaped, never interpreted as HTML)."""
+    ``.png`` file. ``notes`` are plain-text paragraphs (escaped, never interpreted as HTML);
+    ``table_notes`` maps a table's name to paragraphs shown under its heading, above it."""
     paragraphs = [notes] if isinstance(notes, str) else list(notes)
+    table_notes = dict(table_notes or {})
+    unknown = sorted(set(table_notes) - set(kpi_tables))
+    if unknown:
+        raise ValueError(f"table_notes name no table: {', '.join(map(repr, unknown))}")
     taken: set[str] = set()
     toc: list[str] = []
     sections: list[str] = []
@@ -166,9 +172,12 @@ def render_html_report(
     for name, frame in kpi_tables.items():
         sid = _slug(f"table-{name}", taken)
         toc.append(f'<li><a href="#{sid}">{html.escape(name)}</a></li>')
+        above = "".join(
+            f'<p class="table-note">{html.escape(p)}</p>' for p in table_notes.get(name, ())
+        )
         sections.append(
             f'<section id="{sid}"><h2>{html.escape(name)}</h2>'
-            f"{_table(frame, float_digits)}</section>"
+            f"{above}{_table(frame, float_digits)}</section>"
         )
     for name, fig in figures.items():
         sid = _slug(f"figure-{name}", taken)
@@ -201,6 +210,7 @@ def write_html_report(
     subtitle: str = "",
     figure_format: str = "svg",
     dpi: int = 110,
+    table_notes: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Write :func:`render_html_report` to ``path`` atomically (UTF-8); returns the path."""
     text = render_html_report(
@@ -211,5 +221,6 @@ def write_html_report(
         subtitle=subtitle,
         figure_format=figure_format,
         dpi=dpi,
+        table_notes=table_notes,
     )
     return write_text(path, text)
