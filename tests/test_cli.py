@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,8 @@ import pytest
 
 from wasteopt import __version__
 from wasteopt.cli import main
+from wasteopt.cli.common import EXIT_CODES
+from wasteopt.errors import SolverUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = str(ROOT / "tests" / "data" / "bad_many")
@@ -45,11 +49,11 @@ def test_every_subcommand_has_help(command, capsys):
     assert f"wasteopt {command}" in capsys.readouterr().out
 
 
-def test_validate_ok(capsys, tiny_dir):
+def test_validate_ok(capsys, tiny_dir, tiny_scenario):
     """validate on the tiny scenario reports OK with its counts."""
     assert main(["validate", str(tiny_dir)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("OK tiny") and "6 points" in out
+    assert out.startswith("OK tiny") and f"{len(tiny_scenario.points)} points" in out
 
 
 def test_validate_bad_input_lists_every_problem(capsys):
@@ -74,7 +78,7 @@ def test_console_script_bad_input_has_no_traceback(tmp_path):
     assert "missing" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_generate_csv_and_parquet(tmp_path, capsys, tiny_dir):
+def test_generate_csv_and_parquet(tmp_path, capsys, tiny_dir, tiny_scenario):
     """generate writes days × points × streams rows as CSV and Parquet with the same content."""
     csv, parquet = tmp_path / "d.csv", tmp_path / "d.parquet"
     assert main(["generate", str(tiny_dir), "--days", "3", "--seed", "4", "--out", str(csv)]) == 0
@@ -82,7 +86,7 @@ def test_generate_csv_and_parquet(tmp_path, capsys, tiny_dir):
         main(["generate", str(tiny_dir), "--days", "3", "--seed", "4", "--out", str(parquet)]) == 0
     )
     a, b = pd.read_csv(csv), pd.read_parquet(parquet)
-    assert len(a) == 3 * 6 * 2 == len(b)
+    assert len(a) == 3 * len(tiny_scenario.points) * 2 == len(b)
     assert {"date", "point_id", "stream", "kg"} <= set(a.columns)
     assert a["kg"].sum() == pytest.approx(b["kg"].sum())
     assert "wrote" in capsys.readouterr().out
@@ -205,8 +209,11 @@ def test_simulate_below_service_level_exits_1_after_writing(tmp_path, capsys, ti
     assert (out / "rep0" / "sim_daily.csv").is_file()
     service = pd.read_csv(out / "service.csv", encoding="utf-8-sig")
     assert service["below_level"].all() and (service["cost_cny"] > 0).all()
-    lines = [x for x in capsys.readouterr().out.splitlines() if "service level not met" in x]
+    captured = capsys.readouterr()
+    assert "status=shortfall: kitchen collected 0.00%" in captured.out
+    lines = [x for x in captured.err.splitlines() if x.startswith("short of service:")]
     assert len(lines) == 2
+    assert all("service level not met (collection)" in x for x in lines)
     assert all("0.00%" in x and "P6 @" in x and "CNY" in x for x in lines)
     assert "base/kitchen" in lines[0] and "base/other" in lines[1]
 
@@ -316,3 +323,133 @@ def test_plan_policy_cost_names_the_stations_the_standard_closes(tmp_path, capsy
         table.loc["base", "cny_per_year_with"] - table.loc["base", "cny_per_year_without"]
     )
     assert "standard policy" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# the exit-code contract: one test per code (0 and 2 above as well)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_help_and_readme_state_the_same_exit_code_contract(capsys):
+    """wasteopt --help ends with every exit code and its meaning, and README.md tables the
+    same codes with the same words; each subcommand's --help lists the codes too."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    helptext = _flat(capsys.readouterr().out)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [c for c, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 130]
+    for code, meaning in EXIT_CODES:
+        assert f"{code} {_flat(meaning)}" in helptext
+        assert f"| {code} | {meaning} |" in readme
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    sub = _flat(capsys.readouterr().out)
+    assert "exit codes: 0 success, 1 completed but fell short of service, 2 bad input" in sub
+
+
+def _tiny_copy(tmp_path: Path, tiny_dir: Path) -> Path:
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny_dir, folder)
+    return folder
+
+
+def test_plan_capacity_short_exits_1_naming_plant_stream_and_t_per_day(tmp_path, capsys, tiny_dir):
+    """A copy of tiny whose incinerator takes 1 t/day of residual waste: plan exits 1 and
+    names on stderr the variant, the plant, the stream and the tonnes per day it is short."""
+    folder = _tiny_copy(tmp_path, tiny_dir)
+    fac = folder / "facilities.csv"
+    text = fac.read_text(encoding="utf-8")
+    fac.write_text(
+        text.replace(
+            "FAC-WTE,焚烧厂,waste_to_energy,120.10,0.00,other,100,",
+            "FAC-WTE,焚烧厂,waste_to_energy,120.10,0.00,other,1,",
+        ),
+        encoding="utf-8",
+    )
+    code = main(["plan", str(folder), "--variant", "base", "--time-limit", "10"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    (line,) = [x for x in err if x.startswith("short of service:")]
+    assert line.startswith("short of service: plan base: capacity short at FAC-WTE other ")
+    assert line.endswith(" t/day")
+
+
+def test_internal_error_exits_3_with_one_line_and_a_log_file(
+    tmp_path, capsys, monkeypatch, tiny_dir
+):
+    """A bug inside a command (here the routing stage raising after it has written into
+    the output folder) exits 3 with one stderr line naming a log file in the temp folder that
+    holds the traceback; the output folder is not created."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+
+    def broken(*args, out, **kwargs):
+        out.path("half_written.csv").write_text("x", encoding="utf-8")
+        raise RuntimeError("boom in the routing stage\nsecond line")
+
+    monkeypatch.setattr("wasteopt.cli.planning.route_planned_day", broken)
+    out = tmp_path / "routes"
+    code = main(["route", str(tiny_dir), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3 and not out.exists()
+    assert len(err) == 1 and err[0].startswith("internal error: RuntimeError: boom in the")
+    (log_file,) = temp.glob("wasteopt-error-*.log")
+    assert str(log_file) in err[0] and "second line" not in err[0]
+    text = log_file.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "in broken" in text
+    assert "RuntimeError: boom in the routing stage" in text and "route" in text.splitlines()[0]
+
+
+def test_solver_unavailable_exits_4(capsys, monkeypatch):
+    """A solver library that is missing at solve time exits 4 with one line naming it."""
+
+    def missing(*args, **kwargs):
+        raise SolverUnavailable("PyVRP is not installed; pip install pyvrp")
+
+    monkeypatch.setattr("wasteopt.cli.planning.solve", missing)
+    code = main(["solve-instance", CVRP, "--format", "vrplib", "--time-limit", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 4
+    assert err == ["error: solver unavailable: PyVRP is not installed; pip install pyvrp"]
+
+
+def test_interrupt_exits_130_and_writes_nothing(tmp_path, capsys, monkeypatch, tiny_dir):
+    """Ctrl-C in the middle of a command exits 130 and leaves no output folder behind."""
+
+    def interrupted(*args, out, **kwargs):
+        out.path("half_written.csv").write_text("x", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("wasteopt.cli.planning.route_planned_day", interrupted)
+    out = tmp_path / "routes"
+    assert main(["route", str(tiny_dir), "--out", str(out)]) == 130
+    assert "interrupted; nothing was written" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_route_leaves_out_a_point_that_generates_nothing(tmp_path, capsys, tiny_dir):
+    """route on a copy of tiny where P3 generates no kitchen waste: the kitchen plan has no
+    P3 stop (and nothing unserved), the residual plan still has it; exit 0."""
+    folder = _tiny_copy(tmp_path, tiny_dir)
+    points = folder / "points.csv"
+    rows = points.read_text(encoding="utf-8").splitlines()
+    col = rows[0].split(",").index("kg_per_day.kitchen")
+    cells = [r.split(",") for r in rows]
+    for c in cells:
+        if c[0] == "P3":
+            c[col] = "0"
+    points.write_text("\n".join(",".join(c) for c in cells) + "\n", encoding="utf-8")
+    out = tmp_path / "routes"
+    args = ["route", str(folder), "--iterations", "100", "--workers", "1", "--out", str(out)]
+    assert main(args) == 0
+    stops = {}
+    for stream in ("kitchen", "other"):
+        plan = json.loads((out / f"plan_{stream}.json").read_text(encoding="utf-8"))
+        stops[stream] = {v for r in plan["routes"] for v in r["visits"]}
+        assert plan["unserved"] == []
+    assert "P3" not in stops["kitchen"] and "P1" in stops["kitchen"]
+    assert "P3" in stops["other"]

@@ -19,6 +19,7 @@ from wasteopt.errors import ScenarioError
 from wasteopt.generation import (
     Demand,
     bin_shares,
+    collection_schedule,
     daily_factors,
     due_loads,
     expected_rates_kg_per_day,
@@ -376,6 +377,24 @@ def test_due_loads_visits_default_and_none():
     other = dataclasses.replace(sc, points=sc.points[:2])
     with pytest.raises(ValueError):
         due_loads(other, d, 0, "kitchen")
+
+
+def test_point_generating_nothing_of_a_stream_is_never_due_for_it():
+    """A point whose rate of a stream is 0 (an explicit 0, or blank without residents) has 0
+    visits for that stream and is never due for it, whatever its frequency; it stays due for
+    the streams it generates."""
+    pts = [
+        _point(0, residents=None, kg_per_day={"kitchen": 0.0, "other": 50.0}),
+        _point(1, residents=None, kg_per_day={"other": 20.0}, frequency={"kitchen": "daily"}),
+        _point(2),
+    ]
+    sc = _scenario(pts)
+    d = generate(sc, days=7, seed=0)
+    visits, _, _ = collection_schedule(sc, "kitchen")
+    assert visits.tolist() == [0, 0, 1]
+    assert all(due_loads(sc, d, k, "kitchen")[0] == ("P2",) for k in range(7))
+    assert due_loads(sc, d, 0, "other")[0] == ("P0", "P1", "P2")
+    assert due_loads(sc, d, 0, "hazardous")[0] == ("P2",)  # weekly, phase 0: due on day 0
 
 
 def test_pickle_keeps_demand_read_only():

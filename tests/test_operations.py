@@ -4,7 +4,9 @@ each stream's collection cycle, the time budget shared out among them, and the d
 from __future__ import annotations
 
 import dataclasses
+import logging
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,22 +14,26 @@ import pytest
 from wasteopt.clock import Deadline
 from wasteopt.generation import due_loads, generate
 from wasteopt.network import build_matrix
-from wasteopt.operations import build_operating_plan, cycle_tours
+from wasteopt.operations import OperatingPlan, build_operating_plan, cycle_tours
+from wasteopt.routing.build import build_problem
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.scenario import load_scenario
 from wasteopt.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CYCLE_DAYS = 14
+GRID = ("P1", "P2", "P3", "P4", "P5", "P6")  # tiny's 3 × 2 grid of hand-checkable points
 
 
 def _cycle_scenario():
-    """Tiny with kitchen every other day (P1, P3, P5 on even days, the others on odd days) and
-    residual waste weekly, one point per weekday (P1..P6 with phases 0..5; key 1 is empty)."""
+    """Tiny's grid points P1..P6 (other points left out) with kitchen every other day (P1, P3,
+    P5 on even days, the others on odd days) and residual waste weekly, one point per weekday
+    (phases 0..5; key 1 is empty)."""
     base = load_scenario(ROOT / "scenarios" / "tiny")
+    grid = [p for p in base.points if p.id in GRID]
     points = tuple(
         dataclasses.replace(p, frequency={"kitchen": "every_other_day", "other": "weekly"}, phase=i)
-        for i, p in enumerate(base.points)
+        for i, p in enumerate(grid)
     )
     sc = dataclasses.replace(base, points=points)
     return sc, build_matrix(sc), generate(sc, days=CYCLE_DAYS, seed=0)
@@ -57,7 +63,7 @@ def fake_solve(monkeypatch, hand_plan):
         calls.append((problem.name, len(problem.stops), deadline.remaining(), settings))
         return hand_plan(problem)
 
-    monkeypatch.setattr("wasteopt.operations.solve", solve)
+    monkeypatch.setattr("wasteopt.operations.solve_territories", solve)
     return calls
 
 
@@ -180,3 +186,73 @@ def test_cycle_beyond_cap_and_short_horizon_still_collect_all(fake_solve, exact_
         }
         veh = r.vehicles[(r.vehicles["stream"] == "other") & (r.vehicles["role"] == "collection")]
         assert sorted(veh.loc[~veh["ran"], "day"]) == [1, 8]
+
+
+def test_point_generating_nothing_is_left_out_by_route_plan_and_simulation(
+    tmp_path, caplog, exact_settings
+):
+    """A copy of tiny where P3 generates no kitchen waste (kg_per_day.kitchen = 0): the
+    routing problem (what ``route`` solves), the operating plan's tours (nothing inserted, no
+    warning) and the simulation (no kitchen collection at P3) all leave P3 out of kitchen,
+    while P3 is still routed and collected for residual waste."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(ROOT / "scenarios" / "tiny", folder)
+    points = folder / "points.csv"
+    rows = points.read_text(encoding="utf-8").splitlines()
+    head = rows[0].split(",")
+    col = head.index("kg_per_day.kitchen")
+    for i, row in enumerate(rows):
+        cells = row.split(",")
+        if cells[0] == "P3":
+            cells[col] = "0"
+            rows[i] = ",".join(cells)
+    points.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    sc = load_scenario(folder)
+    matrix, demand = build_matrix(sc), generate(sc, days=3, seed=0)
+    kitchen = build_problem(sc, demand, 0, "kitchen", matrix)
+    assert "P3" not in {s.id for s in kitchen.stops}
+    assert "P3" in {s.id for s in build_problem(sc, demand, 0, "other", matrix).stops}
+    routing = RoutingSettings(time_limit_s=10.0, iterations=200, workers=1)
+    with caplog.at_level(logging.WARNING, logger="wasteopt"):
+        op = build_operating_plan(sc, demand, matrix, day=0, routing=routing)
+        tours = cycle_tours(sc, op, matrix)
+    visited = {v[1] for t in tours["kitchen"][0] for v in t.visits if v[0] == "stop"}
+    assert "P3" not in visited and visited
+    assert sum(t.inserted for t in tours["kitchen"][0]) == 0
+    assert not [r for r in caplog.records if "inserted" in r.getMessage()]
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings, seed=0)
+    col_p3 = r.events[(r.events["kind"] == "collect") & (r.events["site"] == "P3")]
+    assert set(col_p3["stream"]) == {"other"}
+    assert r.status != "shortfall"
+
+
+def test_visit_the_routing_left_unserved_is_inserted_with_a_warning_and_a_count(
+    caplog, hand_plan, exact_settings
+):
+    """A plan that leaves P3 unserved: the tours get P3 back by cheapest insertion, but a
+    warning names P3 and why, the tour counts it in ``inserted_unserved`` and the simulation's
+    note says so."""
+    sc, matrix, _ = _cycle_scenario()
+    daily = {p.id: {"kitchen": "daily", "other": "daily"} for p in sc.points}
+    sc = dataclasses.replace(
+        sc, points=tuple(dataclasses.replace(p, frequency=daily[p.id]) for p in sc.points)
+    )
+    demand = generate(sc, days=2, seed=0)
+    problems = {s: build_problem(sc, demand, 0, s, matrix) for s in sc.stream_ids}
+    plans = {s: hand_plan(p) for s, p in problems.items()}
+    (route,) = plans["other"].routes
+    plans["other"] = dataclasses.replace(
+        plans["other"],
+        routes=(dataclasses.replace(route, visits=tuple(v for v in route.visits if v != "P3")),),
+        unserved=("P3",),
+    )
+    op = OperatingPlan(problems=problems, plans=plans)
+    with caplog.at_level(logging.WARNING, logger="wasteopt"):
+        tours = cycle_tours(sc, op, matrix)
+    (tour,) = tours["other"][0]
+    assert ("stop", "P3", 1) in tour.visits and tour.inserted == tour.inserted_unserved == 1
+    (warning,) = [r.getMessage() for r in caplog.records if "inserted" in r.getMessage()]
+    assert warning.startswith("other: 1 visit(s) inserted into planned tours on 1 cycle day(s)")
+    assert "the routing left them unserved" in warning and warning.endswith(": P3")
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings, seed=0)
+    assert any("1 point visits missing" in n and "1 of them left unserved" in n for n in r.notes)

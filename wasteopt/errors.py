@@ -3,6 +3,11 @@
 Input problems are collected, not raised one at a time: a :class:`ScenarioError` carries every
 :class:`Problem` found in one pass, each naming the file, the row or id, the field, the bad value
 and what was expected. Solver outcomes such as "infeasible" are result statuses, never exceptions.
+
+The command line maps them to exit codes (:data:`wasteopt.cli.common.EXIT_CODES`):
+:class:`InputError` 2; :class:`SolverUnavailable` and any other :class:`WasteoptError` (raised
+on purpose, e.g. an unreachable Dask scheduler or a missing Chinese font) 4; any other exception
+is a bug, 3.
 """
 
 from __future__ import annotations

@@ -38,6 +38,12 @@ mean 1 and coefficient of variation ``noise_cv``: ``ln ε ~ N(μ, σ²)``, ``σ�
 Frequencies do not change generation: a stream a point never collects (``none``) is still
 generated (it is taken elsewhere); they only matter to :func:`due_loads`.
 
+**Never due**: a point whose base rate of a stream is 0 (``kg_per_day`` of the stream 0, or
+blank without residents or households) is never due for that stream, whatever its frequency
+(:func:`collection_schedule` gives it 0 visits): nothing is there to collect, so a visit would
+only cost a detour (e.g. a day-time tour calling at a restaurant that only has night waste).
+Routing, the cycle planner and the simulation all take the due points from that schedule.
+
 **Due loads** (:func:`due_loads`): a point whose frequency for a stream is ``visits_per_day`` visits
 every ``period_days`` days is due on horizon day ``d`` (0 = first generated day) when
 ``(d + phase) % period_days == 0`` (:meth:`Frequency.is_due`). On a due day its bins hold what
@@ -312,14 +318,19 @@ def generate(scenario: Scenario, *, days: int, seed: int, start: dt.date | None 
 
 
 def collection_schedule(
-    scenario: Scenario, stream: str
+    scenario: Scenario, stream: str, *, rates: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(visits_per_day, period_days, phase)`` per point (scenario order) for ``stream``: a point
     is due on day d when ``visits > 0`` and ``(d + phase) % period == 0``. A point without a
-    frequency for the stream uses the stream's ``default_frequency``."""
+    frequency for the stream uses the stream's ``default_frequency``; a point that generates
+    none of the stream has 0 visits (never due, module docstring). ``rates``: the
+    :func:`expected_rates_kg_per_day` of the scenario when the caller has them already."""
     default = scenario.stream(stream).default_frequency
     freqs = [FREQUENCIES[p.frequency.get(stream, default)] for p in scenario.points]
-    visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64)
+    if rates is None:
+        rates = expected_rates_kg_per_day(scenario)
+    generates = rates[:, scenario.stream_ids.index(stream)] > 0
+    visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64) * generates
     period = np.array([f.period_days for f in freqs], dtype=np.int64)
     phase = np.array([p.phase for p in scenario.points], dtype=np.int64)
     return visits, period, phase
@@ -331,8 +342,9 @@ def due_loads(
     """Points due for ``stream`` on horizon day ``day_index``, with kg per visit and visits.
 
     Returns ``(point_ids, kg_per_visit, visits_per_day)`` in scenario point order; see the
-    module docstring for the rule. Points whose frequency for the stream is ``none`` are never
-    due; a point without a frequency for the stream uses the stream's ``default_frequency``.
+    module docstring for the rule. Points whose frequency for the stream is ``none``, or that
+    generate none of it, are never due; a point without a frequency for the stream uses the
+    stream's ``default_frequency``.
     """
     point_ids = tuple(p.id for p in scenario.points)
     if demand.point_ids != point_ids:
@@ -342,11 +354,12 @@ def due_loads(
     if not 0 <= day_index < demand.days:
         raise IndexError(f"day_index {day_index} outside the horizon 0..{demand.days - 1}")
     s = demand.stream_ids.index(stream)
-    visits, period, phase = collection_schedule(scenario, stream)
+    all_rates = expected_rates_kg_per_day(scenario)
+    visits, period, phase = collection_schedule(scenario, stream, rates=all_rates)
     due = (visits > 0) & ((day_index + phase) % period == 0)
     idx = np.flatnonzero(due)
     kg = np.zeros(len(idx))
-    rates = None
+    rates = all_rates[:, s]
     start = np.datetime64(demand.dates[0], "D")
     for per in np.unique(period[idx]):
         sel = period[idx] == per
@@ -354,8 +367,6 @@ def due_loads(
         first = day_index - int(per) + 1
         kg[sel] = demand.kg[max(first, 0) : day_index + 1, pts, s].sum(axis=0)
         if first < 0:  # waste that built up before the horizon: expected amount, no noise
-            if rates is None:
-                rates = expected_rates_kg_per_day(scenario)[:, s]
             before = daily_factors(scenario, start + np.arange(first, 0)).sum()
             kg[sel] += rates[pts] * before
     v = visits[idx]

@@ -32,11 +32,18 @@ the plan was shorter than the cycle, falls back to the plan of the requested day
 
 - a stop is visited only when its point is due that day for the stream; otherwise it is skipped
   (no travel to it);
+- a point that generates none of the stream is never due for it (the rule of
+  :func:`wasteopt.generation.collection_schedule`), so it is neither routed nor inserted;
 - every point that can be due on a day of that key but is not a planned stop (left unserved by
   the plan, zero load on the routed day, or — beyond the cap, or on a fallback — due on other
   days than the routed one) is inserted once, before the simulation, into the sequence of the
   stream's vehicle where it is cheapest (cheapest insertion by road distance, before one of the
-  sequence's unload visits), so no point is silently dropped. Its waste unloads where the trip
+  sequence's unload visits), so no point is silently dropped. Never silently added either: one
+  warning per stream and reason names the inserted visits (the first :data:`NAMED_VISITS` and
+  how many) and why — *left unserved by the routing* (the fleet could not serve them within its
+  limits on the routed day; the simulation tries them, in overtime if need be) or *not a stop
+  of the routed day* — and each :class:`Tour` counts its ``inserted`` visits and, of those,
+  ``inserted_unserved``. Its waste unloads where the trip
   it joined unloads; with a facility plan only trips unloading at the point's assigned site
   are candidates (the catchments of plan, route and simulation stay the same; a warning
   names a point whose site no trip of that day visits, which then joins the cheapest trip).
@@ -55,7 +62,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,15 +70,15 @@ import numpy.typing as npt
 
 from wasteopt.clock import Deadline
 from wasteopt.facilities.plan import FacilityPlan
-from wasteopt.generation import Demand, collection_schedule
+from wasteopt.generation import Demand, collection_schedule, expected_rates_kg_per_day
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import Fleet, RoutingProblem
 from wasteopt.routing.settings import RoutingSettings
-from wasteopt.routing.solve import solve
+from wasteopt.routing.territories import solve_territories
 from wasteopt.scenario.model import Scenario
-from wasteopt.stopids import split_stop_id
+from wasteopt.stopids import split_stop_id, stop_id
 
 __all__ = [
     "MAX_CYCLE_DAYS",
@@ -88,6 +95,15 @@ log = logging.getLogger("wasteopt")
 MAX_CYCLE_DAYS = 28
 DEFAULT_ROUTING = RoutingSettings()
 MIN_SOLVE_S = 1.0  # floor of a cycle day's time budget: below it the engines barely start
+NAMED_VISITS = 5
+"""How many inserted visits a warning names (it also counts all of them)."""
+INSERTION_REASONS: dict[str, str] = {
+    "unserved": "the routing left them unserved (the fleet could not serve them within its "
+    "limits on the routed day; the simulation tries them, in overtime if need be)",
+    "unplanned": "they are not stops of the routed day (due on other days of the cycle key, or "
+    "nothing to collect on the routed day)",
+}
+"""Why a visit is inserted into planned tours: reason → the text of its warning."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,12 +169,15 @@ class OperatingPlan:
 
 Visit = tuple[str, str, int]
 """``("stop", point_id, visit_no)`` or ``("unload", site_id, 0)``."""
+Schedule = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+"""A stream's ``(visits_per_day, period_days, phase)`` per point (:func:`collection_schedule`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tour:
     """One vehicle's daily sequence. ``visits`` holds ``("stop", point_id, visit_no)`` and
-    ``("unload", site_id, 0)``; ``inserted`` counts visits added by cheapest insertion."""
+    ``("unload", site_id, 0)``; ``inserted`` counts visits added by cheapest insertion and
+    ``inserted_unserved`` those of them the routing had left unserved."""
 
     vehicle: str
     fleet: str
@@ -167,6 +186,7 @@ class Tour:
     lunch_after: int | None
     visits: tuple[Visit, ...]
     inserted: int = 0
+    inserted_unserved: int = 0
 
 
 def cycle_length(scenario: Scenario, stream: str) -> int:
@@ -304,7 +324,7 @@ def _solve_cycle_days(
         solved[stream] = {}
         for key, problem in cycle.problems.items():
             seconds = _solve_budget_s(deadline, len(problem.stops), pending)
-            plan = solve(problem, routing, deadline=deadline.sub(seconds))
+            plan = solve_territories(problem, routing, deadline=deadline.sub(seconds))
             solved[stream][key] = plan
             pending -= len(problem.stops)
             done += 1
@@ -337,11 +357,12 @@ def _sequences(problem: RoutingProblem, plan: RoutePlan) -> list[list[Visit]]:
 
 
 def _wanted(
-    scenario: Scenario, stream: str, seqs: list[list[Visit]], key: int, n_days: int
+    scenario: Scenario, schedule: Schedule, seqs: list[list[Visit]], key: int, n_days: int
 ) -> list[tuple[str, int]]:
-    """Visits that can be due on days of ``key`` but are not in the sequences."""
+    """Visits that can be due on days of ``key`` but are not in the sequences (``schedule``:
+    the stream's :func:`collection_schedule`, so a point generating none of it is never one)."""
     planned = {(v[1], v[2]) for seq in seqs for v in seq if v[0] == "stop"}
-    visits, period, phase = collection_schedule(scenario, stream)
+    visits, period, phase = schedule
     may_be_due = (visits > 0) & ((key + phase) % np.gcd(n_days, period) == 0)
     return [
         (p.id, k)
@@ -352,39 +373,49 @@ def _wanted(
     ]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _KeyTours:
+    """The tours of one cycle key and the stop ids inserted into them, by reason
+    (:data:`INSERTION_REASONS`)."""
+
+    tours: tuple[Tour, ...]
+    inserted: dict[str, list[str]]
+
+
 def _tours(
     scenario: Scenario,
     stream: str,
-    problem: RoutingProblem,
-    plan: RoutePlan,
+    base: tuple[RoutingProblem, RoutePlan],
     matrix: TravelMatrix,
     dist: npt.NDArray[np.int32],
-    key: int,
-    n_days: int,
+    cycle: tuple[int, int, Schedule],
     fallback: tuple[RoutingProblem, RoutePlan] | None = None,
     assigned: Mapping[str, str] | None = None,
-) -> tuple[Tour, ...]:
-    """The tours of one cycle key: the plan's sequences plus the missing points inserted.
-    When visits are missing but the plan has no tour to insert them into (its routed day had
-    nothing due), the ``fallback`` plan's tours are the base instead. ``assigned`` (point →
-    unload site, the facility plan's catchments) keeps each inserted point on a trip that
-    unloads at its own site."""
+) -> _KeyTours:
+    """The tours of cycle key ``cycle = (key, L, schedule)``: the sequences of the ``base``
+    (problem, plan) plus the missing points inserted. When visits are missing but the plan has
+    no tour to insert them into (its routed day had nothing due), the ``fallback`` plan's tours
+    are the base instead. ``assigned`` (point → unload site, the facility plan's catchments)
+    keeps each inserted point on a trip that unloads at its own site."""
+    key, n_days, schedule = cycle
+    problem, plan = base
     seqs = _sequences(problem, plan)
-    wanted = _wanted(scenario, stream, seqs, key, n_days)
+    wanted = _wanted(scenario, schedule, seqs, key, n_days)
     has_unload = any(v[0] == "unload" for seq in seqs for v in seq)
     if wanted and not has_unload and fallback is not None:
         problem, plan = fallback
         seqs = _sequences(problem, plan)
-        wanted = _wanted(scenario, stream, seqs, key, n_days)
+        wanted = _wanted(scenario, schedule, seqs, key, n_days)
     fleets = {f.id: f for f in problem.fleets}
+    left_out = set(plan.unserved)
     inserted = [0] * len(seqs)
+    from_unserved = [0] * len(seqs)
     lunches = [r.lunch_after for r in plan.routes]
     usable = [i for i, seq in enumerate(seqs) if any(v[0] == "unload" for v in seq)]
-    for pid, k in wanted:
-        if not usable:
-            break
-        x = matrix.index(pid)
+    named: dict[str, list[str]] = {reason: [] for reason in INSERTION_REASONS}
+    for pid, k in wanted if usable else ():
         site = (assigned or {}).get(pid)
+        x = matrix.index(pid)
         best = _best_insertion(seqs, usable, plan, fleets, matrix, dist, x, site)
         if best[1] < 0 and site is not None:
             log.warning(
@@ -396,7 +427,10 @@ def _tours(
             best = _best_insertion(seqs, usable, plan, fleets, matrix, dist, x, None)
         _, i, j = best
         seqs[i].insert(j, ("stop", pid, k))
+        sid = stop_id(pid, k - 1)
         inserted[i] += 1
+        from_unserved[i] += sid in left_out
+        named["unserved" if sid in left_out else "unplanned"].append(sid)
         lunch = lunches[i]
         if lunch is not None and lunch >= j:  # keep the break after the same planned visit
             lunches[i] = lunch + 1
@@ -404,7 +438,7 @@ def _tours(
         log.warning(
             "%s: %d point visits of cycle day %d have no tour to join", stream, len(wanted), key
         )
-    return tuple(
+    tours = tuple(
         Tour(
             vehicle=r.vehicle,
             fleet=r.fleet,
@@ -413,9 +447,29 @@ def _tours(
             lunch_after=lunch,
             visits=tuple(seq),
             inserted=n_ins,
+            inserted_unserved=n_uns,
         )
-        for r, seq, n_ins, lunch in zip(plan.routes, seqs, inserted, lunches, strict=True)
+        for r, seq, n_ins, n_uns, lunch in zip(
+            plan.routes, seqs, inserted, from_unserved, lunches, strict=True
+        )
     )
+    return _KeyTours(tours=tours, inserted=named)
+
+
+def _warn_inserted(stream: str, by_key: Sequence[_KeyTours], where: str) -> None:
+    """One warning per reason naming the visits inserted into ``stream``'s tours on the cycle
+    keys ``by_key`` (``where`` says which days), so no visit is added silently."""
+    for reason, why in INSERTION_REASONS.items():
+        per_key = [k.inserted[reason] for k in by_key if k.inserted[reason]]
+        if not per_key:
+            continue
+        ids = list(dict.fromkeys(sid for ids in per_key for sid in ids))
+        names = ", ".join(ids[:NAMED_VISITS])
+        if len(ids) > NAMED_VISITS:
+            names += f" and {len(ids) - NAMED_VISITS} more"
+        n = sum(len(ids) for ids in per_key)
+        msg = "%s: %d visit(s) inserted into planned tours on %d %s because %s: %s"
+        log.warning(msg, stream, n, len(per_key), where, why, names)
 
 
 def _best_insertion(
@@ -457,20 +511,31 @@ def cycle_tours(
     scenario: Scenario, operating: OperatingPlan, matrix: TravelMatrix
 ) -> dict[str, dict[int, tuple[Tour, ...]]]:
     """Per stream and cycle key ``r`` (``0 ≤ r < L``): every vehicle's sequence on the days
-    ``t ≡ r (mod L)``, with the missing points inserted (see module docstring). Streams without
-    a plan get no tour."""
+    ``t ≡ r (mod L)``, with the missing points inserted (see module docstring; one warning per
+    stream and reason names them). Streams without a plan get no tour."""
     dist = np.asarray(matrix.distance_m)
+    rates = expected_rates_kg_per_day(scenario)
     out: dict[str, dict[int, tuple[Tour, ...]]] = {}
     for stream in operating.plans:
         n = operating.cycle_length(stream)
         fallback = _largest(operating, stream)
         assigned = _assigned(operating, stream)
-        out[stream] = {}
-        for key in range(n):
-            problem, plan = operating.plan_for(stream, key)
-            out[stream][key] = _tours(
-                scenario, stream, problem, plan, matrix, dist, key, n, fallback, assigned
+        schedule = collection_schedule(scenario, stream, rates=rates)
+        keys = [
+            _tours(
+                scenario,
+                stream,
+                operating.plan_for(stream, key),
+                matrix,
+                dist,
+                (key, n, schedule),
+                fallback,
+                assigned,
             )
+            for key in range(n)
+        ]
+        _warn_inserted(stream, keys, "cycle day(s)")
+        out[stream] = {key: k.tours for key, k in enumerate(keys)}
     return out
 
 
@@ -493,25 +558,25 @@ def daily_tours(
     scenario: Scenario, operating: OperatingPlan, matrix: TravelMatrix, *, day: int | None = None
 ) -> dict[str, tuple[Tour, ...]]:
     """Every vehicle's sequence per stream on horizon day ``day`` (default: the plan's ``day``),
-    with the missing points inserted (see module docstring). Streams without a plan get no
-    tour."""
+    with the missing points inserted (see module docstring; a warning names them). Streams
+    without a plan get no tour."""
     t = operating.day if day is None else int(day)
     dist = np.asarray(matrix.distance_m)
+    rates = expected_rates_kg_per_day(scenario)
     out: dict[str, tuple[Tour, ...]] = {}
     for stream in operating.plans:
         n = operating.cycle_length(stream)
-        problem, plan = operating.plan_for(stream, t)
-        fallback = _largest(operating, stream)
-        out[stream] = _tours(
+        schedule = collection_schedule(scenario, stream, rates=rates)
+        k = _tours(
             scenario,
             stream,
-            problem,
-            plan,
+            operating.plan_for(stream, t),
             matrix,
             dist,
-            t % n,
-            n,
-            fallback,
+            (t % n, n, schedule),
+            _largest(operating, stream),
             _assigned(operating, stream),
         )
+        _warn_inserted(stream, [k], f"day(s) (day {t})")
+        out[stream] = k.tours
     return out

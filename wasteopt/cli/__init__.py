@@ -1,9 +1,12 @@
 """Command-line interface: ``wasteopt <command> ...``; ``main(argv) -> int`` is the entry point.
 
 The CLI owns the terminal (messages, progress bars, exit codes); the library only logs.
-Exit codes: 0 success; 1 a result that is not acceptable (a plan that fails its check, or a
-simulated stream that collects less than 99.5 % of the waste due, named in ``service.csv``);
-2 bad input (every problem listed, nothing written); 3 a solver is unavailable; 130 interrupted.
+Exit codes, the same for every command (:data:`wasteopt.cli.common.EXIT_CODES`, printed by
+``wasteopt --help`` and tabled in README.md): 0 success; 1 completed but fell short of
+service, each shortfall named on stderr; 2 bad input (every problem listed, nothing written);
+3 internal error (one line on stderr, the traceback in a new ``wasteopt-error-*.log`` in the
+system temp folder, never in ``--out``, which an error leaves untouched); 4 a solver or another
+needed tool is unavailable; 130 interrupted.
 
 ``--time-limit T`` means the same for every command: the wall-clock budget of the whole command
 in seconds. The command creates one :class:`wasteopt.clock.Deadline` and passes it down; each
@@ -19,13 +22,16 @@ import importlib
 import logging
 import os
 import sys
+import tempfile
+import textwrap
 import traceback
 from collections.abc import Callable, Sequence
 
 from wasteopt import __version__
 from wasteopt.cli.common import (
-    EXIT_FAIL,
+    EXIT_CODES,
     EXIT_INPUT,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_SOLVER,
 )
@@ -72,8 +78,9 @@ BUDGETS: dict[str, tuple[float, str]] = {
     "run": (
         300.0,
         "every stage of every variant (each remaining variant an equal share of what is "
-        "left, the sensitivity re-plans two shares), then the sensitivity re-plans with what "
-        "is left",
+        "left, the standard policy's cost half a share, the sensitivity re-plans two shares), "
+        "then the policy's cost with its part of what is left (skipped when none is), then "
+        "the sensitivity re-plans with what is left",
     ),
 }
 
@@ -84,16 +91,36 @@ BUDGETS: dict[str, tuple[float, str]] = {
 Subparsers = argparse._SubParsersAction  # argparse has no public name for it
 
 
+def exit_code_table() -> str:
+    """The exit-code contract as the ``--help`` epilog (:data:`EXIT_CODES`, wrapped)."""
+    lines = ["exit codes (the same for every command):"]
+    for code, meaning in EXIT_CODES:
+        first, *rest = textwrap.wrap(meaning, width=72)
+        lines.append(f"  {code:>3}  {first}")
+        lines += [f"       {line}" for line in rest]
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wasteopt",
-        description="Plan the logistics of sorted municipal waste: generation, facilities, "
-        "collection routes, simulation and reports. --time-limit is always the wall-clock "
-        "budget of the whole command.",
+        description=textwrap.fill(
+            "Plan the logistics of sorted municipal waste: generation, facilities, "
+            "collection routes, simulation and reports. --time-limit is always the wall-clock "
+            "budget of the whole command.",
+            width=78,
+        ),
+        epilog=exit_code_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"wasteopt {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
-    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="also print the traceback of an internal error on stderr (it is always written "
+        "to the log file named there)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for add in (
         _add_validate,
@@ -106,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
         _add_run,
     ):
         add(sub)
+    codes = ", ".join(f"{c} {m.split(':')[0].split(' (')[0]}" for c, m in EXIT_CODES)
+    for command in sub.choices.values():
+        command.epilog = f"exit codes: {codes} (details: wasteopt --help)"
     return p
 
 
@@ -235,7 +265,7 @@ def _add_run(sub: Subparsers) -> None:
         "run",
         help="run every stage on a scenario and write an output folder, with why each "
         "variant costs what it does (cost waterfall, station utilisation, moved catchments, "
-        "sensitivity)",
+        "sensitivity, the standard policy's cost)",
     )
     run.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
     run.add_argument(
@@ -359,15 +389,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except WasteoptError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAIL
-    except Exception as e:  # an internal error: say so plainly, traceback only on request
-        if args.debug:
-            traceback.print_exc()
-        else:
-            print(
-                f"internal error: {type(e).__name__}: {e} (rerun with --debug for details)",
-                file=sys.stderr,
-            )
-        return EXIT_FAIL
+    except WasteoptError as e:  # raised on purpose, not input: a tool the command needs
+        print(f"error: unavailable: {e}", file=sys.stderr)
+        return EXIT_SOLVER
+    except Exception as e:  # a bug: one line here, the traceback in a log file
+        return _internal_error(e, sys.argv[:1] + list(argv or sys.argv[1:]), args.debug)
+
+
+def _internal_error(error: Exception, argv: Sequence[str], debug: bool) -> int:
+    """Write the traceback of ``error`` to a new ``wasteopt-error-*.log`` in the system temp
+    folder (never the output folder: an error leaves ``--out`` untouched) and name it in one
+    line on stderr; with ``debug`` the traceback goes to stderr as well."""
+    text = traceback.format_exc()
+    try:
+        fd, name = tempfile.mkstemp(prefix="wasteopt-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as log_file:
+            log_file.write(f"wasteopt {__version__}: {' '.join(argv)}\n{text}")
+        where = f"traceback in {name}"
+    except OSError as e:  # the message must still come out
+        where = f"the traceback could not be written: {e}"
+    if debug:
+        print(text, file=sys.stderr, end="")
+    what = (str(error).strip().splitlines() or [""])[0]
+    print(
+        f"internal error: {type(error).__name__}{': ' + what if what else ''} ({where}; "
+        "please report it)",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL

@@ -3,24 +3,60 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from wasteopt.errors import InputError, Problem
 from wasteopt.routing.settings import RoutingSettings
 
 __all__ = [
+    "EXIT_CODES",
     "EXIT_FAIL",
     "EXIT_INPUT",
+    "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_SOLVER",
     "bad_option",
     "default_scenario",
+    "fell_short",
     "routing_settings",
     "say",
 ]
 
-EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_SOLVER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL, EXIT_SOLVER = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success: the command completed and every result met its service level"),
+    (
+        EXIT_FAIL,
+        "completed but fell short of service (outputs written; each shortfall named on stderr "
+        "after 'short of service:'): unserved stops or other checker violations of a route "
+        "plan; a simulated stream that collected less than 99.5 % of the waste due, or whose "
+        "plants overflowed more than 0.5 % of it to a fallback; a facility plan short of "
+        "station or plant capacity (site, stream, t/day) or without a plan; a benchmark "
+        "instance not solved clean or to optimality; compare runs that failed or fell short",
+    ),
+    (EXIT_INPUT, "bad input: every problem named (file, line, id, field); nothing written"),
+    (
+        EXIT_INTERNAL,
+        "internal error (a bug): one line on stderr naming the log file that holds the "
+        "traceback, a new wasteopt-error-*.log in the system temp folder ($TMPDIR, usually "
+        "/tmp); nothing written to --out",
+    ),
+    (
+        EXIT_SOLVER,
+        "a solver or another tool the command needs is unavailable (solver library, Dask "
+        "scheduler, Chinese font); nothing written",
+    ),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C); nothing written"),
+)
+"""The exit-code contract of every command: code and meaning (``--help`` and README.md)."""
+
+SHORT = "short of service:"
+"""The prefix of each stderr line that explains exit code 1."""
 
 DEFAULT_SCENARIO = "scenarios/jintan"
 
@@ -52,3 +88,11 @@ def bad_option(field: str, value: str, message: str, expected: str) -> InputErro
     return InputError(
         [Problem(file="command line", field=field, value=value, message=message, expected=expected)]
     )
+
+
+def fell_short(reasons: Sequence[str]) -> int:
+    """Name each shortfall on stderr (one line each, after :data:`SHORT`); ``EXIT_FAIL`` when
+    there is one, else ``EXIT_OK``."""
+    for reason in reasons:
+        print(f"{SHORT} {reason}", file=sys.stderr, flush=True)
+    return EXIT_FAIL if reasons else EXIT_OK

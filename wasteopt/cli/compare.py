@@ -1,15 +1,19 @@
-"""The ``compare`` command: variants over seeded replications, as a sweep with a result store."""
+"""The ``compare`` command: variants over seeded replications, as a sweep with a result store.
+
+Exit 1 (after writing the tables) names on stderr every run that failed and every run whose
+simulation fell short of the service level (status ``shortfall`` or ``balance_error``) or whose
+routes are not checker-clean."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
-from wasteopt.cli.common import EXIT_FAIL, EXIT_OK, default_scenario, say
+from wasteopt.cli.common import default_scenario, fell_short, say
 from wasteopt.clock import Deadline
 from wasteopt.files import OutputFolder, write_frame
 from wasteopt.replications import compare_results, format_comparison
@@ -98,7 +102,20 @@ def compare(args: argparse.Namespace, deadline: Deadline) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 40):
         say(format_comparison(table).to_string())
     say(f"wrote {args.out}")
-    if res.failures:
-        print(f"error: {SweepError(res)}", file=sys.stderr)
-        return EXIT_FAIL
-    return EXIT_OK
+    failed = str(SweepError(res)).splitlines() if res.failures else []
+    runs = [(t.name, res.results[t.key]) for t in tasks if t.key in res.results]
+    return fell_short(failed + [line for name, kpi in runs if (line := _run_short(name, kpi))])
+
+
+def _run_short(name: str, kpi: dict[str, Any]) -> str | None:
+    """What one run fell short of (its KPI row), or None when it met the service level."""
+    parts = []
+    if kpi.get("sim_status") in ("shortfall", "balance_error"):
+        share = kpi.get("collected_share_min")
+        parts.append(
+            f"simulation {kpi['sim_status']}"
+            + (f" (lowest collected share {share:.2%})" if share is not None else "")
+        )
+    if kpi.get("routes_clean") is False:
+        parts.append("routes not checker-clean")
+    return f"run {name}: " + ", ".join(parts) if parts else None

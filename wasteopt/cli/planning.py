@@ -1,9 +1,15 @@
 """The commands that plan and route: route, solve-instance, plan, simulate and run.
 
-``simulate`` and ``run`` exit 1 (after writing their outputs) when a simulated stream collected
-less than :data:`wasteopt.simulation.MIN_COLLECTED_SHARE` (99.5 %) of the waste due, printing
-one line per such finding (variant, stream, share, tonnes, places, cost); less, e.g. a little
-overflow or a few kg left on one day, is reported but exits 0."""
+Each exits 1 (after writing its outputs) when its result fell short of service, naming every
+shortfall on stderr (:func:`wasteopt.cli.common.fell_short`): ``route`` a plan with unserved
+stops or other checker violations (stream, stops, kinds); ``solve-instance`` an instance not
+solved clean or to optimality; ``plan`` a variant short of capacity (site, stream, t/day) or
+without a plan; ``simulate`` and ``run`` a simulated stream below the service level (less than
+:data:`wasteopt.simulation.MIN_COLLECTED_SHARE`, 99.5 %, of the waste due collected, or more
+than :data:`wasteopt.simulation.MAX_OVERFLOW_SHARE`, 0.5 %, of it overflowed: variant, stream,
+share, tonnes, places, cost) or a mass balance that does not close, and ``run`` also a route
+plan that is not checker-clean. Less, e.g. a little overflow or waste carried over a day and
+collected later, is reported (status ``within_tolerance``) but exits 0."""
 
 from __future__ import annotations
 
@@ -14,10 +20,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from wasteopt.cli.common import (
-    EXIT_FAIL,
-    EXIT_OK,
     bad_option,
     default_scenario,
+    fell_short,
     routing_settings,
     say,
 )
@@ -36,10 +41,12 @@ from wasteopt.pipeline import (
     run_all,
 )
 from wasteopt.routing import instances
+from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.solve import solve
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation import (
+    MAX_OVERFLOW_SHARE,
     MIN_COLLECTED_SHARE,
     ServiceFinding,
     SimulationSettings,
@@ -73,7 +80,30 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
     for plan in plans:
         say(plan.summary())
     say(f"wrote {args.out}")
-    return EXIT_OK if all(p.check is not None and p.check.ok for p in plans) else EXIT_FAIL
+    return fell_short(
+        [_plan_short(p, f"route {p.stream} day {args.day}") for p in plans if not _clean(p)]
+    )
+
+
+def _clean(plan: RoutePlan) -> bool:
+    return plan.check is not None and plan.check.ok
+
+
+def _plan_short(plan: RoutePlan, label: str, named: int = 5) -> str:
+    """What a route plan that is not checker-clean fell short of: its unserved stops (the
+    first ``named``) and the other violations by kind."""
+    if plan.check is None:
+        return f"{label}: status {plan.status}, not checked"
+    parts = []
+    if plan.unserved:
+        more = f" and {len(plan.unserved) - named} more" if len(plan.unserved) > named else ""
+        parts.append(
+            f"{len(plan.unserved)} unserved stop(s) ({', '.join(plan.unserved[:named])}{more})"
+        )
+    kinds = {k: n for k, n in sorted(plan.check.kinds().items()) if k != "unserved"}
+    if kinds:
+        parts.append("violations " + ", ".join(f"{k}={n}" for k, n in kinds.items()))
+    return f"{label}: status {plan.status}, " + "; ".join(parts or ["checker not clean"])
 
 
 def solve_instance(args: argparse.Namespace, deadline: Deadline) -> int:
@@ -82,7 +112,8 @@ def solve_instance(args: argparse.Namespace, deadline: Deadline) -> int:
         inst = read_orlib_cap(args.file, capacity=args.capacity)
         res = solve_cflp(inst, time_limit_s=deadline.remaining())
         say(res.summary())
-        return EXIT_OK if res.status == "optimal" else EXIT_FAIL
+        short = [] if res.status == "optimal" else [f"{args.file}: {res.status}, not optimal"]
+        return fell_short(short)
     reader = {
         "vrplib": instances.read_vrplib,
         "solomon": instances.read_solomon,
@@ -93,7 +124,7 @@ def solve_instance(args: argparse.Namespace, deadline: Deadline) -> int:
     if args.out:
         instances.write_vrplib_solution(plan, problem, args.out)
     say(plan.summary())
-    return EXIT_OK if plan.check is not None and plan.check.ok else EXIT_FAIL
+    return fell_short([] if _clean(plan) else [_plan_short(plan, args.file)])
 
 
 def plan(args: argparse.Namespace, deadline: Deadline) -> int:
@@ -130,10 +161,18 @@ def plan(args: argparse.Namespace, deadline: Deadline) -> int:
         with pd.option_context("display.width", 200, "display.max_columns", 40):
             say("standard policy (every open station meets the standard, streams separate):")
             say(policy.to_string(index=False))
-    bad = [v for v, st in table["status"].items() if st not in ("optimal", "time_limit")]
-    if bad:
-        say(f"not planned to optimality or capacity short: {', '.join(map(str, bad))}")
-    return EXIT_OK if not bad else EXIT_FAIL
+    short = [_facility_short(str(v), r) for v, r in table.iterrows()]
+    return fell_short([m for m in short if m])
+
+
+def _facility_short(variant: str, row: pd.Series) -> str | None:
+    """What a variant's facility plan fell short of: capacity (each site, stream and t/day),
+    or no plan at all; None for a plan that is optimal or only not proven so (time limit)."""
+    if row["status"] in ("optimal", "time_limit"):
+        return None
+    if row["status"] == "capacity_short":
+        return f"plan {variant}: capacity short at {row['shortfalls']}"
+    return f"plan {variant}: {row['status']}, no facility plan (-v shows the solver's messages)"
 
 
 def _policy_costs(
@@ -210,20 +249,25 @@ def simulate(args: argparse.Namespace, deadline: Deadline) -> int:
         for k, r in enumerate(reps.results)
         for f in r.service_shortfalls()
     ]
-    _say_shortfalls(short)
-    return EXIT_OK if reps.status != "balance_error" and not short else EXIT_FAIL
+    unbalanced = [
+        f"replication {k}: {r.status_detail}"
+        for k, r in enumerate(reps.results)
+        if not r.balance_closes
+    ]
+    return fell_short(_service_lines(short) + unbalanced)
 
 
-def _say_shortfalls(findings: Sequence[tuple[str, ServiceFinding]]) -> None:
-    """One line per stream below the service level (the reason for exit code 1), each
-    after its label (e.g. the replication)."""
-    for label, f in findings:
-        say(f"service level not met{label}: {f.line()}")
-    if findings:
-        say(
-            f"{len(findings)} stream(s) collected less than {MIN_COLLECTED_SHARE:.1%} of the "
-            "waste due: exit 1 (details in service.csv)"
-        )
+def _service_lines(findings: Sequence[tuple[str, ServiceFinding]]) -> list[str]:
+    """One line per stream below the service level (a reason for exit code 1), each after
+    its label (e.g. the replication)."""
+    level = (
+        f"collected at least {MIN_COLLECTED_SHARE:.1%} of the waste due and overflowed at most "
+        f"{MAX_OVERFLOW_SHARE:.1%} of it; details in service.csv"
+    )
+    return [
+        f"service level not met{label} ({f.short_of}): {f.line()} [level: {level}]"
+        for label, f in findings
+    ]
 
 
 def run(args: argparse.Namespace, deadline: Deadline) -> int:
@@ -243,5 +287,10 @@ def run(args: argparse.Namespace, deadline: Deadline) -> int:
         echo=say,
         progress=True,
     )
-    _say_shortfalls([("", f) for f in summary.service_shortfalls])
-    return EXIT_OK if summary.ok and summary.service_ok else EXIT_FAIL
+    short = _service_lines([("", f) for f in summary.service_shortfalls])
+    if not summary.ok:
+        short.append(
+            "a route plan is not checker-clean or a mass balance does not close "
+            f"(routes_kpi.csv and each variant's simulation/ in {args.out})"
+        )
+    return fell_short(short)

@@ -53,6 +53,7 @@ COMPARE_COLUMNS = (
     "plant_util_mean",
     "shortfall_t_per_day",
     "shortfall_penalty_cny_per_year",
+    "shortfalls",
     "cost_only_bound",
     "mip_gap",
     "runtime_s",
@@ -73,7 +74,8 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
 
     ``cost_cny_per_t`` = objective / (365 × t/day) (the priced shortfall included);
     utilisation = inflow / capacity over open stations and over plants (NaN when there are
-    none); ``cost_only_bound`` marks a ``free`` plan (a cost-only lower bound)."""
+    none); ``cost_only_bound`` marks a ``free`` plan (a cost-only lower bound);
+    ``shortfalls`` names each short station and plant-stream pair with its t/day."""
     t_day = float(sum(plan.demand_t_per_day.values()))
     open_set = set(plan.open_stations)
     st_util = [u for s, u in plan.utilisation.items() if s in open_set]
@@ -102,6 +104,10 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
         "plant_util_mean": stat(pl_util, np.mean),
         "shortfall_t_per_day": float(sum(plan.shortfalls_t_per_day.values())),
         "shortfall_penalty_cny_per_year": plan.cost_breakdown.get("shortfall_penalty", math.nan),
+        "shortfalls": "; ".join(
+            [f"{j} {t:,.3f} t/day" for j, t in plan.station_shortfalls_t_per_day.items()]
+            + [f"{k} {s} {t:,.3f} t/day" for (k, s), t in plan.plant_shortfalls_t_per_day.items()]
+        ),
         "cost_only_bound": plan.is_cost_only_bound,
         "mip_gap": plan.mip_gap,
         "runtime_s": plan.runtime_s,

@@ -6,7 +6,8 @@ stream where a station has its own bays), station stock compacted per stream, tr
 container hauls (a container pool that fills, waits and blocks tipping when full), plant
 capacity, backlog and overflow, carry-over and breakdowns, and returns a
 :class:`SimulationResult` with daily tables, an event log, a closed mass balance and the
-service level (collected share per stream against :data:`MIN_COLLECTED_SHARE`).
+service level (collected share per stream against :data:`MIN_COLLECTED_SHARE`, overflow
+against :data:`MAX_OVERFLOW_SHARE`).
 Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.operations`.
 """
 
@@ -30,6 +31,7 @@ from wasteopt.simulation.result import (
 )
 from wasteopt.simulation.run import simulate, simulate_replications
 from wasteopt.simulation.service import (
+    MAX_OVERFLOW_SHARE,
     MIN_COLLECTED_SHARE,
     Overflow,
     PlaceLeft,
@@ -44,6 +46,7 @@ __all__ = [
     "DISTRIBUTIONS",
     "FACILITY_COLUMNS",
     "MAX_CYCLE_DAYS",
+    "MAX_OVERFLOW_SHARE",
     "MIN_COLLECTED_SHARE",
     "Bays",
     "Draws",

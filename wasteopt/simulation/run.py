@@ -29,7 +29,6 @@ from wasteopt.simulation.result import (
     FACILITY_COLUMNS,
     ReplicationSet,
     SimulationResult,
-    SimulationStatus,
 )
 from wasteopt.simulation.settings import SimulationSettings
 from wasteopt.stopids import point_of
@@ -99,14 +98,12 @@ def simulate(
     tips["wait_s"] = tips["start_s"] - tips["ready_s"]
     vehicles = pd.DataFrame(district.vehicle_rows)
     facilities = _facility_frame(district, tips, demand, days)
-    status = _status(daily, balance)
     result = SimulationResult(
         scenario=scenario.id,
         variant=scenario.variant,
         seed=seed_label,
         days=days,
         settings=settings,
-        status=status,
         objective=float(daily["cost_cny"].sum()),
         runtime_s=runtime,
         events_scheduled=events_scheduled,
@@ -120,12 +117,14 @@ def simulate(
         shortfall_penalty_cny_per_t=scenario.planning.shortfall_penalty_cny_per_t,
         notes=tuple(district.notes),
     )
-    where = f"{scenario.id}/{scenario.variant}"
+    if not result.balance_closes:
+        log.error("simulation %s", result.status_detail)
     log.info(
-        "simulated %d days of %s: %s, %d events in %.2f s",
+        "simulated %d days of %s/%s: %s, %d events in %.2f s",
         days,
-        where,
-        status,
+        scenario.id,
+        scenario.variant,
+        result.status,
         events_scheduled,
         runtime,
     )
@@ -178,10 +177,12 @@ def _cycle_notes(
         n_days = operating.cycle_length(stream)
         n_plans = len(operating.distinct_plans(stream))
         n_inserted = sum(t.inserted for ts in by_key.values() for t in ts)
+        n_unserved = sum(t.inserted_unserved for ts in by_key.values() for t in ts)
         if n_days > 1 or n_inserted:
             notes.append(
                 f"{stream}: {n_days}-day cycle, {n_plans} route plan(s); {n_inserted} point "
-                "visits missing from them inserted into planned tours (cheapest insertion)"
+                "visits missing from them inserted into planned tours (cheapest insertion), "
+                f"{n_unserved} of them left unserved by the routing"
             )
     return notes
 
@@ -195,20 +196,6 @@ def _balance_frame(district: District) -> pd.DataFrame:
     balance["residual_kg"] = left - balance[list(BALANCE_TERMS)].sum(axis=1)
     balance["closes"] = balance["residual_kg"].abs() <= 1e-9 * left.abs() + 1e-6
     return balance
-
-
-def _status(daily: pd.DataFrame, balance: pd.DataFrame) -> SimulationStatus:
-    """``balance_error`` if the balance does not close, ``shortfall`` if waste was left
-    uncollected or overflowed, else ``complete``."""
-    if not balance["closes"].all():
-        log.error(
-            "simulation mass balance does not close: largest residual %.3g kg",
-            balance["residual_kg"].abs().max(),
-        )
-        return "balance_error"
-    if (daily["uncollected_t"] > 1e-9).any() or (daily["overflowed_t"] > 0).any():
-        return "shortfall"
-    return "complete"
 
 
 def _facility_frame(
@@ -253,8 +240,7 @@ def _facility_frame(
     per_site["bay_busy_h"] = per_site["bay_busy_h"].fillna(0.0)
     open_h: dict[str, float] = {}
     for sid, site in district.sites.items():
-        b = site.bays
-        open_h[sid] = site.bay_count * max(b.close_s - b.open_s, 1) / 3600.0
+        open_h[sid] = site.bay_count * site.bays.open_h_per_day
     per_site["bay_utilisation"] = per_site["bay_busy_h"] / per_site["site_id"].map(open_h)
     used = np.where(per_site["site_kind"] == "plant", per_site["treated_t"], per_site["inflow_t"])
     cap = per_site["capacity_t_per_day"].to_numpy()
