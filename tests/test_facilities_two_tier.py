@@ -3,12 +3,17 @@ with ``dataclasses.replace``: priced shortfall per plant and stream, gate fees o
 tonnes, external plant load, per-stream compaction and containers, direct delivery only for
 large generators, the standard policy, staff cost and the scenario's planning settings.
 
-Tiny by hand: kitchen 2.1 t/day (no station takes it: direct to FAC-KITCHEN, gate 150 CNY/t),
-other 2.4 t/day (via ST-W in status_quo, to FAC-WTE, gate 60 CNY/t)."""
+Tiny by hand (the fixture below: no large generator, no lane): kitchen 2.1 t/day (no open
+station takes it in status_quo: direct to FAC-KITCHEN, gate 150 CNY/t); other 2.8 t/day, the
+2.4 t/day of the grid points P1..P6 plus P7's 0.4 t/day (via ST-W in status_quo, to FAC-WTE,
+gate 60 CNY/t). The shipped tiny (P6 a large generator, P7 in a lane) is planned as it is in
+the last tests, including a priced plant shortfall on a copy of its folder."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -27,11 +32,12 @@ from wasteopt.facilities.compare import plan_row, write_plan
 from wasteopt.generation import expected_rates_kg_per_day
 from wasteopt.network import build_matrix
 from wasteopt.scenario.load import load_scenario
-from wasteopt.scenario.model import PlanningSettings, Scenario, VehicleType
+from wasteopt.scenario.model import PlanningSettings, Scenario
 
 TINY = Path(__file__).resolve().parents[1] / "scenarios" / "tiny"
 DAYS = 365.0
-KITCHEN_T, OTHER_T = 2.1, 2.4
+KITCHEN_T = (100 + 200 + 300 + 400 + 500 + 600) / 1000  # P1..P6
+OTHER_T = (150 + 250 + 350 + 450 + 550 + 650 + 400) / 1000  # P1..P6, then P7 in its lane
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +93,13 @@ def with_planning(sc: Scenario, **kw) -> Scenario:
 
 
 def test_tiny_amounts_are_as_stated(tiny, matrix):
-    """The hand figures of this module hold: 2.1 t/day kitchen, 2.4 t/day other, no shortfall."""
+    """The hand figures of this module hold: 2.1 t/day kitchen, 2.8 t/day other, no shortfall."""
     base = plan(tiny, matrix)
     assert base.status == "optimal" and base.mode == "status_quo"
     assert base.inflow_t_per_day["FAC-KITCHEN"] == pytest.approx(KITCHEN_T)
     assert base.inflow_t_per_day["ST-W"] == pytest.approx(OTHER_T)
     assert base.cost_breakdown["shortfall_penalty"] == 0.0
-    assert base.cost_breakdown["gate_fees"] == pytest.approx(DAYS * (150 * 2.1 + 60 * 2.4))
+    assert base.cost_breakdown["gate_fees"] == pytest.approx(DAYS * (150 * 2.1 + 60 * 2.8))
 
 
 def test_plant_shortfall_is_priced_and_gate_fees_drop(tiny, matrix):
@@ -137,31 +143,29 @@ def test_external_load_uses_plant_capacity_first(tiny, matrix):
 
 def test_station_shortfall_is_priced_the_same_way(tiny, matrix):
     """ST-W cut to 2.0 t/day with no alternative for 'other' (status_quo, no large
-    generators): 0.4 t/day short at the station, 1000 × 0.4 × 365 CNY/yr."""
+    generators): 2.8 − 2.0 = 0.8 t/day short at the station, 1000 × 0.8 × 365 CNY/yr."""
     p = plan(with_station(tiny, "ST-W", capacity_t_per_day=2.0), matrix)
-    assert p.station_shortfalls_t_per_day == pytest.approx({"ST-W": 0.4})
-    assert p.cost_breakdown["shortfall_penalty"] == pytest.approx(1000 * 0.4 * DAYS)
+    assert p.station_shortfalls_t_per_day == pytest.approx({"ST-W": 0.8})
+    assert p.cost_breakdown["shortfall_penalty"] == pytest.approx(1000 * 0.8 * DAYS)
     frame = p.shortfalls_frame()
     assert frame.to_dict("records") == [
         {
             "site_id": "ST-W",
             "site_kind": "station",
             "stream": "",
-            "short_t_per_day": pytest.approx(0.4),
-            "penalty_cny_per_year": pytest.approx(1000 * 0.4 * DAYS),
+            "short_t_per_day": pytest.approx(0.8),
+            "penalty_cny_per_year": pytest.approx(1000 * 0.8 * DAYS),
         }
     ]
 
 
 def _kitchen_via_station(tiny: Scenario, **station_kw) -> Scenario:
-    """ST-W takes kitchen waste too; a kitchen haul truck of 10 t / 10 m³ (650 kg/m³)."""
+    """ST-W takes kitchen waste too; tiny's kitchen haul truck VT-KHAUL (10 t / 10 m³ at
+    650 kg/m³) takes it on."""
+    k_haul = tiny.vehicle_type("VT-KHAUL")
+    assert (k_haul.stream, k_haul.payload_kg, k_haul.volume_m3) == ("kitchen", 10000.0, 10.0)
     sc = with_station(tiny, "ST-W", streams=("kitchen", "other"), capacity_t_per_day=50.0)
-    sc = with_station(sc, "ST-W", **station_kw)
-    haul = next(v for v in sc.vehicle_types if v.id == "VT-HAUL")
-    k_haul: VehicleType = dataclasses.replace(
-        haul, id="VT-KHAUL", stream="kitchen", payload_kg=10000.0, volume_m3=10.0
-    )
-    return dataclasses.replace(sc, vehicle_types=(*sc.vehicle_types, k_haul))
+    return with_station(sc, "ST-W", **station_kw)
 
 
 def _haul(p: FacilityPlan, station: str, stream: str):
@@ -185,7 +189,7 @@ def test_kitchen_is_not_compacted_without_a_press(tiny, matrix):
 
 
 def test_containers_and_haul_vehicle_days_are_reported(tiny, matrix):
-    """5 t containers: one container per trip, 2.4 / 5 containers of 'other' a day; the haul
+    """5 t containers: one container per trip, 2.8 / 5 containers of 'other' a day; the haul
     vehicle-days are trips × their share of a vehicle-day (at least 1/max_trips = 1/4)."""
     p = plan(with_station(tiny, "ST-W", container_t=5.0, containers=6), matrix)
     h = _haul(p, "ST-W", "other")
@@ -274,10 +278,62 @@ def test_staff_cost_and_waterfall_terms(tiny, matrix, tmp_path):
 
 
 def test_shipped_tiny_plans_both_tiers(matrix):
-    """The shipped tiny scenario (whatever its two-tier fields) plans in its own mode with
-    every (point, stream) assigned and the waterfall summing to the objective."""
+    """The shipped tiny plans in its own mode with every (point, stream) assigned (6 kitchen +
+    7 other): the large generator P6 delivers both streams to the plants directly, the lane
+    point P7's residual waste goes to ST-W with P1..P5's (2.15 t/day), and the waterfall sums
+    to the objective."""
     sc = load_scenario(TINY)
     p = plan(sc, matrix)
     assert p.has_plan and p.mode == sc.planning.mode
-    assert len(p.assignments) == 12
+    assert len(p.assignments) == 6 + 7
+    assert p.assignments[("P6", "other")] == "FAC-WTE"
+    assert p.assignments[("P6", "kitchen")] == "FAC-KITCHEN"
+    assert p.assignments[("P7", "other")] == "ST-W"
+    assert p.inflow_t_per_day["ST-W"] == pytest.approx(OTHER_T - 0.65)
     assert sum(p.cost_terms.values()) == pytest.approx(p.objective)
+
+
+def _copy_with_plant_capacity(folder: Path, plant: str, capacity_t: float) -> Path:
+    """A copy of the tiny folder in ``folder`` with ``plant``'s capacity_t_per_day edited."""
+    shutil.copytree(TINY, folder)
+    path = folder / "facilities.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows].count(plant) == 1
+    for r in rows:
+        if r["id"] == plant:
+            r["capacity_t_per_day"] = f"{capacity_t:g}"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        out.writeheader()
+        out.writerows(rows)
+    return folder
+
+
+def test_tight_plant_in_a_copy_of_tiny_is_a_priced_shortfall(tmp_path, matrix):
+    """A copy of the tiny folder with FAC-WTE cut to 2 t/day: the plan names FAC-WTE × other
+    short by 2.8 − 2.0 = 0.8 t/day and prices it at 0.8 t × 1000 CNY/t × 365 = 292,000 CNY/yr,
+    in the plan and in shortfalls.csv; the catchments stay those of the shipped tiny."""
+    sc = load_scenario(_copy_with_plant_capacity(tmp_path / "tight", "FAC-WTE", 2.0))
+    assert sc.facility("FAC-WTE").capacity_t_per_day == 2.0
+    tight, shipped = plan(sc, matrix), plan(load_scenario(TINY), matrix)
+    short_t, penalty = OTHER_T - 2.0, sc.planning.shortfall_penalty_cny_per_t
+    cost = short_t * penalty * DAYS
+    assert penalty == 1000.0 and cost == pytest.approx(292_000.0)
+    assert tight.status == "capacity_short" and shipped.status == "optimal"
+    assert tight.plant_shortfalls_t_per_day == pytest.approx({("FAC-WTE", "other"): short_t})
+    assert tight.station_shortfalls_t_per_day == {}
+    assert tight.cost_breakdown["shortfall_penalty"] == pytest.approx(cost)
+    assert tight.assignments == shipped.assignments
+    expected = [
+        {
+            "site_id": "FAC-WTE",
+            "site_kind": "plant",
+            "stream": "other",
+            "short_t_per_day": pytest.approx(short_t),
+            "penalty_cny_per_year": pytest.approx(cost),
+        }
+    ]
+    assert tight.shortfalls_frame().to_dict("records") == expected
+    written = pd.read_csv(write_plan(tight, tmp_path / "plan")["shortfalls.csv"])
+    assert written[list(expected[0])].to_dict("records") == expected

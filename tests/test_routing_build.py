@@ -27,8 +27,8 @@ def test_daily_points_become_one_stop_each_unloading_at_the_nearest_site(tiny):
     """Each daily point is one stop with its day's load in whole kg, sent to its nearest site."""
     scenario, demand, matrix = tiny
     p = build_problem(scenario, demand, 1, "other", matrix)
-    assert [s.id for s in p.stops] == ["P1", "P2", "P3", "P4", "P5", "P6"]
-    assert [s.load_kg for s in p.stops] == [150, 250, 350, 450, 550, 650]
+    assert [s.id for s in p.stops] == ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
+    assert [s.load_kg for s in p.stops] == [150, 250, 350, 450, 550, 650, 400]  # P7: the lane
     nearest = nearest_unload_sites(scenario, matrix, "other", [s.id for s in p.stops])
     assert all(s.unload_at == (nearest[s.id],) for s in p.stops)
     assert {s.id for s in p.sites} == set(nearest.values())
@@ -91,8 +91,9 @@ def test_point_missing_from_the_assignment_is_named(tiny):
 
 
 def _with_access(scenario, access: dict[str, str], classes: dict[str, str]):
-    """``scenario`` with points' access classes and a tricycle fleet for "other" added to the
-    collection types, whose classes come from ``classes`` (vehicle type id → class)."""
+    """``scenario`` with points' access classes and an 800 kg tricycle fleet VT-TRI for "other"
+    (in place of tiny's own) among the collection types, whose classes come from ``classes``
+    (vehicle type id → class)."""
     points = tuple(
         dataclasses.replace(p, access=access.get(p.id, p.access)) for p in scenario.points
     )
@@ -100,7 +101,7 @@ def _with_access(scenario, access: dict[str, str], classes: dict[str, str]):
     tri = dataclasses.replace(oth, id="VT-TRI", payload_kg=800.0, volume_m3=2.0)
     vtypes = tuple(
         dataclasses.replace(v, vehicle_class=classes.get(v.id, v.vehicle_class))
-        for v in (*scenario.vehicle_types, tri)
+        for v in (*(v for v in scenario.vehicle_types if v.id != "VT-TRI"), tri)
     )
     return dataclasses.replace(scenario, points=points, vehicle_types=vtypes)
 
@@ -120,7 +121,7 @@ def test_access_rule_names_the_fleets_that_may_serve_each_stop(tiny):
     )
     p = build_problem(only_compactors, demand, 1, "other", matrix)
     assert {s.id: s.fleets for s in p.stops}["P1"] == ()
-    assert len(p.stops) == 6
+    assert len(p.stops) == 7  # P1..P6 and tiny's lane point P7, which now allows no fleet
 
 
 def test_default_classes_restrict_nothing(tiny):

@@ -66,12 +66,15 @@ def test_tiny_reads_every_two_tier_field(tiny: Scenario) -> None:
         ("P4", "residential"),
         ("P5", "main_road"),  # empty cell: the default
         ("P6", "main_road"),
+        ("P7", "lane"),
     ]
     assert [p.id for p in tiny.points if p.large_generator] == ["P6"]
-    assert [v.vehicle_class for v in tiny.vehicle_types] == [
-        "small_compactor",
-        "small_compactor",
-        "hook_lift",
+    assert [(v.id, v.stream, v.role, v.vehicle_class) for v in tiny.vehicle_types] == [
+        ("VT-KIT", "kitchen", "collection", "small_compactor"),
+        ("VT-OTH", "other", "collection", "small_compactor"),
+        ("VT-HAUL", "other", "haul", "hook_lift"),
+        ("VT-TRI", "other", "collection", "e_tricycle"),
+        ("VT-KHAUL", "kitchen", "haul", "hook_lift"),
     ]
     w, e = tiny.station("ST-W"), tiny.station("ST-E")
     assert (w.compaction, w.stream_bays, w.containers, w.container_t) == (
@@ -88,14 +91,16 @@ def test_tiny_reads_every_two_tier_field(tiny: Scenario) -> None:
         2,
     )
     assert (e.compaction, e.stream_bays, e.containers, e.container_t, e.built_year, e.staff) == (
-        {},
+        {"other": 2.0},
         {},
         3,
         2.4,
         None,
         3,
     )
-    assert w.compaction_for("kitchen") == 1.0 and e.compaction_for("other") == 2.0
+    # ST-E takes both streams and compacts only residual waste (no kitchen-waste press)
+    assert e.streams == ("kitchen", "other") and w.streams == ("other",)
+    assert e.compaction_for("kitchen") == 1.0 and e.compaction_for("other") == 2.0
     assert tiny.facility("FAC-KITCHEN").external_t_per_day == 20.0
     assert tiny.facility("FAC-KITCHEN").available_t_per_day == 30.0
     assert tiny.facility("FAC-WTE").external_t_per_day == 0.0
@@ -183,36 +188,61 @@ def _lane(s: Scenario, point_id: str) -> Scenario:
     return dataclasses.replace(s, points=points)
 
 
-def test_unreachable_point_names_point_access_stream_and_classes(tiny: Scenario) -> None:
-    """A lane point that only small compactors could serve is refused for each due stream."""
-    texts = _texts(_lane(tiny, "P2"))
-    assert texts == [
-        f"points.csv (id=P2): access: no collection vehicle of stream '{sid}' can reach this "
-        f"point: access 'lane' admits e_tricycle; the scenario's collection classes for "
-        f"'{sid}' are small_compactor ({vt}); expected an access class one of those classes "
-        f"may serve (see ACCESS_RULES), or a vehicle type for '{sid}' of a class this point "
-        "admits, got 'lane'"
-        for sid, vt in (("kitchen", "VT-KIT"), ("other", "VT-OTH"))
+def _unreachable(point_id: str, sid: str, have: str, access: str = "lane") -> str:
+    """The access problem of ``point_id`` for stream ``sid`` when its classes are ``have``."""
+    return (
+        f"points.csv (id={point_id}): access: no collection vehicle of stream '{sid}' can reach "
+        f"this point: access '{access}' admits e_tricycle; the scenario's collection classes "
+        f"for '{sid}' are {have}; expected an access class one of those classes may serve (see "
+        f"ACCESS_RULES), or a vehicle type for '{sid}' of a class this point admits, got "
+        f"'{access}'"
+    )
+
+
+def _without(s: Scenario, vehicle_id: str) -> Scenario:
+    return dataclasses.replace(
+        s, vehicle_types=tuple(v for v in s.vehicle_types if v.id != vehicle_id)
+    )
+
+
+def test_lane_point_is_reached_only_by_the_tricycle(tiny: Scenario) -> None:
+    """Tiny's lane point P7 admits only the e-tricycle VT-TRI of its collection vehicles; tiny
+    is valid, and without VT-TRI it is invalid for P7's residual waste and nothing else."""
+    p7 = tiny.point("P7")
+    serving = [
+        v.id
+        for v in tiny.vehicle_types
+        if v.role == "collection" and p7.can_be_served_by(v.effective_class)
+    ]
+    assert serving == ["VT-TRI"]
+    assert p7.kg_per_day == {"other": 400.0}  # no kitchen waste: no kitchen tricycle needed
+    assert _texts(tiny) == []
+    assert _texts(_without(tiny, "VT-TRI")) == [
+        _unreachable("P7", "other", "small_compactor (VT-OTH)")
     ]
 
 
+def test_unreachable_point_names_point_access_stream_and_classes(tiny: Scenario) -> None:
+    """P2 made a lane point is refused for kitchen waste (only the small compactor VT-KIT
+    carries it); its residual waste is reached by the tricycle VT-TRI."""
+    assert _texts(_lane(tiny, "P2")) == [_unreachable("P2", "kitchen", "small_compactor (VT-KIT)")]
+
+
 def test_a_reaching_class_or_no_due_stream_makes_the_point_valid(tiny: Scenario) -> None:
-    """A tricycle of the stream, or the stream not collected / not generated there, clears it."""
+    """A kitchen tricycle, or kitchen waste not collected at the lane point, clears it."""
     s = _lane(tiny, "P2")
     trike = dataclasses.replace(
-        tiny.vehicle_type("VT-OTH"), id="VT-TRIKE", vehicle_class="e_tricycle", payload_kg=500.0
+        tiny.vehicle_type("VT-KIT"), id="VT-KTRIKE", vehicle_class="e_tricycle", payload_kg=500.0
     )
-    texts = _texts(dataclasses.replace(s, vehicle_types=(*s.vehicle_types, trike)))
-    assert len(texts) == 1 and "stream 'kitchen'" in texts[0]
+    assert _texts(dataclasses.replace(s, vehicle_types=(*s.vehicle_types, trike))) == []
     p2 = s.point("P2")
-    off = dataclasses.replace(
-        p2, frequency={**p2.frequency, "kitchen": "none"}, kg_per_day={"kitchen": 200, "other": 0}
-    )
+    off = dataclasses.replace(p2, frequency={**p2.frequency, "kitchen": "none"})
     assert _texts(dataclasses.replace(s, points=(*s.points[:1], off, *s.points[2:]))) == []
 
 
 def test_missorted_waste_makes_a_stream_due(tiny: Scenario) -> None:
-    """A point giving only kitchen waste still needs 'other' collection if kitchen missorts."""
+    """A point giving only kitchen waste still needs 'other' collection if kitchen missorts
+    (tricycle removed, so no 'other' vehicle reaches the lane)."""
     p2 = tiny.point("P2")
     only_kitchen = dataclasses.replace(p2, access="lane", kg_per_day={"kitchen": 200.0})
     streams = tuple(dataclasses.replace(x, capture_rate=0.9) for x in tiny.streams)
@@ -220,8 +250,10 @@ def test_missorted_waste_makes_a_stream_due(tiny: Scenario) -> None:
         tiny.generation, missorting=(Missort(from_stream="kitchen", to_stream="other", share=0.1),)
     )
     points = (*tiny.points[:1], only_kitchen, *tiny.points[2:])
-    s = dataclasses.replace(tiny, points=points, streams=streams, generation=gen)
-    texts = _texts(s)
+    s = dataclasses.replace(
+        _without(tiny, "VT-TRI"), points=points, streams=streams, generation=gen
+    )
+    texts = [t for t in _texts(s) if "(id=P2)" in t]
     assert [t.split("stream '")[1].split("'")[0] for t in texts] == ["kitchen", "other"]
 
 
@@ -292,6 +324,8 @@ def test_variant_edits_set_every_new_field(tiny: Scenario) -> None:
         "small_compactor",
         "van",
         "semi_trailer",
+        "e_tricycle",
+        "hook_lift",
     ]
     w, e = v.station("ST-W"), v.station("ST-E")
     assert w.compaction == {"other": 3.0} and isinstance(w.compaction["other"], float)
@@ -360,16 +394,20 @@ def test_bad_two_tier_edits_are_all_reported(tiny: Scenario) -> None:
 
 
 def test_variant_that_strands_a_point_is_reported_for_the_variant(tiny: Scenario) -> None:
-    """A variant giving the other-waste truck the 8 t class strands the residential points."""
-    s = _variant(
-        tiny, Edit(table="vehicle_types", id="VT-OTH", field="vehicle_class", value="compactor")
-    )
-    texts = _texts(s)
+    """A variant giving the tricycle the 8 t class strands the lane point P7; giving both
+    'other' vehicles that class strands the residential points P1 and P4 too."""
+    prefix = "scenario.toml [[variants]] id=v: with this variant: points.csv"
+    trike = Edit(table="vehicle_types", id="VT-TRI", field="vehicle_class", value="compactor")
+    texts = _texts(_variant(tiny, trike))
+    assert [t.split(": access:")[0] for t in texts] == [f"{prefix} (id=P7)"]
+    assert "stream 'other'" in texts[0]
+    assert "are small_compactor (VT-OTH), compactor (VT-TRI);" in texts[0]
+    both = Edit(table="vehicle_types", id="VT-OTH", field="vehicle_class", value="compactor")
+    texts = _texts(_variant(tiny, trike, both))
     assert [t.split(": access:")[0] for t in texts] == [
-        "scenario.toml [[variants]] id=v: with this variant: points.csv (id=P1)",
-        "scenario.toml [[variants]] id=v: with this variant: points.csv (id=P4)",
+        f"{prefix} (id={pid})" for pid in ("P1", "P4", "P7")
     ]
-    assert all("stream 'other'" in t and "compactor (VT-OTH)" in t for t in texts)
+    assert all("stream 'other'" in t and "compactor (VT-OTH VT-TRI)" in t for t in texts)
 
 
 def test_planning_edits_in_scenario_toml_need_no_id(tmp_path: Path) -> None:
