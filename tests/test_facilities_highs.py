@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import highspy
 import numpy as np
 import pytest
@@ -10,6 +12,9 @@ import scipy.sparse as sp
 from wasteopt.facilities._highs import LazyRows, run_with_lazy_rows
 
 INF = highspy.kHighsInf
+# Wall time a call may take beyond its limit: HiGHS looks at its clock between steps (about
+# 0.05 s over measured here), ten times that because CI shares two cores.
+TOLERANCE_S = 0.5
 
 
 def highs_model(cost, integer, rows=None) -> highspy.Highs:
@@ -77,9 +82,34 @@ def test_lower_bounded_lazy_rows_are_separated():
 
 
 def test_no_time_left_gives_no_solution():
-    """A zero time limit returns False: nothing the solver holds may be read as a solution."""
+    """A zero time limit returns False at once (within TOLERANCE_S): nothing the solver holds
+    may be read as a solution."""
     h = highs_model([-1.0, -1.0], integer=True)
+    t0 = time.perf_counter()
     assert not run_with_lazy_rows(h, lazy([[1, 1]], [-INF], [1]), time_limit_s=0.0)
+    assert time.perf_counter() - t0 <= TOLERANCE_S
+
+
+def test_time_limit_bounds_separation_and_mip():
+    """A maximum independent set on a random graph (edges as lazy rows), too hard to prove
+    optimal in LIMIT_S: the call stops at the limit, within TOLERANCE_S (it took twice the
+    limit while the MIP ran on the state of the relaxation runs), with its incumbent."""
+    limit_s, n = 1.0, 150
+    rng = np.random.default_rng(0)
+    edges = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.1]
+    a = np.zeros((len(edges), n))
+    for r, (i, j) in enumerate(edges):
+        a[r, [i, j]] = 1
+    h = highs_model([-1.0] * n, integer=True)
+    t0 = time.perf_counter()
+    found = run_with_lazy_rows(
+        h, lazy(a, [-INF] * len(edges), [1] * len(edges)), time_limit_s=limit_s
+    )
+    elapsed = time.perf_counter() - t0
+    assert h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit  # the limit did bind
+    assert elapsed <= limit_s + TOLERANCE_S, f"{elapsed:.2f} s for a {limit_s} s limit"
+    x = np.asarray(h.getSolution().col_value)
+    assert found and (a @ x <= 1 + 1e-6).all()  # an independent set, every lazy row held
 
 
 def test_empty_pool_is_a_plain_solve():

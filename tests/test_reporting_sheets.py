@@ -6,12 +6,15 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import matplotlib
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -121,7 +124,6 @@ def test_csv_has_bom_and_reads_back(tiny_plans, tmp_path):
 
 def test_xlsx_summary_and_vehicle_sheets(tiny_plans, tmp_path):
     """The workbook has a summary plus one valid sheet per vehicle, with the plan's totals."""
-    openpyxl = pytest.importorskip("openpyxl")
     scenario, plans = tiny_plans
     plan, problem = plans[0]
     (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("xlsx",))
@@ -176,12 +178,33 @@ def test_pdf_one_page_per_vehicle_with_embedded_cjk_font(tiny_plans, tmp_path):
     sheet = route_sheet_frame(plan, problem, scenario)
     text = "".join(sheet["name"]) + "".join(sheet["vehicle_type_name"]) + "合计收集卸载午休"
     assert fonts.missing_glyphs(font, text) == []
-    if shutil.which("pdftotext"):  # round trip when poppler-utils is installed
+    pdftotext = shutil.which("pdftotext")  # poppler-utils: `make system-deps-test` installs it
+    assert pdftotext or not os.environ.get("CI"), "pdftotext is missing: run make system-deps-test"
+    if pdftotext:  # a developer's machine without it skips only this round trip
         out = subprocess.run(
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
         for name in set(sheet["name"]) - {""}:
             assert name.split(" @ ")[0].split()[0] in out
+
+
+def test_sheets_repeat_byte_for_byte_with_source_date_epoch(tiny_plans, tmp_path, monkeypatch):
+    """With SOURCE_DATE_EPOCH every sheet format is byte-identical when written again a second
+    later, and the PDF and XLSX carry that date instead of the clock's."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    first = write_route_sheets(plan, problem, scenario, tmp_path / "a")
+    time.sleep(1.0)  # the zip entries and the PDF date have a resolution of one second
+    again = write_route_sheets(plan, problem, scenario, tmp_path / "b")
+    assert [p.suffix for p in first] == [p.suffix for p in again] and len(first) == len(FORMATS)
+    for a, b in zip(first, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    pdf = next(p for p in first if p.suffix == ".pdf").read_bytes()
+    assert b"/CreationDate (D:20231114221320Z)" in pdf
+    xlsx = next(p for p in first if p.suffix == ".xlsx")
+    props = openpyxl.load_workbook(xlsx).properties
+    assert str(props.created) == str(props.modified) == "2023-11-14 22:13:20"
 
 
 def test_glyph_check_fails_for_a_latin_font():

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import pyvrp  # a dependency: a missing install fails these tests, it never skips them
 
 from tests.test_routing_engines import H, make_problem
 from wasteopt.clock import Deadline
@@ -135,7 +136,6 @@ def test_cost_scale_keeps_data_units_when_rates_are_integral() -> None:
 def test_split_types_share_the_fleet_by_load() -> None:
     """With stops bound to two sites (3:1 load) and a short budget, the split vehicle types get
     about twice their load share of the fleet (a long budget: all of it); the plan is clean."""
-    pyvrp = pytest.importorskip("pyvrp")
     p = make_problem(8, count=4, sites=("A", "B"), load_kg=300)
     stops = tuple(
         dataclasses.replace(s, unload_at=("A",) if i < 6 else ("B",)) for i, s in enumerate(p.stops)
@@ -156,7 +156,6 @@ def test_split_types_share_the_fleet_by_load() -> None:
 def test_depot_unloads_clients_required_only_when_fleet_suffices() -> None:
     """CVRP-like problems give PyVRP required clients (as its own reader does); a fleet too
     small for the total load keeps them optional so the plan names the unserved."""
-    pyvrp = pytest.importorskip("pyvrp")
     p = dataclasses.replace(make_problem(8, count=4), sites=(), depot_unloads=True)
     full = build_data(p, pyvrp, 1.0)
     assert full is not None and all(c.required for c in full.data.clients())
@@ -230,7 +229,6 @@ def _restricted(n: int, allowed: dict[int, tuple[str, ...]]) -> RoutingProblem:
 def test_access_adds_one_profile_per_ban_and_none_without() -> None:
     """Unrestricted stops give one routing profile for both fleets; a stop only T may serve
     gives F its own profile, in which that stop is unreachable."""
-    pyvrp = pytest.importorskip("pyvrp")
     plain = build_data(_restricted(4, {}), pyvrp, 1.0)
     assert plain is not None and plain.data.num_profiles == 1
     built = build_data(_restricted(4, {2: ("T",)}), pyvrp, 1.0)

@@ -245,6 +245,76 @@ def test_sweep_resumes_after_kill_9(tiny, tmp_path, local_pool):
     _assert_results_equal(out.results, tasks)
 
 
+RUNS = 2  # seeds of the compare sweep below: one is stored before the kill, one after
+
+
+def _compare(scenario: Path, out: Path) -> list[str]:
+    """The real command: `wasteopt compare` on tiny, RUNS seeded runs of the base with
+    deterministic routing, one worker (runs finish one by one), the store in its default place
+    OUT/.sweep-store."""
+    return [
+        sys.executable, "-m", "wasteopt.cli", "compare", str(scenario), "--variants", "base",
+        "--seeds", str(RUNS), "--days", "2", "--iterations", "20", "--time-limit", "600",
+        "--workers", "1", "--out", str(out),
+    ]  # fmt: skip
+
+
+def _records(store: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Each stored record's (inode, mtime in ns, bytes): any rewrite changes them."""
+    return {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns, p.read_bytes())
+        for p in store.glob("*.pkl")
+        if not p.name.startswith(".")
+    }
+
+
+def _start(cmd: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        cmd, env=_env(), cwd=cwd, start_new_session=True, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def test_compare_command_killed_with_sigkill_resumes_without_recomputing(tiny, tmp_path):
+    """The real `wasteopt compare` process group (driver and pool worker) is killed with SIGKILL
+    once a run is stored; the restarted command reuses every stored run (each record file left
+    as it was), computes only the others, and writes the tables that an uninterrupted run
+    (started alongside) writes."""
+    out, ref = tmp_path / "out", tmp_path / "uninterrupted"
+    reference = _start(_compare(tiny, ref), tmp_path)
+    try:
+        _kill_resume_and_check(tiny, tmp_path, out)
+        ref_log, _ = reference.communicate(timeout=300)
+    finally:
+        if reference.poll() is None:  # a failure above: leave no sweep running
+            _kill_group(reference)
+    assert reference.returncode == 0, ref_log
+    for table in ("runs.csv", "compare.csv"):
+        assert (out / table).read_bytes() == (ref / table).read_bytes(), table
+
+
+def _kill_resume_and_check(tiny: Path, cwd: Path, out: Path) -> None:
+    """Start compare into ``out``, SIGKILL it once a run is stored, start it again and check
+    that it reuses the stored runs untouched and computes only the others."""
+    store = out / ".sweep-store"
+    proc = _start(_compare(tiny, out), cwd)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not _records(store):
+            time.sleep(0.02)
+        assert proc.poll() is None, f"compare ended before it could be killed: {proc.stdout.read()}"
+    finally:
+        _kill_group(proc)  # SIGKILL to the driver and its spawned worker at once
+    kept = _records(store)
+    assert 1 <= len(kept) < RUNS, sorted(kept)
+    assert not (out / "compare.csv").exists()  # the killed run published nothing
+    again = subprocess.run(_compare(tiny, out), env=_env(), cwd=cwd, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"{len(kept)} from the store, {RUNS - len(kept)} computed" in again.stdout
+    now = _records(store)
+    assert len(now) == RUNS and {k: now[k] for k in kept} == kept
+
+
 def test_executor_for_picks_local_pool_and_bad_scheduler_fails_clearly():
     """No scheduler gives a local pool; an unreachable scheduler gives a WasteoptError."""
     ex = executor_for(None, workers=3)

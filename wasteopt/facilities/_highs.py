@@ -132,9 +132,12 @@ def run_with_lazy_rows(
     3. If the incumbent violates a lazy row (possible when the rows are not implied by
        integrality, e.g. with capacity slack), add those rows and solve the MIP again.
 
-    ``time_limit_s`` covers all of it: HiGHS's run clock is cumulative over ``run`` calls on one
-    object (ERGO-Code/HiGHS#1331), so the limit is set once; the MIP is not started when the
-    separation rounds used the time up, because HiGHS checks the clock late in a MIP's root.
+    ``time_limit_s`` covers all of it (HiGHS 1.12, measured): the relaxation runs share one
+    clock, cumulative over ``run`` calls on one object (ERGO-Code/HiGHS#1331), so their limit
+    is set once; each MIP run starts its own clock, so it gets what is left, and none starts
+    when the time is up (HiGHS checks the clock late in a MIP's root). The solver's state is
+    cleared before the MIP: a MIP run that follows relaxation runs on one object takes twice
+    its time limit otherwise (tests/test_facilities_highs.py).
     Returns False when there is no incumbent that solves the full model (none found, or one
     that still violates lazy rows when the time ran out)."""
     import highspy  # lazy: the solver library loads only when a solve starts
@@ -178,9 +181,12 @@ def run_with_lazy_rows(
             add(rows)
     finally:
         h.setOptionValue("solve_relaxation", False)
+    h.clearSolver()  # keeps the model and its added rows; drops what doubles the MIP's clock
     while True:
-        if time.perf_counter() >= deadline:
+        left = deadline - time.perf_counter()
+        if left <= 0:
             return False
+        h.setOptionValue("time_limit", left)
         h.run()
         if h.getInfo().primal_solution_status != 2:  # no incumbent
             return False
