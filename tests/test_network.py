@@ -257,22 +257,23 @@ def test_read_matrix_csv_reports_everything_at_once(tmp_path):
     """Missing pairs by id, unknown ids, duplicates, negatives and text values in one error."""
     lines = [
         "from_id,to_id,distance_m,duration_s",
-        "A,B,100,10",  # row 2
-        "A,B,100,10",  # row 3: duplicate
-        "B,A,-5,10",  # row 4: negative
-        "A,C,abc,10",  # row 5: non-numeric
-        "C,A,7,",  # row 6: empty duration
-        "A,X,1,1",  # row 7: unknown id
+        "A,B,100,10",  # line 2
+        "",  # line 3: blank lines are skipped but counted
+        "A,B,100,10",  # line 4: duplicate
+        "B,A,-5,10",  # line 5: negative
+        "A,C,abc,10",  # line 6: non-numeric
+        "C,A,7,",  # line 7: empty duration
+        "A,X,1,1",  # line 8: unknown id
     ]
     with pytest.raises(InputError) as err:
         read_matrix_csv(_write(tmp_path / "m.csv", lines), ["A", "B", "C"])
     probs = err.value.problems
     text = str(err.value)
-    assert any(p.where == "row 3" and "more than once" in p.message for p in probs)
-    assert any(p.where == "row 4" and p.field == "distance_m" and p.value == "-5" for p in probs)
-    assert any(p.where == "row 5" and p.field == "distance_m" and p.value == "abc" for p in probs)
-    assert any(p.where == "row 6" and p.field == "duration_s" for p in probs)
-    assert any(p.where == "row 7" and p.field == "to_id" and p.value == "X" for p in probs)
+    assert any(p.where == "line 4" and "more than once" in p.message for p in probs)
+    assert any(p.where == "line 5" and p.field == "distance_m" and p.value == "-5" for p in probs)
+    assert any(p.where == "line 6" and p.field == "distance_m" and p.value == "abc" for p in probs)
+    assert any(p.where == "line 7" and p.field == "duration_s" for p in probs)
+    assert any(p.where == "line 8" and p.field == "to_id" and p.value == "X" for p in probs)
     missing = {p.where for p in probs if p.message == "missing pair"}
     assert missing == {"pair B → C", "pair C → B"}
     assert "2 of 6 ordered pairs are missing" in text
@@ -296,7 +297,7 @@ def test_read_matrix_csv_missing_column_and_self_distance(tmp_path):
     lines = ["from_id,to_id,distance_m", "A,B,1", "B,A,1", "A,A,3"]
     with pytest.raises(InputError) as err:
         read_matrix_csv(_write(tmp_path / "b.csv", lines), ["A", "B"])
-    assert [p.where for p in err.value.problems] == ["row 4"]
+    assert [p.where for p in err.value.problems] == ["line 4"]
 
 
 # -- build_matrix -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from wasteopt.scenario import (
+    Edit,
     Missort,
     Scenario,
     Variant,
@@ -138,3 +139,30 @@ def test_scale_and_share_checks(base: Scenario) -> None:
     text = "\n".join(_texts(s))
     assert "scenario.toml [[variants]] id=zero: generation_scale: must be > 0, got '0'" in text
     assert "shares missorted from 'kitchen' exceed its uncaptured part" in text
+
+
+def test_names_refuse_control_characters_and_blanks(base: Scenario) -> None:
+    """Control characters and blank names are reported for code-built records and variant
+    edits; tabs and line breaks in free text are allowed."""
+    p1 = dataclasses.replace(base.points[0], name="A\x1bB")
+    p2 = dataclasses.replace(base.points[1], name="Garden\tCourt\nBlock A")  # allowed
+    st = dataclasses.replace(base.stations[0], name=" \u3000 ")
+    kitchen = dataclasses.replace(base.streams[0], name_en="Kitchen\x85")
+    edit = Edit(table="facilities", id="F-WTE", field="name", value="plant\x00")
+    s = dataclasses.replace(
+        base,
+        points=(p1, p2, *base.points[2:]),
+        stations=(st, *base.stations[1:]),
+        streams=(kitchen, *base.streams[1:]),
+        variants=(Variant(id="v", edits=(edit,)),),
+    )
+    assert _texts(s) == [
+        "scenario.toml [[streams]] id=kitchen: name_en: contains the control character U+0085 "
+        "at character 8; expected printable text (no control characters), got 'Kitchen\\x85'",
+        "points.csv (id=P1): name: contains the control character U+001B at character 2; "
+        "expected printable text (no control characters), got 'A\\x1bB'",
+        "stations.csv (id=ST-NORTH): name: is empty; expected a name, got ' \\u3000 '",
+        "scenario.toml [[variants]] id=v: with this variant: facilities.csv (id=F-WTE): name: "
+        "contains the control character U+0000 at character 6; expected printable text (no "
+        "control characters), got 'plant\\x00'",
+    ]

@@ -1,10 +1,16 @@
-"""Files: atomic output (a file appears whole or not at all, and so does an output folder) and
-content hashes of inputs.
+"""Files: atomic output (a file appears whole or not at all, and so does an output folder),
+spreadsheet-safe text cells and content hashes of inputs.
 
 Files are written to a temporary sibling and moved into place with :func:`os.replace`. An output
 folder is assembled in a temporary sibling folder (:class:`OutputFolder`) and its files are moved
 into the target only when every step has succeeded, so a failed or interrupted run leaves the
 target as it was.
+
+Formula injection: a spreadsheet opening a CSV file evaluates a cell that starts with ``=``,
+``+``, ``-`` or ``@`` (and some also after a tab or carriage return) as a formula, so a point
+named ``=HYPERLINK(...)`` would become a live link. Every text cell that :func:`write_frame`
+writes to CSV that starts so gets a leading ``'`` (OWASP's defence: the spreadsheet shows the
+text as text); numbers are never touched, so ``-5`` stays the number -5.
 """
 
 from __future__ import annotations
@@ -23,13 +29,19 @@ from typing import Any
 import pandas as pd
 
 __all__ = [
+    "FORMULA_START",
     "OutputFolder",
     "atomic_path",
     "content_hash",
+    "spreadsheet_frame",
+    "spreadsheet_text",
     "write_frame",
     "write_json",
     "write_text",
 ]
+
+#: First characters that make a spreadsheet read a text cell as a formula.
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextlib.contextmanager
@@ -62,13 +74,58 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def spreadsheet_text(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _safe_column(col: pd.Series) -> pd.Series | None:
+    """``col`` with its formula-like text cells prefixed (numbers and other cells unchanged), or
+    None when no cell needs it."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = col.cat.categories
+        safe = [spreadsheet_text(c) if isinstance(c, str) else c for c in cats]
+        return None if safe == list(cats) else col.cat.rename_categories(safe)
+    if not (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
+        return None  # numbers, booleans, dates: never text
+    try:
+        hit = col.str.startswith(FORMULA_START, na=False)
+    except AttributeError:  # an object column without any text
+        return None
+    if not hit.any():
+        return None
+    out = col.copy()
+    out[hit] = "'" + col[hit].astype(str)
+    return out
+
+
+def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every formula-like text cell and column name prefixed with ``'`` (the
+    frame itself when nothing needs it); number cells stay numbers."""
+    safe = {k: _safe_column(frame.iloc[:, k]) for k in range(frame.shape[1])}
+    changed = {k: col for k, col in safe.items() if col is not None}
+    names = [spreadsheet_text(c) if isinstance(c, str) else c for c in frame.columns]
+    renamed = names != list(frame.columns)
+    if not changed and not renamed:
+        return frame
+    out = frame.copy()
+    for k, col in changed.items():
+        out.isetitem(k, col.array)
+    if renamed:
+        out.columns = pd.Index(names, name=frame.columns.name)
+    return out
+
+
 def write_frame(path: str | os.PathLike[str], frame: pd.DataFrame, *, bom: bool = False) -> Path:
-    """Write a DataFrame as CSV (``.csv``) or Parquet (``.parquet``) atomically."""
+    """Write a DataFrame as CSV (``.csv``, text cells made safe from formula injection by
+    :func:`spreadsheet_frame`) or Parquet (``.parquet``, as is) atomically."""
     target = Path(path)
     suffix = target.suffix.lower()
     with atomic_path(target) as tmp:
         if suffix == ".csv":
-            frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8")
+            spreadsheet_frame(frame).to_csv(
+                tmp, index=False, encoding="utf-8-sig" if bom else "utf-8"
+            )
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:

@@ -293,10 +293,11 @@ def read_matrix_csv(
     Pairs may be asymmetric. Every ordered pair of distinct ``ids`` must be present exactly once;
     rows from a site to itself are optional and must then be 0 (the diagonal is always 0).
     Distances (m) and durations (s) are non-negative numbers, rounded to integers. Every problem
-    is collected and raised together as :class:`~wasteopt.errors.InputError`; ``row N`` is the
-    line number in the file (the header is row 1). Long lists (unknown ids, missing pairs, bad
-    values) name the first 20 and give the count. ``label`` is the file name used in messages
-    (default: ``path``), e.g. the name relative to the scenario folder.
+    is collected and raised together as :class:`~wasteopt.errors.InputError`; ``line N`` is the
+    line number in the file (the header is line 1; blank lines are skipped but counted). Long
+    lists (unknown ids, missing pairs, bad values) name the first 20 and give the count.
+    ``label`` is the file name used in messages (default: ``path``), e.g. the name relative to
+    the scenario folder.
     """
     fname = label if label is not None else str(path)
     site_ids = tuple(str(i) for i in ids)
@@ -337,6 +338,7 @@ def _read_matrix_frame(path: str | os.PathLike[str], fname: str) -> pd.DataFrame
             keep_default_na=False,
             encoding="utf-8-sig",
             skipinitialspace=True,
+            skip_blank_lines=False,  # kept so that a row's index gives its file line
         )
     except FileNotFoundError:
         raise InputError(
@@ -369,18 +371,23 @@ def _read_matrix_frame(path: str | os.PathLike[str], fname: str) -> pd.DataFrame
                 for c in missing_cols
             ]
         )
+    if not pd.api.types.is_numeric_dtype(df["distance_m"].dtype):  # only text has blank rows
+        blank = np.logical_and.reduce(
+            [df[c].astype(str).str.strip().eq("").to_numpy() for c in df.columns]
+        )
+        df = df[~blank]
     return df
 
 
 class _MatrixFile:
-    """A user matrix file being checked: its rows, their file line numbers (the header is row
+    """A user matrix file being checked: its rows, their file line numbers (the header is line
     1) and every problem found so far."""
 
     def __init__(self, df: pd.DataFrame, fname: str, ids: tuple[str, ...]) -> None:
         self.df = df
         self.fname = fname
         self.ids = ids
-        self.rows = np.arange(len(df)) + 2
+        self.rows = df.index.to_numpy(dtype=np.int64) + 2  # the index counts blank lines too
         self.problems: list[Problem] = []
 
     def report_rows(self, mask: npt.NDArray[np.bool_], make: Callable[[int], Problem]) -> None:
@@ -425,7 +432,7 @@ class _MatrixFile:
             self.problems.append(
                 Problem(
                     file=fname,
-                    where=f"row {bad_rows[first_row[k]]}",
+                    where=f"line {bad_rows[first_row[k]]}",
                     field=col,
                     value=str(uid),
                     message=f"unknown site id (in {c} row{'s' if c != 1 else ''})",
@@ -459,7 +466,7 @@ class _MatrixFile:
         def problem(k: int) -> Problem:
             return Problem(
                 file=self.fname,
-                where=f"row {self.rows[k]}",
+                where=f"line {self.rows[k]}",
                 field=col,
                 value=f"{raw_a[k]:g}" if isinstance(raw_a[k], float) else str(raw_a[k]),
                 message=(
@@ -489,7 +496,7 @@ class _MatrixFile:
             diag & np.isfinite(val) & (val != 0),
             lambda k: Problem(
                 file=self.fname,
-                where=f"row {self.rows[k]}",
+                where=f"line {self.rows[k]}",
                 field=col,
                 value=f"{val[k]:g}",
                 message=f"travel from {self.ids[fi[k]]} to itself",
@@ -509,7 +516,7 @@ class _MatrixFile:
             dup,
             lambda k: Problem(
                 file=self.fname,
-                where=f"row {self.rows[k]}",
+                where=f"line {self.rows[k]}",
                 field="from_id,to_id",
                 value=f"{ids[fi[k]]} → {ids[ti[k]]}",
                 message="pair given more than once",

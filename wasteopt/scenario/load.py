@@ -9,24 +9,26 @@ and raises one :class:`ScenarioError` carrying every problem found.
 Row positions are **file line numbers** (the header is line 1; this is also the row number a
 spreadsheet shows), so ``stations.csv line 8`` is the 7th data row of a file without multi-line
 cells. The format is described in ``docs/scenario-format.md``. The parts: :mod:`.folder` (files,
-line numbers, problems), :mod:`.toml_settings`, :mod:`.csv_tables` and :mod:`.rows`.
+line numbers, problems), :mod:`.toml_settings`, :mod:`.csv_reader`, :mod:`.csv_tables` and
+:mod:`.rows`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import stat
 import time
 from functools import partial
 from pathlib import Path
 
 from wasteopt.errors import Problem, ScenarioError
-from wasteopt.scenario.csv_tables import PointContext, TableReader
-from wasteopt.scenario.folder import TABLES
+from wasteopt.scenario.csv_reader import TableReader
+from wasteopt.scenario.csv_tables import PointContext
+from wasteopt.scenario.folder import MAX_MATRIX_BYTES, TABLES, path_problem
 from wasteopt.scenario.model import NetworkSettings, PlanningSettings, Scenario
 from wasteopt.scenario.rows import depot, facility, point, station, vehicle_type
 from wasteopt.scenario.toml_settings import (
-    DEFAULT_KEYS,
     NETWORK_KEYS,
     PLANNING_KEYS,
     SCENARIO_KEYS,
@@ -55,9 +57,15 @@ def load_scenario(path: str | os.PathLike[str], *, variant: str | None = None) -
     toml_name = "scenario.toml"
     if p.is_file() and p.suffix == ".toml":
         p, toml_name = p.parent, p.name
-    if not p.exists():
-        raise ScenarioError([Problem(file=str(path), message="scenario folder not found")])
-    if not p.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(p.stat().st_mode)
+    except OSError as e:
+        why = path_problem(p, e)
+        message = (
+            "scenario folder not found" if why == "file not found" else f"scenario folder: {why}"
+        )
+        raise ScenarioError([Problem(file=str(path), message=message)]) from None
+    if not is_dir:
         raise ScenarioError(
             [
                 Problem(
@@ -89,17 +97,16 @@ class _Loader(SettingsReader, TableReader):
         head = self.section(data, "scenario", SCENARIO_KEYS, required=self.toml_ok)
         self.table_files(data)
         net = self.section(data, "network", NETWORK_KEYS)
-        defaults = self.section(data, "defaults", DEFAULT_KEYS)
+        defaults = self.point_defaults(data)
         planning = self.section(data, "planning", PLANNING_KEYS)
         gen = self.generation(data)
         streams = self.streams(data, head.get("standard_streams", True))
         variants = self.variants(data)
-        if net.get("matrix_file") and not (self.folder / net["matrix_file"]).is_file():
-            self.add(
+        if net.get("matrix_file"):  # read later by the network layer; refused here if unfit
+            self.check_file(
                 net["matrix_file"],
-                "matrix file not found",
-                where="",
-                expected="the file named by [network] matrix_file",
+                MAX_MATRIX_BYTES,
+                "the travel matrix named by [network] matrix_file",
             )
         depots = self.read_table("depots", depot)
         stations = self.read_table("stations", station)

@@ -13,8 +13,9 @@ import tomllib
 from dataclasses import replace
 from typing import Any
 
+from wasteopt.clock import format_hhmm
 from wasteopt.scenario.csv_tables import cell_time
-from wasteopt.scenario.folder import REQUIRED, TABLES, FolderReader, short_text
+from wasteopt.scenario.folder import MAX_TOML_BYTES, REQUIRED, TABLES, FolderReader, short_text
 from wasteopt.scenario.model import (
     Edit,
     GenerationSettings,
@@ -23,6 +24,7 @@ from wasteopt.scenario.model import (
     Stream,
     Variant,
 )
+from wasteopt.scenario.text import TEXT_EXPECTED, bad_char_message
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -155,8 +157,13 @@ EDIT_KEYS = {
 
 
 def toml_value(value: Any, kind: str) -> Any:
-    """Convert a parsed TOML value to ``kind`` or raise ValueError naming what was expected."""
+    """Convert a parsed TOML value to ``kind`` or raise ValueError naming what was expected.
+    Text with a character :mod:`wasteopt.scenario.text` refuses is refused here."""
     is_num = isinstance(value, int | float) and not isinstance(value, bool)
+    for text in value if isinstance(value, list) else (value,):
+        why = bad_char_message(text) if isinstance(text, str) else None
+        if why is not None:
+            raise ValueError(f"{why}; expected {TEXT_EXPECTED}")
     if kind == "any":
         return value
     if kind == "str" and isinstance(value, str):
@@ -208,7 +215,7 @@ class SettingsReader(FolderReader):
     def parse_toml(self) -> dict[str, Any]:
         """The parsed ``scenario.toml`` (empty when unreadable), its top-level keys checked.
         Without it nothing refers reliably: any stream or generation is then accepted."""
-        text = self.read_text(self.toml_name)
+        text = self.read_text(self.toml_name, MAX_TOML_BYTES)
         data: dict[str, Any] = {}
         if text is None:
             self.toml_ok = False
@@ -293,6 +300,11 @@ class SettingsReader(FolderReader):
             except ValueError as e:
                 ok = False
                 self.add(self.toml_name, str(e), where, key, short_text(raw[key]))
+                continue
+            if default is REQUIRED and kind == "str" and not out[key].strip():
+                ok = False
+                self.add(self.toml_name, "required value is empty", where, key, raw[key], "text")
+                del out[key]  # as if missing: no placeholder reaches the checks
         return out, ok
 
     def section(
@@ -306,6 +318,26 @@ class SettingsReader(FolderReader):
         raw = self.table(data, name)
         values, _ = self.keys(raw, spec, f"[{name}]", required=required)
         return values
+
+    def point_defaults(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``[defaults]``, range-checked here once: a bad default is reported for the section,
+        not again for every point that inherits it (those get the built-in default)."""
+        d = self.section(data, "defaults", DEFAULT_KEYS)
+        service, start, end = d.get("service_time_s"), d.get("tw_start"), d.get("tw_end")
+        if service is not None and not service > 0:
+            self.add(self.toml_name, "must be > 0", "[defaults]", "service_time_s", service)
+            del d["service_time_s"]
+        if start is not None and end is not None and end < start:
+            self.add(
+                self.toml_name,
+                f"ends before it starts (tw_start {format_hhmm(start)})",
+                "[defaults]",
+                "tw_end",
+                format_hhmm(end),
+                f"a time after {format_hhmm(start)}",
+            )
+            del d["tw_start"], d["tw_end"]
+        return d
 
     def generation(self, data: dict[str, Any]) -> GenerationSettings:
         where = "[generation]"
