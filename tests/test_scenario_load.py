@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from wasteopt.cli import main
 from wasteopt.errors import ScenarioError
 from wasteopt.scenario import FREQUENCIES, STANDARD_STREAMS, load_scenario
 
@@ -112,6 +113,20 @@ BAD: dict[str, tuple[str, ...]] = {
     "station_hours": ("stations.csv line 2 (id=ST-NORTH): close: ends before it starts",),
     "facility_hours": ("facilities.csv line 3 (id=F-LF): close: ends before it starts",),
     "shift": ("vehicle_types.csv line 4 (id=VT-HAZ): shift_end: ends before it starts",),
+    "depot_shift": (
+        "vehicle_types.csv line 2 (id=VT-KIT): shift_end: vehicle type VT-KIT works 19:30–26:00 "
+        "but its depot D1 is open 05:00–24:00",
+        "depots.csv close of D1 at 26:00 or later",
+    ),
+    "shift_over_24h": (
+        "vehicle_types.csv line 4 (id=VT-HAUL): shift_end: vehicle type VT-HAUL: the shift "
+        "06:00–30:30 is longer than 24 h",
+        "'30:30'",
+    ),
+    "stream_window": (
+        "points.csv line 3 (id=P2): tw_end.kitchen: the kitchen window ends before it starts",
+        "'23:00'",
+    ),
     "lunch_window": (
         "vehicle_types.csv line 2 (id=VT-KITCHEN): lunch_latest: ends before it starts",
     ),
@@ -143,7 +158,7 @@ BAD: dict[str, tuple[str, ...]] = {
     "status": ("stations.csv line 2 (id=ST-NORTH): status: unknown status", "'exists'"),
     "kind": ("facilities.csv line 2 (id=F-WTE): kind: unknown kind", "'incinerator'"),
     "role": ("vehicle_types.csv line 6 (id=VT-HAUL): role: unknown role", "'trailer'"),
-    "matrix_missing": ("matrix.csv: matrix file not found",),
+    "matrix_missing": ("matrix.csv: file not found; expected the travel matrix named by",),
     # two-tier fields (issue 12)
     "access": ("points.csv line 3 (id=P2): access: unknown access class", "'alley'"),
     "large_generator": ("points.csv line 6 (id=P5): large_generator: not true or false", "'yes'"),
@@ -198,17 +213,71 @@ BAD: dict[str, tuple[str, ...]] = {
     ),
     "max_haul_km": ("scenario.toml [planning]: max_haul_km: must be > 0, got '0'",),
     "planning_type": ("scenario.toml [planning]: require_standard: expected true or false",),
+    # input hardening (issue 13): characters, blank names, paths, quoting, defaults
+    "control_char": (
+        "points.csv line 2 (id=P1): name: contains the control character U+0000 at character 3",
+        "got '幸福\\x00小区'",
+    ),
+    "xml_char": ("depots.csv line 2 (id=D1): name: contains the non-character U+FFFE",),
+    "toml_control_char": (
+        "scenario.toml [[variants]] id=consolidate: description: contains the control "
+        "character U+0007 at character 5",
+    ),
+    "blank_name": ("stations.csv line 2 (id=ST-NORTH): name: required value is empty",),
+    "blank_toml_name": ("scenario.toml [scenario]: name: required value is empty",),
+    "id_start": (
+        "points.csv line 6 (id=-P5): id: not a valid id; expected letters, digits, '-', '_', "
+        "'.', starting with a letter, digit or '_'",
+    ),
+    "table_outside": ("../scenario_ok/points.csv: path leads outside the scenario folder",),
+    "matrix_outside": ("/tmp/matrix.csv: path leads outside the scenario folder",),
+    "defaults": (
+        "scenario.toml [defaults]: service_time_s: must be > 0, got '0'",
+        "scenario.toml [defaults]: tw_end: ends before it starts (tw_start 06:00)",
+    ),
+    "lunch_nan": (
+        "vehicle_types.csv line 2 (id=VT-KITCHEN): lunch_duration_min: must be a finite number",
+    ),
+    "unclosed_quote": ("points.csv line 3: a quoted cell starting here is never closed",),
+    "stray_quote": ("points.csv line 3: text follows the closing quote of a quoted cell",),
+    "blank_header": ("points.csv line 1: blank line instead of the header row",),
 }
 
 
+def refused_by_route(
+    folder: Path, parts: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """Run ``wasteopt route FOLDER --out`` and check it refuses: exit 2, every part of the
+    message, no traceback, and nothing written (not even a staging folder). Returns stderr."""
+    outputs = tmp_path / "outputs"
+    outputs.mkdir()
+    code = main(["route", str(folder), "--out", str(outputs / "routes")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    for part in parts:
+        assert part in err, f"{part!r} not in:\n{err}"
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert list(outputs.iterdir()) == []
+    return err
+
+
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_bad_fixture_is_reported_precisely(name: str) -> None:
-    """Each broken folder raises ScenarioError naming the file, the line/id and the field."""
+def test_bad_fixture_is_reported_precisely(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each broken folder makes `route --out` exit 2 naming file, line/id and field, and
+    write nothing."""
+    refused_by_route(DATA / f"bad_{name}", BAD[name], tmp_path, capsys)
+
+
+def test_bad_defaults_are_reported_once_for_the_section() -> None:
+    """A bad [defaults] value is one problem of scenario.toml, not one per inheriting point."""
     with pytest.raises(ScenarioError) as info:
-        load_scenario(DATA / f"bad_{name}")
-    text = str(info.value)
-    for part in BAD[name]:
-        assert part in text, f"{part!r} not in:\n{text}"
+        load_scenario(DATA / "bad_defaults")
+    assert [(p.file, p.field) for p in info.value.problems] == [
+        ("scenario.toml", "service_time_s"),
+        ("scenario.toml", "tw_end"),
+    ]
 
 
 def test_every_bad_fixture_has_expectations() -> None:

@@ -3,6 +3,8 @@ budgets (:class:`Deadline`).
 
 All times inside wasteopt are ``int`` seconds since 00:00 of the planning day; ``24:00`` is 86400.
 Times past midnight (night shifts) may be written ``25:30``; they stay on the same planning day.
+Opening hours repeat every day (:func:`daily_hours`): ``19:00``–``27:00`` is open from 19:00 to
+03:00 the next morning, every day; ``00:00``–``24:00`` is open around the clock.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import math
 import re
 import time
 
-__all__ = ["Deadline", "format_hhmm", "parse_hhmm"]
+__all__ = ["DAY_S", "Deadline", "daily_hours", "format_hhmm", "parse_hhmm"]
 
 _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 MAX_S = 48 * 3600
+DAY_S = 24 * 3600
 
 
 def parse_hhmm(text: str) -> int:
@@ -40,6 +43,24 @@ def format_hhmm(seconds: float, *, with_seconds: bool = False) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h:02d}:{m:02d}:{sec:02d}" if with_seconds else f"{h:02d}:{m:02d}"
+
+
+def daily_hours(open_s: int, close_s: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The opening hours ``open_s``–``close_s``, repeated every day, as the intervals they cover
+    within ``[lo, hi]`` (seconds after midnight of day 0), in time order. The hours of
+    consecutive days that touch or overlap are joined (``close_s - open_s >= 24 h``: open around
+    the clock)."""
+    out: list[tuple[int, int]] = []
+    k = (lo - close_s) // DAY_S  # the first day whose hours may reach lo
+    while open_s + k * DAY_S <= hi:
+        a, b = max(lo, open_s + k * DAY_S), min(hi, close_s + k * DAY_S)
+        if a < b:  # a day whose hours fall outside [lo, hi] adds nothing
+            if out and a <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], b))
+            else:
+                out.append((a, b))
+        k += 1
+    return out
 
 
 class Deadline:

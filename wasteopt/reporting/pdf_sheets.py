@@ -22,6 +22,7 @@ from wasteopt.reporting.route_table import (
     vehicle_title,
     vehicle_total,
 )
+from wasteopt.reporting.stamps import document_time
 
 __all__ = ["write_pdf"]
 
@@ -57,6 +58,7 @@ def write_pdf(
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(title)
     pdf.set_creator("wasteopt")
+    pdf.set_creation_date(document_time())  # SOURCE_DATE_EPOCH makes the bytes repeatable
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(10, 10, 10)
     # One regular face: CJK fonts rarely ship a bold one; headings are set apart by shading.

@@ -25,11 +25,13 @@ from wasteopt.stopids import point_of
 __all__ = [
     "HEADINGS",
     "KIND_LABELS",
+    "NEXT_DAY_NOTE",
     "SHEET_COLUMNS",
     "SUMMARY_COLUMNS",
     "TOTAL_LABEL",
     "VEHICLE_COLUMNS",
     "display_rows",
+    "past_midnight",
     "route_sheet_frame",
     "route_sheet_summary",
     "sheet_report",
@@ -68,7 +70,9 @@ SHEET_COLUMNS: tuple[str, ...] = (
     "leg_m",
 )
 """Columns of :func:`route_sheet_frame`. ``kind`` is ``depart``, ``stop``, ``unload``,
-``lunch`` or ``return``; times are ``HH:MM`` (``_s``: seconds after midnight of the day)."""
+``lunch`` or ``return``; times are ``HH:MM`` (``_s``: seconds after midnight of the day). Times
+of a night shift after midnight continue past 24:00, as in the scenario's own files: ``25:10``
+is 01:10 the next morning (every sheet format shows the same text, :data:`NEXT_DAY_NOTE`)."""
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "stream",
@@ -88,6 +92,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 TOTAL_LABEL = "合计 Total"
+NEXT_DAY_NOTE = "时间超过 24:00 为次日凌晨 times past 24:00 are the next morning: 25:10 = 01:10"
+"""The note the XLSX and PDF sheets carry when a shift runs past midnight."""
 
 # Display headings for the XLSX and PDF sheets (bilingual: drivers read Chinese).
 HEADINGS: dict[str, str] = {
@@ -211,6 +217,12 @@ def route_sheet_frame(plan: RoutePlan, problem: RoutingProblem, scenario: Scenar
     frame = pd.DataFrame(rows, columns=list(SHEET_COLUMNS))
     frame["trip"] = frame["trip"].astype("Int64")
     return frame
+
+
+def past_midnight(sheet: pd.DataFrame) -> bool:
+    """True when a time of the :func:`route_sheet_frame` is 24:00 or later."""
+    times = sheet[["arrival_s", "start_s", "departure_s"]]
+    return bool(len(sheet)) and bool((times >= 86400).to_numpy().any())
 
 
 def route_sheet_summary(sheet: pd.DataFrame, *, total: bool = True) -> pd.DataFrame:

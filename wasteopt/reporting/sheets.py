@@ -7,7 +7,9 @@ return to the depot, with leg and cumulative km and elapsed hours. Times come fr
 independent checker (:func:`wasteopt.routing.check.check_plan`), never from an engine, so the
 totals of every sheet equal ``plan.check.totals`` and ``plan.check.route_frame()``.
 
-Every format is built from that frame:
+Every format is built from that frame, with the same ``HH:MM`` text for every time: a night
+shift's times after midnight continue past 24:00 (``25:10`` is 01:10 the next morning, as in the
+scenario's own files), and the XLSX and PDF sheets then say so in a note:
 
 - ``routes_<stream>.csv``: UTF-8 with a byte-order mark (Excel shows Chinese names);
 - ``routes_<stream>.xlsx``: a summary sheet, then one sheet per vehicle;
@@ -29,8 +31,10 @@ import pandas as pd
 from wasteopt.files import write_frame, write_text
 from wasteopt.reporting.pdf_sheets import write_pdf
 from wasteopt.reporting.route_table import (
+    NEXT_DAY_NOTE,
     SHEET_COLUMNS,
     TOTAL_LABEL,
+    past_midnight,
     route_sheet_frame,
     route_sheet_summary,
     sheet_report,
@@ -208,6 +212,8 @@ def write_route_sheets(
     notes: list[str] = []
     if plan.unserved:
         notes.append(f"未收集 unserved stops ({len(plan.unserved)}): {', '.join(plan.unserved)}")
+    if past_midnight(sheet):
+        notes.append(NEXT_DAY_NOTE)
     report = sheet_report(plan, problem)
     if not report.ok:
         notes.append(f"检查未通过 checker found {len(report.violations)} violation(s)")

@@ -1,21 +1,34 @@
-"""Route sheets as an Excel workbook: a summary sheet, then one printable sheet per vehicle."""
+"""Route sheets as an Excel workbook: a summary sheet, then one printable sheet per vehicle.
+
+Every cell is written through :func:`_put`: text that a spreadsheet would take for a formula
+(starting with ``=``, ``+``, ``-``, ``@``, tab or CR, :data:`wasteopt.files.FORMULA_START`) is
+stored as text with Excel's quote-prefix mark, the workbook form of OWASP's leading ``'``: the
+name shows exactly as written and is never evaluated, not even after editing the cell. Numbers
+stay numbers.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.constants import ARC_CORE
+from openpyxl.xml.functions import tostring
 
-from wasteopt.files import atomic_path
+from wasteopt.files import FORMULA_START, atomic_path
 from wasteopt.reporting.route_table import (
     HEADINGS,
     SUMMARY_COLUMNS,
@@ -26,6 +39,7 @@ from wasteopt.reporting.route_table import (
     vehicle_title,
     vehicle_total,
 )
+from wasteopt.reporting.stamps import document_time
 
 __all__ = ["write_xlsx", "xlsx_sheet_name"]
 
@@ -53,18 +67,27 @@ def _xlsx_rows(
     """Write a shaded bold heading at ``start_row`` and the rows below; return the last row."""
     fill = PatternFill("solid", fgColor="DDE6F0")
     for j, h in enumerate(header, start=1):
-        c = ws.cell(row=start_row, column=j, value=h)
+        c = _put(ws, start_row, j, h)
         c.font = Font(bold=True)
         c.fill = fill
         c.alignment = Alignment(wrap_text=True, vertical="center")
     r = start_row
     for r, row in enumerate(rows, start=start_row + 1):
         for j, value in enumerate(row, start=1):
-            ws.cell(row=r, column=j, value=_cell(value))
+            _put(ws, r, j, _cell(value))
     return r
 
 
 CellValue = str | int | float | bool | None
+
+
+def _put(ws: Worksheet, row: int, column: int, value: CellValue) -> Cell:
+    """Write one cell; formula-like text is kept as quote-prefixed text (see module doc)."""
+    c = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        c.data_type = "s"  # openpyxl made a leading "=" a formula
+        c.quotePrefix = True
+    return c
 
 
 def _cell(value: object) -> CellValue:
@@ -89,9 +112,9 @@ def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
 def _summary_sheet(ws: Worksheet, summary: pd.DataFrame, title: str, notes: Sequence[str]) -> None:
     """The first sheet: title, notes, one row per vehicle shift and the bold total row."""
     ws.title = xlsx_sheet_name("汇总 Summary")
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+    _put(ws, 1, 1, title).font = Font(bold=True, size=13)
     for k, note in enumerate(notes, start=2):
-        ws.cell(row=k, column=1, value=note)
+        _put(ws, k, 1, note)
     hdr = len(notes) + 3
     last = _xlsx_rows(
         ws, list(SUMMARY_COLUMNS), (list(r) for r in summary.itertuples(index=False)), hdr
@@ -109,24 +132,20 @@ _VEHICLE_WIDTHS = (5, 6, 12, 16, 30, 8, 8, 8, 8, 9, 9, 10, 10, 8, 8, 7)
 def _vehicle_sheet(vs: Worksheet, g: pd.DataFrame, srow: pd.Series) -> None:
     """One vehicle's sheet: heading, totals line, its rows in driving order, a total row, and
     landscape printing one page wide."""
-    vs.cell(row=1, column=1, value=vehicle_title(g, srow)).font = Font(bold=True, size=12)
-    vs.cell(row=2, column=1, value=vehicle_total(srow))
+    _put(vs, 1, 1, vehicle_title(g, srow)).font = Font(bold=True, size=12)
+    _put(vs, 2, 1, vehicle_total(srow))
     last = _xlsx_rows(vs, [HEADINGS[c] for c in VEHICLE_COLUMNS], display_rows(g), 4)
     total_row = last + 1
-    vs.cell(row=total_row, column=1, value=TOTAL_LABEL).font = Font(bold=True)
+    _put(vs, total_row, 1, TOTAL_LABEL).font = Font(bold=True)
     for col, value in (
         ("expected_kg", int(srow["expected_kg"])),
         ("unload_kg", int(srow["unload_kg"])),
         ("cum_km", float(srow["km"])),
         ("elapsed_h", float(srow["hours"])),
     ):
-        c = vs.cell(row=total_row, column=VEHICLE_COLUMNS.index(col) + 1, value=value)
-        c.font = Font(bold=True)
-    vs.cell(
-        row=total_row,
-        column=VEHICLE_COLUMNS.index("id") + 1,
-        value=f"{int(srow['stops'])} stops",
-    ).font = Font(bold=True)
+        _put(vs, total_row, VEHICLE_COLUMNS.index(col) + 1, value).font = Font(bold=True)
+    stops = _put(vs, total_row, VEHICLE_COLUMNS.index("id") + 1, f"{int(srow['stops'])} stops")
+    stops.font = Font(bold=True)
     vs.freeze_panes = vs.cell(row=5, column=1).coordinate
     _widths(vs, _VEHICLE_WIDTHS)
     vs.print_options.gridLines = True
@@ -154,5 +173,26 @@ def write_xlsx(
         taken.append(name)
         _vehicle_sheet(wb.create_sheet(name), g, by_vehicle[str(vehicle)])
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        _save_stamped(wb, tmp, document_time())
     return path
+
+
+_ZIP_EPOCH = dt.datetime(1980, 1, 1)  # the earliest time a zip entry can carry
+
+
+def _save_stamped(wb: Workbook, path: Path, when: dt.datetime) -> None:
+    """``wb.save(path)`` with ``when`` instead of the clock in the document properties and on
+    every zip entry (openpyxl stamps both with the current time), so that with
+    ``SOURCE_DATE_EPOCH`` equal sheets give equal bytes."""
+    raw = io.BytesIO()
+    wb.save(raw)
+    stamp = when.astimezone(dt.UTC).replace(tzinfo=None)  # openpyxl reads naive times as UTC
+    wb.properties.created = wb.properties.modified = stamp
+    core = tostring(wb.properties.to_tree())
+    entry_time = max(stamp, _ZIP_EPOCH).timetuple()[:6]
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=entry_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = item.external_attr
+            dst.writestr(entry, core if item.filename == ARC_CORE else src.read(item))

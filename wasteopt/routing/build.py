@@ -5,9 +5,16 @@ Rules
 - Stops are the points due that day for the stream (:func:`wasteopt.generation.due_loads`);
   load = the waste accumulated since the previous collection, in whole kg (rounded up), volume
   = load / stream bulk density, in litres (rounded up).
+- A stop's time window is its point's window for the stream
+  (:meth:`~wasteopt.scenario.model.CollectionPoint.window`: the ``tw_start.<stream>`` /
+  ``tw_end.<stream>`` columns where given, else the point's ``tw_start`` / ``tw_end``).
 - A point collected twice a day becomes two stops, ``<id>`` and ``<id>~2``, each with half the
-  load; the first must start in the first half of the point's window, the second in the second
+  load; the first must start in the first half of the stream's window, the second in the second
   half (morning and evening rounds).
+- Opening hours repeat every day (:func:`wasteopt.clock.daily_hours`); a depot or unload site
+  gets the one stretch of its hours, between 0 and the later of its close and the fleets' last
+  shift end, that overlaps the fleets' shifts most: ``00:00``–``24:00`` for a night shift
+  ending ``26:00`` is ``00:00``–``26:00``, and a depot open ``19:00``–``27:00`` keeps that.
 - Where each stop unloads: exactly ``assignment[point_id]`` when an assignment is given (a
   facility plan's decision; a due point missing from it, or sent to a site that is not open or
   refuses the stream, is an :class:`~wasteopt.errors.InputError`, never re-assigned). Without
@@ -31,6 +38,7 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from wasteopt.clock import daily_hours
 from wasteopt.errors import InputError, Problem
 from wasteopt.generation import Demand, due_loads
 from wasteopt.network import TravelMatrix
@@ -102,9 +110,14 @@ def build_problem(
             len(unreachable),
             ", ".join(unreachable[:10]) + (" ..." if len(unreachable) > 10 else ""),
         )
-    sites = _used_sites(scenario, stream, stops)
+    shifts = (
+        (min(v.shift_start_s for v in vtypes), max(v.shift_end_s for v in vtypes))
+        if vtypes
+        else (0, 0)
+    )
+    sites = _used_sites(scenario, stream, stops, shifts)
     problem_depots = tuple(
-        Depot(id=d.id, name=d.name, open_s=d.open_s, close_s=d.close_s)
+        Depot(id=d.id, name=d.name, **_hours(d.open_s, d.close_s, _span(vtypes, d.id)))
         for d in (scenario.depot(i) for i in sorted({v.depot for v in vtypes}))
     )
     speeds = sorted({v.speed_kmh for v in vtypes})
@@ -151,10 +164,11 @@ def _due_stops(
         p = scenario.point(pid)
         site = site_of.get(pid)
         fleets = _allowed_fleets(p, vtypes)
-        windows = [(p.tw_start_s, p.tw_end_s)]
+        tw_start, tw_end = p.window(stream)
+        windows = [(tw_start, tw_end)]
         if int(n_visits) >= 2:
-            mid = (p.tw_start_s + p.tw_end_s) // 2
-            windows = [(p.tw_start_s, mid), (mid, p.tw_end_s)]
+            mid = (tw_start + tw_end) // 2
+            windows = [(tw_start, mid), (mid, tw_end)]
         load_kg = math.ceil(float(load))
         for k, (a, b) in enumerate(windows):
             stops.append(
@@ -219,8 +233,28 @@ def _assigned_sites(
     return {pid: assignment[pid] for pid in due}
 
 
-def _used_sites(scenario: Scenario, stream: str, stops: list[Stop]) -> tuple[UnloadSite, ...]:
-    """The unload sites the stops use, by id (each an open site accepting the stream)."""
+def _span(vtypes: Sequence[VehicleType], depot: str) -> tuple[int, int]:
+    """From the earliest shift start to the latest shift end of the fleets based at ``depot``."""
+    mine = [v for v in vtypes if v.depot == depot]
+    return min(v.shift_start_s for v in mine), max(v.shift_end_s for v in mine)
+
+
+def _hours(open_s: int, close_s: int, shifts: tuple[int, int]) -> dict[str, int]:
+    """``open_s`` / ``close_s`` of the stretch of daily opening hours the ``shifts`` span
+    ``(first start, last end)`` overlaps most (see module rules; ties: the earliest)."""
+    lo, hi = shifts
+    stretches = daily_hours(open_s, close_s, 0, max(close_s, hi))
+    if not stretches:  # no hours before the horizon's end: as written
+        return {"open_s": open_s, "close_s": close_s}
+    a, b = max(stretches, key=lambda ab: (min(ab[1], hi) - max(ab[0], lo), -ab[0]))
+    return {"open_s": a, "close_s": b}
+
+
+def _used_sites(
+    scenario: Scenario, stream: str, stops: list[Stop], shifts: tuple[int, int]
+) -> tuple[UnloadSite, ...]:
+    """The unload sites the stops use, by id (each an open site accepting the stream), with
+    the stretch of their hours the fleets' ``shifts`` span overlaps most."""
     cand = {c[0]: c for c in unload_candidates(scenario, stream)}
     used = sorted({s for stop in stops for s in stop.unload_at})
     return tuple(
@@ -228,9 +262,8 @@ def _used_sites(scenario: Scenario, stream: str, stops: list[Stop]) -> tuple[Unl
             id=cand[s][0],
             name=cand[s][1],
             streams=(stream,),
-            open_s=cand[s][2],
-            close_s=cand[s][3],
             unload_s=cand[s][4],
+            **_hours(cand[s][2], cand[s][3], shifts),
         )
         for s in used
     )

@@ -1,6 +1,7 @@
 """Checks of the scenario as a whole: ids unique, references between tables resolve, fallbacks
 form no cycle, shares and missorting add up, every generated stream has a collection vehicle
-type and somewhere to go, and every due point + stream a vehicle class that can reach it."""
+type and somewhere to go, every due point + stream a vehicle class that can reach it, and every
+shift fits its depot's hours and the next day's shift (:mod:`.shift_checks`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 
 from wasteopt.scenario.model import Scenario
 from wasteopt.scenario.report import ProblemReport
+from wasteopt.scenario.shift_checks import check_shifts
 from wasteopt.scenario.tier_checks import access_coverage
 
 __all__ = ["SHARE_TOLERANCE", "cross_checks", "generated_streams"]
@@ -36,6 +38,7 @@ def cross_checks(
     _facility_references(s, r, stream_ids)
     _fallback_cycles(s, r)
     _vehicle_type_references(s, r, stream_ids)
+    check_shifts(s, r)
     for k, m in enumerate(s.generation.missorting):
         _stream_ref(r, stream_ids, "generation", "", f"missorting[{k}].from", m.from_stream)
         _stream_ref(r, stream_ids, "generation", "", f"missorting[{k}].to", m.to_stream)
@@ -155,16 +158,20 @@ def _unique_sites(s: Scenario, r: ProblemReport) -> None:
 
 
 def _point_stream_keys(s: Scenario, r: ProblemReport, stream_ids: set[str]) -> None:
-    """kg_per_day.<x> / freq.<x> must name known streams: reported once per column."""
-    kg_keys: set[str] = set()
-    freq_keys: set[str] = set()
+    """kg_per_day.<x> / freq.<x> / tw_start.<x> / tw_end.<x> must name known streams:
+    reported once per column."""
+    columns = (
+        ("kg_per_day", "kg_per_day"),
+        ("freq", "frequency"),
+        ("tw_start", "tw_start_by_stream"),
+        ("tw_end", "tw_end_by_stream"),
+    )
+    found: dict[str, set[str]] = {attr: set() for _, attr in columns}
     for p in s.points:
-        kg_keys.update(p.kg_per_day)
-        freq_keys.update(p.frequency)
-    for prefix, keys, attr in (
-        ("kg_per_day", kg_keys, "kg_per_day"),
-        ("freq", freq_keys, "frequency"),
-    ):
+        for attr, keys in found.items():
+            keys.update(getattr(p, attr))
+    for prefix, attr in columns:
+        keys = found[attr]
         for sid in sorted(keys):
             if r.known("streams", sid, stream_ids):
                 continue

@@ -1,27 +1,29 @@
-"""The CSV tables of a scenario folder: column specs, cell conversions and the row reader.
+"""The CSV tables of a scenario folder: column specs, cell conversions and typed rows.
 
-The reader checks encoding, column names, cell types (numbers, whole numbers, ``HH:MM`` times,
-id lists) and duplicate ids within a table; a row it cannot read is reported and left out.
-Each row becomes an object through a builder of :mod:`wasteopt.scenario.rows`.
+A :class:`Row` converts its cells by the table's spec (numbers, whole numbers, ``HH:MM`` times,
+id lists), reporting each failure with file, line, id and field; :mod:`.csv_reader` streams
+the files into rows and each row becomes an object through a builder of
+:mod:`wasteopt.scenario.rows`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Any
 
 from wasteopt.clock import parse_hhmm
 from wasteopt.scenario.folder import REQUIRED, FolderReader
 from wasteopt.scenario.model import FREQUENCIES, Stream
+from wasteopt.scenario.text import visible
 
 __all__ = [
     "COLUMN_SPECS",
+    "REQUIRED",
+    "STREAM_PREFIXES",
     "ColumnSpec",
+    "Columns",
     "PointContext",
     "Row",
-    "TableReader",
     "cell_time",
     "stream_values",
 ]
@@ -110,6 +112,9 @@ CONVERTERS: dict[str, tuple[Callable[[str], Any], str]] = {
     "ratios": (_ratios, "stream:number pairs separated by ';'"),
     "counts": (_counts, "stream:whole number pairs separated by ';'"),
 }
+
+#: Column prefixes of points.csv followed by a stream id (``kg_per_day.kitchen``).
+STREAM_PREFIXES: tuple[str, ...] = ("kg_per_day.", "freq.", "tw_start.", "tw_end.")
 
 # column -> (kind, default); REQUIRED = required column with a non-empty value.
 ColumnSpec = dict[str, tuple[str, Any]]
@@ -216,111 +221,6 @@ COLUMN_SPECS: dict[str, ColumnSpec] = {
 }
 
 
-class TableReader(FolderReader):
-    """Reads the CSV tables of the folder (the problem bookkeeping is the base class's)."""
-
-    def read_table(self, table: str, build: Callable[[Row], Any]) -> list[Any]:
-        """Parse one CSV table; rows that cannot be built are reported and left out."""
-        name = self.files[table]
-        spec = COLUMN_SPECS[table]
-        text = self.read_text(name)
-        if text is None:
-            self.mark_broken(table, None)
-            return []
-        if not text.strip():
-            self.add(name, "file is empty", expected="a header row and at least one data row")
-            self.mark_broken(table, None)
-            return []
-        reader = csv.reader(io.StringIO(text, newline=""))
-        try:
-            header = [h.strip() for h in next(reader)]
-        except csv.Error as e:
-            self.add(name, f"not a readable CSV file ({e})", where="line 1")
-            self.mark_broken(table, None)
-            return []
-        idx = self.header(table, name, header, spec)
-        if idx is None:
-            self.mark_broken(table, None)
-            return []
-        columns = Columns(spec, idx)
-        out: list[Any] = []
-        lines = self.lines[table]
-        ncols = len(header)
-        n_rows = 0
-        prev = reader.line_num
-        try:
-            for cells in reader:
-                line, prev = prev + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                n_rows += 1
-                row = Row(self, name, line, cells, idx, columns)
-                rid = row.rid
-                if len(cells) > ncols:
-                    # Shifted cells would only produce confusing follow-up reports.
-                    row.bad(
-                        "",
-                        f"has {len(cells)} cells but the header has {ncols}",
-                        None,
-                        "one cell per column; quote cells that contain commas",
-                    )
-                elif rid in lines:
-                    row.bad(
-                        "id",
-                        f"duplicate id (first at line {lines[rid]})",
-                        rid,
-                        "ids unique within the table",
-                    )
-                    self.mark_broken(table, rid)  # the dropped row may have been meant for
-                    continue  # another id: do not infer absences from it
-                obj = None if row.failed else build(row)
-                if rid:
-                    lines[rid] = line
-                if obj is None:
-                    if rid:
-                        self.mark_broken(table, rid)
-                    continue
-                out.append(obj)
-        except csv.Error as e:
-            self.add(name, f"not a readable CSV file ({e})", where=f"line {reader.line_num}")
-            self.mark_broken(table, None)
-        if n_rows == 0:
-            self.add(name, "table has a header but no data rows", expected="at least one data row")
-            self.mark_broken(table, None)
-        return out
-
-    def header(
-        self, table: str, name: str, header: list[str], spec: ColumnSpec
-    ) -> dict[str, int] | None:
-        """Column name -> index, or None if the table cannot be read."""
-        idx: dict[str, int] = {}
-        ok = True
-        for k, col in enumerate(header):
-            if col in idx:
-                self.add(name, "duplicate column", "line 1", col or f"column {k + 1}")
-                ok = False
-                continue
-            idx[col] = k
-            if col in spec:
-                continue
-            if table == "points" and col.startswith(("kg_per_day.", "freq.")):
-                continue  # stream names are checked in PointContext / validate
-            self.add(
-                name,
-                "unknown column",
-                "line 1",
-                col or f"column {k + 1}",
-                expected="one of "
-                + ", ".join(spec)
-                + (", kg_per_day.<stream>, freq.<stream>" if table == "points" else ""),
-            )
-        for col, (_, default) in spec.items():
-            if default is REQUIRED and col not in idx:
-                self.add(name, "required column is missing", "line 1", col)
-                ok = False
-        return idx if ok else None
-
-
 class PointContext:
     """Per-table facts for points.csv: defaults and the stream columns (resolved once)."""
 
@@ -342,7 +242,7 @@ class PointContext:
     def _resolve(
         self, idx: dict[str, int], loader: FolderReader, file: str
     ) -> dict[str, list[tuple[str, int]]]:
-        cols: dict[str, list[tuple[str, int]]] = {"kg_per_day": [], "freq": []}
+        cols: dict[str, list[tuple[str, int]]] = {x.rstrip("."): [] for x in STREAM_PREFIXES}
         for col, i in idx.items():
             prefix, dot, sid = col.partition(".")
             if not dot or prefix not in cols:
@@ -376,6 +276,15 @@ class PointContext:
             self._cols = self._resolve(idx, loader, file)
         return self._cols["freq"]
 
+    def window_columns(
+        self, idx: dict[str, int], loader: FolderReader, file: str
+    ) -> list[tuple[str, str, int]]:
+        """The ``tw_start.<stream>`` / ``tw_end.<stream>`` columns (end, stream, index) of known
+        streams; end is ``tw_start`` or ``tw_end``."""
+        if self._cols is None:
+            self._cols = self._resolve(idx, loader, file)
+        return [(end, sid, i) for end in ("tw_start", "tw_end") for sid, i in self._cols[end]]
+
 
 class Row:
     """One CSV data row: typed access to its cells, reporting failures with file/line/id."""
@@ -402,7 +311,7 @@ class Row:
         self.rid = cells[i].strip() if i is not None and i < len(cells) else ""
 
     def where(self) -> str:
-        return f"line {self.line} (id={self.rid})" if self.rid else f"line {self.line}"
+        return f"line {self.line} (id={visible(self.rid)})" if self.rid else f"line {self.line}"
 
     def bad(self, field: str, message: str, value: str | None, expected: str = "") -> None:
         self.failed = True

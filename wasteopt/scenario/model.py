@@ -4,7 +4,8 @@ Cross-references are string ids (a vehicle type names its ``stream`` and ``depot
 list positions, so tables can be filtered, split into territories and merged back. Units are in
 the field names. Times of day are ``int`` seconds after midnight (see :mod:`wasteopt.clock`).
 
-Mappings held by these records (``kg_per_day``, ``frequency``) are plain dicts so that scenarios
+Mappings held by these records (``kg_per_day``, ``frequency``, the per-stream windows) are
+plain dicts so that scenarios
 pickle to worker processes; treat them as read-only.
 """
 
@@ -149,7 +150,11 @@ class CollectionPoint:
     ``phase`` shifts non-daily collections so that not every weekly point is due on the same day.
     ``access`` is the road class at the point (which vehicle classes can reach it, see
     :data:`ACCESS_RULES`); a ``large_generator`` (market, canteen, big estate) may be served
-    directly by a plant-bound vehicle instead of through a station catchment."""
+    directly by a plant-bound vehicle instead of through a station catchment. The time window
+    ``tw_start_s``–``tw_end_s`` holds for every stream unless ``tw_start_by_stream`` /
+    ``tw_end_by_stream`` (stream → seconds, from the ``tw_start.<stream>`` / ``tw_end.<stream>``
+    columns) override one end for a stream (:meth:`window`): a restaurant's kitchen waste at
+    night, its residual waste by day."""
 
     id: str
     name: str
@@ -166,6 +171,20 @@ class CollectionPoint:
     phase: int = 0
     access: AccessClass = "main_road"
     large_generator: bool = False
+    tw_start_by_stream: dict[str, int] = field(default_factory=dict)
+    tw_end_by_stream: dict[str, int] = field(default_factory=dict)
+
+    def window(self, stream: str) -> tuple[int, int]:
+        """The time window ``(start_s, end_s)`` of ``stream`` here: the stream's own ends where
+        given, the point's otherwise."""
+        return (
+            self.tw_start_by_stream.get(stream, self.tw_start_s),
+            self.tw_end_by_stream.get(stream, self.tw_end_s),
+        )
+
+    def stream_windows(self) -> dict[str, tuple[int, int]]:
+        """The window of every stream with an own start or end (:meth:`window`)."""
+        return {s: self.window(s) for s in {**self.tw_start_by_stream, **self.tw_end_by_stream}}
 
     def can_be_served_by(self, vehicle_class: str) -> bool:
         """True when a collection vehicle of ``vehicle_class`` can reach this point."""

@@ -3,6 +3,7 @@ the row failed; the failure is already reported)."""
 
 from __future__ import annotations
 
+import math
 import zlib
 
 from wasteopt.scenario.csv_tables import PointContext, Row
@@ -99,6 +100,9 @@ def vehicle_type(r: Row) -> VehicleType | None:
     if r.failed:
         return None
     lunch_min = v["lunch_duration_min"]
+    if lunch_min is not None and not math.isfinite(lunch_min):  # NaN would break the rounding
+        r.bad("lunch_duration_min", "must be a finite number", str(lunch_min), "minutes")
+        return None
     if lunch_min is None:
         has_lunch = v["lunch_earliest"] is not None or v["lunch_latest"] is not None
         lunch_min = 60.0 if has_lunch else 0.0
@@ -129,7 +133,8 @@ def vehicle_type(r: Row) -> VehicleType | None:
 
 
 def point(r: Row, ctx: PointContext) -> CollectionPoint | None:
-    """A collection point; empty cells take the ``[defaults]`` of ``ctx``."""
+    """A collection point; empty cells take the ``[defaults]`` of ``ctx``; an empty
+    ``tw_start.<stream>`` / ``tw_end.<stream>`` cell leaves the point's window for that end."""
     v = r.values()
     kg: dict[str, float] = {}
     for sid, i in ctx.kg_columns(r.idx, r.loader, r.file):
@@ -143,6 +148,13 @@ def point(r: Row, ctx: PointContext) -> CollectionPoint | None:
         t = r.cell_at(i)
         if t:
             freq[sid] = t
+    windows: dict[str, dict[str, int]] = {"tw_start": {}, "tw_end": {}}
+    for end, sid, i in ctx.window_columns(r.idx, r.loader, r.file):
+        t = r.cell_at(i)
+        if t:
+            s = r.convert(f"{end}.{sid}", "time", t)
+            if s is not None:
+                windows[end][sid] = s
     if r.failed:
         return None
     service = v["service_time_s"]
@@ -162,4 +174,6 @@ def point(r: Row, ctx: PointContext) -> CollectionPoint | None:
         phase=zlib.crc32(v["id"].encode("utf-8")) if v["phase"] is None else v["phase"],
         access=v["access"],
         large_generator=v["large_generator"],
+        tw_start_by_stream=windows["tw_start"],
+        tw_end_by_stream=windows["tw_end"],
     )

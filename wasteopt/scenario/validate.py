@@ -41,6 +41,8 @@ from wasteopt.scenario.model import (
     VehicleType,
 )
 from wasteopt.scenario.report import Locate, ProblemReport, Tolerance, default_locate, fmt_value
+from wasteopt.scenario.shift_checks import check_point_windows
+from wasteopt.scenario.text import BAD_CHARS, TEXT_EXPECTED, bad_char_message
 from wasteopt.scenario.tier_checks import (
     check_facility_tiers,
     check_planning,
@@ -60,7 +62,10 @@ __all__ = [
 ]
 
 VEHICLE_ROLES: tuple[str, ...] = ("collection", "haul")
-_ID = re.compile(r"^[\w.\-]+$")
+# An id starts with a letter, digit or '_': never read as a spreadsheet formula (= + - @)
+# or as a hidden or relative file name ('.').
+_ID = re.compile(r"^\w[\w.\-]*$")
+_ID_EXPECTED = "letters, digits, '-', '_', '.', starting with a letter, digit or '_'"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -147,14 +152,28 @@ def _record_checks(s: Scenario, r: ProblemReport, base: Scenario | None = None) 
                 "id",
                 "not a valid variant id",
                 v.id,
-                "letters, digits, '-', '_', '.' and not 'base'",
+                _ID_EXPECTED + ", and not 'base'",
             )
         r.number("variants", v.id, "generation_scale", v.generation_scale, gt=0)
+        _check_text(r, "variants", v.id, "description", v.description, required=False)
+    _check_text(r, "scenario", "", "name", s.name)
+    _check_text(r, "scenario", "", "description", s.description, required=False)
 
 
 def _check_id(r: ProblemReport, table: str, item_id: str) -> None:
     if not _ID.match(item_id):
-        r.add(table, item_id, "id", "not a valid id", item_id, "letters, digits, '-', '_', '.'")
+        r.add(table, item_id, "id", "not a valid id", item_id, _ID_EXPECTED)
+
+
+def _check_text(
+    r: ProblemReport, table: str, item_id: str, field: str, text: str, *, required: bool = True
+) -> None:
+    """A name or other free text: no control characters; ``required``: not blank either."""
+    why = bad_char_message(text)
+    if why is not None:
+        r.add(table, item_id, field, why, text, TEXT_EXPECTED)
+    elif required and not text.strip():
+        r.add(table, item_id, field, "is empty", text, "a name")
 
 
 def _check_coords(r: ProblemReport, table: str, item_id: str, lon: float, lat: float) -> None:
@@ -188,6 +207,8 @@ def _check_window(
 def _check_stream(r: ProblemReport, st: Stream) -> None:
     t, i = "streams", st.id
     _check_id(r, t, i)
+    _check_text(r, t, i, "name_en", st.name_en)
+    _check_text(r, t, i, "name_zh", st.name_zh, required=False)
     if not _COLOR.match(st.color):
         r.add(t, i, "color", "not a colour", st.color, "#rrggbb")
     r.number(t, i, "density_kg_per_m3", st.density_kg_per_m3, gt=0)
@@ -215,12 +236,16 @@ def _point_looks_fine(p: CollectionPoint) -> bool:
         and p.service_time_s > 0
         and p.phase >= 0
         and p.tw_start_s <= p.tw_end_s
+        and not (p.tw_start_by_stream or p.tw_end_by_stream)  # rare: checked in full below
         and (p.residents is not None or p.households is not None or p.kg_per_day)
         and all(kg >= 0 and kg != math.inf for kg in p.kg_per_day.values())
         and all(code in FREQUENCIES for code in p.frequency.values())
         and p.access in ACCESS_RULES
         and isinstance(p.large_generator, bool)
         and _ID.match(p.id)
+        and p.name.strip()
+        and not BAD_CHARS.search(p.name)
+        and not BAD_CHARS.search(p.district)
     )
 
 
@@ -229,6 +254,8 @@ def _check_point(r: ProblemReport, p: CollectionPoint) -> None:
         return
     t, i = "points", p.id
     _check_id(r, t, i)
+    _check_text(r, t, i, "name", p.name)
+    _check_text(r, t, i, "district", p.district)
     _check_coords(r, t, i, p.lon, p.lat)
     r.number(t, i, "residents", p.residents, ge=0)
     r.number(t, i, "households", p.households, ge=0)
@@ -236,6 +263,7 @@ def _check_point(r: ProblemReport, p: CollectionPoint) -> None:
     r.number(t, i, "phase", p.phase, ge=0)
     check_point_access(r, p)
     _check_window(r, t, i, ("tw_start", "tw_end"), p.tw_start_s, p.tw_end_s, strict=False)
+    check_point_windows(r, p)
     for sid, kg in p.kg_per_day.items():
         r.number(t, i, f"kg_per_day.{sid}", kg, ge=0)
     for sid, code in p.frequency.items():
@@ -255,6 +283,7 @@ def _check_point(r: ProblemReport, p: CollectionPoint) -> None:
 
 def _check_depot(r: ProblemReport, d: Depot) -> None:
     _check_id(r, "depots", d.id)
+    _check_text(r, "depots", d.id, "name", d.name)
     _check_coords(r, "depots", d.id, d.lon, d.lat)
     _check_window(r, "depots", d.id, ("open", "close"), d.open_s, d.close_s, strict=True)
 
@@ -262,6 +291,8 @@ def _check_depot(r: ProblemReport, d: Depot) -> None:
 def _check_station(r: ProblemReport, st: TransferStation) -> None:
     t, i = "stations", st.id
     _check_id(r, t, i)
+    _check_text(r, t, i, "name", st.name)
+    _check_text(r, t, i, "district", st.district, required=False)
     _check_coords(r, t, i, st.lon, st.lat)
     if st.status not in STATION_STATUSES:
         r.add(t, i, "status", "unknown status", st.status, " or ".join(STATION_STATUSES))
@@ -284,6 +315,7 @@ def _check_station(r: ProblemReport, st: TransferStation) -> None:
 def _check_facility(r: ProblemReport, f: TreatmentFacility) -> None:
     t, i = "facilities", f.id
     _check_id(r, t, i)
+    _check_text(r, t, i, "name", f.name)
     _check_coords(r, t, i, f.lon, f.lat)
     if f.kind not in FACILITY_KINDS:
         r.add(t, i, "kind", "unknown kind", f.kind, ", ".join(FACILITY_KINDS))
@@ -303,6 +335,7 @@ def _check_facility(r: ProblemReport, f: TreatmentFacility) -> None:
 def _check_vehicle_type(r: ProblemReport, vt: VehicleType) -> None:
     t, i = "vehicle_types", vt.id
     _check_id(r, t, i)
+    _check_text(r, t, i, "name", vt.name)
     if vt.role not in VEHICLE_ROLES:
         r.add(t, i, "role", "unknown role", vt.role, " or ".join(VEHICLE_ROLES))
     check_vehicle_class(r, vt)
@@ -357,6 +390,7 @@ def _check_generation(s: Scenario, r: ProblemReport) -> None:
         for k, x in enumerate(values):
             r.number(t, "", f"{name}[{k}]", x, gt=0)
     for k, h in enumerate(g.holidays):
+        _check_text(r, t, "", f"holidays[{k}].name", h.name)
         r.number(t, "", f"holidays[{k}].days", h.days, gt=0)
         r.number(t, "", f"holidays[{k}].factor", h.factor, gt=0)
     for k, m in enumerate(g.missorting):

@@ -4,8 +4,9 @@ A variant forces stations closed (``decision="close"``) or open (``decision="ope
 fields of single records (``edits``) and multiplies generation by ``generation_scale``. Edit
 values are coerced to the type of the field they set; a field may be named as in the model
 (``tw_start_s``, seconds) or as the CSV column (``tw_start``, ``HH:MM``;
-``lunch_duration_min``, minutes); points also accept ``kg_per_day.<stream>`` and
-``freq.<stream>``. Range checks on the result are the validator's job.
+``lunch_duration_min``, minutes); points also accept ``kg_per_day.<stream>``,
+``freq.<stream>``, ``tw_start.<stream>`` and ``tw_end.<stream>``. Range checks on the result
+are the validator's job.
 """
 
 from __future__ import annotations
@@ -60,7 +61,14 @@ _TIME_COLUMNS = {
     "lunch_latest": "lunch_latest_s",
 }
 #: Fields an edit may not set: ids (references would dangle), resolved-at-load values.
-_FIXED = {"id", "kg_per_day", "frequency", "default_frequency"}
+_FIXED = {
+    "id",
+    "kg_per_day",
+    "frequency",
+    "default_frequency",
+    "tw_start_by_stream",
+    "tw_end_by_stream",
+}
 
 
 def apply_variant(s: Scenario, variant_id: str) -> Scenario:
@@ -211,6 +219,16 @@ def _apply_edit(
     record = rows[k]
     name, value = edit.field, edit.value
     try:
+        if cls is CollectionPoint and name.startswith(("tw_start.", "tw_end.")):
+            prefix, _, sid = name.partition(".")
+            attr = f"{prefix}_by_stream"
+            windows = dict(getattr(record, attr))
+            if value == "":
+                windows.pop(sid, None)  # back to the point's window
+            else:
+                windows[sid] = _time(value)
+            rows[k] = dataclasses.replace(record, **{attr: windows})
+            return []
         if cls is CollectionPoint and name.startswith(("kg_per_day.", "freq.")):
             prefix, _, sid = name.partition(".")
             attr = "kg_per_day" if prefix == "kg_per_day" else "frequency"

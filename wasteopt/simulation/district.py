@@ -20,7 +20,7 @@ from wasteopt.network import TravelMatrix
 from wasteopt.operations import OperatingPlan, Tour
 from wasteopt.scenario.model import Scenario, VehicleType
 from wasteopt.simulation.bins import expected_initial_stock
-from wasteopt.simulation.fleet import compile_tour, make_vehicle
+from wasteopt.simulation.fleet import compile_tour, day_change_s, make_vehicle
 from wasteopt.simulation.hauls import StationWork, build_stations
 from wasteopt.simulation.processes import (
     DAY_S,
@@ -37,10 +37,13 @@ from wasteopt.simulation.processes import (
 )
 from wasteopt.simulation.records import (
     BALANCE_COLUMNS,
+    FleetTally,
+    ShiftTally,
+    StreamStock,
     daily_row,
     site_rows,
     stream_stock,
-    vehicle_rows,
+    vehicle_row,
 )
 from wasteopt.simulation.settings import SimulationSettings
 
@@ -50,6 +53,9 @@ log = logging.getLogger("wasteopt")
 
 Process = Generator[simpy.Event, Any, None]
 Tours = dict[str, dict[int, tuple[Tour, ...]]]
+DayPart = tuple[int, object, str, dict[str, float], StreamStock, dict[str, float]]
+"""``(day, date, stream, today's flows, stock, daily_row keywords)``: a day row without the
+vehicle columns, which wait until every shift of the day has ended."""
 
 
 class District(StationWork):
@@ -95,6 +101,12 @@ class District(StationWork):
         for stream in self.streams:
             if stream not in tours and any(self.visits[:, self.si[stream]] > 0):
                 self.notes.append(f"no route plan for {stream}: its waste stays at the points")
+        self.day_change_s = day_change_s(scenario.vehicle_types)
+        self._order = {v.id: k for k, v in enumerate((*self.collectors, *self.haulers))}
+        self._open: dict[tuple[str, int], Vehicle] = {}  # shifts started or waiting, not ended
+        self._fleet: dict[tuple[int, str], FleetTally] = {}  # (planning day, stream)
+        self._day_parts: list[DayPart] = []
+        self._dates: Sequence[object] = ()
         self.vehicle_rows: list[dict[str, Any]] = []
         self.day_rows: list[dict[str, Any]] = []
         self.site_rows: list[dict[str, Any]] = []
@@ -129,7 +141,13 @@ class District(StationWork):
         self.phase = np.array([p.phase for p in scenario.points], dtype=np.int64)[:, None]
         self.elsewhere = visits == 0  # frequency "none": generated but collected elsewhere
         self.visits_list: list[list[int]] = visits.tolist()
-        self.tw_start = [p.tw_start_s for p in scenario.points]
+        # window start per stream and point (a stream's own window where the point has one)
+        base = [p.tw_start_s for p in scenario.points]
+        self.tw_start: list[list[int]] = [list(base) for _ in self.streams]
+        for i, p in enumerate(scenario.points):
+            for sid, start in p.tw_start_by_stream.items():
+                if sid in self.si:
+                    self.tw_start[self.si[sid]][i] = start
         self.service_s = [p.service_time_s for p in scenario.points]
         self.at = np.zeros((n_p, n_s))
         if self.settings.initial_stock == "expected":
@@ -144,7 +162,6 @@ class District(StationWork):
         self.elsewhere_kg = np.zeros(n_s)
         self.treated_kg = np.zeros(n_s)
         self.overflowed_kg = np.zeros(n_s)
-        self.due: list[list[bool]] = [[False] * n_p for _ in range(n_s)]
         self.due_mask = np.zeros((n_p, n_s), dtype=bool)
         # kg per (point, stream) left in the bins at the end of a due day of the pair and not
         # taken since: waste the plan should have collected (excludes waste not yet due)
@@ -241,19 +258,15 @@ class District(StationWork):
 
     # -- processes --------------------------------------------------------------------------
 
-    def collection_tour(
-        self, veh: Vehicle, day: int, prev: simpy.Process | None, plan: DayTour
-    ) -> Process:
-        """One day of a collection vehicle (rules: :mod:`wasteopt.simulation.processes`)."""
+    def collection_tour(self, veh: Vehicle, day: int, plan: DayTour, due: list[bool]) -> Process:
+        """The shift of a collection vehicle on planning day ``day``; ``due``: per point,
+        whether its stream is due that day (rules: :mod:`wasteopt.simulation.processes`)."""
         env = self.env
-        if prev is not None and prev.is_alive:
-            yield prev
         t0 = day * DAY_S
         if env.now < t0 + plan.start_s:
             yield env.timeout(t0 + plan.start_s - env.now)
         veh.depart = env.now
         veh.loc = veh.depot
-        due = self.due[veh.s]
         cutoff = t0 + veh.shift_end_s + self.settings.max_overtime_s
         lunch_after = plan.lunch_after
         if lunch_after == -1:
@@ -290,7 +303,7 @@ class District(StationWork):
         veh.m += self.dist[here][loc]
         veh.loc = loc
         arrive = env.now + t
-        wait = day * DAY_S + self.tw_start[p] - arrive
+        wait = day * DAY_S + self.tw_start[veh.s][p] - arrive
         yield env.timeout(t + (wait if wait > 0 else 0.0) + self.service(self.service_s[p]))
         bins = self.bins[veh.s]
         n = self.visits_list[p][veh.s]
@@ -349,8 +362,13 @@ class District(StationWork):
         for plant in self.plants.values():
             plant.received_kg = {}
 
+    def _due(self, day: int) -> npt.NDArray[np.bool_]:
+        """Per point and stream: due on ``day``."""
+        due: npt.NDArray[np.bool_] = (self.visits > 0) & ((day + self.phase) % self.period == 0)
+        return due
+
     def _start_day(self, day: int) -> None:
-        env = self.env
+        """The day change: the day's waste lands in the bins and its due points are set."""
         self._reset_today()
         gen = self.kg[day]
         self.generated_kg += gen.sum(axis=0)
@@ -359,47 +377,68 @@ class District(StationWork):
         at = np.array(self.bins).T
         at += gen - away
         for row, new in zip(self.bins, at.T.tolist(), strict=True):
-            row[:] = new  # in place: a tour still running past midnight holds these lists
-        due = (self.visits > 0) & ((day + self.phase) % self.period == 0)
-        self.due = due.T.tolist()
-        self.due_mask = due
+            row[:] = new  # in place: a tour still running past the day change holds these lists
+        self.due_mask = self._due(day)
+
+    def _start_shifts(self, day: int) -> None:
+        """Each vehicle's shift of planning day ``day``: broken down, idle (no tour or nothing
+        due on it; recorded at once), or started after its previous shift."""
+        env = self.env
+        due = self._due(day).T.tolist()
         p_break = self.settings.breakdown_probability
         for veh in (*self.collectors, *self.haulers):
-            veh.reset_day()
             plan = veh.tours.get(day % veh.cycle_days) if veh.role == "collection" else None
             # every vehicle draws every day, so idle days do not shift later draws
             broken = p_break > 0 and self.d_break.uniform() < p_break
             if veh.role == "collection" and (
-                plan is None or not any(self.due[veh.s][p] for p in plan.points)
+                plan is None or not any(due[veh.s][p] for p in plan.points)
             ):
+                self._record(veh, day, ShiftTally())
                 continue  # no tour, or nothing due on it, on this day of its stream's cycle
             if broken:
-                veh.broken = True
                 self.events.append((float(env.now), day, "breakdown", veh.id, "", veh.stream, 0.0))
+                self._record(veh, day, ShiftTally(broken=True))
                 continue
             if plan is not None:
-                veh.process = env.process(self.collection_tour(veh, day, veh.process, plan))
+                body = self.collection_tour(veh, day, plan, due[veh.s])
             else:
-                veh.process = env.process(self.haul_shift(veh, day, veh.process))
+                body = self.haul_shift(veh, day, None)
+            self._open[veh.id, day] = veh
+            veh.process = env.process(self._shift(veh, day, veh.process, body))
         if self.settings.haul_dispatch == "full_loads_and_sweep":
             for station in self.stations.values():
                 if station.threshold_kg:
                     env.process(self._sweep(station, day))
 
+    def _shift(self, veh: Vehicle, day: int, prev: simpy.Process | None, body: Process) -> Process:
+        """Run ``body``, the vehicle's shift of ``day``, after its previous shift has ended;
+        record the shift when it ends."""
+        if prev is not None and prev.is_alive:
+            yield prev
+        veh.reset_day()
+        veh.shift_day = day
+        yield from body
+        del self._open[veh.id, day]
+        self._record(veh, day, ShiftTally.of(veh))
+
+    def _record(self, veh: Vehicle, day: int, shift: ShiftTally) -> None:
+        """The row of ``veh``'s shift of ``day``, counted in its stream's fleet totals of that
+        day."""
+        row = vehicle_row(veh, shift, day=day, date=self._dates[day], now=self.env.now)
+        self.vehicle_rows.append(row)
+        self._fleet.setdefault((day, veh.stream), FleetTally()).add(row)
+
     def _end_day(self, day: int, date: object) -> None:
-        """Plants treat; the day's vehicle, site, balance and daily rows are recorded."""
+        """Plants treat; the day's site and balance rows are recorded, and its day rows
+        without the vehicle columns (:meth:`_finish` adds them)."""
         treated, overflowed = self._treat_at_plants(day)
-        rows, fleet = vehicle_rows(
-            (*self.collectors, *self.haulers), self.streams, day=day, date=date
-        )
-        self.vehicle_rows += rows
         self.site_rows += site_rows(
             self.stations.values(), self.plants.values(), treated, overflowed, day=day, date=date
         )
         at = np.array(self.bins).T
         at_points = at.sum(axis=0)
         missed = np.where(self.due_mask, at, 0.0).sum(axis=0)
-        # min: a tour running past midnight may still empty a bin of yesterday's due points
+        # min: a tour running past the day change may still empty a bin of yesterday's due points
         self.overdue = np.minimum(np.where(self.due_mask, at, self.overdue), at)
         overdue = self.overdue.sum(axis=0)
         gen_today = self.kg[day].sum(axis=0)
@@ -429,18 +468,28 @@ class District(StationWork):
                     "overflowed_kg": float(self.overflowed_kg[s]),
                 }
             )
-            day_row = daily_row(
-                self.today[stream],
-                fleet[stream],
-                stock,
-                generated_kg=float(gen_today[s]),
-                uncollected_kg=float(missed[s]),
-                at_points_kg=float(at_points[s]),
-                treated_kg=sum(v.get(stream, 0.0) for v in treated.values()),
-                overflowed_kg=sum(v.get(stream, 0.0) for v in overflowed.values()),
-                overdue_kg=float(overdue[s]),
-            )
-            self.day_rows.append({"day": day, "date": date, "stream": stream, **day_row})
+            flows = {
+                "generated_kg": float(gen_today[s]),
+                "uncollected_kg": float(missed[s]),
+                "at_points_kg": float(at_points[s]),
+                "treated_kg": sum(v.get(stream, 0.0) for v in treated.values()),
+                "overflowed_kg": sum(v.get(stream, 0.0) for v in overflowed.values()),
+                "overdue_kg": float(overdue[s]),
+            }
+            self._day_parts.append((day, date, stream, self.today[stream], stock, flows))
+
+    def _finish(self) -> None:
+        """At the end of the horizon: record the shifts still out (or still waiting for their
+        vehicle), complete the day rows with their vehicle columns and put the vehicle rows in
+        day and fleet order."""
+        for (_, day), veh in sorted(self._open.items(), key=lambda kv: kv[0][1]):
+            self._record(veh, day, ShiftTally.of(veh) if veh.shift_day == day else ShiftTally())
+        self._open.clear()
+        for day, date, stream, today, stock, flows in self._day_parts:
+            fleet = self._fleet.get((day, stream), FleetTally())
+            row = daily_row(today, fleet, stock, **flows)
+            self.day_rows.append({"day": day, "date": date, "stream": stream, **row})
+        self.vehicle_rows.sort(key=lambda r: (r["day"], self._order[r["vehicle"]]))
 
     def _treat_at_plants(
         self, day: int
@@ -463,19 +512,36 @@ class District(StationWork):
     def run(
         self, days: int, dates: Sequence[object], progress: Callable[[int], None] | None
     ) -> int:
-        """Simulate ``days`` days; returns the number of SimPy events scheduled."""
-        env = self.env
+        """Simulate ``days`` days; returns the number of SimPy events scheduled. Day ``d``'s
+        shifts are handed out at its midnight, its waste lands at the day change ``c``
+        (:attr:`day_change_s`) and it ends at ``(d + 1) × 24 h + c``; the last day not before
+        its shifts have ended (waiting at most one more day)."""
+        env, change = self.env, self.day_change_s
+        self._dates = dates
 
         def controller() -> Process:
-            for d in range(days):
-                self._start_day(d)
-                yield env.timeout((d + 1) * DAY_S - env.now)
-                self._end_day(d, dates[d])
-                if progress is not None:
-                    progress(d)
+            for d in range(days + 1):
+                if d < days and change:
+                    if d * DAY_S > env.now:
+                        yield env.timeout(d * DAY_S - env.now)
+                    self._start_shifts(d)
+                if d * DAY_S + change > env.now:
+                    yield env.timeout(d * DAY_S + change - env.now)
+                if d == days:  # the last day ends when its shifts have (within a day)
+                    out = [v.process for v in self._open.values() if v.process is not None]
+                    if out:
+                        yield env.all_of(out) | env.timeout(DAY_S)
+                if d > 0:
+                    self._end_day(d - 1, dates[d - 1])
+                    if progress is not None:
+                        progress(d - 1)
+                if d < days:
+                    self._start_day(d)
+                    if not change:
+                        self._start_shifts(d)
 
-        env.process(controller())
-        env.run(until=days * DAY_S + 1)
+        env.run(until=env.process(controller()))
+        self._finish()
         # SimPy numbers every scheduled event from one counter; read it without consuming more.
         eid = getattr(env, "_eid", None)
         return int(next(eid)) if eid is not None else -1

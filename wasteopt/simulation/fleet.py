@@ -8,14 +8,26 @@ objects it unloads at, so the running day looks nothing up by id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from wasteopt.network import TravelMatrix
 from wasteopt.operations import Tour
 from wasteopt.scenario.model import VehicleType
-from wasteopt.simulation.processes import DayTour, Site, Vehicle
+from wasteopt.simulation.processes import DAY_S, DayTour, Site, Vehicle
 
-__all__ = ["compile_tour", "make_vehicle"]
+__all__ = ["compile_tour", "day_change_s", "make_vehicle"]
+
+
+def day_change_s(vehicle_types: Iterable[VehicleType]) -> int:
+    """When the simulated day changes, in seconds after midnight: the latest end past 24:00 of a
+    collection shift, but not after the earliest start of one; 0 when no collection shift runs
+    past midnight. Day ``d``'s waste lands in the bins then, so a night shift collects its own
+    day's waste and no shift starts before its day's waste is there."""
+    shifts = [(v.shift_start_s, v.shift_end_s) for v in vehicle_types if v.role == "collection"]
+    if not shifts:
+        return 0
+    late = max(end for _, end in shifts) - DAY_S
+    return max(0, min(late, min(start for start, _ in shifts)))
 
 
 def make_vehicle(

@@ -6,35 +6,54 @@ each done in one Python step, so the mass balance holds at every instant.
 
 Day cycle (the controller in :meth:`wasteopt.simulation.district.District.run`)
 ------------------------------------------------------------------------------
-At the start of day ``d`` the day's generation (``Demand.kg[d]``) is put in the bins at once.
-Waste of a (point, stream) pair whose frequency is ``none`` is *taken elsewhere* (recorded, not
-collected). Each vehicle may break down for the day; the others start their tours and shifts.
-At the end of the day plants treat, the balance is recorded and ``progress(d)`` is called.
+Shift times are seconds after midnight of their planning day and may pass 24:00: the shift
+``19:30``–``26:00`` of day ``d`` runs from ``d × 86400 + 70200`` to ``d × 86400 + 93600``.
+A vehicle works one shift per planning day (validation refuses a shift longer than 24 h); a
+shift that overruns waits for nothing but its own vehicle's previous shift, which it follows.
+
+The simulated day ``d`` runs from ``d × 86400 + c`` to ``(d + 1) × 86400 + c``, where the *day
+change* ``c`` (:func:`wasteopt.simulation.fleet.day_change_s`) is the latest end past 24:00 of
+a collection shift (02:00 for a shift ending 26:00), but never later than the earliest start of
+one; ``c = 0`` without night shifts. So a night shift collects its own day's waste, and its
+work after midnight counts on its day. At the day change the day's generation
+(``Demand.kg[d]``) is put in the bins at once. Waste of a (point, stream) pair whose frequency
+is ``none`` is *taken elsewhere* (recorded, not collected). At midnight each vehicle may break
+down for the day; the others get their shift of day ``d`` (which leaves at its start time). At
+the end of the day plants treat, the balance is recorded and ``progress(d)`` is called. A
+vehicle's row (hours, km, cost, overtime) is that of its shift and counts on the shift's
+planning day, whenever the shift ends. The last day ends when its shifts have ended (waiting
+at most one more day, with no new waste); a shift still out then is recorded as it stands (no
+return time, hours up to the end).
 
 Collection vehicle (``District.collection_tour``)
 ------------------------------------------------
 On day ``t`` it follows its tour for cycle key ``t mod L`` of its stream (see
-:mod:`wasteopt.operations`); a vehicle without a tour for that key, or with no due
-stop on it that day, stays at its depot (not used, no day cost). It leaves its depot at the
-planned start. At a due stop it travels (planned time × a random factor, planned distance),
-waits for the point's window to open, serves (random service time) and takes the *actual*
-waste: visit ``k`` of the point's ``n`` daily visits takes ``1/(n − k + 1)`` of what is in the
-bins (a once-daily point: everything, including carry-over). When the waste does not fit
-(kg, or volume at the stream's bulk density) it takes what fits, drives to the unload site of the
-trip it is on (the next unload visit of its tour), tips, drives back and takes the rest: an *extra
-unload*. Past ``shift end + max_overtime_s`` it starts no new stop (the waste stays in the bins
-and carries over), tips what it carries and drives home. Lunch is taken after the planned visit.
+:mod:`wasteopt.operations`); a vehicle without a tour for that key, or with no due stop on it
+that day, stays at its depot (not used, no day cost). It leaves its depot at the planned start.
+At a due stop it travels (planned time × a random factor, planned distance), waits for the
+point's window for its stream to open (``CollectionPoint.window``), serves (random service
+time) and takes the *actual* waste: visit ``k`` of the point's ``n`` daily visits takes
+``1/(n − k + 1)`` of what is in the bins (a once-daily point: everything, including
+carry-over). When the waste does not fit (kg, or volume at the stream's bulk density) it takes
+what fits, drives to the unload site of the trip it is on (the next unload visit of its tour),
+tips, drives back and takes the rest: an *extra unload*. Past ``shift end + max_overtime_s`` it
+starts no new stop (the waste stays in the bins and carries over), tips what it carries and
+drives home. Lunch is taken after the planned visit.
 
 Tipping bays (:class:`Bays`)
 ----------------------------
-A station or plant has ``bays`` tipping bays: a ``simpy.Resource(capacity=bays)``. A station with
-``stream_bays`` gives each stream listed there its own bays (a Resource per station and stream);
-the streams it does not list share the ``bays`` Resource (without ``stream_bays``: every stream
-shares it, as one queue). A vehicle arriving before the site opens waits for the opening (not
-counted as queueing); then it queues FIFO for a bay of its stream and holds it for a random unload
-time (mean ``unload_time_s``). The waste changes hands when the bay is released (with a container
-pool: into containers at the end of the unload time, and a vehicle blocked by a full pool keeps
-its bay until it has tipped everything). Arrivals after closing are still served (counted as late).
+A station or plant has ``bays`` tipping bays: a ``simpy.Resource(capacity=bays)``. A station
+with ``stream_bays`` gives each stream listed there its own bays (a Resource per station and
+stream); the streams it does not list share the ``bays`` Resource (without ``stream_bays``:
+every stream shares it, as one queue). A vehicle arriving before the site opens waits for the
+opening (not counted as queueing); then it queues FIFO for a bay of its stream and holds it for
+a random unload time (mean ``unload_time_s``). Opening hours repeat every day and may pass 24:00
+(``19:00``–``27:00``: open until 03:00 the next morning). The waste changes hands when the bay
+is released (with a container pool: into containers at the end of the unload time, and a vehicle
+blocked by a full pool keeps its bay until it has tipped everything). Arrivals after closing are
+still served (counted as late) when they come in the first half of the closed hours; in the
+second half they wait for the opening (a site open 06:00–18:00: served late until midnight,
+waiting after it).
 
 Transfer station (:class:`Station`) and hauls (``District.haul_shift``)
 ---------------------------------------------------------------------
@@ -200,10 +219,10 @@ class Bays:
         """Wait for opening, queue for a bay, unload, then run ``hold()`` (if given) still
         holding the bay; returns ``(ready_s, start_s, end_s)``."""
         env = self.env
-        tod = env.now % DAY_S
-        if tod < self.open_s:
-            yield env.timeout(self.open_s - tod)
-        elif tod >= self.close_s:
+        wait = self.wait_s(env.now)
+        if wait > 0:
+            yield env.timeout(wait)
+        elif wait < 0:
             self.late += 1
         ready = env.now
         day = int(ready // DAY_S)
@@ -220,6 +239,23 @@ class Bays:
         log((end, day, "tip_end", vehicle, self.site, stream, kg))
         self.tips.append((self.site, vehicle, stream, day, ready, start, end, kg))
         return ready, start, end
+
+    @property
+    def open_h_per_day(self) -> float:
+        """Hours the site is open a day (at most 24: the hours repeat every day; at least one
+        second, so a utilisation never divides by 0)."""
+        return min(max(self.close_s - self.open_s, 1), DAY_S) / 3600.0
+
+    def wait_s(self, now: float) -> float:
+        """Seconds an arrival at ``now`` waits for the site to open: 0 while it is open, > 0
+        before an opening, -1 when it comes late (after a closing, nearer to it than to the next
+        opening; see module docstring). The hours repeat every day."""
+        k = (now - self.open_s) // DAY_S  # the day of the last opening at or before now
+        closed = k * DAY_S + self.close_s
+        if now < closed:
+            return 0.0
+        opens = (k + 1) * DAY_S + self.open_s
+        return -1.0 if now - closed < opens - now else opens - now
 
 
 @dataclass(slots=True, kw_only=True)
@@ -354,7 +390,8 @@ class DayTour:
 
 @dataclass(slots=True, kw_only=True)
 class Vehicle:
-    """A vehicle's state and today's tallies (mutable, one simulation only)."""
+    """A vehicle's state and the tallies of its current shift (mutable, one simulation only);
+    ``shift_day`` is the planning day of that shift (-1 before the first)."""
 
     id: str
     type_id: str
@@ -379,7 +416,8 @@ class Vehicle:
     load_kg: float = 0.0
     loc: int = 0  # matrix index of where it is
     process: simpy.Process | None = None
-    # today's tallies
+    shift_day: int = -1
+    # the current shift's tallies
     depart: float = math.nan
     back: float = math.nan
     m: float = 0.0
@@ -391,6 +429,7 @@ class Vehicle:
     broken: bool = False
 
     def reset_day(self) -> None:
+        """Zero the tallies: a new shift begins."""
         self.depart = self.back = math.nan
         self.m = 0.0
         self.trips = self.stops = self.extra_unloads = self.skipped = 0

@@ -1,9 +1,10 @@
-"""The end-of-day records of a simulated district: one row per vehicle, per site and stream,
-and per stream (mass balance and daily totals); the tables of
+"""The records of a simulated district: one row per vehicle shift, and at each day's end per
+site and stream and per stream (mass balance and daily totals); the tables of
 :class:`wasteopt.simulation.result.SimulationResult` are built from them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,12 +16,13 @@ __all__ = [
     "BALANCE_TERMS",
     "LEFT_COLUMNS",
     "FleetTally",
+    "ShiftTally",
     "StreamStock",
     "daily_row",
     "left_rows",
     "site_rows",
     "stream_stock",
-    "vehicle_rows",
+    "vehicle_row",
 ]
 
 BALANCE_TERMS: tuple[str, ...] = (
@@ -45,7 +47,7 @@ Row = dict[str, Any]
 
 @dataclass(slots=True)
 class FleetTally:
-    """One stream's vehicle totals of the day."""
+    """One stream's vehicle totals of a planning day (the shifts of that day)."""
 
     cost_cny: float = 0.0
     km: float = 0.0
@@ -56,6 +58,18 @@ class FleetTally:
     extra_unloads: int = 0
     skipped: int = 0
     co2_kg: float = 0.0
+
+    def add(self, row: Row) -> None:
+        """Count one :func:`vehicle_row`."""
+        self.cost_cny += row["cost_cny"]
+        self.km += row["km"]
+        self.hours += row["hours"]
+        self.overtime_h += row["overtime_h"]
+        self.used += int(row["ran"])
+        self.broken += int(row["broke_down"])
+        self.extra_unloads += row["extra_unloads"]
+        self.skipped += row["skipped_stops"]
+        self.co2_kg += row["co2_kg"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,60 +99,75 @@ def stream_stock(
     )
 
 
-def vehicle_rows(
-    vehicles: Iterable[Vehicle], streams: Sequence[str], *, day: int, date: object
-) -> tuple[list[Row], dict[str, FleetTally]]:
-    """A row per vehicle and the day's totals per stream. A vehicle *ran* when it left and came
-    back; it then costs its day rate plus distance and hours; overtime is the time back past
-    the shift end."""
-    tally = {s: FleetTally() for s in streams}
-    rows: list[Row] = []
+@dataclass(frozen=True, slots=True)
+class ShiftTally:
+    """What one shift of a vehicle did: its tallies when the shift ended (all zero and no
+    departure for a day it stayed at its depot)."""
+
+    depart: float = math.nan
+    back: float = math.nan
+    m: float = 0.0
+    trips: int = 0
+    stops: int = 0
+    kg: float = 0.0
+    extra_unloads: int = 0
+    skipped: int = 0
+    broken: bool = False
+
+    @classmethod
+    def of(cls, veh: Vehicle) -> ShiftTally:
+        """The tallies ``veh`` holds now."""
+        return cls(
+            depart=veh.depart,
+            back=veh.back,
+            m=veh.m,
+            trips=veh.trips,
+            stops=veh.stops,
+            kg=veh.kg,
+            extra_unloads=veh.extra_unloads,
+            skipped=veh.skipped,
+            broken=veh.broken,
+        )
+
+
+def vehicle_row(veh: Vehicle, shift: ShiftTally, *, day: int, date: object, now: float) -> Row:
+    """The row of ``veh``'s shift of planning day ``day``. A vehicle *ran* when it left its
+    depot; it then costs its day rate plus distance and hours (departure to return, or to
+    ``now`` for a shift still out at the end of the horizon, which has no return time);
+    overtime is the time past the shift end. Times are seconds after midnight of ``day``."""
     t0 = day * DAY_S
-    for veh in vehicles:
-        ran = veh.depart == veh.depart and veh.back == veh.back  # neither is NaN
-        hours = (veh.back - veh.depart) / 3600.0 if ran else 0.0
-        ot = max(0.0, veh.back - (t0 + veh.shift_end_s)) / 3600.0 if ran else 0.0
-        km = veh.m / 1000.0
-        cost = (
-            (veh.cost_cny_per_day if ran else 0.0)
-            + km * veh.cost_cny_per_km
-            + hours * veh.cost_cny_per_hour
-        )
-        t = tally[veh.stream]
-        t.cost_cny += cost
-        t.km += km
-        t.hours += hours
-        t.overtime_h += ot
-        t.used += int(ran)
-        t.broken += int(veh.broken)
-        t.extra_unloads += veh.extra_unloads
-        t.skipped += veh.skipped
-        t.co2_kg += km * veh.co2_kg_per_km
-        rows.append(
-            {
-                "day": day,
-                "date": date,
-                "vehicle": veh.id,
-                "vehicle_type": veh.type_id,
-                "role": veh.role,
-                "stream": veh.stream,
-                "broke_down": veh.broken,
-                "ran": ran,
-                "depart_s": veh.depart - t0,
-                "return_s": veh.back - t0,
-                "km": km,
-                "hours": hours,
-                "overtime_h": ot,
-                "trips": veh.trips,
-                "stops": veh.stops,
-                "t": veh.kg / 1000.0,
-                "extra_unloads": veh.extra_unloads,
-                "skipped_stops": veh.skipped,
-                "cost_cny": cost,
-                "co2_kg": km * veh.co2_kg_per_km,
-            }
-        )
-    return rows, tally
+    ran = shift.depart == shift.depart  # not NaN
+    back = shift.back if shift.back == shift.back else now
+    hours = (back - shift.depart) / 3600.0 if ran else 0.0
+    ot = max(0.0, back - (t0 + veh.shift_end_s)) / 3600.0 if ran else 0.0
+    km = shift.m / 1000.0
+    cost = (
+        (veh.cost_cny_per_day if ran else 0.0)
+        + km * veh.cost_cny_per_km
+        + hours * veh.cost_cny_per_hour
+    )
+    return {
+        "day": day,
+        "date": date,
+        "vehicle": veh.id,
+        "vehicle_type": veh.type_id,
+        "role": veh.role,
+        "stream": veh.stream,
+        "broke_down": shift.broken,
+        "ran": ran,
+        "depart_s": shift.depart - t0,
+        "return_s": shift.back - t0,
+        "km": km,
+        "hours": hours,
+        "overtime_h": ot,
+        "trips": shift.trips,
+        "stops": shift.stops,
+        "t": shift.kg / 1000.0,
+        "extra_unloads": shift.extra_unloads,
+        "skipped_stops": shift.skipped,
+        "cost_cny": cost,
+        "co2_kg": km * veh.co2_kg_per_km,
+    }
 
 
 def site_rows(
