@@ -118,3 +118,19 @@ def test_empty_pool_is_a_plain_solve():
     empty = LazyRows(sp.csr_array((0, 2)), np.zeros(0), np.zeros(0))
     assert run_with_lazy_rows(h, empty, time_limit_s=10)
     assert h.getInfo().objective_function_value == pytest.approx(-1.0)
+
+
+def test_native_prints_during_a_solve_go_to_the_debug_log(capfd, caplog):
+    """What native code prints on stdout inside a HiGHS run (HiGHS 1.12 printf diagnostics)
+    reaches the debug log, not the terminal."""
+    import ctypes
+    import logging
+
+    from wasteopt.facilities._highs import _native_stdout_to_log
+
+    libc = ctypes.CDLL(None)
+    with caplog.at_level(logging.DEBUG, logger="wasteopt"), _native_stdout_to_log():
+        libc.printf(b"tmpSolver.run();\n")
+    libc.fflush(None)
+    assert "tmpSolver.run();" not in capfd.readouterr().out
+    assert "HiGHS printed: tmpSolver.run();" in caplog.text

@@ -21,12 +21,17 @@ returned as a status in :class:`MilpOutcome`, never raised.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import gc
 import logging
 import math
+import os
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar
@@ -121,6 +126,37 @@ class LazyRows:
         return int(self.lower.shape[0])
 
 
+@contextlib.contextmanager
+def _native_stdout_to_log() -> Iterator[None]:
+    """Send what native code prints on file descriptor 1 to the debug log.
+
+    HiGHS 1.12 prints some MIP diagnostics with ``printf``, past ``output_flag`` (e.g.
+    ``HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();`` when a
+    presolved incumbent needs a repair solve); they would land in the middle of the command's
+    own output. C stdio is flushed before descriptor 1 is restored, so nothing leaks later."""
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved = os.dup(1)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        try:
+            yield
+        finally:
+            libc.fflush(None)
+            os.dup2(saved, 1)
+            os.close(saved)
+            sink.seek(0)
+            text = sink.read().decode("utf-8", errors="replace").strip()
+    if text:
+        log.debug("HiGHS printed: %s", text)
+
+
+def _run(h: Highs) -> None:
+    """``h.run()`` with HiGHS's stray prints kept off the terminal."""
+    with _native_stdout_to_log():
+        h.run()
+
+
 def run_with_lazy_rows(
     h: Highs, lazy: LazyRows, *, time_limit_s: float, tol: float = 1e-6, max_lp_rounds: int = 500
 ) -> bool:
@@ -145,7 +181,7 @@ def run_with_lazy_rows(
     deadline = time.perf_counter() + time_limit_s
     h.setOptionValue("time_limit", float(time_limit_s))
     if lazy.n_rows == 0:
-        h.run()
+        _run(h)
         return h.getInfo().primal_solution_status == 2
     added = np.zeros(lazy.n_rows, dtype=bool)
     scale = tol * np.maximum(1.0, np.minimum(np.abs(lazy.lower), np.abs(lazy.upper)))
@@ -172,7 +208,7 @@ def run_with_lazy_rows(
     h.setOptionValue("solve_relaxation", True)
     try:
         for _ in range(max_lp_rounds):
-            h.run()
+            _run(h)
             if h.getModelStatus() != optimal:
                 break  # infeasible or out of time: the MIP run below reports it
             rows = violated()
@@ -187,7 +223,7 @@ def run_with_lazy_rows(
         if left <= 0:
             return False
         h.setOptionValue("time_limit", left)
-        h.run()
+        _run(h)
         if h.getInfo().primal_solution_status != 2:  # no incumbent
             return False
         rows = violated()
@@ -386,7 +422,7 @@ def _solve_arrays(
             h.setOptionValue("threads", int(threads))
         h.passModel(_highs_lp(highspy, form))
         if form.held is None:
-            h.run()
+            _run(h)
             valid = True
         else:
             valid = run_with_lazy_rows(h, form.held, time_limit_s=float(time_limit_s))
