@@ -1,0 +1,92 @@
+"""The scenario.toml that ``build_city.py`` writes next to the tables: settings, the five
+streams and the generation constants of ``sources.py`` (one place for every figure)."""
+
+from __future__ import annotations
+
+from sources import CAPTURE, DEFAULT_FREQ, DENSITY, KG_PER_PERSON_DAY, MISSORT, SHARE
+
+STREAMS = {  # id -> name_en, name_zh, colour
+    "kitchen": ("Kitchen/food waste", "厨余垃圾", "#2e8b57"),
+    "recyclable": ("Recyclables", "可回收物", "#1f5fbf"),
+    "hazardous": ("Hazardous waste", "有害垃圾", "#c0392b"),
+    "other": ("Other/residual waste", "其他垃圾", "#6b6b6b"),
+    "catering": ("Catering waste (restaurants, canteens)", "餐厨垃圾", "#b8860b"),
+}
+
+HEAD = """\
+# 南京 (Nanjing)-like city, written by build_city.py (--points {points} --seed {seed}); do not
+# edit by hand: change the generator and rebuild. Sources and what is illustrative: README.md.
+format_version = 1
+
+[scenario]
+id = "nanjing"
+name = "南京市生活垃圾与餐厨垃圾分类收运(示意城市)"
+description = \"\"\"A Nanjing-like city of {points:,} collection points in 11 districts: \\
+{residents} residents ({household_t:,.0f} t/day of household waste in four streams) in \\
+communities, old-town lanes and villages, {markets:,} markets, and {caterers:,} restaurants \\
+and canteens whose catering waste ({catering_t:,.0f} t/day) licensed night fleets take to \\
+catering plants of 1,450 t/day; {stations} transfer stations, {plants} plants. Synthetic \\
+points; published totals where README.md cites them, the rest illustrative.\"\"\"
+standard_streams = true
+
+[network]
+circuity = 1.3                       # illustrative: river, rail and ring-road detours
+
+[planning]
+mode = "status_quo"
+shortfall_penalty_cny_per_t = 4000   # above every gate fee (hazardous 3,500 CNY/t)
+wage_cny_per_person_year = 80000     # illustrative, incl. social insurance
+require_standard = false
+
+[defaults]
+service_time_s = 240
+tw_start = "05:00"
+tw_end = "17:00"
+
+[generation]
+start_date = "2026-01-05"            # a Monday
+kg_per_person_day = {kg_per_person}
+persons_per_household = 2.6
+#                 Mon   Tue   Wed   Thu   Fri   Sat   Sun
+weekday_factors = [1.04, 0.99, 0.98, 0.98, 1.00, 1.00, 1.01]
+#                 Jan   Feb   Mar   Apr   May   Jun   Jul   Aug   Sep   Oct   Nov   Dec
+month_factors   = [1.02, 1.00, 0.96, 0.97, 0.99, 1.02, 1.05, 1.06, 1.02, 0.99, 0.96, 0.96]
+noise_cv = 0.12
+
+[[generation.holidays]]
+name = "春节 2026"
+start = "2026-02-17"
+days = 7
+factor = 1.25
+
+[[generation.holidays]]
+name = "国庆节 2026"
+start = "2026-10-01"
+days = 7
+factor = 1.12
+"""
+
+TAIL = """
+[[variants]]
+id = "growth10"
+description = "10 % more waste in every stream (population and per-capita growth)"
+generation_scale = 1.1
+"""
+
+
+def scenario_toml(**figures: object) -> str:
+    """The file's text; ``figures`` fill the header (points, seed, residents, tonnes, counts)."""
+    parts = [HEAD.format(kg_per_person=KG_PER_PERSON_DAY, **figures)]
+    for src, dst, share in MISSORT:
+        parts.append(
+            f'\n[[generation.missorting]]\nfrom = "{src}"\nto = "{dst}"\nshare = {share}\n'
+        )
+    for sid, (name_en, name_zh, color) in STREAMS.items():
+        parts.append(
+            f'\n[[streams]]\nid = "{sid}"\nname_en = "{name_en}"\nname_zh = "{name_zh}"\n'
+            f'color = "{color}"\ndensity_kg_per_m3 = {DENSITY[sid]:g}\n'
+            f"share = {SHARE.get(sid, 0.0)}\ncapture_rate = {CAPTURE.get(sid, 1.0)}\n"
+            f'default_frequency = "{DEFAULT_FREQ[sid]}"\n'
+        )
+    parts.append(TAIL)
+    return "".join(parts)
