@@ -1,8 +1,10 @@
-"""Shared fixtures: the shipped scenario folders, and the tiny scenario loaded with its matrix."""
+"""Shared fixtures: the shipped scenario folders, the tiny scenario loaded with its matrix, and
+a real Dask cluster."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,32 @@ from wasteopt.scenario.model import Scenario
 from wasteopt.simulation.settings import SimulationSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+
+def _pythonpath() -> str:
+    """PYTHONPATH that lets worker processes import wasteopt and modules under tests/."""
+    return os.pathsep.join([str(TESTS), str(ROOT), os.environ.get("PYTHONPATH", "")])
+
+
+@pytest.fixture
+def dask_address() -> Iterator[str]:
+    """A real ``distributed.LocalCluster``: one worker process with one thread (about 2 s),
+    stopped after its test so later fork pools do not fork its threads."""
+    import distributed
+
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = _pythonpath()  # the nanny's worker process inherits it
+    try:
+        with distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            yield cluster.scheduler_address
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ LAYERS: dict[str, int] = {
     "clock": 0,
     "files": 0,
     "stopids": 0,
+    "travel_table": 1,
     "scenario": 1,
+    "compute": 1,  # executors and checkpoints: imports only layer 0
     "generation": 2,
     "network": 2,
     "facilities": 3,

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from wasteopt.compute import CheckpointStore, DaskExecutor
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix
 from wasteopt.routing.build import build_problem
@@ -19,6 +22,7 @@ from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import solve
 from wasteopt.routing.territories import (
     ANY_SITE,
+    Runner,
     allocate,
     lend_pool,
     solve_territories,
@@ -301,3 +305,42 @@ def test_a_lane_stop_is_served_when_the_only_vehicle_reaching_it_is_freed() -> N
     plan = solve_territories(p, FAST)
     assert plan.check is not None and plan.check.ok and not plan.unserved
     assert served_once(p, plan)
+
+
+class _Refuse:
+    """An executor that fails the test if it is asked to run anything."""
+
+    lanes = 2
+
+    def map(self, fn: object, items: object) -> Iterator[tuple[object, object]]:
+        assert not list(items), "a stored territory was routed again"  # type: ignore[call-overload]
+        return iter(())
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return "refuses work"
+
+
+def test_finished_territories_are_reused_from_the_store(tmp_path: Path) -> None:
+    """A rerun with the same store routes nothing again (an executor that refuses work) and
+    gives the same plan; a new seed is new work."""
+    p = three_catchments(8)
+    store = CheckpointStore(tmp_path / "store")
+    first = without_runtime(solve_territories(p, FAST, runner=Runner(store=store)))
+    assert len(list(store.keys())) == 3
+    again = solve_territories(p, FAST, runner=Runner(executor=_Refuse(), store=store))
+    assert without_runtime(again) == first
+    with pytest.raises(AssertionError, match="routed again"):
+        other_seed = RoutingSettings(iterations=300, time_limit_s=30.0, seed=5)
+        solve_territories(p, other_seed, runner=Runner(executor=_Refuse(), store=store))
+
+
+def test_territories_routed_on_a_dask_cluster_give_the_local_plan(dask_address: str) -> None:
+    """On a real LocalCluster the merged plan equals the one routed in this process."""
+    p = three_catchments(8)
+    local = without_runtime(solve_territories(p, FAST))
+    with DaskExecutor(dask_address) as ex:
+        on_dask = solve_territories(p, FAST, runner=Runner(executor=ex))
+    assert without_runtime(on_dask) == local

@@ -23,7 +23,9 @@ Durations: a user ``duration_s`` column is used as given for every vehicle; othe
 ``duration_s = ceil(distance_m / (speed_kmh / 3.6))`` per vehicle speed.
 
 Memory: an n-site matrix is n² int32 (20,000 sites: 1.6 GB). It is computed in row blocks into
-one preallocated array, so temporaries stay at a few tens of MB.
+one preallocated array, so temporaries stay at a few tens of MB. Above :data:`DENSE_SITES`
+sites :func:`build_matrix` keeps coordinates only and computes the blocks a step asks for
+(:mod:`wasteopt.travel_table`; a territory's sub-matrix, a leg, points × stations).
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ import pandas as pd
 
 from wasteopt.errors import InputError, Problem
 from wasteopt.scenario.model import Scenario
+from wasteopt.travel_table import EARTH_RADIUS_M, TravelTable, arc_block, unit_halves
 
 __all__ = [
+    "DENSE_SITES",
     "EARTH_RADIUS_M",
     "TravelMatrix",
     "build_matrix",
@@ -55,8 +59,6 @@ __all__ = [
 
 log = logging.getLogger("wasteopt")
 
-EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius R1 = (2a + b) / 3 of WGS-84 (IUGG), in metres."""
 
 _INT32_MAX = np.iinfo(np.int32).max
 # Row-block size for matrix construction: ~128k float64 (1 MB) per temporary keeps each block's
@@ -64,6 +66,8 @@ _INT32_MAX = np.iinfo(np.int32).max
 _BLOCK_ELEMENTS = 1 << 17
 _TILE_ROWS = 64  # rows per strip of the coordinate matrix; tiles are 64 × 2048
 _MAX_LISTED = 20
+DENSE_SITES = 6_000
+"""Above this many sites :func:`build_matrix` computes distances on demand (city scale)."""
 
 
 def haversine_m(
@@ -137,10 +141,14 @@ class TravelMatrix:
     ``duration_s`` holds user-given travel times in whole seconds, or is ``None`` (durations then
     follow from a speed, see :meth:`durations_s`). Both arrays are int32 and read-only; the
     matrix keeps a read-only *view* of arrays handed to it, so do not keep writing to them.
+
+    ``distance_m`` may instead be a :class:`~wasteopt.travel_table.TravelTable` computed on
+    demand (:func:`build_matrix` at city scale): read it through :meth:`block`, :meth:`sub`
+    and :meth:`nearest`, which work alike on both, never as one whole array.
     """
 
     ids: tuple[str, ...]
-    distance_m: np.ndarray
+    distance_m: np.ndarray | TravelTable
     duration_s: np.ndarray | None = None
     _pos: dict[str, int] = field(init=False, repr=False, compare=False)
 
@@ -154,6 +162,10 @@ class TravelMatrix:
         n = len(ids)
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "_pos", pos)
+        if isinstance(self.distance_m, TravelTable):
+            if self.distance_m.shape != (n, n) or self.duration_s is not None:
+                raise ValueError("a lazy distance table needs one position per id, no durations")
+            return
         object.__setattr__(self, "distance_m", _as_matrix(self.distance_m, n, "distance_m"))
         if self.duration_s is not None:
             object.__setattr__(self, "duration_s", _as_matrix(self.duration_s, n, "duration_s"))
@@ -187,16 +199,41 @@ class TravelMatrix:
             )
         return out
 
-    def durations_s(self, speed_kmh: float) -> np.ndarray:
+    @property
+    def lazy(self) -> bool:
+        """True when distances are computed on demand (no whole matrix in memory)."""
+        return isinstance(self.distance_m, TravelTable)
+
+    def block(self, row_ids: Sequence[str], col_ids: Sequence[str]) -> npt.NDArray[np.int32]:
+        """Distances from every ``row_ids`` site to every ``col_ids`` site (int32 metres)."""
+        rows, cols = self.indices(row_ids), self.indices(col_ids)
+        if isinstance(self.distance_m, TravelTable):
+            return self.distance_m.block(rows, cols)
+        return np.asarray(self.distance_m[np.ix_(rows, cols)])
+
+    def nearest(self, ids: Sequence[str], candidates: Sequence[str]) -> npt.NDArray[np.intp]:
+        """For each of ``ids``, the position in ``candidates`` of its nearest candidate by
+        road distance (the first on ties), computed in row chunks of a few MB."""
+        out = np.empty(len(ids), dtype=np.intp)
+        step = max(1, (1 << 20) // max(1, len(candidates)))
+        for r0 in range(0, len(ids), step):
+            chunk = self.block(list(ids[r0 : r0 + step]), candidates)
+            out[r0 : r0 + step] = chunk.argmin(axis=1)
+        return out
+
+    def durations_s(self, speed_kmh: float) -> np.ndarray | TravelTable:
         """Travel times in whole seconds (int32, read-only).
 
         The user matrix's ``duration_s`` when there is one (``speed_kmh`` is then ignored),
-        else ``ceil(distance_m / (speed_kmh / 3.6))``. Not cached: each call allocates n² int32.
+        else ``ceil(distance_m / (speed_kmh / 3.6))``. Not cached: each call allocates n² int32
+        (a lazy matrix returns a lazy travel-time table instead).
         """
         if self.duration_s is not None:
             return self.duration_s
         if not speed_kmh > 0 or not math.isfinite(speed_kmh):
             raise ValueError(f"speed_kmh must be a positive number, got {speed_kmh!r}")
+        if isinstance(self.distance_m, TravelTable):
+            return self.distance_m.travel_time(speed_kmh)
         n = len(self.ids)
         # metres * 3600 / (km/h * 1000): integer operands keep exact quotients exact (no 3.6).
         divisor = float(speed_kmh) * 1000.0
@@ -215,8 +252,10 @@ class TravelMatrix:
         return _readonly(out)
 
     def sub(self, ids: Sequence[str]) -> TravelMatrix:
-        """The matrix restricted to ``ids``, in that order (e.g. one territory)."""
+        """The matrix restricted to ``ids``, in that order (e.g. one territory); always dense."""
         idx = self.indices(ids)
+        if isinstance(self.distance_m, TravelTable):
+            return TravelMatrix(ids=tuple(ids), distance_m=self.distance_m.block(idx, idx))
         grid = np.ix_(idx, idx)
         return TravelMatrix(
             ids=tuple(ids),
@@ -248,34 +287,20 @@ class TravelMatrix:
             raise ValueError("coordinates must be finite numbers")
         if not (circuity >= 1.0 and math.isfinite(circuity)):
             raise ValueError(f"circuity must be >= 1, got {circuity!r}")
-        lam, phi = np.radians(lon_a), np.radians(lat_a)
-        xyz = np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+        half = unit_halves(lon_a, lat_a)  # (a - b)²/4 summed = (c/2)², sin² of half the angle
         scale = 2.0 * EARTH_RADIUS_M * float(circuity)
         out = np.empty((n, n), dtype=np.int32)
 
         # Half the work: strip rows [r0, r1) are computed for columns >= r0 only, in tiles that
         # fit the CPU cache, and each tile is written at (i, j) and (j, i). The formula is
         # exactly symmetric, so tiles straddling the diagonal write equal values twice.
-        half = 0.5 * xyz  # (a - b)²/4 summed = (c/2)², the sine² of half the central angle
         rows = max(1, min(_TILE_ROWS, n))
         cols = max(1, _BLOCK_ELEMENTS // rows)
 
         def fill(r0: int, r1: int) -> None:
             for c0 in range(r0, n, cols):
                 c1 = min(n, c0 + cols)
-                acc = np.zeros((r1 - r0, c1 - c0))
-                tmp = np.empty_like(acc)
-                for k in range(3):
-                    # (a - b)² per coordinate: no cancellation for nearby sites, unlike 2 - 2a·b.
-                    np.subtract(half[k, r0:r1, None], half[k, None, c0:c1], out=tmp)
-                    np.multiply(tmp, tmp, out=tmp)
-                    acc += tmp
-                np.sqrt(acc, out=acc)
-                if acc.max() > 1.0:  # rounding near antipodes only
-                    np.minimum(acc, 1.0, out=acc)
-                np.arcsin(acc, out=acc)
-                acc *= scale
-                tile = np.rint(acc, out=acc).astype(np.int32)
+                tile = arc_block(half[:, r0:r1], half[:, c0:c1], scale)
                 out[r0:r1, c0:c1] = tile
                 out[c0:c1, r0:r1] = tile.T
 
@@ -559,11 +584,14 @@ def build_matrix(
     ids: Sequence[str] | None = None,
     *,
     folder: str | os.PathLike[str] | None = None,
+    lazy: bool | None = None,
 ) -> TravelMatrix:
     """The travel matrix of a scenario, for all its sites (:meth:`Scenario.sites`) or ``ids``.
 
     From ``scenario.network.matrix_file`` (relative to ``folder``, default
-    ``scenario.folder``) when set, else from coordinates × ``scenario.network.circuity``.
+    ``scenario.folder``) when set, else from coordinates × ``scenario.network.circuity``:
+    a whole int32 matrix up to :data:`DENSE_SITES` sites, else (or with ``lazy=True``) a
+    :class:`~wasteopt.travel_table.TravelTable` computed on demand (same values).
     """
     sites = scenario.sites()
     all_ids = [s[0] for s in sites]
@@ -584,9 +612,10 @@ def build_matrix(
                 f"{unknown[:_MAX_LISTED]}"
             )
         chosen = [by_id[i] for i in ids]
-    return TravelMatrix.from_coordinates(
-        [s[0] for s in chosen],
-        np.fromiter((s[1] for s in chosen), dtype=np.float64, count=len(chosen)),
-        np.fromiter((s[2] for s in chosen), dtype=np.float64, count=len(chosen)),
-        circuity=net.circuity,
-    )
+    lon = np.fromiter((s[1] for s in chosen), dtype=np.float64, count=len(chosen))
+    lat = np.fromiter((s[2] for s in chosen), dtype=np.float64, count=len(chosen))
+    chosen_ids = tuple(s[0] for s in chosen)
+    if lazy or (lazy is None and len(chosen) > DENSE_SITES):
+        table = TravelTable.geodesic(lon, lat, net.circuity)
+        return TravelMatrix(ids=chosen_ids, distance_m=table)
+    return TravelMatrix.from_coordinates(chosen_ids, lon, lat, circuity=net.circuity)

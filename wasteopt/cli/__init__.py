@@ -167,6 +167,16 @@ def _add_route(sub: Subparsers) -> None:
     r.add_argument("--variant", help="apply this variant first")
     _mode_option(r)
     _solver_options(r, "route")
+    r.add_argument(
+        "--scheduler",
+        help="Dask scheduler address tcp://HOST:PORT: route the territories on that cluster "
+        "(default: local processes, --workers of them)",
+    )
+    r.add_argument(
+        "--store",
+        help="folder of finished territories (default OUT/.territory-store): a rerun of the "
+        "same command, e.g. after a kill, reuses them instead of routing them again",
+    )
     r.add_argument("--out", required=True, help="output folder")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
@@ -27,6 +28,7 @@ from wasteopt.cli.common import (
     say,
 )
 from wasteopt.clock import Deadline
+from wasteopt.compute import CheckpointStore, executor_for
 from wasteopt.facilities import plan_variants, policy_cost, read_orlib_cap, solve_cflp
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.files import OutputFolder, write_frame
@@ -43,6 +45,7 @@ from wasteopt.pipeline import (
 from wasteopt.routing import instances
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.solve import solve
+from wasteopt.routing.territories import Runner
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation import (
@@ -62,16 +65,22 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
     if args.stream and args.stream not in s.stream_ids:
         raise bad_option("--stream", args.stream, "unknown stream", " | ".join(s.stream_ids))
     streams = [args.stream] if args.stream else None
-    with OutputFolder(args.out) as out:
+    routing = routing_settings(args)
+    store = CheckpointStore(Path(args.store) if args.store else Path(args.out) / ".territory-store")
+    with (
+        executor_for(args.scheduler, routing.workers, start_method="fork") as ex,
+        OutputFolder(args.out) as out,
+    ):
         routed = route_planned_day(
             s,
             day=args.day,
             streams=streams,
-            routing=routing_settings(args),
+            routing=routing,
             facilities=facility_settings(s, mode=args.mode),
             deadline=deadline,
             out=out,
             progress=True,
+            runner=Runner(executor=ex, store=store, progress=True),
         )
     plans = routed.plans
     say(routed.facility_plan.summary().splitlines()[0])

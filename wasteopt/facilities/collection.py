@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,7 @@ class DistanceSource(Protocol):
     :class:`wasteopt.network.TravelMatrix`)."""
 
     @property
-    def distance_m(self) -> np.ndarray: ...
+    def distance_m(self) -> Any: ...
 
     def index(self, site_id: str) -> int: ...
 

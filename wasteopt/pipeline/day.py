@@ -17,6 +17,7 @@ from wasteopt.pipeline.routes import DEFAULT_ROUTING, route_day
 from wasteopt.pipeline.variant import FACILITY_SHARE, part_of, plan_catchments
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.territories import Runner
 from wasteopt.scenario.model import Scenario
 
 __all__ = ["RoutedDay", "route_planned_day"]
@@ -42,10 +43,12 @@ def route_planned_day(
     deadline: Deadline | None = None,
     out: OutputFolder | None = None,
     progress: bool = False,
+    runner: Runner | None = None,
 ) -> RoutedDay:
     """Plan facilities (``facilities``, default the scenario's planning mode; at most
     ``FACILITY_SHARE`` of ``deadline``), then :func:`route_day` with the plan's assignment for
-    every stream. With ``out``, the plan's tables go to ``facilities/`` next to the routes."""
+    every stream. With ``out``, the plan's tables go to ``facilities/`` next to the routes;
+    ``runner`` says where territories run and where finished ones are kept."""
     matrix = build_matrix(scenario)
     fplan = plan_catchments(
         scenario, matrix, facilities, deadline=part_of(deadline, FACILITY_SHARE)
@@ -66,5 +69,6 @@ def route_planned_day(
         assignment=assignment,
         out=out,
         progress=progress,
+        runner=runner,
     )
     return RoutedDay(facility_plan=fplan, plans=plans)

@@ -4,6 +4,7 @@ plan files and route sheets; and the summary row of each plan."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from wasteopt.routing.build import build_problem
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.settings import RoutingSettings
-from wasteopt.routing.territories import solve_territories
+from wasteopt.routing.territories import Runner, solve_territories
 from wasteopt.scenario.model import Scenario
 
 __all__ = ["progress_bar", "route_day", "routes_summary", "write_plan_files"]
@@ -32,7 +33,7 @@ DEFAULT_ROUTING = RoutingSettings()
 
 def progress_bar(total: int | None, desc: str, unit: str) -> tqdm[Any]:
     """A transient terminal progress bar (the CLI asks for them; the library never does)."""
-    return tqdm(total=total, desc=desc, unit=unit, leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, disable=None)  # TTY only
 
 
 def route_day(
@@ -48,14 +49,20 @@ def route_day(
     out: OutputFolder | None = None,
     prefix: str = "",
     progress: bool = False,
+    timings: dict[str, float] | None = None,
+    runner: Runner | None = None,
 ) -> list[RoutePlan]:
     """Route every stream (or ``streams``) due on ``day``; each plan carries its check.
 
     ``assignment`` maps stream → point → unload site (a facility plan); default: nearest open
     site. Demand is generated with ``routing.seed``. With ``deadline``, each solve gets its
     stops' share of what is left (module docstring); without, ``routing.time_limit_s`` each.
-    With ``out``, writes the plan files and route sheets under ``prefix``.
+    With ``out``, writes the plan files and route sheets under ``prefix``. ``timings`` (when
+    given) gains the seconds of each stage: ``build``, ``search``, ``repair``, ``check``,
+    ``write``. ``runner``: where territories run and where finished ones are kept
+    (default: a local pool of ``routing.workers`` processes, no store).
     """
+    t0 = time.perf_counter()
     if demand is None:
         demand = generate(scenario, days=day + 1, seed=routing.seed)
     if matrix is None:
@@ -66,6 +73,8 @@ def route_day(
         for s in wanted
         if any(v.stream == s and v.role == "collection" for v in scenario.vehicle_types)
     ]
+    if timings is not None:
+        timings["build"] = timings.get("build", 0.0) + time.perf_counter() - t0
     pending = sum(len(p.stops) for p in problems)
     bar = progress_bar(len(problems), "routing", "stream") if progress else None
     plans: list[RoutePlan] = []
@@ -78,11 +87,16 @@ def route_day(
                 share = deadline.share(len(problem.stops) / pending, floor_s=MIN_SOLVE_S)
                 budget = Deadline(share)
             pending -= len(problem.stops)
-            plan = solve_territories(problem, routing, deadline=budget)
+            plan = solve_territories(
+                problem, routing, deadline=budget, timings=timings, runner=runner
+            )
             log.info("%s", plan.summary())
             plans.append(plan)
             if out is not None:
+                t_write = time.perf_counter()
                 write_plan_files(out, prefix, scenario, problem, plan)
+                if timings is not None:
+                    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t_write
         else:
             log.info("no %s stops due on day %d", problem.stream, day)
         if bar is not None:

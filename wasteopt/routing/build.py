@@ -36,7 +36,6 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
-import numpy.typing as npt
 
 from wasteopt.clock import daily_hours
 from wasteopt.errors import InputError, Problem
@@ -45,6 +44,7 @@ from wasteopt.network import TravelMatrix
 from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
 from wasteopt.scenario.model import CollectionPoint, Scenario, VehicleType
 from wasteopt.stopids import stop_id
+from wasteopt.travel_table import TravelTable
 
 __all__ = ["build_problem", "nearest_unload_sites", "unload_candidates"]
 
@@ -75,9 +75,7 @@ def nearest_unload_sites(
     if not cands or not point_ids:
         return {}
     pts = list(point_ids)
-    rows = matrix.indices(pts)
-    cols = matrix.indices([c[0] for c in cands])
-    best = np.asarray(matrix.distance_m)[np.ix_(rows, cols)].argmin(axis=1)
+    best = matrix.nearest(pts, [c[0] for c in cands])
     return {p: cands[int(b)][0] for p, b in zip(pts, best, strict=True)}
 
 
@@ -301,12 +299,17 @@ def _fleet(v: VehicleType, stream: str, *, profile: int) -> Fleet:
 
 def _problem_matrices(
     matrix: TravelMatrix, matrix_ids: list[str], speeds: list[float]
-) -> tuple[npt.NDArray[np.int32], tuple[npt.NDArray[np.int32], ...]]:
+) -> tuple[np.ndarray | TravelTable, tuple[np.ndarray | TravelTable, ...]]:
     """Distances and one duration matrix per speed, indexed like the problem's locations.
 
     Works on the sub-matrix of the sites involved (a territory of a large city stays small);
-    twice-daily stops repeat their point's row and column.
+    twice-daily stops repeat their point's row and column. A lazy scenario matrix gives lazy
+    tables of the same positions (nothing computed until a territory or a leg asks).
     """
+    if isinstance(matrix.distance_m, TravelTable):
+        table = matrix.distance_m.take(matrix.indices(matrix_ids))
+        lazy_durations = tuple(table.travel_time(speed) for speed in speeds)
+        return table, lazy_durations or (table.travel_time(1.0),)  # no vehicle: never read
     unique_ids = list(dict.fromkeys(matrix_ids))
     sub = matrix.sub(unique_ids)
     pos = {site: i for i, site in enumerate(unique_ids)}

@@ -22,14 +22,19 @@ Objective (minimised, in CNY or benchmark units)::
                              + cost_per_hour * route duration (h, departure to return)
 
 All quantities are integers where solvers need them: metres, seconds, kg, litres.
-``distance_m`` and each of ``durations_s`` are square arrays indexed like ``locations``.
+``distance_m`` and each of ``durations_s`` are square arrays indexed like ``locations``, or
+(a city-scale day) :class:`~wasteopt.travel_table.TravelTable` s computed on demand: the checker
+and the route scheduler then read legs one by one, territories cut dense blocks for the engines
+(:meth:`RoutingProblem.dense` gives the whole problem dense when it is small enough).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from wasteopt.travel_table import TravelTable
 
 __all__ = ["HORIZON_S", "Depot", "Fleet", "Lunch", "RoutingProblem", "Stop", "UnloadSite"]
 
@@ -127,8 +132,8 @@ class RoutingProblem:
     depots: tuple[Depot, ...]
     fleets: tuple[Fleet, ...]
     locations: tuple[str, ...]
-    distance_m: np.ndarray
-    durations_s: tuple[np.ndarray, ...]
+    distance_m: np.ndarray | TravelTable
+    durations_s: tuple[np.ndarray | TravelTable, ...]
     depot_unloads: bool = False
 
     def __post_init__(self) -> None:
@@ -136,15 +141,39 @@ class RoutingProblem:
         if not self.durations_s:
             raise ValueError("at least one duration profile is required")
         # Read-only views: the caller's arrays keep their flags, the problem cannot be edited.
-        views = []
+        views: list[np.ndarray | TravelTable] = []
         for arr in (self.distance_m, *self.durations_s):
             if arr.shape != (n, n):
                 raise ValueError(f"matrix shape {arr.shape} does not match {n} locations")
+            if isinstance(arr, TravelTable):
+                views.append(arr)  # computed on demand, nothing to protect
+                continue
             view = np.asarray(arr).view()
             view.setflags(write=False)
             views.append(view)
         object.__setattr__(self, "distance_m", views[0])
         object.__setattr__(self, "durations_s", tuple(views[1:]))
+
+    @property
+    def lazy(self) -> bool:
+        """True when the tables are computed on demand (a city-scale day)."""
+        return isinstance(self.distance_m, TravelTable)
+
+    def dense(self) -> RoutingProblem:
+        """This problem with whole arrays (itself when already dense); an
+        :class:`~wasteopt.errors.InputError` above :data:`~wasteopt.travel_table.DENSE_LIMIT`
+        locations."""
+        if not self.lazy:
+            return self
+
+        def whole(t: np.ndarray | TravelTable) -> np.ndarray:
+            return t.dense(f"routing {self.name} whole") if isinstance(t, TravelTable) else t
+
+        return replace(
+            self,
+            distance_m=whole(self.distance_m),
+            durations_s=tuple(whole(t) for t in self.durations_s),
+        )
 
     def index(self) -> dict[str, int]:
         """Location id → row/column of the matrices."""

@@ -96,7 +96,8 @@ def repair_routes(
 
     Returns the feasible routes (vehicles numbered ``<fleet>#1..`` per fleet in input order)
     and the stop ids that could not be placed anywhere, in problem order. ``deadline``
-    (``time.time()``): once passed, each insertion tries at most ``LATE_EVALS`` schedules.
+    (``time.time()``): once passed, each insertion tries at most ``LATE_EVALS`` schedules and
+    no stop is ejected to make room.
     """
     sched = scheduler if scheduler is not None else RouteScheduler(problem)
     work: list[_Work] = []
@@ -124,8 +125,8 @@ def repair_routes(
     for sid in order:
         late = deadline is not None and time.time() > deadline
         evals = LATE_EVALS if late else MAX_EVALS
-        if not _insert(sched, work, fleets, used, sid, evals) and not _eject_for(
-            sched, work, fleets, used, sid, evals
+        if not _insert(sched, work, fleets, used, sid, evals) and (
+            late or not _eject_for(sched, work, fleets, used, sid, evals)
         ):
             unserved.append(sid)
     _merge_routes(sched, work, deadline)
@@ -258,27 +259,67 @@ def _eject_for(
 def _merge_routes(sched: RouteScheduler, work: list[_Work], deadline: float | None) -> None:
     """Greedily join two routes of one fleet into one shift (either order) while that saves
     cost — a vehicle's fixed cost and a drive home; split vehicle types in an engine often
-    leave lightly used vehicles that one multi-trip shift can replace."""
-    while deadline is None or time.time() < deadline:
+    leave lightly used vehicles that one multi-trip shift can replace.
+
+    Each pair is scheduled once and remembered until one of its routes changes (a city day
+    has hundreds of routes per fleet); pairs whose trips, stops or shift load together exceed
+    the fleet's limits are never scheduled. Stops at ``deadline`` (``time.time()``)."""
+    shape = {id(w): _shape(sched, w) for w in work}
+    joined: dict[tuple[int, int], tuple[float, list[str], float] | None] = {}
+    while True:
         best: tuple[float, int, int, list[str], float] | None = None
         for a in range(len(work)):
+            if deadline is not None and time.time() >= deadline:
+                return
             for b in range(a + 1, len(work)):
                 wa, wb = work[a], work[b]
                 if wa.fleet.id != wb.fleet.id:
                     continue
-                for cand in (wa.visits + wb.visits, wb.visits + wa.visits):
-                    ev = sched.plan(wa.fleet, cand)
-                    if not ev.feasible:
-                        continue
-                    saving = wa.cost + wb.cost - ev.cost
-                    if saving > 1e-6 and (best is None or saving > best[0]):
-                        best = (saving, a, b, cand, ev.cost)
+                key = (id(wa), id(wb))
+                if key not in joined:
+                    joined[key] = _join(sched, wa, wb, shape)
+                got = joined[key]
+                if got is not None and (best is None or got[0] > best[0]):
+                    best = (got[0], a, b, got[1], got[2])
         if best is None:
             return
         _, a, b, cand, cost = best
+        kept, gone = id(work[a]), id(work[b])
         work[a].visits = cand
         work[a].cost = cost
         del work[b]
+        shape[kept] = _shape(sched, work[a])
+        joined = {k: v for k, v in joined.items() if kept not in k and gone not in k}
+
+
+def _shape(sched: RouteScheduler, w: _Work) -> tuple[int, int, int]:
+    """Trips (unload visits), stops and kg of a route: what its fleet's limits bound."""
+    stops = [sched.stops[v] for v in w.visits if v in sched.stops]
+    return len(w.visits) - len(stops), len(stops), sum(s.load_kg for s in stops)
+
+
+def _join(
+    sched: RouteScheduler, wa: _Work, wb: _Work, shape: dict[int, tuple[int, int, int]]
+) -> tuple[float, list[str], float] | None:
+    """The best saving of ``wa`` and ``wb`` as one shift (either order), with its visits and
+    cost; ``None`` when no order is feasible and cheaper."""
+    f = wa.fleet
+    (ta, sa, ka), (tb, sb, kb) = shape[id(wa)], shape[id(wb)]
+    if (
+        (f.max_trips is not None and ta + tb > f.max_trips)
+        or (f.max_stops is not None and sa + sb > f.max_stops)
+        or (f.max_shift_load_kg is not None and ka + kb > f.max_shift_load_kg)
+    ):
+        return None
+    best: tuple[float, list[str], float] | None = None
+    for cand in (wa.visits + wb.visits, wb.visits + wa.visits):
+        ev = sched.plan(f, cand)
+        if not ev.feasible:
+            continue
+        saving = wa.cost + wb.cost - ev.cost
+        if saving > 1e-6 and (best is None or saving > best[0]):
+            best = (saving, cand, ev.cost)
+    return best
 
 
 _Option = tuple[float, int, int, str | None, Fleet]

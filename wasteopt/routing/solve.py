@@ -79,6 +79,7 @@ def solve(
         deadline = Deadline(settings.time_limit_s)
     engine = engine_named(settings.engine)
     validate_stops(problem)
+    problem = problem.dense()  # engines read whole arrays
     log.info(
         "routing %s [%s]: %d stops, engine=%s, limit=%.1fs, seed=%d, workers=%d%s",
         problem.name,
@@ -102,7 +103,7 @@ def run_engine(problem: RoutingProblem, settings: RoutingSettings, deadline: Dea
     :func:`solve`, for callers that route parts of a problem and check the whole once).
     Raises :class:`InputError` for stops of another stream."""
     validate_stops(problem)
-    return _run(engine_named(settings.engine), problem, settings, deadline)
+    return _run(engine_named(settings.engine), problem.dense(), settings, deadline)
 
 
 def checked_plan(

@@ -63,30 +63,31 @@ number of workers (as long as the searches and the repair end before the deadlin
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import math
-import multiprocessing
+import pickle
 import time
 import zlib
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing.context import BaseContext
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from wasteopt.clock import Deadline
+from wasteopt.compute import CheckpointStore, Executor, TaskFailure, executor_for, run_jobs
 from wasteopt.routing.engine import Decoded
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import Fleet, RoutingProblem
 from wasteopt.routing.schedule import RouteScheduler, repair_routes
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import checked_plan, run_engine, solve, validate_stops
+from wasteopt.travel_table import TravelTable
 
 __all__ = [
+    "Runner",
     "Territory",
     "allocate",
     "solve_territories",
@@ -169,7 +170,7 @@ def _sectors(
     return [sorted(members[int(o)] for o in order[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
-def _plane(dist: npt.NDArray[np.integer[Any]], nodes: list[int]) -> npt.NDArray[np.float64]:
+def _plane(dist: np.ndarray | TravelTable, nodes: list[int]) -> npt.NDArray[np.float64]:
     """2-D FastMap coordinates of ``nodes`` from the (symmetrised) road distances; reads
     four rows and columns per axis, never the whole matrix."""
     n = len(nodes)
@@ -360,14 +361,19 @@ def solve_territories(
     settings: RoutingSettings = DEFAULT_SETTINGS,
     *,
     deadline: Deadline | None = None,
+    timings: dict[str, float] | None = None,
+    runner: Runner | None = None,
 ) -> RoutePlan:
     """Route ``problem`` territory by territory and return the merged plan, checked once
-    against the whole problem (module docstring); one territory: :func:`solve` itself."""
+    against the whole problem (module docstring); one territory: :func:`solve` itself.
+    ``timings`` (when given) gains the seconds of ``search``, ``repair`` and ``check``;
+    ``runner`` says where searches run and where finished territories are kept."""
+    clock = _Stages(timings)
     if problem.depot_unloads or not any(s.unload_at for s in problem.stops):
-        return solve(problem, settings, deadline=deadline)
+        return clock.whole(solve(problem, settings, deadline=deadline))
     territories = split(problem, settings.territory_max_stops)
     if len(territories) <= 1:
-        return solve(problem, settings, deadline=deadline)
+        return clock.whole(solve(problem, settings, deadline=deadline))
     if deadline is None or not math.isfinite(deadline.end):
         deadline = Deadline(settings.time_limit_s)
     validate_stops(problem)
@@ -389,7 +395,8 @@ def solve_territories(
     work_end = deadline.sub(max(0.0, deadline.remaining() - reserve))
     counts = allocate(problem, territories)
     first = work_end.sub(FIRST_PASS_SHARE * work_end.remaining())
-    found = _route_all(problem, territories, counts, settings, first, work_end)
+    runner = runner or Runner()
+    found = _route_all(problem, territories, counts, settings, (first, work_end), runner)
     used = {k: _used(d) for k, d in found.items()}
     short = {k: d[1] for k, d in found.items() if d[1]}
     if short:
@@ -399,16 +406,38 @@ def solve_territories(
             t.key: {f: used[t.key].get(f, 0) + extra[t.key].get(f, 0) for f in counts[t.key]}
             for t in again
         }
-        second = _route_all(problem, again, more, settings, work_end, work_end)
+        second = _route_all(problem, again, more, settings, (work_end, work_end), runner)
         for key, dec in second.items():
             log.debug("territory %s: %d → %d unserved", key, len(found[key][1]), len(dec[1]))
             if len(dec[1]) < len(found[key][1]):
                 found[key] = dec
+    clock.lap("search")
     end = time.time() + deadline.remaining() - reserve / 2
     routes, unserved = _stitch(problem, [found[t.key] for t in territories], end)
+    clock.lap("repair")
     plan = checked_plan(problem, settings, routes, unserved, time.perf_counter() - t0)
+    clock.lap("check")
     log.info("%s", plan.summary())
     return plan
+
+
+class _Stages:
+    """Adds the seconds of each stage to a caller's ``timings`` (benchmarks, logs)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.t
+        self.t = now
+
+    def whole(self, plan: RoutePlan) -> RoutePlan:
+        """A plan from :func:`solve` in one piece: all of it counts as search."""
+        self.lap("search")
+        return plan
 
 
 def _stitch(problem: RoutingProblem, parts: list[Decoded], end: float) -> Decoded:
@@ -423,7 +452,7 @@ def _stitch(problem: RoutingProblem, parts: list[Decoded], end: float) -> Decode
     best = repair_routes(problem, merged, left, scheduler=sched, deadline=end)
     stream = [f for f in problem.fleets if f.stream == problem.stream and f.count > 0]
     blocked = [sched.stops[s] for s in best[1] if sched.stops[s].fleets is not None]
-    if not blocked:
+    if not blocked or time.time() >= end:
         return best
     stripped: list[tuple[str, list[str]]] = []
     freed: list[str] = []
@@ -462,18 +491,32 @@ def _used(decoded: Decoded) -> dict[str, int]:
     return out
 
 
+@dataclass(slots=True, kw_only=True)
+class Runner:
+    """Where territory searches run and where finished ones are kept.
+
+    ``executor``: a :mod:`wasteopt.compute` executor (local fork pool, Dask cluster, this
+    process); ``None``: one made from ``settings.workers`` for the call. ``store``: finished
+    territories by content key, so a killed run resumes without recomputing them.
+    ``progress``: a terminal bar counting territories."""
+
+    executor: Executor | None = None
+    store: CheckpointStore | None = None
+    progress: bool = False
+
+
 def _route_all(
     problem: RoutingProblem,
     territories: Sequence[Territory],
     counts: Counts,
     settings: RoutingSettings,
-    pass_end: Deadline,
-    latest: Deadline,
+    window: tuple[Deadline, Deadline],
+    runner: Runner,
 ) -> dict[str, Decoded]:
-    """Each territory routed with its ``counts`` by the engine, in parallel processes when
-    ``settings.workers > 1``; each search ends at its share of ``pass_end`` (at least
-    ``MIN_TERRITORY_S``, never after ``latest``; with ``iterations`` at ``latest``, a safety
-    net only)."""
+    """Each territory routed with its ``counts`` by the engine on the runner's executor; each
+    search ends at its share of ``window[0]`` (the pass; at least ``MIN_TERRITORY_S``, never
+    after ``window[1]``; with ``iterations`` at ``window[1]``, a safety net only)."""
+    pass_end, latest = window
     out: dict[str, Decoded] = {}
     jobs: list[tuple[Territory, RoutingProblem, RoutingSettings]] = []
     for t in territories:
@@ -486,41 +529,57 @@ def _route_all(
     if not jobs:
         return out
     latest_wall = time.time() + latest.remaining()
-    lanes = min(settings.workers, len(jobs))
-    if lanes == 1:  # one after another, each its stops' share of what the pass has left
-        pending = sum(len(sub.stops) for _, sub, _ in jobs)
-        for t, sub, own in jobs:
-            share = pass_end.share(len(sub.stops) / pending, floor_s=MIN_TERRITORY_S)
-            seconds = latest.remaining() if settings.iterations is not None else share
-            out[t.key] = _route_job(sub, own, seconds, latest_wall)
-            pending -= len(sub.stops)
-            log.debug("territory %s: %d unserved", t.key, len(out[t.key][1]))
-        return out
-    # In parallel each search's budget is fixed when it is submitted: lanes × its share.
-    total = sum(len(sub.stops) for _, sub, _ in jobs)
-    seconds = pass_end.remaining()
+    ex = runner.executor or executor_for(None, settings.workers, start_method="fork")
+    try:
+        lanes = min(ex.lanes, len(jobs))
+        total = sum(len(sub.stops) for _, sub, _ in jobs)
+        seconds = pass_end.remaining()
+        pending = total
 
-    def budget(n: int) -> float:
-        if settings.iterations is not None:
-            return latest.remaining()  # a safety net only
-        return max(MIN_TERRITORY_S, seconds * min(1.0, lanes * n / total))
+        def budget(n: int) -> float:
+            if settings.iterations is not None:
+                return latest.remaining()  # a safety net only
+            if lanes == 1:  # one after another: its stops' share of what the pass has left
+                return pass_end.share(n / max(1, pending), floor_s=MIN_TERRITORY_S)
+            # In parallel each search's budget is fixed when it is submitted: lanes × share.
+            return max(MIN_TERRITORY_S, seconds * min(1.0, lanes * n / total))
 
-    jobs.sort(key=lambda j: (-len(j[1].stops), j[0].key))  # largest first: balanced lanes
-    with ProcessPoolExecutor(max_workers=lanes, mp_context=_context()) as pool:
-        futs: dict[str, Future[Decoded]] = {
-            t.key: pool.submit(_route_job, sub, own, budget(len(sub.stops)), latest_wall)
-            for t, sub, own in jobs
-        }
-        for key, fut in futs.items():
-            out[key] = fut.result()
+        jobs.sort(key=lambda j: (-len(j[1].stops), j[0].key))  # largest first: balanced lanes
+        for batch in [[j] for j in jobs] if lanes == 1 else [jobs]:
+            packed = [
+                (t.key, (sub, own, budget(len(sub.stops)), latest_wall)) for t, sub, own in batch
+            ]
+            done = run_jobs(
+                _route_packed,
+                packed,
+                executor=ex,
+                store=runner.store,
+                describe=_describe,
+                progress=runner.progress,
+                desc=f"{problem.stream} territories",
+                unit="territory",
+            )
+            for key, result in done.items():
+                if isinstance(result, TaskFailure):
+                    result.reraise()
+                out[key] = result
+                log.debug("territory %s: %d unserved", key, len(result[1]))
+            pending -= sum(len(sub.stops) for _, sub, _ in batch)
+    finally:
+        if runner.executor is None:
+            ex.close()
     return out
 
 
-def _context() -> BaseContext:
-    """Forked workers where the platform has them (no re-import per process)."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+def _describe(payload: tuple[RoutingProblem, RoutingSettings, float, float]) -> str:
+    """The content key of one territory search: its problem and settings, not its budget."""
+    sub, own, _seconds, _latest = payload
+    return "territory:" + hashlib.sha256(pickle.dumps((sub, own), protocol=5)).hexdigest()
+
+
+def _route_packed(payload: tuple[RoutingProblem, RoutingSettings, float, float]) -> Decoded:
+    """:func:`_route_job` of one packed payload (executors call one-argument functions)."""
+    return _route_job(*payload)
 
 
 def _route_job(

@@ -14,9 +14,13 @@ serve; an unload visit empties the vehicle; lunch starts at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from wasteopt.routing.plan import Route
 from wasteopt.routing.problem import Fleet, Lunch, RoutingProblem, Stop, UnloadSite
+from wasteopt.travel_table import TravelTable
 
 __all__ = ["END", "RouteEval", "RouteScheduler"]
 
@@ -88,6 +92,11 @@ class _Walk:
         self.taken = True
 
 
+def _rows(table: np.ndarray | TravelTable) -> Any:
+    """``table[i][j]``-indexable rows: nested lists of a dense array, memo rows of a lazy one."""
+    return table.rows() if isinstance(table, TravelTable) else table.tolist()
+
+
 class RouteScheduler:
     """Schedules visit sequences of one problem (see module docstring for the rules)."""
 
@@ -101,8 +110,9 @@ class RouteScheduler:
         self.depots = {d.id: d for d in problem.depots}
         self.fleets: dict[str, Fleet] = {f.id: f for f in problem.fleets}
         # Nested lists: element access is several times faster than numpy scalar indexing.
-        self.dist = problem.distance_m.tolist()
-        self.durs = [m.tolist() for m in problem.durations_s]
+        # A lazy table (city scale) gives rows that compute each leg once, then memoise it.
+        self.dist: Any = _rows(problem.distance_m)
+        self.durs: list[Any] = [_rows(m) for m in problem.durations_s]
 
     # -- basic evaluation -------------------------------------------------------------------
 

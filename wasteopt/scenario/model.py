@@ -12,9 +12,8 @@ pickle to worker processes; treat them as read-only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal
 
 __all__ = [
     "ACCESS_CLASSES",
@@ -448,6 +447,10 @@ class Scenario:
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     variants: tuple[Variant, ...] = ()
     variant: str = "base"
+    # id → record per kind, built on first lookup (a city has 20,000 points; scans were O(N²)).
+    _lookup: dict[str, dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     # -- lookups ---------------------------------------------------------------------------
     @property
@@ -455,25 +458,39 @@ class Scenario:
         return tuple(s.id for s in self.streams)
 
     def stream(self, stream_id: str) -> Stream:
-        return _by_id(self.streams, stream_id, "stream")
+        return self._find("streams", stream_id, "stream")
 
     def point(self, point_id: str) -> CollectionPoint:
-        return _by_id(self.points, point_id, "collection point")
+        return self._find("points", point_id, "collection point")
 
     def depot(self, depot_id: str) -> Depot:
-        return _by_id(self.depots, depot_id, "depot")
+        return self._find("depots", depot_id, "depot")
 
     def station(self, station_id: str) -> TransferStation:
-        return _by_id(self.stations, station_id, "transfer station")
+        return self._find("stations", station_id, "transfer station")
 
     def facility(self, facility_id: str) -> TreatmentFacility:
-        return _by_id(self.facilities, facility_id, "treatment facility")
+        return self._find("facilities", facility_id, "treatment facility")
 
     def vehicle_type(self, type_id: str) -> VehicleType:
-        return _by_id(self.vehicle_types, type_id, "vehicle type")
+        return self._find("vehicle_types", type_id, "vehicle type")
 
     def get_variant(self, variant_id: str) -> Variant:
-        return _by_id(self.variants, variant_id, "variant")
+        return self._find("variants", variant_id, "variant")
+
+    def _find(self, kind: str, item_id: str, what: str) -> Any:
+        """The record of ``getattr(self, kind)`` with ``item_id`` (the first one, as a scan
+        would find it); KeyError naming ``what`` otherwise."""
+        index = self._lookup.get(kind)
+        if index is None:
+            index = {}
+            for item in getattr(self, kind):
+                index.setdefault(item.id, item)
+            self._lookup[kind] = index
+        try:
+            return index[item_id]
+        except KeyError:
+            raise KeyError(f"no {what} with id {item_id!r}") from None
 
     def open_stations(self) -> tuple[TransferStation, ...]:
         return tuple(s for s in self.stations if s.is_open)
@@ -484,19 +501,3 @@ class Scenario:
         for group in (self.depots, self.stations, self.facilities, self.points):
             out.extend((s.id, s.lon, s.lat) for s in group)
         return tuple(out)
-
-
-class _HasId(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-_Record = TypeVar("_Record", bound=_HasId)
-
-
-def _by_id(items: Iterable[_Record], item_id: str, what: str) -> _Record:
-    """The record of ``items`` with ``item_id``; KeyError naming ``what`` otherwise."""
-    for item in items:
-        if item.id == item_id:
-            return item
-    raise KeyError(f"no {what} with id {item_id!r}")

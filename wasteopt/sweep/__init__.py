@@ -16,14 +16,21 @@ rest to an executor, and stores each result the moment it arrives (temporary fil
 that raises is recorded as a :class:`TaskFailure` and the others carry on; the failures are listed
 at the end (:meth:`SweepResult.raise_for_failures`).
 
-Executors share one interface, ``map(fn, items)`` yielding ``(item, fn(item))`` as runs finish:
-:class:`LocalExecutor` (``concurrent.futures`` process pool, ``spawn`` start method) and
-:class:`DaskExecutor` (``distributed.Client`` at ``tcp://HOST:PORT``; imported lazily, only here).
-Workers must be able to import the task function's module (install wasteopt on every worker and
-put any extra module on ``PYTHONPATH``).
+The executors and the store's machinery are :mod:`wasteopt.compute`'s (shared with routing
+territories): ``map(fn, items)`` yields ``(item, fn(item))`` as runs finish, on
+:class:`SerialExecutor` (this process), :class:`LocalExecutor` (``concurrent.futures`` process
+pool, ``spawn`` start method) or :class:`DaskExecutor` (``distributed.Client`` at
+``tcp://HOST:PORT``). Workers must be able to import the task function's module (install
+wasteopt on every worker and put any extra module on ``PYTHONPATH``).
 """
 
-from wasteopt.sweep.executors import DaskExecutor, Executor, LocalExecutor, executor_for
+from wasteopt.compute import (
+    DaskExecutor,
+    Executor,
+    LocalExecutor,
+    SerialExecutor,
+    executor_for,
+)
 from wasteopt.sweep.run import SweepError, SweepResult, run_sweep
 from wasteopt.sweep.store import ResultStore
 from wasteopt.sweep.tasks import (
@@ -41,6 +48,7 @@ __all__ = [
     "Executor",
     "LocalExecutor",
     "ResultStore",
+    "SerialExecutor",
     "SweepError",
     "SweepResult",
     "SweepTask",

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from wasteopt.compute import Executor, LocalExecutor
 from wasteopt.errors import WasteoptError
-from wasteopt.sweep.executors import Executor, LocalExecutor
 from wasteopt.sweep.store import ResultStore
 from wasteopt.sweep.tasks import SweepTask, TaskFailure, TaskOutcome, run_task
 

@@ -9,10 +9,8 @@ changes: an argument, the bytes of an input file, the package version or its sou
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
-import importlib.metadata
 import json
 import os
 import socket
@@ -23,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import wasteopt
+from wasteopt.compute import TaskFailure, code_version, failure_from
 from wasteopt.files import content_hash
 
 __all__ = [
@@ -38,27 +36,6 @@ __all__ = [
     "run_task",
     "variant_seed_tasks",
 ]
-
-
-@functools.lru_cache(maxsize=1)
-def code_version() -> str:
-    """wasteopt's version plus a digest of its source files (``0.1.0+src.1a2b3c4d5e6f``).
-
-    Part of every key, so editing the code (not only bumping the version) invalidates stored
-    results instead of silently reusing results of older code. Computed once per process.
-    """
-    try:
-        version = importlib.metadata.version("wasteopt")
-    except importlib.metadata.PackageNotFoundError:  # running from a source tree
-        version = "unknown"
-    root = Path(wasteopt.__file__).resolve().parent
-    h = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
-        if "__pycache__" not in f.parts:
-            h.update(f.relative_to(root).as_posix().encode())
-            h.update(b"\0")
-            h.update(f.read_bytes())
-    return f"{version}+src.{h.hexdigest()[:12]}"
 
 
 def function_ref(fn: Callable[..., Any] | str) -> str:
@@ -205,20 +182,6 @@ def variant_seed_tasks(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TaskFailure:
-    """A run that raised (or whose worker died): the error as text, never the live exception."""
-
-    error_type: str
-    message: str
-    traceback: str = ""
-    host: str = ""
-    pid: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.error_type}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TaskOutcome:
     """What a worker sends back: the value or the failure, and where and how long it ran."""
 
@@ -249,12 +212,3 @@ def run_task(task: SweepTask) -> TaskOutcome:
             pid=pid,
         )
     return TaskOutcome(value=value, runtime_s=time.perf_counter() - t0, host=host, pid=pid)
-
-
-def failure_from(exc: BaseException) -> TaskFailure:
-    """An executor's error for one task (worker died, result not transferable) as a failure."""
-    return TaskFailure(
-        error_type=type(exc).__name__,
-        message=str(exc) or repr(exc),
-        traceback="".join(traceback.format_exception(exc)),
-    )
