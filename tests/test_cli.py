@@ -9,13 +9,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from wasteopt import __version__
-from wasteopt.cli import main
+from wasteopt.cli import main, planning
 from wasteopt.cli.common import EXIT_CODES
 from wasteopt.errors import SolverUnavailable
+from wasteopt.routing.problem import Depot, Fleet, RoutingProblem, Stop, UnloadSite
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.solve import solve
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = str(ROOT / "tests" / "data" / "bad_many")
@@ -453,3 +457,31 @@ def test_route_leaves_out_a_point_that_generates_nothing(tmp_path, capsys, tiny_
         assert plan["unserved"] == []
     assert "P3" not in stops["kitchen"] and "P1" in stops["kitchen"]
     assert "P3" in stops["other"]
+
+
+def test_a_short_route_plan_names_its_stops_and_the_missing_vehicle_hours():
+    """With one vehicle for six stops, the shortfall line names the unserved stops and
+    estimates the vehicle-hours missing at the plan's own hours per served stop."""
+    n = 6
+    dist = np.full((n + 2, n + 2), 2000, dtype=np.int32)
+    np.fill_diagonal(dist, 0)
+    problem = RoutingProblem(
+        name="short",
+        stream="other",
+        stops=tuple(
+            Stop(id=f"S{i}", stream="other", load_kg=400, service_s=600, unload_at=("U",))
+            for i in range(n)
+        ),
+        sites=(UnloadSite(id="U", streams=("other",)),),
+        depots=(Depot(id="G"),),
+        fleets=(Fleet(id="F", stream="other", depot="G", count=1, capacity_kg=500, max_trips=2),),
+        locations=("G", "U", *(f"S{i}" for i in range(n))),
+        distance_m=dist,
+        durations_s=(dist // 10,),
+    )
+    plan = solve(problem, RoutingSettings(iterations=100, time_limit_s=10.0))
+    assert len(plan.unserved) == 4 and plan.check is not None
+    line = planning._plan_short(plan, "route other day 0")
+    hours = plan.check.totals.duration_h / plan.check.totals.stops_served * 4
+    assert "4 unserved stop(s) (S" in line
+    assert f"about {hours:.1f} vehicle-hours missing" in line

@@ -4,6 +4,12 @@ the merged plan checked against the whole problem, the pool, determinism."""
 from __future__ import annotations
 
 import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +39,7 @@ from wasteopt.routing.territories import (
 from wasteopt.scenario.model import Scenario
 
 H = 3600
+TESTS = Path(__file__).resolve().parent
 FAST = RoutingSettings(iterations=300, time_limit_s=30.0)
 
 
@@ -344,3 +351,39 @@ def test_territories_routed_on_a_dask_cluster_give_the_local_plan(dask_address: 
     with DaskExecutor(dask_address) as ex:
         on_dask = solve_territories(p, FAST, runner=Runner(executor=ex))
     assert without_runtime(on_dask) == local
+
+
+_KILLED_RUN = """
+import logging, sys
+from test_routing_territories import three_catchments
+from wasteopt.compute import CheckpointStore
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.territories import Runner, solve_territories
+logging.basicConfig(level=logging.INFO, stream=sys.stdout)
+p = three_catchments(12)
+settings = RoutingSettings(time_limit_s=9.0, workers=1)
+solve_territories(p, settings, runner=Runner(store=CheckpointStore(sys.argv[1])))
+"""
+
+
+def test_a_run_killed_with_sigkill_resumes_without_routing_finished_territories(
+    tmp_path: Path,
+) -> None:
+    """A real subprocess killed with -9 after its first territory was stored: the rerun
+    reuses what was stored and routes only the rest."""
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)])}
+    cmd = [sys.executable, "-c", _KILLED_RUN, str(store)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+    t_end = time.time() + 60
+    while time.time() < t_end and not list(store.glob("*.pkl")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    stored = len(list(store.glob("*.pkl")))
+    assert 1 <= stored < 3, "kill the run between its first and last territory"
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    reused = re.findall(r"territories: (\d+) of \d+ reused", again.stdout)
+    assert sum(int(k) for k in reused) == stored
+    assert len(list(store.glob("*.pkl"))) == 3

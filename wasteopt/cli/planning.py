@@ -98,6 +98,19 @@ def _clean(plan: RoutePlan) -> bool:
     return plan.check is not None and plan.check.ok
 
 
+def _missing_hours(plan: RoutePlan) -> str:
+    """An estimate of the vehicle-hours the unserved stops lack: the plan's own vehicle-hours
+    per served stop times the unserved stops (the fleet is short by about that much)."""
+    t = plan.check.totals if plan.check is not None else None
+    if t is None or not t.stops_served:
+        return ""
+    per_stop = t.duration_h / t.stops_served
+    return (
+        f", about {per_stop * len(plan.unserved):.1f} vehicle-hours missing "
+        f"(at this plan's {60 * per_stop:.1f} min per served stop)"
+    )
+
+
 def _plan_short(plan: RoutePlan, label: str, named: int = 5) -> str:
     """What a route plan that is not checker-clean fell short of: its unserved stops (the
     first ``named``) and the other violations by kind."""
@@ -108,6 +121,7 @@ def _plan_short(plan: RoutePlan, label: str, named: int = 5) -> str:
         more = f" and {len(plan.unserved) - named} more" if len(plan.unserved) > named else ""
         parts.append(
             f"{len(plan.unserved)} unserved stop(s) ({', '.join(plan.unserved[:named])}{more})"
+            + _missing_hours(plan)
         )
     kinds = {k: n for k, n in sorted(plan.check.kinds().items()) if k != "unserved"}
     if kinds:
