@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 from wasteopt.files import atomic_path
 from wasteopt.reporting.fonts import find_cjk_font
@@ -42,6 +43,8 @@ _PDF_NUMERIC = frozenset(
     }
 )
 _PDF_ROW_MM = 4.6
+_EM_BOUND = 1.1
+"""No glyph of a sheet font is wider than this many ems (CJK ideographs are 1 em)."""
 
 
 _HEADING_FILL = (221, 230, 240)
@@ -118,13 +121,24 @@ def _table_row(
     h: float,
     is_heading: bool = False,
 ) -> None:
+    """One table row of bordered single-line cells, drawn as rectangles and plain text: a
+    city day has hundreds of thousands of cells, and ``FPDF.cell`` costs four times as much."""
+    x, y = pdf.l_margin, pdf.get_y()
     if fill is not None:
         pdf.set_fill_color(*fill)
+        pdf.rect(x, y, sum(_PDF_WIDTHS), h, style="F")
+    baseline = y + 0.5 * h + 0.3 * pdf.font_size  # where FPDF.cell puts it
+    pad = pdf.c_margin
     for c, w, text in zip(VEHICLE_COLUMNS, _PDF_WIDTHS, values, strict=True):
+        pdf.rect(x, y, w, h)
         text = _fit(pdf, text, w - 1.0)
-        align = "R" if c in _PDF_NUMERIC and not is_heading else "L"
-        pdf.cell(w, h, text, border=1, align=align, fill=fill is not None)
-    pdf.ln(h)
+        if text:
+            if c in _PDF_NUMERIC and not is_heading:
+                pdf.text(x + w - pad - _width(pdf, text), baseline, text)
+            else:
+                pdf.text(x + pad, baseline, text)
+        x += w
+    pdf.set_xy(pdf.l_margin, y + h)
 
 
 def _table_heading(pdf: FPDF) -> None:
@@ -146,9 +160,23 @@ def _blank_zero(col: str, value: object, kind: str) -> str:
     return str(value)
 
 
+def _width(pdf: FPDF, text: str) -> float:
+    """Width of ``text`` in mm in the current font: the sum of its glyph advances, what
+    ``FPDF.get_string_width`` returns without text shaping, kerning or spacing (none is set
+    here), at a fraction of its cost."""
+    font = pdf.current_font
+    if not isinstance(font, TTFFont):  # only the embedded sheet font is measured this way
+        return float(pdf.get_string_width(text))
+    cw = font.cw
+    return sum(cw[ord(ch)] for ch in text) * pdf.font_size_pt / 1000.0 / pdf.k
+
+
 def _fit(pdf: FPDF, text: str, width_mm: float) -> str:
-    if pdf.get_string_width(text) <= width_mm:
+    """``text``, shortened with an ellipsis to fit ``width_mm``."""
+    if len(text) * _EM_BOUND * pdf.font_size <= width_mm:  # fits even at the widest glyphs
         return text
-    while text and pdf.get_string_width(text + "…") > width_mm:
+    if _width(pdf, text) <= width_mm:
+        return text
+    while text and _width(pdf, text + "…") > width_mm:
         text = text[:-1]
     return text + "…"
