@@ -314,6 +314,28 @@ def test_a_lane_stop_is_served_when_the_only_vehicle_reaching_it_is_freed() -> N
     assert served_once(p, plan)
 
 
+def test_scarce_tricycles_are_kept_for_the_lane_stops_only_they_reach() -> None:
+    """A territory whose lane stops need most of its tricycles' shift: its ordinary stops may
+    not use the tricycles; with tricycles to spare, nothing is restricted."""
+    sites = {"S1": (-3000.0, 2000.0)}
+    groups = {"S1": ring(-3000, 2000, 4, r=600)}
+    fleets = (fleet("F", 1, capacity_kg=5000), fleet("T", 1, 500, max_trips=1))
+    p = city(groups, sites=sites, fleets=fleets, access={"S1-0": ("T",)})
+    (t,) = split(p)
+    p = _with_loads(p, {"S1-0": 400})
+    sub = subproblem(p, t, {"F": 1, "T": 1})
+    assert {s.id: s.fleets for s in sub.stops} == {
+        "S1-0": ("T",),
+        "S1-1": ("F",),
+        "S1-2": ("F",),
+        "S1-3": ("F",),
+    }
+    roomy = subproblem(p, t, {"F": 1, "T": 3})  # 400 kg of 1,500: not scarce
+    assert [s.fleets for s in roomy.stops] == [("T",), None, None, None]
+    alone = subproblem(p, t, {"F": 0, "T": 1})  # no other fleet: tricycles serve everyone
+    assert [s.fleets for s in alone.stops] == [("T",), None, None, None]
+
+
 class _Refuse:
     """An executor that fails the test if it is asked to run anything."""
 

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from wasteopt.routing.problem import Fleet, RoutingProblem
 
-__all__ = ["UNLIMITED_TRIPS", "Counts", "allocate", "lend_pool"]
+__all__ = ["UNLIMITED_TRIPS", "Counts", "allocate", "lend_pool", "shift_kg"]
 
 UNLIMITED_TRIPS = 4
 """Trips per shift assumed for a fleet without ``max_trips`` or shift load limit (sizing
@@ -53,7 +53,7 @@ class Territory(Protocol):
     def stops(self) -> tuple[str, ...]: ...
 
 
-def _shift_kg(fleet: Fleet) -> float:
+def shift_kg(fleet: Fleet) -> float:
     """What one vehicle of ``fleet`` can collect in a shift (sizing; module docstring)."""
     trips = fleet.max_trips if fleet.max_trips is not None else UNLIMITED_TRIPS
     kg = fleet.capacity_kg * max(1, trips)
@@ -121,7 +121,7 @@ def _hand_out(dem: _Demand, avail: dict[str, int]) -> Counts:
     """Give out ``avail`` (fleet → vehicles) over the demand (rounds 1–3, module docstring)."""
     out: Counts = {k: {} for k in dem.order}
     pos = {k: i for i, k in enumerate(dem.order)}
-    cap = {f.id: _shift_kg(f) for f in dem.fleets}
+    cap = {f.id: shift_kg(f) for f in dem.fleets}
     depot = {f.id: f.depot for f in dem.fleets}
     fpos = {f.id: i for i, f in enumerate(dem.fleets)}
 
