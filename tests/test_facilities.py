@@ -50,6 +50,10 @@ class LineMatrix:
     def index(self, site_id: str) -> int:
         return self._row[site_id]
 
+    def block(self, row_ids: list[str], col_ids: list[str]) -> np.ndarray:
+        rows = [self._row[i] for i in row_ids]
+        return self.distance_m[np.ix_(rows, [self._row[i] for i in col_ids])]
+
 
 def stream(sid: str) -> Stream:
     return Stream(

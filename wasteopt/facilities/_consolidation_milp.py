@@ -45,8 +45,14 @@ def solve_facility_model(
     _add_objective(api, m, data)
     build_s = time.perf_counter() - t0
 
+    # the limit covers building the Pyomo model too (tens of seconds at city size)
     solved = solve_model(
-        api, m, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads, lazy=(m.link,)
+        api,
+        m,
+        time_limit_s=max(0.0, time_limit_s - build_s),
+        mip_gap=mip_gap,
+        threads=threads,
+        lazy=(m.link,),
     )
     n_j = len(data.station_ids)
     values: dict[str, FloatArray] = {}

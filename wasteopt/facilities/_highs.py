@@ -281,7 +281,8 @@ def solve_model(
     threads: int | None,
     lazy: Sequence[Component] = (),
 ) -> Solved:
-    """Run HiGHS on ``model`` and load the solution into its variables.
+    """Run HiGHS on ``model`` and load the solution into its variables; ``time_limit_s``
+    covers compiling the model for HiGHS as well as the solve.
 
     With SciPy installed the model goes through Pyomo's array compiler
     (``LinearStandardFormCompiler``, one pass over the expressions into a sparse matrix) and is
@@ -414,9 +415,10 @@ def _solve_arrays(
         raise SolverUnavailable(f"HiGHS (highspy) is not usable: {exc}") from exc
     try:
         form = _standard_form(LinearStandardFormCompiler, model, lazy, highspy.kHighsInf)
+        left = max(0.0, float(time_limit_s) - (time.perf_counter() - t0))  # compiling counts
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(time_limit_s))
+        h.setOptionValue("time_limit", left)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads is not None:
             h.setOptionValue("threads", int(threads))
@@ -425,7 +427,7 @@ def _solve_arrays(
             _run(h)
             valid = True
         else:
-            valid = run_with_lazy_rows(h, form.held, time_limit_s=float(time_limit_s))
+            valid = run_with_lazy_rows(h, form.held, time_limit_s=left)
         ms = h.getModelStatus()
         hinfo = h.getInfo()
         has = valid and hinfo.primal_solution_status == 2  # kSolutionStatusFeasible

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -35,13 +35,14 @@ _EARTH_RADIUS_KM = 6371.0088
 
 
 class DistanceSource(Protocol):
-    """Anything with ``distance_m`` (n × n, metres) and ``index(site_id) -> row`` (e.g. a
-    :class:`wasteopt.network.TravelMatrix`)."""
-
-    @property
-    def distance_m(self) -> Any: ...
+    """Anything with ``index(site_id) -> row`` and ``block(row_ids, col_ids)``, the road metres
+    from each row site to each column site (e.g. a :class:`wasteopt.network.TravelMatrix`,
+    whole or computed on demand). The planner reads only the blocks it needs (points ×
+    stations and plants, stations × plants), never a whole city-wide matrix."""
 
     def index(self, site_id: str) -> int: ...
+
+    def block(self, row_ids: Sequence[str], col_ids: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,19 @@ def _collection_fleet(scenario: Scenario, stream: str) -> Fleet:
     return fleet
 
 
+def _round_trip_km(matrix: DistanceSource, ids: list[str], sites: list[str]) -> FloatArray:
+    """d(p, site_p) + d(site_p, p) in km for each point ``ids[i]`` and its ``sites[i]``, read
+    from the points × unload-sites blocks only."""
+    cols = sorted(set(sites))
+    pos = {s: i for i, s in enumerate(cols)}
+    col = np.array([pos[s] for s in sites], dtype=np.int64)
+    at = np.arange(len(ids))
+    out = np.asarray(matrix.block(ids, cols), dtype=float)[at, col] / 1000.0
+    back = np.asarray(matrix.block(cols, ids), dtype=float)[col, at] / 1000.0
+    result: FloatArray = out + back
+    return result
+
+
 def estimate_collection(
     scenario: Scenario,
     stream: str,
@@ -209,11 +223,8 @@ def estimate_collection(
     load, n_stops = load[keep], n_stops[keep]
     unload_h = {s.id: s.unload_time_s / 3600.0 for s in scenario.stations}
     unload_h.update({k.id: k.unload_time_s / 3600.0 for k in scenario.facilities})
-    dist_km = np.asarray(matrix.distance_m, dtype=float) / 1000.0
     pts = [scenario.point(p) for p in ids]
-    rows = np.array([matrix.index(p) for p in ids], dtype=np.int64)
-    sites = np.array([matrix.index(unload_at[p]) for p in ids], dtype=np.int64)
-    rt = alpha * (dist_km[rows, sites] + dist_km[sites, rows])
+    rt = alpha * _round_trip_km(matrix, ids, [unload_at[p] for p in ids])
     t_u = np.array([unload_h[unload_at[p]] for p in ids])
     trips = load / q_kg
     total_trips = float(trips.sum())

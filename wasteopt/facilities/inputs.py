@@ -1,5 +1,7 @@
-"""The inputs of the station consolidation model, checked: generation rates, the rows of every
-site in the distance matrix, the fleets of each stream and how often each point is visited.
+"""The inputs of the station consolidation model, checked: generation rates, the distances the
+model needs (points to and from every station and plant, stations to and from every plant: blocks
+of the travel matrix, never the whole of it), the fleets of each stream and how often each point
+is visited.
 Every problem found is collected and raised together as one
 :class:`~wasteopt.errors.InputError` (model: :mod:`wasteopt.facilities.model`)."""
 
@@ -16,7 +18,7 @@ from wasteopt.facilities.collection import DistanceSource, Fleet, FloatArray, av
 from wasteopt.facilities.settings import FacilitySettings, Planning
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
-__all__ = ["IntArray", "ModelInputs", "read_model_inputs"]
+__all__ = ["Distances", "IntArray", "ModelInputs", "read_distances", "read_model_inputs"]
 
 log = logging.getLogger("wasteopt")
 
@@ -26,21 +28,60 @@ IntArray = npt.NDArray[np.int64]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelInputs:
     """Checked inputs. ``active_pairs`` are the (point, stream) index pairs with a positive
-    rate in row-major order (point order, then stream order); ``point_row``/``station_row``/
-    ``plant_row`` are matrix rows; ``collection``/``haul`` the fleets of each active stream
-    (haul = collection when the stream has no haul vehicle); ``visits`` visits/day of each
-    (point, stream); ``dist_km`` the matrix in km."""
+    rate in row-major order (point order, then stream order); ``collection``/``haul`` the
+    fleets of each active stream (haul = collection when the stream has no haul vehicle);
+    ``visits`` visits/day of each (point, stream); ``distances`` the blocks of the travel
+    matrix the model reads, in km."""
 
     rates: FloatArray
     active_pairs: IntArray
     active_streams: list[int]
-    point_row: dict[int, int]
-    station_row: list[int]
-    plant_row: list[int]
     collection: dict[int, Fleet]
     haul: dict[int, Fleet]
     visits: FloatArray
-    dist_km: FloatArray
+    distances: Distances
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Distances:
+    """The only distances the model needs (km), read from the matrix block by block: for the
+    points with some waste (``point_pos[p]`` = their row, -1 for the others) to and from every
+    station (``to_station``, ``from_station``: points × stations) and plant (points × plants),
+    and between stations and plants (``station_plant`` d(j,k), ``plant_station`` d(k,j))."""
+
+    point_pos: IntArray
+    to_station: FloatArray
+    from_station: FloatArray
+    to_plant: FloatArray
+    from_plant: FloatArray
+    station_plant: FloatArray
+    plant_station: FloatArray
+
+
+def read_distances(
+    matrix: DistanceSource,
+    point_pos: IntArray,
+    point_ids: list[str],
+    station_ids: list[str],
+    plant_ids: list[str],
+) -> Distances:
+    """The blocks of :class:`Distances` in km; ``point_ids`` in row order."""
+
+    def km(rows: list[str], cols: list[str]) -> FloatArray:
+        if not rows or not cols:
+            return np.zeros((len(rows), len(cols)))
+        out: FloatArray = np.asarray(matrix.block(rows, cols), dtype=float) / 1000.0
+        return out
+
+    return Distances(
+        point_pos=point_pos,
+        to_station=km(point_ids, station_ids),
+        from_station=km(station_ids, point_ids).T,
+        to_plant=km(point_ids, plant_ids),
+        from_plant=km(plant_ids, point_ids).T,
+        station_plant=km(station_ids, plant_ids),
+        plant_station=km(plant_ids, station_ids),
+    )
 
 
 def read_model_inputs(
@@ -57,27 +98,30 @@ def read_model_inputs(
     problems = _rate_problems(scenario, rates) + _settings_problems(settings, planning)
     active_pairs = np.argwhere(rates > 0).astype(np.int64)
     used_points = sorted({int(p) for p in active_pairs[:, 0]})
-    point_row = {
-        p: _site_row(matrix, scenario.points[p].id, "points.csv", problems) for p in used_points
-    }
-    station_row = [_site_row(matrix, s.id, "stations.csv", problems) for s in scenario.stations]
-    plant_row = [_site_row(matrix, k.id, "facilities.csv", problems) for k in scenario.facilities]
+    point_ids = [scenario.points[p].id for p in used_points]
+    station_ids = [s.id for s in scenario.stations]
+    plant_ids = [k.id for k in scenario.facilities]
+    for ids, file in (
+        (point_ids, "points.csv"),
+        (station_ids, "stations.csv"),
+        (plant_ids, "facilities.csv"),
+    ):
+        _check_in_matrix(matrix, ids, file, problems)
     active_streams = sorted({int(s) for s in active_pairs[:, 1]})
     collection, haul = _stream_fleets(scenario, active_streams, problems)
     visits = _visits_per_day(scenario, rates, active_pairs, problems)
     if problems:
         raise InputError(problems)
+    point_pos = np.full(len(scenario.points), -1, dtype=np.int64)
+    point_pos[used_points] = np.arange(len(used_points))
     return ModelInputs(
         rates=rates,
         active_pairs=active_pairs,
         active_streams=active_streams,
-        point_row=point_row,
-        station_row=station_row,
-        plant_row=plant_row,
         collection=collection,
         haul=haul,
         visits=visits,
-        dist_km=np.asarray(matrix.distance_m, dtype=float) / 1000.0,
+        distances=read_distances(matrix, point_pos, point_ids, station_ids, plant_ids),
     )
 
 
@@ -147,24 +191,32 @@ def _settings_problems(settings: FacilitySettings, planning: Planning) -> list[P
         bad("max_stations", settings.max_stations, "bad limit", ">= 0")
     if settings.capital_budget_cny is not None and settings.capital_budget_cny < 0:
         bad("capital_budget_cny", settings.capital_budget_cny, "bad limit", ">= 0 CNY")
+    for name in ("zone_points", "zone_sites"):
+        value = getattr(settings, name)
+        if value is not None and not (isinstance(value, int) and value >= 0):
+            bad(name, value, "bad limit", "a whole number >= 0 (0 or None: off)")
+    if not (0.0 <= settings.zone_mip_gap < 1.0):
+        bad("zone_mip_gap", settings.zone_mip_gap, "bad gap", "0 <= gap < 1")
     return problems
 
 
-def _site_row(matrix: DistanceSource, site_id: str, file: str, problems: list[Problem]) -> int:
-    """The matrix row of ``site_id``; -1 (and a problem) when the matrix lacks it."""
-    try:
-        return int(matrix.index(site_id))
-    except (KeyError, ValueError, IndexError):
-        problems.append(
-            Problem(
-                file=file,
-                where=f"id={site_id}",
-                field="id",
-                message="site is missing from the travel matrix",
-                expected="an id of the matrix",
+def _check_in_matrix(
+    matrix: DistanceSource, site_ids: list[str], file: str, problems: list[Problem]
+) -> None:
+    """A problem for each of ``site_ids`` the matrix lacks."""
+    for site_id in site_ids:
+        try:
+            matrix.index(site_id)
+        except (KeyError, ValueError, IndexError):
+            problems.append(
+                Problem(
+                    file=file,
+                    where=f"id={site_id}",
+                    field="id",
+                    message="site is missing from the travel matrix",
+                    expected="an id of the matrix",
+                )
             )
-        )
-        return -1
 
 
 def _stream_fleets(

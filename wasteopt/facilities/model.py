@@ -173,11 +173,26 @@ Reported alongside (not in the objective): CO2 kg/day = collection km·e_s + hau
 (collection km = Σ N_ps D_pj + L_s), and
 t·km/day = Σ w_ps·d(p, first site) + Σ f_jsk·d(j,k). Plant ``storage_t``/``fallback`` are ignored
 (daily averages must fit capacities; what does not fit is the priced shortfall).
+
+City scale: distances and demand zones
+--------------------------------------
+The model reads only the distances it uses: points × stations and plants (both directions) and
+stations × plants, blocks of the travel matrix (at city scale computed on demand, never one
+n × n array). Above ``FacilitySettings.zone_points`` points with waste (default 3,000) the points
+are aggregated into about that many demand zones (:mod:`wasteopt.facilities.zones`): the pairs
+q = (p, s) above become (zone, stream) pairs, x_zsj = 1 sends stream s of every point of zone z
+to j, and w, C and every reported term of a zone option are the exact sums of its points' own
+(no centroid stands in for the points). Only the decision is coarser (one site per zone and
+stream); each point inherits its zone's site, so the plan names every point. With zones each
+(zone, stream) may use only its ``zone_sites`` cheapest stations (default 8; plants always)
+and HiGHS stops at ``zone_mip_gap`` (default 1e-4). What zones and the cheapest-station cut
+cost, against the point model where both fit: ``benchmarks/results/facility_zones.md``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -191,7 +206,6 @@ from wasteopt.facilities.inputs import IntArray, read_model_inputs
 from wasteopt.facilities.options import (
     DemandPairs,
     LocalTours,
-    OptionCosts,
     Options,
     acceptance,
     demand_pairs,
@@ -211,6 +225,13 @@ from wasteopt.facilities.settings import (
 )
 from wasteopt.facilities.stations import BoolArray, StationTerms, station_terms
 from wasteopt.facilities.transfers import TransferArcs, transfer_arcs
+from wasteopt.facilities.zones import (
+    ZonedModel,
+    cheapest_sites,
+    demand_zones,
+    identity_members,
+    to_zones,
+)
 from wasteopt.scenario.model import Scenario
 
 __all__ = [
@@ -229,12 +250,15 @@ __all__ = [
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FacilityModelData:
     """Every coefficient of the MILP, as flat arrays. Demand pairs q = (point, stream) with a
-    positive rate; options o = a pair sent to a station (``opt_is_station``) or a plant;
+    positive rate, or (zone, stream) with demand zones (:mod:`~wasteopt.facilities.zones`):
+    pair q stands for the points ``member_point[member_ptr[q]:member_ptr[q + 1]]`` with
+    ``member_t_per_day`` each (itself alone without zones; ``pair_point`` is its first member);
+    options o = a pair sent to a station (``opt_is_station``) or a plant;
     arcs a = (station, stream, plant) transfers. Indices point into ``station_ids``,
     ``plant_ids``, ``point_ids`` and ``stream_ids``. Cost arrays are CNY/yr; ``*_per_t_day``
     arrays are per t/day of flow. Shortfall keys i = (``short_plant``, ``short_stream``): the
     plant-stream pairs with a slack u_ks. ``planning``: the values in force (mode, haul limit,
-    penalty, policy)."""
+    penalty, policy). ``zones``: how many demand zones the pairs are over (0: points)."""
 
     point_ids: tuple[str, ...]
     stream_ids: tuple[str, ...]
@@ -245,6 +269,9 @@ class FacilityModelData:
     pair_point: IntArray
     pair_stream: IntArray
     pair_t_per_day: FloatArray
+    member_ptr: IntArray
+    member_point: IntArray
+    member_t_per_day: FloatArray
     # options
     opt_pair: IntArray
     opt_site: IntArray
@@ -305,6 +332,7 @@ class FacilityModelData:
     # size groups (8b): member station indices, and whether exactly one must open
     size_groups: tuple[tuple[int, ...], ...] = ()
     size_group_exact: tuple[bool, ...] = ()
+    zones: int = 0
 
 
 def build_model_data(
@@ -338,10 +366,28 @@ def build_model_data(
     vehicles = stream_vehicles(scenario, inputs.collection)
     tours = local_tours(scenario, inputs, vehicles, cs)
     opt = option_costs(scenario, pairs, options, vehicles, tours, cs)
+    zone = demand_zones(scenario, inputs.rates, settings.zone_points)
+    if zone is None:
+        zoned = ZonedModel(pairs=pairs, options=options, costs=opt, members=identity_members(pairs))
+    else:
+        n_sites = (len(scenario.stations), len(scenario.facilities))
+        zoned = cheapest_sites(to_zones(zone, pairs, options, opt, n_sites), settings.zone_sites)
     arcs = transfer_arcs(scenario, inputs, accepts, stations.y_ub, cs)
     notes = _notes(scenario, inputs.active_streams, accepts.has_outlet, planning)
-    return _model_data(
-        scenario, settings, planning, pairs, options, opt, arcs, stations, tours, notes
+    if zone is not None:
+        notes += (_zone_note(zone, len(pairs.point), len(zoned.pairs.point), settings),)
+    return _model_data(scenario, settings, planning, zoned, arcs, stations, tours, notes)
+
+
+def _zone_note(zone: IntArray, n_point_pairs: int, n_pairs: int, settings: FacilitySettings) -> str:
+    """How the demand was aggregated (:mod:`wasteopt.facilities.zones`)."""
+    n_points = int((zone >= 0).sum())
+    return (
+        f"demand zones: {n_points:,} points with waste (above zone_points = "
+        f"{settings.zone_points:,}) planned as {int(zone.max()) + 1:,} zones; "
+        f"{n_point_pairs:,} (point, stream) pairs as {n_pairs:,} (zone, stream) pairs, each "
+        "zone's points of a stream unloading at one site"
+        + (f" among its {settings.zone_sites} cheapest stations" if settings.zone_sites else "")
     )
 
 
@@ -380,13 +426,38 @@ def _shortfall_keys(
     return (uniq // n_streams).astype(np.int64), (uniq % n_streams).astype(np.int64)
 
 
+def _pair_fields(zoned: ZonedModel) -> dict[str, Any]:
+    """The demand pairs, their members and their options as fields of
+    :class:`FacilityModelData`."""
+    pairs, options, opt, members = zoned.pairs, zoned.options, zoned.costs, zoned.members
+    return {
+        "pair_point": pairs.point,
+        "pair_stream": pairs.stream,
+        "pair_t_per_day": pairs.t_per_day,
+        "member_ptr": members.ptr,
+        "member_point": members.point,
+        "member_t_per_day": members.t_per_day,
+        "opt_pair": options.pair,
+        "opt_site": options.site,
+        "opt_is_station": options.is_station,
+        "opt_cost_cny_per_year": opt.collect + opt.handling + opt.gate,
+        "opt_collect_cny_per_year": opt.collect,
+        "opt_linehaul_cny_per_year": opt.linehaul,
+        "opt_unload_cny_per_year": opt.unload,
+        "opt_vehicle_cny_per_year": opt.vehicles,
+        "opt_handling_cny_per_year": opt.handling,
+        "opt_gate_cny_per_year": opt.gate,
+        "opt_km_per_day": opt.km_per_day,
+        "opt_t_km_per_day": opt.t_km_per_day,
+        "opt_co2_kg_per_day": opt.co2_kg_per_day,
+    }
+
+
 def _model_data(
     scenario: Scenario,
     settings: FacilitySettings,
     planning: Planning,
-    pairs: DemandPairs,
-    options: Options,
-    opt: OptionCosts,
+    zoned: ZonedModel,
     arcs: TransferArcs,
     stations: StationTerms,
     tours: LocalTours,
@@ -394,7 +465,8 @@ def _model_data(
 ) -> FacilityModelData:
     """The parts as the flat arrays of :class:`FacilityModelData`."""
     days = settings.costs.days_per_year
-    short_plant, short_stream = _shortfall_keys(options, pairs, arcs, len(scenario.streams))
+    options = zoned.options
+    short_plant, short_stream = _shortfall_keys(options, zoned.pairs, arcs, len(scenario.streams))
     plants, sts = scenario.facilities, scenario.stations
     return FacilityModelData(
         point_ids=tuple(p.id for p in scenario.points),
@@ -402,22 +474,7 @@ def _model_data(
         station_ids=tuple(s.id for s in scenario.stations),
         plant_ids=tuple(k.id for k in scenario.facilities),
         n_streams=len(scenario.streams),
-        pair_point=pairs.point,
-        pair_stream=pairs.stream,
-        pair_t_per_day=pairs.t_per_day,
-        opt_pair=options.pair,
-        opt_site=options.site,
-        opt_is_station=options.is_station,
-        opt_cost_cny_per_year=opt.collect + opt.handling + opt.gate,
-        opt_collect_cny_per_year=opt.collect,
-        opt_linehaul_cny_per_year=opt.linehaul,
-        opt_unload_cny_per_year=opt.unload,
-        opt_vehicle_cny_per_year=opt.vehicles,
-        opt_handling_cny_per_year=opt.handling,
-        opt_gate_cny_per_year=opt.gate,
-        opt_km_per_day=opt.km_per_day,
-        opt_t_km_per_day=opt.t_km_per_day,
-        opt_co2_kg_per_day=opt.co2_kg_per_day,
+        **_pair_fields(zoned),
         arc_station=arcs.station,
         arc_stream=arcs.stream,
         arc_plant=arcs.plant,
@@ -459,4 +516,5 @@ def _model_data(
         notes=notes,
         size_groups=stations.groups,
         size_group_exact=stations.group_exact,
+        zones=zoned.zones,
     )

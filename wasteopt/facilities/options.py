@@ -160,47 +160,86 @@ def pair_options(
     """Every allowed option of every pair, pair by pair: stations that may open and accept the
     stream first, then plants (only for a ``large_generator`` point with ``allow_direct``, or
     when no station that may open accepts the stream), none farther than ``max_haul_km``
-    (constraints 6, 7)."""
+    (constraints 6, 7). Built stream by stream from the points × sites blocks."""
     limit_km = math.inf if max_haul_km is None else float(max_haul_km)
-    n_j, n_k = len(scenario.stations), len(scenario.facilities)
-    dist_km = inputs.dist_km
-    o_pair: list[int] = []
-    o_site: list[int] = []
-    o_is_st: list[bool] = []
-    o_rt_km: list[float] = []
-    o_one_km: list[float] = []
-    unassignable: list[tuple[str, str]] = []
+    dist = inputs.distances
+    large = np.array([p.large_generator for p in scenario.points], dtype=bool)
+    may_open = y_ub != 0.0
+    parts: list[_OptionPart] = []
+    for s in np.unique(pairs.stream).tolist():
+        if not accepts.has_outlet[s]:
+            continue
+        qs = np.flatnonzero(pairs.stream == s)
+        rows = dist.point_pos[pairs.point[qs]]
+        stations = np.flatnonzero(accepts.station[:, s] & may_open)
+        parts.append(
+            _site_options(qs, rows, stations, 0, (dist.to_station, dist.from_station), limit_km)
+        )
+        direct = (allow_direct & large[pairs.point[qs]]) | (not accepts.station_for[s])
+        plants = np.flatnonzero(accepts.plant[:, s])
+        parts.append(
+            _site_options(
+                qs[direct],
+                rows[direct],
+                plants,
+                len(stations),
+                (dist.to_plant, dist.from_plant),
+                limit_km,
+                is_station=False,
+            )
+        )
+    return _ordered_options(scenario, pairs, parts)
 
-    def add(q: int, r: int, is_station: bool, candidates: list[int], rows: list[int]) -> None:
-        for site in candidates:
-            d_out = dist_km[r, rows[site]]
-            if d_out > limit_km:
-                continue
-            o_pair.append(q)
-            o_site.append(site)
-            o_is_st.append(is_station)
-            o_rt_km.append(d_out + dist_km[rows[site], r])
-            o_one_km.append(d_out)
 
-    for q, (p_i, s_i) in enumerate(zip(pairs.point.tolist(), pairs.stream.tolist(), strict=True)):
-        r = inputs.point_row[p_i]
-        n_before = len(o_pair)
-        if accepts.has_outlet[s_i]:
-            open_st = [j for j in range(n_j) if accepts.station[j, s_i] and y_ub[j] != 0.0]
-            add(q, r, True, open_st, inputs.station_row)
-            direct = allow_direct and scenario.points[p_i].large_generator
-            if direct or not accepts.station_for[s_i]:
-                plants = [k for k in range(n_k) if accepts.plant[k, s_i]]
-                add(q, r, False, plants, inputs.plant_row)
-        if len(o_pair) == n_before:
-            unassignable.append((scenario.points[p_i].id, scenario.streams[s_i].id))
+_OptionPart = tuple[IntArray, IntArray, IntArray, BoolArray, FloatArray, FloatArray]
+"""Options of one stream and site kind: pair, site, rank within the pair's candidate list,
+is_station, round-trip km, one-way km."""
+
+
+def _site_options(
+    qs: IntArray,
+    rows: IntArray,
+    sites: IntArray,
+    rank0: int,
+    km: tuple[FloatArray, FloatArray],
+    limit_km: float,
+    *,
+    is_station: bool = True,
+) -> _OptionPart:
+    """Options of pairs ``qs`` (distance rows ``rows``) at ``sites``, within ``limit_km``;
+    ``km`` = (to the sites, from the sites), points × sites."""
+    grid = np.ix_(rows, sites)
+    d_out, d_back = km[0][grid], km[1][grid]
+    qi, si = np.nonzero(d_out <= limit_km)
+    return (
+        qs[qi],
+        sites[si].astype(np.int64),
+        (rank0 + si).astype(np.int64),
+        np.full(len(qi), is_station, dtype=bool),
+        (d_out + d_back)[qi, si],
+        d_out[qi, si],
+    )
+
+
+def _ordered_options(scenario: Scenario, pairs: DemandPairs, parts: list[_OptionPart]) -> Options:
+    """The parts in pair order, each pair's candidates in their rank order; the pairs left
+    without any option named as unassignable."""
+    if not parts:
+        parts = [(np.zeros(0, np.int64),) * 3 + (np.zeros(0, bool), np.zeros(0), np.zeros(0))]
+    q, site, rank, is_st, rt, one = (np.concatenate(col) for col in zip(*parts, strict=True))
+    order = np.lexsort((rank, q))
+    count = np.bincount(q, minlength=len(pairs.point))
+    unassignable = tuple(
+        (scenario.points[int(pairs.point[i])].id, scenario.streams[int(pairs.stream[i])].id)
+        for i in np.flatnonzero(count == 0).tolist()
+    )
     return Options(
-        pair=np.array(o_pair, dtype=np.int64),
-        site=np.array(o_site, dtype=np.int64),
-        is_station=np.array(o_is_st, dtype=bool),
-        round_trip_km=np.array(o_rt_km, dtype=float),
-        one_way_km=np.array(o_one_km, dtype=float),
-        unassignable=tuple(unassignable),
+        pair=q[order].astype(np.int64),
+        site=site[order],
+        is_station=is_st[order].astype(bool),
+        round_trip_km=rt[order].astype(float),
+        one_way_km=one[order].astype(float),
+        unassignable=unassignable,
     )
 
 

@@ -45,26 +45,31 @@ class Routing:
 
 
 def waste_routing(d: FacilityModelData, chosen: IntArray, flow: FloatArray) -> Routing:
-    """Assignments of the chosen options and the positive transfer flows."""
+    """Assignments of the chosen options (every member point of a zone pair gets its zone's
+    site) and the positive transfer flows."""
     assignments: dict[tuple[str, str], str] = {}
     demand: dict[tuple[str, str], float] = {}
     st_in = np.zeros(len(d.station_ids))
     pl_in = np.zeros(len(d.plant_ids))
     ks_in: dict[tuple[int, int], float] = {}
+    ptr, member_t = d.member_ptr.tolist(), d.member_t_per_day.tolist()
+    member_id = [d.point_ids[p] for p in d.member_point.tolist()]
     for o in chosen.tolist():
         q = int(d.opt_pair[o])
         s = int(d.pair_stream[q])
-        p_id, s_id = d.point_ids[int(d.pair_point[q])], d.stream_ids[s]
+        s_id = d.stream_ids[s]
         site = int(d.opt_site[o])
         t = float(d.pair_t_per_day[q])
         if d.opt_is_station[o]:
-            assignments[(p_id, s_id)] = d.station_ids[site]
+            site_id = d.station_ids[site]
             st_in[site] += t
         else:
-            assignments[(p_id, s_id)] = d.plant_ids[site]
+            site_id = d.plant_ids[site]
             pl_in[site] += t
             ks_in[(site, s)] = ks_in.get((site, s), 0.0) + t
-        demand[(p_id, s_id)] = t
+        for m in range(ptr[q], ptr[q + 1]):
+            assignments[(member_id[m], s_id)] = site_id
+            demand[(member_id[m], s_id)] = member_t[m]
     flows: dict[tuple[str, str, str], float] = {}
     for a in np.flatnonzero(flow).tolist():
         j, s, k = int(d.arc_station[a]), int(d.arc_stream[a]), int(d.arc_plant[a])

@@ -10,6 +10,7 @@ from wasteopt.scenario.model import PlanningSettings
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "DEFAULT_ZONE_POINTS",
     "CostSettings",
     "FacilitySettings",
     "PlanMode",
@@ -17,6 +18,10 @@ __all__ = [
     "capital_recovery_factor",
     "resolve_planning",
 ]
+
+DEFAULT_ZONE_POINTS = 3000
+"""Demand zones above this many points (``FacilitySettings.zone_points``): chosen by measurement
+in ``benchmarks/facility_zones.py``."""
 
 PlanMode = Literal["free", "status_quo"]
 """``free``: the optimiser decides every station without a forced decision; ``status_quo``:
@@ -62,7 +67,13 @@ class FacilitySettings:
     unloads at a station when one accepts its stream); ``max_haul_km`` limits collection legs;
     ``require_standard`` closes every station that does not meet the standard or cannot keep
     streams separate; ``max_stations`` and ``capital_budget_cny`` limit the open stations and
-    what building them costs; ``costs`` the economic parameters.
+    what building them costs; ``costs`` the economic parameters. ``zone_points``: above this
+    many points with waste, the points are aggregated into about that many demand zones and the
+    model assigns zones (:mod:`wasteopt.facilities.zones`: the costs stay exact sums over the
+    points, each zone's points of a stream share one site); None or 0 plans point by point.
+    With zones, each (zone, stream) may use only its ``zone_sites`` cheapest stations (plants
+    always; None or 0: every station) and HiGHS stops at the relative gap ``zone_mip_gap``
+    instead of ``mip_gap`` (the zones cost more than that, ``benchmarks/facility_zones.py``).
 
     Which wins: ``mode``, ``max_haul_km``, ``require_standard`` and
     ``costs.shortfall_penalty_cny_per_t`` left at None take the scenario's ``[planning]``
@@ -80,6 +91,9 @@ class FacilitySettings:
     costs: CostSettings = field(default_factory=CostSettings)
     threads: int | None = None
     require_standard: bool | None = None
+    zone_points: int | None = DEFAULT_ZONE_POINTS
+    zone_sites: int | None = 8
+    zone_mip_gap: float = 1e-4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,23 +49,26 @@ def plan_facilities(
 
     ``rates_kg_per_day``: expected generation, shape (points, streams) in scenario order (e.g.
     ``wasteopt.generation.expected_rates_kg_per_day(scenario)``). ``matrix``: distances with
-    ``.distance_m`` and ``.index(id)`` (e.g. ``wasteopt.network.build_matrix(scenario)``).
-    HiGHS stops after ``settings.time_limit_s`` or when ``deadline`` expires, whichever is
-    first. Input problems raise :class:`~wasteopt.errors.InputError`; solver outcomes are
-    statuses.
+    ``.block(row_ids, col_ids)`` and ``.index(id)`` (e.g.
+    ``wasteopt.network.build_matrix(scenario)``, whole or computed on demand). Building the
+    Pyomo model and solving it stop after ``settings.time_limit_s`` or when ``deadline``
+    expires, whichever is first. Input problems raise :class:`~wasteopt.errors.InputError`;
+    solver outcomes are statuses.
     """
     t0 = time.perf_counter()
-    time_limit_s = settings.time_limit_s
-    if deadline is not None:
-        time_limit_s = min(time_limit_s, deadline.remaining())
     data = build_model_data(scenario, rates_kg_per_day, matrix, settings)
+    time_limit_s = settings.time_limit_s
+    if deadline is not None:  # what is left once the coefficients are built (seconds at city size)
+        time_limit_s = min(time_limit_s, deadline.remaining())
     messages = list(data.notes)
     pre = _precheck(data)
     if pre:
         messages += pre
         return _no_plan(scenario, settings, data, "infeasible", messages, time.perf_counter() - t0)
+    # zones cost more accuracy than a tighter gap would buy (benchmarks/facility_zones.py)
+    gap = settings.zone_mip_gap if data.zones else settings.mip_gap
     out = solve_facility_model(
-        data, time_limit_s=time_limit_s, mip_gap=settings.mip_gap, threads=settings.threads
+        data, time_limit_s=time_limit_s, mip_gap=gap, threads=settings.threads
     )
     log.info(
         "facilities: %s, %d options, %d arcs, build %.2f s, solve %.2f s",

@@ -97,11 +97,9 @@ def _priced_arcs(
     one container of ``container_t`` when the station has containers), each costing km, hours
     (driving and unloading at the plant) and its share of a vehicle-day."""
     days = costs.days_per_year
-    dist_km = inputs.dist_km
-    st_rows = np.array(inputs.station_row, dtype=np.int64)[station]
-    pl_rows = np.array(inputs.plant_row, dtype=np.int64)[plant]
-    d_jk = dist_km[st_rows, pl_rows]
-    rt_jk = costs.km_factor * (d_jk + dist_km[pl_rows, st_rows])
+    dist = inputs.distances
+    d_jk = dist.station_plant[station, plant]
+    rt_jk = costs.km_factor * (d_jk + dist.plant_station[plant, station])
     fleets = [inputs.haul[s] for s in stream.tolist()]
 
     def param(attr: str) -> FloatArray:
