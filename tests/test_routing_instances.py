@@ -7,7 +7,9 @@ exactly the published value: that ties the readers' unit conventions to the lite
 from __future__ import annotations
 
 import csv
+import gzip
 import math
+import random
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from wasteopt.routing.instances import (
     write_vrplib_solution,
 )
 from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.travel_table import DENSE_LIMIT, TravelTable
 
 DATA = Path(__file__).parent / "data" / "instances"
 
@@ -340,3 +343,60 @@ def test_missing_file_is_input_error(tmp_path):
         read_kim(tmp_path / "nope.txt")
     with pytest.raises(InputError):
         read_vrplib(tmp_path / "nope.vrp")
+
+
+def _write_euc2d(path: Path, n: int, kind: str = "EUC_2D") -> list[tuple[int, int]]:
+    """A CVRPLIB file of ``n`` customers on integer coordinates; returns the coordinates."""
+    rng = random.Random(5)
+    pts = [(500, 500)] + [(rng.randrange(0, 2001), rng.randrange(0, 2001)) for _ in range(n)]
+    lines = [
+        "NAME : big",
+        "TYPE : CVRP",
+        f"DIMENSION : {n + 1}",
+        f"EDGE_WEIGHT_TYPE : {kind}",
+        "CAPACITY : 25",
+        "NODE_COORD_SECTION",
+        *(f"{i + 1} {x} {y}" for i, (x, y) in enumerate(pts)),
+        "DEMAND_SECTION",
+        *(f"{i + 1} {0 if i == 0 else 1 + i % 3}" for i in range(n + 1)),
+        "DEPOT_SECTION",
+        "1",
+        "-1",
+        "EOF",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return pts
+
+
+def test_large_instance_gets_lazy_tables_with_nint_distances(tmp_path: Path) -> None:
+    """Above DENSE_LIMIT nodes an EUC_2D instance is read lazily; entries are nint(hypot)."""
+    n = DENSE_LIMIT + 100
+    pts = _write_euc2d(tmp_path / "big.vrp", n)
+    prob = read_vrplib(tmp_path / "big.vrp")
+    assert isinstance(prob.distance_m, TravelTable) and len(prob.stops) == n
+    assert isinstance(prob.durations_s[0], TravelTable)
+    for i, j in [(0, 1), (17, 4242), (n, 3), (999, 999)]:
+        (xi, yi), (xj, yj) = pts[i], pts[j]
+        assert prob.distance_m[i, j] == round(math.hypot(xi - xj, yi - yj))
+        assert prob.durations_s[0][i, j] == 0  # no time in the file: zero travel times
+    assert prob.fleets[0].count == n  # no VEHICLES: one vehicle per customer
+
+
+def test_gzipped_instance_reads_like_the_plain_file(tmp_path: Path) -> None:
+    """A .vrp.gz file gives the same problem as the file itself."""
+    src = DATA / "cvrp_augerat_a" / "A-n32-k5.vrp"
+    packed = tmp_path / "A-n32-k5.vrp.gz"
+    packed.write_bytes(gzip.compress(src.read_bytes()))
+    a, b = read_vrplib(src), read_vrplib(packed)
+    assert a.stops == b.stops and a.fleets == b.fleets
+    assert (a.distance_m == b.distance_m).all()
+
+
+def test_large_instance_without_coordinates_is_an_input_error(tmp_path: Path) -> None:
+    """Above DENSE_LIMIT only EUC_2D coordinates are read; others name the field."""
+    _write_euc2d(tmp_path / "big.vrp", DENSE_LIMIT + 1, kind="CEIL_2D")
+    with pytest.raises(InputError, match="EDGE_WEIGHT_TYPE"):
+        read_vrplib(tmp_path / "big.vrp")
+    (tmp_path / "bad.vrp.gz").write_bytes(b"not gzip")
+    with pytest.raises(InputError, match=r"bad\.vrp\.gz"):
+        read_vrplib(tmp_path / "bad.vrp.gz")

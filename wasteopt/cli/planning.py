@@ -44,8 +44,7 @@ from wasteopt.pipeline import (
 )
 from wasteopt.routing import instances
 from wasteopt.routing.plan import RoutePlan
-from wasteopt.routing.solve import solve
-from wasteopt.routing.territories import Runner
+from wasteopt.routing.territories import Runner, solve_territories
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation import (
@@ -143,7 +142,7 @@ def solve_instance(args: argparse.Namespace, deadline: Deadline) -> int:
         "kim": instances.read_kim,
     }[args.format]
     problem = reader(args.file)
-    plan = solve(problem, routing_settings(args), deadline=deadline)
+    plan = solve_territories(problem, routing_settings(args), deadline=deadline)
     if args.out:
         instances.write_vrplib_solution(plan, problem, args.out)
     say(plan.summary())

@@ -11,7 +11,12 @@ Conventions (a benchmark's objective must equal the checker's cost, so units are
   same scale; without them durations are zero (time plays no role).
   One depot, ``depot_unloads=True``, ``max_trips=1``, no fixed cost, fleet = ``VEHICLES`` or one
   vehicle per customer. Location ids are the 0-based node numbers as text (depot ``"0"``), which
-  is how CVRPLIB ``.sol`` files number customers.
+  is how CVRPLIB ``.sol`` files number customers. Files may be gzipped (``.gz``). Instances of
+  more than :data:`~wasteopt.travel_table.DENSE_LIMIT` nodes with ``EUC_2D`` coordinates (the
+  Belgium and Kytöjoki sets, 3,000–30,000 customers) get lazy
+  :class:`~wasteopt.travel_table.TravelTable` s instead of dense matrices (same integers: the
+  plane distance times the scale, rounded half to even); smaller ones are read exactly as
+  before.
 * **Solomon** (:func:`read_solomon`): DIMACS convention — distances and travel times truncated to
   one decimal, stored ×10 as integers (``distance_m`` is then tenths of a distance unit); time
   windows and service times ×10; ``cost_per_km=100`` so the cost equals the distance in the
@@ -24,6 +29,7 @@ Conventions (a benchmark's objective must equal the checker's cost, so units are
 
 from __future__ import annotations
 
+import gzip
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +37,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import vrplib
+from vrplib.parse import parse_solomon, parse_vrplib
+from vrplib.parse.parse_distances import parse_distances
 
 from wasteopt.errors import InputError, Problem
 from wasteopt.files import atomic_path
@@ -46,6 +53,7 @@ from wasteopt.routing.kim import (
 )
 from wasteopt.routing.plan import PlanStatus, Route, RoutePlan
 from wasteopt.routing.problem import HORIZON_S, Depot, Fleet, RoutingProblem, Stop
+from wasteopt.travel_table import DENSE_LIMIT, TravelTable
 
 __all__ = [
     "BENCHMARK_STREAM",
@@ -69,11 +77,31 @@ Rounding = Literal["auto", "round", "exact"]
 IntMatrix = npt.NDArray[np.int64]
 
 
-def _read_vrplib_dict(path: Path, fmt: Literal["vrplib", "solomon"]) -> dict[str, Any]:
+def _read_text(path: Path) -> str:
+    """The file's text (gunzipped when it ends in ``.gz``), or an :class:`InputError`."""
     try:
-        inst: dict[str, Any] = vrplib.read_instance(path, instance_format=fmt)
+        if path.suffix == ".gz":
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                return fh.read()
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError([Problem(file=str(path), message="file not found")]) from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError([Problem(file=str(path), message=f"cannot read: {exc}")]) from exc
+
+
+def _read_vrplib_dict(path: Path, fmt: Literal["vrplib", "solomon"]) -> dict[str, Any]:
+    """The parsed instance; Euclidean edge weights only up to :data:`DENSE_LIMIT` nodes (above
+    it the caller builds a lazy table from ``node_coord``)."""
+    text = _read_text(path)
+    try:
+        if fmt == "solomon":
+            inst: dict[str, Any] = parse_solomon(text)
+            return inst
+        inst = parse_vrplib(text, compute_edge_weights=False)
+        if "edge_weight" not in inst and int(inst.get("dimension", 0)) <= DENSE_LIMIT:
+            # vrplib's own computation, so small instances read exactly as before.
+            inst["edge_weight"] = parse_distances([], **inst)
     except Exception as exc:  # vrplib raises bare ValueError/IndexError on malformed text
         raise InputError(
             [Problem(file=str(path), message=f"cannot parse as {fmt} instance: {exc}")]
@@ -103,7 +131,7 @@ class _VrplibTiming:
     max_duration: int | None
     windows: IntMatrix | None
     horizon: int
-    durations: IntMatrix
+    durations: IntMatrix | TravelTable
 
 
 def read_vrplib(
@@ -129,7 +157,11 @@ def read_vrplib(
     depots = np.atleast_1d(inst.get("depot", np.array([0])))
     _check_vrplib(inst, path, depots)
     depot = int(depots[0])
-    dist = _round_edges(np.asarray(inst["edge_weight"], dtype=float), chosen)
+    dist: IntMatrix | TravelTable
+    if "edge_weight" in inst:
+        dist = _round_edges(np.asarray(inst["edge_weight"], dtype=float), chosen)
+    else:
+        dist = _lazy_table(inst, path, scale)
     timing = _vrplib_timing(inst, n, depot, dist, scale)
     ids = tuple(str(i) for i in range(n))
     w = timing.windows
@@ -159,6 +191,43 @@ def read_vrplib(
         durations_s=(timing.durations,),
         depot_unloads=True,
     )
+
+
+def _lazy_table(inst: dict[str, Any], path: Path, scale: int) -> TravelTable:
+    """The plane distances of an ``EUC_2D`` instance above :data:`DENSE_LIMIT` nodes, computed
+    on demand (a dense 30,000-node matrix would take 3.6 GB per table)."""
+    kind = str(inst.get("edge_weight_type", "")).upper()
+    coords = inst.get("node_coord")
+    if kind != "EUC_2D" or coords is None:
+        raise InputError(
+            [
+                Problem(
+                    file=str(path),
+                    field="EDGE_WEIGHT_TYPE",
+                    value=kind or "missing",
+                    message=f"instances above {DENSE_LIMIT:,} nodes are read from coordinates",
+                    expected="EUC_2D with a NODE_COORD_SECTION",
+                )
+            ]
+        )
+    xy = np.asarray(coords, dtype=np.float64)
+    return TravelTable.euclidean(xy[:, 0], xy[:, 1], scale=float(scale))
+
+
+def _no_time(table: TravelTable) -> TravelTable:
+    """A lazy table of zeros as large as ``table``: every position at one point (untimed
+    instances have zero travel times, and a dense zero matrix would be as large as a real one)."""
+    return TravelTable(np.zeros((2, len(table))), metric="plane", scale=1.0)
+
+
+def _max_distance(inst: dict[str, Any], dist: IntMatrix | TravelTable) -> int:
+    """The largest entry of a dense matrix; of a lazy plane table an upper bound from the
+    coordinates' bounding box (its diagonal, rounded up): O(n) instead of O(n²)."""
+    if not isinstance(dist, TravelTable):
+        return int(dist.max())
+    xy = np.asarray(inst["node_coord"], dtype=np.float64)
+    diagonal = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0))))
+    return int(np.ceil(dist.scale * diagonal)) + 1
 
 
 def _check_vrplib(inst: dict[str, Any], path: Path, depots: npt.NDArray[Any]) -> None:
@@ -191,10 +260,11 @@ def _check_vrplib(inst: dict[str, Any], path: Path, depots: npt.NDArray[Any]) ->
 
 
 def _vrplib_timing(
-    inst: dict[str, Any], n: int, depot: int, dist: IntMatrix, scale: int
+    inst: dict[str, Any], n: int, depot: int, dist: IntMatrix | TravelTable, scale: int
 ) -> _VrplibTiming:
     """Time plays a role when the file has a route-length limit, service times or windows;
-    travel time then equals distance, else durations are zero."""
+    travel time then equals distance, else durations are zero (lazy: the same table, or a
+    table of zeros)."""
 
     def scaled(x: npt.ArrayLike) -> IntMatrix:
         arr = np.broadcast_to(np.asarray(x, dtype=float), (n,))
@@ -214,8 +284,12 @@ def _vrplib_timing(
         horizon = max(horizon, int(windows.max()))
     elif timed:
         # No windows: keep the default horizon out of the way of long scaled routes.
-        horizon = max(horizon, int(dist.max()) * (n + 1) + int(service.sum()))
-    durations = dist.copy() if timed else np.zeros_like(dist)
+        horizon = max(horizon, _max_distance(inst, dist) * (n + 1) + int(service.sum()))
+    durations: IntMatrix | TravelTable
+    if isinstance(dist, TravelTable):
+        durations = dist if timed else _no_time(dist)
+    else:
+        durations = dist.copy() if timed else np.zeros_like(dist)
     return _VrplibTiming(
         service=service,
         max_duration=max_duration,

@@ -36,7 +36,9 @@ Solve
 -----
 :func:`solve_territories` has the contract of :func:`wasteopt.routing.solve.solve` and gives
 exactly its plan when the problem is one territory (also for benchmarks: ``depot_unloads``, or
-no stop with ``unload_at``). One deadline covers everything: the first pass gets
+no stop with ``unload_at``), except a very large plain CVRP, which
+:func:`wasteopt.routing.large.solve_large` decomposes by sectors around its depot. One
+deadline covers everything: the first pass gets
 ``FIRST_PASS_SHARE`` of the time left after a reserve for the final repair and check, the
 second pass the rest; inside a pass each territory gets the share of its stops. Territories
 run on a :class:`Runner`'s executor (:mod:`wasteopt.compute`): by default a local pool of
@@ -74,6 +76,7 @@ from wasteopt.clock import Deadline
 from wasteopt.compute import CheckpointStore, Executor, TaskFailure, executor_for, run_jobs
 from wasteopt.routing.engine import Decoded
 from wasteopt.routing.fleet_shares import Counts, allocate, lend_pool, shift_kg
+from wasteopt.routing.large import large_applies, solve_large
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import Fleet, RoutingProblem, Stop
 from wasteopt.routing.schedule import RouteScheduler, repair_routes
@@ -257,6 +260,8 @@ def solve_territories(
     ``runner`` says where searches run and where finished territories are kept."""
     clock = _Stages(timings)
     if problem.depot_unloads or not any(s.unload_at for s in problem.stops):
+        if large_applies(problem, settings):  # a very large plain CVRP: its own decomposition
+            return clock.whole(solve_large(problem, settings, deadline=deadline))
         return clock.whole(solve(problem, settings, deadline=deadline))
     territories = split(problem, settings.territory_max_stops)
     if len(territories) <= 1:
