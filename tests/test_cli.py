@@ -414,7 +414,7 @@ def test_solver_unavailable_exits_4(capsys, monkeypatch):
     def missing(*args, **kwargs):
         raise SolverUnavailable("PyVRP is not installed; pip install pyvrp")
 
-    monkeypatch.setattr("wasteopt.cli.planning.solve", missing)
+    monkeypatch.setattr("wasteopt.cli.planning.solve_territories", missing)
     code = main(["solve-instance", CVRP, "--format", "vrplib", "--time-limit", "1"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 4

@@ -325,8 +325,7 @@ class CheckpointStore:
     kind: ClassVar[str] = "checkpoint"  # names the store in messages: "<kind> store"
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(folder)  # made by the first put: a run that fails early leaves none
 
     def path(self, key: str) -> Path:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
@@ -386,6 +385,7 @@ class CheckpointStore:
             **extra,
         }
         target = self.path(key)
+        self.folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp, tmp.open("wb") as f:
             pickle.dump(record, f, protocol=pickle.HIGHEST_PROTOCOL)
             f.flush()
