@@ -70,19 +70,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
 from wasteopt.clock import Deadline
 from wasteopt.compute import CheckpointStore, Executor, TaskFailure, executor_for, run_jobs
 from wasteopt.routing.engine import Decoded
 from wasteopt.routing.fleet_shares import Counts, allocate, lend_pool, shift_kg
 from wasteopt.routing.large import large_applies, solve_large
+from wasteopt.routing.large_parts import plane
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import Fleet, RoutingProblem, Stop
 from wasteopt.routing.schedule import RouteScheduler, repair_routes
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import checked_plan, run_engine, solve, validate_stops
-from wasteopt.travel_table import TravelTable
 
 __all__ = [
     "Runner",
@@ -151,7 +150,7 @@ def _sectors(
     idx = problem.index()
     site_locs = [idx[s] for s in sites if s in idx]
     nodes = site_locs + [idx[problem.stops[i].id] for i in members]
-    xy = _plane(problem.distance_m, nodes)
+    xy = plane(problem.distance_m, nodes)
     centre = xy[: len(site_locs)].mean(axis=0) if site_locs else xy.mean(axis=0)
     rel = xy[len(site_locs) :] - centre
     theta = np.arctan2(rel[:, 1], rel[:, 0])
@@ -162,29 +161,6 @@ def _sectors(
     order = np.roll(order, -((int(np.argmax(gaps)) + 1) % m))
     cuts = [round(j * m / k) for j in range(k + 1)]
     return [sorted(members[int(o)] for o in order[a:b]) for a, b in itertools.pairwise(cuts)]
-
-
-def _plane(dist: np.ndarray | TravelTable, nodes: list[int]) -> npt.NDArray[np.float64]:
-    """2-D FastMap coordinates of ``nodes`` from the (symmetrised) road distances; reads
-    four rows and columns per axis, never the whole matrix."""
-    n = len(nodes)
-    xy = np.zeros((n, 2))
-
-    def sq(i: int, axes: int) -> npt.NDArray[np.float64]:
-        """Squared distances from node ``i`` with the first ``axes`` coordinates removed."""
-        row = (dist[nodes[i], nodes].astype(np.float64) + dist[nodes, nodes[i]]) / 2.0
-        res = row**2 - ((xy[:, :axes] - xy[i, :axes]) ** 2).sum(axis=1)
-        return np.maximum(res, 0.0)
-
-    for axis in range(2):
-        b = int(np.argmax(sq(0, axis)))
-        a = int(np.argmax(sq(b, axis)))
-        da, db = sq(a, axis), sq(b, axis)
-        dab2 = float(da[b])
-        if dab2 <= 0.0:
-            break
-        xy[:, axis] = (da + dab2 - db) / (2.0 * math.sqrt(dab2))
-    return xy
 
 
 def subproblem(
