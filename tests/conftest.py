@@ -27,6 +27,12 @@ def _pythonpath() -> str:
 
 
 @pytest.fixture
+def worker_pythonpath() -> str:
+    """PYTHONPATH for a subprocess that imports wasteopt and modules under tests/."""
+    return _pythonpath()
+
+
+@pytest.fixture
 def dask_address() -> Iterator[str]:
     """A real ``distributed.LocalCluster``: one worker process with one thread (about 2 s),
     stopped after its test so later fork pools do not fork its threads."""

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import compute_jobs
 import pytest
@@ -30,14 +29,6 @@ from wasteopt.compute import (
     run_jobs,
 )
 from wasteopt.errors import SolverUnavailable
-
-ROOT = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
-
-
-def _pythonpath() -> str:
-    """PYTHONPATH that lets worker processes import wasteopt and tests/compute_jobs.py."""
-    return os.pathsep.join([str(TESTS), str(ROOT), os.environ.get("PYTHONPATH", "")])
 
 
 @pytest.fixture(params=["serial", "fork", "spawn", "dask"])
@@ -206,11 +197,11 @@ _CHILD = (
 )
 
 
-def test_a_run_killed_with_sigkill_resumes_without_recomputing(tmp_path):
+def test_a_run_killed_with_sigkill_resumes_without_recomputing(tmp_path, worker_pythonpath):
     """A process killed with -9 after two results are stored leaves only whole records; the
     rerun leaves them untouched and computes only the jobs without a record."""
     store_dir, log = tmp_path / "store", tmp_path / "calls.log"
-    env = {**os.environ, "PYTHONPATH": _pythonpath()}
+    env = {**os.environ, "PYTHONPATH": worker_pythonpath}
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(store_dir), str(log)], env=env, cwd=tmp_path
     )

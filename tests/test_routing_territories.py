@@ -39,7 +39,6 @@ from wasteopt.routing.territories import (
 from wasteopt.scenario.model import Scenario
 
 H = 3600
-TESTS = Path(__file__).resolve().parent
 FAST = RoutingSettings(iterations=300, time_limit_s=30.0)
 
 
@@ -389,12 +388,12 @@ solve_territories(p, settings, runner=Runner(store=CheckpointStore(sys.argv[1]))
 
 
 def test_a_run_killed_with_sigkill_resumes_without_routing_finished_territories(
-    tmp_path: Path,
+    tmp_path: Path, worker_pythonpath: str
 ) -> None:
     """A real subprocess killed with -9 after its first territory was stored: the rerun
     reuses what was stored and routes only the rest."""
     store = tmp_path / "store"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)])}
+    env = {**os.environ, "PYTHONPATH": worker_pythonpath}
     cmd = [sys.executable, "-c", _KILLED_RUN, str(store)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
     t_end = time.time() + 60
