@@ -228,28 +228,55 @@ def past_midnight(sheet: pd.DataFrame) -> bool:
 def route_sheet_summary(sheet: pd.DataFrame, *, total: bool = True) -> pd.DataFrame:
     """One row per vehicle shift of a :func:`route_sheet_frame` (plus a total row): trips,
     stops, kg collected and unloaded, km (sum of legs) and hours (departure to return)."""
-    rows = []
-    for vehicle, g in sheet.groupby("vehicle", sort=False):
-        first, last = g.iloc[0], g.iloc[-1]
-        trips = g.loc[g["kind"] == "stop", "trip"].dropna().nunique()
-        rows.append(
+    order = pd.Index(pd.unique(sheet["vehicle"]))  # vehicles in sheet order; whole-column sums
+    first = sheet.drop_duplicates("vehicle", keep="first").set_index("vehicle").loc[order]
+    last = sheet.drop_duplicates("vehicle", keep="last").set_index("vehicle").loc[order]
+    is_stop = sheet["kind"] == "stop"
+    sums = (
+        pd.DataFrame(
             {
-                "stream": first["stream"],
-                "vehicle": vehicle,
-                "vehicle_type": first["vehicle_type"],
-                "vehicle_type_name": first["vehicle_type_name"],
-                "depot": first["depot"],
-                "start": format_hhmm(int(first["start_s"])),
-                "end": format_hhmm(int(last["arrival_s"])),
-                "trips": int(trips),
-                "stops": int((g["kind"] == "stop").sum()),
-                "unload_visits": int((g["kind"] == "unload").sum()),
-                "expected_kg": int(g["expected_kg"].sum()),
-                "unload_kg": int(g["unload_kg"].sum()),
-                "km": int(g["leg_m"].sum()) / 1000.0,
-                "hours": (int(last["arrival_s"]) - int(first["start_s"])) / 3600.0,
+                "stops": is_stop.astype(int),
+                "unload_visits": (sheet["kind"] == "unload").astype(int),
+                "expected_kg": sheet["expected_kg"],
+                "unload_kg": sheet["unload_kg"],
+                "leg_m": sheet["leg_m"],
             }
         )
+        .groupby(sheet["vehicle"], sort=False)
+        .sum()
+        .loc[order]
+    )
+    trips = (
+        sheet.loc[is_stop, ["vehicle", "trip"]]
+        .dropna()
+        .groupby("vehicle", sort=False)["trip"]
+        .nunique()
+        .reindex(order, fill_value=0)
+    )
+    start_s = first["start_s"].astype(int).tolist()
+    end_s = last["arrival_s"].astype(int).tolist()
+    cols = {c: first[c].tolist() for c in ("stream", "vehicle_type", "vehicle_type_name", "depot")}
+    ints = {c: sums[c].astype(int).tolist() for c in sums.columns}
+    n_trips = trips.astype(int).tolist()
+    rows = [
+        {
+            "stream": cols["stream"][k],
+            "vehicle": vehicle,
+            "vehicle_type": cols["vehicle_type"][k],
+            "vehicle_type_name": cols["vehicle_type_name"][k],
+            "depot": cols["depot"][k],
+            "start": format_hhmm(start_s[k]),
+            "end": format_hhmm(end_s[k]),
+            "trips": n_trips[k],
+            "stops": ints["stops"][k],
+            "unload_visits": ints["unload_visits"][k],
+            "expected_kg": ints["expected_kg"][k],
+            "unload_kg": ints["unload_kg"][k],
+            "km": ints["leg_m"][k] / 1000.0,
+            "hours": (end_s[k] - start_s[k]) / 3600.0,
+        }
+        for k, vehicle in enumerate(order.tolist())
+    ]
     out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     if total and len(out):
         tot: dict[str, object] = {c: "" for c in SUMMARY_COLUMNS}
@@ -286,17 +313,18 @@ def vehicle_total(summary_row: pd.Series) -> str:
     )
 
 
+_ROUNDED = frozenset({"wait_min", "service_min", "leg_km", "cum_km", "elapsed_h"})
+
+
 def display_rows(g: pd.DataFrame) -> list[list[object]]:
-    """A vehicle's rows as shown to drivers: :data:`VEHICLE_COLUMNS`, kinds labelled."""
-    out = []
-    for rec in g.itertuples(index=False):
-        row = []
-        for c in VEHICLE_COLUMNS:
-            v = getattr(rec, c)
-            if c == "kind":
-                v = KIND_LABELS.get(v, v)
-            elif c in ("wait_min", "service_min", "leg_km", "cum_km", "elapsed_h"):
-                v = round(float(v), 2)
-            row.append(v)
-        out.append(row)
-    return out
+    """A vehicle's rows as shown to drivers: :data:`VEHICLE_COLUMNS`, kinds labelled. Built
+    column by column (a city day has tens of thousands of rows)."""
+    columns: list[list[object]] = []
+    for c in VEHICLE_COLUMNS:
+        values = g[c].tolist()
+        if c == "kind":
+            values = [KIND_LABELS.get(v, v) for v in values]
+        elif c in _ROUNDED:
+            values = [round(float(v), 2) for v in values]
+        columns.append(values)
+    return [list(row) for row in zip(*columns, strict=True)]

@@ -117,28 +117,40 @@ def _route_features(
     return features
 
 
+_STOP_PROPERTIES = (
+    "id",
+    "name",
+    "vehicle",
+    "trip",
+    "seq",
+    "stream",
+    "expected_kg",
+    "load_after_kg",
+    "arrival",
+    "start",
+    "departure",
+)
+
+
 def _stop_features(located: pd.DataFrame) -> list[dict[str, object]]:
-    """One Point per stop visit, in driving order."""
+    """One Point per stop visit, in driving order (built from column lists: a city day has
+    tens of thousands of stops)."""
+    stops = located[located["kind"] == "stop"]
+    lon = stops["lon"].to_numpy(dtype=float).round(6).tolist()
+    lat = stops["lat"].to_numpy(dtype=float).round(6).tolist()
+    cols = {c: stops[c].tolist() for c in _STOP_PROPERTIES}
+    cols["trip"] = [None if pd.isna(t) else int(t) for t in cols["trip"]]
+    for c in ("seq", "expected_kg", "load_after_kg"):
+        cols[c] = [int(v) for v in cols[c]]
     features: list[dict[str, object]] = []
-    for _, rec in located[located["kind"] == "stop"].iterrows():
+    for k in range(len(stops)):
+        props: dict[str, object] = {"feature": "stop"}
+        props.update((c if c != "expected_kg" else "kg", cols[c][k]) for c in _STOP_PROPERTIES)
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": _pos(rec["lon"], rec["lat"])},
-                "properties": {
-                    "feature": "stop",
-                    "id": rec["id"],
-                    "name": rec["name"],
-                    "vehicle": rec["vehicle"],
-                    "trip": None if pd.isna(rec["trip"]) else int(rec["trip"]),
-                    "seq": int(rec["seq"]),
-                    "stream": rec["stream"],
-                    "kg": int(rec["expected_kg"]),
-                    "load_after_kg": int(rec["load_after_kg"]),
-                    "arrival": rec["arrival"],
-                    "start": rec["start"],
-                    "departure": rec["departure"],
-                },
+                "geometry": {"type": "Point", "coordinates": [lon[k], lat[k]]},
+                "properties": props,
             }
         )
     return features
