@@ -70,14 +70,15 @@ def test_plan_variants_without_base_has_no_reference():
     assert math.isnan(table.loc["east", "delta_objective_cny_per_year"])
 
 
-def test_write_plan_writes_six_consistent_tables(tmp_path):
-    """assignments/utilisation/flows/costs/shortfalls/haul CSVs hold the plan's numbers; no
-    temp files remain."""
+def test_write_plan_writes_seven_consistent_tables(tmp_path):
+    """assignments/utilisation/flows/costs/shortfalls/haul/fleet_hours CSVs hold the plan's
+    numbers; no temp files remain."""
     _, plan = _plan()
     paths = write_plan(plan, tmp_path / "plan")
     assert sorted(paths) == [
         "assignments.csv",
         "costs.csv",
+        "fleet_hours.csv",
         "flows.csv",
         "haul.csv",
         "shortfalls.csv",

@@ -33,8 +33,8 @@ def solve_facility_model(
     """Build and solve the consolidation MILP of :mod:`wasteopt.facilities.model`.
 
     Values: ``y`` (stations), ``x`` (assignment options), ``f`` (transfer arcs), ``short_station``
-    (slack u_j, t/day) and ``short_plant`` (slack u_ks, t/day, indexed like
-    ``data.short_plant``)."""
+    (slack u_j, t/day), ``short_plant`` (slack u_ks, t/day, indexed like ``data.short_plant``)
+    and ``short_fleet`` (slack u_sΓ, vehicle-hours/day, indexed like ``data.limit_stream``)."""
     api = pyomo_api()
     t0 = time.perf_counter()
     m = _decisions(api, data)
@@ -42,6 +42,7 @@ def solve_facility_model(
     _add_assignment_rows(api, m, data, groups)
     _add_capacity_and_flow_rows(api, m, data, groups)
     _add_station_limit_rows(api, m, data)
+    _add_fleet_limit_rows(api, m, data)
     _add_objective(api, m, data)
     build_s = time.perf_counter() - t0
 
@@ -52,7 +53,7 @@ def solve_facility_model(
         time_limit_s=max(0.0, time_limit_s - build_s),
         mip_gap=mip_gap,
         threads=threads,
-        lazy=(m.link,),
+        lazy=(m.link, m.fleet_hours),
     )
     n_j = len(data.station_ids)
     values: dict[str, FloatArray] = {}
@@ -63,6 +64,7 @@ def solve_facility_model(
             "f": variable_values(m.f, len(data.arc_station)),
             "short_station": variable_values(m.us, n_j),
             "short_plant": variable_values(m.uk, len(data.short_plant)),
+            "short_fleet": variable_values(m.uh, len(data.limit_stream)),
         }
     return MilpOutcome(
         status=solved.status,
@@ -78,7 +80,7 @@ def solve_facility_model(
 
 def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:
     """The model with its variables: y (bounded by forced decisions, the mode and the policy),
-    x, f and the capacity slacks us (stations), uk (plant-stream pairs)."""
+    x, f and the slacks us (station capacity), uk (plant-stream pairs), uh (fleet hours)."""
     pyo = api.pyo
     n_j = len(d.station_ids)
     m = pyo.ConcreteModel(name="facilities")
@@ -90,6 +92,7 @@ def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:
     m.f = pyo.Var(range(len(d.arc_station)), domain=pyo.NonNegativeReals)
     m.us = pyo.Var(range(n_j), domain=pyo.NonNegativeReals)
     m.uk = pyo.Var(range(len(d.short_plant)), domain=pyo.NonNegativeReals)
+    m.uh = pyo.Var(range(len(d.limit_stream)), domain=pyo.NonNegativeReals)
     return m
 
 
@@ -238,10 +241,27 @@ def _add_station_limit_rows(api: PyomoApi, m: Any, d: FacilityModelData) -> None
         )
 
 
+def _add_fleet_limit_rows(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
+    """(11) the vehicle-hours of the options only a restricted class set reaches, less the
+    slack uh (u_sΓ), fit that set's fleet hours (the lazy family ``fleet_hours``: rarely
+    binding, and each row is as long as the lane and residential options together)."""
+    ptr, opt = d.limit_ptr.tolist(), d.limit_opt.tolist()
+    hours = d.opt_vehicle_h_per_day.tolist()
+
+    def fleet_hours(_m: Any, r: int) -> Any:
+        os_ = opt[ptr[r] : ptr[r + 1]]
+        coefs = [hours[o] for o in os_] + [-1.0]
+        xs = [m.x[o] for o in os_] + [m.uh[r]]
+        return (None, lin(api, coefs, xs), float(d.limit_capacity_h_per_day[r]))
+
+    m.fleet_hours = api.pyo.Constraint(range(len(d.limit_stream)), rule=fleet_hours)
+
+
 def _add_objective(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
     """Station, option and arc costs (gate fees on inflow), the shortfall penalty on every
-    slack less the gate fee a plant's short tonnes do not pay, the constant."""
-    n_j, n_u = len(d.station_ids), len(d.short_plant)
+    slack less the gate fee a plant's short tonnes do not pay, the short fleet hours, the
+    constant."""
+    n_j, n_u, n_h = len(d.station_ids), len(d.short_plant), len(d.limit_stream)
     pen = float(d.shortfall_penalty_cny_per_year_per_t_per_day)
     gate = d.plant_gate_cny_per_year_per_t_day[d.short_plant]
     coefs = (
@@ -250,6 +270,7 @@ def _add_objective(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
         + d.arc_cost_cny_per_year_per_t_day.tolist()
         + [pen] * n_j
         + (pen - gate).tolist()
+        + d.limit_penalty_cny_per_year_per_h.tolist()
     )
     xs = (
         [m.y[j] for j in range(n_j)]
@@ -257,6 +278,7 @@ def _add_objective(api: PyomoApi, m: Any, d: FacilityModelData) -> None:
         + [m.f[a] for a in range(len(d.arc_station))]
         + [m.us[j] for j in range(n_j)]
         + [m.uk[i] for i in range(n_u)]
+        + [m.uh[r] for r in range(n_h)]
     )
     m.obj = api.pyo.Objective(
         expr=lin(api, coefs, xs, constant=float(d.constant_cny_per_year)),

@@ -1,12 +1,14 @@
 """The continuous approximation of collection (Daganzo 1984) the planner prices options with:
-count-weighted fleet parameters per stream, the local tour length over a stream's service area,
-the share of a vehicle-day one trip uses, and :func:`estimate_collection`, one day's collection
-of a stream predicted with the same formulas (the model: :mod:`wasteopt.facilities.model`)."""
+count-weighted fleet parameters per stream and road access class (the types that may serve
+a point of that class, :data:`~wasteopt.scenario.model.ACCESS_RULES`), the local tour length
+over a stream's service area and its split over those fleets, the share of a vehicle-day one
+trip uses, and :func:`estimate_collection`, one day's collection of a stream predicted with the
+same formulas (the model: :mod:`wasteopt.facilities.model`)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,21 +17,34 @@ import numpy.typing as npt
 
 from wasteopt.errors import InputError, Problem
 from wasteopt.facilities.settings import CostSettings
-from wasteopt.scenario.model import Scenario
+from wasteopt.scenario.model import ACCESS_CLASSES, ACCESS_RULES, Scenario
 
 __all__ = [
+    "N_ACCESS",
     "CollectionEstimate",
     "DistanceSource",
     "Fleet",
+    "FleetArrays",
     "FloatArray",
+    "LocalSplit",
+    "access_fleets",
+    "access_index",
     "average_fleet",
     "estimate_collection",
+    "fleet_arrays",
     "hull_area_km2",
     "local_tour_km",
+    "reach_classes",
+    "split_local",
     "vehicle_day_share",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+N_ACCESS = len(ACCESS_CLASSES) + 1
+"""Fleet slots per stream: one per access class of ``ACCESS_CLASSES`` (that order), then one
+for a point of an unknown class (the stream's whole fleet)."""
 
 _EARTH_RADIUS_KM = 6371.0088
 
@@ -61,9 +76,18 @@ class Fleet:
     lunch_h: float  # paid lunch break per vehicle-day
 
 
-def average_fleet(scenario: Scenario, stream: str, role: str) -> Fleet | None:
-    """Count-weighted average parameters of the vehicle types of ``stream`` with ``role``."""
-    types = [v for v in scenario.vehicle_types if v.stream == stream and v.role == role]
+def average_fleet(
+    scenario: Scenario, stream: str, role: str, classes: Collection[str] | None = None
+) -> Fleet | None:
+    """Count-weighted average parameters of the vehicle types of ``stream`` with ``role``
+    (only those whose ``effective_class`` is in ``classes`` when given)."""
+    types = [
+        v
+        for v in scenario.vehicle_types
+        if v.stream == stream
+        and v.role == role
+        and (classes is None or v.effective_class in classes)
+    ]
     if not types:
         return None
     w = np.array([max(v.count, 1) for v in types], dtype=float)
@@ -93,6 +117,113 @@ def average_fleet(scenario: Scenario, stream: str, role: str) -> Fleet | None:
         shift_h=shift_h,
         lunch_h=avg("lunch_duration_s") / 3600.0,
     )
+
+
+def reach_classes(scenario: Scenario, stream: str) -> tuple[frozenset[str], ...]:
+    """Per slot (:data:`N_ACCESS`): the vehicle classes of the collection types of ``stream``
+    that may serve a point of that access class (:data:`ACCESS_RULES`); empty when none may,
+    and for the unknown-class slot."""
+    have = frozenset(
+        v.effective_class
+        for v in scenario.vehicle_types
+        if v.stream == stream and v.role == "collection"
+    )
+    return (*(have & ACCESS_RULES[a] for a in ACCESS_CLASSES), frozenset())
+
+
+def access_fleets(scenario: Scenario, stream: str) -> tuple[Fleet, ...] | None:
+    """Per slot (:data:`N_ACCESS`): the count-weighted fleet of the collection types of
+    ``stream`` that may serve the access class. Where none may (a point that never has the
+    stream collected; scenario validation names every other one) and for the unknown-class
+    slot: the stream's whole collection fleet. None when the stream has no collection type."""
+    whole = average_fleet(scenario, stream, "collection")
+    if whole is None:
+        return None
+    return tuple(
+        average_fleet(scenario, stream, "collection", classes) or whole
+        for classes in reach_classes(scenario, stream)
+    )
+
+
+def access_index(scenario: Scenario) -> IntArray:
+    """Each point's fleet slot: its position in ``ACCESS_CLASSES`` (the last slot when the
+    class is unknown, in a scenario that skipped validation)."""
+    slot = {a: i for i, a in enumerate(ACCESS_CLASSES)}
+    return np.array(
+        [slot.get(p.access, N_ACCESS - 1) for p in scenario.points], dtype=np.int64
+    ).reshape(len(scenario.points))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetArrays:
+    """Collection fleet parameters per fleet g (model docstring): c_g, c^t_g, c^d_g (a
+    vehicle-day incl. the paid lunch), v_g, T_g, H_g, e_g and Q_g (kg per trip)."""
+
+    cost_per_km: FloatArray
+    cost_per_hour: FloatArray
+    cost_per_day: FloatArray
+    speed_kmh: FloatArray
+    max_trips: FloatArray
+    shift_h: FloatArray
+    co2_kg_per_km: FloatArray
+    load_kg: FloatArray
+
+
+def fleet_arrays(fleets: Sequence[Fleet | None], density_kg_per_m3: Sequence[float]) -> FleetArrays:
+    """The parameters of ``fleets[g]`` carrying waste of ``density_kg_per_m3[g]``; a missing
+    fleet gets neutral values (no cost, unit speed and load)."""
+
+    def get(attr: str, default: float) -> FloatArray:
+        return np.array([default if f is None else float(getattr(f, attr)) for f in fleets])
+
+    load = [
+        1.0 if f is None else min(f.payload_kg, f.volume_m3 * rho)
+        for f, rho in zip(fleets, density_kg_per_m3, strict=True)
+    ]
+    return FleetArrays(
+        cost_per_km=get("cost_cny_per_km", 0.0),
+        cost_per_hour=get("cost_cny_per_hour", 0.0),
+        # a vehicle-day: fixed cost + the crew's paid lunch
+        cost_per_day=get("cost_cny_per_day", 0.0)
+        + get("cost_cny_per_hour", 0.0) * get("lunch_h", 0.0),
+        speed_kmh=get("speed_kmh", 1.0),
+        max_trips=get("max_trips", 1.0),
+        shift_h=get("shift_h", 1.0),
+        co2_kg_per_km=get("co2_kg_per_km", 0.0),
+        load_kg=np.array(load, dtype=float),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalSplit:
+    """The local part of one stream's tours per fleet: L_g km/day, hours/day
+    (L_g / v_g + S_g) and τ^loc_g h per trip (0 for a fleet without trips)."""
+
+    km: FloatArray
+    hours: FloatArray
+    h_per_trip: FloatArray
+
+
+def split_local(
+    local_km: float,
+    fleet: IntArray,
+    stops: FloatArray,
+    service_h: FloatArray,
+    trips: FloatArray,
+    speed_kmh: FloatArray,
+) -> LocalSplit:
+    """Share a stream's local tour length L (km/day) among its fleets by due stops (each stop
+    costs the stream's κ/√δ whoever serves it, so the shares sum to L), then add each fleet's
+    service hours: point i has ``stops[i]`` stops of ``service_h[i]`` h and ``trips[i]``
+    loads, served by fleet ``fleet[i]`` of speed ``speed_kmh[fleet[i]]``."""
+    n = len(speed_kmh)
+    stops_g = np.bincount(fleet, weights=stops, minlength=n)
+    total = float(stops_g.sum())
+    km = np.asarray(local_km * stops_g / total if total > 0 else np.zeros(n), dtype=float)
+    hours = km / speed_kmh + np.bincount(fleet, weights=stops * service_h, minlength=n)
+    trips_g = np.bincount(fleet, weights=trips, minlength=n)
+    per_trip = np.divide(hours, trips_g, out=np.zeros(n), where=trips_g > 0)
+    return LocalSplit(km=km, hours=hours, h_per_trip=per_trip)
 
 
 def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -165,9 +296,10 @@ class CollectionEstimate:
         return self.line_haul_cny + self.unloading_cny + self.vehicle_days_cny + self.local_cny
 
 
-def _collection_fleet(scenario: Scenario, stream: str) -> Fleet:
-    fleet = average_fleet(scenario, stream, "collection")
-    if fleet is None:
+def _collection_fleets(scenario: Scenario, stream: str) -> tuple[Fleet, ...]:
+    """The fleet of each access slot (:func:`access_fleets`), or raise naming the stream."""
+    fleets = access_fleets(scenario, stream)
+    if fleets is None:
         raise InputError(
             [
                 Problem(
@@ -179,7 +311,7 @@ def _collection_fleet(scenario: Scenario, stream: str) -> Fleet:
                 )
             ]
         )
-    return fleet
+    return fleets
 
 
 def _round_trip_km(matrix: DistanceSource, ids: list[str], sites: list[str]) -> FloatArray:
@@ -207,15 +339,12 @@ def estimate_collection(
     costs: CostSettings | None = None,
 ) -> CollectionEstimate:
     """Predict one day's collection of ``stream`` with the planner's formulas: ``load_kg[i]``
-    is collected from ``point_ids[i]`` in ``stops[i]`` visits and unloaded at
-    ``unload_at[point_id]`` (a station or plant id). Used to calibrate the planner against
-    routed days (``benchmarks/facilities_calibration.py``)."""
+    is collected from ``point_ids[i]`` in ``stops[i]`` visits by the fleet that may serve its
+    access class and unloaded at ``unload_at[point_id]`` (a station or plant id). Used to
+    calibrate the planner against routed days (``benchmarks/facilities_calibration.py``)."""
     cs = costs or CostSettings()
-    fleet = _collection_fleet(scenario, stream)
-    st = scenario.stream(stream)
-    q_kg = min(fleet.payload_kg, fleet.volume_m3 * st.density_kg_per_m3)
-    alpha = cs.km_factor
-    kappa = cs.tour_constant * scenario.network.circuity
+    fleets = _collection_fleets(scenario, stream)
+    veh = fleet_arrays(fleets, [scenario.stream(stream).density_kg_per_m3] * len(fleets))
     load = np.asarray(load_kg, dtype=float)
     n_stops = np.asarray(stops, dtype=float)
     keep = (load > 0) & (n_stops > 0)
@@ -224,33 +353,34 @@ def estimate_collection(
     unload_h = {s.id: s.unload_time_s / 3600.0 for s in scenario.stations}
     unload_h.update({k.id: k.unload_time_s / 3600.0 for k in scenario.facilities})
     pts = [scenario.point(p) for p in ids]
-    rt = alpha * _round_trip_km(matrix, ids, [unload_at[p] for p in ids])
+    row = {p.id: i for i, p in enumerate(scenario.points)}
+    g = access_index(scenario)[[row[p] for p in ids]]
+    rt = cs.km_factor * _round_trip_km(matrix, ids, [unload_at[p] for p in ids])
     t_u = np.array([unload_h[unload_at[p]] for p in ids])
-    trips = load / q_kg
-    total_trips = float(trips.sum())
-    n = float(n_stops.sum())
+    trips = load / veh.load_kg[g]
     area = hull_area_km2(np.array([p.lon for p in pts]), np.array([p.lat for p in pts]))
-    local_km = local_tour_km(area, n, alpha, kappa)
-    service_h = float(np.dot(n_stops, [p.service_time_s / 3600.0 for p in pts]))
-    v = fleet.speed_kmh
-    local_h_trip = (local_km / v + service_h) / total_trips if total_trips > 0 else 0.0
-    trip_h = rt / v + t_u + local_h_trip
-    share = vehicle_day_share(trip_h, fleet.max_trips, fleet.shift_h)
-    line_km = float(np.dot(trips, rt))
-    vehicle_days = float(np.dot(trips, share))
-    unload_hours = float(np.dot(trips, t_u))
+    kappa = cs.tour_constant * scenario.network.circuity
+    local = split_local(
+        local_tour_km(area, float(n_stops.sum()), cs.km_factor, kappa),
+        g,
+        n_stops,
+        np.array([p.service_time_s / 3600.0 for p in pts]),
+        trips,
+        veh.speed_kmh,
+    )
+    v, ch = veh.speed_kmh[g], veh.cost_per_hour[g]
+    share = vehicle_day_share(rt / v + t_u + local.h_per_trip[g], veh.max_trips[g], veh.shift_h[g])
+    lunch_h = np.array([f.lunch_h for f in fleets])[g]
     return CollectionEstimate(
         stream=stream,
-        stops=int(n),
+        stops=int(n_stops.sum()),
         load_kg=float(load.sum()),
-        trips=total_trips,
-        line_haul_km=line_km,
-        local_km=local_km,
-        hours=line_km / v + unload_hours + local_km / v + service_h + fleet.lunch_h * vehicle_days,
-        line_haul_cny=line_km * (fleet.cost_cny_per_km + fleet.cost_cny_per_hour / v),
-        unloading_cny=fleet.cost_cny_per_hour * unload_hours,
-        vehicle_days_cny=(fleet.cost_cny_per_day + fleet.cost_cny_per_hour * fleet.lunch_h)
-        * vehicle_days,
-        local_cny=fleet.cost_cny_per_km * local_km
-        + fleet.cost_cny_per_hour * (local_km / v + service_h),
+        trips=float(trips.sum()),
+        line_haul_km=float(np.dot(trips, rt)),
+        local_km=float(local.km.sum()),
+        hours=float(np.dot(trips, rt / v + t_u + lunch_h * share) + local.hours.sum()),
+        line_haul_cny=float(np.dot(trips * rt, veh.cost_per_km[g] + ch / v)),
+        unloading_cny=float(np.dot(trips * t_u, ch)),
+        vehicle_days_cny=float(np.dot(trips * share, veh.cost_per_day[g])),
+        local_cny=float(np.dot(veh.cost_per_km, local.km) + np.dot(veh.cost_per_hour, local.hours)),
     )

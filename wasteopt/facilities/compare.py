@@ -3,7 +3,7 @@
 :func:`plan_variants` plans the base and each variant with the same settings and returns one row
 per variant (the base first) with the headline numbers and their change against the base.
 :func:`write_plan` writes one plan's tables (assignments, utilisation, flows, costs, shortfalls,
-tier-2 haul) atomically.
+tier-2 haul, fleet hours of the restricted vehicle classes) atomically.
 """
 
 from __future__ import annotations
@@ -75,7 +75,9 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
     ``cost_cny_per_t`` = objective / (365 × t/day) (the priced shortfall included);
     utilisation = inflow / capacity over open stations and over plants (NaN when there are
     none); ``cost_only_bound`` marks a ``free`` plan (a cost-only lower bound);
-    ``shortfalls`` names each short station and plant-stream pair with its t/day."""
+    ``shortfalls`` names each short station and plant-stream pair with its t/day and each
+    short restricted vehicle class set with its vehicle-hours/day;
+    ``shortfall_penalty_cny_per_year`` prices both."""
     t_day = float(sum(plan.demand_t_per_day.values()))
     open_set = set(plan.open_stations)
     st_util = [u for s, u in plan.utilisation.items() if s in open_set]
@@ -103,10 +105,13 @@ def plan_row(plan: FacilityPlan) -> dict[str, object]:
         "plant_util_max": stat(pl_util, np.max),
         "plant_util_mean": stat(pl_util, np.mean),
         "shortfall_t_per_day": float(sum(plan.shortfalls_t_per_day.values())),
-        "shortfall_penalty_cny_per_year": plan.cost_breakdown.get("shortfall_penalty", math.nan),
+        "shortfall_penalty_cny_per_year": plan.cost_terms["shortfall_penalty"]
+        if plan.has_plan
+        else math.nan,
         "shortfalls": "; ".join(
             [f"{j} {t:,.3f} t/day" for j, t in plan.station_shortfalls_t_per_day.items()]
             + [f"{k} {s} {t:,.3f} t/day" for (k, s), t in plan.plant_shortfalls_t_per_day.items()]
+            + [f"{s} {c} {h:,.2f} h/day" for (s, c), h in plan.fleet_shortfalls_h_per_day.items()]
         ),
         "cost_only_bound": plan.is_cost_only_bound,
         "mip_gap": plan.mip_gap,
@@ -216,8 +221,9 @@ def write_plan(plan: FacilityPlan, out_dir: str | os.PathLike[str]) -> dict[str,
     ``flows.csv``, ``costs.csv`` (:func:`costs_frame`), ``shortfalls.csv``
     (:meth:`FacilityPlan.shortfalls_frame`: per station, and per plant and stream) and
     ``haul.csv`` (:meth:`FacilityPlan.haul_frame`: trips, containers and haul vehicle-days per
-    station and stream) into ``out_dir`` (created if needed), each file atomically. Returns
-    name → path."""
+    station and stream) and ``fleet_hours.csv`` (:meth:`FacilityPlan.fleet_frame`: the
+    collection vehicle-hours of each restricted vehicle class set against its fleet) into
+    ``out_dir`` (created if needed), each file atomically. Returns name → path."""
     out = Path(out_dir)
     frames = {
         "assignments.csv": plan.to_frame(),
@@ -226,5 +232,6 @@ def write_plan(plan: FacilityPlan, out_dir: str | os.PathLike[str]) -> dict[str,
         "costs.csv": costs_frame(plan),
         "shortfalls.csv": plan.shortfalls_frame(),
         "haul.csv": plan.haul_frame(),
+        "fleet_hours.csv": plan.fleet_frame(),
     }
     return {name: write_frame(out / name, frame) for name, frame in frames.items()}

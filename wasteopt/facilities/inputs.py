@@ -14,7 +14,13 @@ import numpy as np
 import numpy.typing as npt
 
 from wasteopt.errors import InputError, Problem
-from wasteopt.facilities.collection import DistanceSource, Fleet, FloatArray, average_fleet
+from wasteopt.facilities.collection import (
+    DistanceSource,
+    Fleet,
+    FloatArray,
+    access_fleets,
+    average_fleet,
+)
 from wasteopt.facilities.settings import FacilitySettings, Planning
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
@@ -30,14 +36,16 @@ class ModelInputs:
     """Checked inputs. ``active_pairs`` are the (point, stream) index pairs with a positive
     rate in row-major order (point order, then stream order); ``collection``/``haul`` the
     fleets of each active stream (haul = collection when the stream has no haul vehicle);
-    ``visits`` visits/day of each (point, stream); ``distances`` the blocks of the travel
-    matrix the model reads, in km."""
+    ``access_fleets`` the collection fleet of each active stream per access slot
+    (:func:`~wasteopt.facilities.collection.access_fleets`); ``visits`` visits/day of each
+    (point, stream); ``distances`` the blocks of the travel matrix the model reads, in km."""
 
     rates: FloatArray
     active_pairs: IntArray
     active_streams: list[int]
     collection: dict[int, Fleet]
     haul: dict[int, Fleet]
+    access_fleets: dict[int, tuple[Fleet, ...]]
     visits: FloatArray
     distances: Distances
 
@@ -120,6 +128,11 @@ def read_model_inputs(
         active_streams=active_streams,
         collection=collection,
         haul=haul,
+        access_fleets={
+            s: fleets
+            for s in collection
+            if (fleets := access_fleets(scenario, scenario.streams[s].id)) is not None
+        },
         visits=visits,
         distances=read_distances(matrix, point_pos, point_ids, station_ids, plant_ids),
     )

@@ -4,7 +4,8 @@ collection point unloads each stream, and how stations ship to treatment plants.
 This module states the model and assembles every coefficient with numpy (no solver import)
 from its parts: checked inputs (:mod:`~wasteopt.facilities.inputs`), station bounds and costs
 (:mod:`~wasteopt.facilities.stations`), assignment options (:mod:`~wasteopt.facilities.options`,
-priced with :mod:`~wasteopt.facilities.collection`) and transfer arcs
+priced with :mod:`~wasteopt.facilities.collection`), the scarce-class limits
+(:mod:`~wasteopt.facilities.fleet_limits`) and transfer arcs
 (:mod:`~wasteopt.facilities.transfers`). The Pyomo model is built from
 :class:`FacilityModelData` in :mod:`wasteopt.facilities._highs`.
 All flows are daily averages; all costs are CNY per year (daily amounts × ``days_per_year``,
@@ -39,20 +40,33 @@ P         CNY/t       shortfall penalty: ``planning.shortfall_penalty_cny_per_t`
                       ``compaction_ratio``)
 CRF       1/yr        capital recovery factor i(1+i)^n / ((1+i)^n − 1); i = ``interest_rate``
                       (default 0.05), n = ``lifetime_years`` (default 20) → CRF ≈ 0.0802/yr
-Vehicles of stream s, averaged over its vehicle types weighted by ``count``:
-c_s       CNY/km      collection ``cost_cny_per_km``
-c^t_s     CNY/h       collection ``cost_cny_per_hour`` (crew and running time)
-c^d_s     CNY/day     a collection vehicle-day: ``cost_cny_per_day`` (depreciation, insurance)
-                      + c^t_s × ``lunch_duration_s`` / 3600 (the crew's paid lunch break)
-v_s       km/h        collection ``speed_kmh``
-T_s       trips/day   collection ``max_trips``
-H_s       h           working hours per shift = shift_end − shift_start − lunch_duration
-e_s       kg CO2/km   collection ``co2_kg_per_km``
-Q_s       kg per trip collection load per trip = min(payload_kg, volume_m3 · density_s)
+a_p       –           road access class of point p (``access``: lane, residential, main_road)
+R_sa      –           the vehicle classes of stream s's collection types that may serve access
+                      class a: ``ACCESS_RULES[a]`` ∩ the stream's classes (lane: e_tricycle)
+Collection fleet g = (s, a_p) of pair (p, s): the collection types of s whose
+``vehicle_class`` is in R_sa, averaged weighted by ``count`` (all of the stream's types when
+R_sa is empty: a point that never has s collected; validation rejects every other one):
+c_g       CNY/km      collection ``cost_cny_per_km``
+c^t_g     CNY/h       collection ``cost_cny_per_hour`` (crew and running time)
+c^d_g     CNY/day     a collection vehicle-day: ``cost_cny_per_day`` (depreciation, insurance)
+                      + c^t_g × ``lunch_duration_s`` / 3600 (the crew's paid lunch break)
+v_g       km/h        collection ``speed_kmh``
+T_g       trips/day   collection ``max_trips``
+H_g       h           working hours per shift = shift_end − shift_start − lunch_duration
+e_g       kg CO2/km   collection ``co2_kg_per_km``
+Q_g       kg per trip collection load per trip = min(payload_kg, volume_m3 · density_s)
+Restricted class sets Γ of stream s (scarce-class limit (11)): every R_sa that is neither empty
+nor all of the stream's collection classes:
+η_o       h/day       collection vehicle-hours option o occupies: N_ps · H_g ·
+                      max(1/T_g, τ_pjs / H_g) (below)
+cap_sΓ    h/day       Σ count × H over the collection types of s with a class in Γ
+ψ_sΓ      t/h         what a vehicle of Γ collects in an hour at most: Q_Γ · T_Γ / (1000 H_Γ)
+                      (the count-weighted fleet of Γ)
 τ^u_j     h           ``unload_time_s`` / 3600 of the station or plant j unloaded at
 σ_p       h           ``service_time_s`` / 3600 of point p
-c^h_s, c^ht_s, c^hd_s, v^h_s, T^h_s, H^h_s, e^h_s   the same for haul vehicles (``role ==
-                      "haul"``; the collection vehicles if the stream has none)
+c^h_s, c^ht_s, c^hd_s, v^h_s, T^h_s, H^h_s, e^h_s   the same for the haul vehicles of stream
+                      s, averaged weighted by ``count`` (``role == "haul"``; all of the
+                      stream's collection vehicles if it has none)
 Q^h_js    kg per trip haul load per trip of stream s from station j
                       = min(payload_kg, volume_m3 · density_s · ρ_js, 1000 · container_t_j)
                       (how compaction lowers haul cost: fuller trailers, fewer trips; the last
@@ -73,6 +87,8 @@ f_jsk ≥ 0  t/day    stream s shipped from station j to plant k (k accepts s)
 u_j ≥ 0    t/day    capacity shortfall (slack) of station j
 u_ks ≥ 0   t/day    tonnes of stream s plant k cannot take (named slack, reported per plant
                     and stream); accepted tonnes = inflow_ks − u_ks
+u_sΓ ≥ 0   h/day    collection vehicle-hours restricted class set Γ of stream s is short
+                    (named slack, reported per stream and class set)
 Streams never share a variable: every assignment and flow carries its stream index s.
 
 Constraints
@@ -110,28 +126,40 @@ Constraints
                    conflict (InputError), unless a compliant station of its size group is
                    forced open with it. :func:`wasteopt.facilities.policy_cost` plans with
                    and without the policy and reports the difference.
+(11) scarce class  Σ_{o of pairs (p,s) with R_{s a_p} ⊆ Γ} η_o x_o − u_sΓ ≤ cap_sΓ
+                                                            ∀ s, restricted class set Γ of s
+                   The work of the points only classes of Γ reach (a lane point counts against
+                   the residential set too) must fit Γ's fleet: the access rules nest (lane ⊂
+                   residential ⊂ main road), so these are Hall's conditions for the restricted
+                   work to fit class by class (:mod:`~wasteopt.facilities.fleet_limits`).
+                   Lazy rows like (2): a row reaches HiGHS only once a solution violates it.
 
 Collection cost of an option (continuous approximation, Daganzo 1984)
 --------------------------------------------------------------------
-A load of stream s from point p unloads at site j (station or plant). Per day p generates
-N_ps = 1000 w_ps / Q_s loads (trips). Each trip costs
+A load of stream s from point p unloads at site j (station or plant), carried by the fleet
+g = (s, a_p) that may reach p (Data: a lane point's kitchen waste by e-tricycles alone, not by
+the stream's compactor-dominated average). Per day p generates N_ps = 1000 w_ps / Q_g loads
+(trips). Each trip costs
 
-  line haul   c_s·D_pj + c^t_s·D_pj / v_s            D_pj = α (d(p,j) + d(j,p)) km
-  unloading   c^t_s·τ^u_j
-  vehicle     c^d_s · max(1/T_s, τ_pjs / H_s)       share of a vehicle-day used by the trip:
-              a vehicle does at most T_s trips and at most H_s hours of work a day, where
-              τ_pjs = D_pj / v_s + τ^u_j + τ^loc_s  is the trip's duration in hours
+  line haul   c_g·D_pj + c^t_g·D_pj / v_g            D_pj = α (d(p,j) + d(j,p)) km
+  unloading   c^t_g·τ^u_j
+  vehicle     c^d_g · max(1/T_g, τ_pjs / H_g)       share of a vehicle-day used by the trip:
+              a vehicle does at most T_g trips and at most H_g hours of work a day, where
+              τ_pjs = D_pj / v_g + τ^u_j + τ^loc_g  is the trip's duration in hours
 
 so the option's collection cost is  C_psj = 365 · N_ps · (line haul + unloading + vehicle)
-(CNY/yr; per tonne: divide the per-trip cost by Q_s/1000). The local part of the tours — the
-driving between stops and the service at each stop — does not depend on j:
+(CNY/yr; per tonne: divide the per-trip cost by Q_g/1000), and it occupies η_o = N_ps · H_g ·
+max(1/T_g, τ_pjs / H_g) vehicle-hours a day (constraint 11). The local part of the tours —
+the driving between stops and the service at each stop — does not depend on j:
 
   L_s = α · κ · sqrt(A_s · n_s)          km/day   (κ/√δ per stop, δ_s = n_s / A_s)
-  S_s = Σ_p v_ps σ_p                     h/day    (service at the stops)
-  τ^loc_s = (L_s / v_s + S_s) / Σ_p N_ps h per trip (the local time each trip carries)
-  local cost = 365 Σ_s [c_s L_s + c^t_s (L_s / v_s + S_s)]   (a constant)
+  L_g = L_s · n_g / n_s                  km/day   (each fleet's stops at the stream's κ/√δ)
+  S_g = Σ_{p in g} v_ps σ_p              h/day    (service at the fleet's stops)
+  τ^loc_g = (L_g / v_g + S_g) / Σ_{p in g} N_ps   h per trip (the local time each trip carries)
+  local cost = 365 Σ_g [c_g L_g + c^t_g (L_g / v_g + S_g)]   (a constant)
 
-with n_s = Σ_p v_ps due stops per day, A_s km² the convex hull of the points generating s, and
+with n_s = Σ_p v_ps due stops per day (n_g: those of fleet g's points), A_s km² the convex
+hull of the points generating s, and
 κ = ``tour_constant`` × network circuity (default 0.57 × circuity; Daganzo gives ≈ 0.57 for
 Euclidean zones up to ≈ 0.92 for rectilinear ones). Daganzo, "The distance traveled to visit N
 points with a maximum of C stops per vehicle", Transp. Sci. 18(4), 1984.
@@ -155,22 +183,26 @@ Objective (CNY/yr), minimised
 + Σ_{j,s,k} [A_jsk + 365 g_k] f_jsk                      transfer haul + gate fees on inflow
 − 365 Σ_{k,s} g_k u_ks                                  … less the fees of tonnes not accepted
 + 365 P (Σ_j u_j + Σ_{k,s} u_ks)                        shortfall penalty (part of the cost)
++ 365 P Σ_{s,Γ} ψ_sΓ u_sΓ                                short fleet hours, priced as the
+                                                        tonnes they could collect at most
 
 The cost breakdown (CNY/yr, summing to the objective) reports each term: the line haul,
 unloading and vehicle parts of C (``collection_line_haul``, ``collection_unloading``,
 ``collection_vehicle_days``), the local constant ``collection_local``, ``station_fixed``,
 ``station_staff``, ``station_handling``, ``transfer_haul``, ``gate_fees`` (accepted tonnes),
-``shortfall_penalty``, ``station_opening_annualised`` and ``station_closing_annualised``.
+``shortfall_penalty``, ``fleet_shortfall_penalty`` (short fleet hours),
+``station_opening_annualised`` and ``station_closing_annualised``.
 :attr:`FacilityPlan.cost_terms` groups them into the six terms of a cost waterfall: tier-1
 collection, station operation (fixed + staff + handling), tier-2 haul, plant gate fees,
-shortfall penalty, annualised capital (opening and closing). Every shortfall is a priced slack,
-so the model is always feasible with respect to capacity and the plan reports which capacity
-falls short by how much (per station, and per plant and stream). With P > g_k a plant is short
-only when it is full; a P at or below some g_k makes leaving waste untreated the cheaper choice
-(the plan notes it).
+shortfall penalty (tonnes and fleet hours), annualised capital (opening and closing). Every
+shortfall is a priced slack, so the model is always feasible with respect to capacity and the
+plan reports which capacity falls short by how much (per station, per plant and stream, and per
+stream and restricted vehicle class set in vehicle-hours/day: ``FacilityPlan.fleet_hours``).
+With P > g_k a plant is short only when it is full; a P at or below some g_k makes leaving
+waste untreated the cheaper choice (the plan notes it).
 
-Reported alongside (not in the objective): CO2 kg/day = collection km·e_s + haul km·e^h_s
-(collection km = Σ N_ps D_pj + L_s), and
+Reported alongside (not in the objective): CO2 kg/day = collection km·e_g + haul km·e^h_s
+(collection km = Σ N_ps D_pj + Σ_g L_g), and
 t·km/day = Σ w_ps·d(p, first site) + Σ f_jsk·d(j,k). Plant ``storage_t``/``fallback`` are ignored
 (daily averages must fit capacities; what does not fit is the priced shortfall).
 
@@ -181,8 +213,9 @@ stations × plants, blocks of the travel matrix (at city scale computed on deman
 n × n array). Above ``FacilitySettings.zone_points`` points with waste (default 3,000) the points
 are aggregated into about that many demand zones (:mod:`wasteopt.facilities.zones`): the pairs
 q = (p, s) above become (zone, stream) pairs, x_zsj = 1 sends stream s of every point of zone z
-to j, and w, C and every reported term of a zone option are the exact sums of its points' own
-(no centroid stands in for the points). Only the decision is coarser (one site per zone and
+to j, and w, C, η and every reported term of a zone option are the exact sums of its points'
+own (no centroid stands in for the points; a zone never mixes access classes, so its points
+share one fleet g and one set of limit rows). Only the decision is coarser (one site per zone and
 stream); each point inherits its zone's site, so the plan names every point. With zones each
 (zone, stream) may use only its ``zone_sites`` cheapest stations (default 8; plants always)
 and HiGHS stops at ``zone_mip_gap`` (default 1e-4). What zones and the cheapest-station cut
@@ -202,6 +235,7 @@ from wasteopt.facilities.collection import (
     FloatArray,
     estimate_collection,
 )
+from wasteopt.facilities.fleet_limits import FleetLimits, fleet_limits, limit_options
 from wasteopt.facilities.inputs import IntArray, read_model_inputs
 from wasteopt.facilities.options import (
     DemandPairs,
@@ -209,10 +243,10 @@ from wasteopt.facilities.options import (
     Options,
     acceptance,
     demand_pairs,
+    fleet_vehicles,
     local_tours,
     option_costs,
     pair_options,
-    stream_vehicles,
 )
 from wasteopt.facilities.settings import (
     DEFAULT_SETTINGS,
@@ -257,8 +291,11 @@ class FacilityModelData:
     arcs a = (station, stream, plant) transfers. Indices point into ``station_ids``,
     ``plant_ids``, ``point_ids`` and ``stream_ids``. Cost arrays are CNY/yr; ``*_per_t_day``
     arrays are per t/day of flow. Shortfall keys i = (``short_plant``, ``short_stream``): the
-    plant-stream pairs with a slack u_ks. ``planning``: the values in force (mode, haul limit,
-    penalty, policy). ``zones``: how many demand zones the pairs are over (0: points)."""
+    plant-stream pairs with a slack u_ks. Scarce-class rows r (constraint 11): stream
+    ``limit_stream[r]``, class set ``limit_classes[r]``, options ``limit_opt[limit_ptr[r]:
+    limit_ptr[r + 1]]`` with ``opt_vehicle_h_per_day`` each, fleet hours and the price of a
+    short hour. ``planning``: the values in force (mode, haul limit, penalty, policy).
+    ``zones``: how many demand zones the pairs are over (0: points)."""
 
     point_ids: tuple[str, ...]
     stream_ids: tuple[str, ...]
@@ -286,6 +323,14 @@ class FacilityModelData:
     opt_km_per_day: FloatArray
     opt_t_km_per_day: FloatArray
     opt_co2_kg_per_day: FloatArray
+    opt_vehicle_h_per_day: FloatArray
+    # scarce-class limits (11): rows r, their options limit_opt[limit_ptr[r]:limit_ptr[r + 1]]
+    limit_stream: IntArray
+    limit_classes: tuple[str, ...]
+    limit_capacity_h_per_day: FloatArray
+    limit_penalty_cny_per_year_per_h: FloatArray
+    limit_ptr: IntArray
+    limit_opt: IntArray
     # transfer arcs
     arc_station: IntArray
     arc_stream: IntArray
@@ -363,7 +408,7 @@ def build_model_data(
         allow_direct=settings.allow_direct,
         max_haul_km=planning.max_haul_km,
     )
-    vehicles = stream_vehicles(scenario, inputs.collection)
+    vehicles = fleet_vehicles(scenario, inputs)
     tours = local_tours(scenario, inputs, vehicles, cs)
     opt = option_costs(scenario, pairs, options, vehicles, tours, cs)
     zone = demand_zones(scenario, inputs.rates, settings.zone_points)
@@ -376,7 +421,8 @@ def build_model_data(
     notes = _notes(scenario, inputs.active_streams, accepts.has_outlet, planning)
     if zone is not None:
         notes += (_zone_note(zone, len(pairs.point), len(zoned.pairs.point), settings),)
-    return _model_data(scenario, settings, planning, zoned, arcs, stations, tours, notes)
+    limits = fleet_limits(scenario, inputs, cs.days_per_year, planning.shortfall_penalty_cny_per_t)
+    return _model_data(scenario, settings, planning, (zoned, limits), arcs, stations, tours, notes)
 
 
 def _zone_note(zone: IntArray, n_point_pairs: int, n_pairs: int, settings: FacilitySettings) -> str:
@@ -450,6 +496,20 @@ def _pair_fields(zoned: ZonedModel) -> dict[str, Any]:
         "opt_km_per_day": opt.km_per_day,
         "opt_t_km_per_day": opt.t_km_per_day,
         "opt_co2_kg_per_day": opt.co2_kg_per_day,
+        "opt_vehicle_h_per_day": opt.vehicle_h_per_day,
+    }
+
+
+def _limit_fields(scenario: Scenario, zoned: ZonedModel, limits: FleetLimits) -> dict[str, Any]:
+    """The rows of the scarce-class limit (11) over the modelled options."""
+    ptr, opt = limit_options(limits, scenario, zoned.pairs, zoned.options.pair)
+    return {
+        "limit_stream": limits.stream,
+        "limit_classes": limits.classes,
+        "limit_capacity_h_per_day": limits.capacity_h,
+        "limit_penalty_cny_per_year_per_h": limits.penalty_cny_per_year_per_h,
+        "limit_ptr": ptr,
+        "limit_opt": opt,
     }
 
 
@@ -457,7 +517,7 @@ def _model_data(
     scenario: Scenario,
     settings: FacilitySettings,
     planning: Planning,
-    zoned: ZonedModel,
+    parts: tuple[ZonedModel, FleetLimits],
     arcs: TransferArcs,
     stations: StationTerms,
     tours: LocalTours,
@@ -465,6 +525,7 @@ def _model_data(
 ) -> FacilityModelData:
     """The parts as the flat arrays of :class:`FacilityModelData`."""
     days = settings.costs.days_per_year
+    zoned, limits = parts
     options = zoned.options
     short_plant, short_stream = _shortfall_keys(options, zoned.pairs, arcs, len(scenario.streams))
     plants, sts = scenario.facilities, scenario.stations
@@ -475,6 +536,7 @@ def _model_data(
         plant_ids=tuple(k.id for k in scenario.facilities),
         n_streams=len(scenario.streams),
         **_pair_fields(zoned),
+        **_limit_fields(scenario, zoned, limits),
         arc_station=arcs.station,
         arc_stream=arcs.stream,
         arc_plant=arcs.plant,

@@ -1,7 +1,8 @@
 """The assignment options of the station consolidation model and what each costs: which sites
 accept which streams (6), the stations and plants each (point, stream) pair may unload at within
-the haul limit (7), the collection local tours per stream, and each option's line haul,
-unloading, vehicle-day, handling and gate fee terms (model: :mod:`wasteopt.facilities.model`)."""
+the haul limit (7), the collection fleet of each pair (its stream and access class), the local
+tours per stream and fleet, and each option's line haul, unloading, vehicle-day, handling and
+gate fee terms and vehicle-hours (model: :mod:`wasteopt.facilities.model`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from wasteopt.facilities.collection import (
-    Fleet,
+    N_ACCESS,
+    FleetArrays,
     FloatArray,
+    access_index,
+    fleet_arrays,
     hull_area_km2,
     local_tour_km,
+    split_local,
     vehicle_day_share,
 )
 from wasteopt.facilities.inputs import IntArray, ModelInputs
@@ -29,13 +34,13 @@ __all__ = [
     "LocalTours",
     "OptionCosts",
     "Options",
-    "StreamVehicles",
     "acceptance",
     "demand_pairs",
+    "fleet_vehicles",
     "local_tours",
     "option_costs",
+    "pair_fleets",
     "pair_options",
-    "stream_vehicles",
 ]
 
 
@@ -74,24 +79,9 @@ class Options:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StreamVehicles:
-    """Collection fleet parameters per stream index (module docstring of the model): c_s,
-    c^t_s, c^d_s (vehicle-day incl. paid lunch), v_s, T_s, H_s, e_s and Q_s (kg per trip)."""
-
-    cost_per_km: FloatArray
-    cost_per_hour: FloatArray
-    cost_per_day: FloatArray
-    speed_kmh: FloatArray
-    max_trips: FloatArray
-    shift_h: FloatArray
-    co2_kg_per_km: FloatArray
-    load_kg: FloatArray
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class LocalTours:
-    """The local part of the tours: τ^loc_s h per trip, and the constant km/day, CNY/yr and
-    kg CO2/day over all streams."""
+    """The local part of the tours: τ^loc_g h per trip of each fleet g (stream and access
+    class), and the constant km/day, CNY/yr and kg CO2/day over all streams."""
 
     h_per_trip: FloatArray
     km_per_day: float
@@ -102,7 +92,9 @@ class LocalTours:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionCosts:
     """Per option: the collection cost C split into line haul, unloading and vehicle-days,
-    station handling and plant gate fees (CNY/yr), km/day, t·km/day and kg CO2/day."""
+    station handling and plant gate fees (CNY/yr), km/day, t·km/day, kg CO2/day and the
+    collection vehicle-hours per day it occupies (η_o). Every field is a sum over the points
+    of an option (:mod:`~wasteopt.facilities.zones` adds them up field by field)."""
 
     linehaul: FloatArray
     unload: FloatArray
@@ -112,6 +104,7 @@ class OptionCosts:
     km_per_day: FloatArray
     t_km_per_day: FloatArray
     co2_kg_per_day: FloatArray
+    vehicle_h_per_day: FloatArray
 
     @property
     def collect(self) -> FloatArray:
@@ -243,69 +236,61 @@ def _ordered_options(scenario: Scenario, pairs: DemandPairs, parts: list[_Option
     )
 
 
-def stream_vehicles(scenario: Scenario, collection: dict[int, Fleet]) -> StreamVehicles:
-    """Per-stream collection parameters; streams without a fleet get neutral values."""
-    n_s = len(scenario.streams)
-    density = np.array([s.density_kg_per_m3 for s in scenario.streams])
+def pair_fleets(scenario: Scenario, points: IntArray, streams: IntArray) -> IntArray:
+    """The collection fleet g = s · N_ACCESS + access slot of each (point, stream) pair
+    (:func:`~wasteopt.facilities.collection.access_fleets`); a zone pair is its first point's,
+    as a zone never mixes access classes."""
+    return (streams * N_ACCESS + access_index(scenario)[points]).astype(np.int64)
 
-    def per_stream(attr: str, default: float) -> FloatArray:
-        return np.array(
-            [getattr(collection[s], attr) if s in collection else default for s in range(n_s)]
-        )
 
-    return StreamVehicles(
-        cost_per_km=per_stream("cost_cny_per_km", 0.0),
-        cost_per_hour=per_stream("cost_cny_per_hour", 0.0),
-        # a vehicle-day: fixed cost + the crew's paid lunch
-        cost_per_day=per_stream("cost_cny_per_day", 0.0)
-        + per_stream("cost_cny_per_hour", 0.0) * per_stream("lunch_h", 0.0),
-        speed_kmh=per_stream("speed_kmh", 1.0),
-        max_trips=per_stream("max_trips", 1.0),
-        shift_h=per_stream("shift_h", 1.0),
-        co2_kg_per_km=per_stream("co2_kg_per_km", 0.0),
-        load_kg=np.array(
-            [
-                min(collection[s].payload_kg, collection[s].volume_m3 * density[s])
-                if s in collection
-                else 1.0
-                for s in range(n_s)
-            ]
-        ),
-    )
+def fleet_vehicles(scenario: Scenario, inputs: ModelInputs) -> FleetArrays:
+    """The parameters of every fleet g = s · N_ACCESS + access slot; the fleets of streams
+    without waste get neutral values."""
+    fleets = [
+        inputs.access_fleets[s][a] if s in inputs.access_fleets else None
+        for s in range(len(scenario.streams))
+        for a in range(N_ACCESS)
+    ]
+    density = [s.density_kg_per_m3 for s in scenario.streams for _ in range(N_ACCESS)]
+    return fleet_arrays(fleets, density)
 
 
 def local_tours(
-    scenario: Scenario, inputs: ModelInputs, vehicles: StreamVehicles, costs: CostSettings
+    scenario: Scenario, inputs: ModelInputs, vehicles: FleetArrays, costs: CostSettings
 ) -> LocalTours:
-    """L_s over each stream's hull, S_s service hours and τ^loc_s; their constant cost."""
-    n_s = len(scenario.streams)
+    """L_s over each stream's hull, split over its fleets by due stops, the fleets' service
+    hours S_g and τ^loc_g; their constant cost, each fleet's part priced with that fleet."""
     alpha = costs.km_factor
     kappa = costs.tour_constant * scenario.network.circuity
     rates, visits = inputs.rates, inputs.visits
     lon = np.array([p.lon for p in scenario.points])
     lat = np.array([p.lat for p in scenario.points])
     service_h = np.array([p.service_time_s for p in scenario.points], dtype=float) / 3600.0
-    km_s = np.zeros(n_s)
-    service_h_s = np.zeros(n_s)
-    h_per_trip = np.zeros(n_s)
+    slot = access_index(scenario)
+    n_g = len(vehicles.speed_kmh)
+    km_g, hours_g, h_per_trip = np.zeros(n_g), np.zeros(n_g), np.zeros(n_g)
     for s in inputs.active_streams:
         rows = np.flatnonzero(rates[:, s] > 0)
-        stops_per_day = float(visits[rows, s].sum())
-        if stops_per_day <= 0:
+        stops = visits[rows, s]
+        if float(stops.sum()) <= 0:
             continue
-        area = hull_area_km2(lon[rows], lat[rows])
-        km_s[s] = local_tour_km(area, stops_per_day, alpha, kappa)
-        service_h_s[s] = float(np.dot(visits[rows, s], service_h[rows]))
-        trips_s = float(rates[rows, s].sum()) / vehicles.load_kg[s]
-        if trips_s > 0:
-            h_per_trip[s] = (km_s[s] / vehicles.speed_kmh[s] + service_h_s[s]) / trips_s
-    hours_s = km_s / vehicles.speed_kmh + service_h_s
+        g = s * N_ACCESS + slot[rows]
+        part = slice(s * N_ACCESS, (s + 1) * N_ACCESS)
+        local = split_local(
+            local_tour_km(hull_area_km2(lon[rows], lat[rows]), float(stops.sum()), alpha, kappa),
+            g - s * N_ACCESS,
+            stops,
+            service_h[rows],
+            rates[rows, s] / vehicles.load_kg[g],
+            vehicles.speed_kmh[part],
+        )
+        km_g[part], hours_g[part], h_per_trip[part] = local.km, local.hours, local.h_per_trip
     return LocalTours(
         h_per_trip=h_per_trip,
-        km_per_day=float(km_s.sum()),
+        km_per_day=float(km_g.sum()),
         cny_per_year=costs.days_per_year
-        * float(np.dot(vehicles.cost_per_km, km_s) + np.dot(vehicles.cost_per_hour, hours_s)),
-        co2_kg_per_day=float(np.dot(vehicles.co2_kg_per_km, km_s)),
+        * float(np.dot(vehicles.cost_per_km, km_g) + np.dot(vehicles.cost_per_hour, hours_g)),
+        co2_kg_per_day=float(np.dot(vehicles.co2_kg_per_km, km_g)),
     )
 
 
@@ -324,17 +309,16 @@ def option_costs(
     scenario: Scenario,
     pairs: DemandPairs,
     options: Options,
-    vehicles: StreamVehicles,
+    vehicles: FleetArrays,
     tours: LocalTours,
     costs: CostSettings,
 ) -> OptionCosts:
-    """The cost terms of each option (collection cost of an option, module docstring)."""
+    """The cost terms of each option, priced with its pair's fleet (collection cost of an
+    option, module docstring), and the vehicle-hours it occupies."""
     days = costs.days_per_year
     is_st = options.is_station
-    if len(options.pair):
-        o_stream, o_t = pairs.stream[options.pair], pairs.t_per_day[options.pair]
-    else:
-        o_stream, o_t = np.zeros(0, dtype=np.int64), np.zeros(0)
+    o_t = pairs.t_per_day[options.pair]
+    o_fleet = pair_fleets(scenario, pairs.point, pairs.stream)[options.pair]
     unload_st = [st.unload_time_s / 3600.0 for st in scenario.stations]
     unload_pl = [k.unload_time_s / 3600.0 for k in scenario.facilities]
     if len(options.site):
@@ -344,20 +328,22 @@ def option_costs(
     else:
         t_unload = np.zeros(0)
     rt_km = costs.km_factor * options.round_trip_km
-    trips = 1000.0 * o_t / vehicles.load_kg[o_stream]  # loads per day
+    trips = 1000.0 * o_t / vehicles.load_kg[o_fleet]  # loads per day
     km_day = rt_km * trips
-    sp, ch = vehicles.speed_kmh[o_stream], vehicles.cost_per_hour[o_stream]
-    trip_h = rt_km / sp + t_unload + tours.h_per_trip[o_stream]
-    veh_share = vehicle_day_share(trip_h, vehicles.max_trips[o_stream], vehicles.shift_h[o_stream])
+    sp, ch = vehicles.speed_kmh[o_fleet], vehicles.cost_per_hour[o_fleet]
+    trip_h = rt_km / sp + t_unload + tours.h_per_trip[o_fleet]
+    shift_h = vehicles.shift_h[o_fleet]
+    veh_days = trips * vehicle_day_share(trip_h, vehicles.max_trips[o_fleet], shift_h)
     handling_per_t = [s.cost_cny_per_t for s in scenario.stations]
     gate_per_t = [k.gate_fee_cny_per_t for k in scenario.facilities]
     return OptionCosts(
-        linehaul=days * trips * (vehicles.cost_per_km[o_stream] * rt_km + ch * rt_km / sp),
+        linehaul=days * trips * (vehicles.cost_per_km[o_fleet] * rt_km + ch * rt_km / sp),
         unload=days * trips * ch * t_unload,
-        vehicles=days * trips * vehicles.cost_per_day[o_stream] * veh_share,
+        vehicles=days * veh_days * vehicles.cost_per_day[o_fleet],
         handling=np.where(is_st, days * o_t * _per_option(handling_per_t, options, True), 0.0),
         gate=np.where(~is_st, days * o_t * _per_option(gate_per_t, options, False), 0.0),
         km_per_day=km_day,
         t_km_per_day=o_t * options.one_way_km,
-        co2_kg_per_day=vehicles.co2_kg_per_km[o_stream] * km_day,
+        co2_kg_per_day=vehicles.co2_kg_per_km[o_fleet] * km_day,
+        vehicle_h_per_day=veh_days * shift_h,
     )

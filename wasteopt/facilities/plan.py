@@ -12,7 +12,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["COST_TERMS", "FacilityPlan", "FacilityStatus", "HaulNeed"]
+__all__ = ["COST_TERMS", "FacilityPlan", "FacilityStatus", "FleetHours", "HaulNeed"]
 
 FacilityStatus = Literal[
     "optimal", "time_limit", "capacity_short", "infeasible", "no_solution", "error"
@@ -20,8 +20,9 @@ FacilityStatus = Literal[
 """``optimal``: proven optimal within ``mip_gap`` and every capacity respected;
 ``time_limit``: the best plan found when the time limit stopped the search (capacities respected);
 ``capacity_short``: the best plan needs more capacity than some station or plant has — see
-``shortfalls_t_per_day``; ``infeasible``: no plan exists (e.g. a point with no station or plant
-accepting its stream, or station limits that cannot be met) — see ``messages``;
+``shortfalls_t_per_day`` — or more vehicle-hours than a restricted vehicle class set has — see
+``fleet_shortfalls_h_per_day``; ``infeasible``: no plan exists (e.g. a point with no station or
+plant accepting its stream, or station limits that cannot be met) — see ``messages``;
 ``no_solution``: the solver stopped without any plan; ``error``: the solver failed."""
 
 COST_TERMS: dict[str, tuple[str, ...]] = {
@@ -34,7 +35,7 @@ COST_TERMS: dict[str, tuple[str, ...]] = {
     "station_operation": ("station_fixed", "station_staff", "station_handling"),
     "tier2_haul": ("transfer_haul",),
     "gate_fees": ("gate_fees",),
-    "shortfall_penalty": ("shortfall_penalty",),
+    "shortfall_penalty": ("shortfall_penalty", "fleet_shortfall_penalty"),
     "capital_annualised": ("station_opening_annualised", "station_closing_annualised"),
 }
 """The six terms of the cost waterfall and the ``cost_breakdown`` items each one sums."""
@@ -60,6 +61,21 @@ class HaulNeed:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FleetHours:
+    """Constraint (11) of one stream and restricted vehicle class set (``vehicle_classes``,
+    joined by "+"): the collection vehicle-hours per day the plan gives the points only those
+    classes reach, the hours their fleet works (Σ count × shift less lunch), what is short
+    and its penalty."""
+
+    stream: str
+    vehicle_classes: str
+    hours_per_day: float
+    capacity_h_per_day: float
+    short_h_per_day: float
+    penalty_cny_per_year: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FacilityPlan:
     """The result of planning facilities.
 
@@ -76,7 +92,8 @@ class FacilityPlan:
     ``station_shortfalls_t_per_day`` and ``plant_shortfalls_t_per_day`` (keyed
     ``(plant_id, stream_id)``) split them, each short tonne costing
     ``shortfall_penalty_cny_per_t`` × ``days_per_year``. ``haul`` lists the tier-2 haul per
-    station and stream; ``policy_closed`` the stations the standard policy kept shut."""
+    station and stream; ``policy_closed`` the stations the standard policy kept shut;
+    ``fleet_hours`` the work of each restricted vehicle class set against its fleet."""
 
     scenario: str
     variant: str
@@ -109,6 +126,16 @@ class FacilityPlan:
     external_t_per_day: dict[str, float] = field(default_factory=dict)
     haul: tuple[HaulNeed, ...] = ()
     policy_closed: tuple[str, ...] = ()
+    fleet_hours: tuple[FleetHours, ...] = ()
+
+    @property
+    def fleet_shortfalls_h_per_day(self) -> dict[tuple[str, str], float]:
+        """``(stream, vehicle classes)`` → vehicle-hours/day short, for the short ones."""
+        return {
+            (f.stream, f.vehicle_classes): f.short_h_per_day
+            for f in self.fleet_hours
+            if f.short_h_per_day > 0
+        }
 
     @property
     def is_cost_only_bound(self) -> bool:
@@ -164,6 +191,11 @@ class FacilityPlan:
                 f"  capacity short: {', '.join(short)} "
                 f"(penalty {self.cost_breakdown.get('shortfall_penalty', 0.0):,.0f} CNY/yr)"
             )
+        if self.fleet_shortfalls_h_per_day:
+            short = [
+                f"{s} {c} {h:,.2f} h/day" for (s, c), h in self.fleet_shortfalls_h_per_day.items()
+            ]
+            lines.append(f"  fleet short: {', '.join(short)}")
         if self.policy_closed:
             lines.append(f"  closed by the standard policy: {', '.join(self.policy_closed)}")
         if self.binding:
@@ -242,3 +274,26 @@ class FacilityPlan:
             for (j, s, k), t in self.flows.items()
         ]
         return pd.DataFrame(rows, columns=["station_id", "stream", "plant_id", "t_per_day"])
+
+    def fleet_frame(self) -> pd.DataFrame:
+        """One row per stream and restricted vehicle class set: the fields of
+        :class:`FleetHours` and ``utilisation`` (hours / capacity)."""
+        cols = [
+            "stream",
+            "vehicle_classes",
+            "hours_per_day",
+            "capacity_h_per_day",
+            "utilisation",
+            "short_h_per_day",
+            "penalty_cny_per_year",
+        ]
+        rows = [
+            {
+                **{c: getattr(f, c) for c in cols if c != "utilisation"},
+                "utilisation": f.hours_per_day / f.capacity_h_per_day
+                if f.capacity_h_per_day > 0
+                else (math.inf if f.hours_per_day > 0 else 0.0),
+            }
+            for f in self.fleet_hours
+        ]
+        return pd.DataFrame(rows, columns=cols)

@@ -1,6 +1,7 @@
 """Reading a solved consolidation MILP back: who unloads where, the flows, each cost term, the
-capacity use and shortfalls of every station and plant (stream by stream at plants), and the
-tier-2 haul per station and stream, all recomputed from the rounded decisions (model:
+capacity use and shortfalls of every station and plant (stream by stream at plants), the
+vehicle-hours of each restricted vehicle class set against its fleet, and the tier-2 haul per
+station and stream, all recomputed from the rounded decisions (model:
 :mod:`wasteopt.facilities.model`)."""
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ import numpy as np
 from wasteopt.facilities.collection import FloatArray
 from wasteopt.facilities.inputs import IntArray
 from wasteopt.facilities.model import FacilityModelData
-from wasteopt.facilities.plan import HaulNeed
+from wasteopt.facilities.plan import FleetHours, HaulNeed
 from wasteopt.facilities.stations import BoolArray
 
 __all__ = [
+    "TOL_H",
     "TOL_T",
     "CapacityUse",
     "Routing",
     "capacity_use",
     "cost_breakdown",
+    "fleet_hours",
     "haul_needs",
     "plant_shorts",
     "waste_routing",
@@ -29,6 +32,8 @@ __all__ = [
 
 TOL_T = 1e-6
 """t/day below which a slack or flow is numerical noise."""
+TOL_H = 1e-6
+"""Vehicle-hours/day below which a fleet shortfall is numerical noise."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,9 +110,11 @@ def cost_breakdown(
     flow: FloatArray,
     short_station: FloatArray,
     short_plant: FloatArray,
+    short_fleet: FloatArray,
 ) -> dict[str, float]:
     """Each cost term of the objective (CNY/yr), recomputed from the rounded decisions; gate
-    fees on accepted tonnes only, the shortfall penalty on every short tonne."""
+    fees on accepted tonnes only, the shortfall penalty on every short tonne and on every
+    short fleet hour (``short_fleet``, per scarce-class row)."""
     gate_short = float(np.dot(d.plant_gate_cny_per_year_per_t_day[d.short_plant], short_plant))
     pen = d.shortfall_penalty_cny_per_year_per_t_per_day
     return {
@@ -123,6 +130,7 @@ def cost_breakdown(
         + float(np.dot(d.arc_gate_cny_per_year_per_t_day, flow))
         - gate_short,
         "shortfall_penalty": pen * float(short_station.sum() + short_plant.sum()),
+        "fleet_shortfall_penalty": float(np.dot(d.limit_penalty_cny_per_year_per_h, short_fleet)),
         "station_opening_annualised": float(d.station_opening_cny_per_year[y].sum()),
         "station_closing_annualised": float(d.station_closing_cny_per_year[~y].sum()),
     }
@@ -213,6 +221,30 @@ def haul_needs(d: FacilityModelData, flow: FloatArray) -> tuple[HaulNeed, ...]:
                 containers_per_day=t / c_t if c_t > 0 else trips,
                 containers_in_pool=int(d.station_containers[j]),
                 vehicle_days_per_day=vd,
+            )
+        )
+    return tuple(out)
+
+
+def fleet_hours(d: FacilityModelData, chosen: IntArray) -> tuple[FleetHours, ...]:
+    """The vehicle-hours/day the chosen options give each restricted class set (constraint
+    11), its fleet's hours and what is short (below :data:`TOL_H`: 0)."""
+    x = np.zeros(len(d.opt_pair))
+    x[chosen] = 1.0
+    out = []
+    for r, s in enumerate(d.limit_stream.tolist()):
+        opts = d.limit_opt[d.limit_ptr[r] : d.limit_ptr[r + 1]]
+        used = float(np.dot(d.opt_vehicle_h_per_day[opts], x[opts]))
+        cap = float(d.limit_capacity_h_per_day[r])
+        short = used - cap if used - cap > TOL_H else 0.0
+        out.append(
+            FleetHours(
+                stream=d.stream_ids[s],
+                vehicle_classes=d.limit_classes[r],
+                hours_per_day=used,
+                capacity_h_per_day=cap,
+                short_h_per_day=short,
+                penalty_cny_per_year=short * float(d.limit_penalty_cny_per_year_per_h[r]),
             )
         )
     return tuple(out)

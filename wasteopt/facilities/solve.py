@@ -24,6 +24,7 @@ from wasteopt.facilities.readout import (
     TOL_T,
     capacity_use,
     cost_breakdown,
+    fleet_hours,
     haul_needs,
     plant_shorts,
     waste_routing,
@@ -183,7 +184,10 @@ def _no_plan(
 
 
 def _solved_status(
-    out: MilpOutcome, shortfalls: dict[str, float], messages: list[str]
+    out: MilpOutcome,
+    shortfalls: dict[str, float],
+    fleet_short: dict[tuple[str, str], float],
+    messages: list[str],
 ) -> FacilityStatus:
     """``capacity_short`` (explained in ``messages``) before ``optimal`` / ``time_limit``."""
     if shortfalls:
@@ -191,6 +195,12 @@ def _solved_status(
             "capacity falls short: "
             + ", ".join(f"{k} by {v:,.3f} t/day" for k, v in shortfalls.items())
         )
+    if fleet_short:
+        messages.append(
+            "collection fleet falls short (points only these vehicle classes reach): "
+            + ", ".join(f"{s} {c} by {h:,.2f} h/day" for (s, c), h in fleet_short.items())
+        )
+    if shortfalls or fleet_short:
         if out.status == "time_limit":
             messages.append("time limit hit: the shortfall may not be the smallest possible")
         return "capacity_short"
@@ -212,7 +222,9 @@ def _read_plan(
     routing = waste_routing(d, chosen, flow)
     u_plant = plant_shorts(d, routing, out.values["short_plant"])
     use = capacity_use(d, routing, u_plant)
-    costs = cost_breakdown(d, y, chosen, flow, use.station_short_t, u_plant)
+    fleet = fleet_hours(d, chosen)
+    u_fleet = np.array([f.short_h_per_day for f in fleet])
+    costs = cost_breakdown(d, y, chosen, flow, use.station_short_t, u_plant, u_fleet)
     objective = float(sum(costs.values()))
     co2 = (
         float(d.opt_co2_kg_per_day[chosen].sum())
@@ -220,7 +232,10 @@ def _read_plan(
         + float(np.dot(d.arc_co2_kg_per_t, flow))
     )
     t_km = float(d.opt_t_km_per_day[chosen].sum()) + float(np.dot(d.arc_distance_km, flow))
-    status = _solved_status(out, use.shortfalls, messages)
+    fleet_short = {
+        (f.stream, f.vehicle_classes): f.short_h_per_day for f in fleet if f.short_h_per_day
+    }
+    status = _solved_status(out, use.shortfalls, fleet_short, messages)
     mip_gap = out.mip_gap
     if math.isfinite(out.bound) and objective > 0:
         mip_gap = max(0.0, (out.objective - out.bound) / max(abs(out.objective), 1e-9))
@@ -247,6 +262,7 @@ def _read_plan(
         station_shortfalls_t_per_day=use.station_short,
         plant_shortfalls_t_per_day=use.plant_short,
         haul=haul_needs(d, flow),
+        fleet_hours=fleet,
         co2_kg_per_day=co2,
         t_km_per_day=t_km,
         messages=tuple(messages),

@@ -56,6 +56,8 @@ __all__ = [
 ]
 
 _EARTH_RADIUS_M = 6_371_008.8
+_COST_FIELDS = dataclasses.fields(OptionCosts)
+"""Every per-option term: each is a sum over points, so a zone option's is its members' sum."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -227,16 +229,7 @@ def _zoned(
             one_way_km=total(t_opt * options.one_way_km) / np.maximum(t_sum, 1e-300),
             unassignable=options.unassignable,
         ),
-        costs=OptionCosts(
-            linehaul=total(costs.linehaul),
-            unload=total(costs.unload),
-            vehicles=total(costs.vehicles),
-            handling=total(costs.handling),
-            gate=total(costs.gate),
-            km_per_day=total(costs.km_per_day),
-            t_km_per_day=total(costs.t_km_per_day),
-            co2_kg_per_day=total(costs.co2_kg_per_day),
-        ),
+        costs=OptionCosts(**{f.name: total(getattr(costs, f.name)) for f in _COST_FIELDS}),
         members=Members(
             ptr=np.concatenate([[0], np.cumsum(np.bincount(unit, minlength=n_units))]).astype(
                 np.int64
@@ -271,16 +264,7 @@ def cheapest_sites(zoned: ZonedModel, k: int | None) -> ZonedModel:
             one_way_km=opts.one_way_km[keep],
             unassignable=opts.unassignable,
         ),
-        costs=OptionCosts(
-            linehaul=c.linehaul[keep],
-            unload=c.unload[keep],
-            vehicles=c.vehicles[keep],
-            handling=c.handling[keep],
-            gate=c.gate[keep],
-            km_per_day=c.km_per_day[keep],
-            t_km_per_day=c.t_km_per_day[keep],
-            co2_kg_per_day=c.co2_kg_per_day[keep],
-        ),
+        costs=OptionCosts(**{f.name: getattr(c, f.name)[keep] for f in _COST_FIELDS}),
         members=zoned.members,
         zones=zoned.zones,
     )
