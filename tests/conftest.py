@@ -3,7 +3,9 @@ a real Dask cluster."""
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -122,3 +124,64 @@ def _hand_plan(p: RoutingProblem) -> RoutePlan:
 def hand_plan() -> Callable[[RoutingProblem], RoutePlan]:
     """A hand-built plan of one routing problem, instead of a solver (see _hand_plan)."""
     return _hand_plan
+
+
+_TINY_TARGETS = """
+[[targets]]
+metric = "kitchen_separation"
+value = 0.4
+source = "illustrative (test)"
+
+[[targets]]
+metric = "harmless_treatment"
+value = 0.99
+source = "illustrative (test)"
+
+[[targets]]
+metric = "compliant_share"
+value = 0.9
+source = "illustrative (test)"
+
+[[targets]]
+metric = "compliant_communities"
+value = 6
+source = "illustrative (test)"
+
+[[targets]]
+metric = "treatment_capacity"
+kind = "kitchen_waste_plant"
+value = 40
+source = "illustrative (test)"
+
+[[variants]]
+id = "refuse"
+description = "不分类不收运: the non-compliant P2 is not collected"
+[[variants.edits]]
+table = "planning"
+field = "refuse_unsorted"
+value = true
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny_targets_dir(tmp_path_factory: pytest.TempPathFactory, tiny_dir: Path) -> Path:
+    """A copy of tiny with towns (S1 = P1, P2; S2 = P3; N1 = P4 … P7), residents at P1 … P6
+    (the communities; rates stay the explicit kg), P2 not compliant, five targets and a
+    variant ``refuse`` that turns the 不分类不收运 rule on."""
+    folder = tmp_path_factory.mktemp("tiny_targets") / "tiny"
+    shutil.copytree(tiny_dir, folder)
+    with open(folder / "points.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    towns = {"P1": "S1", "P2": "S1", "P3": "S2"}
+    for r in rows:
+        r["town"] = towns.get(r["id"], "N1")
+        r["town_kind"] = "town" if r["town"] == "S2" else "street"
+        r["compliant"] = "false" if r["id"] == "P2" else "true"
+        r["residents"] = "" if r["id"] == "P7" else "100"
+    with open(folder / "points.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + _TINY_TARGETS, encoding="utf-8")
+    return folder

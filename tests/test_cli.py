@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from wasteopt import __version__
-from wasteopt.cli import main, planning
+from wasteopt.cli import CRS_CHOICES, main, planning
 from wasteopt.cli.common import EXIT_CODES
+from wasteopt.coordinates import CRS_NAMES
 from wasteopt.errors import SolverUnavailable
 from wasteopt.routing.problem import Depot, Fleet, RoutingProblem, Stop, UnloadSite
 from wasteopt.routing.settings import RoutingSettings
@@ -51,6 +52,19 @@ def test_every_subcommand_has_help(command, capsys):
         main([command, "--help"])
     assert exc.value.code == 0
     assert f"wasteopt {command}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["route", "run"])
+def test_crs_option_names_every_coordinate_system(command, capsys):
+    """route and run take --crs with exactly the systems wasteopt.coordinates knows; an
+    unknown one is a usage error (exit 2)."""
+    assert CRS_CHOICES == CRS_NAMES
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert "--crs {wgs84,gcj02,bd09}" in capsys.readouterr().out.replace("\n", " ")
+    with pytest.raises(SystemExit) as exc:
+        main([command, "scenarios/tiny", "--crs", "utm", "--out", "x"])
+    assert exc.value.code == 2 and "invalid choice: 'utm'" in capsys.readouterr().err
 
 
 def test_validate_ok(capsys, tiny_dir, tiny_scenario):
@@ -196,6 +210,9 @@ def test_simulate_writes_replications(tmp_path, capsys, tiny_dir):
     assert code == 0
     assert (out / "rep0" / "sim_daily.csv").is_file()
     assert (out / "rep1" / "sim_balance.csv").is_file()
+    for rep in ("rep0", "rep1"):  # each replication's collection ledger and robustness
+        for name in ("ledger_trips.csv", "ledger_daily.csv", "ledger.xlsx", "sim_robustness.csv"):
+            assert (out / rep / name).is_file(), f"{rep}/{name}"
     service = pd.read_csv(out / "service.csv", encoding="utf-8-sig")
     assert not service["below_level"].any() and set(service["replication"]) == {0, 1}
     totals = pd.read_csv(out / "sim_replications_totals.csv", encoding="utf-8-sig")
@@ -220,6 +237,21 @@ def test_simulate_below_service_level_exits_1_after_writing(tmp_path, capsys, ti
     assert all("service level not met (collection)" in x for x in lines)
     assert all("0.00%" in x and "P6 @" in x and "CNY" in x for x in lines)
     assert "base/kitchen" in lines[0] and "base/other" in lines[1]
+
+
+def test_refused_waste_is_named_on_stderr_and_the_exit_stays_0(tmp_path, capsys, tiny_targets_dir):
+    """simulate with the 不分类不收运 rule on names what it leaves behind after 'refused by
+    policy:' (not 'short of service:') and exits 0: a policy choice, not a shortfall."""
+    out = tmp_path / "sim"
+    args = ["simulate", str(tiny_targets_dir), "--variant", "refuse", "--days", "2"]
+    code = main([*args, "--iterations", "50", "--workers", "1", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (
+        "refused by policy: refuse: 不分类不收运 (refuse_unsorted) leaves 0.45 t/day "
+        "uncollected (kitchen 0.20, other 0.25 t/day) at 1 non-compliant point in 1 town (S1 1)"
+    ) in err
+    assert "short of service" not in err
 
 
 def test_compare_runs_sweep_and_reuses_the_store(tmp_path, capsys, tiny_dir):

@@ -112,7 +112,8 @@ def test_route_twice_writes_identical_files(tmp_path, tiny_dir):
         "schedule_other.csv",
         "sheets/routes_kitchen.pdf",
         "sheets/routes_other.xlsx",
-        "sheets/routes_other.geojson",
+        "sheets/routes_other_lines.geojson",
+        "sheets/routes_other_maps.pdf",
         "facilities/assignments.csv",
     ):
         assert wanted in names

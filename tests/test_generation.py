@@ -30,6 +30,7 @@ from wasteopt.scenario.model import (
     GenerationSettings,
     Holiday,
     Missort,
+    PlanningSettings,
     Scenario,
     Stream,
 )
@@ -395,6 +396,21 @@ def test_point_generating_nothing_of_a_stream_is_never_due_for_it():
     assert all(due_loads(sc, d, k, "kitchen")[0] == ("P2",) for k in range(7))
     assert due_loads(sc, d, 0, "other")[0] == ("P0", "P1", "P2")
     assert due_loads(sc, d, 0, "hazardous")[0] == ("P2",)  # weekly, phase 0: due on day 0
+
+
+def test_point_refused_by_the_unsorted_rule_is_never_due_but_still_generates():
+    """With refuse_unsorted on, a point not compliant has 0 visits for every stream and is in no
+    due set, while its waste is still generated; with the rule off it is collected as usual."""
+    pts = [_point(0), dataclasses.replace(_point(1), compliant=False), _point(2)]
+    off = _scenario(pts)
+    on = dataclasses.replace(off, planning=PlanningSettings(refuse_unsorted=True))
+    for sid in off.stream_ids:
+        assert collection_schedule(off, sid)[0][1] > 0
+        assert collection_schedule(on, sid)[0][1] == 0
+    d = generate(on, days=7, seed=0)
+    assert all(d.kg[:, 1, :].ravel() > 0)
+    assert due_loads(on, d, 0, "kitchen")[0] == ("P0", "P2")
+    assert due_loads(off, d, 0, "kitchen")[0] == ("P0", "P1", "P2")
 
 
 def test_pickle_keeps_demand_read_only():

@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "clock": 0,
     "files": 0,
     "stopids": 0,
+    "coordinates": 0,
     "travel_table": 1,
     "scenario": 1,
     "compute": 1,  # executors and checkpoints: imports only layer 0

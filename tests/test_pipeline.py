@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 
@@ -25,6 +26,7 @@ from wasteopt.pipeline import (
     route_planned_day,
     run_all,
 )
+from wasteopt.reporting.kpis import COST_STAGES, KPI_BY_ID, VERDICT_KPIS, format_value
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.settings import ENGINES, RoutingSettings
@@ -59,15 +61,21 @@ def test_run_writes_every_stage_for_base_and_variants(tiny_run):
             "routes/plan_kitchen.json",
             "routes/sheets/routes_kitchen.pdf",
             "routes/sheets/routes_other.xlsx",
-            "routes/sheets/routes_other.geojson",
+            "routes/sheets/routes_other_points.geojson",
+            "routes/sheets/routes_other_lines.geojson",
+            "routes/sheets/routes_kitchen_maps.pdf",
             "simulation/sim_daily.csv",
             "simulation/sim_balance.csv",
             "simulation/service.csv",
+            "simulation/sim_robustness.csv",
+            "simulation/ledger_trips.csv",
+            "simulation/ledger.xlsx",
             "plots/routes.png",
             "plots/daily_KPIs.svg",
         ):
             assert (out / v / rel).is_file(), f"{v}/{rel}"
-    assert (out / "report.html").is_file() and (out / "plots" / "catchments_east.png").is_file()
+    assert (out / "report.html").is_file()
+    assert (out / "plots" / "catchments_east_other.png").is_file()
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
 
 
@@ -102,11 +110,23 @@ def test_html_report_has_tables_and_inline_figures(tiny_run):
     """The report is one self-contained file with the KPI table and inline figures."""
     _, out = tiny_run
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Scenario comparison" in html and "collected_t_per_day" in html
+    assert "Scenario comparison" in html and "收集量 Collected" in html
     assert "Service level" in html and "collected at least 99.5%" in html
     assert "<svg" in html or "data:image/png;base64" in html
     # No fetchable references (XML namespace URIs in SVG metadata are names, not requests).
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?https?:""", html)
+
+
+def test_run_without_targets_or_refusal_writes_an_empty_refused_table(tiny_run):
+    """tiny defines no targets and refuses nothing: refused.csv has its header only, there is
+    no targets.csv, no targets section, and the manifest records no refused tonnage."""
+    summary, out = tiny_run
+    refused = pd.read_csv(out / "refused.csv", encoding="utf-8-sig")
+    assert refused.empty and "point_id" in refused.columns
+    assert not (out / "targets.csv").exists()
+    assert "目标差距" not in (out / "report.html").read_text(encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["refused_by_policy_t_per_day"] == {} and summary.refused_by_policy == ()
 
 
 def test_representative_day_is_closest_to_mean(tiny_scenario):
@@ -283,3 +303,67 @@ def test_checker_flags_a_lane_point_given_to_a_compactor(tiny_scenario):
         ("access", "VT-OTH#1", "P7")
     ]
     assert "allowed here (VT-TRI)" in report.violations[0].message
+
+
+# --------------------------------------------------------------------------------------------
+# the report: a decision page first, one definition and one printed value per KPI
+
+_KPI_CELL = re.compile(r'<td[^>]*data-kpi="([^"]+)" data-variant="([^"]+)"[^>]*>([^<]*)</td>')
+
+
+def test_every_kpi_shows_the_same_value_wherever_it_appears(tiny_run):
+    """Every cell of report.html marked with a KPI (the KPI table, the decision page's verdict
+    and cost tables) shows kpi.csv's value as the registry prints it; every KPI of every
+    variant is in the KPI table, and the verdict and cost KPIs on the decision page too."""
+    _, out = tiny_run
+    kpi = pd.read_csv(out / "kpi.csv", encoding="utf-8-sig").set_index("variant")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    seen: dict[tuple[str, str], int] = {}
+    for kpi_id, variant, text in _KPI_CELL.findall(page):
+        value = kpi.at[variant, kpi_id]
+        assert html.unescape(text) == format_value(kpi_id, value), (kpi_id, variant, text)
+        seen[(kpi_id, variant)] = seen.get((kpi_id, variant), 0) + 1
+    assert set(kpi.columns) <= set(KPI_BY_ID), "register every kpi.csv column"
+    for kpi_id in kpi.columns:
+        for variant in kpi.index:
+            wanted = 2 if kpi_id in (*VERDICT_KPIS, *COST_STAGES) else 1
+            assert seen.get((kpi_id, variant), 0) >= wanted, (kpi_id, variant)
+
+
+def test_decision_page_comes_first_and_no_raw_id_reaches_the_reader(tiny_run):
+    """The decision page precedes the table of contents; no table header is a snake_case id
+    and no KPI id is visible text (ids stay in data attributes)."""
+    _, out = tiny_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.index('id="decision"') < page.index("<nav>")
+    for head in re.findall(r"<th[^>]*>([^<]*)</th>", page):
+        assert not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", html.unescape(head)), head
+    visible = re.sub(r"<svg.*?</svg>|<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    for k in KPI_BY_ID:
+        assert not re.search(rf"\b{k}\b", visible), k
+    assert "全口径吨成本 Full cost per tonne" in visible
+
+
+def test_kpis_reconcile_with_each_other_and_the_files(tiny_run):
+    """The five stage costs add up to the full cost per tonne; truck-km = collection + haul
+    km; collected = stock at the start + generated − what the bins hold at the end; the
+    planned plant utilisation is the utilisation chart's (facilities/utilisation.csv)."""
+    _, out = tiny_run
+    kpi = pd.read_csv(out / "kpi.csv", encoding="utf-8-sig").set_index("variant")
+    for v in kpi.index:
+        r = kpi.loc[v]
+        assert sum(r[s] for s in COST_STAGES) == pytest.approx(r["cost_cny_per_t"], rel=1e-9)
+        assert r["cost_cny_per_t"] > r["ops_cost_cny_per_t"] > 0
+        assert r["collection_km_per_day"] + r["haul_km_per_day"] == pytest.approx(
+            r["truck_km_per_day"]
+        )
+        bal = pd.read_csv(out / v / "simulation" / "sim_balance.csv", encoding="utf-8-sig")
+        last = bal[bal["day"] == bal["day"].max()]
+        left_kg = (last["at_points_kg"] + last["taken_elsewhere_kg"]).sum()
+        collected_kg = 1000 * (r["stock_at_start_t"] + r["generated_t_per_day"] * r["sim_days"])
+        assert r["collected_t_per_day"] * r["sim_days"] * 1000 == pytest.approx(
+            collected_kg - left_kg, abs=1e-3
+        )
+        util = pd.read_csv(out / v / "facilities" / "utilisation.csv", encoding="utf-8-sig")
+        plants = util[util["site_kind"] == "plant"]
+        assert r["plant_utilisation_plan_max"] == pytest.approx(plants["utilisation"].max())

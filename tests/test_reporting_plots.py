@@ -1,5 +1,5 @@
-"""Maps and plots: Figures with Chinese labels that render without missing glyphs, saved as
-PNG and SVG atomically."""
+"""Plots (and the maps they re-export): Figures with Chinese labels that render without missing
+glyphs, saved as PNG and SVG atomically. The maps' own layout: test_reporting_maps.py."""
 
 from __future__ import annotations
 
@@ -100,30 +100,6 @@ def test_glyph_warning_detector_works_with_a_latin_font():
     fig = Figure()
     fig.add_subplot().set_title("西站", family="DejaVu Sans")
     assert _glyph_warnings(fig), "DejaVu Sans has no CJK glyphs; a warning was expected"
-
-
-def test_routes_one_panel_per_stream(tiny):
-    """plot_routes draws one map per routed stream with its lines in the stream colour."""
-    scenario, sheet = tiny
-    fig = plot_routes(scenario, sheet)
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == sheet["stream"].nunique() == 2
-    colours = {ln.get_color() for ln in visible[0].get_lines()}
-    assert colours == {scenario.stream("kitchen").color}
-
-
-def test_catchments_colour_points_by_site(tiny):
-    """Points sent to different sites get different colours; the same site keeps its colour
-    in both panels, and a closed station is labelled as closed."""
-    scenario, _ = tiny
-    before = {"P1": "ST-W", "P2": "ST-W", "P3": "FAC-WTE"}
-    after = {"P1": "ST-W", "P2": "FAC-WTE", "P3": "FAC-WTE"}
-    fig = plot_catchments(scenario, before, after)
-    cols = [ax.collections[0].get_facecolors() for ax in fig.axes[:2]]
-    assert not np.allclose(cols[0][0], cols[0][2])  # ST-W vs FAC-WTE
-    assert np.allclose(cols[0][0], cols[1][0])  # ST-W in both panels
-    plan = types.SimpleNamespace(assignments=after, closed_stations=("ST-W",))
-    assert "关闭" in _texts(plot_catchments(scenario, before, plan))
 
 
 def test_utilisation_marks_overload(tiny):

@@ -4,7 +4,9 @@ the checker's."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
+import itertools
 import json
 import os
 import re
@@ -18,12 +20,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from wasteopt.coordinates import wgs84_to_gcj02
 from wasteopt.generation import generate
 from wasteopt.reporting import fonts
 from wasteopt.reporting.sheets import (
     FORMATS,
     SHEET_COLUMNS,
     TOTAL_LABEL,
+    GeoContext,
     route_sheet_frame,
     route_sheet_summary,
     route_sheets_geojson,
@@ -197,7 +201,7 @@ def test_sheets_repeat_byte_for_byte_with_source_date_epoch(tiny_plans, tmp_path
     first = write_route_sheets(plan, problem, scenario, tmp_path / "a")
     time.sleep(1.0)  # the zip entries and the PDF date have a resolution of one second
     again = write_route_sheets(plan, problem, scenario, tmp_path / "b")
-    assert [p.suffix for p in first] == [p.suffix for p in again] and len(first) == len(FORMATS)
+    assert [p.name for p in first] == [p.name for p in again] and len(first) == len(FORMATS) + 1
     for a, b in zip(first, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     pdf = next(p for p in first if p.suffix == ".pdf").read_bytes()
@@ -236,41 +240,75 @@ def _strict_json(raw: str):
     return json.loads(raw, parse_constant=no_constant)
 
 
-def test_geojson_structure(tiny_plans, tmp_path):
-    """RFC 7946 FeatureCollection: routes as depot-to-depot LineStrings in lon/lat, stops and
-    sites as Points with vehicle, trip, stream, kg and arrival."""
+def _layers(tmp_path, plan, problem, scenario, **kw):
+    paths = write_route_sheets(plan, problem, scenario, tmp_path, formats=("geojson",), **kw)
+    assert [p.name for p in paths] == [
+        f"routes_{plan.stream}_points.geojson",
+        f"routes_{plan.stream}_lines.geojson",
+    ]
+    return [_strict_json(p.read_text(encoding="utf-8")) for p in paths]
+
+
+def test_geojson_points_and_lines_layers(tiny_plans, tmp_path):
+    """RFC 7946: a point layer (stops, unload sites, depots) and a line layer with one
+    LineString per trip; trips join end to start from depot to depot, their km and kg add up
+    to the plan's, every property is a scalar and every feature has date, variant and crs."""
     scenario, plans = tiny_plans
     plan, problem = plans[0]
-    (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("geojson",))
-    data = _strict_json(path.read_text(encoding="utf-8"))
-    assert data["type"] == "FeatureCollection" and "crs" not in data
-    feats = data["features"]
+    points, lines = _layers(tmp_path, plan, problem, scenario)
+    assert points["type"] == lines["type"] == "FeatureCollection" and "crs" not in points
+    assert {f["geometry"]["type"] for f in points["features"]} == {"Point"}
+    assert {f["geometry"]["type"] for f in lines["features"]} == {"LineString"}
+    trips = lines["features"]
+    assert len(trips) == plan.check.totals.trips > plan.check.totals.vehicles  # several trips
+    for f in points["features"] + trips:
+        props = f["properties"]
+        assert props["date"] == "2026-03-02" and props["variant"] == "base"
+        assert props["crs"] == "wgs84"
+        assert all(not isinstance(v, (list, dict)) for v in props.values()), props
     depot = scenario.depot("D1")
-    routes = [f for f in feats if f["geometry"]["type"] == "LineString"]
-    assert len(routes) == plan.check.totals.vehicles
-    for f in feats:
-        assert f["type"] == "Feature" and isinstance(f["properties"], dict)
-        geom = f["geometry"]
-        pts = geom["coordinates"] if geom["type"] == "LineString" else [geom["coordinates"]]
-        for lon, lat in pts:
-            assert -180 <= lon <= 180 and -90 <= lat <= 90
-    sheet = route_sheet_frame(plan, problem, scenario)
-    for r in routes:
-        coords = r["geometry"]["coordinates"]
-        assert coords[0] == coords[-1] == [depot.lon, depot.lat]  # lon first
-        g = sheet[(sheet["vehicle"] == r["properties"]["vehicle"]) & (sheet["kind"] != "lunch")]
-        assert len(coords) == len(g)
-        assert r["properties"]["kg"] == g["expected_kg"].sum()
-        assert r["properties"]["stream"] == "kitchen"
-    stops = [f for f in feats if f["properties"]["feature"] == "stop"]
+    for vehicle in {t["properties"]["vehicle"] for t in trips}:
+        own = [t for t in trips if t["properties"]["vehicle"] == vehicle]
+        assert own[0]["geometry"]["coordinates"][0] == [depot.lon, depot.lat]  # lon first
+        assert own[-1]["geometry"]["coordinates"][-1] == [depot.lon, depot.lat]
+        for a, b in itertools.pairwise(own):  # the next trip starts where one ends
+            assert a["geometry"]["coordinates"][-1] == b["geometry"]["coordinates"][0]
+    assert sum(t["properties"]["km"] for t in trips) == pytest.approx(
+        plan.check.totals.distance_km, abs=0.01
+    )
+    assert sum(t["properties"]["kg"] for t in trips) == plan.check.totals.load_kg
+    stops = [f for f in points["features"] if f["properties"]["feature"] == "stop"]
     assert len(stops) == plan.check.totals.stops_served
-    s0 = stops[0]["properties"]
-    assert {"vehicle", "trip", "stream", "kg", "arrival", "name"} <= set(s0)
-    p = scenario.point(s0["id"])
+    p = scenario.point(stops[0]["properties"]["id"])
     assert stops[0]["geometry"]["coordinates"] == [p.lon, p.lat]
-    sites = [f for f in feats if f["properties"]["feature"] == "unload_site"]
+    sites = [f for f in points["features"] if f["properties"]["feature"] == "unload_site"]
     assert sum(f["properties"]["kg"] for f in sites) == plan.check.totals.load_kg
-    assert route_sheets_geojson(sheet, scenario) == data
+    assert all(f["properties"]["first_arrival"] <= f["properties"]["last_arrival"] for f in sites)
+    sheet = route_sheet_frame(plan, problem, scenario)
+    assert route_sheets_geojson(sheet, scenario, GeoContext(date=dt.date(2026, 3, 2))) == {
+        "points": points,
+        "lines": lines,
+    }
+
+
+def test_geojson_in_gcj02_says_so(tiny_plans, tmp_path, jintan_dir):
+    """Written in GCJ-02, every feature says crs=gcj02, the collection carries a note, and the
+    coordinates are the WGS-84 ones transformed (checked on a Jintan-like point: the equator
+    of the tiny scenario lies outside China, where GCJ-02 equals WGS-84)."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    points, lines = _layers(tmp_path, plan, problem, scenario, crs="gcj02")
+    assert points["coordinate_system"] == lines["coordinate_system"] == "gcj02"
+    assert "not WGS-84" in points["note"]
+    assert {f["properties"]["crs"] for f in points["features"] + lines["features"]} == {"gcj02"}
+    sheet = route_sheet_frame(plan, problem, scenario)
+    moved = sheet.assign(lon=sheet["lon"] - 0.5, lat=sheet["lat"] + 31.7)  # into Jintan
+    shifted = route_sheets_geojson(moved, scenario, GeoContext(crs="gcj02"))["points"]
+    stop = next(f for f in shifted["features"] if f["properties"]["feature"] == "stop")
+    row = moved[(moved["kind"] == "stop")].iloc[0]
+    want = wgs84_to_gcj02(float(row["lon"]), float(row["lat"]))
+    assert stop["geometry"]["coordinates"] == pytest.approx(list(want), abs=1e-6)
+    assert stop["geometry"]["coordinates"][0] != round(float(row["lon"]), 6)
 
 
 def test_write_all_formats_and_reject_unknown(tiny_plans, tmp_path):
@@ -278,7 +316,15 @@ def test_write_all_formats_and_reject_unknown(tiny_plans, tmp_path):
     scenario, plans = tiny_plans
     plan, problem = plans[0]
     paths = write_route_sheets(plan, problem, scenario, tmp_path)
-    assert [p.suffix[1:] for p in paths] == list(FORMATS)
+    assert [p.name for p in paths] == [
+        "routes_kitchen.csv",
+        "routes_kitchen.xlsx",
+        "routes_kitchen.pdf",
+        "routes_kitchen_points.geojson",
+        "routes_kitchen_lines.geojson",
+        "routes_kitchen_maps.pdf",
+    ]
+    assert FORMATS == ("csv", "xlsx", "pdf", "geojson", "maps")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     with pytest.raises(ValueError, match="docx"):
         write_route_sheets(plan, problem, scenario, tmp_path / "x", formats=("csv", "docx"))

@@ -132,3 +132,36 @@ def test_default_classes_restrict_nothing(tiny):
     sc = dataclasses.replace(scenario, points=points, vehicle_types=vtypes)
     for stream in sc.stream_ids:
         assert all(s.fleets is None for s in build_problem(sc, demand, 1, stream, matrix).stops)
+
+
+def _with_margin(scenario, margin):
+    return dataclasses.replace(
+        scenario, planning=dataclasses.replace(scenario.planning, fill_margin=margin)
+    )
+
+
+def test_fill_margin_scales_payload_and_volume(tiny):
+    """With fill_margin 0.9 each fleet plans to 90 % of its payload and body volume, rounded
+    down; the default 1.0 keeps the full payload."""
+    scenario, demand, matrix = tiny
+    full = build_problem(scenario, demand, 1, "kitchen", matrix)
+    assert [(f.capacity_kg, f.capacity_l) for f in full.fleets] == [(3000, 6000)]
+    p = build_problem(_with_margin(scenario, 0.9), demand, 1, "kitchen", matrix)
+    assert [(f.capacity_kg, f.capacity_l) for f in p.fleets] == [(2700, 5400)]
+    assert p.stops == full.stops
+
+
+def test_fill_margin_never_refuses_a_stop_the_payload_carries(tiny):
+    """A stop no allowed fleet fits at the margin raises the capacity of the fleets whose
+    payload carries it to the stop; a stop another fleet fits at the margin raises nothing."""
+    scenario, demand, matrix = tiny
+    p = build_problem(_with_margin(scenario, 0.1), demand, 1, "other", matrix)
+    by_id = {f.id: f for f in p.fleets}
+    biggest = max(p.stops, key=lambda s: s.load_kg)
+    # 10 % of 5,000 kg is 500 kg: the 550 and 650 kg stops raise the compactor to 650 kg
+    assert by_id["VT-OTH"].capacity_kg == biggest.load_kg == 650
+    assert by_id["VT-OTH"].capacity_l == biggest.volume_l
+    # the 500 kg e-tricycle (50 kg at the margin): only the lane point P7 (400 kg), which no
+    # compactor may serve, raises it; the 450 kg stop the compactor fits does not
+    (lane,) = [s for s in p.stops if s.fleets == ("VT-TRI",)]
+    assert lane.id == "P7" and by_id["VT-TRI"].capacity_kg == lane.load_kg == 400

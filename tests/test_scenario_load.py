@@ -212,6 +212,8 @@ BAD: dict[str, tuple[str, ...]] = {
         "scenario.toml [planning]: shortfall_penalty_cny_per_t: must be >= 0, got '-10'",
     ),
     "max_haul_km": ("scenario.toml [planning]: max_haul_km: must be > 0, got '0'",),
+    "fill_margin": ("scenario.toml [planning]: fill_margin: must be > 0, got '0'",),
+    "fill_margin_over": ("scenario.toml [planning]: fill_margin: must be <= 1, got '1.2'",),
     "planning_type": ("scenario.toml [planning]: require_standard: expected true or false",),
     # input hardening (issue 13): characters, blank names, paths, quoting, defaults
     "control_char": (
@@ -241,6 +243,21 @@ BAD: dict[str, tuple[str, ...]] = {
     "unclosed_quote": ("points.csv line 3: a quoted cell starting here is never closed",),
     "stray_quote": ("points.csv line 3: text follows the closing quote of a quoted cell",),
     "blank_header": ("points.csv line 1: blank line instead of the header row",),
+    # targets in the city's terms, towns and compliance (issue 15)
+    "town_kind": ("points.csv line 4 (id=P3): town_kind: unknown town kind", "'village'"),
+    "compliant": ("points.csv line 3 (id=P2): compliant: not true or false", "'yes'"),
+    "target_range": (
+        "scenario.toml [[targets]] id=kitchen_separation: value: must be <= 1: a share, not a "
+        "percentage; expected a share between 0 and 1 (18 % is 0.18), got '18'",
+    ),
+    "target_metric": (
+        "scenario.toml [[targets]] id=recycling: metric: unknown metric",
+        "'recycling_rate'",
+    ),
+    "target_kind": (
+        "scenario.toml [[targets]] id=catering_capacity: kind: unknown facility kind",
+        "'catering_plant'",
+    ),
 }
 
 

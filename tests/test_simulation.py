@@ -265,15 +265,16 @@ def test_collected_equals_due_loads_when_nothing_goes_wrong(weekly, exact_settin
 
 
 def test_full_vehicle_adds_unload_trips(tiny, exact_settings):
-    """A vehicle too small for its planned trip detours to unload and comes back: everything
-    is still collected, with extra unloads counted."""
+    """A vehicle too small for its planned trip (its type's real payload below what the plan
+    loaded) detours to unload and comes back: everything is still collected, with extra
+    unloads counted."""
     sc, matrix, demand, op = tiny
-    prob = op.problems["kitchen"]
-    small = dataclasses.replace(
-        prob, fleets=tuple(dataclasses.replace(f, capacity_kg=800) for f in prob.fleets)
+    vts = tuple(
+        dataclasses.replace(v, payload_kg=800.0) if v.id == "VT-KIT" else v
+        for v in sc.vehicle_types
     )
-    op2 = OperatingPlan(problems={**op.problems, "kitchen": small}, plans=op.plans)
-    r = simulate(sc, demand=demand, matrix=matrix, operating=op2, settings=exact_settings, seed=0)
+    small = dataclasses.replace(sc, vehicle_types=vts)
+    r = simulate(small, demand=demand, matrix=matrix, operating=op, settings=exact_settings)
     k = r.daily[r.daily["stream"] == "kitchen"]
     assert k["uncollected_t"].max() == pytest.approx(0.0, abs=1e-9)
     kv = r.vehicles[(r.vehicles["stream"] == "kitchen") & (r.vehicles["role"] == "collection")]

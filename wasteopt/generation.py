@@ -42,7 +42,10 @@ generated (it is taken elsewhere); they only matter to :func:`due_loads`.
 blank without residents or households) is never due for that stream, whatever its frequency
 (:func:`collection_schedule` gives it 0 visits): nothing is there to collect, so a visit would
 only cost a detour (e.g. a day-time tour calling at a restaurant that only has night waste).
-Routing, the cycle planner and the simulation all take the due points from that schedule.
+Nor is a point the 不分类不收运 rule refuses (``[planning] refuse_unsorted`` and the point not
+``compliant``: :meth:`~wasteopt.scenario.model.Scenario.refuses`): its waste is generated but
+never collected, for every stream. Routing, the cycle planner and the simulation all take the
+due points from that schedule.
 
 **Due loads** (:func:`due_loads`): a point whose frequency for a stream is ``visits_per_day`` visits
 every ``period_days`` days is due on horizon day ``d`` (0 = first generated day) when
@@ -323,13 +326,16 @@ def collection_schedule(
     """``(visits_per_day, period_days, phase)`` per point (scenario order) for ``stream``: a point
     is due on day d when ``visits > 0`` and ``(d + phase) % period == 0``. A point without a
     frequency for the stream uses the stream's ``default_frequency``; a point that generates
-    none of the stream has 0 visits (never due, module docstring). ``rates``: the
+    none of the stream, or that the 不分类不收运 rule refuses, has 0 visits (never due, module
+    docstring). ``rates``: the
     :func:`expected_rates_kg_per_day` of the scenario when the caller has them already."""
     default = scenario.stream(stream).default_frequency
     freqs = [FREQUENCIES[p.frequency.get(stream, default)] for p in scenario.points]
     if rates is None:
         rates = expected_rates_kg_per_day(scenario)
     generates = rates[:, scenario.stream_ids.index(stream)] > 0
+    if scenario.planning.refuse_unsorted:
+        generates &= np.array([not scenario.refuses(p) for p in scenario.points], dtype=bool)
     visits = np.array([f.visits_per_day for f in freqs], dtype=np.int64) * generates
     period = np.array([f.period_days for f in freqs], dtype=np.int64)
     phase = np.array([p.phase for p in scenario.points], dtype=np.int64)

@@ -5,6 +5,7 @@ docstring)."""
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import numpy as np
@@ -174,6 +175,18 @@ def frequencies(access: str, village: bool) -> dict[str, str]:
     }
 
 
+def town_kind(name: str) -> str:
+    """``street`` for a 街道 (subdistrict), ``town`` for a 镇."""
+    return "street" if name.endswith("街道") else "town"
+
+
+def compliant(pid: str, village: bool) -> str:
+    """The ``compliant`` cell (illustrative, no source): one village point in 8 and one other
+    household point in 25 fails the sorting standard, picked by a hash of its id (no random
+    draw, so every other column stays as it was); empty = compliant (the default)."""
+    return "false" if zlib.crc32(pid.encode("utf-8")) % (8 if village else 25) == 0 else ""
+
+
 def make_points(rng: np.random.Generator) -> list[dict[str, Any]]:
     """Household points of the nine units (with access and frequencies), then large generators."""
     points: list[dict[str, Any]] = []
@@ -187,9 +200,10 @@ def make_points(rng: np.random.Generator) -> list[dict[str, Any]]:
             parts = split_lane(lon, lat, r) if access == "lane" else [(lon, lat, r)]
             for j, (x, y, rj) in enumerate(parts):
                 suffix = "abcdefgh"[j] if len(parts) > 1 else ""
+                pid = f"P-{code}-{k:03d}{suffix}"
                 points.append(
                     {
-                        "id": f"P-{code}-{k:03d}{suffix}",
+                        "id": pid,
                         "name": f"{name}{label}收集点{k:03d}{suffix}",
                         "lon": f"{x:.5f}",
                         "lat": f"{y:.5f}",
@@ -199,6 +213,8 @@ def make_points(rng: np.random.Generator) -> list[dict[str, Any]]:
                         "access": access,
                         "large_generator": "false",
                         **frequencies(access, village),
+                        "town_kind": town_kind(name),
+                        "compliant": compliant(pid, village),
                     }
                 )
     for pid, name, district, lon, lat, kit, rec, oth in LARGE_GENERATORS:
@@ -219,6 +235,7 @@ def make_points(rng: np.random.Generator) -> list[dict[str, Any]]:
                 "freq.other": "daily",
                 "freq.recyclable": "every_other_day",
                 "freq.hazardous": "none",
+                "town_kind": town_kind(district),
             }
         )
     return points
@@ -228,7 +245,7 @@ POINT_COLS = [
     "id", "name", "lon", "lat", "district", "residents", "households", "service_time_s",
     "tw_start", "tw_end", "access", "large_generator", "kg_per_day.kitchen",
     "kg_per_day.recyclable", "kg_per_day.other", "freq.kitchen", "freq.recyclable",
-    "freq.hazardous", "freq.other",
+    "freq.hazardous", "freq.other", "town_kind", "compliant",
 ]  # fmt: skip
 
 

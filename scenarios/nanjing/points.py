@@ -5,6 +5,7 @@ where they lie, what each generates, its access class, frequencies and windows (
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ POINT_COLS = [
     "id", "name", "lon", "lat", "district", "residents", "service_time_s", "access",
     "large_generator", "kg_per_day.kitchen", "kg_per_day.recyclable", "kg_per_day.other",
     "kg_per_day.catering", "freq.kitchen", "freq.recyclable", "freq.hazardous", "freq.other",
-    "tw_start.catering", "tw_end.catering",
+    "tw_start.catering", "tw_end.catering", "town", "town_kind", "compliant",
 ]  # fmt: skip
 DEFAULT_SERVICE_S = 240  # scenario.toml [defaults]: a community's bin room
 
@@ -288,7 +289,34 @@ def make_points(rng: np.random.Generator, n_points: int) -> list[dict[str, Any]]
     canteen_kg = catering_kg * (1 - RESTAURANT_CATERING_SHARE)
     points += catering_rows(rng, "canteen", allocate(n_cant, residents), canteen_kg, 0.5)
     points += market_rows(rng, allocate(n_market, residents), scale)
+    for p in points:
+        p.update(town_of(p))
     return points
+
+
+# One household point in NONCOMPLIANT[kind] fails the sorting standard (illustrative).
+NONCOMPLIANT = {"lane": 10, "village": 8, "community": 25}
+
+
+def town_of(p: dict[str, Any]) -> dict[str, str]:
+    """The point's town (illustrative): the built-up centre of its district it lies nearest to,
+    a 街道 (``street``) except the outer centres of rural districts (镇, ``town``); and its
+    ``compliant`` cell, ``false`` for one household point in NONCOMPLIANT[kind] picked by a
+    hash of its id (no random draw: every other column stays as it was)."""
+    d = next(x for x in DISTRICTS if x.code == p["_code"])
+    lon, lat = float(p["lon"]), float(p["lat"])
+    squared = [
+        ((lon - c[0]) * math.cos(math.radians(lat))) ** 2 + (lat - c[1]) ** 2 for c in d.centres
+    ]
+    k = squared.index(min(squared))
+    street = d.kind != "rural" or k == 0
+    every = NONCOMPLIANT.get(p["_kind"])
+    bad = every is not None and zlib.crc32(p["id"].encode("utf-8")) % every == 0
+    return {
+        "town": f"{d.name}{k + 1}号{'街道' if street else '镇'}",
+        "town_kind": "street" if street else "town",
+        "compliant": "false" if bad else "",
+    }
 
 
 def point_kg(p: dict[str, Any], stream: str, per_person: dict[str, float]) -> float:

@@ -37,6 +37,7 @@ mode = "status_quo"
 shortfall_penalty_cny_per_t = 4000   # above every gate fee (hazardous 3,500 CNY/t)
 wage_cny_per_person_year = 80000     # illustrative, incl. social insurance
 require_standard = false
+fill_margin = 0.85                   # trucks planned to 85 % of payload, as Jintan (README)
 
 [defaults]
 service_time_s = 240
@@ -71,6 +72,40 @@ TAIL = """
 id = "growth10"
 description = "10 % more waste in every stream (population and per-capita growth)"
 generation_scale = 1.1
+
+# The city's targets (docs/scenario-format.md "Targets"; sources: README.md "Targets"). Rates
+# are of household waste: restaurants' catering waste is left out of the total.
+[[targets]]
+metric = "kitchen_separation"        # 分出率
+total_streams = ["kitchen", "recyclable", "hazardous", "other"]
+value = 0.18
+source = \"\"\"illustrative: Beijing's 2023 level (> 18 %, news report, M); Nanjing separated \\
+1,011 t/day of kitchen waste in May 2021 (about 13 % of household waste, M)\"\"\"
+
+[[targets]]
+metric = "resource_recovery"         # 资源化利用率
+total_streams = ["kitchen", "recyclable", "hazardous", "other"]
+value = 0.35
+source = "national target: recycling rate >= 35 % by 2025 (发改环资〔2021〕642号, H)"
+
+[[targets]]
+metric = "harmless_treatment"        # 无害化处理率
+value = 0.99
+source = "illustrative: city plans aim at full harmless treatment; no figure was read"
+
+[[targets]]
+metric = "compliant_communities"     # 达标小区数
+value = 1643
+source = \"\"\"Nanjing 2024 plan: 1,643 certified 达标小区 re-inspected (the plan, H); the \\
+city's points are synthetic, so the count is indicative\"\"\"
+
+[[targets]]
+id = "catering_capacity"
+metric = "treatment_capacity"        # 餐厨 plants
+kind = "kitchen_waste_plant"
+streams = ["catering"]
+value = 1450
+source = "Nanjing 2024 plan: 全市餐厨垃圾集中处理能力提升至1450吨/日 (the plan, H)"
 """
 
 

@@ -177,6 +177,7 @@ def _add_route(sub: Subparsers) -> None:
         help="folder of finished territories (default OUT/.territory-store): a rerun of the "
         "same command, e.g. after a kill, reuses them instead of routing them again",
     )
+    _crs_option(r)
     r.add_argument("--out", required=True, help="output folder")
 
 
@@ -293,6 +294,7 @@ def _add_run(sub: Subparsers) -> None:
     run.add_argument("--day", type=_nonneg_int, help="day to route (default: representative)")
     _mode_option(run)
     _solver_options(run, "run")
+    _crs_option(run)
     run.add_argument("--out", default="output", help="output folder (default ./output)")
 
 
@@ -306,6 +308,21 @@ def _mode_option(p: argparse.ArgumentParser) -> None:
         "stations stay and candidates are not built unless a variant forces it; free: the "
         "optimiser may close and build any station (a cost-only lower bound, labelled so). "
         "Forced decisions of a variant always hold",
+    )
+
+
+CRS_CHOICES = ("wgs84", "gcj02", "bd09")
+"""wasteopt.coordinates.CRS_NAMES, spelled out: --help must not import numpy."""
+
+
+def _crs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--crs",
+        choices=CRS_CHOICES,
+        default="wgs84",
+        help="coordinate system of the GeoJSON layers and maps (default wgs84, as RFC 7946 "
+        "assumes): gcj02 for AMap/Gaode and Tencent basemaps, bd09 for Baidu; GeoJSON in "
+        "another system says so in every feature",
     )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "bad_option",
     "default_scenario",
     "fell_short",
+    "refused_by_policy",
     "routing_settings",
     "say",
 ]
@@ -29,15 +30,22 @@ EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL, EXIT_SOLVER = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
-    (EXIT_OK, "success: the command completed and every result met its service level"),
+    (
+        EXIT_OK,
+        "success: the command completed and every result met its service level (waste the "
+        "不分类不收运 rule refuses, [planning] refuse_unsorted, is a policy choice, not a "
+        "shortfall: it is named on stderr after 'refused by policy:' and the code stays 0)",
+    ),
     (
         EXIT_FAIL,
         "completed but fell short of service (outputs written; each shortfall named on stderr "
         "after 'short of service:'): unserved stops or other checker violations of a route "
         "plan; a simulated stream that collected less than 99.5 % of the waste due, or whose "
         "plants overflowed more than 0.5 % of it to a fallback; a facility plan short of "
-        "station or plant capacity (site, stream, t/day) or without a plan; a benchmark "
-        "instance not solved clean or to optimality; compare runs that failed or fell short",
+        "station or plant capacity (site, stream, t/day) or of the vehicle-hours of the "
+        "classes that alone reach some points (stream, classes, h/day), or without a plan; a "
+        "benchmark instance not solved clean or to optimality; compare runs that failed or "
+        "fell short",
     ),
     (EXIT_INPUT, "bad input: every problem named (file, line, id, field); nothing written"),
     (
@@ -57,6 +65,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
 
 SHORT = "short of service:"
 """The prefix of each stderr line that explains exit code 1."""
+REFUSED = "refused by policy:"
+"""The prefix of each stderr line naming what the 不分类不收运 rule leaves uncollected."""
 
 DEFAULT_SCENARIO = "scenarios/jintan"
 
@@ -88,6 +98,13 @@ def bad_option(field: str, value: str, message: str, expected: str) -> InputErro
     return InputError(
         [Problem(file="command line", field=field, value=value, message=message, expected=expected)]
     )
+
+
+def refused_by_policy(lines: Sequence[str]) -> None:
+    """Name on stderr (after :data:`REFUSED`) the waste the 不分类不收运 rule leaves behind:
+    a deliberate choice, reported apart from any shortfall and not changing the exit code."""
+    for line in lines:
+        print(f"{REFUSED} {line}", file=sys.stderr, flush=True)
 
 
 def fell_short(reasons: Sequence[str]) -> int:

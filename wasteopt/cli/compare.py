@@ -25,10 +25,11 @@ __all__ = ["compare"]
 
 
 COMPARED_KPIS = (
+    "cost_cny_per_t",
     "ops_cost_cny_per_t",
     "truck_km_per_day",
     "co2_kg_per_day",
-    "station_utilisation_max",
+    "station_utilisation_peak_day",
     "wait_min_mean",
     "uncollected_t_end",
     "collected_share_min",
@@ -67,7 +68,7 @@ def compare(args: argparse.Namespace, deadline: Deadline) -> int:
     variants, tasks = _compare_tasks(args, deadline)
     store = Path(args.store) if args.store else Path(args.out) / ".sweep-store"
     with (
-        tqdm(total=len(tasks), desc="runs", unit="run", leave=False) as bar,
+        tqdm(total=len(tasks), desc="runs", unit="run", leave=False, disable=None) as bar,
         executor_for(args.scheduler, args.workers) as ex,
     ):
 

@@ -9,7 +9,18 @@ without a plan; ``simulate`` and ``run`` a simulated stream below the service le
 than :data:`wasteopt.simulation.MAX_OVERFLOW_SHARE`, 0.5 %, of it overflowed: variant, stream,
 share, tonnes, places, cost) or a mass balance that does not close, and ``run`` also a route
 plan that is not checker-clean. Less, e.g. a little overflow or waste carried over a day and
-collected later, is reported (status ``within_tolerance``) but exits 0."""
+collected later, is reported (status ``within_tolerance``) but exits 0. So is a plan that is
+checker-clean but not robust in the simulated days (unplanned unload trips, trips over
+``max_trips`` or overtime on more than 5 % of a stream's collection vehicle-days,
+:mod:`wasteopt.simulation.robustness`): ``run`` says which of the two holds for each variant
+(a ``plans:`` line, ``plan_verdict`` in ``kpi.csv``), both commands write the breaches to
+``sim_robustness.csv``, and it exits 0 because the waste was still collected.
+
+Waste the 不分类不收运 rule refuses (``[planning] refuse_unsorted``: points not ``compliant``
+are not collected) is a deliberate choice, not a shortfall: ``route``, ``simulate`` and ``run``
+name it on stderr after ``refused by policy:`` (t/day per stream, points, towns; ``run`` also
+writes ``refused.csv`` and the manifest's ``refused_by_policy_t_per_day``) and their exit code
+stays what the service level makes it (0 when nothing else fell short)."""
 
 from __future__ import annotations
 
@@ -24,6 +35,7 @@ from wasteopt.cli.common import (
     bad_option,
     default_scenario,
     fell_short,
+    refused_by_policy,
     routing_settings,
     say,
 )
@@ -42,6 +54,8 @@ from wasteopt.pipeline import (
     route_planned_day,
     run_all,
 )
+from wasteopt.reporting.ledger import write_ledger_xlsx
+from wasteopt.reporting.target_section import refusal_lines
 from wasteopt.routing import instances
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.territories import Runner, solve_territories
@@ -80,6 +94,7 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
             out=out,
             progress=True,
             runner=Runner(executor=ex, store=store, progress=True),
+            crs=args.crs,
         )
     plans = routed.plans
     say(routed.facility_plan.summary().splitlines()[0])
@@ -88,6 +103,7 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
     for plan in plans:
         say(plan.summary())
     say(f"wrote {args.out}")
+    refused_by_policy(refusal_lines(s.variant, s))
     return fell_short(
         [_plan_short(p, f"route {p.stream} day {args.day}") for p in plans if not _clean(p)]
     )
@@ -247,7 +263,11 @@ def simulate(args: argparse.Namespace, deadline: Deadline) -> int:
     )
     settings = SimulationSettings(breakdown_probability=args.breakdown_probability)
     with tqdm(
-        total=args.days * args.replications, desc="simulating", unit="day", leave=False
+        total=args.days * args.replications,
+        desc="simulating",
+        unit="day",
+        leave=False,
+        disable=None,  # a terminal only: piped output stays plain lines
     ) as bar:
         reps = simulate_replications(
             scenario,
@@ -263,9 +283,11 @@ def simulate(args: argparse.Namespace, deadline: Deadline) -> int:
         root = out.path("x").parent
         for k, r in enumerate(reps.results):
             r.write(root / f"rep{k}", fmt=args.format)
+            write_ledger_xlsx(r, root / f"rep{k}" / "ledger.xlsx", scenario=scenario)
         reps.write(root, fmt=args.format)
     say(reps.summary() if args.replications > 1 else reps.results[0].summary())
     say(f"wrote {args.out}")
+    refused_by_policy(refusal_lines(scenario.variant, scenario))
     short = [
         (f" (replication {k})" if args.replications > 1 else "", f)
         for k, r in enumerate(reps.results)
@@ -308,7 +330,9 @@ def run(args: argparse.Namespace, deadline: Deadline) -> int:
         deadline=deadline,
         echo=say,
         progress=True,
+        crs=args.crs,
     )
+    refused_by_policy(summary.refused_by_policy)
     short = _service_lines([("", f) for f in summary.service_shortfalls])
     if not summary.ok:
         short.append(

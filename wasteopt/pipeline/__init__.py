@@ -6,16 +6,23 @@ stage for one scenario variant and returns a :class:`VariantRun`; :func:`write_v
 HTML report and the manifest. Output folder::
 
     manifest.json            scenario hash, seeds, options, package versions, timings per stage
-    kpi.csv / kpi.parquet    one row per variant: cost per tonne, truck-km, CO2, utilisation, waits
+    kpi.csv / kpi.parquet    one row per variant: every KPI of the registry
+                             (:mod:`wasteopt.reporting.kpis`: cost per tonne by stage, km,
+                             CO2, utilisation, waits, service, plan_verdict: clean in the plan
+                             and robust in the simulated days)
     routes_kpi.csv           one row per (variant, stream) of the routed day
-    report.html              self-contained report (tables and plots inline)
+    report.html              self-contained report: the decision page first
+                             (:mod:`.report_tables`), then tables and plots inline
     <variant>/demand_t_per_day.csv
     <variant>/facilities/    assignments, utilisation, flows, costs of the facility plan
     <variant>/routes/        plan_<stream>.json (routes + the checker's verdict),
                              schedule_<stream>.csv, routes_summary.csv
     <variant>/routes/sheets/ route sheets per stream: CSV (UTF-8 BOM), XLSX, PDF, GeoJSON
     <variant>/simulation/    sim_daily, sim_facilities, sim_balance, sim_points_left, ...
-                             (CSV) and service.csv (collected share per stream, findings)
+                             (CSV) and service.csv (collected share per stream, findings);
+                             sim_robustness.csv (extra unload trips, trips over max_trips,
+                             overtime per stream); the collection ledger 收运台账
+                             (ledger_trips, ledger_daily, ledger_monthly CSV and ledger.xlsx)
     <variant>/plots/         routes map, utilisation, daily KPIs, queue waits (PNG + SVG)
     plots/catchments_<variant>.png|svg   station catchments, base vs variant
     explain/                 why each variant costs what it does (:mod:`.explain`):

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wasteopt.clock import Deadline
+from wasteopt.coordinates import Crs
 from wasteopt.facilities import FacilityPlan, write_plan
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.files import OutputFolder
@@ -46,12 +47,14 @@ def route_planned_day(
     progress: bool = False,
     runner: Runner | None = None,
     timings: dict[str, float] | None = None,
+    crs: Crs = "wgs84",
 ) -> RoutedDay:
     """Plan facilities (``facilities``, default the scenario's planning mode; at most
     ``FACILITY_SHARE`` of ``deadline``), then :func:`route_day` with the plan's assignment for
     every stream. With ``out``, the plan's tables go to ``facilities/`` next to the routes;
     ``runner`` says where territories run and where finished ones are kept; ``timings``
-    gains the seconds of ``facilities`` and of :func:`route_day`'s stages."""
+    gains the seconds of ``facilities`` and of :func:`route_day`'s stages; ``crs`` is the
+    coordinate system of the GeoJSON layers and vehicle maps."""
     t0 = time.perf_counter()
     matrix = build_matrix(scenario)
     fplan = plan_catchments(
@@ -77,5 +80,6 @@ def route_planned_day(
         progress=progress,
         runner=runner,
         timings=timings,
+        crs=crs,
     )
     return RoutedDay(facility_plan=fplan, plans=plans)

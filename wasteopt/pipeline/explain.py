@@ -62,6 +62,8 @@ __all__ = [
     "flip_summary",
     "policy_sentences",
     "policy_table",
+    "site_capacity",
+    "site_stream_t",
     "station_utilisation",
     "write_explanation",
 ]
@@ -160,7 +162,7 @@ def cost_deltas(waterfall: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _site_stream_t(plan: FacilityPlan) -> dict[tuple[str, str], float]:
+def site_stream_t(plan: FacilityPlan) -> dict[tuple[str, str], float]:
     """t/day each site receives per stream: assigned points, plus transfer flows at plants."""
     out: dict[tuple[str, str], float] = {}
     for (point, stream), site in plan.assignments.items():
@@ -171,7 +173,7 @@ def _site_stream_t(plan: FacilityPlan) -> dict[tuple[str, str], float]:
     return out
 
 
-def _capacity(plan: FacilityPlan, site: str) -> float:
+def site_capacity(plan: FacilityPlan, site: str) -> float:
     """The site's capacity in the plan (0 for a station the plan does not open)."""
     if plan.site_kind.get(site) == "station" and site not in plan.open_stations:
         return 0.0
@@ -200,7 +202,7 @@ def station_utilisation(base: FacilityPlan, plan: FacilityPlan, variant: str) ->
     """Stations and plants before (base) and after (``plan``): one row per (site, stream)
     with waste in either plan and one ``stream = "all"`` row per site (module docstring);
     columns ``UTILISATION_COLUMNS``."""
-    by_stream = {"base": _site_stream_t(base), "variant": _site_stream_t(plan)}
+    by_stream = {"base": site_stream_t(base), "variant": site_stream_t(plan)}
     sites = list(dict.fromkeys([*base.capacity_t_per_day, *plan.capacity_t_per_day]))
     streams = sorted({s for tables in by_stream.values() for (_, s) in tables})
     rows = []
@@ -210,7 +212,7 @@ def station_utilisation(base: FacilityPlan, plan: FacilityPlan, variant: str) ->
             side: sum(t for (j, _), t in table.items() if j == site)
             for side, table in by_stream.items()
         }
-        cap = {"base": _capacity(base, site), "variant": _capacity(plan, site)}
+        cap = {"base": site_capacity(base, site), "variant": site_capacity(plan, site)}
         opened = {
             side: (site in p.open_stations) if kind == "station" else True
             for side, p in (("base", base), ("variant", plan))

@@ -14,6 +14,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from wasteopt.clock import Deadline
+from wasteopt.coordinates import Crs
 from wasteopt.files import OutputFolder, write_frame, write_json
 from wasteopt.generation import Demand, generate
 from wasteopt.network import TravelMatrix, build_matrix
@@ -58,6 +59,7 @@ def route_day(
     progress: bool = False,
     timings: dict[str, float] | None = None,
     runner: Runner | None = None,
+    crs: Crs = "wgs84",
 ) -> list[RoutePlan]:
     """Route every stream (or ``streams``) due on ``day``; each plan carries its check.
 
@@ -67,7 +69,8 @@ def route_day(
     With ``out``, writes the plan files and route sheets under ``prefix``. ``timings`` (when
     given) gains the seconds of each stage: ``build``, ``search``, ``repair``, ``check``,
     ``write``. ``runner``: where territories run and where finished ones are kept
-    (default: a local pool of ``routing.workers`` processes, no store).
+    (default: a local pool of ``routing.workers`` processes, no store). ``crs``: the
+    coordinate system of the GeoJSON layers and vehicle maps (:mod:`wasteopt.coordinates`).
     """
     t0 = time.perf_counter()
     if demand is None:
@@ -111,7 +114,7 @@ def route_day(
     plans = [plan for _, plan in done]
     if out is not None and plans:
         t_write = time.perf_counter()
-        _write_all(out, prefix, scenario, done, routing.workers)
+        _write_all(out, prefix, scenario, done, routing.workers, crs)
         write_frame(out.path(f"{prefix}routes_summary.csv"), routes_summary(plans), bom=True)
         if timings is not None:
             timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t_write
@@ -124,18 +127,19 @@ def _write_all(
     scenario: Scenario,
     done: Sequence[tuple[RoutingProblem, RoutePlan]],
     workers: int,
+    crs: Crs = "wgs84",
 ) -> None:
     """Every stream's plan files and sheets; in ``workers`` forked processes when there are
     several streams (each writes its own files into the staging folder)."""
     lanes = min(workers, len(done))
     if lanes <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for problem, plan in done:
-            write_plan_files(out, prefix, scenario, problem, plan)
+            write_plan_files(out, prefix, scenario, problem, plan, crs=crs)
         return
     ctx = multiprocessing.get_context("fork")  # the scenario and plans are not pickled again
     with ProcessPoolExecutor(max_workers=lanes, mp_context=ctx) as pool:
         jobs = [
-            pool.submit(write_plan_files, out, prefix, scenario, problem, plan)
+            pool.submit(write_plan_files, out, prefix, scenario, problem, plan, crs=crs)
             for problem, plan in sorted(done, key=lambda d: -len(d[0].stops))
         ]
         for job in jobs:
@@ -143,13 +147,22 @@ def _write_all(
 
 
 def write_plan_files(
-    out: OutputFolder, prefix: str, scenario: Scenario, problem: RoutingProblem, plan: RoutePlan
+    out: OutputFolder,
+    prefix: str,
+    scenario: Scenario,
+    problem: RoutingProblem,
+    plan: RoutePlan,
+    *,
+    crs: Crs = "wgs84",
 ) -> None:
-    """``plan_<stream>.json``, ``schedule_<stream>.csv`` and the route sheets under ``prefix``."""
-    write_json(out.path(f"{prefix}plan_{plan.stream}.json"), plan.to_dict())
+    """``plan_<stream>.json`` (with the ``fill_margin`` the trips were planned to),
+    ``schedule_<stream>.csv`` and the route sheets under ``prefix`` (GeoJSON and vehicle maps
+    in the coordinate system ``crs``)."""
+    record = {**plan.to_dict(), "fill_margin": scenario.planning.fill_margin}
+    write_json(out.path(f"{prefix}plan_{plan.stream}.json"), record)
     write_frame(out.path(f"{prefix}schedule_{plan.stream}.csv"), plan.to_frame(), bom=True)
     if plan.routes:
-        write_route_sheets(plan, problem, scenario, out.path(f"{prefix}sheets/x").parent)
+        write_route_sheets(plan, problem, scenario, out.path(f"{prefix}sheets/x").parent, crs=crs)
 
 
 def routes_summary(plans: Sequence[RoutePlan]) -> pd.DataFrame:

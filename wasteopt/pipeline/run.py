@@ -16,7 +16,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wasteopt.clock import Deadline
-from wasteopt.facilities import write_plan
+from wasteopt.coordinates import Crs
+from wasteopt.facilities import FacilityPlan, write_plan
 from wasteopt.facilities.settings import FacilitySettings, PlanMode
 from wasteopt.files import OutputFolder, content_hash, write_frame, write_json
 from wasteopt.network import build_matrix
@@ -28,6 +29,7 @@ from wasteopt.pipeline.explain import (
     policy_table,
     write_explanation,
 )
+from wasteopt.pipeline.report_tables import POLICY_TITLE, report_lead, report_tables
 from wasteopt.pipeline.routes import DEFAULT_ROUTING, routes_summary, write_plan_files
 from wasteopt.pipeline.variant import (
     DEFAULT_HORIZON,
@@ -42,6 +44,7 @@ from wasteopt.pipeline.variant import (
     variant_kpis,
 )
 from wasteopt.reporting.html import write_html_report
+from wasteopt.reporting.ledger import write_ledger_xlsx
 from wasteopt.reporting.plots import (
     plot_catchments,
     plot_daily_kpis,
@@ -51,6 +54,13 @@ from wasteopt.reporting.plots import (
     save_figure,
 )
 from wasteopt.reporting.sheets import route_sheet_frame
+from wasteopt.reporting.tables import TableView
+from wasteopt.reporting.target_section import (
+    TARGETS_TITLE,
+    TargetReport,
+    target_report,
+    write_target_report,
+)
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import Scenario
@@ -59,6 +69,7 @@ from wasteopt.simulation import (
     MIN_COLLECTED_SHARE,
     ServiceFinding,
     SimulationSettings,
+    plan_verdict,
 )
 
 __all__ = ["POLICY_SHARES", "SENSITIVITY_SHARES", "RunSummary", "run_all", "write_variant"]
@@ -70,8 +81,9 @@ POLICY_SHARES = 0.5
 plan per variant (the run's own is the other), 2–6 s each on Jintan."""
 
 
-def write_variant(run: VariantRun, out: OutputFolder) -> dict[str, Figure]:
-    """Write one variant's tables, plans, route sheets, simulation and plots; return figures."""
+def write_variant(run: VariantRun, out: OutputFolder, crs: Crs = "wgs84") -> dict[str, Figure]:
+    """Write one variant's tables, plans, route sheets, simulation and plots; return figures.
+    GeoJSON layers and maps are in the coordinate system ``crs``."""
     v = run.variant
     write_frame(out.path(f"{v}/demand_t_per_day.csv"), run.demand.totals_t_per_day().reset_index())
     if run.facility_plan.has_plan:
@@ -79,31 +91,38 @@ def write_variant(run: VariantRun, out: OutputFolder) -> dict[str, Figure]:
     sheets = []
     for stream in run.operating.plans:
         problem, plan = run.operating.problems[stream], run.operating.plans[stream]
-        write_plan_files(out, f"{v}/routes/", run.scenario, problem, plan)
+        write_plan_files(out, f"{v}/routes/", run.scenario, problem, plan, crs=crs)
         if plan.routes:
             sheets.append(route_sheet_frame(plan, problem, run.scenario))
     write_frame(out.path(f"{v}/routes/routes_summary.csv"), routes_summary(run.plans), bom=True)
     run.simulation.write(out.path(f"{v}/simulation/x").parent, events=False)
+    write_ledger_xlsx(
+        run.simulation, out.path(f"{v}/simulation/ledger.xlsx"), scenario=run.scenario
+    )
 
-    figures = _variant_figures(run, sheets)
+    figures = _variant_figures(run, sheets, crs)
     for title, fig in figures.items():
         stem = title.split(": ", 1)[1].split(" on ")[0].replace(" ", "_")
         save_figure(fig, out.path(f"{v}/plots/{stem}"))
     return figures
 
 
-def _variant_figures(run: VariantRun, sheets: list[pd.DataFrame]) -> dict[str, Figure]:
+def _variant_figures(
+    run: VariantRun, sheets: list[pd.DataFrame], crs: Crs = "wgs84"
+) -> dict[str, Figure]:
     """Routes of the routed day, facility utilisation, daily KPIs and queue waits."""
     v = run.variant
     figures: dict[str, Figure] = {}
     name = run.scenario.name
     if sheets:
         figures[f"{v}: routes on day {run.routed_day}"] = plot_routes(
-            run.scenario, pd.concat(sheets, ignore_index=True), title=f"{name} — {v}"
+            run.scenario, pd.concat(sheets, ignore_index=True), title=f"{name} — {v}", crs=crs
         )
     if run.facility_plan.has_plan:
         figures[f"{v}: utilisation"] = plot_utilisation(
-            run.facility_plan, run.scenario, title=f"{v}: station and plant utilisation"
+            run.facility_plan,
+            run.scenario,
+            title=f"{v}: 规划负荷率 planned utilisation (expected t/day ÷ capacity left)",
         )
     daily = (
         run.simulation.daily.groupby("date", sort=True)[
@@ -131,13 +150,15 @@ class RunSummary:
     """What :func:`run_all` did: ``ok`` when every plan passed its check and every mass
     balance closed; ``service_shortfalls``: the streams of any variant whose simulation
     collected less than :data:`MIN_COLLECTED_SHARE` of the waste due (``service_ok`` when
-    none)."""
+    none); ``refused_by_policy``: what the 不分类不收运 rule leaves behind, one line per variant
+    that refuses points (a policy choice, not a shortfall)."""
 
     out_dir: str
     ok: bool
     kpi: pd.DataFrame
     timings_s: dict[str, float] = field(default_factory=dict)
     service_shortfalls: tuple[ServiceFinding, ...] = ()
+    refused_by_policy: tuple[str, ...] = ()
 
     @property
     def service_ok(self) -> bool:
@@ -178,13 +199,15 @@ def run_all(
     deadline: Deadline | None = None,
     echo: Echo = no_echo,
     progress: bool = False,
+    crs: Crs = "wgs84",
 ) -> RunSummary:
     """Run every stage for the base scenario and each variant (default: all the scenario's
     variants), explain each variant against the base; write one output folder (see the module
     docstring). The facility plan mode is ``mode``, else that of ``facilities``, else the
     scenario's ``planning.mode``. Each variant still to run gets an equal share of what is
     left of ``deadline``, the standard policy's cost counting as ``POLICY_SHARES`` and the
-    sensitivity as ``SENSITIVITY_SHARES`` more shares."""
+    sensitivity as ``SENSITIVITY_SHARES`` more shares. GeoJSON layers and maps are written in
+    the coordinate system ``crs`` (:mod:`wasteopt.coordinates`)."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     scenario_sha256, scenarios = _load(scenario_folder, variants)
@@ -199,13 +222,15 @@ def run_all(
     with OutputFolder(out_dir) as out:
         figures: dict[str, Figure] = {}
         runs = [
-            _run_and_write(run, seconds, out, figures, timings)
+            _run_and_write(run, seconds, out, figures, timings, crs)
             for run, seconds in _variant_runs(
                 scenarios, horizon, routing, settings, simulation, deadline, echo, progress
             )
         ]
         kpi, routes_kpi = _write_kpi_tables(runs, out)
-        figures.update(_catchment_figures(runs, out))
+        targets = target_report(runs)
+        write_target_report(targets, out.path)
+        figures.update(_catchment_figures(runs, out, crs))
         t = time.perf_counter()
         why = _explain(runs, settings, deadline, timings)
         figures.update(write_explanation(why, out))
@@ -213,6 +238,8 @@ def run_all(
         for sentence in (flip_summary(why.sensitivity), *policy_sentences(why.policy)):
             echo(sentence)
         ok = all(r.ok for r in runs)
+        for r in runs:  # clean = clean in the plan and robust in the simulated days
+            echo(f"[{r.variant}] plans: {plan_verdict(r.plans_clean, r.simulation.robust)}")
         short = tuple(f for r in runs for f in r.simulation.service_shortfalls())
         timings["total"] = time.perf_counter() - t0
         mode_used = settings.mode or base.planning.mode
@@ -223,6 +250,8 @@ def run_all(
             why=why,
             mode=mode_used,
             ok=ok,
+            targets=targets,
+            lead=report_lead(runs, kpi, why, horizon.seed),
         )
         _write_report(out, base, report, figures, horizon, routing, deadline)
         manifest = _manifest(
@@ -236,10 +265,16 @@ def run_all(
             ok,
         )
         manifest.update(min_collected_share=MIN_COLLECTED_SHARE, service_level_met=not short)
+        manifest.update(refused_by_policy_t_per_day=targets.refused_t_per_day)
         write_json(out.path("manifest.json"), manifest)
     echo(f"wrote {out_dir} in {timings['total']:.1f} s")
     return RunSummary(
-        out_dir=str(out_dir), ok=ok, kpi=kpi, timings_s=timings, service_shortfalls=short
+        out_dir=str(out_dir),
+        ok=ok,
+        kpi=kpi,
+        timings_s=timings,
+        service_shortfalls=short,
+        refused_by_policy=targets.refused_lines,
     )
 
 
@@ -283,10 +318,11 @@ def _run_and_write(
     out: OutputFolder,
     figures: dict[str, Figure],
     timings: dict[str, float],
+    crs: Crs = "wgs84",
 ) -> VariantRun:
     """Write one finished variant (``seconds`` to run it) and record its timings."""
     t = time.perf_counter()
-    figures.update(write_variant(run, out))
+    figures.update(write_variant(run, out, crs))
     timings.update({f"{run.variant}/{k}": round(s, 3) for k, s in run.timings_s.items()})
     timings[f"{run.variant}/total"] = seconds + time.perf_counter() - t
     return run
@@ -370,18 +406,34 @@ def _explain(
     return dataclasses.replace(why, policy=policy)
 
 
-def _catchment_figures(runs: Sequence[VariantRun], out: OutputFolder) -> dict[str, Figure]:
-    """Station catchments of each variant next to the base's, saved under ``plots/``."""
+def _catchment_figures(
+    runs: Sequence[VariantRun], out: OutputFolder, crs: Crs = "wgs84"
+) -> dict[str, Figure]:
+    """Catchments of each variant next to the base's, one figure per stream whose catchments
+    or stations change, saved as ``plots/catchments_<variant>_<stream>``."""
     figures: dict[str, Figure] = {}
-    base_run = runs[0]
+    base_plan = runs[0].facility_plan
     for r in runs[1:]:
-        if base_run.facility_plan.has_plan and r.facility_plan.has_plan:
+        if not (base_plan.has_plan and r.facility_plan.has_plan):
+            continue
+        for stream in _changed_streams(base_plan, r.facility_plan, r.scenario):
             fig = plot_catchments(
-                r.scenario, base_run.facility_plan, r.facility_plan, titles=("base", r.variant)
-            )
-            save_figure(fig, out.path(f"plots/catchments_{r.variant}"))
-            figures[f"catchments: base vs {r.variant}"] = fig
+                r.scenario, base_plan, r.facility_plan, stream=stream,
+                titles=("base", r.variant), crs=crs,
+            )  # fmt: skip
+            save_figure(fig, out.path(f"plots/catchments_{r.variant}_{stream}"))
+            figures[f"catchments: base vs {r.variant}, {stream}"] = fig
     return figures
+
+
+def _changed_streams(base: FacilityPlan, plan: FacilityPlan, scenario: Scenario) -> list[str]:
+    """The streams, in scenario order, where a point changes site or a station that takes
+    the stream opens or closes (the others' maps would show two equal panels)."""
+    changed = set(base.open_stations) ^ set(plan.open_stations)
+    moved = {key[1] for key, site in plan.assignments.items() if base.assignments.get(key) != site}
+    moved |= {key[1] for key in base.assignments if key not in plan.assignments}
+    takes = {s for st in scenario.stations if st.id in changed for s in st.streams}
+    return [s for s in scenario.stream_ids if s in moved | takes]
 
 
 def _budget_text(routing: RoutingSettings, deadline: Deadline | None) -> str:
@@ -404,9 +456,11 @@ class _Report:
     why: Explanation
     mode: str
     ok: bool
+    targets: TargetReport | None = None
+    lead: str = ""
 
 
-_POLICY_TITLE = "Standard policy cost: every open station meets the standard, streams separate"
+_POLICY_TITLE = POLICY_TITLE
 
 
 def _write_report(
@@ -421,16 +475,15 @@ def _write_report(
     """``report.html``: the comparison, the "why" tables and routed-day tables, every figure,
     and notes."""
     why = report.why
-    tables = {
-        "Scenario comparison": report.kpi.set_index("variant").T.reset_index(names="KPI"),
-        "Service level: share of the waste due that the simulation collected": report.service,
-        "Cost waterfall: change against base (CNY/yr)": why.deltas,
-        "Station and plant utilisation, base → variant": why.utilisation,
-        "Communities whose catchment moves": why.moves,
-        "Sensitivity (tornado table)": why.sensitivity,
-        _POLICY_TITLE: why.policy,
-        "Routed day per stream": report.routes_kpi,
-    }
+    tables: dict[str, pd.DataFrame | TableView] = dict(
+        report_tables(
+            base, kpi=report.kpi, service=report.service, why=why, routes_kpi=report.routes_kpi
+        )
+    )
+    table_notes = {_POLICY_TITLE: policy_sentences(why.policy)}
+    if report.targets is not None and report.targets.shown:
+        tables.update(report.targets.tables)
+        table_notes[TARGETS_TITLE] = list(report.targets.notes)
     mode = f"Facility plan mode: {report.mode}"
     mode += f" — {FREE_MODE_NOTE}." if report.mode == "free" else " (the scenario as specified)."
     notes = [
@@ -439,7 +492,13 @@ def _write_report(
         mode,
         flip_summary(why.sensitivity),
         "Every route plan was checked by the independent checker"
-        + ("; all are clean." if report.ok else "; see routes_kpi.csv for violations."),
+        + ("; all are clean." if report.ok else "; see routes_kpi.csv for violations.")
+        + " Clean means clean in the plan and robust in the simulated days: "
+        + "; ".join(
+            f"{v}: {x}"
+            for v, x in zip(report.kpi["variant"], report.kpi["plan_verdict"], strict=True)
+        )
+        + " (each variant's simulation/sim_robustness.csv).",
         _service_note(report.service),
     ]
     write_html_report(
@@ -448,7 +507,8 @@ def _write_report(
         kpi_tables=tables,
         figures=figures,
         notes=notes,
-        table_notes={_POLICY_TITLE: policy_sentences(why.policy)},
+        table_notes=table_notes,
+        lead=report.lead,
     )
 
 

@@ -19,12 +19,15 @@ from wasteopt.facilities.settings import FacilitySettings, PlanMode, resolve_pla
 from wasteopt.generation import Demand, expected_rates_kg_per_day, generate
 from wasteopt.network import TravelMatrix, build_matrix
 from wasteopt.operations import MIN_SOLVE_S, OperatingPlan, build_operating_plan
+from wasteopt.pipeline.measures import run_measures
 from wasteopt.pipeline.routes import progress_bar
+from wasteopt.reporting.kpis import KPIS
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation import SimulationResult, SimulationSettings, simulate
+from wasteopt.simulation.robustness import plan_verdict, robustness_kpis, robustness_text
 
 __all__ = [
     "FACILITY_SHARE",
@@ -138,14 +141,18 @@ class VariantRun:
         ]
 
     @property
-    def ok(self) -> bool:
-        """Every plan of every cycle day passed its check and the mass balance closed."""
-        clean = all(
+    def plans_clean(self) -> bool:
+        """Every plan of every cycle day passed its check."""
+        return all(
             p.check is not None and p.check.ok
             for s in self.operating.cycle_plans
             for p in self.operating.distinct_plans(s)
         )
-        return clean and self.simulation.balance_closes
+
+    @property
+    def ok(self) -> bool:
+        """Every plan of every cycle day passed its check and the mass balance closed."""
+        return self.plans_clean and self.simulation.balance_closes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -325,6 +332,7 @@ def run_variant(
         bar.close()
     timings["simulation"] = time.perf_counter() - t
     echo(f"[{scenario.variant}] " + sim.summary().splitlines()[0])
+    echo(f"[{scenario.variant}] {robustness_text(sim.robustness())}")
     return VariantRun(
         variant=scenario.variant,
         scenario=scenario,
@@ -339,31 +347,30 @@ def run_variant(
 
 
 def variant_kpis(run: VariantRun) -> dict[str, Any]:
-    """The comparison row of one variant (planning and simulated operations);
-    ``collected_share_min``: the lowest collected share of a stream (the service level, see
-    :mod:`wasteopt.simulation.service`), ``uncollected_penalty_cny``: the tonnes it left
-    uncollected at the scenario's shortfall penalty."""
+    """The comparison row of one variant (planning, routes and simulated operations): every
+    KPI of the registry (:data:`wasteopt.reporting.kpis.KPIS`, in its order, after
+    ``variant``); each is defined there once. ``collected_share_min`` is the service level
+    (:mod:`wasteopt.simulation.service`); the reconciled cost per tonne and the other measures
+    that combine tables come from :func:`wasteopt.pipeline.measures.run_measures`."""
     sim, fplan = run.simulation, run.facility_plan
     d = sim.daily
     n_days = max(int(d["day"].nunique()), 1)
     collected = float(d["collected_t"].sum())
     cost = float(d["cost_cny"].sum())
-    fac = sim.facilities
-    stations = fac[fac["site_kind"] == "station"]
-    plants = fac[fac["site_kind"] != "station"]
+    stations = sim.facilities[sim.facilities["site_kind"] == "station"]
     tips = sim.tips
     plans = run.plans
     levels = sim.service_levels()
-    return {
+    t_year = sum(fplan.demand_t_per_day.values()) * 365.0
+    routed = run.demand.dates[run.routed_day] if run.routed_day < len(run.demand.dates) else None
+    row: dict[str, Any] = {
         "variant": run.variant,
         "open_stations": len(fplan.open_stations) if fplan.has_plan else None,
         "facility_mode": mode_label(fplan.mode),
         "facility_status": fplan.status,
         "facility_cost_cny_per_year": fplan.objective if fplan.has_plan else None,
         "facility_cost_cny_per_t": (
-            fplan.objective / (sum(fplan.demand_t_per_day.values()) * 365.0)
-            if fplan.has_plan and sum(fplan.demand_t_per_day.values()) > 0
-            else None
+            fplan.objective / t_year if fplan.has_plan and t_year > 0 else None
         ),
         "t_km_per_day": fplan.t_km_per_day if fplan.has_plan else None,
         "routed_day": run.routed_day,
@@ -382,16 +389,21 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
         "co2_kg_per_day": float(d["co2_kg"].sum()) / n_days,
         "ops_cost_cny_per_day": cost / n_days,
         "ops_cost_cny_per_t": cost / collected if collected > 0 else None,
-        "station_utilisation_max": _finite(stations["utilisation"].max()),
         "station_utilisation_mean": _finite(stations["utilisation"].mean()),
-        "plant_utilisation_max": _finite(plants["utilisation"].max()),
         "wait_min_mean": _finite(tips["wait_s"].mean() / 60.0) if len(tips) else 0.0,
         "wait_min_p95": _finite(tips["wait_s"].quantile(0.95) / 60.0) if len(tips) else 0.0,
         "mass_balance_closes": sim.balance_closes,
         "sim_status": sim.status,
         "collected_share_min": float(levels["collected_share"].min()) if len(levels) else 1.0,
         "uncollected_penalty_cny": sum(f.cost_cny for f in sim.service_findings()),
+        "plan_verdict": plan_verdict(run.plans_clean, sim.robust),
+        **robustness_kpis(sim.robustness()),
+        **run_measures(sim, fplan, run.scenario, routed),
     }
+    # Registry order first; a column not (yet) in the registry is kept, after them (the KPI
+    # registry test names it).
+    ordered = {"variant": row["variant"], **{k.id: row[k.id] for k in KPIS if k.id in row}}
+    return {**ordered, **row}
 
 
 def _finite(x: object) -> float | None:

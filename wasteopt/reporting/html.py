@@ -1,10 +1,13 @@
-"""A self-contained HTML report: KPI tables, figures and notes in one UTF-8 file.
+"""A self-contained HTML report: a decision page, KPI tables, figures and notes in one UTF-8 file.
 
 Nothing is fetched when it is opened: CSS is inline, figures are inline SVG (text as outlines)
 or base64 PNG, there is no script, and a Content-Security-Policy forbids any network request
 (``default-src 'none'``), so the file reads the same offline, mailed or archived. Fonts are the
 reader's own (a CJK-capable system font list); the figures need none. A print stylesheet keeps
-tables and figures from splitting across pages.
+tables and figures from splitting across pages. The decision page
+(:mod:`wasteopt.reporting.decision_html`) comes first, before the table of contents; a table is
+a DataFrame (shown as it is) or a :class:`~wasteopt.reporting.tables.TableView` (labelled,
+formatted, KPI cells marked).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from matplotlib.figure import Figure
 
 from wasteopt.files import write_text
 from wasteopt.reporting.fonts import matplotlib_cjk
+from wasteopt.reporting.tables import TableView, table_html
 
 __all__ = ["render_html_report", "write_html_report"]
 
@@ -43,7 +47,25 @@ table.kpi td { white-space: nowrap; }
 table.kpi th, table.kpi td { border: 1px solid #c9d3e0; padding: .25rem .55rem; }
 table.kpi thead th { background: #dde6f0; text-align: left; position: sticky; top: 0; }
 table.kpi td.num { text-align: right; }
+table.kpi td.def { white-space: normal; min-width: 14rem; color: #3c4456; }
+table.kpi td.lbl, table.kpi td.txt { white-space: normal; }
+table.kpi td.lbl { min-width: 5rem; }
+table.kpi.glossary { width: 100%; }
 table.kpi tbody tr:nth-child(even) { background: #f6f8fb; }
+table.kpi td.better { background: #e3f4e6; }
+table.kpi td.worse { background: #fbe5e1; }
+section.decision { border: 2px solid #1f3b73; border-radius: 6px; padding: .4rem 1.2rem 1rem;
+  margin: 0 0 1.5rem; }
+section.decision h2 { margin-top: 1.2rem; }
+section.decision h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
+section.decision table.kpi { font-size: .8rem; }
+section.decision table.kpi th, section.decision table.kpi td { padding: .2rem .4rem; }
+section.decision table.kpi td.def { min-width: 9rem; }
+.verdict { font-size: 1.05rem; margin: .3rem 0; }
+ul.warnings { background: #fff6e0; border-left: 4px solid #d48a00; padding: .5rem 1rem .5rem 2rem;
+  margin: .4rem 0; }
+ul.warnings li { margin: .25rem 0; }
+p.small { font-size: .85rem; color: #5a6275; }
 figure { margin: 0 0 1.5rem; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: .85rem; color: #5a6275; margin-top: .3rem; }
@@ -52,8 +74,11 @@ figcaption { font-size: .85rem; color: #5a6275; margin-top: .3rem; }
   nav { display: none; }
   h2 { break-after: avoid; }
   figure, .table-wrap { break-inside: avoid; }
+  table.kpi { font-size: 8pt; }
   table.kpi thead th { position: static; }
   .table-wrap { overflow: visible; }
+  section.decision { break-after: page; border: none; padding: 0; }
+  section.decision table.kpi { font-size: 8pt; }
 }
 """
 
@@ -142,7 +167,7 @@ def _figure_html(name: str, fig: object, figure_format: str, dpi: int) -> str:
 def render_html_report(
     *,
     title: str,
-    kpi_tables: Mapping[str, pd.DataFrame],
+    kpi_tables: Mapping[str, pd.DataFrame | TableView],
     figures: Mapping[str, Figure | str | Path],
     notes: str | Sequence[str] = (),
     subtitle: str = "",
@@ -150,12 +175,16 @@ def render_html_report(
     dpi: int = 110,
     float_digits: int = 2,
     table_notes: Mapping[str, Sequence[str]] | None = None,
+    lead: str = "",
 ) -> str:
     """The report as one HTML string (see module docstring). ``kpi_tables`` and ``figures``
     are shown in the given order under their names; a figure is a matplotlib Figure (embedded
     as inline SVG, or base64 PNG with ``figure_format="png"``) or the path of an ``.svg`` or
     ``.png`` file. ``notes`` are plain-text paragraphs (escaped, never interpreted as HTML);
-    ``table_notes`` maps a table's name to paragraphs shown under its heading, above it."""
+    ``table_notes`` maps a table's name to paragraphs shown under its heading, above it;
+    ``lead`` is the decision page's HTML (made by
+    :func:`~wasteopt.reporting.decision_html.decision_html`, every text in it escaped there),
+    shown before the table of contents."""
     paragraphs = [notes] if isinstance(notes, str) else list(notes)
     table_notes = dict(table_notes or {})
     unknown = sorted(set(table_notes) - set(kpi_tables))
@@ -175,10 +204,8 @@ def render_html_report(
         above = "".join(
             f'<p class="table-note">{html.escape(p)}</p>' for p in table_notes.get(name, ())
         )
-        sections.append(
-            f'<section id="{sid}"><h2>{html.escape(name)}</h2>'
-            f"{above}{_table(frame, float_digits)}</section>"
-        )
+        drawn = table_html(frame) if isinstance(frame, TableView) else _table(frame, float_digits)
+        sections.append(f'<section id="{sid}"><h2>{html.escape(name)}</h2>{above}{drawn}</section>')
     for name, fig in figures.items():
         sid = _slug(f"figure-{name}", taken)
         toc.append(f'<li><a href="#{sid}">{html.escape(name)}</a></li>')
@@ -194,7 +221,7 @@ def render_html_report(
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<header><h1>{html.escape(title)}</h1>{meta}</header>\n{nav}\n"
+        f"<header><h1>{html.escape(title)}</h1>{meta}</header>\n{lead}\n{nav}\n"
         + "\n".join(sections)
         + "\n</body>\n</html>\n"
     )
@@ -204,13 +231,14 @@ def write_html_report(
     path: str | Path,
     *,
     title: str,
-    kpi_tables: Mapping[str, pd.DataFrame],
+    kpi_tables: Mapping[str, pd.DataFrame | TableView],
     figures: Mapping[str, Figure | str | Path],
     notes: str | Sequence[str] = (),
     subtitle: str = "",
     figure_format: str = "svg",
     dpi: int = 110,
     table_notes: Mapping[str, Sequence[str]] | None = None,
+    lead: str = "",
 ) -> Path:
     """Write :func:`render_html_report` to ``path`` atomically (UTF-8); returns the path."""
     text = render_html_report(
@@ -222,5 +250,6 @@ def write_html_report(
         figure_format=figure_format,
         dpi=dpi,
         table_notes=table_notes,
+        lead=lead,
     )
     return write_text(path, text)

@@ -15,19 +15,28 @@ scenario's own files), and the XLSX and PDF sheets then say so in a note:
 - ``routes_<stream>.xlsx``: a summary sheet, then one sheet per vehicle;
 - ``routes_<stream>.pdf``: a printable sheet per vehicle shift (new page per vehicle), Chinese
   names in an embedded CJK font (:mod:`wasteopt.reporting.fonts`);
-- ``routes_<stream>.geojson``: RFC 7946 (lon/lat, WGS 84): one LineString per vehicle shift
-  (depot, visits in order, depot) and Points for stops, unload sites and depots.
+- ``routes_<stream>_points.geojson`` and ``routes_<stream>_lines.geojson``: RFC 7946 layers,
+  Points for stops, unload sites and depots, and one LineString per trip; scalar properties
+  only, each feature with the date, variant and coordinate system (WGS-84 unless asked
+  otherwise, and then said in every feature and in the collection);
+- ``routes_<stream>_maps.pdf``: one map page per vehicle shift, trips in colour
+  (:mod:`wasteopt.reporting.vehicle_maps`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from wasteopt.coordinates import CRS_LABELS, Crs, transform
 from wasteopt.files import write_frame, write_text
 from wasteopt.reporting.pdf_sheets import write_pdf
 from wasteopt.reporting.route_table import (
@@ -38,8 +47,9 @@ from wasteopt.reporting.route_table import (
     route_sheet_frame,
     route_sheet_summary,
     sheet_report,
-    summary_rows,
 )
+from wasteopt.reporting.trips import vehicle_trips
+from wasteopt.reporting.vehicle_maps import write_vehicle_maps
 from wasteopt.reporting.xlsx_sheets import write_xlsx, xlsx_sheet_name
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
@@ -49,6 +59,7 @@ __all__ = [
     "FORMATS",
     "SHEET_COLUMNS",
     "TOTAL_LABEL",
+    "GeoContext",
     "route_sheet_frame",
     "route_sheet_summary",
     "route_sheets_geojson",
@@ -56,64 +67,117 @@ __all__ = [
     "xlsx_sheet_name",
 ]
 
-FORMATS: tuple[str, ...] = ("csv", "xlsx", "pdf", "geojson")
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "pdf", "geojson", "maps")
+"""``geojson`` writes two files (points and lines), ``maps`` the vehicle maps PDF."""
 
 
 def _write_csv(sheet: pd.DataFrame, path: Path) -> Path:
     return write_frame(path, sheet, bom=True)
 
 
-def _pos(lon: float, lat: float) -> list[float]:
-    return [round(float(lon), 6), round(float(lat), 6)]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GeoContext:
+    """What every feature of a GeoJSON layer carries besides its own figures: the calendar
+    ``date`` of the routed day (None: unknown), the ``variant`` and the coordinate system
+    ``crs`` the coordinates are written in (:mod:`wasteopt.coordinates`)."""
+
+    date: dt.date | None = None
+    variant: str = "base"
+    crs: Crs = "wgs84"
+
+    def properties(self) -> dict[str, object]:
+        return {
+            "date": "" if self.date is None else self.date.isoformat(),
+            "variant": self.variant,
+            "crs": self.crs,
+        }
 
 
-def route_sheets_geojson(sheet: pd.DataFrame, scenario: Scenario) -> dict[str, object]:
-    """An RFC 7946 FeatureCollection of a :func:`route_sheet_frame`: one LineString per vehicle
-    shift (depot, visits in order, depot; lunch rows add no vertex) and one Point per stop
-    visit, per unload site and per depot. Rows without coordinates are left out."""
+def _collection(name: str, features: list[dict[str, object]], geo: GeoContext) -> dict[str, object]:
+    """A FeatureCollection; one not in WGS-84 says so in foreign members, since RFC 7946
+    readers assume WGS-84."""
+    out: dict[str, object] = {"type": "FeatureCollection", "name": name}
+    if geo.crs != "wgs84":
+        out["coordinate_system"] = geo.crs
+        out["note"] = (
+            f"coordinates are {CRS_LABELS[geo.crs]}, not WGS-84 as RFC 7946 assumes; "
+            "for basemaps in that system only"
+        )
+    out["features"] = features
+    return out
+
+
+def route_sheets_geojson(
+    sheet: pd.DataFrame, scenario: Scenario, geo: GeoContext | None = None
+) -> dict[str, dict[str, object]]:
+    """Two RFC 7946 FeatureCollections of a :func:`route_sheet_frame`: ``points`` (one Point
+    per stop visit, per unload site and per depot) and ``lines`` (one LineString per trip,
+    :mod:`wasteopt.reporting.trips`: trips of a shift join end to start). Every property is a
+    scalar, and every feature carries the date, variant and coordinate system of ``geo``
+    (default: no date, the scenario's variant, WGS-84). Rows without coordinates are left
+    out."""
+    geo = geo or GeoContext(variant=scenario.variant)
     located = sheet.dropna(subset=["lon", "lat"])
-    features = [
-        *_route_features(sheet, located, scenario),
-        *_stop_features(located),
-        *_site_features(located, scenario),
+    common = geo.properties()
+    points = [
+        *_stop_features(located, common, geo.crs),
+        *_site_features(located, scenario, common, geo.crs),
     ]
-    return {"type": "FeatureCollection", "features": features}
+    return {
+        "points": _collection("points", points, geo),
+        "lines": _collection("lines", _trip_features(located, scenario, common, geo.crs), geo),
+    }
 
 
-def _route_features(
-    sheet: pd.DataFrame, located: pd.DataFrame, scenario: Scenario
+def _coords(lon: object, lat: object, crs: Crs) -> tuple[list[float], list[float]]:
+    """Coordinates in ``crs``, rounded to 1e-6° (about 0.1 m), as lists."""
+    x, y = transform(
+        np.asarray(lon, dtype=float).ravel(), np.asarray(lat, dtype=float).ravel(), "wgs84", crs
+    )
+    return np.round(x, 6).tolist(), np.round(y, 6).tolist()
+
+
+def _trip_features(
+    located: pd.DataFrame, scenario: Scenario, common: dict[str, object], crs: Crs
 ) -> list[dict[str, object]]:
-    """One LineString per vehicle shift with at least two located vertices."""
+    """One LineString per trip with at least two vertices (lunch rows add none)."""
     colors = {s.id: s.color for s in scenario.streams}
-    summary = summary_rows(route_sheet_summary(sheet, total=False))
     features: list[dict[str, object]] = []
     for vehicle, g in located.groupby("vehicle", sort=False):
-        path = g[g["kind"] != "lunch"]
-        coords = [_pos(lo, la) for lo, la in zip(path["lon"], path["lat"], strict=True)]
-        if len(coords) < 2:
-            continue
-        s = summary[str(vehicle)]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": coords},
-                "properties": {
-                    "feature": "route",
-                    "vehicle": vehicle,
-                    "vehicle_type": s["vehicle_type"],
-                    "stream": s["stream"],
-                    "color": colors.get(str(s["stream"]), ""),
-                    "depot": s["depot"],
-                    "start": s["start"],
-                    "end": s["end"],
-                    "trips": int(s["trips"]),
-                    "stops": int(s["stops"]),
-                    "kg": int(s["expected_kg"]),
-                    "km": float(s["km"]),
-                    "hours": float(s["hours"]),
-                },
-            }
-        )
+        first = g.iloc[0]
+        for trip in vehicle_trips(g):
+            if len(trip.rows) < 2:
+                continue
+            x, y = _coords(trip.rows["lon"], trip.rows["lat"], crs)
+            props: dict[str, object] = {"feature": "trip", **common}
+            props.update(
+                vehicle=str(vehicle),
+                vehicle_type=str(first["vehicle_type"]),
+                stream=str(first["stream"]),
+                color=colors.get(str(first["stream"]), ""),
+                depot=str(first["depot"]),
+                trip=trip.number,
+                start=trip.start,
+                end=trip.end,
+                stops=trip.stops,
+                kg=trip.expected_kg,
+                unload_kg=trip.unload_kg,
+                km=trip.km,
+                first_stop=trip.first_stop,
+                last_stop=trip.last_stop,
+                unload_site=trip.unload_site,
+                unload_site_name=trip.unload_site_name,
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [list(c) for c in zip(x, y, strict=True)],
+                    },
+                    "properties": props,
+                }
+            )
     return features
 
 
@@ -132,12 +196,13 @@ _STOP_PROPERTIES = (
 )
 
 
-def _stop_features(located: pd.DataFrame) -> list[dict[str, object]]:
+def _stop_features(
+    located: pd.DataFrame, common: dict[str, object], crs: Crs
+) -> list[dict[str, object]]:
     """One Point per stop visit, in driving order (built from column lists: a city day has
     tens of thousands of stops)."""
     stops = located[located["kind"] == "stop"]
-    lon = stops["lon"].to_numpy(dtype=float).round(6).tolist()
-    lat = stops["lat"].to_numpy(dtype=float).round(6).tolist()
+    lon, lat = _coords(stops["lon"], stops["lat"], crs)
     cols = {c: stops[c].tolist() for c in _STOP_PROPERTIES}
     cols["trip"] = [None if pd.isna(t) else int(t) for t in cols["trip"]]
     for c in ("seq", "expected_kg", "load_after_kg"):
@@ -146,6 +211,7 @@ def _stop_features(located: pd.DataFrame) -> list[dict[str, object]]:
     for k in range(len(stops)):
         props: dict[str, object] = {"feature": "stop"}
         props.update((c if c != "expected_kg" else "kg", cols[c][k]) for c in _STOP_PROPERTIES)
+        props.update(common)
         features.append(
             {
                 "type": "Feature",
@@ -156,8 +222,11 @@ def _stop_features(located: pd.DataFrame) -> list[dict[str, object]]:
     return features
 
 
-def _site_features(located: pd.DataFrame, scenario: Scenario) -> list[dict[str, object]]:
-    """One Point per unload site (visits, kg, arrival times), then one per depot."""
+def _site_features(
+    located: pd.DataFrame, scenario: Scenario, common: dict[str, object], crs: Crs
+) -> list[dict[str, object]]:
+    """One Point per unload site (visits, kg, first and last arrival), then one per depot
+    (vehicles leaving from it)."""
     site_kind = {s.id: "station" for s in scenario.stations}
     site_kind.update({f.id: f.kind for f in scenario.facilities})
     features: list[dict[str, object]] = []
@@ -167,30 +236,52 @@ def _site_features(located: pd.DataFrame, scenario: Scenario) -> list[dict[str, 
             first = g.iloc[0]
             props: dict[str, object] = {
                 "feature": "unload_site" if kind == "unload" else "depot",
-                "id": site,
-                "name": first["name"],
-                "stream": first["stream"],
+                "id": str(site),
+                "name": str(first["name"]),
+                "stream": str(first["stream"]),
             }
             if kind == "unload":
+                arrivals = sorted(zip(g["arrival_s"], g["arrival"], strict=True))
                 props["site_kind"] = site_kind.get(str(site), "")
                 props["visits"] = len(g)
                 props["kg"] = int(g["unload_kg"].sum())
-                props["arrivals"] = [str(a) for a in g["arrival"]]
+                props["first_arrival"] = str(arrivals[0][1])
+                props["last_arrival"] = str(arrivals[-1][1])
             else:
                 props["vehicles"] = len(g)
+            props.update(common)
+            x, y = _coords([first["lon"]], [first["lat"]], crs)
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": _pos(first["lon"], first["lat"])},
+                    "geometry": {"type": "Point", "coordinates": [x[0], y[0]]},
                     "properties": props,
                 }
             )
     return features
 
 
-def _write_geojson(sheet: pd.DataFrame, scenario: Scenario, path: Path) -> Path:
-    data = route_sheets_geojson(sheet, scenario)
-    return write_text(path, json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n")
+def _write_geojson(
+    sheet: pd.DataFrame, scenario: Scenario, stem: Path, geo: GeoContext
+) -> list[Path]:
+    """``<stem>_points.geojson`` and ``<stem>_lines.geojson``."""
+    layers = route_sheets_geojson(sheet, scenario, geo)
+    return [
+        write_text(
+            stem.with_name(f"{stem.name}_{layer}.geojson"),
+            json.dumps(data, ensure_ascii=False, allow_nan=False) + "\n",
+        )
+        for layer, data in layers.items()
+    ]
+
+
+def _day_date(problem: RoutingProblem, scenario: Scenario) -> dt.date | None:
+    """The calendar date of a problem built by :func:`wasteopt.routing.build.build_problem`
+    (``…/day<N>/…``: day N from the scenario's start date); None for other names."""
+    match = re.search(r"/day(\d+)/", problem.name)
+    if match is None:
+        return None
+    return scenario.generation.start_date + dt.timedelta(days=int(match.group(1)))
 
 
 # -- all formats --------------------------------------------------------------------------------
@@ -204,10 +295,16 @@ def write_route_sheets(
     *,
     formats: Sequence[str] = FORMATS,
     stem: str | None = None,
+    date: dt.date | None = None,
+    crs: Crs = "wgs84",
 ) -> list[Path]:
     """Write the route sheets of ``plan`` as ``<out_dir>/<stem>.<format>`` for each of
-    ``formats`` (default stem ``routes_<stream>``); each file is written atomically.
-    Returns the paths written. Raises :class:`ValueError` for an unknown format and
+    ``formats`` (default stem ``routes_<stream>``; GeoJSON as ``<stem>_points.geojson`` and
+    ``<stem>_lines.geojson``, the vehicle maps as ``<stem>_maps.pdf``); each file is written
+    atomically. ``date`` is the routed day's calendar date (default: day N of a
+    ``…/dayN/…`` problem counted from the scenario's start date); ``crs`` the coordinate
+    system of the GeoJSON and the maps. Returns the paths written. Raises
+    :class:`ValueError` for an unknown format and
     :class:`wasteopt.reporting.fonts.CjkFontMissing` for a PDF without a Chinese font."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -229,6 +326,11 @@ def write_route_sheets(
     report = sheet_report(plan, problem)
     if not report.ok:
         notes.append(f"检查未通过 checker found {len(report.violations)} violation(s)")
+    geo = GeoContext(
+        date=date if date is not None else _day_date(problem, scenario),
+        variant=scenario.variant,
+        crs=crs,
+    )
     written: list[Path] = []
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
@@ -238,6 +340,13 @@ def write_route_sheets(
             written.append(write_xlsx(sheet, summary, path, title, notes))
         elif fmt == "pdf":
             written.append(write_pdf(sheet, summary, path, title, notes))
+        elif fmt == "geojson":
+            written += _write_geojson(sheet, scenario, out / stem, geo)
         else:
-            written.append(_write_geojson(sheet, scenario, path))
+            written.append(
+                write_vehicle_maps(
+                    scenario, sheet, out / f"{stem}_maps.pdf", date=geo.date,
+                    variant=geo.variant, crs=crs, title=title,
+                )
+            )  # fmt: skip
     return written

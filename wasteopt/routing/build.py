@@ -22,6 +22,12 @@ Rules
   stream (by road distance from the point). The sites of the problem are exactly the ones used.
 - Fleets are the stream's collection vehicle types; ``cost_cny_per_day`` is the fixed cost of a
   used vehicle; vehicle types with different speeds get separate duration profiles.
+- Capacity: a fleet plans to the fill margin ``m`` (``[planning] fill_margin``, default 1) of
+  its type's payload and body volume, rounded down: ``⌊m × payload_kg⌋`` kg and
+  ``⌊m × volume_m3 × 1000⌋`` l, so a day heavier than the expected kg still fits the truck.
+  A stop that no fleet allowed to serve it fits at the margin raises the capacity of each of
+  those fleets whose real payload carries it to the stop, so no stop is left unserved by the
+  margin (and a stop other fleets can take raises nothing).
 - Access: a stop may be served by the fleets whose vehicle class reaches its point
   (``point.can_be_served_by(vehicle_type.effective_class)``, the scenario's access rule);
   ``Stop.fleets`` is ``None`` when every fleet may. A stop no fleet may serve stays in the
@@ -46,9 +52,20 @@ from wasteopt.scenario.model import CollectionPoint, Scenario, VehicleType
 from wasteopt.stopids import stop_id
 from wasteopt.travel_table import TravelTable
 
-__all__ = ["build_problem", "nearest_unload_sites", "unload_candidates"]
+__all__ = ["build_problem", "fill_margin_note", "nearest_unload_sites", "unload_candidates"]
 
 log = logging.getLogger("wasteopt")
+
+
+def fill_margin_note(margin: float) -> str:
+    """How outputs state the fill margin routes were planned to (empty at 1: the payload)."""
+    if margin >= 1.0:
+        return ""
+    return (
+        f"按额定载重{margin:.0%}排线 routes planned to {margin:.0%} of each vehicle's payload "
+        "and body volume on the expected kg ([planning] fill_margin), leaving room for "
+        "heavier days"
+    )
 
 
 def unload_candidates(scenario: Scenario, stream: str) -> list[tuple[str, str, int, int, int]]:
@@ -119,7 +136,10 @@ def build_problem(
         for d in (scenario.depot(i) for i in sorted({v.depot for v in vtypes}))
     )
     speeds = sorted({v.speed_kmh for v in vtypes})
-    fleets = tuple(_fleet(v, stream, profile=speeds.index(v.speed_kmh)) for v in vtypes)
+    cap = _capacities(vtypes, stops, scenario.planning.fill_margin)
+    fleets = tuple(
+        _fleet(v, stream, profile=speeds.index(v.speed_kmh), capacity=cap[v.id]) for v in vtypes
+    )
     locations = [d.id for d in problem_depots] + [s.id for s in sites] + [s.id for s in stops]
     matrix_ids = [d.id for d in problem_depots] + [s.id for s in sites] + stop_points
     distance, durations = _problem_matrices(matrix, matrix_ids, speeds)
@@ -267,9 +287,39 @@ def _used_sites(
     )
 
 
-def _fleet(v: VehicleType, stream: str, *, profile: int) -> Fleet:
-    """A collection vehicle type as a fleet: a shift of ``shift_end - shift_start`` at most, a
-    lunch break when the type has one, its day's cost as the fixed cost of a used vehicle."""
+def _capacities(
+    vtypes: Sequence[VehicleType], stops: Sequence[Stop], margin: float
+) -> dict[str, tuple[int, int]]:
+    """The kg and litres each type plans to: ``margin`` of its payload and volume (rounded
+    down), raised to a stop that no type it may go to fits at the margin but this type's
+    real payload carries (so the margin never leaves a stop unservable)."""
+    full = {v.id: (int(v.payload_kg), int(v.volume_m3 * 1000)) for v in vtypes}
+    if margin >= 1.0:
+        return full
+    # 1e-6: 0.9 × 4000 is 3599.9999999999995 in floating point, and means 3600
+    cap = {
+        i: (math.floor(margin * kg + 1e-6), math.floor(margin * litres + 1e-6))
+        for i, (kg, litres) in full.items()
+    }
+
+    def fits(size: tuple[int, int], s: Stop) -> bool:
+        return s.load_kg <= size[0] and (not size[1] or s.volume_l <= size[1])  # 0 l: no limit
+
+    for s in stops:
+        allowed = [i for i in cap if s.allows(i)]
+        if any(fits(cap[i], s) for i in allowed):
+            continue
+        for i in allowed:
+            if fits(full[i], s):
+                kg, litres = cap[i]
+                cap[i] = (max(kg, s.load_kg), max(litres, s.volume_l) if litres else 0)
+    return cap
+
+
+def _fleet(v: VehicleType, stream: str, *, profile: int, capacity: tuple[int, int]) -> Fleet:
+    """A collection vehicle type as a fleet: ``capacity`` (kg, litres) per trip, a shift of
+    ``shift_end - shift_start`` at most, a lunch break when the type has one, its day's cost as
+    the fixed cost of a used vehicle."""
     lunch = None
     if v.lunch_earliest_s is not None and v.lunch_latest_s is not None and v.lunch_duration_s > 0:
         lunch = Lunch(
@@ -280,8 +330,8 @@ def _fleet(v: VehicleType, stream: str, *, profile: int) -> Fleet:
         stream=stream,
         depot=v.depot,
         count=v.count,
-        capacity_kg=int(v.payload_kg),
-        capacity_l=int(v.volume_m3 * 1000),
+        capacity_kg=capacity[0],
+        capacity_l=capacity[1],
         shift_start_s=v.shift_start_s,
         shift_end_s=v.shift_end_s,
         max_duration_s=v.shift_end_s - v.shift_start_s,

@@ -132,6 +132,9 @@ POINT_COLUMNS: ColumnSpec = {
     "phase": ("int", None),
     "access": ("str", "main_road"),
     "large_generator": ("bool", False),
+    "town": ("str", ""),
+    "town_kind": ("str", ""),
+    "compliant": ("bool", True),
 }
 DEPOT_COLUMNS: ColumnSpec = {
     "id": ("str", REQUIRED),

@@ -102,6 +102,7 @@ class _Loader(SettingsReader, TableReader):
         gen = self.generation(data)
         streams = self.streams(data, head.get("standard_streams", True))
         variants = self.variants(data)
+        targets = self.targets(data)
         if net.get("matrix_file"):  # read later by the network layer; refused here if unfit
             self.check_file(
                 net["matrix_file"],
@@ -132,6 +133,7 @@ class _Loader(SettingsReader, TableReader):
             ),
             planning=PlanningSettings(**planning),  # keys are the field names
             variants=variants,
+            targets=targets,
         )
 
 

@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from wasteopt.scenario.targets import Target, TownKind
+
 __all__ = [
     "ACCESS_CLASSES",
     "ACCESS_RULES",
@@ -153,7 +155,10 @@ class CollectionPoint:
     ``tw_start_s``–``tw_end_s`` holds for every stream unless ``tw_start_by_stream`` /
     ``tw_end_by_stream`` (stream → seconds, from the ``tw_start.<stream>`` / ``tw_end.<stream>``
     columns) override one end for a stream (:meth:`window`): a restaurant's kitchen waste at
-    night, its residual waste by day."""
+    night, its residual waste by day. ``town`` is its street or town (街道/镇; empty: the
+    ``district`` names it), ``town_kind`` ``street`` or ``town`` (empty: not given);
+    ``compliant`` says whether it meets the sorting standard (达标), which the 不分类不收运 rule
+    (:meth:`Scenario.refuses`) and the targets (:mod:`wasteopt.scenario.targets`) use."""
 
     id: str
     name: str
@@ -172,6 +177,14 @@ class CollectionPoint:
     large_generator: bool = False
     tw_start_by_stream: dict[str, int] = field(default_factory=dict)
     tw_end_by_stream: dict[str, int] = field(default_factory=dict)
+    town: str = ""
+    town_kind: TownKind = ""
+    compliant: bool = True
+
+    @property
+    def town_name(self) -> str:
+        """The street or town of the point: ``town``, else ``district``."""
+        return self.town or self.district
 
     def window(self, stream: str) -> tuple[int, int]:
         """The time window ``(start_s, end_s)`` of ``stream`` here: the stream's own ends where
@@ -395,6 +408,11 @@ class PlanningSettings:
     every station left open must meet the environmental standard and keep streams separate
     (the cost of this policy is reported against the plan without it).
     ``wage_cny_per_person_year``: yearly cost of one station worker (``TransferStation.staff``).
+    ``refuse_unsorted``: the 不分类不收运 rule: points not ``compliant`` are not collected
+    (:meth:`Scenario.refuses`), a deliberate choice reported apart from any shortfall.
+    ``fill_margin``: the share (0 < m ≤ 1) of each collection vehicle's payload and body
+    volume that routing plans on the expected kg, so a day heavier than expected still fits
+    (1.0: plan to the full payload, as plain CVRP benchmarks do).
     """
 
     mode: PlanMode = "status_quo"
@@ -402,6 +420,8 @@ class PlanningSettings:
     shortfall_penalty_cny_per_t: float = 1000.0
     require_standard: bool = False
     wage_cny_per_person_year: float = 0.0
+    refuse_unsorted: bool = False
+    fill_margin: float = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -430,7 +450,8 @@ class Variant:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
     """A whole district scenario. ``folder`` is where it was loaded from (for messages only);
-    ``variant`` is the id of the applied variant, ``"base"`` for the base scenario."""
+    ``variant`` is the id of the applied variant, ``"base"`` for the base scenario; ``targets``
+    are the city's goals (``[[targets]]``, :mod:`wasteopt.scenario.targets`)."""
 
     id: str
     name: str
@@ -446,6 +467,7 @@ class Scenario:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     variants: tuple[Variant, ...] = ()
+    targets: tuple[Target, ...] = ()
     variant: str = "base"
     # id → record per kind, built on first lookup (a city has 20,000 points; scans were O(N²)).
     _lookup: dict[str, dict[str, Any]] = field(
@@ -491,6 +513,12 @@ class Scenario:
             return index[item_id]
         except KeyError:
             raise KeyError(f"no {what} with id {item_id!r}") from None
+
+    def refuses(self, point: CollectionPoint) -> bool:
+        """True when the 不分类不收运 rule refuses ``point``: ``planning.refuse_unsorted`` is on
+        and the point is not ``compliant``. A refused point is never due for any stream
+        (:func:`wasteopt.generation.collection_schedule`)."""
+        return self.planning.refuse_unsorted and not point.compliant
 
     def open_stations(self) -> tuple[TransferStation, ...]:
         return tuple(s for s in self.stations if s.is_open)

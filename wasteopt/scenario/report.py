@@ -25,8 +25,8 @@ def default_locate(table: str, item_id: str) -> tuple[str, str]:
         return f"{table}.csv", f"(id={item_id})" if item_id else ""
     if table == "streams":
         return "scenario.toml", f"[[streams]] id={item_id}" if item_id else "[[streams]]"
-    if table == "variants":
-        return "scenario.toml", f"[[variants]] id={item_id}" if item_id else "[[variants]]"
+    if table in ("variants", "targets"):
+        return "scenario.toml", f"[[{table}]] id={item_id}" if item_id else f"[[{table}]]"
     return "scenario.toml", f"[{table}]"
 
 

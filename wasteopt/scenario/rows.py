@@ -176,4 +176,7 @@ def point(r: Row, ctx: PointContext) -> CollectionPoint | None:
         large_generator=v["large_generator"],
         tw_start_by_stream=windows["tw_start"],
         tw_end_by_stream=windows["tw_end"],
+        town=v["town"],
+        town_kind=v["town_kind"],
+        compliant=v["compliant"],
     )

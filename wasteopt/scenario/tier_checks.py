@@ -143,6 +143,8 @@ def check_planning(s: Scenario, r: ProblemReport) -> None:
             f"more than {fee:g}",
         )
     r.number(t, "", "wage_cny_per_person_year", pl.wage_cny_per_person_year, ge=0)
+    # A share of the payload: 0 would plan empty trips, above 1 would overload every truck.
+    r.number(t, "", "fill_margin", pl.fill_margin, gt=0, le=1)
     if not isinstance(pl.require_standard, bool):
         r.add(t, "", "require_standard", "not true or false", pl.require_standard)
 

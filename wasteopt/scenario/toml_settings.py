@@ -24,6 +24,7 @@ from wasteopt.scenario.model import (
     Stream,
     Variant,
 )
+from wasteopt.scenario.targets import Target
 from wasteopt.scenario.text import TEXT_EXPECTED, bad_char_message
 
 __all__ = [
@@ -95,6 +96,7 @@ TOML_TOP = {
     "streams",
     "variants",
     "planning",
+    "targets",
 }
 SCENARIO_KEYS = {
     "id": ("str", REQUIRED),
@@ -109,6 +111,8 @@ PLANNING_KEYS = {
     "shortfall_penalty_cny_per_t": ("float", 1000.0),
     "require_standard": ("bool", False),
     "wage_cny_per_person_year": ("float", 0.0),
+    "refuse_unsorted": ("bool", False),
+    "fill_margin": ("float", 1.0),
 }
 DEFAULT_KEYS = {"service_time_s": ("int", 60), "tw_start": ("time", 0), "tw_end": ("time", 86400)}
 GENERATION_KEYS = {
@@ -146,6 +150,19 @@ VARIANT_KEYS = {
     "generation_scale": ("float", 1.0),
     "edits": ("tables", []),
 }
+TARGET_KEYS = {
+    "id": ("str", ""),  # default: the metric (and kind), see targets()
+    "metric": ("str", REQUIRED),
+    "value": ("float", REQUIRED),
+    "direction": ("str", ">="),
+    "source": ("str", REQUIRED),
+    "streams": ("strs", ()),
+    "total_streams": ("strs", ()),
+    "kind": ("str", ""),
+    "levels": ("strs", ()),
+}
+#: ``≥`` and ``≤`` as people write them, for the directions ``>=`` and ``<=``.
+_DIRECTION_SIGNS = {"≥": ">=", "≤": "<="}
 #: The edit table of ``[planning]`` (one record, so its edits need no ``id``).
 PLANNING_TABLE = "planning"
 EDIT_KEYS = {
@@ -435,4 +452,35 @@ class SettingsReader(FolderReader):
                         generation_scale=v["generation_scale"],
                     )
                 )
+        return tuple(out)
+
+    def targets(self, data: dict[str, Any]) -> tuple[Target, ...]:
+        """The ``[[targets]]`` entries; an entry without ``id`` is named by its metric (and
+        ``kind``). Ranges, metrics and references are the validator's job."""
+        try:
+            entries = toml_value(data.get("targets", []), "tables")
+        except ValueError as e:
+            self.add(self.toml_name, str(e), "", "targets", expected="[[targets]] entries")
+            return ()
+        out: list[Target] = []
+        for k, raw in enumerate(entries):
+            tid = raw.get("id")
+            where = f"[[targets]] id={tid}" if isinstance(tid, str) else f"[[targets]] #{k + 1}"
+            v, ok = self.keys(raw, TARGET_KEYS, where)
+            if not ok:
+                continue
+            metric, kind = v["metric"], v["kind"]
+            out.append(
+                Target(
+                    id=v["id"] or (f"{metric}.{kind}" if kind else metric),
+                    metric=metric,
+                    value=v["value"],
+                    source=v["source"],
+                    direction=_DIRECTION_SIGNS.get(v["direction"], v["direction"]),
+                    streams=v["streams"],
+                    total_streams=v["total_streams"],
+                    kind=kind,
+                    levels=v["levels"],
+                )
+            )
         return tuple(out)

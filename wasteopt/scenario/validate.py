@@ -42,6 +42,8 @@ from wasteopt.scenario.model import (
 )
 from wasteopt.scenario.report import Locate, ProblemReport, Tolerance, default_locate, fmt_value
 from wasteopt.scenario.shift_checks import check_point_windows
+from wasteopt.scenario.target_checks import check_point_town, check_targets, check_town_kinds
+from wasteopt.scenario.targets import TOWN_KINDS
 from wasteopt.scenario.text import BAD_CHARS, TEXT_EXPECTED, bad_char_message
 from wasteopt.scenario.tier_checks import (
     check_facility_tiers,
@@ -158,6 +160,13 @@ def _record_checks(s: Scenario, r: ProblemReport, base: Scenario | None = None) 
         _check_text(r, "variants", v.id, "description", v.description, required=False)
     _check_text(r, "scenario", "", "name", s.name)
     _check_text(r, "scenario", "", "description", s.description, required=False)
+    if base is None or s.points is not base.points:
+        check_town_kinds(s, r)
+    if base is None:  # a variant cannot change the targets
+        for tg in s.targets:
+            _check_id(r, "targets", tg.id)
+            _check_text(r, "targets", tg.id, "source", tg.source)
+        check_targets(s, r)
 
 
 def _check_id(r: ProblemReport, table: str, item_id: str) -> None:
@@ -242,6 +251,9 @@ def _point_looks_fine(p: CollectionPoint) -> bool:
         and all(code in FREQUENCIES for code in p.frequency.values())
         and p.access in ACCESS_RULES
         and isinstance(p.large_generator, bool)
+        and isinstance(p.compliant, bool)
+        and (not p.town_kind or p.town_kind in TOWN_KINDS)
+        and not BAD_CHARS.search(p.town)
         and _ID.match(p.id)
         and p.name.strip()
         and not BAD_CHARS.search(p.name)
@@ -256,6 +268,8 @@ def _check_point(r: ProblemReport, p: CollectionPoint) -> None:
     _check_id(r, t, i)
     _check_text(r, t, i, "name", p.name)
     _check_text(r, t, i, "district", p.district)
+    _check_text(r, t, i, "town", p.town, required=False)
+    check_point_town(r, p)
     _check_coords(r, t, i, p.lon, p.lat)
     r.number(t, i, "residents", p.residents, ge=0)
     r.number(t, i, "households", p.households, ge=0)

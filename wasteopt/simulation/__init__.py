@@ -7,7 +7,9 @@ container hauls (a container pool that fills, waits and blocks tipping when full
 capacity, backlog and overflow, carry-over and breakdowns, and returns a
 :class:`SimulationResult` with daily tables, an event log, a closed mass balance and the
 service level (collected share per stream against :data:`MIN_COLLECTED_SHARE`, overflow
-against :data:`MAX_OVERFLOW_SHARE`).
+against :data:`MAX_OVERFLOW_SHARE`), the robustness of the route plans (extra unload trips, trips
+over ``max_trips`` and overtime per collection vehicle-day, :mod:`wasteopt.simulation.robustness`)
+and the collection ledger (:mod:`wasteopt.simulation.ledger`).
 Rules: :mod:`wasteopt.simulation.processes` and :mod:`wasteopt.operations`.
 """
 
@@ -29,6 +31,11 @@ from wasteopt.simulation.result import (
     SimulationResult,
     SimulationStatus,
 )
+from wasteopt.simulation.robustness import (
+    MAX_AFFECTED_SHARE,
+    plan_verdict,
+    robustness_table,
+)
 from wasteopt.simulation.run import simulate, simulate_replications
 from wasteopt.simulation.service import (
     MAX_OVERFLOW_SHARE,
@@ -45,6 +52,7 @@ __all__ = [
     "DAY_S",
     "DISTRIBUTIONS",
     "FACILITY_COLUMNS",
+    "MAX_AFFECTED_SHARE",
     "MAX_CYCLE_DAYS",
     "MAX_OVERFLOW_SHARE",
     "MIN_COLLECTED_SHARE",
@@ -63,6 +71,8 @@ __all__ = [
     "cycle_length",
     "cycle_tours",
     "daily_tours",
+    "plan_verdict",
+    "robustness_table",
     "sampler",
     "simulate",
     "simulate_replications",

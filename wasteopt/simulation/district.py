@@ -22,6 +22,7 @@ from wasteopt.scenario.model import Scenario, VehicleType
 from wasteopt.simulation.bins import expected_initial_stock
 from wasteopt.simulation.fleet import compile_tour, day_change_s, make_vehicle
 from wasteopt.simulation.hauls import StationWork, build_stations
+from wasteopt.simulation.ledger import TripLedger
 from wasteopt.simulation.processes import (
     DAY_S,
     EPS_KG,
@@ -82,6 +83,8 @@ class District(StationWork):
         self.density = [st.density_kg_per_m3 for st in scenario.streams]
         self.events: list[Event] = []
         self.tips: list[Tip] = []
+        self.ledger = TripLedger()
+        self.sim_day = 0  # the simulated day running now (whose collected_kg a load adds to)
         self.notes: list[str] = []
         self._seed_samplers(seed_sequence)
         self.dist: list[list[int]] = np.asarray(matrix.distance_m).tolist()
@@ -208,21 +211,21 @@ class District(StationWork):
 
     def _add_collectors(self, operating: OperatingPlan, tours: Tours) -> None:
         """One vehicle per vehicle id of the tours, holding a compiled tour per cycle key it
-        works on; its capacity is its fleet's (kg, and litres at the stream's density)."""
+        works on; its capacity is its type's real payload (kg, and the body volume at the
+        stream's density), not the fill margin the routes were planned to."""
         self.collectors: list[Vehicle] = []
         by_id: dict[str, Vehicle] = {}
         for stream, by_key in tours.items():
             n_days = operating.cycle_length(stream)
             for key, ts in by_key.items():
-                problem, _ = operating.plan_for(stream, key)
                 for t in ts:
                     veh = by_id.get(t.vehicle)
                     if veh is None:
-                        fleet = next(f for f in problem.fleets if f.id == t.fleet)
-                        veh = self._vehicle(t.vehicle, self.scenario.vehicle_type(t.fleet))
-                        cap = float(fleet.capacity_kg)
-                        if fleet.capacity_l > 0:
-                            cap = min(cap, fleet.capacity_l / 1000.0 * self.density[veh.s])
+                        vt = self.scenario.vehicle_type(t.fleet)
+                        veh = self._vehicle(t.vehicle, vt)
+                        cap = float(vt.payload_kg)
+                        if vt.volume_m3 > 0:
+                            cap = min(cap, vt.volume_m3 * self.density[veh.s])
                         veh.capacity_kg = cap
                         veh.cycle_days = n_days
                         by_id[t.vehicle] = veh
@@ -265,7 +268,7 @@ class District(StationWork):
         t0 = day * DAY_S
         if env.now < t0 + plan.start_s:
             yield env.timeout(t0 + plan.start_s - env.now)
-        veh.depart = env.now
+        veh.depart = veh.trip_start = env.now
         veh.loc = veh.depot
         cutoff = t0 + veh.shift_end_s + self.settings.max_overtime_s
         lunch_after = plan.lunch_after
@@ -316,6 +319,7 @@ class District(StationWork):
             if unload_at is None or veh.load_kg <= 0:
                 break
             veh.extra_unloads += 1
+            veh.trip_extra = True
             yield from self._tip(veh, unload_at)
             back = self.travel(veh.durations[unload_at.index][loc])
             veh.m += self.dist[unload_at.index][loc]
@@ -338,6 +342,9 @@ class District(StationWork):
         veh.load_kg += take
         veh.kg += take
         self.today[veh.stream]["collected_kg"] += take
+        # the ledger books the trip's kg on the day whose collected_kg counts them
+        veh.trip_kg[self.sim_day] = veh.trip_kg.get(self.sim_day, 0.0) + take
+        veh.trip_points[p] = None
         if self.settings.log_stops:
             point = self.scenario.points[p].id
             self.events.append((self.env.now, day, "collect", veh.id, point, veh.stream, take))
@@ -370,6 +377,7 @@ class District(StationWork):
     def _start_day(self, day: int) -> None:
         """The day change: the day's waste lands in the bins and its due points are set."""
         self._reset_today()
+        self.sim_day = day
         gen = self.kg[day]
         self.generated_kg += gen.sum(axis=0)
         away = np.where(self.elsewhere, gen, 0.0)
@@ -485,6 +493,7 @@ class District(StationWork):
         for (_, day), veh in sorted(self._open.items(), key=lambda kv: kv[0][1]):
             self._record(veh, day, ShiftTally.of(veh) if veh.shift_day == day else ShiftTally())
         self._open.clear()
+        self.ledger.close_open(self.collectors)
         for day, date, stream, today, stock, flows in self._day_parts:
             fleet = self._fleet.get((day, stream), FleetTally())
             row = daily_row(today, fleet, stock, **flows)

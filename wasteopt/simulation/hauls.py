@@ -14,6 +14,7 @@ import simpy
 from wasteopt.facilities.plan import FacilityPlan
 from wasteopt.network import TravelMatrix
 from wasteopt.scenario.model import Scenario, TransferStation
+from wasteopt.simulation.ledger import TripLedger
 from wasteopt.simulation.processes import (
     DAY_S,
     EPS_KG,
@@ -158,6 +159,7 @@ class StationWork:
     env: simpy.Environment
     settings: SimulationSettings
     today: dict[str, dict[str, float]]
+    ledger: TripLedger
     jobs: dict[str, simpy.Store]
     plants: dict[str, Plant]
     events: list[Event]
@@ -219,6 +221,7 @@ class StationWork:
         veh.m += self.dist[veh.loc][site.index]
         veh.loc = site.index
         yield env.timeout(t)
+        arrive = env.now
         kg = veh.load_kg
         stream = veh.stream
         if isinstance(site, Station) and (pool := site.pooled(stream)) is not None:
@@ -229,6 +232,8 @@ class StationWork:
             veh.load_kg = 0.0
             self._receive(site, stream, kg)
         veh.trips += 1
+        if veh.role == "collection":
+            self.ledger.close(veh, site.id, arrive, env.now)
 
     def _fill_containers(self, veh: Vehicle, station: Station, pool: ContainerPool) -> Process:
         """Tip ``veh``'s load into its stream's current container, taking the next empty one

@@ -427,6 +427,13 @@ class Vehicle:
     extra_unloads: int = 0
     skipped: int = 0
     broken: bool = False
+    # the current trip (collection vehicles, for the ledger): when it began (departure from
+    # the depot or the end of the last tip), the points it took waste from (ordered, no
+    # repeats), its kg per simulated day, and whether it ends in an unplanned extra unload
+    trip_start: float = math.nan
+    trip_points: dict[int, None] = field(default_factory=dict)
+    trip_kg: dict[int, float] = field(default_factory=dict)
+    trip_extra: bool = False
 
     def reset_day(self) -> None:
         """Zero the tallies: a new shift begins."""

@@ -134,7 +134,9 @@ def vehicle_row(veh: Vehicle, shift: ShiftTally, *, day: int, date: object, now:
     """The row of ``veh``'s shift of planning day ``day``. A vehicle *ran* when it left its
     depot; it then costs its day rate plus distance and hours (departure to return, or to
     ``now`` for a shift still out at the end of the horizon, which has no return time);
-    overtime is the time past the shift end. Times are seconds after midnight of ``day``."""
+    overtime is the time past the shift end (``overtime_h`` and ``overtime_min``);
+    ``trips_over_max`` the tips beyond the type's ``max_trips``. Times are seconds after
+    midnight of ``day``."""
     t0 = day * DAY_S
     ran = shift.depart == shift.depart  # not NaN
     back = shift.back if shift.back == shift.back else now
@@ -160,7 +162,10 @@ def vehicle_row(veh: Vehicle, shift: ShiftTally, *, day: int, date: object, now:
         "km": km,
         "hours": hours,
         "overtime_h": ot,
+        "overtime_min": ot * 60.0,
         "trips": shift.trips,
+        "max_trips": veh.max_trips,
+        "trips_over_max": max(0, shift.trips - veh.max_trips),
         "stops": shift.stops,
         "t": shift.kg / 1000.0,
         "extra_unloads": shift.extra_unloads,

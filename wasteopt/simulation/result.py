@@ -15,7 +15,10 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     points that were due that day or on an earlier day and not emptied since, i.e. carry-over of
     any point; excludes waste not yet due).
 ``vehicles`` — one row per day and vehicle: its shift of that planning day (a night shift's
-    hours after midnight count on the day it began; ``daily``'s vehicle columns likewise).
+    hours after midnight count on the day it began; ``daily``'s vehicle columns likewise), with
+    ``trips``, ``max_trips``, ``trips_over_max``, ``extra_unloads``, ``overtime_h`` and
+    ``overtime_min``; :meth:`SimulationResult.robustness` rolls the breaches up per stream
+    (:mod:`wasteopt.simulation.robustness`).
 ``facilities`` — one row per day and site (stations and plants): ``arrivals``, ``mean_wait_s``,
     ``p95_wait_s``, ``max_wait_s`` (bay queue waits), ``bay_busy_h``, ``bay_utilisation`` (busy
     / (bays × opening hours)), ``inflow_t``, ``treated_t``, ``overflowed_t``, ``stock_t``
@@ -42,6 +45,9 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     wait_s``.
 ``points_left`` — one row per point and stream with due waste left at the end of the horizon:
     ``stream, point_id, catchment`` (the site the point unloads at for the stream), ``left_t``.
+``ledger`` — the collection ledger (收运台账), one row per collection trip and day; its tonnes per
+    stream and day equal ``daily``'s ``collected_t`` (:mod:`wasteopt.simulation.ledger`, with
+    the daily and monthly roll-ups).
 
 Service level: :mod:`wasteopt.simulation.service` (collected share per stream, findings, the
 99.5 % level :data:`MIN_COLLECTED_SHARE` and the 0.5 % treatment tolerance
@@ -63,7 +69,9 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.files import write_frame
+from wasteopt.simulation.ledger import empty_ledger, ledger_daily, ledger_monthly
 from wasteopt.simulation.records import BALANCE_TERMS, LEFT_COLUMNS
+from wasteopt.simulation.robustness import robustness_table, robustness_text
 from wasteopt.simulation.service import (
     MAX_OVERFLOW_SHARE,
     MIN_COLLECTED_SHARE,
@@ -176,6 +184,7 @@ class SimulationResult:
     )
     shortfall_penalty_cny_per_t: float = 0.0
     notes: tuple[str, ...] = ()
+    ledger: pd.DataFrame = field(default_factory=empty_ledger)
 
     @property
     def balance_closes(self) -> bool:
@@ -213,6 +222,26 @@ class SimulationResult:
     def to_frame(self) -> pd.DataFrame:
         """The daily table (one row per day and stream)."""
         return self.daily
+
+    def robustness(self) -> pd.DataFrame:
+        """Breaches of the collection vehicle-days per stream and in all (extra unload trips,
+        trips over ``max_trips``, overtime; :func:`wasteopt.simulation.robustness_table`)."""
+        return robustness_table(self.vehicles)
+
+    @property
+    def robust(self) -> bool:
+        """At most :data:`~wasteopt.simulation.robustness.MAX_AFFECTED_SHARE` of every
+        stream's collection vehicle-days had an extra unload, too many trips or overtime."""
+        return bool(self.robustness()["robust"].iloc[-1])
+
+    def ledger_daily(self) -> pd.DataFrame:
+        """The ledger per date and stream (:func:`wasteopt.simulation.ledger.ledger_daily`)."""
+        return ledger_daily(self.ledger)
+
+    def ledger_monthly(self) -> pd.DataFrame:
+        """The ledger per month and stream over the simulated dates."""
+        dates = sorted(set(self.daily["date"])) if len(self.daily) else []
+        return ledger_monthly(self.ledger, dates)
 
     def totals(self) -> pd.DataFrame:
         """One row per stream over the horizon: sums of the daily flows, costs and hours;
@@ -363,6 +392,7 @@ class SimulationResult:
             f"  mass balance: {'closes' if self.balance_closes else 'DOES NOT CLOSE'} "
             f"every day (largest residual {worst:.2e} kg)"
         )
+        lines.append(f"  {robustness_text(self.robustness())}")
         lines += [f"  service: {f.line()}" for f in self.service_findings()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -370,8 +400,9 @@ class SimulationResult:
     def write(
         self, folder: str | os.PathLike[str], *, fmt: str = "csv", events: bool = True
     ) -> list[Path]:
-        """Write every table as ``sim_<name>.<fmt>`` (``csv`` or ``parquet``) and the service
-        level as ``service.<fmt>``, each atomically."""
+        """Write every table as ``sim_<name>.<fmt>`` (``csv`` or ``parquet``), the ledger as
+        ``ledger_trips``, ``ledger_daily`` and ``ledger_monthly`` and the service level as
+        ``service.<fmt>``, each atomically."""
         if fmt not in ("csv", "parquet"):
             raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
         folder = Path(folder)
@@ -384,12 +415,19 @@ class SimulationResult:
             "balance": self.balance,
             "tips": self.tips,
             "points_left": self.points_left,
+            "robustness": self.robustness(),
         }
         if events:
             tables["events"] = self.events
         paths = [
             write_frame(folder / f"sim_{name}.{fmt}", frame, bom=fmt == "csv")
             for name, frame in tables.items()
+        ]
+        ledger = {"trips": self.ledger, "daily": self.ledger_daily()}
+        ledger["monthly"] = self.ledger_monthly()
+        paths += [
+            write_frame(folder / f"ledger_{name}.{fmt}", frame, bom=fmt == "csv")
+            for name, frame in ledger.items()
         ]
         paths.append(write_frame(folder / f"service.{fmt}", self.service_frame(), bom=fmt == "csv"))
         log.info("wrote %d simulation tables to %s", len(paths), folder)

@@ -20,8 +20,10 @@ import pandas as pd
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix
 from wasteopt.operations import OperatingPlan, Tour, cycle_tours
+from wasteopt.routing.build import fill_margin_note
 from wasteopt.scenario.model import Scenario
 from wasteopt.simulation.district import District
+from wasteopt.simulation.ledger import ledger_frame
 from wasteopt.simulation.records import BALANCE_COLUMNS, LEFT_COLUMNS, left_rows
 from wasteopt.simulation.result import (
     BALANCE_TERMS,
@@ -88,6 +90,8 @@ def simulate(
         seed_sequence=ss,
     )
     district.notes += _cycle_notes(operating, tours)
+    if note := fill_margin_note(scenario.planning.fill_margin):
+        district.notes.append(note + "; the simulated vehicles load to their full payload")
     events_scheduled = district.run(days, demand.dates, progress)
     runtime = time.perf_counter() - t0
 
@@ -116,6 +120,11 @@ def simulate(
         points_left=_points_left(scenario, district, operating),
         shortfall_penalty_cny_per_t=scenario.planning.shortfall_penalty_cny_per_t,
         notes=tuple(district.notes),
+        ledger=ledger_frame(
+            district.ledger.rows,
+            dates=demand.dates[:days],
+            point_ids=[p.id for p in scenario.points],
+        ),
     )
     if not result.balance_closes:
         log.error("simulation %s", result.status_detail)

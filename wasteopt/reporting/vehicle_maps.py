@@ -1,0 +1,356 @@
+"""The route book's companion: one map page per vehicle shift, its trips in colour 1, 2, 3 ….
+
+A page (A4 landscape) shows the district around the vehicle's work (its stops, unload sites and
+depot with a margin; the district's other points in grey, the approximate outline dashed), each
+trip as a line in its trip colour (:func:`wasteopt.reporting.palette.trip_colour`) with arrows
+in the driving direction, the stop numbers of the route sheet (``#``) where they fit without
+overlap, and a legend of the trips with the sheet's figures: times, stops, kg, km, destination.
+:func:`write_vehicle_maps` writes every vehicle of a route sheet into one PDF in sheet order.
+
+Pages are drawn with fpdf2 directly (vector lines and text in the embedded CJK font, as the
+route sheets): about a hundredth of a second a page, where a matplotlib page took half a second,
+and a city day has hundreds of vehicles. Labels are placed as on every map
+(:func:`wasteopt.reporting.map_layout.free_spot`); sites whose name does not fit show their key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from fpdf import FPDF
+from matplotlib.transforms import Bbox
+
+from wasteopt.coordinates import Crs
+from wasteopt.files import atomic_path
+from wasteopt.reporting import palette
+from wasteopt.reporting.fonts import find_cjk_font
+from wasteopt.reporting.map_layout import (
+    OUTLINE_LABEL,
+    crs_axis_note,
+    free_spot,
+    outline_ring,
+    project,
+    site_keys,
+)
+from wasteopt.reporting.stamps import document_time
+from wasteopt.reporting.trips import Trip, vehicle_trips
+from wasteopt.scenario.model import Scenario
+
+__all__ = ["WEEKDAYS", "vehicle_title", "write_vehicle_maps"]
+
+WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
+_MAP = (10.0, 18.0, 190.0, 182.0)  # x, y (top), width, height in mm
+_SIDE_X = 206.0
+_MARGIN = 0.08  # of the view's extent around the vehicle's work
+_MM_PER_PT = 25.4 / 72.0
+
+
+def vehicle_title(
+    scenario: Scenario, rows: pd.DataFrame, *, date: dt.date | None, variant: str
+) -> str:
+    """``VT-KIT-CITY#1 厨余车 — 厨余垃圾 Kitchen/food waste — 2026-01-23 周五 Fri — base``."""
+    first = rows.iloc[0]
+    stream = str(first["stream"])
+    name = stream
+    if stream in scenario.stream_ids:
+        st = scenario.stream(stream)
+        name = f"{st.name_zh} {st.name_en}"
+    parts = [f"{first['vehicle']} {first['vehicle_type_name']}".strip(), name]
+    if date is not None:
+        parts.append(f"{date.isoformat()} {WEEKDAYS[date.weekday()]}")
+    if variant:
+        parts.append(variant)
+    return " — ".join(parts)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """Output-system lon/lat → page mm (y down): the view fitted into :data:`_MAP`, the
+    aspect corrected for latitude, centred."""
+
+    x0: float
+    y1: float
+    scale: float
+    kx: float
+    left: float
+    top: float
+
+    @classmethod
+    def around(cls, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> _Frame:
+        w = max(float(np.ptp(x)), 0.005) if len(x) else 1.0
+        h = max(float(np.ptp(y)), 0.005) if len(y) else 1.0
+        x0 = float(x.min()) - _MARGIN * w if len(x) else 0.0
+        y1 = float(y.max()) + _MARGIN * h if len(y) else 1.0
+        kx = max(math.cos(math.radians(y1)), 0.1)
+        w, h = w * (1 + 2 * _MARGIN), h * (1 + 2 * _MARGIN)
+        scale = min(_MAP[2] / (w * kx), _MAP[3] / h)
+        left = _MAP[0] + (_MAP[2] - w * kx * scale) / 2
+        top = _MAP[1] + (_MAP[3] - h * scale) / 2
+        return cls(x0=x0, y1=y1, scale=scale, kx=kx, left=left, top=top)
+
+    def mm(
+        self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        return self.left + (x - self.x0) * self.kx * self.scale, self.top + (
+            self.y1 - y
+        ) * self.scale
+
+
+class _Page:
+    """One vehicle page being drawn: the PDF, the frame and the labels placed so far."""
+
+    def __init__(self, pdf: FPDF, frame: _Frame) -> None:
+        self.pdf = pdf
+        self.frame = frame
+        # Placement works y up (the map_layout convention): page y is negated.
+        self.bounds = Bbox.from_extents(_MAP[0], -(_MAP[1] + _MAP[3]), _MAP[0] + _MAP[2], -_MAP[1])
+        self.placed: list[Bbox] = []
+
+    def mark(self, x: float, y: float, r: float = 1.2) -> None:
+        """Keep labels off a marker at (x, y) mm."""
+        self.placed.append(Bbox.from_extents(x - r, -y - r, x + r, -y + r))
+
+    def label(self, x: float, y: float, text: str, size: float, colour: str, *, box: bool) -> bool:
+        """``text`` at the first free spot around (x, y) mm; ``box``: a site's name, on a
+        white ground and further from its larger marker."""
+        pdf = self.pdf
+        pdf.set_font_size(size)
+        width = pdf.get_string_width(text)
+        height = size * _MM_PER_PT
+        spot = free_spot(
+            (x, -y), (width, height), self.placed, self.bounds, _MM_PER_PT, gap=2.0 if box else 1.0
+        )
+        if spot is None:
+            return False
+        _, b = spot
+        if box:
+            pdf.set_fill_color(255, 255, 255)
+            pdf.rect(b.x0 - 0.3, -b.y1 - 0.2, b.width + 0.6, b.height + 0.4, style="F")
+        pdf.set_text_color(*_rgb(colour))
+        pdf.text(b.x0, -b.y0 - 0.22 * height, text)  # baseline: above the descent
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Book:
+    """What every page of one book shares: the district in the output system, names, keys."""
+
+    scenario: Scenario
+    px: npt.NDArray[np.float64]
+    py: npt.NDArray[np.float64]
+    date: dt.date | None
+    variant: str
+    crs: Crs
+    keys: dict[str, str]
+    colours: dict[str, str]
+    plants: frozenset[str]
+
+
+def write_vehicle_maps(
+    scenario: Scenario,
+    sheet: pd.DataFrame,
+    path: str | Path,
+    *,
+    date: dt.date | None = None,
+    variant: str = "",
+    crs: Crs = "wgs84",
+    title: str = "",
+) -> Path:
+    """Every vehicle shift of ``sheet`` (a :func:`route_sheet_frame`) as one page of a PDF at
+    ``path`` (written atomically), in sheet order; returns the path."""
+    font = find_cjk_font()
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_title(title or "vehicle maps")
+    pdf.set_creator("wasteopt")
+    pdf.set_creation_date(document_time())  # SOURCE_DATE_EPOCH makes the bytes repeatable
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
+    pdf.set_font("cjk", size=8)
+    px, py = project((p.lon for p in scenario.points), (p.lat for p in scenario.points), crs)
+    book = _Book(
+        scenario=scenario, px=px, py=py, date=date, variant=variant, crs=crs,
+        keys=site_keys(scenario), colours=palette.site_colours(scenario),
+        plants=frozenset(f.id for f in scenario.facilities),
+    )  # fmt: skip
+    vehicles = list(sheet.groupby("vehicle", sort=False))
+    for k, (_, rows) in enumerate(vehicles, 1):
+        _vehicle_page(pdf, book, rows, f"{k}/{len(vehicles)}")
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        pdf.output(str(tmp))
+    return target
+
+
+def _vehicle_page(pdf: FPDF, book: _Book, rows: pd.DataFrame, page_no: str) -> None:
+    """One vehicle shift: title, map (background, trips, sites, labels), legend, footer."""
+    pdf.add_page()
+    located = rows.dropna(subset=["lon", "lat"])
+    x, y = project(located["lon"], located["lat"], book.crs)
+    page = _Page(pdf, _Frame.around(x, y))
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font_size(11)
+    pdf.text(10, 12, vehicle_title(book.scenario, rows, date=book.date, variant=book.variant))
+    trips = vehicle_trips(located)
+    with pdf.rect_clip(*_MAP):
+        _background(page, book)
+        for trip in trips:
+            _trip_lines(page, trip, book.crs)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.3)
+    pdf.rect(*_MAP)
+    keyed = _sites(page, book, located)
+    for trip in trips:  # stop numbers last: the sites' names take the free spots first
+        _stop_numbers(page, trip, book.crs)
+    _legend(pdf, trips, located, keyed)
+    pdf.set_font_size(7)
+    pdf.set_text_color(90, 90, 90)
+    axis = crs_axis_note(book.crs).strip() or "WGS-84"
+    pdf.text(10, 205, f"{OUTLINE_LABEL} · 坐标 coordinates {axis} · {page_no}")
+
+
+def _background(page: _Page, book: _Book) -> None:
+    """The district's points (grey dots) and its approximate outline (dashed)."""
+    pdf, frame = page.pdf, page.frame
+    mx, my = frame.mm(book.px, book.py)
+    inside = (
+        (mx >= _MAP[0]) & (mx <= _MAP[0] + _MAP[2]) & (my >= _MAP[1]) & (my <= _MAP[1] + _MAP[3])
+    )
+    pdf.set_fill_color(*_rgb(palette.BACKGROUND))
+    for a, b in zip(mx[inside], my[inside], strict=True):
+        pdf.circle(float(a), float(b), 0.5, style="F")
+    ring = outline_ring(book.px, book.py)
+    if ring is not None:
+        hx, hy = frame.mm(ring[:, 0], ring[:, 1])
+        pdf.set_draw_color(*_rgb(palette.OUTLINE))
+        pdf.set_line_width(0.3)
+        pdf.set_dash_pattern(dash=2.0, gap=1.2)
+        pdf.polyline(list(zip(hx.tolist(), hy.tolist(), strict=True)))
+        pdf.set_dash_pattern()
+
+
+def _trip_lines(page: _Page, trip: Trip, crs: Crs) -> None:
+    """The trip's path in its colour, an arrowhead mid-way along each long enough leg, and
+    its stops as dots."""
+    pdf = page.pdf
+    colour = _rgb(palette.trip_colour(trip.number))
+    x, y = page.frame.mm(*project(trip.rows["lon"], trip.rows["lat"], crs))
+    pdf.set_draw_color(*colour)
+    pdf.set_fill_color(*colour)
+    pdf.set_line_width(0.6)
+    pdf.polyline(list(zip(x.tolist(), y.tolist(), strict=True)))
+    for x0, y0, x1, y1 in zip(x[:-1], y[:-1], x[1:], y[1:], strict=True):
+        dx, dy = x1 - x0, y1 - y0
+        length = math.hypot(dx, dy)
+        if length < 8.0:  # mm: too short to carry an arrow without hiding its ends
+            continue
+        ux, uy = dx / length, dy / length
+        tip = (x0 + dx / 2 + 1.2 * ux, y0 + dy / 2 + 1.2 * uy)
+        back = (tip[0] - 2.4 * ux, tip[1] - 2.4 * uy)
+        pdf.polygon(
+            [
+                tip,
+                (back[0] - 1.0 * uy, back[1] + 1.0 * ux),
+                (back[0] + 1.0 * uy, back[1] - 1.0 * ux),
+            ],
+            style="F",
+        )
+    stops = (trip.rows["kind"] == "stop").to_numpy()
+    pdf.set_draw_color(255, 255, 255)
+    pdf.set_line_width(0.2)
+    for a, b in zip(x[stops], y[stops], strict=True):
+        pdf.circle(float(a), float(b), 0.9, style="DF")
+        page.mark(float(a), float(b), 0.9)
+
+
+def _sites(page: _Page, book: _Book, located: pd.DataFrame) -> list[tuple[str, str]]:
+    """The depot (diamond) and unload sites (square, plant triangle; site colours), labelled
+    by name where it fits, else by key; returns the (key, name) pairs shown by key."""
+    pdf = page.pdf
+    places = located[located["kind"].isin(("depart", "unload"))].drop_duplicates("id")
+    drawn: list[tuple[float, float, str, str]] = []
+    for r in places.to_dict("records"):
+        (mx,), (my,) = page.frame.mm(*project([r["lon"]], [r["lat"]], book.crs))
+        x, y = float(mx), float(my)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_line_width(0.25)
+        sid = str(r["id"])
+        if r["kind"] == "depart":
+            pdf.set_fill_color(*_rgb(palette.DEPOT))
+            pdf.polygon([(x, y - 2.2), (x + 2.2, y), (x, y + 2.2), (x - 2.2, y)], style="DF")
+        else:
+            pdf.set_fill_color(*_rgb(book.colours.get(sid, palette.STATION)))
+            if sid in book.plants:
+                pdf.polygon([(x, y - 2.4), (x + 2.4, y + 1.8), (x - 2.4, y + 1.8)], style="DF")
+            else:
+                pdf.rect(x - 1.9, y - 1.9, 3.8, 3.8, style="DF")
+        page.mark(x, y, 2.4)
+        drawn.append((x, y, sid, str(r["name"])))
+    keyed = []
+    for x, y, sid, name in drawn:
+        if not page.label(x, y, name, 8, "#111111", box=True):
+            key = book.keys.get(sid, sid)
+            page.label(x, y, key, 8, "#111111", box=True) or pdf.text(x + 2.5, y - 2.5, key)
+            keyed.append((key, name))
+    return keyed
+
+
+def _stop_numbers(page: _Page, trip: Trip, crs: Crs) -> None:
+    """The route-sheet row number of each stop, in the trip's colour, where it fits."""
+    stops = trip.rows[trip.rows["kind"] == "stop"]
+    x, y = page.frame.mm(*project(stops["lon"], stops["lat"], crs))
+    colour = palette.trip_colour(trip.number)
+    for a, b, seq in zip(x.tolist(), y.tolist(), stops["seq"].tolist(), strict=True):
+        page.label(a, b, str(int(seq)), 6, colour, box=False)
+
+
+def _legend(
+    pdf: FPDF, trips: Sequence[Trip], located: pd.DataFrame, keyed: Sequence[tuple[str, str]]
+) -> None:
+    """The trips with the sheet's figures, the marks, the lunch break and the key list."""
+    y = 22.0
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font_size(9)
+    pdf.text(_SIDE_X, y, "趟次 trips")
+    for t in trips:
+        y += 5.5
+        pdf.set_fill_color(*_rgb(palette.trip_colour(t.number)))
+        pdf.rect(_SIDE_X, y - 2.2, 7, 2.4, style="F")
+        pdf.set_font_size(8)
+        pdf.text(_SIDE_X + 9, y, f"趟 {t.number} trip {t.number}: {t.start}–{t.end}")
+        pdf.set_font_size(7)
+        pdf.text(
+            _SIDE_X + 9, y + 3.6, f"{t.stops} 点 stops · {t.expected_kg:,} kg · {t.km:,.1f} km"
+        )
+        pdf.text(_SIDE_X + 9, y + 7.0, f"→ {t.unload_site_name or '—'}")
+        y += 7.0
+    lunch = located[located["kind"] == "lunch"]
+    pdf.set_font_size(7)
+    for r in lunch.itertuples():
+        y += 5.0
+        pdf.text(_SIDE_X, y, f"{r.arrival}–{r.departure} {r.name}")
+    y += 8.0
+    for line in (
+        "◆ 车场 depot   ■ 转运站 station   ▲ 处理厂 plant",
+        "● 收集点 stop; 数字 = 路单行号 number = sheet row #",
+        "- - 区界示意 approximate district outline",
+    ):
+        pdf.text(_SIDE_X, y, line)
+        y += 4.0
+    if keyed:
+        y += 2.0
+        pdf.text(_SIDE_X, y, "编号 key:")
+        for key, name in keyed:
+            y += 3.6
+            pdf.text(_SIDE_X + 2, y, f"{key} {name}")
