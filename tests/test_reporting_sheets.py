@@ -342,3 +342,18 @@ def test_plan_without_check_is_checked(tiny_plans):
     buf = io.StringIO()
     a.to_csv(buf)
     assert buf.getvalue()
+
+
+def test_fill_margin_is_stated_on_the_sheets(tiny_plans, tmp_path):
+    """A scenario planned below full payload says so in the workbook's notes; at 1 it does not."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    texts = {}
+    for margin in (1.0, 0.85):
+        planning = dataclasses.replace(scenario.planning, fill_margin=margin)
+        sc = dataclasses.replace(scenario, planning=planning)
+        (path,) = write_route_sheets(plan, problem, sc, tmp_path / str(margin), formats=("xlsx",))
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        texts[margin] = " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
+    assert "fill_margin" not in texts[1.0]
+    assert "85%" in texts[0.85] and "fill_margin" in texts[0.85]

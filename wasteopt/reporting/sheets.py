@@ -51,6 +51,7 @@ from wasteopt.reporting.route_table import (
 from wasteopt.reporting.trips import vehicle_trips
 from wasteopt.reporting.vehicle_maps import write_vehicle_maps
 from wasteopt.reporting.xlsx_sheets import write_xlsx, xlsx_sheet_name
+from wasteopt.routing.build import fill_margin_note
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import Scenario
@@ -323,6 +324,8 @@ def write_route_sheets(
         notes.append(f"未收集 unserved stops ({len(plan.unserved)}): {', '.join(plan.unserved)}")
     if past_midnight(sheet):
         notes.append(NEXT_DAY_NOTE)
+    if margin_note := fill_margin_note(scenario.planning.fill_margin):
+        notes.append(margin_note)
     report = sheet_report(plan, problem)
     if not report.ok:
         notes.append(f"检查未通过 checker found {len(report.violations)} violation(s)")
