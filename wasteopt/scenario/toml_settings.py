@@ -419,16 +419,26 @@ class SettingsReader(FolderReader):
             merged[sid] = replace(base, **fields) if base is not None else Stream(**fields)
         return tuple(merged.values())
 
-    def variants(self, data: dict[str, Any]) -> tuple[Variant, ...]:
+    def entries(self, data: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+        """The ``[[name]]`` tables of the file, each with where a message should point
+        (``[[name]] id=…``, or its position when it has no string id); none, with a problem
+        recorded, when ``name`` is not an array of tables."""
         try:
-            entries = toml_value(data.get("variants", []), "tables")
+            tables = toml_value(data.get(name, []), "tables")
         except ValueError as e:
-            self.add(self.toml_name, str(e), "", "variants", expected="[[variants]] entries")
-            return ()
+            self.add(self.toml_name, str(e), "", name, expected=f"[[{name}]] entries")
+            return []
+        out = []
+        for k, raw in enumerate(tables):
+            rid = raw.get("id")
+            out.append(
+                (f"[[{name}]] id={rid}" if isinstance(rid, str) else f"[[{name}]] #{k + 1}", raw)
+            )
+        return out
+
+    def variants(self, data: dict[str, Any]) -> tuple[Variant, ...]:
         out: list[Variant] = []
-        for k, raw in enumerate(entries):
-            vid = raw.get("id")
-            where = f"[[variants]] id={vid}" if isinstance(vid, str) else f"[[variants]] #{k + 1}"
+        for where, raw in self.entries(data, "variants"):
             v, ok = self.keys(raw, VARIANT_KEYS, where)
             edits: list[Edit] = []
             for n, e_raw in enumerate(v.get("edits", []), start=1):
@@ -457,15 +467,8 @@ class SettingsReader(FolderReader):
     def targets(self, data: dict[str, Any]) -> tuple[Target, ...]:
         """The ``[[targets]]`` entries; an entry without ``id`` is named by its metric (and
         ``kind``). Ranges, metrics and references are the validator's job."""
-        try:
-            entries = toml_value(data.get("targets", []), "tables")
-        except ValueError as e:
-            self.add(self.toml_name, str(e), "", "targets", expected="[[targets]] entries")
-            return ()
         out: list[Target] = []
-        for k, raw in enumerate(entries):
-            tid = raw.get("id")
-            where = f"[[targets]] id={tid}" if isinstance(tid, str) else f"[[targets]] #{k + 1}"
+        for where, raw in self.entries(data, "targets"):
             v, ok = self.keys(raw, TARGET_KEYS, where)
             if not ok:
                 continue
