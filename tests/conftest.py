@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from wasteopt.generation import Demand, generate
@@ -185,3 +186,21 @@ def tiny_targets_dir(tmp_path_factory: pytest.TempPathFactory, tiny_dir: Path) -
     toml = folder / "scenario.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + _TINY_TARGETS, encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_route_sheet(
+    tiny_scenario: Scenario, tiny_day0: Demand, tiny_matrix: TravelMatrix
+) -> pd.DataFrame:
+    """Both streams of the tiny scenario routed on day 0 (1 s, seed 0), as one route sheet."""
+    from wasteopt.reporting.sheets import route_sheet_frame
+    from wasteopt.routing.build import build_problem
+    from wasteopt.routing.settings import RoutingSettings
+    from wasteopt.routing.solve import solve
+
+    frames = []
+    for stream in tiny_scenario.stream_ids:
+        problem = build_problem(tiny_scenario, tiny_day0, 0, stream, tiny_matrix)
+        plan = solve(problem, RoutingSettings(time_limit_s=1, seed=0))
+        frames.append(route_sheet_frame(plan, problem, tiny_scenario))
+    return pd.concat(frames, ignore_index=True)

@@ -16,10 +16,6 @@ from wasteopt.reporting import palette
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.reporting.map_layout import OUTLINE_LABEL, Label, new_figure, place_labels
 from wasteopt.reporting.maps import plot_catchments, plot_routes
-from wasteopt.reporting.sheets import route_sheet_frame
-from wasteopt.routing.build import build_problem
-from wasteopt.routing.settings import RoutingSettings
-from wasteopt.routing.solve import solve
 
 
 def _plan(assignments, *, open_=(), closed=(), built=()):
@@ -112,14 +108,9 @@ def test_zoom_row_where_points_move(tiny_scenario):
 
 
 @pytest.fixture(scope="module")
-def sheet(tiny_scenario, tiny_day0, tiny_matrix):
+def sheet(tiny_route_sheet: pd.DataFrame) -> pd.DataFrame:
     """Both streams of the tiny scenario routed on day 0, as one route sheet."""
-    frames = []
-    for stream in tiny_scenario.stream_ids:
-        problem = build_problem(tiny_scenario, tiny_day0, 0, stream, tiny_matrix)
-        plan = solve(problem, RoutingSettings(time_limit_s=1, seed=0))
-        frames.append(route_sheet_frame(plan, problem, tiny_scenario))
-    return pd.concat(frames, ignore_index=True)
+    return tiny_route_sheet
 
 
 def test_routes_legend_names_every_stream(tiny_scenario, sheet):

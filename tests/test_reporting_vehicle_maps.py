@@ -12,22 +12,13 @@ import subprocess
 import pandas as pd
 import pytest
 
-from wasteopt.reporting.sheets import route_sheet_frame
 from wasteopt.reporting.vehicle_maps import vehicle_title, write_vehicle_maps
-from wasteopt.routing.build import build_problem
-from wasteopt.routing.settings import RoutingSettings
-from wasteopt.routing.solve import solve
 
 
 @pytest.fixture(scope="module")
-def sheet(tiny_scenario, tiny_day0, tiny_matrix):
+def sheet(tiny_route_sheet: pd.DataFrame) -> pd.DataFrame:
     """Both tiny streams routed on day 0."""
-    frames = []
-    for stream in tiny_scenario.stream_ids:
-        problem = build_problem(tiny_scenario, tiny_day0, 0, stream, tiny_matrix)
-        plan = solve(problem, RoutingSettings(time_limit_s=1, seed=0))
-        frames.append(route_sheet_frame(plan, problem, tiny_scenario))
-    return pd.concat(frames, ignore_index=True)
+    return tiny_route_sheet
 
 
 def test_one_page_per_vehicle_with_a_trip_legend(tiny_scenario, sheet, tmp_path, monkeypatch):
