@@ -68,7 +68,7 @@ def test_table_counts_each_breach_and_the_worst_case():
     assert table.loc["all", "vehicle_days"] == 40 and not table.loc["all", "robust"]
     kpis = robustness_kpis(table.reset_index())
     assert kpis["sim_extra_unload_share"] == pytest.approx(0.025) and kpis["sim_robust"] is False
-    assert "NOT robust (kitchen)" in robustness_text(table.reset_index())
+    assert "NOT robust (kitchen 10.0% affected)" in robustness_text(table.reset_index())
 
 
 def test_up_to_the_limit_is_robust():

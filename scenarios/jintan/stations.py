@@ -51,7 +51,7 @@ URBAN: list[tuple[Any, ...]] = [
     ("ST-KAIFAQU", "开发区转运站", 119.630, 31.728, "东城街道", "existing", "other", 50,
      2, 480, "05:00", "18:00", SMALL_FIXED_CNY, 15, 0, 100_000, 2.5, (5, 10.0),
      True, True, 2012, "fair", 4),
-    ("ST-CHENGNAN", "城南转运站(规划)", 119.568, 31.711, "西城街道", "candidate",
+    ("ST-CHENGNAN", "城南转运站", 119.568, 31.711, "西城街道", "candidate",
      "other;kitchen", CHENGNAN_T_PER_DAY, "other:3;kitchen:1", 420, "04:30", "22:00",
      1_000_000, 10, CHENGNAN_CAPITAL_CNY, 0, 4.0, (20, 15.0), True, True, None, "good", 16),
 ]

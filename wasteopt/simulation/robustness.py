@@ -126,9 +126,14 @@ def robustness_kpis(table: pd.DataFrame) -> dict[str, object]:
 
 def robustness_text(table: pd.DataFrame) -> str:
     """One line: robust or not, and the shares and worst cases over all streams, naming the
-    streams that are not robust."""
+    streams that are not robust with the share of their vehicle-days affected (the verdict is
+    per stream, so the all-stream shares alone can sit below the limit)."""
     row = table[table["stream"] == ALL_STREAMS].iloc[0]
-    weak = [str(r.stream) for r in table.itertuples() if r.stream != ALL_STREAMS and not r.robust]
+    weak = [
+        f"{r.stream} {float(r.affected_share):.1%} affected"
+        for r in table.itertuples()
+        if r.stream != ALL_STREAMS and not r.robust
+    ]
     verdict = "robust" if row["robust"] else "NOT robust (" + ", ".join(weak) + ")"
     return (
         f"simulated days {verdict}: of {int(row['vehicle_days']):,} collection vehicle-days "
