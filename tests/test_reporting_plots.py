@@ -128,8 +128,10 @@ def test_daily_kpis_panels_and_series():
     assert len(fig.axes) == 2
     assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
     assert fig.axes[0].get_ylabel() == "里程 km"
+    assert fig.axes[1].get_ylabel() == "t"  # not a report column: its id
     indexed = plot_daily_kpis(df[df["series"] == "base"].set_index("date")[["km"]])
     assert len(indexed.axes) == 1
+    assert indexed.axes[0].get_ylabel() == "车公里 Vehicle km (公里 km)"
     with pytest.raises(ValueError, match="numeric"):
         plot_daily_kpis(pd.DataFrame({"date": days, "note": list("abcde")}))
 

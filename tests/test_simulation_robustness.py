@@ -1,4 +1,5 @@
-"""Tests of the robustness roll-up: breaches of the collection vehicle-days of a simulation."""
+"""Tests of the robustness roll-up: breaches of the collection and haul vehicle-days of a
+simulation."""
 
 from __future__ import annotations
 
@@ -46,17 +47,29 @@ def _day(vehicle: str, stream: str, **kw: object) -> dict[str, object]:
 
 def test_table_counts_each_breach_and_the_worst_case():
     """Shares count the vehicle-days that ran with each breach; the worst cases name the
-    largest; idle days and haul vehicles are not counted; one weak stream fails the all row."""
+    largest; idle days are not counted; haul trucks are a tier of their own; one weak stream
+    fails the all row."""
     rows = [_day(f"K#{k}", "kitchen") for k in range(18)]
     rows += [
         _day("K#18", "kitchen", extra_unloads=2, trips=5, trips_over_max=1),
         _day("K#19", "kitchen", overtime_min=42.5, date="2026-01-06"),
         _day("K#20", "kitchen", ran=False, extra_unloads=9),  # idle: not a vehicle-day
-        _day("H#1", "kitchen", role="haul", overtime_min=300.0),  # hauls are not routed
+        _day("H#1", "kitchen", role="haul", overtime_min=300.0),
+        _day("H#2", "kitchen", role="haul"),
         *[_day(f"O#{k}", "other") for k in range(20)],
     ]
-    table = robustness_table(pd.DataFrame(rows)).set_index("stream")
-    assert tuple(table.reset_index().columns) == ROBUSTNESS_COLUMNS
+    whole = robustness_table(pd.DataFrame(rows))
+    assert tuple(whole.columns) == ROBUSTNESS_COLUMNS
+    assert list(zip(whole["tier"], whole["stream"], strict=True)) == [
+        ("collection", "kitchen"),
+        ("collection", "other"),
+        ("haul", "kitchen"),
+        ("all", "all"),
+    ]
+    hauls = whole.iloc[2]
+    assert hauls["vehicle_days"] == 2 and hauls["overtime_share"] == pytest.approx(0.5)
+    assert not hauls["robust"] and hauls["worst_overtime"] == "H#1 2026-01-05 +300 min"
+    table = whole[whole["tier"] != "haul"].set_index("stream")
     k = table.loc["kitchen"]
     assert k["vehicle_days"] == 20 and k["extra_unload_days"] == 1
     assert k["extra_unload_share"] == pytest.approx(0.05) and k["extra_unloads_max"] == 2
@@ -65,10 +78,11 @@ def test_table_counts_each_breach_and_the_worst_case():
     assert k["worst_overtime"] == "K#19 2026-01-06 +42 min"
     assert k["affected_share"] == pytest.approx(0.10) and not k["robust"]
     assert table.loc["other", "robust"] and table.loc["other", "affected_share"] == 0
-    assert table.loc["all", "vehicle_days"] == 40 and not table.loc["all", "robust"]
-    kpis = robustness_kpis(table.reset_index())
-    assert kpis["sim_extra_unload_share"] == pytest.approx(0.025) and kpis["sim_robust"] is False
-    assert "NOT robust (kitchen 10.0% affected)" in robustness_text(table.reset_index())
+    assert table.loc["all", "vehicle_days"] == 42 and not table.loc["all", "robust"]
+    kpis = robustness_kpis(whole)
+    assert kpis["sim_extra_unload_share"] == pytest.approx(1 / 42) and kpis["sim_robust"] is False
+    text = robustness_text(whole)
+    assert "NOT robust (kitchen 10.0% affected, haul kitchen 50.0% affected)" in text
 
 
 def test_up_to_the_limit_is_robust():

@@ -252,3 +252,25 @@ def test_container_haul_mass_balance_on_tiny(tiny_pool):
     assert rows["stock_t"].to_numpy() * 1000.0 == pytest.approx(pool_total)
     assert rows["containers_hauled"].sum() == len(loads) > 0
     assert (pool_total > 0).all() and r.balance["closes"].all()
+
+
+def test_haul_jobs_that_would_run_past_the_shift_wait_for_the_next(hand_plan):
+    """A slow haul truck whose 06:00–10:00 shift cannot finish a late container round leaves
+    it for the next morning: no overtime, the balance still closes; a dispatcher that sends it
+    anyway (a margin longer than the shift, so every job is taken) runs overtime."""
+    sc = _with_haul(
+        _tiny(containers=20, container_t=0.5), max_trips=20, speed_kmh=15.0, shift_end_s=36_000
+    )
+    exact = {
+        "travel_distribution": "deterministic",
+        "service_distribution": "deterministic",
+        "unload_distribution": "deterministic",
+    }
+    runs = {}
+    for margin in (0, 10**6):
+        settings = SimulationSettings(haul_end_margin_s=margin, **exact)  # type: ignore[arg-type]
+        r, _ = _simulate(sc, hand_plan, days=3, settings=settings)
+        assert r.balance["closes"].all()
+        runs[margin] = r.vehicles[(r.vehicles["role"] == "haul") & r.vehicles["ran"]]
+    assert len(runs[0]) > 0 and (runs[0]["overtime_min"] == 0).all()
+    assert (runs[10**6]["overtime_min"] > 0).any()

@@ -15,6 +15,7 @@ __all__ = [
     "VALUE_LABELS",
     "Column",
     "Format",
+    "axis_label",
     "format_cell",
     "unit_text",
     "value_text",
@@ -44,6 +45,15 @@ UNITS_ZH: dict[str, str] = {
     "s": "秒",
     "×": "倍",
 }
+
+
+def axis_label(column: str) -> str:
+    """A plot axis label for a column of :data:`COLUMNS`: ``收运量 Collected (吨 t)``; the
+    id itself for any other column."""
+    c = COLUMNS.get(column)
+    if c is None:
+        return column
+    return f"{c.zh} {c.en}" + (f" ({unit_text(c.unit)})" if c.unit else "")
 
 
 def unit_text(unit: str) -> str:
@@ -134,6 +144,10 @@ COLUMNS: dict[str, Column] = {
     "places": _C("遗留位置", "Where"),
     "overflows": _C("溢流", "Overflow"),
     "cost_cny": _C("成本", "Cost", "CNY", "int"),
+    # simulated days
+    "collected_t": _C("收运量", "Collected", "t", "num2"),
+    "uncollected_t": _C("未收运量", "Uncollected", "t", "num2"),
+    "overtime_h": _C("加班工时", "Overtime", "h", "num1"),
     # routed day per stream
     "check_ok": _C("检查通过", "Checker clean", "", "bool"),
     "violations": _C("违规数", "Violations", "", "int"),

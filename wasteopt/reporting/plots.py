@@ -24,6 +24,7 @@ from wasteopt.files import atomic_path
 from wasteopt.reporting import palette
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.reporting.kpis import KPI_BY_ID, chart_title
+from wasteopt.reporting.labels import axis_label
 from wasteopt.reporting.maps import plot_catchments, plot_routes, site_names
 from wasteopt.scenario.model import Scenario
 
@@ -100,7 +101,9 @@ def plot_daily_kpis(
 ) -> Figure:
     """Daily KPI lines: one panel per metric (shared date axis). ``frame`` has a date index or
     a ``date`` column, and one numeric column per metric (default: all numeric columns); an
-    optional ``series`` column (e.g. variant) draws one line per value."""
+    optional ``series`` column (e.g. variant) draws one line per value. Axis labels:
+    ``labels``, else the report's bilingual label and unit of the column
+    (:func:`wasteopt.reporting.labels.axis_label`)."""
     df = frame.reset_index() if "date" not in frame.columns else frame.copy()
     if "date" not in df.columns:
         df = df.rename(columns={df.columns[0]: "date"})
@@ -126,7 +129,7 @@ def plot_daily_kpis(
                     lw=1.2,
                     label=str(name) if name != "" else None,
                 )
-            ax.set_ylabel(labels.get(m, m), fontsize=8)
+            ax.set_ylabel(labels.get(m, axis_label(m)), fontsize=8)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
             if len(groups) > 1:

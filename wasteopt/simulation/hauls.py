@@ -280,7 +280,11 @@ class StationWork:
     # -- hauls ------------------------------------------------------------------------------
 
     def haul_shift(self, veh: Vehicle, day: int, prev: simpy.Process | None) -> Process:
-        """One shift of a haul vehicle: take station jobs FIFO until the shift ends."""
+        """One shift of a haul vehicle: take station jobs FIFO until the shift ends; a job
+        whose expected round would end after the shift is left for the next one
+        (:meth:`_fits_shift`: a dispatcher does not send a hook-lift out at 17:50 on a
+        two-hour round); idle, it leaves for home in time to be back ``haul_end_margin_s``
+        before the shift end."""
         env = self.env
         if prev is not None and prev.is_alive:
             yield prev
@@ -292,11 +296,18 @@ class StationWork:
         store = self.jobs[veh.stream]
         while veh.trips < veh.max_trips and env.now < end:
             get = store.get()
-            yield get | env.timeout(end - env.now)
+            # idle: wait for a job no later than the time to drive home by the shift end less
+            # the margin (a job arriving later would not be started anyway: _fits_shift)
+            home_s = veh.durations[veh.loc][veh.depot] + self.settings.haul_end_margin_s
+            leave = max(env.now, end - home_s)
+            yield get | env.timeout(leave - env.now)
             if not get.triggered:
                 get.cancel()
                 break
             station, reserved = cast(tuple[Station, float], get.value)  # a job put by a station
+            if not self._fits_shift(veh, station, end):
+                store.put(get.value)  # left for a truck that can finish it, or the next shift
+                break
             if veh.depart != veh.depart:  # NaN: first job of the day
                 veh.depart = env.now
             here = veh.loc
@@ -316,6 +327,32 @@ class StationWork:
             yield env.timeout(self.travel(veh.durations[here][veh.depot]))
             veh.m += self.dist[here][veh.depot]
             veh.back = env.now
+
+    def _fits_shift(self, veh: Vehicle, station: Station, end: float) -> bool:
+        """Whether the dispatcher sends ``veh`` on a job at ``station`` now: its expected round
+        (mean travel and unload times: to the station, load, to the plant, tip, the empty back
+        when the station pools containers, home) ends ``haul_end_margin_s`` before the shift
+        end ``end``. Always taken: a job longer than a whole shift (it could never fit; its
+        overtime is reported) and one at a station with no empty container left (tipping
+        there is blocked until a container comes back, so the round is worth the overtime)."""
+        plant = self.plants.get(station.plant.get(veh.stream, ""))
+        pool = station.pooled(veh.stream)
+        if plant is None or (pool is not None and pool.empty == 0):
+            return True
+        d = veh.durations
+        s, p = station.index, plant.index
+        last = s if pool is not None else p
+        job_s = (
+            d[veh.loc][s]
+            + station.unload_s
+            + d[s][p]
+            + plant.bays.unload_s
+            + (d[p][s] if last == s else 0)
+            + d[last][veh.depot]
+        )
+        margin = self.settings.haul_end_margin_s
+        shift_s = veh.shift_end_s - veh.shift_start_s
+        return self.env.now + job_s + margin <= end or job_s + margin > shift_s
 
     def _haul_load(
         self, veh: Vehicle, station: Station, reserved: float, day: int

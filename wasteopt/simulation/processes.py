@@ -68,8 +68,13 @@ rule it also posts one for the remainder before closing. Haul vehicles (``role =
 of the stream) take jobs FIFO during their shift, drive to the station, load (one random unload
 time), take up to their load of what is in stock, drive to the plant of the station's flow (the
 facility plan's largest flow for that station and stream; else the nearest plant accepting the
-stream that is nobody's fallback), queue for a bay, tip, and take the next job from there; at the
-end of the shift they drive home. Stock nobody hauls stays.
+stream that is nobody's fallback), queue for a bay, tip, and take the next job from there; an
+idle truck leaves for home in time to arrive ``haul_end_margin_s`` before its shift end (mean
+travel time; the margin absorbs slow traffic). A job whose
+expected round (mean travel and unload times, home included) would end less than
+``haul_end_margin_s`` before the shift end is not started: it waits for the next shift (always
+started: a round longer than a whole shift, and a container round from a station with no empty
+container left). Stock nobody hauls stays.
 
 Container pool (:class:`ContainerPool`, ``containers > 0``): the station owns ``containers``
 containers shared by its streams that have haul vehicles (others keep stock as above). A

@@ -1,18 +1,19 @@
-"""Whether the route plans survive the simulated days: breaches per collection vehicle-day.
+"""Whether the route plans survive the simulated days: breaches per vehicle-day.
 
 A plan the checker calls clean holds on the expected kg of its routed day; the simulated days
-draw other kg and other travel, service and unload times. Per collection vehicle and day that
-ran (the ``vehicles`` table of :class:`wasteopt.simulation.SimulationResult`), three breaches:
+draw other kg and other travel, service and unload times. Per vehicle and day that ran (the
+``vehicles`` table of :class:`wasteopt.simulation.SimulationResult`; collection vehicles and,
+as their own *tier*, the haul trucks that empty the stations), three breaches:
 
 - *extra unload*: an unplanned unload trip (``extra_unloads`` > 0: the vehicle was full at a
-  stop, drove to unload and came back);
+  stop, drove to unload and came back; collection only);
 - *over max trips*: more tips than the type's ``max_trips`` (``trips_over_max`` > 0);
 - *overtime*: back at the depot after the shift end (``overtime_min`` > 0).
 
-:func:`robustness_table` rolls them up per stream and over all streams (``stream = "all"``):
-vehicle-days, how many and what share had each breach, the worst case of each, and the share
-with any. A stream is *robust* when at most :data:`MAX_AFFECTED_SHARE` of its vehicle-days had
-any breach; the run is robust when every stream is.
+:func:`robustness_table` rolls them up per tier and stream and over everything (``tier =
+stream = "all"``): vehicle-days, how many and what share had each breach, the worst case of each,
+and the share with any. A tier's stream is *robust* when at most :data:`MAX_AFFECTED_SHARE` of
+its vehicle-days had any breach; the run is robust when every one is.
 
 *Clean* (:func:`plan_verdict`) means both: every route plan clean by the checker (on its routed
 day's kg) and the simulated days robust; the verdict says which of the two holds.
@@ -36,9 +37,12 @@ MAX_AFFECTED_SHARE = 0.05
 """Share of a stream's collection vehicle-days that may have a breach in a robust plan: about
 one truck-day a month in twenty, absorbed by the spare vehicle and overtime rules of a depot."""
 ALL_STREAMS = "all"
-"""The ``stream`` of the row over every stream."""
+"""The ``tier`` and ``stream`` of the row over everything."""
+TIERS = ("collection", "haul")
+"""Vehicle roles rolled up, each as its own tier."""
 
 ROBUSTNESS_COLUMNS = (
+    "tier",
     "stream",
     "vehicle_days",
     "extra_unload_days",
@@ -59,7 +63,7 @@ ROBUSTNESS_COLUMNS = (
 )
 
 
-def _rollup(stream: str, v: pd.DataFrame) -> dict[str, object]:
+def _rollup(tier: str, stream: str, v: pd.DataFrame) -> dict[str, object]:
     """One row of :data:`ROBUSTNESS_COLUMNS` over the vehicle-days ``v``."""
     n = len(v)
     extra = v["extra_unloads"] > 0
@@ -71,6 +75,7 @@ def _rollup(stream: str, v: pd.DataFrame) -> dict[str, object]:
         worst = f"{w['vehicle']} {w['date']} +{w['overtime_min']:.0f} min"
     affected = float((extra | over | late).mean()) if n else 0.0
     return {
+        "tier": tier,
         "stream": stream,
         "vehicle_days": n,
         "extra_unload_days": int(extra.sum()),
@@ -92,14 +97,20 @@ def _rollup(stream: str, v: pd.DataFrame) -> dict[str, object]:
 
 
 def robustness_table(vehicles: pd.DataFrame) -> pd.DataFrame:
-    """Per stream (in the order of ``vehicles``) and over all streams: the breaches of the
-    collection vehicle-days that ran (:data:`ROBUSTNESS_COLUMNS`); the ``all`` row is robust
-    only when every stream is."""
+    """Per tier (``collection``, then ``haul``) and stream (in the order of ``vehicles``) and
+    over everything: the breaches of the vehicle-days that ran (:data:`ROBUSTNESS_COLUMNS`);
+    the ``all`` row is robust only when every other row is."""
     if vehicles.empty or "role" not in vehicles:
-        return pd.DataFrame([_rollup(ALL_STREAMS, _no_days())], columns=list(ROBUSTNESS_COLUMNS))
-    ran = vehicles[(vehicles["role"] == "collection") & vehicles["ran"].astype(bool)]
-    rows = [_rollup(str(s), g) for s, g in ran.groupby("stream", sort=False)]
-    total = _rollup(ALL_STREAMS, ran)
+        return pd.DataFrame(
+            [_rollup(ALL_STREAMS, ALL_STREAMS, _no_days())], columns=list(ROBUSTNESS_COLUMNS)
+        )
+    ran = vehicles[vehicles["role"].isin(TIERS) & vehicles["ran"].astype(bool)]
+    rows = [
+        _rollup(tier, str(s), g)
+        for tier in TIERS
+        for s, g in ran[ran["role"] == tier].groupby("stream", sort=False)
+    ]
+    total = _rollup(ALL_STREAMS, ALL_STREAMS, ran)
     total["robust"] = all(bool(r["robust"]) for r in rows)
     return pd.DataFrame([*rows, total], columns=list(ROBUSTNESS_COLUMNS))
 
@@ -129,19 +140,22 @@ def robustness_text(table: pd.DataFrame) -> str:
     streams that are not robust with the share of their vehicle-days affected (the verdict is
     per stream, so the all-stream shares alone can sit below the limit)."""
     row = table[table["stream"] == ALL_STREAMS].iloc[0]
+    parts = table[(table["stream"] != ALL_STREAMS) & ~table["robust"].astype(bool)]
     weak = [
-        f"{r.stream} {float(r.affected_share):.1%} affected"
-        for r in table.itertuples()
-        if r.stream != ALL_STREAMS and not r.robust
+        f"{'' if tier == 'collection' else 'haul '}{stream} {share:.1%} affected"
+        for tier, stream, share in zip(
+            parts["tier"], parts["stream"], parts["affected_share"].astype(float), strict=True
+        )
     ]
     verdict = "robust" if row["robust"] else "NOT robust (" + ", ".join(weak) + ")"
     return (
-        f"simulated days {verdict}: of {int(row['vehicle_days']):,} collection vehicle-days "
+        f"simulated days {verdict}: of {int(row['vehicle_days']):,} vehicle-days "
         f"{row['extra_unload_share']:.0%} needed unplanned unload trips (worst "
         f"{int(row['extra_unloads_max'])}), {row['over_max_trips_share']:.0%} exceeded "
         f"max_trips (worst +{int(row['trips_over_max_max'])} trips), "
         f"{row['overtime_share']:.0%} ran overtime (worst +{row['overtime_min_max']:.0f} min); "
-        f"robust: at most {MAX_AFFECTED_SHARE:.0%} of a stream's vehicle-days with any of these"
+        f"robust: at most {MAX_AFFECTED_SHARE:.0%} of a stream's vehicle-days (collection, "
+        "haul) with any of these"
     )
 
 

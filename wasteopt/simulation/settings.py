@@ -47,6 +47,10 @@ class SimulationSettings:
         of a stream reaches one trailer load. ``"full_loads_and_sweep"`` also calls one for the
         remainder ``sweep_lead_s`` before the station closes, so little is kept overnight. With
         a container pool the jobs are full containers, and the sweep closes part-filled ones.
+        A haul vehicle starts a job only when its expected round (mean travel and unload
+        times, home included) ends ``haul_end_margin_s`` before its shift end, and an idle one
+        heads home to arrive that margin early; the margin absorbs plant queues, slow unloads
+        and traffic.
     Initial state
         ``initial_stock="expected"``: bins of points not collected daily start with the expected
         waste since their last (pre-horizon) collection, like :func:`wasteopt.generation.due_loads`;
@@ -65,6 +69,7 @@ class SimulationSettings:
     breakdown_probability: float = 0.0
     haul_dispatch: HaulDispatch = "full_loads_and_sweep"
     sweep_lead_s: int = 2 * 3600
+    haul_end_margin_s: int = 30 * 60
     initial_stock: Literal["expected", "empty"] = "expected"
     log_stops: bool = True
 
@@ -82,8 +87,9 @@ class SimulationSettings:
             )
         if self.max_overtime_s < 0:
             bad.append(f"max_overtime_s must be >= 0, got {self.max_overtime_s}")
-        if self.sweep_lead_s < 0:
-            bad.append(f"sweep_lead_s must be >= 0, got {self.sweep_lead_s}")
+        for name in ("sweep_lead_s", "haul_end_margin_s"):
+            if getattr(self, name) < 0:
+                bad.append(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.haul_dispatch not in ("full_loads", "full_loads_and_sweep"):
             bad.append(
                 f"haul_dispatch must be 'full_loads' or 'full_loads_and_sweep', "
