@@ -179,7 +179,7 @@ class District(StationWork):
                 id=f.id,
                 index=self.matrix.index(f.id),
                 bays=self._bays(f.id, f.bays, f.unload_time_s, f.open_s, f.close_s),
-                capacity_kg_per_day=f.capacity_t_per_day * 1000.0,
+                capacity_kg_per_day=f.available_t_per_day * 1000.0,  # external load first
                 storage_kg=f.storage_t * 1000.0,
                 fallback=f.fallback,
                 gate_fee_cny_per_t=f.gate_fee_cny_per_t,

@@ -93,8 +93,9 @@ station are the station's stock (``Station.stock_kg``); a container on a truck i
 
 Plant (:class:`Plant`)
 ----------------------
-Everything tipped joins the plant's backlog. At the end of each day the plant treats up to
-``capacity_t_per_day`` (streams in proportion to their backlog); what exceeds ``storage_t``
+Everything tipped joins the plant's backlog. At the end of each day the plant treats up to the
+capacity left after other districts' load (``capacity_t_per_day − external_t_per_day``, as the
+facility plan counts it; streams in proportion to their backlog); what exceeds ``storage_t``
 afterwards *overflows* to the plant's ``fallback`` (or to nowhere named, when it has none). An
 overflow is final: it is charged at the fallback's gate fee and not queued at the fallback.
 """

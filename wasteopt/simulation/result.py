@@ -22,8 +22,9 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
 ``facilities`` — one row per day and site (stations and plants): ``arrivals``, ``mean_wait_s``,
     ``p95_wait_s``, ``max_wait_s`` (bay queue waits), ``bay_busy_h``, ``bay_utilisation`` (busy
     / (bays × opening hours)), ``inflow_t``, ``treated_t``, ``overflowed_t``, ``stock_t``
-    (station stock or plant backlog at day end), ``capacity_t_per_day``, ``utilisation`` (inflow
-    / capacity for stations, treated / capacity for plants), ``fallback`` (where a plant's
+    (station stock or plant backlog at day end), ``capacity_t_per_day`` (for a plant: what
+    other districts' ``external_t_per_day`` leaves), ``utilisation`` (inflow / capacity for
+    stations, treated / capacity for plants), ``fallback`` (where a plant's
     overflow goes; empty for stations and plants without one); for a station with a container
     pool ``containers_hauled`` (full containers loaded on haul vehicles), ``tipping_blocked_h``
     (time collection vehicles waited at a bay for an empty container, summed over vehicles,
