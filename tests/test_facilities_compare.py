@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -200,3 +201,23 @@ def test_deadline_caps_the_solver_time_limit(monkeypatch):
     plan_facilities(sc, r, m, FacilitySettings(time_limit_s=30), deadline=Deadline(5))
     plan_facilities(sc, r, m, FacilitySettings(time_limit_s=3), deadline=Deadline(500))
     assert 0 < seen[0] <= 5 and seen[1] == 3
+
+
+def test_day_estimate_plans_trips_to_the_fill_margin():
+    """With [planning] fill_margin 0.5 the planner's trips carry half a load, as the routing
+    plans them: twice the unload trips (line haul and unloading cost) of margin 1."""
+    sc, plan = _plan()
+    rates = expected_rates_kg_per_day(sc)
+    matrix = build_matrix(sc)
+    ids = [p.id for p in sc.points]
+    half = dataclasses.replace(sc, planning=dataclasses.replace(sc.planning, fill_margin=0.5))
+    s_i = sc.stream_ids.index("other")
+    est = {
+        m: estimate_collection(
+            s, "other", ids, rates[:, s_i], np.ones(len(ids)), matrix, plan.assignment_for("other")
+        )
+        for m, s in ((1.0, sc), (0.5, half))
+    }
+    assert sc.planning.fill_margin == 1.0 and est[1.0].line_haul_cny > 0
+    assert est[0.5].line_haul_cny == pytest.approx(2 * est[1.0].line_haul_cny)
+    assert est[0.5].unloading_cny == pytest.approx(2 * est[1.0].unloading_cny)

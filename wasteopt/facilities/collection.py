@@ -169,15 +169,19 @@ class FleetArrays:
     load_kg: FloatArray
 
 
-def fleet_arrays(fleets: Sequence[Fleet | None], density_kg_per_m3: Sequence[float]) -> FleetArrays:
-    """The parameters of ``fleets[g]`` carrying waste of ``density_kg_per_m3[g]``; a missing
-    fleet gets neutral values (no cost, unit speed and load)."""
+def fleet_arrays(
+    fleets: Sequence[Fleet | None], density_kg_per_m3: Sequence[float], fill_margin: float = 1.0
+) -> FleetArrays:
+    """The parameters of ``fleets[g]`` carrying waste of ``density_kg_per_m3[g]``, loaded per
+    trip to ``fill_margin`` of payload or body volume as the routing plans them
+    (``[planning] fill_margin``); a missing fleet gets neutral values (no cost, unit speed and
+    load)."""
 
     def get(attr: str, default: float) -> FloatArray:
         return np.array([default if f is None else float(getattr(f, attr)) for f in fleets])
 
     load = [
-        1.0 if f is None else min(f.payload_kg, f.volume_m3 * rho)
+        1.0 if f is None else fill_margin * min(f.payload_kg, f.volume_m3 * rho)
         for f, rho in zip(fleets, density_kg_per_m3, strict=True)
     ]
     return FleetArrays(
@@ -344,7 +348,8 @@ def estimate_collection(
     calibrate the planner against routed days (``benchmarks/facilities_calibration.py``)."""
     cs = costs or CostSettings()
     fleets = _collection_fleets(scenario, stream)
-    veh = fleet_arrays(fleets, [scenario.stream(stream).density_kg_per_m3] * len(fleets))
+    density = [scenario.stream(stream).density_kg_per_m3] * len(fleets)
+    veh = fleet_arrays(fleets, density, scenario.planning.fill_margin)
     load = np.asarray(load_kg, dtype=float)
     n_stops = np.asarray(stops, dtype=float)
     keep = (load > 0) & (n_stops > 0)

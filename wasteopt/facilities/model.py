@@ -54,7 +54,8 @@ v_g       km/h        collection ``speed_kmh``
 T_g       trips/day   collection ``max_trips``
 H_g       h           working hours per shift = shift_end − shift_start − lunch_duration
 e_g       kg CO2/km   collection ``co2_kg_per_km``
-Q_g       kg per trip collection load per trip = min(payload_kg, volume_m3 · density_s)
+Q_g       kg per trip collection load per trip = m · min(payload_kg, volume_m3 · density_s),
+                      m the routing's ``[planning] fill_margin`` (trips are planned that full)
 Restricted class sets Γ of stream s (scarce-class limit (11)): every R_sa that is neither empty
 nor all of the stream's collection classes:
 η_o       h/day       collection vehicle-hours option o occupies: N_ps · H_g ·

@@ -252,7 +252,7 @@ def fleet_vehicles(scenario: Scenario, inputs: ModelInputs) -> FleetArrays:
         for a in range(N_ACCESS)
     ]
     density = [s.density_kg_per_m3 for s in scenario.streams for _ in range(N_ACCESS)]
-    return fleet_arrays(fleets, density)
+    return fleet_arrays(fleets, density, scenario.planning.fill_margin)
 
 
 def local_tours(
