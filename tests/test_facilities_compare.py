@@ -221,3 +221,36 @@ def test_day_estimate_plans_trips_to_the_fill_margin():
     assert sc.planning.fill_margin == 1.0 and est[1.0].line_haul_cny > 0
     assert est[0.5].line_haul_cny == pytest.approx(2 * est[1.0].line_haul_cny)
     assert est[0.5].unloading_cny == pytest.approx(2 * est[1.0].unloading_cny)
+
+
+def test_plan_leaves_out_waste_the_district_never_collects():
+    """A point whose 'other' frequency is none, and every stream of a point 不分类不收运
+    refuses, are planned nowhere: no station or plant takes waste that is never collected."""
+    sc = load_scenario(TINY)
+    rates = expected_rates_kg_per_day(sc)
+    none_pt, refused_pt = sc.points[0], sc.points[1]
+    points = tuple(
+        dataclasses.replace(p, frequency={**p.frequency, "other": "none"})
+        if p.id == none_pt.id
+        else dataclasses.replace(p, compliant=False)
+        if p.id == refused_pt.id
+        else p
+        for p in sc.points
+    )
+    edited = dataclasses.replace(
+        sc,
+        points=points,
+        planning=dataclasses.replace(sc.planning, refuse_unsorted=True),
+    )
+    settings = FacilitySettings(mode="status_quo", time_limit_s=10)
+    plan = plan_facilities(edited, rates, build_matrix(edited), settings)
+    base = plan_facilities(sc, rates, build_matrix(sc), settings)
+    assert plan.has_plan and base.has_plan
+    assert none_pt.id in base.assignment_for("other")
+    assert none_pt.id not in plan.assignment_for("other")
+    for stream in sc.stream_ids:
+        if rates[1, sc.stream_ids.index(stream)] > 0:
+            assert refused_pt.id in base.assignment_for(stream)
+            assert refused_pt.id not in plan.assignment_for(stream)
+    assert rates[0, sc.stream_ids.index("kitchen")] > 0
+    assert none_pt.id in plan.assignment_for("kitchen")  # its other streams stay planned

@@ -20,6 +20,7 @@ from test_facilities import station as line_station
 
 from wasteopt.errors import InputError
 from wasteopt.facilities import FacilityPlan, FacilitySettings, plan_facilities
+from wasteopt.facilities.inputs import collected_rates
 from wasteopt.facilities.model import FacilityModelData, build_model_data
 from wasteopt.facilities.zones import demand_zones
 from wasteopt.generation import expected_rates_kg_per_day
@@ -41,13 +42,14 @@ class City:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> City:
-    """A 300-point city, seed 1, with its expected rates and travel matrix."""
+    """A 300-point city, seed 1, with the expected rates of the waste it collects (villages
+    take hazardous waste elsewhere: frequency none) and its travel matrix."""
     out = tmp_path_factory.mktemp("zones") / "city"
     args = [sys.executable, str(BUILD), "--points", "300", "--seed", "1", "--out", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     sc = load_scenario(out)
-    return City(sc, expected_rates_kg_per_day(sc), build_matrix(sc))
+    return City(sc, collected_rates(sc, expected_rates_kg_per_day(sc)), build_matrix(sc))
 
 
 def _data(city: City, **kw: object) -> FacilityModelData:

@@ -24,7 +24,14 @@ from wasteopt.facilities.collection import (
 from wasteopt.facilities.settings import FacilitySettings, Planning
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
-__all__ = ["Distances", "IntArray", "ModelInputs", "read_distances", "read_model_inputs"]
+__all__ = [
+    "Distances",
+    "IntArray",
+    "ModelInputs",
+    "collected_rates",
+    "read_distances",
+    "read_model_inputs",
+]
 
 log = logging.getLogger("wasteopt")
 
@@ -33,8 +40,10 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelInputs:
-    """Checked inputs. ``active_pairs`` are the (point, stream) index pairs with a positive
-    rate in row-major order (point order, then stream order); ``collection``/``haul`` the
+    """Checked inputs. ``rates`` are the given rates with the waste the district never
+    collects set to 0 (a frequency of ``none``, a point 不分类不收运 refuses); ``active_pairs``
+    the (point, stream) index pairs with a positive rate left, in row-major order (point
+    order, then stream order); ``collection``/``haul`` the
     fleets of each active stream (haul = collection when the stream has no haul vehicle);
     ``access_fleets`` the collection fleet of each active stream per access slot
     (:func:`~wasteopt.facilities.collection.access_fleets`); ``visits`` visits/day of each
@@ -104,6 +113,7 @@ def read_model_inputs(
     unknown frequencies, bad settings or planning values)."""
     rates = _checked_rates(scenario, rates_kg_per_day)
     problems = _rate_problems(scenario, rates) + _settings_problems(settings, planning)
+    rates = collected_rates(scenario, rates)
     active_pairs = np.argwhere(rates > 0).astype(np.int64)
     used_points = sorted({int(p) for p in active_pairs[:, 0]})
     point_ids = [scenario.points[p].id for p in used_points]
@@ -136,6 +146,30 @@ def read_model_inputs(
         visits=visits,
         distances=read_distances(matrix, point_pos, point_ids, station_ids, plant_ids),
     )
+
+
+def collected_rates(scenario: Scenario, rates: FloatArray) -> FloatArray:
+    """``rates`` (point × stream) with the waste the district never collects set to 0, so no
+    station or plant of the plan takes it: a frequency of ``none`` (taken elsewhere) and every
+    stream of a point the 不分类不收运 rule refuses (as
+    :func:`wasteopt.generation.collection_schedule` says)."""
+    out: FloatArray = np.where(_never_collected(scenario), 0.0, rates)
+    return out
+
+
+def _never_collected(scenario: Scenario) -> npt.NDArray[np.bool_]:
+    """Per point × stream: True where :func:`collected_rates` sets the rate to 0."""
+    streams = scenario.streams
+    refuse = scenario.planning.refuse_unsorted
+    out = np.zeros((len(scenario.points), len(streams)), dtype=bool)
+    for p_i, pt in enumerate(scenario.points):
+        if refuse and scenario.refuses(pt):
+            out[p_i, :] = True
+            continue
+        for s_i, st in enumerate(streams):
+            fr = FREQUENCIES.get(pt.frequency.get(st.id, st.default_frequency))
+            out[p_i, s_i] = fr is not None and fr.visits_per_day == 0
+    return out
 
 
 def _checked_rates(scenario: Scenario, rates_kg_per_day: FloatArray) -> FloatArray:
