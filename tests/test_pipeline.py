@@ -64,6 +64,8 @@ def test_run_writes_every_stage_for_base_and_variants(tiny_run):
             "routes/sheets/routes_other_points.geojson",
             "routes/sheets/routes_other_lines.geojson",
             "routes/sheets/routes_kitchen_maps.pdf",
+            "routes/route_book.pdf",
+            "routes/route_book.xlsx",
             "simulation/sim_daily.csv",
             "simulation/sim_balance.csv",
             "simulation/service.csv",

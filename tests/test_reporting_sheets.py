@@ -357,3 +357,13 @@ def test_fill_margin_is_stated_on_the_sheets(tiny_plans, tmp_path):
         texts[margin] = " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value)
     assert "fill_margin" not in texts[1.0]
     assert "85%" in texts[0.85] and "fill_margin" in texts[0.85]
+
+
+def test_sheets_state_the_date_and_weekday(tiny_plans, tmp_path):
+    """The workbook's title names the routed day's calendar date and weekday (day 0 of tiny:
+    Monday 2026-03-02), not only its day number."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("xlsx",))
+    title = openpyxl.load_workbook(path).worksheets[0]["A1"].value
+    assert "2026-03-02 周一 Mon" in title and problem.name in title

@@ -19,6 +19,7 @@ from wasteopt.files import FORMULA_START
 from wasteopt.reporting.route_table import (
     HEADINGS,
     SHEET_COLUMNS,
+    SUMMARY_COLUMNS,
     TOTAL_LABEL,
     VEHICLE_COLUMNS,
     display_rows,
@@ -188,6 +189,8 @@ def test_vehicle_sheets_hold_the_display_rows_and_the_layout(
         assert ws.freeze_panes == "A5" and ws.column_dimensions["E"].width > 30
         assert ws.print_options.gridLines and ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.paperSize == 9 and ws.print_title_rows == "$4:$4"
+        assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
     v1 = wb["V1"]
     assert v1["N8"].value == 2.67  # Python's round of 2.675 (numpy's gives 2.68)
     assert v1["I7"].value is None and v1["B5"].value is None  # NaN minutes, missing trip
@@ -196,6 +199,9 @@ def test_vehicle_sheets_hold_the_display_rows_and_the_layout(
     assert summary.freeze_panes == "A6"  # title, two notes, a blank row, then the heading
     assert [c.value for c in summary[5]][:2] == ["stream", "vehicle"]
     assert summary["B8"].value == TOTAL_LABEL and all(c.font.b for c in summary[8])
+    hours = [summary.cell(r, SUMMARY_COLUMNS.index("hours") + 1) for r in (6, 7, 8)]
+    assert all(isinstance(c.value, float) and c.number_format == "0.00" for c in hours)
+    assert summary.page_setup.paperSize == 9 and summary.print_title_rows == "$5:$5"
 
 
 def test_dates_come_from_source_date_epoch_only(hand_book: tuple[pd.DataFrame, Path]) -> None:

@@ -16,7 +16,9 @@ HTML report and the manifest. Output folder::
     <variant>/demand_t_per_day.csv
     <variant>/facilities/    assignments, utilisation, flows, costs of the facility plan
     <variant>/routes/        plan_<stream>.json (routes + the checker's verdict),
-                             schedule_<stream>.csv, routes_summary.csv
+                             schedule_<stream>.csv, routes_summary.csv; route_book.pdf
+                             and .xlsx: every vehicle, every day of each stream's cycle
+                             (:mod:`wasteopt.reporting.route_book`)
     <variant>/routes/sheets/ route sheets per stream: CSV (UTF-8 BOM), XLSX, PDF, GeoJSON
     <variant>/simulation/    sim_daily, sim_facilities, sim_balance, sim_points_left, ...
                              (CSV) and service.csv (collected share per stream, findings);

@@ -53,6 +53,7 @@ from wasteopt.reporting.plots import (
     plot_utilisation,
     save_figure,
 )
+from wasteopt.reporting.route_book import write_route_book
 from wasteopt.reporting.sheets import route_sheet_frame
 from wasteopt.reporting.tables import TableView
 from wasteopt.reporting.target_section import (
@@ -82,8 +83,8 @@ plan per variant (the run's own is the other), 2–6 s each on Jintan."""
 
 
 def write_variant(run: VariantRun, out: OutputFolder, crs: Crs = "wgs84") -> dict[str, Figure]:
-    """Write one variant's tables, plans, route sheets, simulation and plots; return figures.
-    GeoJSON layers and maps are in the coordinate system ``crs``."""
+    """Write one variant's tables, plans, route sheets and route book, simulation and plots;
+    return figures. GeoJSON layers, maps and the book's coordinates are in ``crs``."""
     v = run.variant
     write_frame(out.path(f"{v}/demand_t_per_day.csv"), run.demand.totals_t_per_day().reset_index())
     if run.facility_plan.has_plan:
@@ -95,6 +96,8 @@ def write_variant(run: VariantRun, out: OutputFolder, crs: Crs = "wgs84") -> dic
         if plan.routes:
             sheets.append(route_sheet_frame(plan, problem, run.scenario))
     write_frame(out.path(f"{v}/routes/routes_summary.csv"), routes_summary(run.plans), bom=True)
+    # Every vehicle, every day of each stream's cycle (the sheets above: the routed day only).
+    write_route_book(run.scenario, run.operating, out.path(f"{v}/routes/x").parent, crs=crs)
     run.simulation.write(out.path(f"{v}/simulation/x").parent, events=False)
     write_ledger_xlsx(
         run.simulation, out.path(f"{v}/simulation/ledger.xlsx"), scenario=run.scenario

@@ -15,6 +15,7 @@ import math
 import pandas as pd
 
 from wasteopt.clock import format_hhmm
+from wasteopt.routing.build import fill_margin_note
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
@@ -25,6 +26,7 @@ from wasteopt.stopids import point_of
 __all__ = [
     "HEADINGS",
     "KIND_LABELS",
+    "LUNCH_NAME",
     "NEXT_DAY_NOTE",
     "SHEET_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -32,6 +34,7 @@ __all__ = [
     "VEHICLE_COLUMNS",
     "display_rows",
     "past_midnight",
+    "plan_notes",
     "route_sheet_frame",
     "route_sheet_summary",
     "sheet_report",
@@ -70,7 +73,8 @@ SHEET_COLUMNS: tuple[str, ...] = (
     "leg_m",
 )
 """Columns of :func:`route_sheet_frame`. ``kind`` is ``depart``, ``stop``, ``unload``,
-``lunch`` or ``return``; times are ``HH:MM`` (``_s``: seconds after midnight of the day). Times
+``lunch`` or ``return``; ``trip`` (from 1) is empty on depart, lunch and return rows (a break
+is never shown as a trip); times are ``HH:MM`` (``_s``: seconds after midnight of the day). Times
 of a night shift after midnight continue past 24:00, as in the scenario's own files: ``25:10``
 is 01:10 the next morning (every sheet format shows the same text, :data:`NEXT_DAY_NOTE`)."""
 
@@ -92,6 +96,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 TOTAL_LABEL = "合计 Total"
+LUNCH_NAME = "午休 lunch break"
+"""The name of a lunch row, followed by `` @ <place>`` where the place has a name."""
 NEXT_DAY_NOTE = "时间超过 24:00 为次日凌晨 times past 24:00 are the next morning: 25:10 = 01:10"
 """The note the XLSX and PDF sheets carry when a shift runs past midnight."""
 
@@ -177,7 +183,7 @@ def route_sheet_frame(plan: RoutePlan, problem: RoutingProblem, scenario: Scenar
             elif kind == "unload":
                 unload = load_before
             elif kind == "lunch":
-                name = f"午休 lunch break @ {name}" if name else "午休 lunch break"
+                name = f"{LUNCH_NAME} @ {name}" if name else LUNCH_NAME
             cum_m += v.distance_from_prev_m
             # The departure row: leaving time is its end (after a lunch taken at the depot).
             depart_s = v.end_s
@@ -188,7 +194,9 @@ def route_sheet_frame(plan: RoutePlan, problem: RoutingProblem, scenario: Scenar
                     "vehicle_type": rt.fleet,
                     "vehicle_type_name": type_names.get(rt.fleet, ""),
                     "depot": depot,
-                    "trip": v.trip,
+                    # A break is no trip: the checker counts it in the trip under way, and
+                    # after the last unload that is a trip N+1 that never runs.
+                    "trip": None if kind == "lunch" else v.trip,
                     "seq": v.seq,
                     "kind": kind,
                     "id": v.id,
@@ -217,6 +225,24 @@ def route_sheet_frame(plan: RoutePlan, problem: RoutingProblem, scenario: Scenar
     frame = pd.DataFrame(rows, columns=list(SHEET_COLUMNS))
     frame["trip"] = frame["trip"].astype("Int64")
     return frame
+
+
+def plan_notes(
+    plan: RoutePlan, problem: RoutingProblem, sheet: pd.DataFrame, *, fill_margin: float | None
+) -> list[str]:
+    """What a sheet must say besides its rows: stops left unserved, times past midnight, the
+    fill margin the routes were planned to (``None``: said elsewhere) and checker findings."""
+    notes: list[str] = []
+    if plan.unserved:
+        notes.append(f"未收集 unserved stops ({len(plan.unserved)}): {', '.join(plan.unserved)}")
+    if past_midnight(sheet):
+        notes.append(NEXT_DAY_NOTE)
+    if fill_margin is not None and (margin_note := fill_margin_note(fill_margin)):
+        notes.append(margin_note)
+    report = sheet_report(plan, problem)
+    if not report.ok:
+        notes.append(f"检查未通过 checker found {len(report.violations)} violation(s)")
+    return notes
 
 
 def past_midnight(sheet: pd.DataFrame) -> bool:

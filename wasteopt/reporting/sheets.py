@@ -40,18 +40,15 @@ from wasteopt.coordinates import CRS_LABELS, Crs, transform
 from wasteopt.files import write_frame, write_text
 from wasteopt.reporting.pdf_sheets import write_pdf
 from wasteopt.reporting.route_table import (
-    NEXT_DAY_NOTE,
     SHEET_COLUMNS,
     TOTAL_LABEL,
-    past_midnight,
+    plan_notes,
     route_sheet_frame,
     route_sheet_summary,
-    sheet_report,
 )
 from wasteopt.reporting.trips import vehicle_trips
-from wasteopt.reporting.vehicle_maps import write_vehicle_maps
+from wasteopt.reporting.vehicle_maps import WEEKDAYS, write_vehicle_maps
 from wasteopt.reporting.xlsx_sheets import write_xlsx, xlsx_sheet_name
-from wasteopt.routing.build import fill_margin_note
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import Scenario
@@ -318,22 +315,14 @@ def write_route_sheets(
     with contextlib.suppress(KeyError):  # a stream the scenario does not know: no name
         st = scenario.stream(plan.stream)
         stream_name = f"{st.name_zh} {st.name_en}"
-    title = f"{problem.name}  {stream_name}".strip()
-    notes: list[str] = []
-    if plan.unserved:
-        notes.append(f"未收集 unserved stops ({len(plan.unserved)}): {', '.join(plan.unserved)}")
-    if past_midnight(sheet):
-        notes.append(NEXT_DAY_NOTE)
-    if margin_note := fill_margin_note(scenario.planning.fill_margin):
-        notes.append(margin_note)
-    report = sheet_report(plan, problem)
-    if not report.ok:
-        notes.append(f"检查未通过 checker found {len(report.violations)} violation(s)")
+    notes = plan_notes(plan, problem, sheet, fill_margin=scenario.planning.fill_margin)
     geo = GeoContext(
         date=date if date is not None else _day_date(problem, scenario),
         variant=scenario.variant,
         crs=crs,
     )
+    day = "" if geo.date is None else f"{geo.date.isoformat()} {WEEKDAYS[geo.date.weekday()]}"
+    title = "  ".join(part for part in (problem.name, day, stream_name) if part)
     written: list[Path] = []
     for fmt in formats:
         path = out / f"{stem}.{fmt}"

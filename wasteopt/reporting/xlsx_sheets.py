@@ -89,6 +89,11 @@ class _Styles:
         self.bold = style({"bold": True})
         self.summary_title = style({"bold": True, "font_size": 13})
         self.vehicle_title = style({"bold": True, "font_size": 12})
+        # (plain, total row) number formats of the summary's km and hours
+        self.decimals = (
+            wb.add_format({"num_format": "0.00"}),
+            wb.add_format({"num_format": "0.00", "bold": True}),
+        )
         self.heading = style(
             {
                 "bold": True,
@@ -229,6 +234,23 @@ def _summary_sheet(
     if n:  # the total row of route_sheet_summary, in bold
         for j, col in enumerate(columns):
             _put(ws, end, j, col.values[n - 1], styles.bold)
+    # km and hours show two decimals (the cells keep every digit of the checker's figures).
+    for c in ("km", "hours"):
+        j = SUMMARY_COLUMNS.index(c)
+        for r, v in enumerate(columns[j].values, start=head + 1):
+            if isinstance(v, int | float):
+                ws.write_number(r, j, v, styles.decimals[r == end])
+    ws.set_landscape()
+    _print_setup(ws, heading_row=head)
+
+
+def _print_setup(ws: Worksheet, *, heading_row: int) -> None:
+    """A4, one page wide and as many tall as it takes, the table heading (0-based row) on
+    every printed page and "page x of y" in the footer."""
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(heading_row)
+    ws.set_footer("&C第 &P/&N 页 Page &P of &N")
 
 
 def _widths(ws: Worksheet, widths: Sequence[float]) -> None:
@@ -254,7 +276,7 @@ def _vehicle_sheet(
     _widths(vs, _VEHICLE_WIDTHS)
     vs.hide_gridlines(0)  # 0: gridlines on screen and on the printed page
     vs.set_landscape()
-    vs.fit_to_pages(1, 0)  # one page wide, as many pages tall as it takes
+    _print_setup(vs, heading_row=3)
     _put(vs, 0, 0, vehicle_title(g, srow), styles.vehicle_title)
     _put(vs, 1, 0, vehicle_total(srow), styles.plain)
     total = _rows(vs, _VEHICLE_HEADER, columns, positions, 3, styles)
