@@ -80,7 +80,8 @@ def test_table_counts_each_breach_and_the_worst_case():
     assert table.loc["other", "robust"] and table.loc["other", "affected_share"] == 0
     assert table.loc["all", "vehicle_days"] == 42 and not table.loc["all", "robust"]
     kpis = robustness_kpis(whole)
-    assert kpis["sim_extra_unload_share"] == pytest.approx(1 / 42) and kpis["sim_robust"] is False
+    assert kpis["sim_extra_unload_share"] == pytest.approx(1 / 40)  # collection days only
+    assert kpis["sim_overtime_share"] == pytest.approx(2 / 42) and kpis["sim_robust"] is False
     text = robustness_text(whole)
     assert "NOT robust (kitchen 10.0% affected, haul kitchen 50.0% affected)" in text
 

@@ -107,11 +107,11 @@ STATUS_MEANINGS: dict[str, str] = {
     "shortfall": "不达标 a stream collected less than 99.5 % of the waste due or overflowed "
     "more than 0.5 %",
     "balance_error": "质量不平衡 the mass balance did not close (a bug)",
-    "robust": "稳健 at most 5 % of each stream's collection vehicle-days needed an unplanned "
-    "unload, too many trips or overtime",
-    "not_robust": "不稳健 more than 5 % of some stream's collection vehicle-days needed an "
-    "unplanned unload, too many trips or overtime: the route sheets do not survive the "
-    "simulated days as drawn",
+    "robust": "稳健 at most 5 % of each stream's collection vehicle-days (and haul vehicle-days) "
+    "needed an unplanned unload, too many trips or overtime",
+    "not_robust": "不稳健 more than 5 % of some stream's collection (or haul) vehicle-days "
+    "needed an unplanned unload, too many trips or overtime: the route sheets do not survive "
+    "the simulated days as drawn",
 }
 """What each status value means (Chinese, then English)."""
 

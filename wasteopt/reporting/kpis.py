@@ -123,8 +123,9 @@ KPIS: tuple[Kpi, ...] = (
         "no broken rule)."),
     Kpi("plan_verdict", "线路结论", "Route plans: clean and robust", "", "text", "run",
         "Clean means both: every cycle-day plan passes the checker on its planned kg, and the "
-        "simulated days are robust (at most 5 % of a stream's collection vehicle-days with an "
-        "unplanned unload, too many trips or overtime); it says which of the two holds."),
+        "simulated days are robust (at most 5 % of a stream's collection vehicle-days, and of "
+        "its haul vehicle-days, with an unplanned unload, too many trips or overtime); it says "
+        "which of the two holds."),
     Kpi("sim_days", "仿真天数", "Simulated days", "days", "int", _SIM,
         "Days in the simulated horizon."),
     Kpi("generated_t_per_day", "产生量", "Generated", "t/day", "num2", _SIM,
@@ -159,14 +160,15 @@ KPIS: tuple[Kpi, ...] = (
         "Share of the collection vehicle-days with more tips than the vehicle type's max_trips.",
         "lower"),
     Kpi("sim_overtime_share", "加班车日占比", "Vehicle-days with overtime", "%", "pct", _SIM,
-        "Share of the collection vehicle-days back at the depot after the shift end.", "lower"),
+        "Share of the vehicle-days (collection and haul) back at the depot after the shift end.",
+        "lower"),
     Kpi("sim_trips_over_max_max", "最多超出趟次", "Most trips over the limit", "", "int", _SIM,
         "The most trips one collection vehicle-day made beyond its type's max_trips.", "lower"),
     Kpi("sim_overtime_min_max", "最长加班", "Longest overtime", "min", "int", _SIM,
-        "The longest overtime of one collection vehicle-day.", "lower"),
+        "The longest overtime of one vehicle-day (collection or haul).", "lower"),
     Kpi("sim_robust", "仿真稳健", "Robust in the simulated days", "", "bool", _SIM,
-        "Every stream has at most 5 % of its collection vehicle-days with any of the three "
-        "breaches above."),
+        "Every stream has at most 5 % of its collection vehicle-days, and of its haul "
+        "vehicle-days, with any of the three breaches above."),
     Kpi("co2_kg_per_day", "二氧化碳排放", "CO2 emissions", "kg CO2/day", "num1", _SIM,
         "Simulated vehicle km × each vehicle type's kg CO2 per km, per day.", "lower"),
     Kpi("ops_cost_cny_per_day", "仿真运营日成本", "Simulated running cost", "CNY/day", "int", _SIM,

@@ -121,15 +121,18 @@ def _no_days() -> pd.DataFrame:
 
 
 def robustness_kpis(table: pd.DataFrame) -> dict[str, object]:
-    """The ``all`` row of :func:`robustness_table` as KPI columns: the shares of collection
-    vehicle-days with each breach, the worst trips over the limit and minutes of overtime,
-    and whether every stream is robust."""
+    """:func:`robustness_table` as KPI columns: the shares of collection vehicle-days with an
+    unplanned unload and over the trip limit (breaches only collection vehicles can have) and
+    the most trips over it; over every vehicle-day (collection and haul, the ``all`` row) the
+    share with overtime and the longest; whether every tier and stream is robust."""
     row = table[table["stream"] == ALL_STREAMS].iloc[0]
+    coll = table[table["tier"] == "collection"]
+    days = max(int(coll["vehicle_days"].sum()), 1)
     return {
-        "sim_extra_unload_share": float(row["extra_unload_share"]),
-        "sim_over_max_trips_share": float(row["over_max_trips_share"]),
+        "sim_extra_unload_share": float(coll["extra_unload_days"].sum()) / days,
+        "sim_over_max_trips_share": float(coll["over_max_trips_days"].sum()) / days,
         "sim_overtime_share": float(row["overtime_share"]),
-        "sim_trips_over_max_max": int(row["trips_over_max_max"]),
+        "sim_trips_over_max_max": int(coll["trips_over_max_max"].max()) if len(coll) else 0,
         "sim_overtime_min_max": float(row["overtime_min_max"]),
         "sim_robust": bool(row["robust"]),
     }
