@@ -93,7 +93,13 @@ def make_plan(*routes: Route, unserved: tuple[str, ...] = ()) -> RoutePlan:
 
 
 def route(
-    visits: str, *, vehicle: str = "V#1", start: int = H6, lunch_after=None, fleet: str = "V"
+    visits: str,
+    *,
+    vehicle: str = "V#1",
+    start: int = H6,
+    lunch_after=None,
+    fleet: str = "V",
+    home: bool = False,
 ) -> Route:
     return Route(
         vehicle=vehicle,
@@ -101,6 +107,7 @@ def route(
         start_s=start,
         visits=tuple(visits.split()),
         lunch_after=lunch_after,
+        lunch_at_depot=home,
     )
 
 
@@ -151,21 +158,61 @@ def test_waits_for_windows_and_splits_trips():
 
 
 def test_lunch_waits_for_window_and_delays_the_rest():
-    """Lunch after visit 0 starts at earliest_s even if ready earlier, then the route resumes."""
+    """Lunch after the unload at S starts at earliest_s even if ready earlier, then the route
+    resumes from S."""
     lunch = Lunch(earliest_s=11 * 3600, latest_s=12 * 3600, duration_s=1800)
     prob = make_problem(fleet={"lunch": lunch})
-    rep = check_plan(prob, make_plan(route("a b c S", start=10 * 3600, lunch_after=0)))
+    rep = check_plan(prob, make_plan(route("a S b c S", start=10 * 3600, lunch_after=1)))
     assert rep.ok, rep.summary()
     rows = rep.routes[0].visits
     lunch_row = next(r for r in rows if r.kind == "lunch")
+    # D→a 100 s + 60 s service, a→S 400 s + 600 s unload: ready at 36000 + 1160, empty.
     assert (lunch_row.id, lunch_row.arrival_s, lunch_row.start_s, lunch_row.end_s) == (
-        "a",
-        36000 + 160,
+        "S",
+        36000 + 1160,
         39600,
         39600 + 1800,
     )
+    assert lunch_row.load_after_kg == 0
     b = next(r for r in rows if r.id == "b")
-    assert b.arrival_s == 39600 + 1800 + 100
+    assert b.arrival_s == 39600 + 1800 + 300
+
+
+def test_lunch_back_at_depot_between_trips():
+    """lunch_at_depot drives from the unload site home for the break and on from there: the
+    lunch row is at the depot with the drive as its leg, and both legs are in the distance."""
+    prob = make_problem(fleet={"lunch": LUNCH})
+    plan = make_plan(route("a S b c S", start=10 * 3600, lunch_after=1, home=True))
+    rep = check_plan(prob, plan)
+    assert rep.ok, rep.summary()
+    rows = rep.routes[0].visits
+    lunch_row = next(r for r in rows if r.kind == "lunch")
+    # Ready at S 36000 + 1160, S→D 500 s: home at 37660; the break waits for 11:00.
+    assert (lunch_row.id, lunch_row.arrival_s, lunch_row.start_s, lunch_row.end_s) == (
+        "D",
+        37660,
+        39600,
+        39600 + 1800,
+    )
+    assert (lunch_row.distance_from_prev_m, lunch_row.load_after_kg) == (5000, 0)
+    b = next(r for r in rows if r.id == "b")
+    assert (b.arrival_s, b.distance_from_prev_m) == (41400 + 200, 2000)
+    # D-a-S (5 km), S-D (5 km), D-b-c-S (5 km), S-D (5 km).
+    assert rep.totals.distance_km == pytest.approx(20.0)
+
+
+def test_lunch_with_load_aboard_is_flagged():
+    """A break after a collection stop is a lunch_place violation naming the stop and the kg
+    aboard (also when the vehicle drives home loaded); a fleet that may eat anywhere is not."""
+    prob = make_problem(fleet={"lunch": LUNCH})
+    rep = check_plan(prob, make_plan(route("a b c S", start=10 * 3600, lunch_after=1)))
+    [v] = only(rep, "lunch_place")
+    assert (v.vehicle, v.trip, v.stop) == ("V#1", 1, "b")
+    assert "collection point b" in v.message and "300 kg aboard" in v.message
+    home = make_plan(route("a b c S", start=10 * 3600, lunch_after=1, home=True))
+    assert [(v.kind, v.stop) for v in check_plan(prob, home).violations] == [("lunch_place", "b")]
+    anywhere = make_problem(fleet={"lunch": replace(LUNCH, place="anywhere")})
+    assert check_plan(anywhere, make_plan(route("a b c S", start=10 * 3600, lunch_after=1))).ok
 
 
 def test_lunch_at_depot_before_departure():
@@ -265,9 +312,23 @@ BAD_CASES = [
     (
         "lunch_late",
         {"fleet": {"lunch": LUNCH}},
-        [route("a b c S", start=12 * 3600 - 200, lunch_after=1)],
+        [route("a S b c S", start=12 * 3600 - 200, lunch_after=1)],
         (),
-        ("lunch", "V#1", 1, None),
+        ("lunch", "V#1", 2, None),
+    ),
+    (
+        "lunch_loaded",
+        {"fleet": {"lunch": LUNCH}},
+        [route("a b c S", start=10 * 3600, lunch_after=2)],
+        (),
+        ("lunch_place", "V#1", 1, "c"),
+    ),
+    (
+        "lunch_home_without_break",
+        {"fleet": {"lunch": LUNCH}},
+        [route("a b c S", home=True)],
+        (),
+        ("lunch", "V#1", None, None),
     ),
     (
         "lunch_out_of_range",

@@ -116,6 +116,69 @@ def test_lunch_honoured(engine: str) -> None:
     assert 11 * H <= lunch.iloc[0]["start_s"] <= 12 * H
 
 
+def lunch_rows(plan: RoutePlan) -> list[tuple[str, int]]:
+    """(place, kg aboard) of every break of the checked plan."""
+    assert plan.check is not None
+    return [
+        (v.id, v.load_after_kg) for r in plan.check.routes for v in r.visits if v.kind == "lunch"
+    ]
+
+
+def test_hazardous_van_never_lunches_loaded(engine: str) -> None:
+    """A van whose three morning stops (290 kg each, 870 kg together) end just before the
+    lunch window and whose three afternoon stops follow it could carry all six in one trip
+    and eat at the third stop with 870 kg aboard; it takes the break empty instead, at the
+    site after unloading or at its depot, and the plan is checker-clean."""
+    p = make_problem(
+        6,
+        load_kg=290,
+        capacity_kg=2000,
+        lunch=Lunch(earliest_s=11 * H, latest_s=12 * H, duration_s=H),
+    )
+    windows = [(9 * H, 11 * H)] * 3 + [(int(12.5 * H), 15 * H)] * 3
+    stops = tuple(
+        dataclasses.replace(s, tw_start_s=a, tw_end_s=b)
+        for s, (a, b) in zip(p.stops, windows, strict=True)
+    )
+    plan = run(dataclasses.replace(p, stops=stops), engine)
+    assert plan.status == "feasible", plan.check.summary()
+    rows = lunch_rows(plan)
+    assert rows and all(place in ("G", "S") and aboard == 0 for place, aboard in rows), rows
+
+
+def test_tiny_scenario_never_lunches_loaded(engine: str, tiny_scenario, tiny_matrix) -> None:
+    """The real tiny scenario, its crews given a 20-minute break starting 06:15–11:00 and
+    1.2 t kitchen trucks (several trips): every plan is checker-clean and every break is
+    taken empty at the depot or an unload site."""
+    from wasteopt.generation import generate
+    from wasteopt.routing.build import build_problem
+
+    vtypes = tuple(
+        dataclasses.replace(
+            v,
+            payload_kg=1200 if v.stream == "kitchen" else v.payload_kg,
+            max_trips=4,
+            lunch_earliest_s=6 * H + 15 * 60,
+            lunch_latest_s=11 * H,
+            lunch_duration_s=20 * 60,
+        )
+        for v in tiny_scenario.vehicle_types
+    )
+    scenario = dataclasses.replace(tiny_scenario, vehicle_types=vtypes)
+    demand = generate(scenario, days=1, seed=0)
+    places = {d.id for d in scenario.depots} | {s.id for s in scenario.stations}
+    places |= {f.id for f in scenario.facilities}
+    n_breaks = 0
+    for stream in scenario.stream_ids:
+        problem = build_problem(scenario, demand, 0, stream, tiny_matrix)
+        plan = solve(problem, RoutingSettings(engine=engine, time_limit_s=1, seed=0))
+        assert plan.check is not None and plan.check.ok, plan.check.summary()
+        rows = lunch_rows(plan)
+        assert all(place in places and aboard == 0 for place, aboard in rows), rows
+        n_breaks += len(rows)
+    assert n_breaks > 0  # the window overlaps the shifts: the rule was exercised
+
+
 def test_unload_at_honoured(engine: str) -> None:
     """Stops restricted to one site are unloaded only there; the plan is checker-clean."""
     p = make_problem(8, count=2, sites=("A", "B"))

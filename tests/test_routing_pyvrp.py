@@ -114,7 +114,7 @@ def test_scheduler_places_lunch_and_delays_departure() -> None:
     assert route.start_s > p.fleets[0].shift_start_s
     report = check_plan(p, _plan(p, (route,), ()))
     assert report.ok, report.summary()
-    ev = sched.evaluate(p.fleets[0], route.visits, route.start_s, route.lunch_after)
+    ev = sched.evaluate_route(route)
     assert ev.cost == pytest.approx(report.totals.cost)
     assert ev.end_s == report.routes[0].end_s
 

@@ -356,3 +356,67 @@ def test_invalid_settings_and_horizon_rejected(tiny):
         SimulationSettings(travel_distribution="uniform")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="days must lie"):
         _run(tiny, days=DAYS + 1)
+
+
+def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
+    """A tour whose break is back at the depot between its two trips drives there and on
+    from there in the simulation: each collection vehicle's simulated km equal its checked
+    route's, which are longer than with the break at the unload site."""
+    from wasteopt.routing.check import check_plan
+    from wasteopt.routing.plan import Route, RoutePlan
+
+    base = load_scenario(ROOT / "scenarios" / "tiny")
+    vts = tuple(
+        dataclasses.replace(
+            v, lunch_earliest_s=6 * 3600, lunch_latest_s=13 * 3600, lunch_duration_s=1800
+        )
+        for v in base.vehicle_types
+    )
+    sc = dataclasses.replace(base, vehicle_types=vts)
+    matrix = build_matrix(sc)
+    demand = generate(sc, days=1, seed=0)
+    problems = {s: build_problem(sc, demand, 0, s, matrix) for s in sc.stream_ids}
+    km: dict[bool, dict[str, float]] = {}
+    for home in (False, True):
+        plans = {}
+        for s, p in problems.items():
+            site = p.stops[0].unload_at[0]
+            routes = []
+            for fleet in p.fleets:  # each stop on the first fleet that may serve it
+                stops = sorted(
+                    x.id for x in p.stops if next(f for f in p.fleets if x.allows(f.id)) == fleet
+                )
+                if stops:
+                    routes.append(
+                        Route(
+                            vehicle=f"{fleet.id}#1",
+                            fleet=fleet.id,
+                            start_s=fleet.shift_start_s,
+                            visits=(stops[0], site, *stops[1:], site)[: 2 * len(stops)],
+                            lunch_after=1,
+                            lunch_at_depot=home,
+                        )
+                    )
+            plan = RoutePlan(
+                problem=p.name,
+                stream=s,
+                engine="hand",
+                seed=0,
+                status="feasible",
+                objective=0.0,
+                runtime_s=0.0,
+                routes=tuple(routes),
+            )
+            report = check_plan(p, plan)
+            assert report.ok, report.summary()
+            lunch = [v.id for r in report.routes for v in r.visits if v.kind == "lunch"]
+            assert set(lunch) == {p.fleets[0].depot if home else site}
+            plans[s] = dataclasses.replace(plan, check=report)
+        op = OperatingPlan(problems=problems, plans=plans)
+        r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings)
+        v = r.vehicles[(r.vehicles["role"] == "collection") & r.vehicles["ran"]]
+        km[home] = v.groupby("stream")["km"].sum().to_dict()
+        for s, plan in plans.items():
+            assert plan.check is not None
+            assert km[home][s] == pytest.approx(plan.check.totals.distance_km, abs=1e-6)
+    assert all(km[True][s] > km[False][s] for s in problems)

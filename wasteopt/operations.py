@@ -187,6 +187,7 @@ class Tour:
     visits: tuple[Visit, ...]
     inserted: int = 0
     inserted_unserved: int = 0
+    lunch_at_depot: bool = False  # the break back at the depot (Route.lunch_at_depot)
 
 
 def cycle_length(scenario: Scenario, stream: str) -> int:
@@ -445,6 +446,7 @@ def _tours(
             stream=stream,
             start_s=r.start_s,
             lunch_after=lunch,
+            lunch_at_depot=r.lunch_at_depot,
             visits=tuple(seq),
             inserted=n_ins,
             inserted_unserved=n_uns,

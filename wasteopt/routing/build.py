@@ -318,8 +318,9 @@ def _capacities(
 
 def _fleet(v: VehicleType, stream: str, *, profile: int, capacity: tuple[int, int]) -> Fleet:
     """A collection vehicle type as a fleet: ``capacity`` (kg, litres) per trip, a shift of
-    ``shift_end - shift_start`` at most, a lunch break when the type has one, its day's cost as
-    the fixed cost of a used vehicle."""
+    ``shift_end - shift_start`` at most, a lunch break when the type has one (taken empty at
+    the depot or an unload site: the strict default place), its day's cost as the fixed cost of
+    a used vehicle."""
     lunch = None
     if v.lunch_earliest_s is not None and v.lunch_latest_s is not None and v.lunch_duration_s > 0:
         lunch = Lunch(

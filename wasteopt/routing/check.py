@@ -9,10 +9,14 @@ A vehicle leaves its fleet's depot at ``route.start_s``. For each visit it trave
 fleet's duration profile (``problem.durations_s[fleet.profile]``), waits for the window to open
 (``tw_start_s`` of a stop, ``open_s`` of a site) and serves (``service_s`` / ``unload_s``).
 An unload visit empties the vehicle and ends a *trip* (trips are numbered from 1). The lunch
-break is taken after visit ``lunch_after`` (``-1``: at the depot before leaving) and starts at
-``max(ready time, lunch.earliest_s)``. Finally it drives back to its depot; the route's duration
-runs from ``start_s`` to that return. When ``problem.depot_unloads`` is true the whole route is
-one trip that ends (and unloads) at the depot, and unload visits are not expected.
+break is taken after visit ``lunch_after`` (``-1``: at the depot before leaving; with
+``route.lunch_at_depot`` the vehicle first drives from that visit to its depot, and on from there
+afterwards) and starts at ``max(ready time, lunch.earliest_s)``; unless the fleet's
+``Lunch.place`` is ``"anywhere"`` it must be taken empty at the depot or at an unload site, never
+parked at a collection point or with load aboard (``lunch_place``). Finally the vehicle drives
+back to its depot; the route's duration runs from ``start_s`` to that return. When
+``problem.depot_unloads`` is true the whole route is one trip that ends (and unloads) at the
+depot, and unload visits are not expected.
 
 Cost of a used vehicle (a route with at least one visit)::
 
@@ -96,6 +100,7 @@ class _RouteWalk:
         self.depot_loc = None if self.depot is None else checker.index[self.depot.id]
         self.durations = self.problem.durations_s[self._known_profile()]
         self.lunch_after = self._valid_lunch_after()
+        self.lunch_home = self.lunch_after is not None and route.lunch_at_depot
         self.start = int(route.start_s)
         self.t = self.start
         self.prev: int | None = self.depot_loc
@@ -157,6 +162,8 @@ class _RouteWalk:
         lunch_after = self.route.lunch_after
         n_visits = len(self.route.visits)
         if lunch_after is None:
+            if self.route.lunch_at_depot:
+                self.add("lunch", None, None, "lunch_at_depot is set but lunch_after is not")
             return None
         if self.fleet.lunch is None:
             msg = f"lunch_after={lunch_after} but fleet {self.fleet.id} has no lunch break"
@@ -224,8 +231,9 @@ class _RouteWalk:
             self.t = self._take_lunch(start, depot_id)
             self.rows[0] = replace(self.rows[0], end_s=self.t)
 
-    def _take_lunch(self, ready: int, where: str) -> int:
-        """The break starts at ``max(ready, earliest)``; returns when it ends."""
+    def _take_lunch(self, ready: int, where: str, distance: int = 0) -> int:
+        """The break starts at ``max(ready, earliest)`` (``distance``: driven to get there);
+        returns when it ends."""
         lunch = self.fleet.lunch
         assert lunch is not None
         begin = max(ready, lunch.earliest_s)
@@ -239,7 +247,8 @@ class _RouteWalk:
             )
         self.seq += 1
         end = begin + lunch.duration_s
-        self.rows.append(self._row("lunch", where, self.trip, (ready, begin, end), self.load, 0))
+        row = self._row("lunch", where, self.trip, (ready, begin, end), self.load, distance)
+        self.rows.append(row)
         self.lunch_taken = True
         return end
 
@@ -266,7 +275,25 @@ class _RouteWalk:
                 assert site is not None
                 self._unload(site, self.t + tt, d)
         if self.lunch_after == i:
-            self.t = self._take_lunch(self.t, vid)
+            self._lunch_after_visit(vid, stop is not None)
+
+    def _lunch_after_visit(self, vid: str, at_stop: bool) -> None:
+        """The break after visit ``vid``: back at the depot first (``lunch_at_depot``), and
+        only empty at the depot or an unload site unless the fleet may eat anywhere."""
+        where, distance, prev, home = vid, 0, self.prev, self.depot_loc
+        if self.lunch_home and home is not None and prev is not None:
+            distance = int(self.problem.distance_m[prev, home])
+            self.t += int(self.durations[prev, home])
+            self.distance += distance
+            self.prev, where, at_stop = home, self.fleet.depot, False
+        lunch = self.fleet.lunch
+        assert lunch is not None
+        if lunch.place != "anywhere" and (at_stop or self.load > 0 or self.volume > 0):
+            place = ("at collection point " if at_stop else "at ") + where
+            aboard = f" with {self.load:,} kg aboard" if self.load > 0 else ""
+            msg = f"lunch break {place}{aboard}: breaks are taken empty at a depot or unload site"
+            self.add("lunch_place", self.trip, vid, msg)
+        self.t = self._take_lunch(self.t, where, distance)
 
     def _serve(self, stop: Stop, arrival: int, distance: int) -> None:
         """Serve a stop: once, of the problem's stream, by a fleet it allows (access),
@@ -477,7 +504,12 @@ def check_plan(problem: RoutingProblem, plan: RoutePlan) -> CheckReport:
     return CheckReport(
         problem=problem.name,
         violations=tuple(checker.violations),
-        totals=_totals(checker, route_times, trip_utils),
+        totals=Totals.over(
+            route_times,
+            trip_utils,
+            stops_served=len(checker.served),
+            unserved=sum(1 for s in problem.stops if s.id not in checker.served),
+        ),
         routes=tuple(route_times),
     )
 
@@ -547,23 +579,3 @@ def _check_unserved(checker: _PlanChecker, plan: RoutePlan) -> None:
         elif sid in served:
             msg = "plan.unserved lists a stop that a route serves"
             checker.add("unserved", served[sid], None, sid, msg)
-
-
-def _totals(checker: _PlanChecker, routes: list[RouteTimes], trip_utils: list[float]) -> Totals:
-    """Plan KPIs summed over the used vehicles (see :class:`Totals`)."""
-    served = checker.served
-    return Totals(
-        vehicles=len(routes),
-        trips=sum(r.trips for r in routes),
-        stops_served=len(served),
-        unserved=sum(1 for s in checker.problem.stops if s.id not in served),
-        distance_km=sum(r.distance_m for r in routes) / 1000.0,
-        duration_h=sum(r.duration_s for r in routes) / 3600.0,
-        load_kg=sum(r.load_kg for r in routes),
-        co2_kg=sum(r.co2_kg for r in routes),
-        cost=sum(r.cost for r in routes),
-        fixed_cost=sum(r.fixed_cost for r in routes),
-        distance_cost=sum(r.distance_cost for r in routes),
-        time_cost=sum(r.time_cost for r in routes),
-        utilisation=sum(trip_utils) / len(trip_utils) if trip_utils else 0.0,
-    )

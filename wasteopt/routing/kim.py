@@ -8,8 +8,9 @@ late). :func:`kim_exact_durations` gives the unrounded times and :func:`late_in_
 re-checks a plan with them. Loads are cubic yards (real numbers) stored ×100 as integers in the
 ``*_kg`` fields (``load_kg=1230`` means 12.30 yd³); vehicle capacity, daily route capacity
 (``max_shift_load_kg``) likewise. ``cost_per_km = 1/1.609344`` so the distance cost is miles.
-Lunch of the header duration starting 11:00–12:00; shifts within the depot's hours; the header's
-number of stops per route.
+Lunch of the header duration starting 11:00–12:00, after any visit (``Lunch.place =
+"anywhere"``: the instances set no rule on where, and the benchmark figures stay comparable with
+earlier runs); shifts within the depot's hours; the header's number of stops per route.
 
 Objective (``objective=``):
 
@@ -398,8 +399,11 @@ def _kim_problem(
         capacity_kg=round(cap_yd * _KIM_SCALE),
         shift_start_s=depot.open_s,
         shift_end_s=depot.close_s,
-        lunch=Lunch(
-            earliest_s=_KIM_LUNCH_S[0], latest_s=_KIM_LUNCH_S[1], duration_s=round(lunch_s)
+        lunch=Lunch(  # the instances' rule: the break after any visit, loaded or not
+            earliest_s=_KIM_LUNCH_S[0],
+            latest_s=_KIM_LUNCH_S[1],
+            duration_s=round(lunch_s),
+            place="anywhere",
         ),
         max_stops=round(max_stops),
         max_shift_load_kg=round(route_yd * _KIM_SCALE),

@@ -4,7 +4,9 @@ A :class:`Route` is a vehicle's shift: it leaves its depot at ``start_s`` and ma
 (stop ids and unload-site ids, depot omitted at both ends) in order. Times are not stored: they
 follow from the earliest-start schedule (travel, wait for the window, serve), which the checker
 recomputes. ``lunch_after`` is the index in ``visits`` after which the lunch break is taken
-(``-1``: at the depot before leaving; ``None``: no break).
+(``-1``: at the depot before leaving; ``None``: no break). With ``lunch_at_depot`` the vehicle
+drives from that visit (an unload) back to its depot for the break and then on to the next visit
+(or, after the last visit, simply stays home); otherwise the break is taken where that visit was.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Route:
     start_s: int
     visits: tuple[str, ...]
     lunch_after: int | None = None
+    lunch_at_depot: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +92,7 @@ class RoutePlan:
                     "start_s": r.start_s,
                     "visits": list(r.visits),
                     "lunch_after": r.lunch_after,
+                    "lunch_at_depot": r.lunch_at_depot,
                 }
                 for r in self.routes
             ],

@@ -12,8 +12,12 @@ depot itself is where loads are dropped: each route is then one trip ending at t
 Time windows (stops, sites, depots) are windows for the *start* of service. Vehicles may wait.
 A stop may be served only by the fleets it ``allows`` (access: a narrow lane takes no 8 t
 compactor). A fleet with a :class:`Lunch` takes one break of ``duration_s`` starting in
-``[earliest_s, latest_s]`` at the place of the visit it has just finished (it may wait there for
-the window to open) whenever its route overlaps the lunch window.
+``[earliest_s, latest_s]`` (it may wait for the window to open) whenever its route overlaps the
+lunch window. Where (``Lunch.place``): by default only with the vehicle empty and parked at a
+proper place — at its depot before leaving, at an unload site right after unloading, or back
+at its depot after an unload (the drive there and back is part of the route) — never at a
+collection point with load aboard (a hazardous van parked loaded in a town); ``"anywhere"``
+(the benchmarks' rule) allows the place of any visit just finished.
 
 Objective (minimised, in CNY or benchmark units)::
 
@@ -31,14 +35,28 @@ and the route scheduler then read legs one by one, territories cut dense blocks 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
 from wasteopt.travel_table import TravelTable
 
-__all__ = ["HORIZON_S", "Depot", "Fleet", "Lunch", "RoutingProblem", "Stop", "UnloadSite"]
+__all__ = [
+    "HORIZON_S",
+    "Depot",
+    "Fleet",
+    "Lunch",
+    "LunchPlace",
+    "RoutingProblem",
+    "Stop",
+    "UnloadSite",
+]
 
 HORIZON_S = 48 * 3600
+
+LunchPlace = Literal["depot_or_facility", "anywhere"]
+"""Where a break may be taken: ``depot_or_facility`` (empty, at the depot or at an unload site
+right after unloading) or ``anywhere`` (after any visit, loaded or not: the benchmarks' rule)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,11 +106,13 @@ class Depot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lunch:
-    """One break of ``duration_s`` that must start within ``[earliest_s, latest_s]``."""
+    """One break of ``duration_s`` that must start within ``[earliest_s, latest_s]``, taken
+    where ``place`` allows (see :data:`LunchPlace`)."""
 
     earliest_s: int
     latest_s: int
     duration_s: int
+    place: LunchPlace = "depot_or_facility"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,8 +4,11 @@ Repair (:func:`repair_routes`) turns any set of routes into a feasible one under
 earliest-start timetable of :class:`~wasteopt.routing.timetable.RouteScheduler`:
 
 1. each route is given its best departure time and lunch position (:meth:`RouteScheduler.plan`);
-2. while a route is infeasible, the stop at (or before) the first broken rule is removed, empty
-   trips are dropped, and a final unload is added if the route would end loaded;
+2. while a route is infeasible, a route whose only missing piece is a break it can take empty
+   (no unload falls in the lunch window) gets a trip cut by an extra unload visit, the break
+   then taken there (:func:`_split_for_lunch`); otherwise the stop at (or before) the first
+   broken rule is removed, empty trips are dropped, and a final unload is added if the route
+   would end loaded;
 3. surplus routes of a fleet that runs more routes than it has vehicles are merged into another
    route of the fleet (one multi-trip shift), moved to a fleet with a spare vehicle, or
    dropped (their stops join the pool);
@@ -39,6 +42,9 @@ MAX_EVALS = 400
 """Full schedules tried per stop (best estimates first) before it is declared unplaceable."""
 LATE_EVALS = 40
 """The same after the repair deadline has passed."""
+LUNCH_SPLITS = 3
+"""Stops (the last ones from which a site is reached before the latest lunch start) after
+which an extra unload visit is tried so that the break can be taken empty there."""
 
 
 def _removal_index(sched: RouteScheduler, visits: list[str], ev: RouteEval) -> int:
@@ -71,10 +77,51 @@ def _make_feasible(
         ev = sched.plan(fleet, visits)
         if ev.feasible:
             return visits, removed, ev
+        split = _split_for_lunch(sched, fleet, visits)
+        if split is not None:
+            return split[0], removed, split[1]
         k = _removal_index(sched, visits, ev)
         removed.append(visits[k])
         visits = sched.tidy(visits[:k] + visits[k + 1 :])
     return [], removed + [v for v in visits if v in sched.stops], None
+
+
+def _split_for_lunch(
+    sched: RouteScheduler, fleet: Fleet, visits: list[str]
+) -> tuple[list[str], RouteEval] | None:
+    """``visits`` with one extra unload visit that lets a route whose only fault is a missing
+    break take it empty at a site: the cheapest feasible cut after one of the last
+    :data:`LUNCH_SPLITS` stops from which the trip's nearest allowed site is reached before
+    the latest lunch start (``None`` when no cut helps or the break may be taken anywhere)."""
+    lunch = fleet.lunch
+    if lunch is None or lunch.place == "anywhere" or sched.problem.depot_unloads:
+        return None
+    ev = sched.unbroken(fleet, visits)
+    if ev.reason != "lunch_missing":
+        return None
+    dur = sched.durs[fleet.profile]
+    cuts: list[tuple[int, str]] = []
+    allowed: set[str] = set(sched.sites)
+    for p, v in enumerate(visits[:-1]):
+        stop = sched.stops.get(v)
+        if stop is None:
+            allowed = set(sched.sites)
+            continue
+        if stop.unload_at:
+            allowed &= set(stop.unload_at)
+        if not allowed or visits[p + 1] not in sched.stops:
+            continue
+        site = sched.nearest(v, allowed)
+        unload_s = sched.sites[site].unload_s
+        if ev.departs[p] + dur[sched.index[v]][sched.index[site]] + unload_s <= lunch.latest_s:
+            cuts.append((p, site))
+    best: tuple[list[str], RouteEval] | None = None
+    for p, site in cuts[-LUNCH_SPLITS:]:
+        cand = [*visits[: p + 1], site, *visits[p + 1 :]]
+        got = sched.plan(fleet, cand)
+        if got.feasible and (best is None or got.cost < best[1].cost - 1e-9):
+            best = (cand, got)
+    return best
 
 
 @dataclass(slots=True)

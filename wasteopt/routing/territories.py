@@ -344,10 +344,7 @@ def _stitch(problem: RoutingProblem, parts: list[Decoded], end: float) -> Decode
 
 def _cost(sched: RouteScheduler, routes: tuple[Route, ...]) -> float:
     """The routes' cost by the engines' timetable."""
-    return sum(
-        sched.evaluate(sched.fleets[r.fleet], r.visits, r.start_s, r.lunch_after).cost
-        for r in routes
-    )
+    return sum(sched.evaluate_route(r).cost for r in routes)
 
 
 def _used(decoded: Decoded) -> dict[str, int]:

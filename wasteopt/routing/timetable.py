@@ -6,9 +6,19 @@ visit sequence feasible for this fleet, when should it leave, where does lunch g
 cost?* :class:`RouteScheduler` answers it with the same rules and earliest-start schedule the
 checker uses (only stops the fleet may serve, ``Stop.fleets``; travel, wait for the window,
 serve; an unload visit empties the vehicle; lunch starts at
-``max(ready, earliest)`` after visit ``lunch_after``; a break is required when
-``start < latest`` and ``return > earliest``). It stops at the first broken rule's position
-(:attr:`RouteEval.first_bad`), which is what repair needs, rather than listing every violation.
+``max(ready, earliest)`` after visit ``lunch_after``, back at the depot first when
+``lunch_at_depot``; a break is required when ``start < latest`` and ``return > earliest``; unless
+the fleet's ``Lunch.place`` is ``"anywhere"`` the break is taken empty at the depot or at an unload
+site, never at a collection point with load aboard). It stops at the first broken rule's
+position (:attr:`RouteEval.first_bad`), which is what repair needs, rather than listing every
+violation.
+
+Where the break goes (:meth:`RouteScheduler.plan`): the cheapest feasible of a few *lunch
+spots* (:meth:`RouteScheduler.lunch_spots`) — after each of the last ``LUNCH_UNLOADS`` unload
+visits the vehicle leaves before the latest lunch start (at that site, or back at the depot),
+and at the depot before leaving. A vehicle that unloaded early waits for the window there;
+a route with no unload in time has no feasible spot, and repair then splits its trip with an
+extra unload (:mod:`wasteopt.routing.schedule`).
 """
 
 from __future__ import annotations
@@ -22,10 +32,18 @@ from wasteopt.routing.plan import Route
 from wasteopt.routing.problem import Fleet, Lunch, RoutingProblem, Stop, UnloadSite
 from wasteopt.travel_table import TravelTable
 
-__all__ = ["END", "RouteEval", "RouteScheduler"]
+__all__ = ["END", "LUNCH_UNLOADS", "LunchSpot", "RouteEval", "RouteScheduler"]
 
 END = 10**9
 """``RouteEval.first_bad`` for a rule of the whole route (return time, duration, totals)."""
+LUNCH_UNLOADS = 3
+"""Unload visits (the last ones before the latest lunch start) tried as the break's place."""
+ANYWHERE_SPOTS = 4
+"""Visits (the last ones before the latest lunch start) tried when lunch may be anywhere."""
+
+LunchSpot = tuple[int, bool]
+"""``(lunch_after, lunch_at_depot)``: the break after that visit (``-1``: at the depot before
+leaving), at the place of the visit or back at the depot."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +57,7 @@ class RouteEval:
     start_s: int
     end_s: int
     lunch_after: int | None
+    lunch_at_depot: bool
     distance_m: int
     cost: float
     departs: tuple[int, ...]
@@ -122,8 +141,10 @@ class RouteScheduler:
         visits: list[str] | tuple[str, ...],
         start_s: int,
         lunch_after: int | None,
+        lunch_at_depot: bool = False,
     ) -> RouteEval:
-        """Schedule ``visits`` leaving at ``start_s`` with the break after ``lunch_after``."""
+        """Schedule ``visits`` leaving at ``start_s`` with the break after ``lunch_after`` (back
+        at the depot first when ``lunch_at_depot``)."""
         depot = self.depots[fleet.depot]
         lunch = fleet.lunch
         walk = _Walk(t=start_s, pos=self.index[fleet.depot])
@@ -150,9 +171,32 @@ class RouteScheduler:
             else:
                 self._unload(walk, v, k)
             if lunch_after == k and lunch is not None:
-                walk.take_lunch(lunch, k)
+                self._break(walk, fleet, lunch, k, stop is not None, lunch_at_depot)
             departs.append(walk.t)
-        return self._return_home(walk, fleet, start_s, lunch_after, tuple(departs))
+        spot = (lunch_after, lunch_at_depot and lunch_after != -1)
+        return self._return_home(walk, fleet, start_s, spot, tuple(departs))
+
+    def evaluate_route(self, route: Route) -> RouteEval:
+        """:meth:`evaluate` of a planned route (its fleet, departure and break)."""
+        fleet = self.fleets[route.fleet]
+        return self.evaluate(
+            fleet, route.visits, route.start_s, route.lunch_after, route.lunch_at_depot
+        )
+
+    def _break(
+        self, walk: _Walk, fleet: Fleet, lunch: Lunch, k: int, after_stop: bool, home: bool
+    ) -> None:
+        """The break after visit ``k`` (a stop when ``after_stop``), back at the depot first
+        when ``home``; flagged ``lunch_place`` when parked at a collection point or with load
+        aboard, unless the fleet may eat anywhere."""
+        if home:
+            depot = self.index[fleet.depot]
+            walk.t += self.durs[fleet.profile][walk.pos][depot]
+            walk.distance += self.dist[walk.pos][depot]
+            walk.pos = depot
+        if lunch.place != "anywhere" and ((after_stop and not home) or walk.load or walk.vol):
+            walk.flag(k, "lunch_place")
+        walk.take_lunch(lunch, k)
 
     def _serve(self, walk: _Walk, fleet: Fleet, stop: Stop, k: int) -> None:
         """Serve a stop the fleet may reach, in its window; check the trip's capacity and the
@@ -203,7 +247,7 @@ class RouteScheduler:
         walk: _Walk,
         fleet: Fleet,
         start_s: int,
-        lunch_after: int | None,
+        spot: tuple[int | None, bool],
         departs: tuple[int, ...],
     ) -> RouteEval:
         """Drive home; check the last trip, the shift, the trips and the break; price it."""
@@ -241,7 +285,8 @@ class RouteScheduler:
             reason=walk.reason,
             start_s=start_s,
             end_s=end,
-            lunch_after=lunch_after if walk.taken else None,
+            lunch_after=spot[0] if walk.taken else None,
+            lunch_at_depot=spot[1] and walk.taken,
             distance_m=walk.distance,
             cost=cost,
             departs=departs,
@@ -255,27 +300,20 @@ class RouteScheduler:
 
         Departure: the earliest allowed time, delayed by as much of the route's waiting as the
         windows allow (the return time stays the same, the paid duration shrinks). Lunch: when
-        the route overlaps the lunch window, the last few visits after which the break can
-        still start in time are tried, and the cheapest feasible one is kept.
+        the route overlaps the lunch window, the :meth:`lunch_spots` are tried and the cheapest
+        feasible one is kept (else the one that breaks a rule latest, for repair).
         """
-        depot = self.depots[fleet.depot]
-        base = max(fleet.shift_start_s, depot.open_s)
-        ev = self.evaluate(fleet, visits, base, None)
-        if ev.delay_room_s:
-            ev = self.evaluate(fleet, visits, base + ev.delay_room_s, None)
+        ev = self.unbroken(fleet, visits)
         start = ev.start_s
         lunch = fleet.lunch
         if lunch is None or ev.reason != "lunch_missing":
             return ev
-        cands = [-1] + [k for k, dep in enumerate(ev.departs) if dep <= lunch.latest_s]
-        if len(cands) > 1:
-            cands = cands[1:]
         best: RouteEval | None = None
         fallback: RouteEval | None = None
-        for k in reversed(cands[-4:]):
-            e = self.evaluate(fleet, visits, start, k)
+        for k, home in self.lunch_spots(fleet, visits, ev.departs):
+            e = self.evaluate(fleet, visits, start, k, home)
             if e.delay_room_s:
-                e = self.evaluate(fleet, visits, start + e.delay_room_s, k)
+                e = self.evaluate(fleet, visits, start + e.delay_room_s, k, home)
             if e.feasible:
                 if best is None or e.cost < best.cost - 1e-9:
                     best = e
@@ -286,6 +324,41 @@ class RouteScheduler:
         assert fallback is not None
         return fallback
 
+    def unbroken(self, fleet: Fleet, visits: list[str] | tuple[str, ...]) -> RouteEval:
+        """``visits`` without a break, leaving as late as the route's waiting allows (the
+        schedule :meth:`plan` starts from; ``reason == "lunch_missing"`` when only the break
+        is missing)."""
+        base = max(fleet.shift_start_s, self.depots[fleet.depot].open_s)
+        ev = self.evaluate(fleet, visits, base, None)
+        if ev.delay_room_s:
+            ev = self.evaluate(fleet, visits, base + ev.delay_room_s, None)
+        return ev
+
+    def lunch_spots(
+        self, fleet: Fleet, visits: list[str] | tuple[str, ...], departs: tuple[int, ...]
+    ) -> list[LunchSpot]:
+        """The places tried for the break, latest first, given each visit's departure without
+        a break (``departs``): after each of the last :data:`LUNCH_UNLOADS` unload visits left
+        by the latest lunch start, at the site and (when left before the earliest start) back
+        at the depot, then at the depot before leaving. With ``Lunch.place == "anywhere"``:
+        after each of the last :data:`ANYWHERE_SPOTS` visits left in time (at the depot before
+        leaving if none)."""
+        lunch = fleet.lunch
+        if lunch is None:
+            return []
+        in_time = [k for k, dep in enumerate(departs) if dep <= lunch.latest_s]
+        if lunch.place == "anywhere":
+            return [(k, False) for k in reversed(in_time[-ANYWHERE_SPOTS:])] or [(-1, False)]
+        unloads = [k for k in in_time if visits[k] not in self.stops]
+        spots: list[LunchSpot] = []
+        for k in reversed(unloads[-LUNCH_UNLOADS:]):
+            spots.append((k, False))
+            # Home pays only when the crew would wait for the window anyway (with travel times
+            # that obey the triangle inequality, a detour home never gains time otherwise).
+            if departs[k] < lunch.earliest_s:
+                spots.append((k, True))
+        return [*spots, (-1, False)]
+
     def route(self, vehicle: str, fleet: Fleet, visits: list[str]) -> Route:
         """A :class:`Route` with the departure and lunch chosen by :meth:`plan`."""
         ev = self.plan(fleet, visits)
@@ -295,6 +368,7 @@ class RouteScheduler:
             start_s=ev.start_s,
             visits=tuple(visits),
             lunch_after=ev.lunch_after,
+            lunch_at_depot=ev.lunch_at_depot,
         )
 
     # -- helpers for repair -----------------------------------------------------------------
@@ -322,10 +396,11 @@ class RouteScheduler:
             site = next((s for s in self.sites if s in allowed), None)
             if site is None:
                 return out  # stays infeasible; repair removes stops until it is not
-            out.append(self._nearest(out[-1], allowed))
+            out.append(self.nearest(out[-1], allowed))
         return out
 
-    def _nearest(self, after: str, allowed: set[str]) -> str:
+    def nearest(self, after: str, allowed: set[str]) -> str:
+        """The site of ``allowed`` nearest to visit ``after`` (ties: the smaller id)."""
         i = self.index[after]
         return min(
             (s for s in self.sites if s in allowed), key=lambda s: (self.dist[i][self.index[s]], s)

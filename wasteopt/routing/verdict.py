@@ -42,6 +42,7 @@ VIOLATION_KINDS: tuple[str, ...] = (
     "unknown_id",  # visit, fleet, depot or profile that the problem does not define
     "fleet_size",  # more routes than vehicles in a fleet, or a vehicle id used twice
     "access",  # vehicle class may not serve this point (the stop does not allow the fleet)
+    "lunch_place",  # break at a collection point or with load aboard (not at depot/facility)
 )
 
 ViolationKind = Literal[
@@ -61,6 +62,7 @@ ViolationKind = Literal[
     "unknown_id",
     "fleet_size",
     "access",
+    "lunch_place",
 ]
 VisitKind = Literal["stop", "unload", "depot", "lunch"]
 
@@ -159,6 +161,28 @@ class Totals:
     distance_cost: float
     time_cost: float
     utilisation: float
+
+    @classmethod
+    def over(
+        cls, routes: list[RouteTimes], trip_utils: list[float], *, stops_served: int, unserved: int
+    ) -> Totals:
+        """The KPIs of the used vehicles' ``routes`` (``trip_utils``: each trip's load over
+        capacity)."""
+        return cls(
+            vehicles=len(routes),
+            trips=sum(r.trips for r in routes),
+            stops_served=stops_served,
+            unserved=unserved,
+            distance_km=sum(r.distance_m for r in routes) / 1000.0,
+            duration_h=sum(r.duration_s for r in routes) / 3600.0,
+            load_kg=sum(r.load_kg for r in routes),
+            co2_kg=sum(r.co2_kg for r in routes),
+            cost=sum(r.cost for r in routes),
+            fixed_cost=sum(r.fixed_cost for r in routes),
+            distance_cost=sum(r.distance_cost for r in routes),
+            time_cost=sum(r.time_cost for r in routes),
+            utilisation=sum(trip_utils) / len(trip_utils) if trip_utils else 0.0,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -285,14 +285,21 @@ class District(StationWork):
             elif veh.load_kg > 0 and site is not None:
                 yield from self._tip(veh, site)
             if i == lunch_after:
+                if plan.lunch_at_depot:
+                    yield from self._drive_home(veh)
                 yield from self._lunch(veh, t0)
         if veh.load_kg > 0:  # only if the tour ends without an unload (never in a checked plan)
             first = plan.next_unload[0] if plan.next_unload else None
             yield from self._tip(veh, first or next(iter(self.plants.values())))
-        here = veh.loc
-        yield env.timeout(self.travel(veh.durations[here][veh.depot]))
-        veh.m += self.dist[here][veh.depot]
+        yield from self._drive_home(veh)
         veh.back = env.now
+
+    def _drive_home(self, veh: Vehicle) -> Process:
+        """Drive back to the depot (the end of the shift, or the break taken there)."""
+        here = veh.loc
+        yield self.env.timeout(self.travel(veh.durations[here][veh.depot]))
+        veh.m += self.dist[here][veh.depot]
+        veh.loc = veh.depot
 
     def _serve_stop(
         self, veh: Vehicle, day: int, loc: int, p: int, k: int, unload_at: Site | None

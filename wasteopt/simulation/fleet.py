@@ -85,5 +85,6 @@ def compile_tour(
         next_unload=tuple(nxt),
         start_s=tour.start_s,
         lunch_after=tour.lunch_after,
+        lunch_at_depot=tour.lunch_at_depot,
         points=tuple({point_of[sid] for kind, sid, _ in tour.visits if kind == "stop"}),
     )

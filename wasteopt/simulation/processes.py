@@ -392,6 +392,7 @@ class DayTour:
     start_s: int
     lunch_after: int | None
     points: tuple[int, ...] = ()
+    lunch_at_depot: bool = False  # drive home for the break (the plan's Route.lunch_at_depot)
 
 
 @dataclass(slots=True, kw_only=True)

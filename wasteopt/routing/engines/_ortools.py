@@ -53,10 +53,14 @@ Fleets whose shift cannot hold a break must end their routes before ``earliest``
 The solved break becomes ``lunch_after = k``, the last visit whose departure is ``<=`` the
 break start. The plan's earliest-start schedule is no later than the solver's times (same
 departure, never later at any node by induction), so lunch at ``max(departure_k, earliest)``
-starts no later than the solver's break start. One relaxation
-remains: OR-Tools lets a break interrupt the *drive* to the next visit, while the plan takes it
-before driving; the conversion therefore re-simulates the route, trying the solver's ``k`` first
-and every other position if that one misses a window (and logs a warning if none fits).
+starts no later than the solver's break start. Two relaxations
+remain: OR-Tools lets a break interrupt the *drive* to the next visit, while the plan takes it
+before driving; and the solver's break may fall after a loaded stop, while the plan takes it
+only empty at the depot or an unload site (unless the fleet may eat anywhere). The conversion
+therefore re-simulates the route, trying the solver's place (or the nearest allowed one before
+it) first and every other allowed place if that one misses a window; an answer with a route
+that no place fits is repaired as PyVRP's are (:func:`wasteopt.routing.schedule.repair_routes`:
+a trip cut by an extra unload for the break, or stops moved).
 
 Costs are integers in 1e-6 CNY: fixed cost per vehicle, ``cost_per_km * metres / 1000`` per arc
 (one arc evaluator per fleet), ``cost_per_hour / 3600`` per second of span.
@@ -99,7 +103,7 @@ from typing import Any
 
 from wasteopt.clock import Deadline
 from wasteopt.errors import SolverUnavailable
-from wasteopt.routing.engine import Decoded
+from wasteopt.routing.engine import Decoded, wall_clock_end
 from wasteopt.routing.engines._ortools_dimensions import build_model
 from wasteopt.routing.engines._ortools_nodes import Nodes, build_nodes
 from wasteopt.routing.engines._ortools_routes import NO_SOLUTION, Solved, decode, extract
@@ -165,7 +169,7 @@ class ORToolsEngine:
         self, problem: RoutingProblem, model: Nodes, answer: Solved, deadline: Deadline
     ) -> Decoded:
         """Routes of the used vehicles (empty trips dropped, times fixed) and unserved stops."""
-        return decode(model, answer)
+        return decode(model, answer, wall_clock_end(deadline))
 
 
 def _search_workers(nodes: Nodes, n_workers: int, end: float, iterations: int | None) -> Solved:

@@ -2,11 +2,13 @@
 
 :func:`extract` reads each used vehicle's node sequence, the solver's departure and lunch
 position (in the process that solved). :func:`decode` turns those into :class:`Route` s: it
-drops empty trips and fixes ``lunch_after`` (the solver's position first) and ``start_s`` (the
-latest feasible departure) on the plan's earliest-start schedule — the engines' one copy of it,
-:meth:`wasteopt.routing.schedule.RouteScheduler.evaluate`. The model enforces every other rule
-(loads, unload sites, shift totals), so a sequence is feasible there exactly when it meets the
-time rules.
+drops empty trips and fixes the break's place and ``start_s`` (the latest feasible departure) on
+the plan's earliest-start schedule — the engines' one copy of it,
+:meth:`wasteopt.routing.schedule.RouteScheduler.evaluate`. The solver's break may fall after a
+loaded stop; the places tried are the scheduler's lunch spots (empty, at a site or the depot,
+unless the fleet may eat anywhere), the one nearest before the solver's break first. The model
+enforces every other rule (loads, unload sites, shift totals), so a sequence is feasible there
+exactly when it meets the time rules.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from wasteopt.routing.engines._ortools_dimensions import Model
 from wasteopt.routing.engines._ortools_nodes import Nodes
 from wasteopt.routing.plan import Route
 from wasteopt.routing.problem import Fleet
-from wasteopt.routing.schedule import RouteScheduler
+from wasteopt.routing.schedule import RouteScheduler, repair_routes
 
 __all__ = ["NO_SOLUTION", "RawRoute", "Solved", "decode", "extract"]
 
@@ -92,8 +94,14 @@ def extract(nodes: Nodes, model: Model, assignment: Any) -> Solved:
     return Solved(objective=int(assignment.ObjectiveValue()), routes=tuple(out))
 
 
-def decode(nodes: Nodes, solved: Solved) -> Decoded:
-    """Routes with empty trips dropped and times fixed; unserved stops in problem order."""
+def decode(nodes: Nodes, solved: Solved, repair_end: float | None = None) -> Decoded:
+    """Routes with empty trips dropped and times fixed; unserved stops in problem order.
+
+    A sequence no departure and break place make feasible (the solver's break fell where
+    the plan may not take it, e.g. with load aboard, and no empty place is in time) sends
+    the whole answer through :func:`~wasteopt.routing.schedule.repair_routes`
+    (``repair_end``: its ``time.time()`` deadline), which cuts a trip for the break or moves
+    stops, so the plan stays feasible."""
     problem = nodes.problem
     sched = RouteScheduler(problem)
     routes: list[Route] = []
@@ -109,6 +117,10 @@ def decode(nodes: Nodes, solved: Solved) -> Decoded:
             routes.append(route)
     unserved = nodes.dropped + tuple(s.id for s in nodes.stops if s.id not in served)
     order = {s.id: i for i, s in enumerate(problem.stops)}
+    if not all(sched.evaluate_route(r).feasible for r in routes):
+        log.info("%s: a route has no feasible time plan; repairing the answer", problem.name)
+        given = [(r.fleet, list(r.visits)) for r in routes]
+        return repair_routes(problem, given, list(unserved), scheduler=sched, deadline=repair_end)
     return tuple(routes), tuple(sorted(unserved, key=order.__getitem__))
 
 
@@ -147,7 +159,16 @@ def _drop_empty_trips(
         trial_visits = vs[:i] + vs[i + 1 :]
         la = route.lunch_after
         trial_lunch = None if la is None else (la - 1 if la >= i else la)
-        trial = _finish_route(sched, fleet, k, trial_visits, route.start_s, trial_lunch, has_lunch)
+        trial = _finish_route(
+            sched,
+            fleet,
+            k,
+            trial_visits,
+            route.start_s,
+            trial_lunch,
+            has_lunch,
+            route.lunch_at_depot,
+        )
         same_site = i > 0 and vs[i - 1] == vs[i]
         if same_site or (_feasible(sched, fleet, trial) and length(trial_visits) <= length(vs)):
             route = trial
@@ -157,7 +178,7 @@ def _drop_empty_trips(
 
 
 def _feasible(sched: RouteScheduler, fleet: Fleet, route: Route) -> bool:
-    return sched.evaluate(fleet, route.visits, route.start_s, route.lunch_after).feasible
+    return sched.evaluate_route(route).feasible
 
 
 def _latest_start(ok: Callable[[int], bool], lo: int, hi: int) -> int:
@@ -179,17 +200,18 @@ def _finish_route(
     solver_start_s: int,
     lunch_k: int | None,
     has_lunch: bool,
+    home: bool = False,
 ) -> Route:
-    """Choose ``lunch_after`` (solver's position first) and the latest feasible departure."""
+    """Choose the break's place (the solver's, or the nearest lunch spot before it, first;
+    ``home``: the solver's place is back at the depot) and the latest feasible departure."""
     vehicle = f"{fleet.id}#{k}"
-    candidates: list[int | None] = [lunch_k]
-    if has_lunch:
-        candidates += [c for c in [None, *range(-1, len(visits))] if c != lunch_k]
+    candidates = _lunch_candidates(sched, fleet, visits, lunch_k, home) if has_lunch else []
+    candidates = candidates or [(lunch_k, home)]
     best: tuple[int, Route] | None = None  # (duration, route): the shortest feasible wins
-    for lunch_after in candidates:
+    for lunch_after, at_depot in candidates:
 
-        def ok(s: int, la: int | None = lunch_after) -> bool:
-            return sched.evaluate(fleet, visits, s, la).feasible
+        def ok(s: int, la: int | None = lunch_after, h: bool = at_depot) -> bool:
+            return sched.evaluate(fleet, visits, s, la, h).feasible
 
         # The solver's departure is feasible for its own lunch position; otherwise scan the
         # shift for a feasible departure (coarse grid, then refine upwards).
@@ -206,25 +228,58 @@ def _finish_route(
         if seed_start is None:
             continue
         start = _latest_start(ok, seed_start, fleet.shift_end_s)
-        duration = sched.evaluate(fleet, visits, start, lunch_after).end_s - start
-        if best is None or duration < best[0]:
+        ev = sched.evaluate(fleet, visits, start, lunch_after, at_depot)
+        if best is None or ev.end_s - start < best[0]:
             route = Route(
                 vehicle=vehicle,
                 fleet=fleet.id,
                 start_s=start,
                 visits=visits,
-                lunch_after=lunch_after,
+                lunch_after=ev.lunch_after,
+                lunch_at_depot=ev.lunch_at_depot,
             )
-            best = (duration, route)
+            best = (ev.end_s - start, route)
     if best is not None:
         if best[1].lunch_after != lunch_k:
             log.debug("%s: lunch moved from %s to %s", vehicle, lunch_k, best[1].lunch_after)
         return best[1]
-    log.warning(
+    log.debug(
         "%s: no departure/lunch position makes the solver's sequence meet the plan's "
-        "time rules; returning it as solved",
+        "time rules; it goes to repair",
         vehicle,
     )
     return Route(
-        vehicle=vehicle, fleet=fleet.id, start_s=solver_start_s, visits=visits, lunch_after=lunch_k
+        vehicle=vehicle,
+        fleet=fleet.id,
+        start_s=solver_start_s,
+        visits=visits,
+        lunch_after=lunch_k,
+        lunch_at_depot=home,
     )
+
+
+def _lunch_candidates(
+    sched: RouteScheduler,
+    fleet: Fleet,
+    visits: tuple[str, ...],
+    lunch_k: int | None,
+    home: bool,
+) -> list[tuple[int | None, bool]]:
+    """Every place the break may take on ``visits``, no break last: the solver's own first
+    when allowed, else the latest allowed place at or before it; then the rest, latest
+    first. Allowed: after any visit when the fleet may eat anywhere, else (empty) after an
+    unload visit, at its site or back at the depot, or at the depot before leaving."""
+    if fleet.lunch is not None and fleet.lunch.place == "anywhere":
+        rest = [(c, False) for c in [None, *range(-1, len(visits))] if c != lunch_k]
+        return [(lunch_k, False), *rest]
+    unloads = [j for j, v in enumerate(visits) if v not in sched.stops]
+    spots: list[tuple[int | None, bool]] = [
+        (j, at_depot) for j in reversed(unloads) for at_depot in (False, True)
+    ]
+    spots.append((-1, False))
+    before = [s for s in spots if lunch_k is not None and s[0] is not None and s[0] <= lunch_k]
+    first = (lunch_k, home) if (lunch_k, home) in spots else (before[0] if before else None)
+    if first is not None:
+        spots.remove(first)
+        spots.insert(0, first)
+    return [*spots, (None, False)]

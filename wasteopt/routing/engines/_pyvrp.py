@@ -46,8 +46,11 @@ Model given to PyVRP
   lunch fleet's shift end and maximum duration are reduced by its lunch duration, and the
   ``tw_end`` of every stop and the close time of every site later than the earliest lunch start
   are pulled forward by the longest lunch — so that pushing every visit after the break by one
-  lunch usually keeps it feasible. The break is then placed after the visit that gives the
-  cheapest feasible schedule (among the last visits after which it can still start in time).
+  lunch usually keeps it feasible. The break is then placed where the cheapest feasible
+  schedule allows among the places the vehicle is empty at (after one of the last unloads it
+  leaves in time, at the site or back at the depot, or at the depot before leaving: the
+  scheduler's lunch spots); a route with no such place in time gets a trip cut by an extra
+  unload in repair.
 - **Totals over a shift** (``max_stops``, ``max_shift_load_kg``) have no PyVRP counterpart (a
   reload resets every load dimension); repair enforces them.
 
@@ -227,10 +230,7 @@ def _decode(
 def _score(
     sched: RouteScheduler, routes: tuple[Route, ...], unserved: tuple[str, ...]
 ) -> tuple[int, float]:
-    cost = sum(
-        sched.evaluate(sched.fleets[r.fleet], r.visits, r.start_s, r.lunch_after).cost
-        for r in routes
-    )
+    cost = sum(sched.evaluate_route(r).cost for r in routes)
     return len(unserved), cost
 
 
