@@ -226,9 +226,9 @@ def test_stream_window_cells_are_read_as_times_of_known_streams(
 def test_route_serves_night_stops_with_times_past_midnight_in_every_sheet(
     night_dir: Path, tmp_path: Path
 ) -> None:
-    """`route` serves every restaurant after midnight; CSV and XLSX show the same `24:xx`
-    times, and the XLSX and PDF sheets carry the note that times past 24:00 are the next
-    morning."""
+    """`route` serves every restaurant after midnight; the CSV shows `24:xx` text, the XLSX
+    form the same times as Excel times past 24:00 ([hh]:mm), and the XLSX and PDF forms carry
+    the note that times past 24:00 are the next morning."""
     out = tmp_path / "out"
     args = [
         "route",
@@ -250,9 +250,12 @@ def test_route_serves_night_stops_with_times_past_midnight_in_every_sheet(
     assert depart["departure_s"] >= 19 * H + 1800 and back["arrival_s"] <= 26 * H
     book = openpyxl.load_workbook(out / "sheets" / "routes_kitchen.xlsx")
     summary = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c]
-    assert NEXT_DAY_NOTE in summary
-    cells = [row for row in book.worksheets[1].iter_rows(min_row=5, values_only=True)][: len(sheet)]
-    assert [r[5] for r in cells] == list(sheet["arrival"])  # 到达 Arrive column
+    assert any(str(c).endswith(NEXT_DAY_NOTE) for c in summary)
+    form = book.worksheets[1]
+    assert form["A6"].value == NEXT_DAY_NOTE
+    arrive = [form.cell(r, 9) for r in range(8, 8 + len(sheet))]  # 到达 Arrive, under row 7
+    assert all(c.number_format == "[hh]:mm" for c in arrive)
+    assert [c.value.total_seconds() for c in arrive] == list(sheet["arrival_s"].astype(float))
     pdf = out / "sheets" / "routes_kitchen.pdf"
     assert (
         fonts.missing_glyphs(fonts.find_cjk_font(), NEXT_DAY_NOTE + "".join(sheet["arrival"])) == []

@@ -1,5 +1,5 @@
 """Route sheets: one table in driving order, and CSV/XLSX/PDF/GeoJSON files whose totals equal
-the checker's."""
+the checker's; the XLSX and PDF are the route book's forms for the routed day."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 import matplotlib
@@ -23,17 +24,18 @@ import pytest
 from wasteopt.coordinates import wgs84_to_gcj02
 from wasteopt.generation import generate
 from wasteopt.reporting import fonts
+from wasteopt.reporting.route_book_data import SHEETS_TITLE, day_book
+from wasteopt.reporting.route_book_pdf import MIN_PT
+from wasteopt.reporting.route_book_xlsx import FORM_HEADINGS, TIME_FORMAT
 from wasteopt.reporting.sheets import (
     FORMATS,
     SHEET_COLUMNS,
-    TOTAL_LABEL,
     GeoContext,
     route_sheet_frame,
-    route_sheet_summary,
     route_sheets_geojson,
     write_route_sheets,
-    xlsx_sheet_name,
 )
+from wasteopt.reporting.xlsx_sheets import xlsx_sheet_name
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import solve
@@ -91,26 +93,29 @@ def test_frame_rows_follow_the_checked_schedule(tiny_plans):
     assert kitchen["trip"].max() >= 2, "1200 kg trucks need several trips for 2100 kg"
 
 
-def test_summary_totals_equal_the_checker(tiny_plans):
-    """km, hours, kg, stops and trips per vehicle and overall equal route_frame()/totals."""
+def test_form_totals_equal_the_checker(tiny_plans):
+    """The day's forms: one vehicle-day per route, with km, hours, kg, stops and trips equal to
+    route_frame(), and their sums equal to the plan's totals; one day, no cycle claimed."""
     scenario, plans = tiny_plans
     for plan, problem in plans:
-        summary = route_sheet_summary(route_sheet_frame(plan, problem, scenario))
-        per_vehicle = summary[summary["vehicle"] != TOTAL_LABEL].set_index("vehicle")
+        book = day_book(scenario, plan, problem, date=dt.date(2026, 3, 2))
+        assert book.title == SHEETS_TITLE and len(book.streams) == 1
+        part = book.streams[0]
+        assert part.cycle_days is None and [d.date for d in part.days] == [dt.date(2026, 3, 2)]
+        assert "cycle day" not in part.cycle_label(0) and "this day" in part.cycle_label(0)
+        got = part.vehicles.set_index("vehicle")
         rf = plan.check.route_frame().set_index("vehicle")
-        assert sorted(per_vehicle.index) == sorted(rf.index)
+        assert sorted(got.index) == sorted(rf.index)
         for v, r in rf.iterrows():
-            s = per_vehicle.loc[v]
-            assert s["km"] == pytest.approx(r["km"], abs=1e-9)
-            assert s["hours"] == pytest.approx(r["hours"], abs=1e-9)
-            assert s["expected_kg"] == r["kg"] == s["unload_kg"]
-            assert s["stops"] == r["stops"] and s["trips"] == r["trips"]
-        total = summary[summary["vehicle"] == TOTAL_LABEL].iloc[0]
+            assert got.loc[v, "km"] == pytest.approx(r["km"], abs=1e-9)
+            assert got.loc[v, "hours"] == pytest.approx(r["hours"], abs=1e-9)
+            assert got.loc[v, "kg"] == r["kg"] == got.loc[v, "unload_kg"]
+            assert got.loc[v, "stops"] == r["stops"] and got.loc[v, "trips"] == r["trips"]
         t = plan.check.totals
-        assert total["km"] == pytest.approx(t.distance_km, abs=1e-9)
-        assert total["hours"] == pytest.approx(t.duration_h, abs=1e-9)
-        assert total["expected_kg"] == t.load_kg
-        assert total["stops"] == t.stops_served and total["trips"] == t.trips
+        assert got["km"].sum() == pytest.approx(t.distance_km, abs=1e-9)
+        assert got["hours"].sum() == pytest.approx(t.duration_h, abs=1e-9)
+        assert got["kg"].sum() == t.load_kg
+        assert got["stops"].sum() == t.stops_served and got["trips"].sum() == t.trips
 
 
 def test_csv_has_bom_and_reads_back(tiny_plans, tmp_path):
@@ -126,31 +131,39 @@ def test_csv_has_bom_and_reads_back(tiny_plans, tmp_path):
     assert back["leg_m"].sum() / 1000 == pytest.approx(plan.check.totals.distance_km)
 
 
-def test_xlsx_summary_and_vehicle_sheets(tiny_plans, tmp_path):
-    """The workbook has a summary plus one valid sheet per vehicle, with the plan's totals."""
+def test_xlsx_is_the_book_workbook_of_the_day(tiny_plans, tmp_path):
+    """The workbook has a summary listing every vehicle with the checker's figures, then one
+    valid sheet per vehicle whose table has the book's headings, Excel times and the planned
+    kg total."""
     scenario, plans = tiny_plans
     plan, problem = plans[0]
     (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("xlsx",))
     wb = openpyxl.load_workbook(path)
-    vehicles = list(plan.check.route_frame()["vehicle"])
-    assert len(wb.sheetnames) == 1 + len(vehicles)
+    rf = plan.check.route_frame().set_index("vehicle")
+    assert len(wb.sheetnames) == 1 + len(rf)
     for name in wb.sheetnames:
         assert len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name)
-    summary = wb[wb.sheetnames[0]]
-    rows = [[c.value for c in r] for r in summary.iter_rows()]
-    header_at = next(i for i, r in enumerate(rows) if r[:2] == ["stream", "vehicle"])
-    header = rows[header_at]
-    total = next(r for r in rows if r[1] == TOTAL_LABEL)
-    t = plan.check.totals
-    assert total[header.index("km")] == pytest.approx(t.distance_km)
-    assert total[header.index("hours")] == pytest.approx(t.duration_h)
-    assert total[header.index("expected_kg")] == t.load_kg
-    assert total[header.index("stops")] == t.stops_served
-    ws = wb[wb.sheetnames[1]]
-    cells = [[c.value for c in r] for r in ws.iter_rows()]
-    assert cells[0][0].startswith(vehicles[0])
-    names = {r[4] for r in cells[4:] if r[4]}
-    assert any(str(n).startswith("点") for n in names)
+    listed = {
+        r[3]: r
+        for r in wb.worksheets[0].iter_rows(values_only=True)
+        if r[3] in rf.index and isinstance(r[1], dt.datetime)
+    }
+    assert sorted(listed) == sorted(rf.index)
+    for v, r in rf.iterrows():  # trips, stops, kg, km, hours of the vehicle-day list
+        assert listed[v][4:7] == (r["trips"], r["stops"], r["kg"])
+        assert listed[v][7] == pytest.approx(r["km"]) and listed[v][8] == pytest.approx(r["hours"])
+    ws = wb.worksheets[1]
+    head = next(r for r in range(1, 12) if ws.cell(r, 1).value == FORM_HEADINGS[0][1])
+    assert [ws.cell(head, k + 1).value for k in range(len(FORM_HEADINGS))] == [
+        h for _, h, _ in FORM_HEADINGS
+    ]
+    arrive = ws.cell(head + 2, 9)  # the first stop: a number shown as [hh]:mm
+    assert isinstance(arrive.value, dt.timedelta) and arrive.number_format == TIME_FORMAT
+    names = [ws.cell(r, 5).value for r in range(head + 1, ws.max_row + 1)]
+    assert any(str(n).startswith("点") for n in names if n)
+    vehicle = ws["D3"].value
+    total = next(r for r in range(head, ws.max_row + 1) if ws.cell(r, 3).value == "合计 Total")
+    assert ws.cell(total, 13).value == rf.loc[vehicle, "kg"]
 
 
 def test_xlsx_sheet_name_rules():
@@ -167,14 +180,28 @@ def _pdf_page_count(raw: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", raw))
 
 
-def test_pdf_one_page_per_vehicle_with_embedded_cjk_font(tiny_plans, tmp_path):
-    """Each vehicle shift gets its page; a CJK TrueType font is embedded and has every glyph."""
+def _font_sizes(raw: bytes) -> set[float]:
+    """Every font size set (``Tf``) in the PDF's content streams."""
+    sizes: set[float] = set()
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
+        try:
+            data = zlib.decompress(m.group(1))
+        except zlib.error:
+            continue  # not a Flate stream (a font program)
+        sizes |= {float(s) for s in re.findall(rb"/F\d+\s+([\d.]+)\s+Tf", data)}
+    return sizes
+
+
+def test_pdf_is_the_book_forms_with_embedded_cjk_font(tiny_plans, tmp_path):
+    """A cover per depot, then one portrait A4 form per vehicle shift (tiny's fit one page),
+    type 9 pt or more; a CJK TrueType font is embedded and has every glyph."""
     scenario, plans = tiny_plans
     plan, problem = plans[1]
     (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("pdf",))
     raw = path.read_bytes()
     assert raw.startswith(b"%PDF-")
-    assert _pdf_page_count(raw) == plan.check.totals.vehicles
+    assert _pdf_page_count(raw) == len(scenario.depots) + plan.check.totals.vehicles
+    assert min(_font_sizes(raw)) >= MIN_PT
     font = fonts.find_cjk_font()
     assert b"/FontFile2" in raw  # the TrueType program itself is in the file
     base = re.findall(rb"/BaseFont\s*/([A-Z]{6}\+[^\s/>]+)", raw)
@@ -185,9 +212,16 @@ def test_pdf_one_page_per_vehicle_with_embedded_cjk_font(tiny_plans, tmp_path):
     pdftotext = shutil.which("pdftotext")  # poppler-utils: `make system-deps-test` installs it
     assert pdftotext or not os.environ.get("CI"), "pdftotext is missing: run make system-deps-test"
     if pdftotext:  # a developer's machine without it skips only this round trip
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+        assert "595.28 x 841.89" in info  # A4 portrait
         out = subprocess.run(
             ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
         ).stdout
+        pages = out.split("\f")[:-1]
+        assert pages[0].startswith(SHEETS_TITLE) and "Depot summary" in pages[0]
+        for vehicle in plan.check.route_frame()["vehicle"]:
+            form = next(p for p in pages[1:] if vehicle in p)
+            assert "Driver" in form and "Plate" in form and "Sign-off" in form
         for name in set(sheet["name"]) - {""}:
             assert name.split(" @ ")[0].split()[0] in out
 
@@ -360,10 +394,35 @@ def test_fill_margin_is_stated_on_the_sheets(tiny_plans, tmp_path):
 
 
 def test_sheets_state_the_date_and_weekday(tiny_plans, tmp_path):
-    """The workbook's title names the routed day's calendar date and weekday (day 0 of tiny:
-    Monday 2026-03-02), not only its day number."""
+    """The forms name the routed day's calendar date and weekday (day 0 of tiny: Monday
+    2026-03-02) as text and, in the XLSX, as an Excel date; a date given wins."""
     scenario, plans = tiny_plans
     plan, problem = plans[0]
     (path,) = write_route_sheets(plan, problem, scenario, tmp_path, formats=("xlsx",))
-    title = openpyxl.load_workbook(path).worksheets[0]["A1"].value
-    assert "2026-03-02 周一 Mon" in title and problem.name in title
+    wb = openpyxl.load_workbook(path)
+    summary = wb.worksheets[0]
+    assert summary["A1"].value == f"{SHEETS_TITLE} · base"
+    assert "2026-03-02 周一 Mon" in " ".join(str(c.value) for c in summary["A"] if c.value)
+    assert wb.worksheets[1]["D2"].value == dt.datetime(2026, 3, 2)
+    (later,) = write_route_sheets(
+        plan, problem, scenario, tmp_path / "t", formats=("xlsx",), date=dt.date(2026, 3, 5)
+    )
+    assert openpyxl.load_workbook(later).worksheets[1]["D2"].value == dt.datetime(2026, 3, 5)
+
+
+def test_a_plan_without_routes_gets_a_cover_naming_its_unserved_stops(tiny_plans, tmp_path):
+    """A plan that serves nothing still gives every file: the forms are one depot cover that
+    lists no vehicle and names the unserved stops, the workbook only its summary."""
+    scenario, plans = tiny_plans
+    plan, problem = plans[0]
+    unserved = tuple(s.id for s in problem.stops)
+    empty = dataclasses.replace(plan, routes=(), unserved=unserved, check=None)
+    paths = write_route_sheets(empty, problem, scenario, tmp_path)
+    assert len(paths) == len(FORMATS) + 1
+    pdf = next(p for p in paths if p.name == "routes_kitchen.pdf")
+    assert _pdf_page_count(pdf.read_bytes()) == len(scenario.depots)
+    xlsx = next(p for p in paths if p.suffix == ".xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    assert len(wb.sheetnames) == 1
+    text = " ".join(str(c) for r in wb.worksheets[0].iter_rows(values_only=True) for c in r if c)
+    assert f"unserved stops ({len(unserved)}): {', '.join(unserved)}" in text

@@ -1,81 +1,26 @@
-"""Route sheets as a printable PDF: one landscape A4 sheet per vehicle shift, Chinese names in
-an embedded CJK font (:mod:`wasteopt.reporting.fonts`)."""
+"""Drawing helpers of the PDF forms (:mod:`wasteopt.reporting.route_book_pdf`): an A4 document
+with the embedded CJK font (:mod:`wasteopt.reporting.fonts`), table rows and text boxes written
+as raw PDF operators, and text measured, shortened and wrapped in that font. A city day has
+hundreds of thousands of cells: FPDF's per-call checks would cost five times the drawing."""
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import math
 import weakref
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Literal
 
-import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
-from wasteopt.files import atomic_path
 from wasteopt.reporting.fonts import find_cjk_font
-from wasteopt.reporting.route_table import (
-    HEADINGS,
-    KIND_LABELS,
-    TOTAL_LABEL,
-    VEHICLE_COLUMNS,
-    display_rows,
-    summary_rows,
-    vehicle_title,
-    vehicle_total,
-)
 from wasteopt.reporting.stamps import document_time
 
-__all__ = [
-    "draw_row",
-    "fit_text",
-    "open_pdf",
-    "put_text",
-    "text_width",
-    "wrap_text",
-    "write_pdf",
-]
+__all__ = ["draw_row", "fit_text", "open_pdf", "put_text", "text_width", "wrap_text"]
 
-_PDF_WIDTHS = (7, 9, 20, 24, 62, 13, 13, 13, 12, 14, 15, 17, 17, 14, 14, 12)
-_PDF_NUMERIC = frozenset(
-    {
-        "seq",
-        "trip",
-        "wait_min",
-        "service_min",
-        "expected_kg",
-        "unload_kg",
-        "load_after_kg",
-        "leg_km",
-        "cum_km",
-        "elapsed_h",
-    }
-)
-_PDF_ROW_MM = 4.6
 _EM_BOUND = 1.1
 """No glyph of a sheet font is wider than this many ems (CJK ideographs are 1 em)."""
-
-
-_HEADING_FILL = (221, 230, 240)
-_TOTAL_FILL = (240, 240, 240)
-
-
-def write_pdf(
-    sheet: pd.DataFrame, summary: pd.DataFrame, path: Path, title: str, notes: Sequence[str]
-) -> Path:
-    """Landscape A4, one sheet per vehicle shift (continued on further pages with the heading
-    repeated when a shift has more rows than a page holds). Cells are single-line: a text too
-    long for its column is shortened with an ellipsis."""
-    pdf = open_pdf(title, "L", 10)
-    by_vehicle = summary_rows(summary)
-    for vehicle, g in sheet.groupby("vehicle", sort=False):
-        _vehicle_pages(pdf, str(vehicle), g, by_vehicle[str(vehicle)], title, notes)
-    with atomic_path(path) as tmp:
-        pdf.output(str(tmp))
-    return path
 
 
 def open_pdf(title: str, orientation: Literal["P", "L"], margin_mm: float) -> FPDF:
@@ -91,58 +36,6 @@ def open_pdf(title: str, orientation: Literal["P", "L"], margin_mm: float) -> FP
     # One regular face: CJK fonts rarely ship a bold one; headings are set apart by shading.
     pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
     return pdf
-
-
-def _vehicle_pages(
-    pdf: FPDF, vehicle: str, g: pd.DataFrame, srow: pd.Series, title: str, notes: Sequence[str]
-) -> None:
-    """One vehicle shift: heading lines, the table, the shaded total row; a new page (heading
-    repeated) whenever the next row would pass the bottom margin."""
-    bottom = pdf.h - 12
-    pdf.add_page()
-    pdf.set_font("cjk", size=12)
-    pdf.cell(0, 7, vehicle_title(g, srow), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=9)
-    pdf.cell(0, 5, f"{title}    {vehicle_total(srow)}", new_x="LMARGIN", new_y="NEXT")
-    for note in notes:
-        pdf.cell(0, 5, fit_text(pdf, note, pdf.epw), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    _table_heading(pdf)
-    kind_at = VEHICLE_COLUMNS.index("kind")
-    rows = [
-        [_blank_zero(c, v, str(r[kind_at])) for c, v in zip(VEHICLE_COLUMNS, r, strict=True)]
-        for r in display_rows(g)
-    ]
-    for k, values in enumerate([*rows, _total_row(srow)]):
-        if pdf.get_y() + _PDF_ROW_MM > bottom:
-            pdf.add_page()
-            pdf.set_font("cjk", size=9)
-            pdf.cell(0, 5, f"{vehicle} (续 continued)", new_x="LMARGIN", new_y="NEXT")
-            _table_heading(pdf)
-        _table_row(pdf, values, _TOTAL_FILL if k == len(rows) else None, _PDF_ROW_MM)
-
-
-def _total_row(srow: pd.Series) -> list[str]:
-    total = [""] * len(VEHICLE_COLUMNS)
-    total[VEHICLE_COLUMNS.index("kind")] = TOTAL_LABEL
-    total[VEHICLE_COLUMNS.index("id")] = f"{int(srow['stops'])} stops"
-    total[VEHICLE_COLUMNS.index("expected_kg")] = str(int(srow["expected_kg"]))
-    total[VEHICLE_COLUMNS.index("unload_kg")] = str(int(srow["unload_kg"]))
-    total[VEHICLE_COLUMNS.index("cum_km")] = f"{float(srow['km']):.2f}"
-    total[VEHICLE_COLUMNS.index("elapsed_h")] = f"{float(srow['hours']):.2f}"
-    return total
-
-
-def _table_row(
-    pdf: FPDF,
-    values: Sequence[str],
-    fill: tuple[int, int, int] | None,
-    h: float,
-    is_heading: bool = False,
-) -> None:
-    """One row of the sheet's table (numbers right-aligned, headings left)."""
-    right = [c in _PDF_NUMERIC and not is_heading for c in VEHICLE_COLUMNS]
-    draw_row(pdf, values, _PDF_WIDTHS, right, fill, h)
 
 
 def draw_row(
@@ -187,25 +80,6 @@ def draw_row(
         ops = f"{ops} {text_ops}"
     pdf._out(ops)  # fpdf2 (pinned <3) has no public call for raw operators
     pdf.set_xy(pdf.l_margin, y + h)
-
-
-def _table_heading(pdf: FPDF) -> None:
-    pdf.set_font("cjk", size=6.5)
-    _table_row(pdf, [HEADINGS[c] for c in VEHICLE_COLUMNS], _HEADING_FILL, 5.5, is_heading=True)
-    pdf.set_font("cjk", size=7.5)
-
-
-def _blank_zero(col: str, value: object, kind: str) -> str:
-    """Cell text; kg columns that do not apply to the row's kind are left blank."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if col == "expected_kg" and kind != KIND_LABELS["stop"]:
-        return ""
-    if col == "unload_kg" and not value:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
 
 
 def put_text(

@@ -6,8 +6,8 @@ One book per variant, as ``<out_dir>/route_book.pdf`` (depot covers, then portra
 sheet per vehicle-day, :mod:`wasteopt.reporting.route_book_xlsx`), its streams one after the
 other: a depot prints one file and hands each crew its pages (the cover lists them), and the
 PDF loads its Chinese font once (about a second, most of the writing time) instead of once per
-stream or day. The per-day route sheets (:mod:`wasteopt.reporting.sheets`) stay the planner's
-view of the routed day.
+stream or day. The per-day route sheets (:mod:`wasteopt.reporting.sheets`) print the same
+forms for the one routed day (:func:`wasteopt.reporting.route_book_data.day_book`).
 """
 
 from __future__ import annotations

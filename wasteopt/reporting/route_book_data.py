@@ -8,6 +8,8 @@ order, each with its date (the scenario's start date plus the day) and weekday, 
 one form per vehicle that leaves a depot, depots in scenario order. The next cycle repeats the
 part: a daily stream's part is one day, used every day; an every-other-day stream's two days
 alternate. A variant's book (:class:`RouteBook`) holds the parts of all its streams.
+The per-day route sheets are the same forms for one routed day (:func:`day_book`): a part of
+one day that claims no cycle.
 
 Each row of a form is a route-sheet row (:func:`route_sheet_frame`, times from the independent
 checker) plus what a driver needs on the road: the coordinates in the run's coordinate system,
@@ -31,17 +33,21 @@ from wasteopt.operations import OperatingPlan
 from wasteopt.reporting.route_table import plan_notes, route_sheet_frame
 from wasteopt.reporting.vehicle_maps import WEEKDAYS
 from wasteopt.routing.build import fill_margin_note
+from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import Scenario
 from wasteopt.stopids import point_of
 
 __all__ = [
+    "BOOK_TITLE",
     "DEPOT_DAY_COLUMNS",
+    "SHEETS_TITLE",
     "VEHICLE_DAY_COLUMNS",
     "BookDay",
     "RouteBook",
     "StreamBook",
     "cycle_calendar",
+    "day_book",
     "day_label",
     "route_book",
     "stream_book",
@@ -91,6 +97,11 @@ depot, their trips, stops, planned tonnes, km, hours, first departure and last r
 day without vehicles)."""
 
 
+BOOK_TITLE = "收运路线册 Route book"
+SHEETS_TITLE = "收运路线单 Route sheets"
+"""The titles of a variant's cycle book and of the per-day route sheets."""
+
+
 def day_label(date: dt.date) -> str:
     """``2026-01-30 周五 Fri``."""
     return f"{date.isoformat()} {WEEKDAYS[date.weekday()]}"
@@ -118,12 +129,13 @@ class StreamBook:
     route-sheet rows of every vehicle-day (route-sheet columns plus ``key``, ``date``,
     ``tw_start_s``, ``tw_end_s``, ``x``, ``y`` and ``town``), in book order; ``vehicles``
     (:data:`VEHICLE_DAY_COLUMNS`) and ``depots`` (:data:`DEPOT_DAY_COLUMNS`) their sums.
-    ``title`` is the stream's Chinese and English name, ``short`` its Chinese one."""
+    ``title`` is the stream's Chinese and English name, ``short`` its Chinese one;
+    ``cycle_days`` is None for one routed day that claims no cycle (:func:`day_book`)."""
 
     stream: str
     title: str
     short: str
-    cycle_days: int
+    cycle_days: int | None
     days: tuple[BookDay, ...]
     rows: pd.DataFrame
     vehicles: pd.DataFrame
@@ -141,23 +153,38 @@ class StreamBook:
     def repeats(self) -> str:
         """How the stream's book repeats, in Chinese and English."""
         n = self.cycle_days
+        if n is None:
+            return "本日路线 the routes of this day"
         if n == 1:
             return "每天重复 repeats every day"
         return f"每 {n} 天重复 repeats every {n} days"
+
+    @property
+    def days_label(self) -> str:
+        """``2 天 day(s)``: how many days the part holds."""
+        return f"{len(self.days)} 天 day(s)"
+
+    def cycle_label(self, key: int) -> str:
+        """Where cycle day ``key`` stands and how the part repeats, in Chinese and English."""
+        n = self.cycle_days
+        if n is None or n == 1:
+            return self.repeats
+        return f"周期第 {key + 1}/{n} 天 cycle day {key + 1} of {n}, {self.repeats}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouteBook:
     """A variant's route book: one part per stream with vehicles (scenario order), the
     coordinate system ``crs`` of every coordinate, ``notes`` that hold for the whole book
-    (fill margin, coordinate system) and ``depots``, the names of the depots any vehicle leaves
-    from (scenario order)."""
+    (fill margin, coordinate system), ``depots``, the names of the depots any vehicle leaves
+    from (scenario order), and its ``title`` (:data:`BOOK_TITLE` or :data:`SHEETS_TITLE`)."""
 
     variant: str
     crs: Crs
     streams: tuple[StreamBook, ...]
     depots: dict[str, str]
     notes: tuple[str, ...] = ()
+    title: str = BOOK_TITLE
 
 
 _DAY_IN_NAME = re.compile(r"/day(\d+)(?:/|$)")
@@ -205,6 +232,18 @@ def _windows(sheet: pd.DataFrame, problem: RoutingProblem) -> tuple[list[float],
     return [float(a) for a, _ in pairs], [float(b) for _, b in pairs]
 
 
+def _day_sheet(
+    plan: RoutePlan, problem: RoutingProblem, scenario: Scenario, sheet: pd.DataFrame | None
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """A day's route sheet (``sheet``, or made from the plan) with each row's time window,
+    and what the day's plan leaves open."""
+    if sheet is None:
+        sheet = route_sheet_frame(plan, problem, scenario)
+    tw_start, tw_end = _windows(sheet, problem)
+    notes = tuple(plan_notes(plan, problem, sheet, fill_margin=None))
+    return sheet.assign(tw_start_s=tw_start, tw_end_s=tw_end), notes
+
+
 def _cycle_rows(
     scenario: Scenario, operating: OperatingPlan, stream: str
 ) -> tuple[list[pd.DataFrame], list[BookDay]]:
@@ -217,10 +256,7 @@ def _cycle_rows(
     for key, day in cycle_calendar(operating, stream):
         problem, plan = operating.plan_for(stream, day)
         if id(plan) not in made:
-            sheet = route_sheet_frame(plan, problem, scenario)
-            tw_start, tw_end = _windows(sheet, problem)
-            notes = tuple(plan_notes(plan, problem, sheet, fill_margin=None))
-            made[id(plan)] = (sheet.assign(tw_start_s=tw_start, tw_end_s=tw_end), notes)
+            made[id(plan)] = _day_sheet(plan, problem, scenario, None)
         sheet, notes = made[id(plan)]
         frames.append(sheet)
         date = start + dt.timedelta(days=day)
@@ -237,7 +273,7 @@ def _book_rows(
     street or town of each stop."""
     if not frames:
         return pd.DataFrame()
-    rows = pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     sizes = [len(f) for f in frames]
     day_at = np.repeat(np.arange(len(frames)), sizes)
     rank = {d.id: k for k, d in enumerate(scenario.depots)}
@@ -258,26 +294,55 @@ def _book_rows(
     return rows.assign(key=keys, date=dates, x=x, y=y, town=town)
 
 
-def stream_book(
-    scenario: Scenario, operating: OperatingPlan, stream: str, *, crs: Crs = "wgs84"
+def _part(
+    scenario: Scenario,
+    stream: str,
+    sheets: tuple[list[pd.DataFrame], list[BookDay]],
+    cycle_days: int | None,
+    problems: list[RoutingProblem],
+    crs: Crs,
 ) -> StreamBook:
-    """The part of ``stream``'s cycle (see module docstring), coordinates in ``crs``."""
-    frames, days = _cycle_rows(scenario, operating, stream)
+    """One stream's part from its days' ``sheets`` (frames and days, calendar order), routed
+    in ``problems`` (which depots its fleets leave from), coordinates in ``crs``."""
+    frames, days = sheets
     rows = _book_rows(scenario, frames, days, crs)
     depot_names = {d.id: d.name for d in scenario.depots}
     vehicles = vehicle_days(rows, depot_names)
     title, short = _titles(scenario, stream)
-    depots = _stream_depots(scenario, operating, stream)
+    depots = _stream_depots(scenario, problems)
     return StreamBook(
         stream=stream,
         title=title,
         short=short,
-        cycle_days=operating.cycle_length(stream),
+        cycle_days=cycle_days,
         days=tuple(days),
         rows=rows,
         vehicles=vehicles,
         depots=_depot_days(vehicles, days, depots, depot_names),
     )
+
+
+def stream_book(
+    scenario: Scenario, operating: OperatingPlan, stream: str, *, crs: Crs = "wgs84"
+) -> StreamBook:
+    """The part of ``stream``'s cycle (see module docstring), coordinates in ``crs``."""
+    problems = [operating.problems[stream], *operating.cycle_problems.get(stream, {}).values()]
+    sheets = _cycle_rows(scenario, operating, stream)
+    return _part(scenario, stream, sheets, operating.cycle_length(stream), problems, crs)
+
+
+def _book(scenario: Scenario, parts: list[StreamBook], crs: Crs, title: str) -> RouteBook:
+    """A book of ``parts``: the depots they leave from and the notes of the whole book."""
+    used = {d for p in parts for d in p.depots["depot"].tolist()}
+    names = {d.id: d.name for d in scenario.depots}
+    depots = {d: names.get(d, "") for d in [*names, *sorted(used - set(names))] if d in used}
+    notes = [f"坐标 coordinates: 经度,纬度 lon,lat in {CRS_LABELS[crs]}"]
+    if margin := fill_margin_note(scenario.planning.fill_margin):
+        notes.insert(0, margin)
+    return RouteBook(
+        variant=scenario.variant, crs=crs, streams=tuple(parts), depots=depots,
+        notes=tuple(notes), title=title,
+    )  # fmt: skip
 
 
 def route_book(scenario: Scenario, operating: OperatingPlan, *, crs: Crs = "wgs84") -> RouteBook:
@@ -286,16 +351,25 @@ def route_book(scenario: Scenario, operating: OperatingPlan, *, crs: Crs = "wgs8
     order = [s for s in scenario.stream_ids if s in operating.plans]
     order += [s for s in operating.plans if s not in order]
     parts = [stream_book(scenario, operating, s, crs=crs) for s in order]
-    parts = [p for p in parts if len(p.vehicles)]
-    used = {d for p in parts for d in p.depots["depot"].tolist()}
-    names = {d.id: d.name for d in scenario.depots}
-    depots = {d: names.get(d, "") for d in [*names, *sorted(used - set(names))] if d in used}
-    notes = [f"坐标 coordinates: 经度,纬度 lon,lat in {CRS_LABELS[crs]}"]
-    if margin := fill_margin_note(scenario.planning.fill_margin):
-        notes.insert(0, margin)
-    return RouteBook(
-        variant=scenario.variant, crs=crs, streams=tuple(parts), depots=depots, notes=tuple(notes)
-    )
+    return _book(scenario, [p for p in parts if len(p.vehicles)], crs, BOOK_TITLE)
+
+
+def day_book(
+    scenario: Scenario,
+    plan: RoutePlan,
+    problem: RoutingProblem,
+    *,
+    date: dt.date,
+    crs: Crs = "wgs84",
+    sheet: pd.DataFrame | None = None,
+) -> RouteBook:
+    """The route sheets of one routed day as a book (:data:`SHEETS_TITLE`): one part, one day
+    (its calendar ``date``), no cycle claimed, the same forms as the cycle book; ``sheet`` is
+    the plan's :func:`route_sheet_frame` when the caller has it already."""
+    sheet_rows, notes = _day_sheet(plan, problem, scenario, sheet)
+    day = BookDay(key=0, day=(date - scenario.generation.start_date).days, date=date, notes=notes)
+    part = _part(scenario, plan.stream, ([sheet_rows], [day]), None, [problem], crs)
+    return _book(scenario, [part], crs, SHEETS_TITLE)
 
 
 def vehicle_days(rows: pd.DataFrame, depot_names: dict[str, str]) -> pd.DataFrame:
@@ -350,9 +424,8 @@ def vehicle_days(rows: pd.DataFrame, depot_names: dict[str, str]) -> pd.DataFram
     )
 
 
-def _stream_depots(scenario: Scenario, operating: OperatingPlan, stream: str) -> list[str]:
-    """The depots the stream's fleets leave from, in scenario order (others after)."""
-    problems = [operating.problems[stream], *operating.cycle_problems.get(stream, {}).values()]
+def _stream_depots(scenario: Scenario, problems: list[RoutingProblem]) -> list[str]:
+    """The depots the fleets of ``problems`` leave from, in scenario order (others after)."""
     used = {f.depot for p in problems for f in p.fleets}
     order = [d.id for d in scenario.depots if d.id in used]
     return order + sorted(used - set(order))

@@ -199,7 +199,7 @@ def _cover_header_mm(book: RouteBook) -> float:
 def write_book_pdf(book: RouteBook, path: Path) -> Path:
     """Write ``book`` as a PDF at ``path`` (atomically): the depots' cover pages, then every
     form. Raises :class:`wasteopt.reporting.fonts.CjkFontMissing` without a Chinese font."""
-    pdf = open_pdf(f"收运路线册 Route book — {book.variant}", "P", _MARGIN)
+    pdf = open_pdf(f"{book.title} — {book.variant}", "P", _MARGIN)
     capacity = _rows_that_fit(_cover_header_mm(book))
     covers = {d: paginate(len(_cover_rows(book, d)), capacity, 0) for d in book.depots}
     n_covers = sum(len(p) for p in covers.values())
@@ -257,13 +257,6 @@ def _heading(pdf: FPDF, columns: Sequence[tuple[str, str, float]]) -> None:
     pdf.set_xy(pdf.l_margin, y + _HEADING_MM)
 
 
-def _cycle_text(part: StreamBook, key: int) -> str:
-    n = part.cycle_days
-    if n == 1:
-        return part.repeats
-    return f"周期第 {key + 1}/{n} 天 cycle day {key + 1} of {n}, {part.repeats}"
-
-
 def _form_pages(
     pdf: FPDF,
     book: RouteBook,
@@ -308,7 +301,7 @@ def _form_header(
     """Title, date and cycle day, vehicle, driver and plate fields, the planned shift."""
     _line(pdf, f"收运路线单 Route sheet · {part.title} · {book.variant}", _TITLE_PT, _TITLE_MM,
           book_pages)  # fmt: skip
-    cycle = _cycle_text(part, int(vd["key"]))
+    cycle = part.cycle_label(int(vd["key"]))
     _line(pdf, f"日期 Date {day_label(vd['date'])} · {cycle}", _LINE_PT, _LINE_MM)
     vehicle = f"车辆 Vehicle {vd['vehicle']} · 车型 Fleet {vd['fleet_name']} ({vd['fleet']})"
     _line(pdf, vehicle, _LINE_PT, _LINE_MM, own_pages)
@@ -380,13 +373,13 @@ def _cover(
     for k, (a, b) in enumerate(paginate(len(rows), capacity, 0)):
         pdf.add_page()
         pdf.set_xy(pdf.l_margin, _TOP)
-        _line(pdf, f"收运路线册 Route book · {book.variant}", 13, 7,
+        _line(pdf, f"{book.title} · {book.variant}", 13, 7,
               _page_label(first + k, total))  # fmt: skip
         more = f" ({k + 1}/{n_pages})" if n_pages > 1 else ""
         _line(pdf, f"车场汇总 Depot summary: {depot} {book.depots[depot]}{more}", 11, 6.5)
         for part in book.streams:
-            days = f"{part.cycle_days} 天 day(s)"
-            _line(pdf, f"{part.title}: {days}, {part.span}; {part.repeats}", _LINE_PT, _LINE_MM)
+            line = f"{part.title}: {part.days_label}, {part.span}; {part.repeats}"
+            _line(pdf, line, _LINE_PT, _LINE_MM)
         pdf.set_y(pdf.get_y() + 2)
         _heading(pdf, heading)
         pdf.set_font("cjk", size=MIN_PT)

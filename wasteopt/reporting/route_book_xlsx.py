@@ -6,9 +6,9 @@ shift's 25:10 stays 25:10 and sums as time), kg, t, km and hours as numbers show
 (``#,##0``, ``0.0``), coordinates as numbers; headings are bilingual (中文 over English). Each
 sheet prints on A4 one page wide, with its heading rows repeated on every page and "page x of
 y" in the footer; a vehicle-day sheet has the driver and plate fields, an actual-weight
-column the total row sums by formula, a sign-off column and the signature lines. Text goes
-through ``write_string`` as in :mod:`wasteopt.reporting.xlsx_sheets` (formula-like names are
-quote-prefixed, never evaluated).
+column the total row sums by formula, a sign-off column and the signature lines. Text follows
+:mod:`wasteopt.reporting.xlsx_sheets`: written by ``write_string``, and quote-prefixed (never
+evaluated) wherever a name or id could start it.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class _Formats:
         self.title = f(bold=True, font_size=13)
         self.label = f(bold=True)
         self.text = f()
+        self.quoted = f(quote_prefix=True)
         self.date = f(num_format="yyyy-mm-dd", align="left")
         self.time = f(num_format=TIME_FORMAT, align="left")
         self.int = f(num_format="#,##0", align="left")
@@ -101,6 +102,8 @@ class _Formats:
                 extra: dict[str, Any] = {"pattern": 1, "bg_color": "#ECF0EC"} if shaded else {}
                 self.cells[name, shaded] = f(border=1, **props, **extra)
         self.total = f(bold=True, border=1, num_format="#,##0", pattern=1, bg_color="#F0F0F0")
+        self.total_quoted = f(bold=True, border=1, quote_prefix=True, pattern=1,
+                              bg_color="#F0F0F0")  # fmt: skip
         self.total_dec = f(bold=True, border=1, num_format="#,##0.0", pattern=1,
                            bg_color="#F0F0F0")  # fmt: skip
 
@@ -251,10 +254,8 @@ def _form_sheet(
     ws.write_string(0, 0, f"收运路线单 Route sheet · {part.title} · {book.variant}", fmt.title)
     ws.write_string(1, 0, "日期 Date", fmt.label)
     ws.write_datetime(1, 3, _date(vd["date"]), fmt.date)
-    n = part.cycle_days
-    cycle = f"周期第 {int(vd['key']) + 1}/{n} 天 cycle day {int(vd['key']) + 1} of {n}"
     weekday = day_label(vd["date"]).split(" ", 1)[1]
-    ws.write_string(1, 4, f"{weekday} · {cycle} · {part.repeats}", fmt.text)
+    ws.write_string(1, 4, f"{weekday} · {part.cycle_label(int(vd['key']))}", fmt.text)
     ws.write_string(2, 0, "车辆 Vehicle", fmt.label)
     _text(ws, 2, 3, str(vd["vehicle"]), fmt.text, fmt.cells["quoted", False])
     _text(ws, 2, 4, f"{vd['fleet_name']} ({vd['fleet']})", fmt.text, fmt.cells["quoted", False])
@@ -350,12 +351,12 @@ def _summary_sheet(
     a total per stream; then every vehicle-day, linked to its sheet."""
     for k, (_, width) in enumerate(_SUMMARY_COLUMNS):
         ws.set_column(k, k, width)
-    ws.write_string(0, 0, f"收运路线册 Route book · {book.variant}", fmt.title)
-    lines = [f"{p.title}: {p.cycle_days} 天 day(s), {p.span}; {p.repeats}" for p in book.streams]
+    ws.write_string(0, 0, f"{book.title} · {book.variant}", fmt.title)
+    lines = [f"{p.title}: {p.days_label}, {p.span}; {p.repeats}" for p in book.streams]
     lines += book.notes
     lines += [f"{p.short} {d.label}: {x}" for p in book.streams for d in p.days for x in d.notes]
     for k, line in enumerate(lines, start=1):
-        ws.write_string(k, 0, line, fmt.text)
+        _text(ws, k, 0, line, fmt.text, fmt.quoted)  # a stream's name starts the line
     r = 2 + len(lines)
     headings = [h for h, _ in _SUMMARY_COLUMNS]
     for depot, name in book.depots.items():
@@ -376,7 +377,7 @@ def _summary_sheet(
             _vehicle_day_row(ws, r, part, vd, name, fmt)
             r += 1
     ws.freeze_panes(1, 0)
-    _print_setup(ws, landscape=True, repeat_to=0, header=f"收运路线册 Route book · {book.variant}")
+    _print_setup(ws, landscape=True, repeat_to=0, header=f"{book.title} · {book.variant}")
 
 
 def _vehicle_day_row(
@@ -384,7 +385,7 @@ def _vehicle_day_row(
 ) -> None:
     """One line of the vehicle-day list, its last cell a link to the vehicle-day's sheet."""
     quoted = fmt.cells["quoted", False]
-    ws.write_string(r, 0, part.short, fmt.text)
+    _text(ws, r, 0, part.short, fmt.text, fmt.quoted)
     ws.write_datetime(r, 1, _date(vd.date), fmt.date)
     ws.write_string(r, 2, day_label(vd.date).split(" ", 1)[1], fmt.text)
     _text(ws, r, 3, str(vd.vehicle), fmt.text, quoted)
@@ -404,7 +405,7 @@ def _depot_rows(ws: Worksheet, r: int, part: StreamBook, rows: pd.DataFrame, fmt
     row."""
     d: Any  # a row of DEPOT_DAY_COLUMNS
     for d in rows.itertuples(index=False):
-        ws.write_string(r, 0, part.short, fmt.text)
+        _text(ws, r, 0, part.short, fmt.text, fmt.quoted)
         ws.write_datetime(r, 1, _date(d.date), fmt.date)
         ws.write_string(r, 2, day_label(d.date).split(" ", 1)[1], fmt.text)
         for c, v in ((3, d.vehicles), (4, d.trips), (5, d.stops)):
@@ -414,7 +415,7 @@ def _depot_rows(ws: Worksheet, r: int, part: StreamBook, rows: pd.DataFrame, fmt
         _time(ws, r, 9, float(d.first_out_s), fmt.time)
         _time(ws, r, 10, float(d.last_in_s), fmt.time)
         r += 1
-    ws.write_string(r, 0, part.short, fmt.total)
+    _text(ws, r, 0, part.short, fmt.total, fmt.total_quoted)
     ws.write_string(r, 1, "合计 Total", fmt.total)
     for c in (2, 9, 10):
         ws.write_blank(r, c, None, fmt.total)

@@ -4,8 +4,8 @@
 arrival, service time, expected kg, load after the stop), each unload visit (kg unloaded), the
 lunch break and the return to the depot, with leg and cumulative km and elapsed hours. Times come
 from the independent checker (:func:`wasteopt.routing.check.check_plan`), never from an engine,
-so the totals of every sheet equal ``plan.check.totals``. :func:`route_sheet_summary` gives one
-row per vehicle shift; the display helpers give the bilingual headings drivers read.
+so the totals of every sheet equal ``plan.check.totals``. The drivers' forms
+(:mod:`wasteopt.reporting.route_book_data`) and every route-sheet file are made from it.
 """
 
 from __future__ import annotations
@@ -24,23 +24,13 @@ from wasteopt.scenario.model import Scenario
 from wasteopt.stopids import point_of
 
 __all__ = [
-    "HEADINGS",
-    "KIND_LABELS",
     "LUNCH_NAME",
     "NEXT_DAY_NOTE",
     "SHEET_COLUMNS",
-    "SUMMARY_COLUMNS",
-    "TOTAL_LABEL",
-    "VEHICLE_COLUMNS",
-    "display_rows",
     "past_midnight",
     "plan_notes",
     "route_sheet_frame",
-    "route_sheet_summary",
     "sheet_report",
-    "summary_rows",
-    "vehicle_title",
-    "vehicle_total",
 ]
 
 SHEET_COLUMNS: tuple[str, ...] = (
@@ -76,58 +66,13 @@ SHEET_COLUMNS: tuple[str, ...] = (
 ``lunch`` or ``return``; ``trip`` (from 1) is empty on depart, lunch and return rows (a break
 is never shown as a trip); times are ``HH:MM`` (``_s``: seconds after midnight of the day). Times
 of a night shift after midnight continue past 24:00, as in the scenario's own files: ``25:10``
-is 01:10 the next morning (every sheet format shows the same text, :data:`NEXT_DAY_NOTE`)."""
+is 01:10 the next morning (the forms show 25:10 too, as text in the PDF and as an ``[hh]:mm``
+time in the XLSX, and say so: :data:`NEXT_DAY_NOTE`)."""
 
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "stream",
-    "vehicle",
-    "vehicle_type",
-    "vehicle_type_name",
-    "depot",
-    "start",
-    "end",
-    "trips",
-    "stops",
-    "unload_visits",
-    "expected_kg",
-    "unload_kg",
-    "km",
-    "hours",
-)
-
-TOTAL_LABEL = "合计 Total"
 LUNCH_NAME = "午休 lunch break"
 """The name of a lunch row, followed by `` @ <place>`` where the place has a name."""
 NEXT_DAY_NOTE = "时间超过 24:00 为次日凌晨 times past 24:00 are the next morning: 25:10 = 01:10"
-"""The note the XLSX and PDF sheets carry when a shift runs past midnight."""
-
-# Display headings for the XLSX and PDF sheets (bilingual: drivers read Chinese).
-HEADINGS: dict[str, str] = {
-    "seq": "#",
-    "trip": "趟 Trip",
-    "kind": "类型 Kind",
-    "id": "编号 ID",
-    "name": "名称 Name",
-    "arrival": "到达 Arrive",
-    "start": "开始 Start",
-    "departure": "离开 Leave",
-    "wait_min": "等待 min",
-    "service_min": "作业 min",
-    "expected_kg": "预计 kg",
-    "unload_kg": "卸载 Unload kg",
-    "load_after_kg": "车载 Load kg",
-    "leg_km": "路段 km",
-    "cum_km": "累计 km",
-    "elapsed_h": "用时 h",
-}
-KIND_LABELS: dict[str, str] = {
-    "depart": "出车 depart",
-    "stop": "收集 stop",
-    "unload": "卸载 unload",
-    "lunch": "午休 lunch",
-    "return": "回场 return",
-}
-VEHICLE_COLUMNS: tuple[str, ...] = tuple(HEADINGS)
+"""The note the XLSX and PDF forms carry when a shift runs past midnight."""
 
 
 def sheet_report(plan: RoutePlan, problem: RoutingProblem) -> CheckReport:
@@ -249,108 +194,3 @@ def past_midnight(sheet: pd.DataFrame) -> bool:
     """True when a time of the :func:`route_sheet_frame` is 24:00 or later."""
     times = sheet[["arrival_s", "start_s", "departure_s"]]
     return bool(len(sheet)) and bool((times >= 86400).to_numpy().any())
-
-
-def route_sheet_summary(sheet: pd.DataFrame, *, total: bool = True) -> pd.DataFrame:
-    """One row per vehicle shift of a :func:`route_sheet_frame` (plus a total row): trips,
-    stops, kg collected and unloaded, km (sum of legs) and hours (departure to return)."""
-    order = pd.Index(pd.unique(sheet["vehicle"]))  # vehicles in sheet order; whole-column sums
-    first = sheet.drop_duplicates("vehicle", keep="first").set_index("vehicle").loc[order]
-    last = sheet.drop_duplicates("vehicle", keep="last").set_index("vehicle").loc[order]
-    is_stop = sheet["kind"] == "stop"
-    sums = (
-        pd.DataFrame(
-            {
-                "stops": is_stop.astype(int),
-                "unload_visits": (sheet["kind"] == "unload").astype(int),
-                "expected_kg": sheet["expected_kg"],
-                "unload_kg": sheet["unload_kg"],
-                "leg_m": sheet["leg_m"],
-            }
-        )
-        .groupby(sheet["vehicle"], sort=False)
-        .sum()
-        .loc[order]
-    )
-    trips = (
-        sheet.loc[is_stop, ["vehicle", "trip"]]
-        .dropna()
-        .groupby("vehicle", sort=False)["trip"]
-        .nunique()
-        .reindex(order, fill_value=0)
-    )
-    start_s = first["start_s"].astype(int).tolist()
-    end_s = last["arrival_s"].astype(int).tolist()
-    cols = {c: first[c].tolist() for c in ("stream", "vehicle_type", "vehicle_type_name", "depot")}
-    ints = {c: sums[c].astype(int).tolist() for c in sums.columns}
-    n_trips = trips.astype(int).tolist()
-    rows = [
-        {
-            "stream": cols["stream"][k],
-            "vehicle": vehicle,
-            "vehicle_type": cols["vehicle_type"][k],
-            "vehicle_type_name": cols["vehicle_type_name"][k],
-            "depot": cols["depot"][k],
-            "start": format_hhmm(start_s[k]),
-            "end": format_hhmm(end_s[k]),
-            "trips": n_trips[k],
-            "stops": ints["stops"][k],
-            "unload_visits": ints["unload_visits"][k],
-            "expected_kg": ints["expected_kg"][k],
-            "unload_kg": ints["unload_kg"][k],
-            "km": ints["leg_m"][k] / 1000.0,
-            "hours": (end_s[k] - start_s[k]) / 3600.0,
-        }
-        for k, vehicle in enumerate(order.tolist())
-    ]
-    out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    if total and len(out):
-        tot: dict[str, object] = {c: "" for c in SUMMARY_COLUMNS}
-        tot["stream"] = out["stream"].iloc[0] if out["stream"].nunique() == 1 else ""
-        tot["vehicle"] = TOTAL_LABEL
-        for c in ("trips", "stops", "unload_visits", "expected_kg", "unload_kg"):
-            tot[c] = int(out[c].sum())
-        tot["km"] = int(sheet["leg_m"].sum()) / 1000.0
-        tot["hours"] = float(out["hours"].sum())
-        out = pd.concat([out, pd.DataFrame([tot])], ignore_index=True)
-    return out
-
-
-def summary_rows(summary: pd.DataFrame) -> dict[str, pd.Series]:
-    """The rows of a :func:`route_sheet_summary` by vehicle id."""
-    return {str(row["vehicle"]): row for _, row in summary.iterrows()}
-
-
-def vehicle_title(g: pd.DataFrame, summary_row: pd.Series) -> str:
-    """Heading of one vehicle's sheet: vehicle, type, stream, depot and shift times."""
-    first = g.iloc[0]
-    return (
-        f"{first['vehicle']}  {first['vehicle_type_name']}  [{first['stream']}]  "
-        f"车场 depot {first['depot']}  {summary_row['start']}–{summary_row['end']}"
-    )
-
-
-def vehicle_total(summary_row: pd.Series) -> str:
-    """One line of a vehicle's totals: trips, stops, kg, km and hours."""
-    return (
-        f"趟 trips {summary_row['trips']} · 点 stops {summary_row['stops']} · "
-        f"{summary_row['expected_kg']} kg · {summary_row['km']:.2f} km · "
-        f"{summary_row['hours']:.2f} h"
-    )
-
-
-_ROUNDED = frozenset({"wait_min", "service_min", "leg_km", "cum_km", "elapsed_h"})
-
-
-def display_rows(g: pd.DataFrame) -> list[list[object]]:
-    """A vehicle's rows as shown to drivers: :data:`VEHICLE_COLUMNS`, kinds labelled. Built
-    column by column (a city day has tens of thousands of rows)."""
-    columns: list[list[object]] = []
-    for c in VEHICLE_COLUMNS:
-        values = g[c].tolist()
-        if c == "kind":
-            values = [KIND_LABELS.get(v, v) for v in values]
-        elif c in _ROUNDED:
-            values = [round(float(v), 2) for v in values]
-        columns.append(values)
-    return [list(row) for row in zip(*columns, strict=True)]

@@ -1,4 +1,5 @@
-"""Route sheets for drivers and planners: CSV, XLSX, PDF and GeoJSON from one table.
+"""Route sheets of one routed day for drivers and planners: CSV, XLSX, PDF and GeoJSON from one
+table.
 
 :func:`route_sheet_frame` turns a checked plan into one row per schedule entry of every vehicle
 shift, in driving order: departure from the depot, each stop (planned arrival, service time,
@@ -7,14 +8,18 @@ return to the depot, with leg and cumulative km and elapsed hours. Times come fr
 independent checker (:func:`wasteopt.routing.check.check_plan`), never from an engine, so the
 totals of every sheet equal ``plan.check.totals`` and ``plan.check.route_frame()``.
 
-Every format is built from that frame, with the same ``HH:MM`` text for every time: a night
-shift's times after midnight continue past 24:00 (``25:10`` is 01:10 the next morning, as in the
-scenario's own files), and the XLSX and PDF sheets then say so in a note:
+Every format is built from that frame. A night shift's times after midnight continue past
+24:00 (``25:10`` is 01:10 the next morning, as in the scenario's own files), and the XLSX and
+PDF forms then say so in a note. The XLSX and PDF are the driver's forms of the route book
+(:mod:`wasteopt.reporting.route_book`) for this one day (:func:`day_book`), so the project has
+one driver form:
 
-- ``routes_<stream>.csv``: UTF-8 with a byte-order mark (Excel shows Chinese names);
-- ``routes_<stream>.xlsx``: a summary sheet, then one sheet per vehicle;
-- ``routes_<stream>.pdf``: a printable sheet per vehicle shift (new page per vehicle), Chinese
-  names in an embedded CJK font (:mod:`wasteopt.reporting.fonts`);
+- ``routes_<stream>.csv``: UTF-8 with a byte-order mark (Excel shows Chinese names), ``HH:MM``
+  text and seconds for every time;
+- ``routes_<stream>.xlsx``: the book's workbook: a summary sheet, then one printable sheet per
+  vehicle with Excel times (:mod:`wasteopt.reporting.route_book_xlsx`);
+- ``routes_<stream>.pdf``: the book's PDF: a cover per depot, then a portrait A4 form per
+  vehicle, Chinese names in an embedded CJK font (:mod:`wasteopt.reporting.route_book_pdf`);
 - ``routes_<stream>_points.geojson`` and ``routes_<stream>_lines.geojson``: RFC 7946 layers,
   Points for stops, unload sites and depots, and one LineString per trip; scalar properties
   only, each feature with the date, variant and coordinate system (WGS-84 unless asked
@@ -38,17 +43,12 @@ import pandas as pd
 
 from wasteopt.coordinates import CRS_LABELS, Crs, transform
 from wasteopt.files import write_frame, write_text
-from wasteopt.reporting.pdf_sheets import write_pdf
-from wasteopt.reporting.route_table import (
-    SHEET_COLUMNS,
-    TOTAL_LABEL,
-    plan_notes,
-    route_sheet_frame,
-    route_sheet_summary,
-)
+from wasteopt.reporting.route_book_data import day_book
+from wasteopt.reporting.route_book_pdf import write_book_pdf
+from wasteopt.reporting.route_book_xlsx import write_book_xlsx
+from wasteopt.reporting.route_table import SHEET_COLUMNS, route_sheet_frame
 from wasteopt.reporting.trips import vehicle_trips
 from wasteopt.reporting.vehicle_maps import WEEKDAYS, write_vehicle_maps
-from wasteopt.reporting.xlsx_sheets import write_xlsx, xlsx_sheet_name
 from wasteopt.routing.plan import RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario.model import Scenario
@@ -56,13 +56,10 @@ from wasteopt.scenario.model import Scenario
 __all__ = [
     "FORMATS",
     "SHEET_COLUMNS",
-    "TOTAL_LABEL",
     "GeoContext",
     "route_sheet_frame",
-    "route_sheet_summary",
     "route_sheets_geojson",
     "write_route_sheets",
-    "xlsx_sheet_name",
 ]
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "pdf", "geojson", "maps")
@@ -300,8 +297,9 @@ def write_route_sheets(
     ``formats`` (default stem ``routes_<stream>``; GeoJSON as ``<stem>_points.geojson`` and
     ``<stem>_lines.geojson``, the vehicle maps as ``<stem>_maps.pdf``); each file is written
     atomically. ``date`` is the routed day's calendar date (default: day N of a
-    ``…/dayN/…`` problem counted from the scenario's start date); ``crs`` the coordinate
-    system of the GeoJSON and the maps. Returns the paths written. Raises
+    ``…/dayN/…`` problem counted from the scenario's start date; the forms show the start
+    date for a problem named otherwise); ``crs`` the coordinate system of the coordinates on
+    the forms, the GeoJSON and the maps. Returns the paths written. Raises
     :class:`ValueError` for an unknown format and
     :class:`wasteopt.reporting.fonts.CjkFontMissing` for a PDF without a Chinese font."""
     unknown = [f for f in formats if f not in FORMATS]
@@ -310,35 +308,39 @@ def write_route_sheets(
     out = Path(out_dir)
     stem = stem or f"routes_{plan.stream}"
     sheet = route_sheet_frame(plan, problem, scenario)
-    summary = route_sheet_summary(sheet)
-    stream_name = ""
-    with contextlib.suppress(KeyError):  # a stream the scenario does not know: no name
-        st = scenario.stream(plan.stream)
-        stream_name = f"{st.name_zh} {st.name_en}"
-    notes = plan_notes(plan, problem, sheet, fill_margin=scenario.planning.fill_margin)
     geo = GeoContext(
         date=date if date is not None else _day_date(problem, scenario),
         variant=scenario.variant,
         crs=crs,
     )
-    day = "" if geo.date is None else f"{geo.date.isoformat()} {WEEKDAYS[geo.date.weekday()]}"
-    title = "  ".join(part for part in (problem.name, day, stream_name) if part)
+    forms_date = geo.date or scenario.generation.start_date
+    book = None  # the forms of the XLSX and PDF, made once for both
     written: list[Path] = []
     for fmt in formats:
         path = out / f"{stem}.{fmt}"
         if fmt == "csv":
             written.append(_write_csv(sheet, path))
-        elif fmt == "xlsx":
-            written.append(write_xlsx(sheet, summary, path, title, notes))
-        elif fmt == "pdf":
-            written.append(write_pdf(sheet, summary, path, title, notes))
+        elif fmt in ("xlsx", "pdf"):
+            book = book or day_book(scenario, plan, problem, date=forms_date, crs=crs, sheet=sheet)
+            write = write_book_xlsx if fmt == "xlsx" else write_book_pdf
+            written.append(write(book, path))
         elif fmt == "geojson":
             written += _write_geojson(sheet, scenario, out / stem, geo)
         else:
             written.append(
                 write_vehicle_maps(
                     scenario, sheet, out / f"{stem}_maps.pdf", date=geo.date,
-                    variant=geo.variant, crs=crs, title=title,
+                    variant=geo.variant, crs=crs, title=_maps_title(scenario, problem, geo),
                 )
             )  # fmt: skip
     return written
+
+
+def _maps_title(scenario: Scenario, problem: RoutingProblem, geo: GeoContext) -> str:
+    """The maps PDF's document title: problem, date and weekday, stream."""
+    stream_name = ""
+    with contextlib.suppress(KeyError):  # a stream the scenario does not know: no name
+        st = scenario.stream(problem.stream)
+        stream_name = f"{st.name_zh} {st.name_en}"
+    day = "" if geo.date is None else f"{geo.date.isoformat()} {WEEKDAYS[geo.date.weekday()]}"
+    return "  ".join(part for part in (problem.name, day, stream_name) if part)

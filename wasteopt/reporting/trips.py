@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Trip", "vehicle_trips"]
@@ -38,37 +39,40 @@ class Trip:
 
 def vehicle_trips(rows: pd.DataFrame) -> list[Trip]:
     """The trips of one vehicle shift's rows (:func:`route_sheet_frame`, one vehicle, in
-    driving order; rows without coordinates are kept, the caller drops what it cannot draw)."""
-    path = rows[rows["kind"] != "lunch"]
+    driving order; rows without coordinates are kept, the caller drops what it cannot draw).
+    A trip's rows are contiguous (the checker numbers trips in driving order), so each is a
+    slice and its sums run over arrays: a city day has thousands of trips."""
+    path = rows[(rows["kind"] != "lunch").to_numpy()]
     if path.empty:
         return []
-    trip_no = path["trip"].astype("Float64").ffill().bfill().fillna(1.0).astype(int)
+    trip_no = path["trip"].astype("Float64").ffill().bfill().fillna(1.0).astype(int).to_numpy()
+    starts = np.flatnonzero(np.r_[True, trip_no[1:] != trip_no[:-1]])
+    ends = np.r_[starts[1:], len(path)]
+    kind = path["kind"].to_numpy()
+    ids, names = path["id"].to_numpy(), path["name"].to_numpy()
+    kg, unload = path["expected_kg"].to_numpy(), path["unload_kg"].to_numpy()
+    leg_m = path["leg_m"].to_numpy()
+    departure, arrival = path["departure"].to_numpy(), path["arrival"].to_numpy()
     trips: list[Trip] = []
-    previous: pd.DataFrame | None = None
-    for number in dict.fromkeys(trip_no.tolist()):
-        own = path[(trip_no == number).to_numpy()]
-        drawn = own if previous is None else pd.concat([previous, own])
-        trips.append(_trip(int(number), own, drawn))
-        previous = own.iloc[[-1]]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        first = max(a - 1, 0)  # the vertex the trip starts from: the previous trip's end
+        stops = a + np.flatnonzero(kind[a:b] == "stop")
+        unloads = a + np.flatnonzero(kind[a:b] == "unload")
+        last = int(unloads[-1]) if len(unloads) else -1
+        trips.append(
+            Trip(
+                number=int(trip_no[a]),
+                rows=path.iloc[first:b],
+                stops=len(stops),
+                expected_kg=int(kg[stops].sum()),
+                unload_kg=int(unload[unloads].sum()),
+                km=round(float(leg_m[a:b].sum()) / 1000.0, 3),
+                start=str(departure[first]),
+                end=str(arrival[b - 1]),
+                unload_site="" if last < 0 else str(ids[last]),
+                unload_site_name="" if last < 0 else str(names[last]),
+                first_stop=str(ids[stops[0]]) if len(stops) else "",
+                last_stop=str(ids[stops[-1]]) if len(stops) else "",
+            )
+        )
     return trips
-
-
-def _trip(number: int, own: pd.DataFrame, drawn: pd.DataFrame) -> Trip:
-    """A trip's statistics from its own rows; ``drawn`` adds the vertex it starts from."""
-    stops = own[own["kind"] == "stop"]
-    unloads = own[own["kind"] == "unload"]
-    last_unload = unloads.iloc[-1] if len(unloads) else None
-    return Trip(
-        number=number,
-        rows=drawn,
-        stops=len(stops),
-        expected_kg=int(stops["expected_kg"].sum()),
-        unload_kg=int(unloads["unload_kg"].sum()),
-        km=round(float(own["leg_m"].sum()) / 1000.0, 3),
-        start=str(drawn["departure"].iloc[0]),
-        end=str(own["arrival"].iloc[-1]),
-        unload_site="" if last_unload is None else str(last_unload["id"]),
-        unload_site_name="" if last_unload is None else str(last_unload["name"]),
-        first_stop=str(stops["id"].iloc[0]) if len(stops) else "",
-        last_stop=str(stops["id"].iloc[-1]) if len(stops) else "",
-    )

@@ -1,4 +1,4 @@
-"""The route book's companion: one map page per vehicle shift, its trips in colour 1, 2, 3 ….
+"""The route sheets' companion: one map page per vehicle shift, its trips in colour 1, 2, 3 ….
 
 A page (A4 landscape) shows the district around the vehicle's work (its stops, unload sites and
 depot with a margin; the district's other points in grey, the approximate outline dashed), each
@@ -8,9 +8,15 @@ overlap, and a legend of the trips with the sheet's figures: times, stops, kg, k
 :func:`write_vehicle_maps` writes every vehicle of a route sheet into one PDF in sheet order.
 
 Pages are drawn with fpdf2 directly (vector lines and text in the embedded CJK font, as the
-route sheets): about a hundredth of a second a page, where a matplotlib page took half a second,
-and a city day has hundreds of vehicles. Labels are placed as on every map
-(:func:`wasteopt.reporting.map_layout.free_spot`); sites whose name does not fit show their key.
+route sheets; the district's dots as raw operators, one block a page), where a matplotlib page
+took half a second, and a city day has hundreds of vehicles. Labels are placed as on every map
+(:func:`wasteopt.reporting.map_layout.free_spot`, tested only against the boxes near each
+label); sites whose name does not fit show their key.
+
+Type: the legend, the site names and the footer are :data:`LEGEND_PT` (9 pt), as on the forms;
+the stop numbers on the map stay :data:`STOP_NUMBER_PT` (6 pt): a trip's stops lie a few
+millimetres apart, at 9 pt most numbers would find no free spot, and each only points to the
+row of the form, which prints it at 9 pt.
 """
 
 from __future__ import annotations
@@ -39,17 +45,25 @@ from wasteopt.reporting.map_layout import (
     project,
     site_keys,
 )
+from wasteopt.reporting.pdf_sheets import fit_text, text_width, wrap_text
 from wasteopt.reporting.stamps import document_time
 from wasteopt.reporting.trips import Trip, vehicle_trips
 from wasteopt.scenario.model import Scenario
 
-__all__ = ["WEEKDAYS", "vehicle_title", "write_vehicle_maps"]
+__all__ = ["LEGEND_PT", "STOP_NUMBER_PT", "WEEKDAYS", "vehicle_title", "write_vehicle_maps"]
 
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
 _MAP = (10.0, 18.0, 190.0, 182.0)  # x, y (top), width, height in mm
 _SIDE_X = 206.0
 _MARGIN = 0.08  # of the view's extent around the vehicle's work
 _MM_PER_PT = 25.4 / 72.0
+LEGEND_PT = 9.0
+"""The legend, site names and footer: the forms' smallest type."""
+STOP_NUMBER_PT = 6.0
+"""The stop numbers on the map (see module docstring)."""
+_LEGEND_RIGHT = 287.0  # the page's right margin: A4 landscape less 10 mm
+_LEGEND_BOTTOM = 199.0  # the legend stops above the footer
+_LINE_MM = 4.2  # a legend line at 9 pt
 
 
 def vehicle_title(
@@ -117,23 +131,41 @@ class _Page:
         # Placement works y up (the map_layout convention): page y is negated.
         self.bounds = Bbox.from_extents(_MAP[0], -(_MAP[1] + _MAP[3]), _MAP[0] + _MAP[2], -_MAP[1])
         self.placed: list[Bbox] = []
+        self.extents: list[tuple[float, float, float, float]] = []  # of ``placed``, as floats
+
+    def _keep(self, box: Bbox) -> None:
+        self.placed.append(box)
+        self.extents.append((box.x0, box.y0, box.x1, box.y1))
 
     def mark(self, x: float, y: float, r: float = 1.2) -> None:
         """Keep labels off a marker at (x, y) mm."""
-        self.placed.append(Bbox.from_extents(x - r, -y - r, x + r, -y + r))
+        self._keep(Bbox.from_extents(x - r, -y - r, x + r, -y + r))
+
+    def _near(self, x: float, y: float, rx: float, ry: float) -> list[Bbox]:
+        """The placed boxes that reach into ``rx`` × ``ry`` mm around (x, y) (y up): the only
+        ones a label there can overlap (a page holds thousands; Bbox.overlaps is slow)."""
+        x0, x1, y0, y1 = x - rx, x + rx, y - ry, y + ry
+        return [
+            self.placed[k]
+            for k, (a, b, c, d) in enumerate(self.extents)
+            if a <= x1 and c >= x0 and b <= y1 and d >= y0
+        ]
 
     def label(self, x: float, y: float, text: str, size: float, colour: str, *, box: bool) -> bool:
         """``text`` at the first free spot around (x, y) mm; ``box``: a site's name, on a
         white ground and further from its larger marker."""
         pdf = self.pdf
         pdf.set_font_size(size)
-        width = pdf.get_string_width(text)
+        width = text_width(pdf, text)
         height = size * _MM_PER_PT
-        spot = free_spot(
-            (x, -y), (width, height), self.placed, self.bounds, _MM_PER_PT, gap=2.0 if box else 1.0
-        )
+        gap = 2.0 if box else 1.0
+        # free_spot tries offsets of up to 6 pt × gap and pads its box by 1.5 pt
+        reach = (6 * gap + 2) * _MM_PER_PT
+        near = self._near(x, -y, reach + width, reach + height)
+        spot = free_spot((x, -y), (width, height), near, self.bounds, _MM_PER_PT, gap=gap)
         if spot is None:
             return False
+        self._keep(near[-1])  # the padded box free_spot added
         _, b = spot
         if box:
             pdf.set_fill_color(255, 255, 255)
@@ -177,7 +209,7 @@ def write_vehicle_maps(
     pdf.set_creation_date(document_time())  # SOURCE_DATE_EPOCH makes the bytes repeatable
     pdf.set_auto_page_break(auto=False)
     pdf.add_font("cjk", "", str(font.path), collection_font_number=font.index)
-    pdf.set_font("cjk", size=8)
+    pdf.set_font("cjk", size=LEGEND_PT)
     px, py = project((p.lon for p in scenario.points), (p.lat for p in scenario.points), crs)
     book = _Book(
         scenario=scenario, px=px, py=py, date=date, variant=variant, crs=crs,
@@ -214,10 +246,11 @@ def _vehicle_page(pdf: FPDF, book: _Book, rows: pd.DataFrame, page_no: str) -> N
     for trip in trips:  # stop numbers last: the sites' names take the free spots first
         _stop_numbers(page, trip, book.crs)
     _legend(pdf, trips, located, keyed)
-    pdf.set_font_size(7)
+    pdf.set_font_size(LEGEND_PT)
     pdf.set_text_color(90, 90, 90)
     axis = crs_axis_note(book.crs).strip() or "WGS-84"
-    pdf.text(10, 205, f"{OUTLINE_LABEL} · 坐标 coordinates {axis} · {page_no}")
+    footer = f"{OUTLINE_LABEL} · 坐标 coordinates {axis} · {page_no}"
+    pdf.text(10, 205, fit_text(pdf, footer, _LEGEND_RIGHT - 10))
 
 
 def _background(page: _Page, book: _Book) -> None:
@@ -227,9 +260,7 @@ def _background(page: _Page, book: _Book) -> None:
     inside = (
         (mx >= _MAP[0]) & (mx <= _MAP[0] + _MAP[2]) & (my >= _MAP[1]) & (my <= _MAP[1] + _MAP[3])
     )
-    pdf.set_fill_color(*_rgb(palette.BACKGROUND))
-    for a, b in zip(mx[inside], my[inside], strict=True):
-        pdf.circle(float(a), float(b), 0.5, style="F")
+    _dots(pdf, mx[inside], my[inside], 1.0, _rgb(palette.BACKGROUND))
     ring = outline_ring(book.px, book.py)
     if ring is not None:
         hx, hy = frame.mm(ring[:, 0], ring[:, 1])
@@ -267,11 +298,10 @@ def _trip_lines(page: _Page, trip: Trip, crs: Crs) -> None:
             style="F",
         )
     stops = (trip.rows["kind"] == "stop").to_numpy()
-    pdf.set_draw_color(255, 255, 255)
-    pdf.set_line_width(0.2)
-    for a, b in zip(x[stops], y[stops], strict=True):
-        pdf.circle(float(a), float(b), 0.9, style="DF")
-        page.mark(float(a), float(b), 0.9)
+    _dots(pdf, x[stops], y[stops], 2.0, (255, 255, 255))  # a white ring 0.2 mm wide …
+    _dots(pdf, x[stops], y[stops], 1.6, colour)  # … around a dot of the trip's colour
+    for a, b in zip(x[stops].tolist(), y[stops].tolist(), strict=True):
+        page.mark(a, b, 0.9)
 
 
 def _sites(page: _Page, book: _Book, located: pd.DataFrame) -> list[tuple[str, str]]:
@@ -279,14 +309,15 @@ def _sites(page: _Page, book: _Book, located: pd.DataFrame) -> list[tuple[str, s
     by name where it fits, else by key; returns the (key, name) pairs shown by key."""
     pdf = page.pdf
     places = located[located["kind"].isin(("depart", "unload"))].drop_duplicates("id")
+    px, py = page.frame.mm(*project(places["lon"], places["lat"], book.crs))
     drawn: list[tuple[float, float, str, str]] = []
-    for r in places.to_dict("records"):
-        (mx,), (my,) = page.frame.mm(*project([r["lon"]], [r["lat"]], book.crs))
-        x, y = float(mx), float(my)
+    for x, y, sid, kind, name in zip(
+        px.tolist(), py.tolist(), places["id"].astype(str).tolist(), places["kind"].tolist(),
+        places["name"].astype(str).tolist(), strict=True,
+    ):  # fmt: skip
         pdf.set_draw_color(0, 0, 0)
         pdf.set_line_width(0.25)
-        sid = str(r["id"])
-        if r["kind"] == "depart":
+        if kind == "depart":
             pdf.set_fill_color(*_rgb(palette.DEPOT))
             pdf.polygon([(x, y - 2.2), (x + 2.2, y), (x, y + 2.2), (x - 2.2, y)], style="DF")
         else:
@@ -296,61 +327,95 @@ def _sites(page: _Page, book: _Book, located: pd.DataFrame) -> list[tuple[str, s
             else:
                 pdf.rect(x - 1.9, y - 1.9, 3.8, 3.8, style="DF")
         page.mark(x, y, 2.4)
-        drawn.append((x, y, sid, str(r["name"])))
+        drawn.append((x, y, sid, name))
     keyed = []
     for x, y, sid, name in drawn:
-        if not page.label(x, y, name, 8, "#111111", box=True):
+        if not page.label(x, y, name, LEGEND_PT, "#111111", box=True):
             key = book.keys.get(sid, sid)
-            page.label(x, y, key, 8, "#111111", box=True) or pdf.text(x + 2.5, y - 2.5, key)
+            page.label(x, y, key, LEGEND_PT, "#111111", box=True) or pdf.text(x + 2.5, y - 2.5, key)
             keyed.append((key, name))
     return keyed
 
 
 def _stop_numbers(page: _Page, trip: Trip, crs: Crs) -> None:
     """The route-sheet row number of each stop, in the trip's colour, where it fits."""
-    stops = trip.rows[trip.rows["kind"] == "stop"]
-    x, y = page.frame.mm(*project(stops["lon"], stops["lat"], crs))
+    rows = trip.rows
+    stops = (rows["kind"] == "stop").to_numpy()
+    lon, lat = rows["lon"].to_numpy(dtype=float)[stops], rows["lat"].to_numpy(dtype=float)[stops]
+    x, y = page.frame.mm(*project(lon, lat, crs))
     colour = palette.trip_colour(trip.number)
-    for a, b, seq in zip(x.tolist(), y.tolist(), stops["seq"].tolist(), strict=True):
-        page.label(a, b, str(int(seq)), 6, colour, box=False)
+    seqs = rows["seq"].to_numpy()[stops].tolist()
+    for a, b, seq in zip(x.tolist(), y.tolist(), seqs, strict=True):
+        page.label(a, b, str(int(seq)), STOP_NUMBER_PT, colour, box=False)
+
+
+def _dots(
+    pdf: FPDF,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    diameter: float,
+    rgb: tuple[int, int, int],
+) -> None:
+    """Round dots of ``diameter`` mm at (x, y) mm in one block of PDF operators: each a
+    zero-length line with round caps, which PDF paints as a filled circle (an FPDF circle per
+    dot cost a third of a page's time, and a city page shows thousands)."""
+    if not len(x):
+        return
+    k, h = pdf.k, pdf.h
+    px, py = (x * k).tolist(), ((h - y) * k).tolist()
+    path = " ".join(f"{a:.2f} {b:.2f} m {a:.2f} {b:.2f} l" for a, b in zip(px, py, strict=True))
+    r, g, b = (c / 255 for c in rgb)
+    pdf._out(f"q 1 J {diameter * k:.2f} w {r:.3f} {g:.3f} {b:.3f} RG {path} S Q")  # no public call
+
+
+class _Legend:
+    """The legend column right of the map, drawn line by line at :data:`LEGEND_PT`; a line
+    that would pass the bottom is replaced once by "…" (the form lists everything)."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.y = 22.0
+        self.full = False
+
+    def line(self, text: str, *, x: float = _SIDE_X, before: float = _LINE_MM) -> None:
+        """``text`` from ``x`` after ``before`` mm, wrapped to the column's width."""
+        pdf = self.pdf
+        for k, part in enumerate(wrap_text(pdf, text, _LEGEND_RIGHT - x)):
+            step = before if k == 0 else _LINE_MM
+            if self.full or self.y + step > _LEGEND_BOTTOM:
+                if not self.full:
+                    pdf.text(x, self.y + _LINE_MM * 0.8, "…")
+                self.full = True
+                return
+            self.y += step
+            pdf.text(x, self.y, part)
 
 
 def _legend(
     pdf: FPDF, trips: Sequence[Trip], located: pd.DataFrame, keyed: Sequence[tuple[str, str]]
 ) -> None:
     """The trips with the sheet's figures, the marks, the lunch break and the key list."""
-    y = 22.0
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font_size(9)
-    pdf.text(_SIDE_X, y, "趟次 trips")
+    pdf.set_font_size(LEGEND_PT + 1)
+    legend = _Legend(pdf)
+    legend.line("趟次 trips", before=0.0)
+    pdf.set_font_size(LEGEND_PT)
     for t in trips:
-        y += 5.5
-        pdf.set_fill_color(*_rgb(palette.trip_colour(t.number)))
-        pdf.rect(_SIDE_X, y - 2.2, 7, 2.4, style="F")
-        pdf.set_font_size(8)
-        pdf.text(_SIDE_X + 9, y, f"趟 {t.number} trip {t.number}: {t.start}–{t.end}")
-        pdf.set_font_size(7)
-        pdf.text(
-            _SIDE_X + 9, y + 3.6, f"{t.stops} 点 stops · {t.expected_kg:,} kg · {t.km:,.1f} km"
-        )
-        pdf.text(_SIDE_X + 9, y + 7.0, f"→ {t.unload_site_name or '—'}")
-        y += 7.0
-    lunch = located[located["kind"] == "lunch"]
-    pdf.set_font_size(7)
-    for r in lunch.itertuples():
-        y += 5.0
-        pdf.text(_SIDE_X, y, f"{r.arrival}–{r.departure} {r.name}")
-    y += 8.0
-    for line in (
-        "◆ 车场 depot   ■ 转运站 station   ▲ 处理厂 plant",
-        "● 收集点 stop; 数字 = 路单行号 number = sheet row #",
-        "- - 区界示意 approximate district outline",
+        if not legend.full and legend.y + 6.0 + _LINE_MM <= _LEGEND_BOTTOM:
+            pdf.set_fill_color(*_rgb(palette.trip_colour(t.number)))
+            pdf.rect(_SIDE_X, legend.y + 6.0 - 2.4, 7, 2.6, style="F")
+        legend.line(f"趟 {t.number} trip {t.number}: {t.start}–{t.end}", x=_SIDE_X + 9, before=6.0)
+        legend.line(f"{t.stops} 点 stops · {t.expected_kg:,} kg · {t.km:,.1f} km", x=_SIDE_X + 9)
+        legend.line(f"→ {t.unload_site_name or '—'}", x=_SIDE_X + 9)
+    lunch = located[(located["kind"] == "lunch").to_numpy()]
+    for arrival, departure, name in zip(
+        lunch["arrival"].tolist(), lunch["departure"].tolist(), lunch["name"].tolist(), strict=True
     ):
-        pdf.text(_SIDE_X, y, line)
-        y += 4.0
+        legend.line(f"{arrival}–{departure} {name}", before=6.0)
+    legend.line("◆ 车场 depot   ■ 转运站 station   ▲ 处理厂 plant", before=8.0)
+    legend.line("● 收集点 stop; 数字 = 路单行号 number = sheet row #")
+    legend.line("- - 区界示意 approximate district outline")
     if keyed:
-        y += 2.0
-        pdf.text(_SIDE_X, y, "编号 key:")
+        legend.line("编号 key:", before=6.0)
         for key, name in keyed:
-            y += 3.6
-            pdf.text(_SIDE_X + 2, y, f"{key} {name}")
+            legend.line(f"{key} {name}", x=_SIDE_X + 2)
