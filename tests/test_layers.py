@@ -17,7 +17,9 @@ LAYERS: dict[str, int] = {
     "files": 0,
     "stopids": 0,
     "coordinates": 0,
+    "barriers": 0,  # plane geometry of water and no-go areas (numpy, scipy): no domain
     "travel_table": 1,
+    "matrix_csv": 1,  # checks of a user matrix CSV (pandas): imports only layer 0
     "scenario": 1,
     "compute": 1,  # executors and checkpoints: imports only layer 0
     "generation": 2,

@@ -359,3 +359,28 @@ def test_constructor_rounds_floats_and_rejects_bad_values():
     for bad in (np.array([[0, -1], [1, 0]]), np.array([[0, np.nan], [1, 0]]), np.zeros((2, 3))):
         with pytest.raises(ValueError):
             TravelMatrix(ids=("a", "b"), distance_m=bad)
+
+
+def test_jintan_legs_go_around_the_lake(jintan_dir):
+    """长荡湖 is a barrier of Jintan: DEPOT-EAST → P-ZQ-036 (22.4 km straight over the lake in
+    issue 16) is priced along its path round the north shore, and the lazy table agrees."""
+    from wasteopt.barriers import EARTH_RADIUS_M as R
+    from wasteopt.barriers import half_vectors
+    from wasteopt.scenario import load_scenario
+
+    s = load_scenario(jintan_dir)
+    straight = dataclasses.replace(s, network=NetworkSettings(circuity=s.network.circuity))
+    ids = ["DEPOT-EAST", "P-ZQ-036", "P-LG-M1"]
+    m, plain = build_matrix(s, ids), build_matrix(straight, ids)
+    assert plain.block(ids[:1], ids[1:2])[0, 0] == 22394
+    path = network.scenario_barriers(s).path(
+        *(((x.lon, x.lat)) for x in (s.depot(ids[0]), s.point(ids[1])))
+    )
+    h = half_vectors([p[0] for p in path], [p[1] for p in path])
+    half_arcs = np.arcsin(np.sqrt(((h[:, 1:] - h[:, :-1]) ** 2).sum(axis=0)))
+    expected = 2 * R * s.network.circuity * half_arcs.sum()
+    assert m.block(ids[:1], ids[1:2])[0, 0] == pytest.approx(expected, abs=1)
+    assert m.block(ids[:1], ids[1:2])[0, 0] > 24000
+    assert m.block(ids[:1], ids[2:])[0, 0] == plain.block(ids[:1], ids[2:])[0, 0]  # clear leg
+    lazy = build_matrix(s, ids, lazy=True)
+    assert np.array_equal(lazy.block(ids, ids), m.block(ids, ids))

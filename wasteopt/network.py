@@ -19,6 +19,16 @@ scenarios override it in ``[network] circuity``.
 The matrix built from coordinates is exactly symmetric with a zero diagonal. A user matrix
 (``matrix.csv``) may be asymmetric and may carry its own durations.
 
+Barriers: with ``[network] barriers`` (water and no-go polygons, bridges and ferries, see
+:mod:`wasteopt.barriers`) the great-circle part becomes the shortest way that does not cross a
+barrier except along a crossing, still × circuity::
+
+    distance_m(i, j) = round(circuity × shortest_around_barriers_m(i, j))
+
+A leg whose straight line is clear keeps exactly its value without barriers. Circuity stays
+a calibrated factor on top: with a lake modelled, a circuity fitted on legs that went straight
+across it is too high, but it is not re-fitted without measured road distances.
+
 Durations: a user ``duration_s`` column is used as given for every vehicle; otherwise
 ``duration_s = ceil(distance_m / (speed_kmh / 3.6))`` per vehicle speed.
 
@@ -42,9 +52,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from wasteopt.errors import InputError, Problem
+from wasteopt.barriers import BarrierModel
+from wasteopt.errors import InputError
+from wasteopt.matrix_csv import MatrixFile, read_matrix_frame
+from wasteopt.scenario.geography import barrier_model
 from wasteopt.scenario.model import Scenario
 from wasteopt.travel_table import EARTH_RADIUS_M, TravelTable, arc_block, unit_halves
 
@@ -55,6 +67,7 @@ __all__ = [
     "build_matrix",
     "haversine_m",
     "read_matrix_csv",
+    "scenario_barriers",
 ]
 
 log = logging.getLogger("wasteopt")
@@ -271,8 +284,11 @@ class TravelMatrix:
         lat: Sequence[float] | np.ndarray,
         *,
         circuity: float = 1.3,
+        barriers: BarrierModel | None = None,
     ) -> TravelMatrix:
-        """Road distances ``round(circuity × great-circle)`` from WGS-84 degrees.
+        """Road distances ``round(circuity × great-circle)`` from WGS-84 degrees (around
+        ``barriers`` when given: then the blocks of a :class:`TravelTable`, so a whole matrix and
+        one computed on demand agree entry for entry).
 
         Computed as ``2R·asin(c/2)`` with ``c`` the chord between unit vectors (the same
         great-circle distance as :func:`haversine_m`, but with all trigonometry per site rather
@@ -287,6 +303,9 @@ class TravelMatrix:
             raise ValueError("coordinates must be finite numbers")
         if not (circuity >= 1.0 and math.isfinite(circuity)):
             raise ValueError(f"circuity must be >= 1, got {circuity!r}")
+        if barriers is not None:
+            table = TravelTable.geodesic(lon_a, lat_a, circuity, barriers)
+            return cls(ids=tuple(ids), distance_m=table.dense("a whole matrix with barriers"))
         half = unit_halves(lon_a, lat_a)  # (a - b)²/4 summed = (c/2)², sin² of half the angle
         scale = 2.0 * EARTH_RADIUS_M * float(circuity)
         out = np.empty((n, n), dtype=np.int32)
@@ -326,7 +345,7 @@ def read_matrix_csv(
     """
     fname = label if label is not None else str(path)
     site_ids = tuple(str(i) for i in ids)
-    f = _MatrixFile(_read_matrix_frame(path, fname), fname, site_ids)
+    f = MatrixFile(read_matrix_frame(path, fname), fname, site_ids)
     fi = f.site_positions("from_id")
     ti = f.site_positions("to_id")
     dist = f.numbers("distance_m", "metres")
@@ -351,232 +370,6 @@ def read_matrix_csv(
     return TravelMatrix(
         ids=site_ids, distance_m=fill(dist), duration_s=None if dur is None else fill(dur)
     )
-
-
-def _read_matrix_frame(path: str | os.PathLike[str], fname: str) -> pd.DataFrame:
-    """The CSV with ids as text and its required columns, or an :class:`InputError`."""
-    try:
-        # Ids as text; numbers parsed natively (fast), any bad cell leaves its column as text.
-        df = pd.read_csv(
-            path,
-            dtype={"from_id": str, "to_id": str},
-            keep_default_na=False,
-            encoding="utf-8-sig",
-            skipinitialspace=True,
-            skip_blank_lines=False,  # kept so that a row's index gives its file line
-        )
-    except FileNotFoundError:
-        raise InputError(
-            [Problem(file=fname, message="file not found", expected="a CSV travel matrix")]
-        ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    file=fname,
-                    message=f"cannot be read as CSV: {exc}",
-                    expected="UTF-8 CSV with a header row",
-                )
-            ]
-        ) from None
-    df.columns = pd.Index([str(c).strip() for c in df.columns])
-    required = ("from_id", "to_id", "distance_m")
-    missing_cols = [c for c in required if c not in df.columns]
-    if missing_cols:
-        raise InputError(
-            [
-                Problem(
-                    file=fname,
-                    where="header",
-                    field=c,
-                    message="missing column",
-                    value=None,
-                    expected="columns from_id, to_id, distance_m[, duration_s]",
-                )
-                for c in missing_cols
-            ]
-        )
-    if not pd.api.types.is_numeric_dtype(df["distance_m"].dtype):  # only text has blank rows
-        blank = np.logical_and.reduce(
-            [df[c].astype(str).str.strip().eq("").to_numpy() for c in df.columns]
-        )
-        df = df[~blank]
-    return df
-
-
-class _MatrixFile:
-    """A user matrix file being checked: its rows, their file line numbers (the header is line
-    1) and every problem found so far."""
-
-    def __init__(self, df: pd.DataFrame, fname: str, ids: tuple[str, ...]) -> None:
-        self.df = df
-        self.fname = fname
-        self.ids = ids
-        self.rows = df.index.to_numpy(dtype=np.int64) + 2  # the index counts blank lines too
-        self.problems: list[Problem] = []
-
-    def report_rows(self, mask: npt.NDArray[np.bool_], make: Callable[[int], Problem]) -> None:
-        """One problem per flagged row, the first 20 of them, then a count of the rest."""
-        hits = np.flatnonzero(mask)
-        for k in hits[:_MAX_LISTED]:
-            self.problems.append(make(int(k)))
-        if len(hits) > _MAX_LISTED:
-            first = make(int(hits[0]))
-            self.problems.append(
-                Problem(
-                    file=self.fname,
-                    field=first.field,
-                    message=f"{len(hits) - _MAX_LISTED} more rows with this "
-                    f"problem ({len(hits)} in total)",
-                )
-            )
-
-    def site_positions(self, col: str) -> npt.NDArray[np.int64]:
-        """Position of each row's site in ``ids`` (-1 for an unknown id, which is reported)."""
-        index = pd.Index(self.ids)
-        # Match the column as read (fast); only unmatched cells are retried without spaces.
-        where = index.get_indexer(pd.Index(self.df[col].astype(str))).astype(np.int64)
-        miss = np.flatnonzero(where < 0)
-        if not miss.size:
-            return where
-        cells = self.df[col].to_numpy(dtype=object)[miss]
-        text = np.array([str(t).strip() for t in cells], dtype=object)
-        where[miss] = index.get_indexer(pd.Index(text))
-        still = where[miss] < 0
-        if still.any():
-            self._report_unknown_ids(col, text[still], self.rows[miss[still]])
-        return where
-
-    def _report_unknown_ids(
-        self, col: str, unknown_cells: npt.NDArray[np.object_], bad_rows: npt.NDArray[np.int64]
-    ) -> None:
-        fname = self.fname
-        unknown, first_row, count = np.unique(unknown_cells, return_index=True, return_counts=True)
-        for k, uid in enumerate(unknown[:_MAX_LISTED]):
-            c = int(count[k])
-            self.problems.append(
-                Problem(
-                    file=fname,
-                    where=f"line {bad_rows[first_row[k]]}",
-                    field=col,
-                    value=str(uid),
-                    message=f"unknown site id (in {c} row{'s' if c != 1 else ''})",
-                    expected="the id of a point, depot, station or facility",
-                )
-            )
-        if len(unknown) > _MAX_LISTED:
-            self.problems.append(
-                Problem(
-                    file=fname,
-                    field=col,
-                    message=(
-                        f"{len(unknown) - _MAX_LISTED} more unknown ids ({len(unknown)} in total)"
-                    ),
-                )
-            )
-
-    def numbers(self, col: str, unit: str) -> npt.NDArray[np.float64]:
-        """The column as numbers; empty, non-numeric, negative or too large cells are reported."""
-        series = self.df[col]
-        raw_a: npt.NDArray[Any]
-        if pd.api.types.is_numeric_dtype(series.dtype):
-            val = series.to_numpy(dtype=np.float64)
-            raw_a = val
-        else:
-            raw = series.astype(str).str.strip()
-            val = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            raw_a = raw.to_numpy(dtype=object)
-        bad = ~np.isfinite(val) | (val < 0) | (val > _INT32_MAX)
-
-        def problem(k: int) -> Problem:
-            return Problem(
-                file=self.fname,
-                where=f"line {self.rows[k]}",
-                field=col,
-                value=f"{raw_a[k]:g}" if isinstance(raw_a[k], float) else str(raw_a[k]),
-                message=(
-                    "empty"
-                    if raw_a[k] == ""
-                    else "not a number"
-                    if not np.isfinite(val[k])
-                    else "negative"
-                    if val[k] < 0
-                    else "too large"
-                ),
-                expected=f"a number of {unit} between 0 and {_INT32_MAX}",
-            )
-
-        self.report_rows(bad, problem)
-        return val
-
-    def check_diagonal(
-        self,
-        col: str,
-        val: npt.NDArray[np.float64],
-        fi: npt.NDArray[np.int64],
-        diag: npt.NDArray[np.bool_],
-    ) -> None:
-        """Travel from a site to itself, when given, is 0."""
-        self.report_rows(
-            diag & np.isfinite(val) & (val != 0),
-            lambda k: Problem(
-                file=self.fname,
-                where=f"line {self.rows[k]}",
-                field=col,
-                value=f"{val[k]:g}",
-                message=f"travel from {self.ids[fi[k]]} to itself",
-                expected="0",
-            ),
-        )
-
-    def check_duplicates(
-        self, fi: npt.NDArray[np.int64], ti: npt.NDArray[np.int64], off: npt.NDArray[np.bool_]
-    ) -> None:
-        """Each ordered pair of distinct sites is given once."""
-        key = fi.astype(np.int64) * max(len(self.ids), 1) + ti
-        dup = np.zeros(len(self.df), dtype=bool)
-        dup[off] = pd.Series(key[off]).duplicated(keep="first").to_numpy()
-        ids = self.ids
-        self.report_rows(
-            dup,
-            lambda k: Problem(
-                file=self.fname,
-                where=f"line {self.rows[k]}",
-                field="from_id,to_id",
-                value=f"{ids[fi[k]]} → {ids[ti[k]]}",
-                message="pair given more than once",
-                expected="each ordered pair once",
-            ),
-        )
-
-    def check_coverage(
-        self, fi: npt.NDArray[np.int64], ti: npt.NDArray[np.int64], off: npt.NDArray[np.bool_]
-    ) -> None:
-        """Every ordered pair of distinct sites is given."""
-        ids, n = self.ids, len(self.ids)
-        present = np.zeros((n, n), dtype=bool)
-        present[fi[off], ti[off]] = True
-        np.fill_diagonal(present, True)
-        miss_i, miss_j = np.nonzero(~present)
-        if not len(miss_i):
-            return
-        for i, j in zip(miss_i[:_MAX_LISTED], miss_j[:_MAX_LISTED], strict=True):
-            self.problems.append(
-                Problem(
-                    file=self.fname,
-                    where=f"pair {ids[i]} → {ids[j]}",
-                    field="from_id,to_id",
-                    message="missing pair",
-                    expected="a row for every ordered pair of sites",
-                )
-            )
-        self.problems.append(
-            Problem(
-                file=self.fname,
-                field="from_id,to_id",
-                message=f"{len(miss_i)} of {n * (n - 1)} ordered pairs are missing in total",
-            )
-        )
 
 
 def build_matrix(
@@ -615,7 +408,21 @@ def build_matrix(
     lon = np.fromiter((s[1] for s in chosen), dtype=np.float64, count=len(chosen))
     lat = np.fromiter((s[2] for s in chosen), dtype=np.float64, count=len(chosen))
     chosen_ids = tuple(s[0] for s in chosen)
+    model = scenario_barriers(scenario)
     if lazy or (lazy is None and len(chosen) > DENSE_SITES):
-        table = TravelTable.geodesic(lon, lat, net.circuity)
+        table = TravelTable.geodesic(lon, lat, net.circuity, model)
         return TravelMatrix(ids=chosen_ids, distance_m=table)
-    return TravelMatrix.from_coordinates(chosen_ids, lon, lat, circuity=net.circuity)
+    return TravelMatrix.from_coordinates(
+        chosen_ids, lon, lat, circuity=net.circuity, barriers=model
+    )
+
+
+def scenario_barriers(scenario: Scenario) -> BarrierModel | None:
+    """The barrier model of ``scenario`` (``None`` without barriers, or with a user matrix).
+
+    Its :meth:`~wasteopt.barriers.BarrierModel.path` gives the polyline of a leg around the
+    barriers, for drawing legs as they are priced."""
+    net = scenario.network
+    if not net.barriers or net.matrix_file:
+        return None
+    return barrier_model(net.barriers, net.crossings)

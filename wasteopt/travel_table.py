@@ -11,6 +11,11 @@ entry, row or block when asked:
 * ``plane`` (benchmark instances): ``round(scale × hypot(dx, dy))``, i.e. TSPLIB ``EUC_2D``
   rounded per edge (``scale = 1``) or scaled before rounding (``scale = 1000``).
 
+With *barriers* (:mod:`wasteopt.barriers`, ``arc`` only) a leg whose straight segment crosses
+a barrier is instead the shortest way around it (over a crossing where one is declared), times
+the same ``scale``: ``round(scale × half_arc)`` where ``half_arc`` is the path's length in half
+great-circle angles. A clear leg keeps exactly the value it has without barriers.
+
 Rounding is half-to-even (``numpy.rint`` and Python ``round`` agree). A *travel-time* table
 (:meth:`TravelTable.travel_time`) is ``ceil(distance × 3600 / (speed_kmh × 1000))`` of its
 distance table, as in :meth:`wasteopt.network.TravelMatrix.durations_s`. Scalar entries are
@@ -32,9 +37,17 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from wasteopt.barriers import BarrierModel
 from wasteopt.errors import InputError, Problem
 
-__all__ = ["DENSE_LIMIT", "EARTH_RADIUS_M", "TravelTable", "arc_block", "unit_halves"]
+__all__ = [
+    "DENSE_LIMIT",
+    "EARTH_RADIUS_M",
+    "TravelTable",
+    "arc_block",
+    "half_arc_block",
+    "unit_halves",
+]
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius R1 = (2a + b) / 3 of WGS-84 (IUGG), in metres."""
@@ -57,8 +70,18 @@ def unit_halves(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.float6
 def arc_block(
     half_rows: npt.NDArray[np.float64], half_cols: npt.NDArray[np.float64], scale: float
 ) -> npt.NDArray[np.int32]:
-    """Rounded ``scale × 2·asin(|a − b|)`` between every row and column half vector (3, m),
+    """Rounded ``scale × asin(|a − b|)`` between every row and column half vector (3, m),
     (3, k): the one formula of every geographic distance in wasteopt."""
+    acc = half_arc_block(half_rows, half_cols)
+    acc *= scale
+    return np.rint(acc, out=acc).astype(np.int32)
+
+
+def half_arc_block(
+    half_rows: npt.NDArray[np.float64], half_cols: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """``asin(|a − b|)`` (half the great-circle angle) between every row and column half
+    vector, unrounded: :func:`arc_block` before its scale."""
     acc = np.zeros((half_rows.shape[1], half_cols.shape[1]))
     tmp = np.empty_like(acc)
     for k in range(3):
@@ -70,8 +93,60 @@ def arc_block(
     if acc.size and acc.max() > 1.0:  # rounding near antipodes only
         np.minimum(acc, 1.0, out=acc)
     np.arcsin(acc, out=acc)
-    acc *= scale
-    return np.rint(acc, out=acc).astype(np.int32)
+    return acc
+
+
+class _BarrierSites:
+    """The positions of a table as seen by a barrier model: plane coordinates and each
+    position's shortest half arcs to the model's nodes (``G``), computed once when first read."""
+
+    __slots__ = ("done", "hub", "model", "x", "y")
+
+    def __init__(self, model: BarrierModel, half: npt.NDArray[np.float64]) -> None:
+        self.model = model
+        self.x, self.y = model.plane(half)
+        self.hub = np.empty((self.x.size, model.node_count))
+        self.done = np.zeros(self.x.size, dtype=bool)
+
+    def take(self, idx: npt.NDArray[np.intp]) -> _BarrierSites:
+        """The same for positions ``idx`` (repeats allowed), with their cached rows."""
+        out = _BarrierSites.__new__(_BarrierSites)
+        out.model, out.x, out.y = self.model, self.x[idx], self.y[idx]
+        out.hub, out.done = self.hub[idx], self.done[idx]
+        return out
+
+    def hubs(
+        self, pos: npt.NDArray[np.intp], half: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """``G`` rows of positions ``pos`` (``half``: every position's half vectors)."""
+        need = np.unique(pos[~self.done[pos]])
+        if need.size:
+            self.hub[need] = self.model.hubs(half[:, need], self.x[need], self.y[need])
+            self.done[need] = True
+        return self.hub[pos]
+
+    def around(
+        self,
+        r: npt.NDArray[np.intp],
+        c: npt.NDArray[np.intp],
+        half: npt.NDArray[np.float64],
+        acc: npt.NDArray[np.float64],
+    ) -> None:
+        """Replace the half arcs ``acc`` (rows ``r`` × columns ``c``) of blocked legs by the
+        shortest way around; ValueError when a leg has none."""
+        m = self.model
+        blocked = m.blocked(self.x[r], self.y[r], self.x[c], self.y[c])
+        ii, jj = np.nonzero(blocked)
+        if not ii.size:
+            return
+        hr, hc = self.hubs(r, half), self.hubs(c, half)
+        way = m.around(hr[ii], hc[jj])
+        if not np.all(np.isfinite(way)):
+            k = int(np.flatnonzero(~np.isfinite(way))[0])
+            raise ValueError(
+                f"positions {int(r[ii[k]])} and {int(c[jj[k]])} have no path around the barriers"
+            )
+        acc[ii, jj] = way
 
 
 class _Row(dict[int, int]):
@@ -101,6 +176,7 @@ class TravelTable:
         metric: Metric,
         scale: float,
         divisor: float | None = None,
+        barriers: BarrierModel | _BarrierSites | None = None,
     ) -> None:
         pts = np.ascontiguousarray(points, dtype=np.float64)
         dims = 3 if metric == "arc" else 2
@@ -108,7 +184,12 @@ class TravelTable:
             raise ValueError(f"{metric} tables take points of shape ({dims}, n), got {pts.shape}")
         if not (math.isfinite(scale) and scale > 0):
             raise ValueError(f"scale must be a positive number, got {scale!r}")
+        if barriers is not None and metric != "arc":
+            raise ValueError("barriers apply to geographic (arc) tables only")
         self._pts = pts
+        self._barriers = (
+            _BarrierSites(barriers, pts) if isinstance(barriers, BarrierModel) else barriers
+        )
         self._py: list[tuple[float, ...]] = [tuple(p) for p in pts.T.tolist()]
         self.metric: Metric = metric
         self.scale = float(scale)
@@ -120,9 +201,26 @@ class TravelTable:
     # -- construction ------------------------------------------------------------------------
 
     @classmethod
-    def geodesic(cls, lon: npt.ArrayLike, lat: npt.ArrayLike, circuity: float) -> TravelTable:
-        """Road metres between WGS-84 points: great circle × ``circuity``, rounded."""
-        return cls(unit_halves(lon, lat), metric="arc", scale=2.0 * EARTH_RADIUS_M * circuity)
+    def geodesic(
+        cls,
+        lon: npt.ArrayLike,
+        lat: npt.ArrayLike,
+        circuity: float,
+        barriers: BarrierModel | None = None,
+    ) -> TravelTable:
+        """Road metres between WGS-84 points: great circle (around ``barriers``) × ``circuity``,
+        rounded."""
+        return cls(
+            unit_halves(lon, lat),
+            metric="arc",
+            scale=2.0 * EARTH_RADIUS_M * circuity,
+            barriers=barriers,
+        )
+
+    @property
+    def barriers(self) -> BarrierModel | None:
+        """The barrier model legs go around, if any."""
+        return None if self._barriers is None else self._barriers.model
 
     @classmethod
     def euclidean(cls, x: npt.ArrayLike, y: npt.ArrayLike, scale: float = 1.0) -> TravelTable:
@@ -136,18 +234,25 @@ class TravelTable:
         if not (math.isfinite(speed_kmh) and speed_kmh > 0):
             raise ValueError(f"speed_kmh must be a positive number, got {speed_kmh!r}")
         return TravelTable(
-            self._pts, metric=self.metric, scale=self.scale, divisor=float(speed_kmh) * 1000.0
+            self._pts,
+            metric=self.metric,
+            scale=self.scale,
+            divisor=float(speed_kmh) * 1000.0,
+            barriers=self._barriers,  # shared: G rows computed for one serve both
         )
 
     def take(self, positions: Sequence[int] | npt.NDArray[np.integer[Any]]) -> TravelTable:
         """The table of ``positions`` (repeats allowed), in that order; nothing is computed."""
         idx = np.asarray(positions, dtype=np.intp)
+        pts = self._pts[:, idx]
+        sites = None if self._barriers is None else self._barriers.take(idx)
         return TravelTable(
-            self._pts[:, idx], metric=self.metric, scale=self.scale, divisor=self.divisor
+            pts, metric=self.metric, scale=self.scale, divisor=self.divisor, barriers=sites
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild, (self._pts, self.metric, self.scale, self.divisor)
+        # The barrier model travels, its per-position cache does not (recomputed on demand).
+        return _rebuild, (self._pts, self.metric, self.scale, self.divisor, self.barriers)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -156,6 +261,8 @@ class TravelTable:
 
     def pair(self, i: int, j: int) -> int:
         """Entry ``(i, j)``, computed with the blocks' operations in the blocks' order."""
+        if self._barriers is not None:
+            return int(self.block([i], [j])[0, 0])
         a, b = self._py[i], self._py[j]
         if self.metric == "arc":
             t = a[0] - b[0]
@@ -187,7 +294,12 @@ class TravelTable:
         return out
 
     def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
-        if self.metric == "arc":
+        if self.metric == "arc" and self._barriers is not None:
+            acc = half_arc_block(self._pts[:, r], self._pts[:, c])
+            self._barriers.around(r, c, self._pts, acc)
+            acc *= self.scale
+            dist = np.rint(acc, out=acc).astype(np.int32)
+        elif self.metric == "arc":
             dist = arc_block(self._pts[:, r], self._pts[:, c], self.scale)
         else:
             # [r][:, None], not [0, r, None]: mixed advanced indexing would put c's axis first
@@ -277,6 +389,10 @@ class TravelTable:
 
 
 def _rebuild(
-    pts: npt.NDArray[np.float64], metric: Metric, scale: float, divisor: float | None
+    pts: npt.NDArray[np.float64],
+    metric: Metric,
+    scale: float,
+    divisor: float | None,
+    barriers: BarrierModel | None = None,
 ) -> TravelTable:
-    return TravelTable(pts, metric=metric, scale=scale, divisor=divisor)
+    return TravelTable(pts, metric=metric, scale=scale, divisor=divisor, barriers=barriers)

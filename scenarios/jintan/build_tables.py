@@ -49,11 +49,13 @@ EXTRA_TRIPS = 1 more trip than planned (``max_trips``).
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from fleets import VEHICLE_COLS, haul_rows, size_fleets
+from lake import barriers
 from points import LARGE_GENERATORS, POINT_COLS, make_points, point_kg
 from sources import (
     DEPOTS,
@@ -98,6 +100,8 @@ def main() -> None:
     )
     vehicles, sizing = size_fleets(points, per_person, stations)
     write_csv("vehicle_types.csv", VEHICLE_COLS, vehicles + haul_rows())
+    text = json.dumps(barriers(), ensure_ascii=False, indent=1) + "\n"
+    (HERE / "barriers.geojson").write_text(text, encoding="utf-8")
     summary(points, per_person, sizing)
 
 

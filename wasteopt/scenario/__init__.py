@@ -1,5 +1,6 @@
 """Scenario data: the frozen model, loading a scenario folder, validation and variants."""
 
+from wasteopt.scenario.geography import Barrier, Crossing
 from wasteopt.scenario.load import STANDARD_STREAMS, load_scenario
 from wasteopt.scenario.model import (
     ACCESS_CLASSES,
@@ -43,7 +44,9 @@ __all__ = [
     "STATION_DECISIONS",
     "STATION_STATUSES",
     "VEHICLE_CLASSES",
+    "Barrier",
     "CollectionPoint",
+    "Crossing",
     "Depot",
     "Edit",
     "Frequency",

@@ -19,14 +19,29 @@ import logging
 import os
 import stat
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
+import numpy as np
+
+from wasteopt.coordinates import Crs, parse_crs, transform
 from wasteopt.errors import Problem, ScenarioError
 from wasteopt.scenario.csv_reader import TableReader
 from wasteopt.scenario.csv_tables import PointContext
 from wasteopt.scenario.folder import MAX_MATRIX_BYTES, TABLES, path_problem
-from wasteopt.scenario.model import NetworkSettings, PlanningSettings, Scenario
+from wasteopt.scenario.geography import Barrier, Crossing
+from wasteopt.scenario.geojson_file import read_barriers
+from wasteopt.scenario.model import (
+    CollectionPoint,
+    Depot,
+    NetworkSettings,
+    PlanningSettings,
+    Scenario,
+    TransferStation,
+    TreatmentFacility,
+)
 from wasteopt.scenario.rows import depot, facility, point, station, vehicle_type
 from wasteopt.scenario.toml_settings import (
     NETWORK_KEYS,
@@ -109,13 +124,17 @@ class _Loader(SettingsReader, TableReader):
                 MAX_MATRIX_BYTES,
                 "the travel matrix named by [network] matrix_file",
             )
-        depots = self.read_table("depots", depot)
-        stations = self.read_table("stations", station)
-        facilities = self.read_table("facilities", facility)
+        crs = self.crs(net, "crs", "wgs84")
+        barriers_crs = self.crs(net, "barriers_crs", crs)
+        barriers, crossings = self.barriers(net, barriers_crs)
+        depots = _to_wgs84(self.read_table("depots", depot), crs)
+        stations = _to_wgs84(self.read_table("stations", station), crs)
+        facilities = _to_wgs84(self.read_table("facilities", facility), crs)
         vehicles = self.read_table("vehicle_types", vehicle_type)
         points = self.read_table(
             "points", partial(point, ctx=PointContext(streams, defaults, self.toml_ok))
         )
+        points = _to_wgs84(points, crs)
         return Scenario(
             id=head.get("id") or self.folder.name,
             name=head.get("name") or self.folder.name,
@@ -129,12 +148,72 @@ class _Loader(SettingsReader, TableReader):
             vehicle_types=tuple(vehicles),
             generation=gen,
             network=NetworkSettings(
-                circuity=net.get("circuity", 1.3), matrix_file=net.get("matrix_file", "")
+                circuity=net.get("circuity", 1.3),
+                matrix_file=net.get("matrix_file", ""),
+                crs=crs,
+                barriers_file=net.get("barriers", ""),
+                barriers_crs=barriers_crs,
+                barriers=barriers,
+                crossings=crossings,
             ),
             planning=PlanningSettings(**planning),  # keys are the field names
             variants=variants,
             targets=targets,
         )
+
+    def crs(self, net: dict[str, Any], key: str, default: Crs) -> Crs:
+        """``[network] key`` as a coordinate system (``default`` when absent or wrong)."""
+        text = net.get(key) or default
+        try:
+            return parse_crs(text)
+        except ValueError:
+            self.add(
+                self.toml_name,
+                "unknown coordinate system",
+                "[network]",
+                key,
+                text,
+                "wgs84 (GPS), gcj02 (AMap/Gaode, Tencent) or bd09 (Baidu)",
+            )
+            return default
+
+    def barriers(
+        self, net: dict[str, Any], crs: Crs
+    ) -> tuple[tuple[Barrier, ...], tuple[Crossing, ...]]:
+        """The barriers and crossings of ``[network] barriers`` (none when not set)."""
+        name = net.get("barriers")
+        if not name:
+            return (), ()
+        if net.get("matrix_file"):
+            self.add(
+                self.toml_name,
+                "a user matrix gives every distance, so barriers would be ignored",
+                "[network]",
+                "barriers",
+                name,
+                "either matrix_file or barriers, not both",
+            )
+            return (), ()
+        return read_barriers(self, name, crs)
+
+
+_Located = TypeVar("_Located", Depot, TransferStation, TreatmentFacility, CollectionPoint)
+
+
+def _to_wgs84(records: list[_Located], crs: Crs) -> list[_Located]:
+    """``records`` with lon/lat converted from ``crs`` to WGS-84; coordinates out of range are
+    kept as written, so that the checks report them as the user wrote them."""
+    if crs == "wgs84" or not records:
+        return records
+    lon = np.array([r.lon for r in records], dtype=np.float64)
+    lat = np.array([r.lat for r in records], dtype=np.float64)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    x, y = transform(lon[ok], lat[ok], crs, "wgs84")
+    lon[ok], lat[ok] = x, y
+    return [
+        replace(r, lon=float(lon[k]), lat=float(lat[k])) if ok[k] else r
+        for k, r in enumerate(records)
+    ]
 
 
 def _summarise(problems: list[Problem]) -> list[Problem]:

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from wasteopt.scenario.geography import Barrier, Crossing
 from wasteopt.scenario.targets import Target, TownKind
 
 __all__ = [
@@ -389,10 +390,18 @@ class GenerationSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NetworkSettings:
-    """How travel distances are obtained: great-circle × ``circuity``, or a user ``matrix_file``."""
+    """How travel distances are obtained: great-circle × ``circuity`` (around ``barriers``,
+    over ``crossings``), or a user ``matrix_file``. ``crs``: the coordinate system the tables
+    were written in, ``barriers_crs`` that of ``barriers_file`` (both converted to WGS-84 on
+    load, :mod:`wasteopt.coordinates`; a scenario in memory is always WGS-84)."""
 
     circuity: float = 1.3
     matrix_file: str = ""
+    crs: str = "wgs84"
+    barriers_file: str = ""
+    barriers_crs: str = "wgs84"
+    barriers: tuple[Barrier, ...] = ()
+    crossings: tuple[Crossing, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -104,7 +104,13 @@ SCENARIO_KEYS = {
     "description": ("str", ""),
     "standard_streams": ("bool", True),
 }
-NETWORK_KEYS = {"circuity": ("float", 1.3), "matrix_file": ("str", "")}
+NETWORK_KEYS = {
+    "circuity": ("float", 1.3),
+    "matrix_file": ("str", ""),
+    "crs": ("str", "wgs84"),
+    "barriers": ("str", ""),
+    "barriers_crs": ("str", ""),  # default: crs
+}
 PLANNING_KEYS = {
     "mode": ("str", "status_quo"),
     "max_haul_km": ("float", None),

@@ -25,6 +25,7 @@ import re
 
 from wasteopt.clock import format_hhmm
 from wasteopt.errors import Problem, ScenarioError
+from wasteopt.scenario.barrier_checks import check_barriers
 from wasteopt.scenario.cross_checks import SHARE_TOLERANCE, cross_checks, generated_streams
 from wasteopt.scenario.model import (
     ACCESS_RULES,
@@ -92,6 +93,7 @@ def run_checks(
     _record_checks(s, r)
     made = generated_streams(s)
     cross_checks(s, r, made)
+    check_barriers(s, r)
     problems = r.problems
     if not variants:
         return problems
