@@ -1,21 +1,27 @@
 """Maps that show decisions: catchments before/after per stream (retired crossed, new ringed,
-a legend with counts, the district outline, a zoom where points move), routes with a legend of
-streams, one colour per site in every figure, labels that never overlap."""
+a legend with counts, the district outline and barriers, a zoom where points move), routes with
+a legend of streams, one colour per site in every figure, labels that never overlap."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import types
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 
+from wasteopt.network import scenario_barriers
 from wasteopt.reporting import palette
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.reporting.map_layout import OUTLINE_LABEL, Label, new_figure, place_labels
 from wasteopt.reporting.maps import plot_catchments, plot_routes
+from wasteopt.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _plan(assignments, *, open_=(), closed=(), built=()):
@@ -149,3 +155,47 @@ def test_labels_never_overlap():
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             assert not a.overlaps(b)
+
+
+def test_maps_draw_the_barriers_legs_go_around(tiny_scenario, sheet):
+    """With barriers (tiny_river: a river and two bridges) every map panel fills the water in
+    its colour under the points, draws the bridges, and the legend names both; tiny (no
+    barriers) has neither."""
+    river = load_scenario(ROOT / "scenarios" / "tiny_river")
+    assert river.network.barriers and river.network.crossings
+    for fig in (
+        plot_catchments(river, BEFORE, AFTER, stream="other"),
+        plot_routes(river, sheet),
+    ):
+        for ax in _map_axes(fig):
+            water = [
+                p for p in ax.patches if np.allclose(p.get_facecolor(), to_rgba(palette.WATER))
+            ]
+            assert water and all(p.get_zorder() < 1 for p in water)
+            bridges = [ln for ln in ax.get_lines() if ln.get_color() == palette.CROSSING]
+            assert len(bridges) == len(river.network.crossings)
+        legend = _legend_texts(fig)
+        assert "水域 water (legs go around)" in legend and "桥/渡口 bridge, ferry" in legend
+    plain = _legend_texts(plot_catchments(tiny_scenario, BEFORE, AFTER, stream="other"))
+    assert not any("水域" in t for t in plain)
+
+
+def test_route_lines_bend_around_barriers(sheet):
+    """A leg whose straight line crosses the tiny_river river is drawn along the path it is
+    priced on (over a bridge), so the routes map never draws a leg across the water."""
+    river = load_scenario(ROOT / "scenarios" / "tiny_river")
+    model = scenario_barriers(river)
+    assert model is not None
+    drawn = plot_routes(river, sheet)
+    rows = sheet[sheet["kind"] != "lunch"]
+    crossing = [
+        (a, b)
+        for _, g in rows.groupby("vehicle", sort=False)
+        for a, b in itertools.pairwise(zip(g["lon"], g["lat"], strict=True))
+        if len(model.path(a, b)) > 2
+    ]
+    assert crossing, "the tiny day should have a leg across the river"
+    colours = {st.color for st in river.streams}
+    vertices = sum(len(ln.get_xdata()) for ax in _map_axes(drawn) for ln in ax.get_lines()
+                   if ln.get_color() in colours)  # fmt: skip
+    assert vertices >= len(rows) + len(crossing)

@@ -7,7 +7,8 @@ labels name it) with the aspect ratio corrected for latitude (1° of longitude i
 
 The district outline is the convex hull of the district's points and sites, pushed out by 1 %
 of the map's extent so that no point sits on the line; scenarios carry no boundary, so the map
-says the outline is approximate.
+says the outline is approximate. The scenario's barriers (``[network] barriers``: water and
+no-go areas, bridges and ferries) are drawn under everything, since legs go around them.
 
 Labels are placed greedily (:func:`place_labels`): each in turn tries eight positions around
 its anchor and takes the first whose box overlaps no label and no marker placed before it and
@@ -30,6 +31,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
 from matplotlib.transforms import Bbox
 from scipy.spatial import ConvexHull, QhullError
 
@@ -40,7 +43,9 @@ from wasteopt.scenario.model import Scenario
 __all__ = [
     "OUTLINE_LABEL",
     "Label",
+    "barrier_legend",
     "crs_axis_note",
+    "draw_barriers",
     "draw_outline",
     "free_spot",
     "key_note",
@@ -130,6 +135,47 @@ def draw_outline(
     if ring is not None:
         ax.plot(ring[:, 0], ring[:, 1], color=palette.OUTLINE, lw=1.0, ls=(0, (6, 3)), zorder=0.5)
     return ring
+
+
+def draw_barriers(ax: Axes, scenario: Scenario, crs: Crs) -> None:
+    """Fill the scenario's barriers (water, no-go areas; islands left open) and draw its
+    bridges and ferries, under everything else."""
+    net = scenario.network
+    for barrier in net.barriers:
+        colour = palette.WATER if barrier.kind == "water" else palette.NO_GO
+        for rings in barrier.polygons:
+            verts: list[tuple[float, float]] = []
+            codes: list[np.uint8] = []
+            for ring in rings:
+                x, y = project((p[0] for p in ring), (p[1] for p in ring), crs)
+                verts.extend(zip(x.tolist(), y.tolist(), strict=True))
+                codes.extend([MplPath.MOVETO] + [MplPath.LINETO] * (len(ring) - 1))
+            ax.add_patch(PathPatch(MplPath(verts, codes), fc=colour, ec="none", zorder=0.2))
+    for crossing in net.crossings:
+        x, y = project((p[0] for p in crossing.line), (p[1] for p in crossing.line), crs)
+        ax.plot(x, y, color=palette.CROSSING, lw=2.0, solid_capstyle="butt", zorder=0.3)
+
+
+def barrier_legend(scenario: Scenario) -> list[Line2D]:
+    """Legend entries of what :func:`draw_barriers` draws (none without barriers)."""
+    net = scenario.network
+    kinds = {b.kind for b in net.barriers}
+    area = {"linestyle": "none", "marker": "s", "markersize": 9, "markeredgecolor": "none"}
+    handles: list[Line2D] = []
+    if "water" in kinds:
+        handles.append(
+            Line2D([], [], markerfacecolor=palette.WATER, label="水域 water (legs go around)",
+                   **area)  # type: ignore[arg-type]
+        )  # fmt: skip
+    if "no_go" in kinds:
+        handles.append(
+            Line2D([], [], markerfacecolor=palette.NO_GO, label="禁行区 no-go area", **area)  # type: ignore[arg-type]
+        )
+    if net.crossings:
+        handles.append(
+            Line2D([], [], color=palette.CROSSING, lw=2.0, label="桥/渡口 bridge, ferry")
+        )
+    return handles
 
 
 def outline_handle() -> Line2D:

@@ -10,6 +10,7 @@ numbered key listed on the figure) and is built inside
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from wasteopt.barriers import BarrierModel
 from wasteopt.coordinates import Crs
+from wasteopt.network import scenario_barriers
 from wasteopt.reporting import palette
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.reporting.map_layout import (
     Label,
+    barrier_legend,
+    draw_barriers,
     draw_outline,
     key_note,
     map_axes,
@@ -118,13 +123,15 @@ def plot_routes(
         fig = new_figure(6.5 * cols, 5.5 * rows + 1.0)
         grid = fig.add_gridspec(rows + 1, cols, height_ratios=[5.5] * rows + [1.0])
         px, py = project((p.lon for p in scenario.points), (p.lat for p in scenario.points), crs)
+        barriers = scenario_barriers(scenario)
         panels: list[tuple[Axes, list[Label], list[tuple[float, float]]]] = []
         for k, stream in enumerate(streams):
             ax = fig.add_subplot(grid[k // cols, k % cols])
             part = sheet[sheet["stream"] == stream].dropna(subset=["lon", "lat"])
             ax.scatter(px, py, s=3, c=palette.BACKGROUND, zorder=1, linewidths=0)
             draw_outline(ax, px, py)
-            _route_lines(ax, part, palette.stream_colour(scenario, stream), crs)
+            draw_barriers(ax, scenario, crs)
+            _route_lines(ax, part, palette.stream_colour(scenario, stream), crs, barriers)
             labels, marks = _route_sites(ax, scenario, part, stream, keys, crs)
             km = part["leg_m"].sum() / 1000.0
             stops = int((part["kind"] == "stop").sum())
@@ -144,6 +151,7 @@ def plot_routes(
         ]  # fmt: skip
         handles += _marker_handles(depots=True, changes=False)
         handles.insert(len(streams) + 2, _unused_handle("当日未卸料 no unloading this day"))
+        handles += barrier_legend(scenario)
         band.legend(handles=handles, loc="upper center", ncols=4, fontsize=7.5, frameon=False)
         if title:
             fig.suptitle(title)
@@ -160,11 +168,28 @@ def _band_note(band: Axes, keyed: Sequence[Label]) -> None:
         text.set_in_layout(False)  # the labels were placed for the layout as it is
 
 
-def _route_lines(ax: Axes, part: pd.DataFrame, colour: str, crs: Crs) -> None:
-    """Each vehicle's path (lunch rows add no vertex) and its stops."""
+def _around(
+    lon: Sequence[float], lat: Sequence[float], model: BarrierModel | None
+) -> tuple[list[float], list[float]]:
+    """The polyline through (lon, lat) with each leg bent around the barriers as it is priced
+    (:meth:`wasteopt.barriers.BarrierModel.path`); the points themselves without barriers."""
+    if model is None or len(lon) < 2:
+        return list(lon), list(lat)
+    out = [(lon[0], lat[0])]
+    for a, b in itertools.pairwise(zip(lon, lat, strict=True)):
+        out.extend(model.path(a, b)[1:] if a != b else [b])
+    return [p[0] for p in out], [p[1] for p in out]
+
+
+def _route_lines(
+    ax: Axes, part: pd.DataFrame, colour: str, crs: Crs, model: BarrierModel | None = None
+) -> None:
+    """Each vehicle's path (lunch rows add no vertex; legs bent around the barriers as they
+    are priced) and its stops."""
     for k, (_, g) in enumerate(part.groupby("vehicle", sort=False)):
         path = g[g["kind"] != "lunch"]
-        x, y = project(path["lon"], path["lat"], crs)
+        lon, lat = _around(path["lon"].tolist(), path["lat"].tolist(), model)
+        x, y = project(lon, lat, crs)
         ax.plot(x, y, color=colour, lw=0.9, alpha=0.9 if k % 2 == 0 else 0.55,
                 ls="-" if k % 3 else "--", zorder=2)  # fmt: skip
     stops = part[part["kind"] == "stop"]
@@ -372,6 +397,7 @@ def _catchment_panel(
     """One panel: points, outline, sites; returns the sites' labels and marker positions."""
     _catchment_points(ax, ctx.scenario, assignment, ctx.px, ctx.py, ctx.moved)
     draw_outline(ax, ctx.px, ctx.py)
+    draw_barriers(ax, ctx.scenario, ctx.crs)
     labels, marks = _catchment_sites(
         ax, ctx, _open_sites(plan, set(assignment.values())), assignment, is_after
     )
@@ -494,7 +520,8 @@ def _catchment_legend(
                    label=f"{keys[sid]} {names.get(sid, sid)}: {nb} → {na}{change}")
         )  # fmt: skip
     handles.append(_unused_handle("未启用 not in use"))
-    return handles + _marker_handles(depots=False, changes=bool(retired or new))
+    water = barrier_legend(scenario)
+    return handles + _marker_handles(depots=False, changes=bool(retired or new)) + water
 
 
 def _unused_handle(label: str) -> Line2D:

@@ -17,8 +17,10 @@ from wasteopt.scenario.model import Scenario
 
 __all__ = [
     "BACKGROUND",
+    "CROSSING",
     "DEPOT",
     "NEW",
+    "NO_GO",
     "OUTLINE",
     "OVERLOAD",
     "PLANT",
@@ -27,6 +29,7 @@ __all__ = [
     "STATION",
     "TRIP_COLOURS",
     "UNKNOWN_STREAM",
+    "WATER",
     "site_colours",
     "stream_colour",
     "trip_colour",
@@ -70,6 +73,9 @@ TRIP_COLOURS: tuple[str, ...] = (
 
 BACKGROUND = "#cfcfcf"  # points of the district that the figure is not about
 OUTLINE = "#555555"  # the district outline
+WATER = "#CFE3F3"  # lakes, rivers and canals the legs go around
+NO_GO = "#E4E4E4"  # other areas legs may not cross
+CROSSING = "#3A3A3A"  # bridges and ferries over them
 DEPOT = "#222222"
 STATION = "#1f3b73"  # a station where no site colour applies (utilisation bars)
 PLANT = "#5b7f95"  # a plant where no site colour applies (kept apart from every stream colour)
