@@ -1,31 +1,47 @@
 """Fleet shares: each fleet's real vehicles handed out over a day's routing territories.
 
-Model (no over-count)
----------------------
+Model (no over-count, vehicles near home)
+-----------------------------------------
 Every vehicle stays with its depot and fleet. Each fleet's real count is handed out over the
 territories, so the solver of a territory sees only vehicles that exist. A stop's workload is
 the mean of its share of the day's kg and of its service time; a territory's demand for each
 *access class* (the fleets that may serve a stop) is that workload times the day's kg. A
 vehicle covers a shift's kg (``capacity × max_trips``, or the shift load limit;
-``UNLIMITED_TRIPS`` trips when the fleet has no limit). Vehicles are given in two rounds, each
-vehicle to the territory nearest its depot (mean road distance to its stops):
+``UNLIMITED_TRIPS`` trips when the fleet has no limit). A fleet's distance to a territory is
+the mean road distance from its depot to the territory's stops. Classes are covered narrowest
+first (lane stops only e-tricycles reach before the stops every fleet reaches), and for each
+width of class:
 
-1. whole vehicles up to what each demand needs by capacity, restricted classes first (lanes
-   only e-tricycles reach), then by distance;
-2. one vehicle at a time to the class with the largest demand left, territories without any
-   vehicle first, until every fleet's count is given out (a fleet whose vehicles may serve
-   no stop of the day keeps them).
+1. whole vehicles up to what each demand needs by capacity, nearest (territory, fleet) pair
+   first;
+2. then one vehicle at a time to the class with the largest demand left (territories without
+   any vehicle first), from the nearest fleet that has one,
 
-Capacity given beyond a class's demand covers the territory's other classes that the fleet
-may serve. The counts of a fleet over the territories therefore sum to its real count. After
-a first pass, the vehicles a territory did not use go back to a pool; territories with
-unserved stops get the pool's vehicles by the same rule applied to their unserved stops and
-are routed again (the answer with fewer unserved stops is kept).
+where a fleet that also belongs to a narrower class (a tricycle, for stops a compactor also
+reaches) is taken only when no other fleet of the class has a vehicle left, so the only
+vehicles of a lane are not spent on streets before the lanes are covered. Capacity given
+beyond a class's demand covers the territory's other classes that the fleet may serve.
+
+3. Vehicles left once every demand is covered are spares: each goes, one at a time, to a
+   territory of its own depot (one whose nearest depot it is; else one for which it is the
+   next nearest, and so on), the one with the most demand left for the fleet (so spares
+   spread over the depot's territories by their size); a fleet that belongs to a narrower
+   class goes to a territory with such stops first (a spare tricycle to a lane territory). A
+   spare is never sent across the city to a territory whose demand is already covered, as
+   giving it to the largest demand left did (a Yaotang truck in Zhiqian on Jintan, 27 km away,
+   while Zhiqian's own yard truck stood idle).
+
+A fleet whose vehicles may serve no stop of the day keeps them. The counts of a fleet over the
+territories therefore sum to its real count. After a first pass, the vehicles a territory did
+not use go back to a pool; territories with unserved stops get the pool's vehicles by the same
+rule applied to their unserved stops and are routed again (the answer with fewer unserved
+stops is kept). Which vehicle finally drives each route is settled after the merge
+(:mod:`wasteopt.routing.vehicle_choice`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -130,25 +146,85 @@ def _hand_out(dem: _Demand, avail: dict[str, int]) -> Counts:
         avail[fid] -= n
         dem.cover(key, cls, fid, n * cap[fid])
 
-    pairs = sorted(
-        (len(cls), dem.dist[(key, depot[fid])], pos[key], fpos[fid], key, cls, fid)
-        for (key, cls) in dem.left
-        for fid in cls
-    )
-    for *_, key, cls, fid in pairs:  # round 1: whole vehicles, nearest first
-        n = min(avail.get(fid, 0), int(max(0.0, dem.left[(key, cls)]) // cap[fid]))
-        if n > 0:
-            give(key, cls, fid, n)
-    while True:  # round 2: one vehicle at a time to the largest demand left
-        open_ = [(key, cls) for (key, cls) in dem.left if any(avail.get(f, 0) for f in cls)]
-        if not open_:
-            return out
-        key, cls = min(open_, key=lambda kc: (bool(out[kc[0]]), -dem.left[kc], pos[kc[0]], kc[1]))
-        fid = min(
-            (f for f in cls if avail.get(f, 0) > 0),
-            key=lambda f: (dem.dist[(key, depot[f])], fpos[f]),
+    # A fleet whose narrowest class is narrower than the one being covered (a tricycle, for
+    # stops a compactor also reaches) is taken last: it is kept for the stops only it reaches.
+    narrowest = {fid: min((len(c) for _, c in dem.left if fid in c), default=0) for fid in cap}
+    for width in sorted({len(c) for _, c in dem.left}):  # narrowest classes first
+        pairs = sorted(
+            (
+                narrowest[fid] < width,
+                dem.dist[(key, depot[fid])],
+                pos[key],
+                fpos[fid],
+                key,
+                cls,
+                fid,
+            )
+            for (key, cls) in dem.left
+            if len(cls) == width
+            for fid in cls
         )
-        give(key, cls, fid, 1)
+        for *_, key, cls, fid in pairs:  # round 1: whole vehicles, nearest first
+            n = min(avail.get(fid, 0), int(max(0.0, dem.left[(key, cls)]) // cap[fid]))
+            if n > 0:
+                give(key, cls, fid, n)
+        while True:  # round 2: one vehicle at a time to the largest demand left
+            short = [
+                kc
+                for kc, left in dem.left.items()
+                if len(kc[1]) == width and left > 0 and any(avail.get(f) for f in kc[1])
+            ]
+            if not short:
+                break
+            key, cls = min(
+                short, key=lambda kc: (bool(out[kc[0]]), -dem.left[kc], pos[kc[0]], kc[1])
+            )
+            fid = min(
+                (f for f in cls if avail.get(f, 0) > 0),
+                key=lambda f: (narrowest[f] < width, dem.dist[(key, depot[f])], fpos[f]),
+            )
+            give(key, cls, fid, 1)
+    _spares(dem, avail, give)
+    return out
+
+
+def _spares(
+    dem: _Demand,
+    avail: dict[str, int],
+    give: Callable[[str, _Class, str, int], None],
+) -> None:
+    """Round 3 (module docstring): each vehicle left once every demand is covered goes, one at
+    a time, to a territory of its own depot (one whose nearest depot it is, else the next
+    nearest), the one with the most demand left for it; a fleet that alone reaches some
+    stops (a tricycle) goes to a territory with such stops first."""
+    depots = sorted({f.depot for f in dem.fleets})
+    rank = {
+        (k, d): sum(dem.dist[(k, e)] < dem.dist[(k, d)] for e in depots)
+        for k in dem.order
+        for d in depots
+    }
+    pos = {k: i for i, k in enumerate(dem.order)}
+    for f in dem.fleets:
+        mine: dict[str, list[_Class]] = {}  # territory → its classes the fleet serves
+        for key, cls in dem.left:
+            if f.id in cls:
+                mine.setdefault(key, []).append(cls)
+        if not mine:
+            continue  # the fleet may serve no stop of the day: it keeps its vehicles
+        for classes in mine.values():
+            classes.sort(key=lambda c: (len(c), c))
+        narrow = min(len(c[0]) for c in mine.values())
+        while avail.get(f.id, 0) > 0:
+            key = min(
+                mine,
+                key=lambda k: (
+                    len(mine[k][0]) > narrow,
+                    rank[(k, f.depot)],
+                    -sum(dem.left[(k, c)] for c in mine[k]),
+                    pos[k],
+                ),
+            )
+            give(key, mine[key][0], f.id, 1)
 
 
 def allocate(problem: RoutingProblem, territories: Sequence[Territory]) -> Counts:
