@@ -296,3 +296,18 @@ def test_repair_ejects_an_open_stop_to_make_room_for_a_lane_stop() -> None:
     by_stop = {v: r.fleet for r in routes for v in r.visits if v.startswith("P")}
     assert by_stop["P0"] == by_stop["P1"] == "T"
     assert check_plan(p, _plan(p, routes, unserved)).ok
+
+
+def test_repair_of_a_few_stops_ignores_a_passed_deadline() -> None:
+    """With at most SMALL_REPAIR stops to place the repair searches in full even after its
+    deadline: the lane stop still takes an open stop's place (a cut-short search left it
+    unserved)."""
+    p = _restricted(4, {0: ("T",), 1: ("T",)})
+    p = dataclasses.replace(
+        p,
+        fleets=(p.fleets[0], dataclasses.replace(p.fleets[1], max_stops=2)),
+        stops=tuple(dataclasses.replace(s, load_kg=200) for s in p.stops),
+    )
+    routes, unserved = repair_routes(p, [("T", ["P0", "P2", "S"])], ["P1", "P3"], deadline=0.0)
+    assert unserved == ()
+    assert check_plan(p, _plan(p, routes, unserved)).ok
