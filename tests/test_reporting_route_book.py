@@ -10,12 +10,12 @@ import itertools
 import re
 import shutil
 import subprocess
-import zlib
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from pdf_text import font_sizes
 
 from wasteopt.generation import generate
 from wasteopt.network import build_matrix
@@ -187,18 +187,6 @@ def _pdftotext(path: Path, *args: str) -> str:
     ).stdout
 
 
-def _font_sizes(raw: bytes) -> set[float]:
-    """Every font size set (``Tf``) in the PDF's content streams."""
-    sizes: set[float] = set()
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
-        try:
-            data = zlib.decompress(m.group(1))
-        except zlib.error:
-            continue  # not a Flate stream (a font program, an image)
-        sizes |= {float(s) for s in re.findall(rb"/F\d+\s+([\d.]+)\s+Tf", data)}
-    return sizes
-
-
 def _pages(text: str) -> list[str]:
     return text.split("\f")[:-1]
 
@@ -222,7 +210,7 @@ def test_pdf_pages_say_x_of_y_and_every_form_is_there(cycle, tmp_path):
             for word in ("Driver", "Plate", "实际重量", "签收", "Supervisor", part.title):
                 assert word in page, word
     assert "车场汇总 Depot summary" in pages[0] and "Last in" in pages[0]
-    assert min(_font_sizes(pdf.read_bytes())) >= MIN_PT
+    assert min(font_sizes(pdf.read_bytes())) >= MIN_PT
 
 
 def _words(path: Path) -> list[list[tuple[float, float, float, float, str]]]:

@@ -13,13 +13,13 @@ import re
 import shutil
 import subprocess
 import time
-import zlib
 from pathlib import Path
 
 import matplotlib
 import openpyxl
 import pandas as pd
 import pytest
+from pdf_text import font_sizes
 
 from wasteopt.coordinates import wgs84_to_gcj02
 from wasteopt.generation import generate
@@ -180,18 +180,6 @@ def _pdf_page_count(raw: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", raw))
 
 
-def _font_sizes(raw: bytes) -> set[float]:
-    """Every font size set (``Tf``) in the PDF's content streams."""
-    sizes: set[float] = set()
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
-        try:
-            data = zlib.decompress(m.group(1))
-        except zlib.error:
-            continue  # not a Flate stream (a font program)
-        sizes |= {float(s) for s in re.findall(rb"/F\d+\s+([\d.]+)\s+Tf", data)}
-    return sizes
-
-
 def test_pdf_is_the_book_forms_with_embedded_cjk_font(tiny_plans, tmp_path):
     """A cover per depot, then one portrait A4 form per vehicle shift (tiny's fit one page),
     type 9 pt or more; a CJK TrueType font is embedded and has every glyph."""
@@ -201,7 +189,7 @@ def test_pdf_is_the_book_forms_with_embedded_cjk_font(tiny_plans, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"%PDF-")
     assert _pdf_page_count(raw) == len(scenario.depots) + plan.check.totals.vehicles
-    assert min(_font_sizes(raw)) >= MIN_PT
+    assert min(font_sizes(raw)) >= MIN_PT
     font = fonts.find_cjk_font()
     assert b"/FontFile2" in raw  # the TrueType program itself is in the file
     base = re.findall(rb"/BaseFont\s*/([A-Z]{6}\+[^\s/>]+)", raw)

@@ -10,12 +10,12 @@ import os
 import re
 import shutil
 import subprocess
-import zlib
 
 import numpy as np
 import pandas as pd
 import pytest
 from fpdf import FPDF
+from pdf_text import font_sizes
 
 from wasteopt.reporting.fonts import find_cjk_font
 from wasteopt.reporting.vehicle_maps import (
@@ -65,23 +65,11 @@ def test_title_without_date(tiny_scenario, sheet):
     assert title.count(" — ") == 1 and title.startswith(str(rows["vehicle"].iloc[0]))
 
 
-def _font_sizes(raw: bytes) -> set[float]:
-    """Every font size set (``Tf``) in the PDF's content streams."""
-    sizes: set[float] = set()
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
-        try:
-            data = zlib.decompress(m.group(1))
-        except zlib.error:
-            continue  # not a Flate stream (a font program)
-        sizes |= {float(s) for s in re.findall(rb"/F\d+\s+([\d.]+)\s+Tf", data)}
-    return sizes
-
-
 def test_text_is_9_pt_but_the_stop_numbers_and_stays_on_the_page(tiny_scenario, sheet, tmp_path):
     """Title, legend, site names and footer are set at 9 pt or more, only the stop numbers on
     the map smaller; every word lies inside the landscape A4 page's 10 mm margins."""
     path = write_vehicle_maps(tiny_scenario, sheet, tmp_path / "m.pdf", date=None, variant="b")
-    sizes = _font_sizes(path.read_bytes())
+    sizes = font_sizes(path.read_bytes())
     assert STOP_NUMBER_PT in sizes and LEGEND_PT == 9.0
     assert min(sizes - {STOP_NUMBER_PT}) >= LEGEND_PT
     if not shutil.which("pdftotext"):
