@@ -233,6 +233,19 @@ def test_capacity_shortfall_is_reported_in_t_per_day():
     assert "K" in plan.summary()
 
 
+def test_excess_within_tolerance_is_named_but_not_short():
+    """A 1.0 t/day station receiving 1.004 t/day (0.4 % over, within the 0.5 % tolerance) leaves
+    the plan optimal with the excess named; 1.006 t/day (0.6 %) makes it capacity_short."""
+    sc = scenario(["P1", "P2"], [station("K", cap=1.0)], [plant("W")])
+    pos = {"P1": 0.0, "P2": 1.0, "K": 0.0, "W": 30.0}
+    for kg, status in ((502, "optimal"), (503, "capacity_short")):
+        r = rates(sc, {(p, "kitchen"): kg for p in ("P1", "P2")})
+        plan = solve(sc, r, LineMatrix(pos), allow_direct=False)
+        assert plan.status == status
+        assert plan.shortfalls_t_per_day == pytest.approx({"K": 2 * kg / 1000 - 1.0})
+        assert any("within tolerance" in m for m in plan.messages) == (status == "optimal")
+
+
 def test_plant_shortfall_is_reported():
     """Plant W takes 1.0 t/day but receives 1.8 t/day: shortfall 0.8 t/day at W."""
     sc, r, m = line_case()

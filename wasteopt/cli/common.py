@@ -42,7 +42,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
         "after 'short of service:'): unserved stops or other checker violations of a route "
         "plan; a simulated stream that collected less than 99.5 % of the waste due, or whose "
         "plants overflowed more than 0.5 % of it to a fallback; a facility plan short of "
-        "station or plant capacity (site, stream, t/day) or of the vehicle-hours of the "
+        "station or plant capacity by more than 0.5 % of the site's capacity (site, stream, "
+        "t/day; smaller excesses are named as within tolerance, code 0) or of the "
+        "vehicle-hours of the "
         "classes that alone reach some points (stream, classes, h/day), or without a plan; a "
         "benchmark instance not solved clean or to optimality; compare runs that failed or "
         "fell short",

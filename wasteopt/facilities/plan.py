@@ -88,7 +88,9 @@ class FacilityPlan:
     ``inflow_t_per_day``/``capacity_t_per_day``/``utilisation`` cover every station and plant
     (a closed station has inflow 0; a plant's capacity is what is left after its
     ``external_t_per_day``). ``binding`` lists the sites whose capacity is fully used,
-    ``shortfalls_t_per_day`` the sites whose capacity falls short and by how much (t/day);
+    ``shortfalls_t_per_day`` the sites whose capacity falls short and by how much (t/day;
+    within ``readout.SHORT_TOLERANCE`` of every site's capacity, the status stays ``optimal``
+    or ``time_limit`` and ``messages`` names them);
     ``station_shortfalls_t_per_day`` and ``plant_shortfalls_t_per_day`` (keyed
     ``(plant_id, stream_id)``) split them, each short tonne costing
     ``shortfall_penalty_cny_per_t`` × ``days_per_year``. ``haul`` lists the tier-2 haul per
@@ -187,8 +189,9 @@ class FacilityPlan:
             short += [
                 f"{k}/{s} {v:,.2f} t/day" for (k, s), v in self.plant_shortfalls_t_per_day.items()
             ]
+            word = "capacity short" if self.status == "capacity_short" else "within tolerance"
             lines.append(
-                f"  capacity short: {', '.join(short)} "
+                f"  {word}: {', '.join(short)} "
                 f"(penalty {self.cost_breakdown.get('shortfall_penalty', 0.0):,.0f} CNY/yr)"
             )
         if self.fleet_shortfalls_h_per_day:

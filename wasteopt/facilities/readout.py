@@ -18,6 +18,7 @@ from wasteopt.facilities.plan import FleetHours, HaulNeed
 from wasteopt.facilities.stations import BoolArray
 
 __all__ = [
+    "SHORT_TOLERANCE",
     "TOL_H",
     "TOL_T",
     "CapacityUse",
@@ -26,6 +27,7 @@ __all__ = [
     "cost_breakdown",
     "fleet_hours",
     "haul_needs",
+    "material_shortfalls",
     "plant_shorts",
     "waste_routing",
 ]
@@ -34,6 +36,11 @@ TOL_T = 1e-6
 """t/day below which a slack or flow is numerical noise."""
 TOL_H = 1e-6
 """Vehicle-hours/day below which a fleet shortfall is numerical noise."""
+SHORT_TOLERANCE = 0.005
+"""Share of a site's capacity its inflow may exceed and still count as within tolerance: the
+linear shortfall penalty makes a few kg over a station cheaper than moving a whole point
+elsewhere, and that is no shortage a planner acts on. The same 0.5 % as the simulation's
+overflow tolerance (README, exit codes)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +156,19 @@ class CapacityUse:
     station_short: dict[str, float]
     plant_short: dict[tuple[str, str], float]
     station_short_t: FloatArray
+
+
+def material_shortfalls(
+    shortfalls: dict[str, float], capacity: dict[str, float]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Split shortfalls (t/day per site) into those above :data:`SHORT_TOLERANCE` of the site's
+    capacity and those within it (a site of capacity 0 is never within tolerance)."""
+    above: dict[str, float] = {}
+    within: dict[str, float] = {}
+    for site, t in shortfalls.items():
+        cap = capacity.get(site, 0.0)
+        (within if cap > 0 and t <= SHORT_TOLERANCE * cap else above)[site] = t
+    return above, within
 
 
 def capacity_use(d: FacilityModelData, routing: Routing, short_plant: FloatArray) -> CapacityUse:

@@ -21,11 +21,13 @@ from wasteopt.facilities.collection import DistanceSource, FloatArray
 from wasteopt.facilities.model import FacilityModelData, build_model_data
 from wasteopt.facilities.plan import FacilityPlan, FacilityStatus
 from wasteopt.facilities.readout import (
+    SHORT_TOLERANCE,
     TOL_T,
     capacity_use,
     cost_breakdown,
     fleet_hours,
     haul_needs,
+    material_shortfalls,
     plant_shorts,
     waste_routing,
 )
@@ -186,10 +188,20 @@ def _no_plan(
 def _solved_status(
     out: MilpOutcome,
     shortfalls: dict[str, float],
+    capacity: dict[str, float],
     fleet_short: dict[tuple[str, str], float],
     messages: list[str],
 ) -> FacilityStatus:
-    """``capacity_short`` (explained in ``messages``) before ``optimal`` / ``time_limit``."""
+    """``capacity_short`` (explained in ``messages``) before ``optimal`` / ``time_limit``;
+    shortfalls within :data:`SHORT_TOLERANCE` of a site's capacity are named, not short."""
+    shortfalls, within = material_shortfalls(shortfalls, capacity)
+    if within:
+        messages.append(
+            f"within tolerance (at most {SHORT_TOLERANCE:.1%} of capacity): "
+            + ", ".join(
+                f"{k} over by {v:,.3f} t/day ({v / capacity[k]:.3%})" for k, v in within.items()
+            )
+        )
     if shortfalls:
         messages.append(
             "capacity falls short: "
@@ -235,7 +247,7 @@ def _read_plan(
     fleet_short = {
         (f.stream, f.vehicle_classes): f.short_h_per_day for f in fleet if f.short_h_per_day
     }
-    status = _solved_status(out, use.shortfalls, fleet_short, messages)
+    status = _solved_status(out, use.shortfalls, use.capacity, fleet_short, messages)
     mip_gap = out.mip_gap
     if math.isfinite(out.bound) and objective > 0:
         mip_gap = max(0.0, (out.objective - out.bound) / max(abs(out.objective), 1e-9))
