@@ -188,6 +188,18 @@ def test_plan_prints_side_by_side_and_writes_tables(tmp_path, capsys, tiny_dir):
     assert (out / "base" / "assignments.csv").is_file() and (out / "east" / "costs.csv").is_file()
 
 
+def test_plan_table_on_the_terminal_cuts_long_id_lists():
+    """A city's 89 open station ids print as their start and a count, so the terminal table
+    stays readable; short cells and numbers are unchanged."""
+    from wasteopt.cli.planning import _for_terminal
+
+    ids = " ".join(f"ST-{i:03d}" for i in range(89))
+    t = _for_terminal(pd.DataFrame({"open_station_ids": [ids], "status": ["optimal"], "x": [1.5]}))
+    cell = t.loc[0, "open_station_ids"]
+    assert len(cell) <= 70 and cell.startswith("ST-000 ST-001") and cell.endswith("(89 items)")
+    assert t.loc[0, "status"] == "optimal" and t.loc[0, "x"] == 1.5
+
+
 def test_simulate_writes_replications(tmp_path, capsys, tiny_dir):
     """simulate writes each replication's tables and the stacked totals; exit 0."""
     out = tmp_path / "sim"

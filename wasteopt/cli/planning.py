@@ -72,6 +72,22 @@ from wasteopt.simulation import (
 __all__ = ["plan", "route", "run", "simulate", "solve_instance"]
 
 
+_CELL_CHARS = 60
+
+
+def _for_terminal(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with long text cells (a city's 89 open station ids) cut to
+    :data:`_CELL_CHARS` and a count, so every column stays readable; files keep them whole."""
+
+    def cut(v: object) -> object:
+        if not isinstance(v, str) or len(v) <= _CELL_CHARS:
+            return v
+        items = len(v.split("; ")) if "; " in v else len(v.split())
+        return f"{v[: _CELL_CHARS - 12].rsplit(' ', 1)[0]} … ({items} items)"
+
+    return table.map(cut)
+
+
 def route(args: argparse.Namespace, deadline: Deadline) -> int:
     """Route one day per stream within the budget; write plans and sheets."""
     s = load_scenario(args.scenario, variant=args.variant)
@@ -191,7 +207,7 @@ def plan(args: argparse.Namespace, deadline: Deadline) -> int:
         if args.policy_cost:
             policy = _policy_costs(base, variants, settings, deadline)
     with pd.option_context("display.width", 200, "display.max_columns", 40):
-        say(table.T.to_string())
+        say(_for_terminal(table).T.to_string())
     say(f"mode: {settings.mode}" + (f" — {FREE_MODE_NOTE}" if settings.mode == "free" else ""))
     if args.out:
         say(f"wrote {args.out}")
