@@ -22,6 +22,7 @@ from wasteopt.facilities.collection import (
     average_fleet,
 )
 from wasteopt.facilities.settings import FacilitySettings, Planning
+from wasteopt.generation import collection_schedule
 from wasteopt.scenario.model import FREQUENCIES, Scenario
 
 __all__ = [
@@ -150,25 +151,13 @@ def read_model_inputs(
 
 def collected_rates(scenario: Scenario, rates: FloatArray) -> FloatArray:
     """``rates`` (point × stream) with the waste the district never collects set to 0, so no
-    station or plant of the plan takes it: a frequency of ``none`` (taken elsewhere) and every
-    stream of a point the 不分类不收运 rule refuses (as
-    :func:`wasteopt.generation.collection_schedule` says)."""
-    out: FloatArray = np.where(_never_collected(scenario), 0.0, rates)
-    return out
-
-
-def _never_collected(scenario: Scenario) -> npt.NDArray[np.bool_]:
-    """Per point × stream: True where :func:`collected_rates` sets the rate to 0."""
-    streams = scenario.streams
-    refuse = scenario.planning.refuse_unsorted
-    out = np.zeros((len(scenario.points), len(streams)), dtype=bool)
-    for p_i, pt in enumerate(scenario.points):
-        if refuse and scenario.refuses(pt):
-            out[p_i, :] = True
-            continue
-        for s_i, st in enumerate(streams):
-            fr = FREQUENCIES.get(pt.frequency.get(st.id, st.default_frequency))
-            out[p_i, s_i] = fr is not None and fr.visits_per_day == 0
+    station or plant of the plan takes it: every point and stream that
+    :func:`wasteopt.generation.collection_schedule` never makes due (a frequency of ``none``,
+    taken elsewhere, and every stream of a point the 不分类不收运 rule refuses)."""
+    out: FloatArray = np.array(rates, dtype=float, copy=True)
+    for s_i, stream in enumerate(scenario.stream_ids):
+        visits, _, _ = collection_schedule(scenario, stream, rates=rates)
+        out[visits == 0, s_i] = 0.0
     return out
 
 
