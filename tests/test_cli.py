@@ -31,6 +31,7 @@ SUBCOMMANDS = [
     "route",
     "solve-instance",
     "plan",
+    "plan-years",
     "simulate",
     "compare",
     "run",

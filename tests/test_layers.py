@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "stopids": 0,
     "coordinates": 0,
     "barriers": 0,  # plane geometry of water and no-go areas (numpy, scipy): no domain
+    "roads": 0,  # road graphs, OSM/GeoJSON readers, fastest paths (numpy, scipy): no domain
     "travel_table": 1,
     "matrix_csv": 1,  # checks of a user matrix CSV (pandas): imports only layer 0
     "scenario": 1,

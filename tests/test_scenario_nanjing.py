@@ -27,6 +27,10 @@ FILES = (
     "stations.csv",
     "facilities.csv",
     "vehicle_types.csv",
+    "plant_outages.csv",
+    "residues.csv",
+    "years.csv",
+    "builds.csv",
 )
 SMALL, FULL = 500, 20_000
 HOUSEHOLD = ("kitchen", "recyclable", "hazardous", "other")

@@ -279,13 +279,15 @@ def test_haul_jobs_that_would_run_past_the_shift_wait_for_the_next(hand_plan):
 def test_plants_treat_only_what_other_districts_leave(hand_plan, exact_settings):
     """A plant shared with other districts treats at most capacity − external_t_per_day of
     this scenario's waste a day (as the facility plan counts it): with the tiny kitchen plant
-    (50 t/day) carrying 49.9 t/day from outside, a backlog builds that the unshared plant
-    never has."""
+    (50 t/day, given 10 t of storage so a backlog can stay) carrying 49.9 t/day from outside,
+    a backlog builds that the unshared plant never has."""
     base = _tiny()
 
     def kitchen_plant(external: float) -> Scenario:
         facilities = tuple(
-            dataclasses.replace(f, external_t_per_day=external) if f.id == "FAC-KITCHEN" else f
+            dataclasses.replace(f, external_t_per_day=external, storage_t=10.0)
+            if f.id == "FAC-KITCHEN"
+            else f
             for f in base.facilities
         )
         return dataclasses.replace(base, facilities=facilities)
@@ -297,5 +299,5 @@ def test_plants_treat_only_what_other_districts_leave(hand_plan, exact_settings)
         assert r.balance["closes"].all()
     assert np.allclose(rows[49.9]["capacity_t_per_day"], 0.1)
     assert (rows[49.9]["treated_t"] <= 0.1 + 1e-9).all()
-    assert rows[49.9]["stock_t"].iloc[-1] > 0.0
+    assert rows[49.9]["stock_t"].iloc[-1] > 1.0
     assert (rows[0.0]["stock_t"] == 0.0).all()

@@ -29,6 +29,10 @@ A leg whose straight line is clear keeps exactly its value without barriers. Cir
 a calibrated factor on top: with a lake modelled, a circuity fitted on legs that went straight
 across it is too high, but it is not re-fitted without measured road distances.
 
+Roads: with ``[network] roads`` every distance and time is a fastest path on the road network
+(:mod:`wasteopt.road_table`; points joined to their nearest road by a straight snap leg,
+circuity not applied), always computed on demand for the blocks a step asks for.
+
 Durations: a user ``duration_s`` column is used as given for every vehicle; otherwise
 ``duration_s = ceil(distance_m / (speed_kmh / 3.6))`` per vehicle speed.
 
@@ -40,6 +44,7 @@ sites :func:`build_matrix` keeps coordinates only and computes the blocks a step
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -56,18 +61,30 @@ import numpy.typing as npt
 from wasteopt.barriers import BarrierModel
 from wasteopt.errors import InputError
 from wasteopt.matrix_csv import MatrixFile, read_matrix_frame
+from wasteopt.roads import Profile
 from wasteopt.scenario.geography import barrier_model
 from wasteopt.scenario.model import Scenario
-from wasteopt.travel_table import EARTH_RADIUS_M, TravelTable, arc_block, unit_halves
+from wasteopt.scenario.roads import vehicle_profile
+from wasteopt.travel_table import (
+    EARTH_RADIUS_M,
+    RoadNetwork,
+    RoadTable,
+    TravelTable,
+    arc_block,
+    unit_halves,
+)
 
 __all__ = [
     "DENSE_SITES",
     "EARTH_RADIUS_M",
     "TravelMatrix",
+    "along",
     "build_matrix",
     "haversine_m",
+    "leg_paths",
     "read_matrix_csv",
     "scenario_barriers",
+    "scenario_roads",
 ]
 
 log = logging.getLogger("wasteopt")
@@ -408,6 +425,11 @@ def build_matrix(
     lon = np.fromiter((s[1] for s in chosen), dtype=np.float64, count=len(chosen))
     lat = np.fromiter((s[2] for s in chosen), dtype=np.float64, count=len(chosen))
     chosen_ids = tuple(s[0] for s in chosen)
+    if net.roads is not None:
+        network = RoadNetwork(net.roads, net.snap_speed_kmh)
+        road_table = RoadTable(network, lon, lat)
+        _warn_far_snaps(road_table, chosen_ids, net.snap_warn_m)
+        return TravelMatrix(ids=chosen_ids, distance_m=road_table)
     model = scenario_barriers(scenario)
     if lazy or (lazy is None and len(chosen) > DENSE_SITES):
         table = TravelTable.geodesic(lon, lat, net.circuity, model)
@@ -415,6 +437,69 @@ def build_matrix(
     return TravelMatrix.from_coordinates(
         chosen_ids, lon, lat, circuity=net.circuity, barriers=model
     )
+
+
+def _warn_far_snaps(table: RoadTable, ids: Sequence[str], limit_m: float) -> None:
+    """Log a warning naming the sites farther than ``limit_m`` from their nearest road."""
+    _, snap_m = table.snapped()
+    far = np.flatnonzero(snap_m > limit_m)
+    if far.size:
+        listed = ", ".join(f"{ids[k]} ({snap_m[k]:.0f} m)" for k in far[:_MAX_LISTED])
+        log.warning(
+            "%d site(s) lie more than %.0f m from the nearest road of the network, joined to it "
+            "by a straight leg: %s",
+            far.size,
+            limit_m,
+            listed,
+        )
+
+
+def scenario_roads(scenario: Scenario) -> RoadNetwork | None:
+    """The road network of ``scenario`` (``None`` without ``[network] roads``): its routers give
+    the road path of a leg for drawing (:meth:`wasteopt.roads.Router.leg`)."""
+    graph = scenario.network.roads
+    return None if graph is None else RoadNetwork(graph, scenario.network.snap_speed_kmh)
+
+
+LonLat = tuple[float, float]
+LegPaths = Callable[[str, LonLat, LonLat], list[LonLat]]
+"""``paths(vehicle_type_id, a, b)``: the polyline (lon, lat) of a leg from ``a`` to ``b``."""
+
+
+def leg_paths(scenario: Scenario) -> LegPaths | None:
+    """How a leg is drawn as it is priced (``None``: a straight line): on a road network the
+    fastest road path of the vehicle type's own profile (an unknown type id: every road),
+    else around the scenario's barriers. Paths are memoised per (type, a, b)."""
+    roads = scenario_roads(scenario)
+    model = scenario_barriers(scenario)
+    memo: dict[tuple[str, LonLat, LonLat], list[LonLat]] = {}
+    if roads is not None:
+        profiles = {v.id: vehicle_profile(v) for v in scenario.vehicle_types}
+
+        def on_roads(vtype: str, a: LonLat, b: LonLat) -> list[LonLat]:
+            key = (vtype, a, b)
+            if key not in memo:
+                router = roads.router(profiles.get(vtype) or Profile())
+                memo[key] = router.leg(a, b).line if a != b else [a, b]
+            return memo[key]
+
+        return on_roads
+    if model is not None:
+        return lambda _vtype, a, b: model.path(a, b) if a != b else [a, b]
+    return None
+
+
+def along(
+    paths: LegPaths | None, vtype: str, lon: Sequence[float], lat: Sequence[float]
+) -> tuple[list[float], list[float]]:
+    """The polyline through (lon, lat) with each leg drawn by ``paths`` (straight: none)."""
+    if paths is None or len(lon) < 2:
+        return list(lon), list(lat)
+    pts = list(zip(lon, lat, strict=True))
+    out = [pts[0]]
+    for a, b in itertools.pairwise(pts):
+        out.extend(paths(vtype, a, b)[1:])
+    return [p[0] for p in out], [p[1] for p in out]
 
 
 def scenario_barriers(scenario: Scenario) -> BarrierModel | None:

@@ -50,8 +50,10 @@ from typing import Any
 
 import numpy as np
 from fleets import VEHICLE_COLS, haul_rows, size_fleets
+from outages import OUTAGE_COLS, outage_rows
 from points import POINT_COLS, make_points, point_kg
-from scenario_toml import scenario_toml
+from residues import RESIDUE_COLS, residue_rows
+from scenario_toml import YEARS_CSV, builds_csv, scenario_toml
 from sources import (
     CATERING_DEPOTS,
     DAY_DEPOT_HOURS,
@@ -121,6 +123,10 @@ def build(n_points: int, seed: int) -> tuple[dict[str, str], list[str]]:
         "stations.csv": csv_text(STATION_COLS, stations),
         "facilities.csv": csv_text(FACILITY_COLS, facilities),
         "vehicle_types.csv": csv_text(VEHICLE_COLS, vehicles),
+        "plant_outages.csv": csv_text(OUTAGE_COLS, outage_rows()),
+        "residues.csv": csv_text(RESIDUE_COLS, residue_rows(stations)),
+        "years.csv": YEARS_CSV,
+        "builds.csv": builds_csv({str(s["id"]) for s in stations}),
     }
     return files, lines
 

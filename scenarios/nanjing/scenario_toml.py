@@ -3,6 +3,7 @@ streams and the generation constants of ``sources.py`` (one place for every figu
 
 from __future__ import annotations
 
+from outages import variant_toml
 from sources import CAPTURE, DEFAULT_FREQ, DENSITY, KG_PER_PERSON_DAY, MISSORT, SHARE
 
 STREAMS = {  # id -> name_en, name_zh, colour
@@ -28,6 +29,10 @@ and canteens whose catering waste ({catering_t:,.0f} t/day) licensed night fleet
 catering plants of 1,450 t/day; {stations} transfer stations, {plants} plants. Synthetic \\
 points; published totals where README.md cites them, the rest illustrative.\"\"\"
 standard_streams = true
+
+[tables]
+plant_outages = "plant_outages.csv"  # prepared, inactive: the wte_unplanned variant
+residues = "residues.csv"            # slag, fly ash, leachate, rejects beyond the gate
 
 [network]
 circuity = 1.3                       # illustrative: river, rail and ring-road detours
@@ -109,6 +114,50 @@ source = "Nanjing 2024 plan: 全市餐厨垃圾集中处理能力提升至1450�
 """
 
 
+# The multi-year plan (`wasteopt plan-years`; README "Horizon"): growth, capture path, the
+# landfill's closure year and every build's cost are illustrative; the catering capacity of
+# 1,450 t/day is the 2024 plan's (H).
+HORIZON = """
+# Multi-year plan (`wasteopt plan-years`, docs/scenario-format.md "Horizon"; README "Horizon").
+# Illustrative: growth, capture path, closure year, build costs. Catering 1,450 t/day: 2024 plan.
+[horizon]
+start_year = 2024
+years = 10
+discount_rate = 0.05
+growth = 0.03                        # +3 %/year, illustrative (6,307 t/d 2015 → 8,000+ t/d 2021, H)
+retire_stations = false              # stations stay; the plan decides plant expansions
+years_table = "years.csv"
+builds_table = "builds.csv"
+"""
+YEARS_CSV = """year,generation_index,capture.kitchen,close
+2024,1.0,0.30,
+2026,,0.33,FAC-LANDFILL
+2028,,0.36,
+2030,,0.40,
+"""
+BUILDS_CSV = """\
+id,site,action,capacity_t_per_day,capex_cny,fixed_cost_cny_per_year,earliest_year,year,\
+lifetime_years
+B-CAT-JB2,FAC-CAT-JB,expand,300,180000000,12000000,2026,,20
+B-KIT-E2,FAC-KIT-E,expand,400,200000000,15000000,2026,,20
+B-KIT-S2,FAC-KIT-S,expand,300,150000000,11000000,2026,,20
+B-KIT-JN2,FAC-KIT-JN,expand,200,100000000,7500000,2026,,20
+B-WTE-S2,FAC-WTE-S,expand,1000,600000000,30000000,2026,,30
+B-WTE-JB2,FAC-WTE-JB,expand,1000,600000000,30000000,2026,,30
+B-ST-PK-L2,ST-PK-L,expand,700,80000000,2000000,2026,,30
+B-ST-JN-K1,ST-JN-K01,expand,100,20000000,800000,2026,,20
+B-ST-QX-K1,ST-QX-K01,expand,100,20000000,800000,2026,,20
+B-ST-GL-K1,ST-GL-K01,expand,80,16000000,700000,2026,,20
+"""
+
+
+def builds_csv(sites: set[str]) -> str:
+    """:data:`BUILDS_CSV` without the rows at sites a smaller city lacks (its stations)."""
+    head, *rows = BUILDS_CSV.splitlines()
+    kept = [r for r in rows if r.split(",")[1] in sites or r.split(",")[1].startswith("FAC-")]
+    return "\n".join([head, *kept]) + "\n"
+
+
 def scenario_toml(**figures: object) -> str:
     """The file's text; ``figures`` fill the header (points, seed, residents, tonnes, counts)."""
     parts = [HEAD.format(kg_per_person=KG_PER_PERSON_DAY, **figures)]
@@ -124,4 +173,6 @@ def scenario_toml(**figures: object) -> str:
             f'default_frequency = "{DEFAULT_FREQ[sid]}"\n'
         )
     parts.append(TAIL)
+    parts.append(variant_toml())
+    parts.append(HORIZON)
     return "".join(parts)

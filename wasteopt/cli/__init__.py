@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "route": "wasteopt.cli.planning:route",
     "solve-instance": "wasteopt.cli.planning:solve_instance",
     "plan": "wasteopt.cli.planning:plan",
+    "plan-years": "wasteopt.cli.years:plan_years",
     "simulate": "wasteopt.cli.planning:simulate",
     "compare": "wasteopt.cli.compare:compare",
     "run": "wasteopt.cli.planning:run",
@@ -65,6 +66,11 @@ BUDGETS: dict[str, tuple[float, str]] = {
     ),
     "solve-instance": (10.0, "solving and checking the instance"),
     "plan": (180.0, "the facility plans of the base and every variant (equal shares)"),
+    "plan-years": (
+        300.0,
+        "the multi-year plan (two thirds of what is left after building its model), then the "
+        "same horizon without builds (the rest)",
+    ),
     "simulate": (
         120.0,
         "the facility plan and routes the simulation executes (the simulated days then run "
@@ -128,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_route,
         _add_solve_instance,
         _add_plan,
+        _add_plan_years,
         _add_simulate,
         _add_compare,
         _add_run,
@@ -218,6 +225,18 @@ def _add_plan(sub: Subparsers) -> None:
     )
     _time_limit_option(f, "plan")
     f.add_argument("--out", help="output folder for the plan tables")
+
+
+def _add_plan_years(sub: Subparsers) -> None:
+    y = sub.add_parser(
+        "plan-years",
+        help="multi-year facility plan over the scenario's [horizon]: when each plant binds, "
+        "what to build when",
+    )
+    y.add_argument("scenario", nargs="?", default=None, help="scenario folder (default: Jintan)")
+    y.add_argument("--variant", default=None, help="plan this variant instead of the base")
+    _time_limit_option(y, "plan-years")
+    y.add_argument("--out", help="output folder for the tables and the capacity gap chart")
 
 
 def _add_simulate(sub: Subparsers) -> None:

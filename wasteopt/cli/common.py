@@ -41,11 +41,13 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
         "completed but fell short of service (outputs written; each shortfall named on stderr "
         "after 'short of service:'): unserved stops or other checker violations of a route "
         "plan; a simulated stream that collected less than 99.5 % of the waste due, or whose "
-        "plants overflowed more than 0.5 % of it to a fallback; a facility plan short of "
+        "plants overflowed more than 0.5 % of it to a fallback, or any of it to nowhere "
+        "(every plant of the fallback chain full or down); a facility plan short of "
         "station or plant capacity by more than 0.5 % of the site's capacity (site, stream, "
         "t/day; smaller excesses are named as within tolerance, code 0) or of the "
         "vehicle-hours of the "
         "classes that alone reach some points (stream, classes, h/day), or without a plan; a "
+        "multi-year plan that leaves waste untaken in some year (year, site, t/day); a "
         "benchmark instance not solved clean or to optimality; compare runs that failed or "
         "fell short",
     ),

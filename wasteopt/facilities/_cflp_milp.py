@@ -84,13 +84,4 @@ def solve_cflp_model(
         for (i, j), v in x.items():
             xv[i, j] = 0.0 if v.value is None else v.value
         values["x"] = xv
-    return MilpOutcome(
-        status=solved.status,
-        has_solution=solved.has_solution,
-        objective=solved.objective,
-        bound=solved.bound,
-        mip_gap=solved.mip_gap,
-        build_s=build_s,
-        solve_s=solved.seconds,
-        values=values,
-    )
+    return MilpOutcome.of(solved, build_s, values)

@@ -66,16 +66,7 @@ def solve_facility_model(
             "short_plant": variable_values(m.uk, len(data.short_plant)),
             "short_fleet": variable_values(m.uh, len(data.limit_stream)),
         }
-    return MilpOutcome(
-        status=solved.status,
-        has_solution=solved.has_solution,
-        objective=solved.objective,
-        bound=solved.bound,
-        mip_gap=solved.mip_gap,
-        build_s=build_s,
-        solve_s=solved.seconds,
-        values=values,
-    )
+    return MilpOutcome.of(solved, build_s, values)
 
 
 def _decisions(api: PyomoApi, d: FacilityModelData) -> Any:

@@ -95,6 +95,20 @@ class MilpOutcome:
         """Model construction plus solver call."""
         return self.build_s + self.solve_s
 
+    @classmethod
+    def of(cls, solved: Solved, build_s: float, values: dict[str, FloatArray]) -> MilpOutcome:
+        """The outcome of ``solved`` (:func:`solve_model`) after ``build_s`` of construction."""
+        return cls(
+            status=solved.status,
+            has_solution=solved.has_solution,
+            objective=solved.objective,
+            bound=solved.bound,
+            mip_gap=solved.mip_gap,
+            build_s=build_s,
+            solve_s=solved.seconds,
+            values=values,
+        )
+
 
 class Solved(NamedTuple):
     """What :func:`solve_model` reports (the values are loaded into the model's variables)."""

@@ -23,7 +23,9 @@ HTML report and the manifest. Output folder::
     <variant>/simulation/    sim_daily, sim_facilities, sim_balance, sim_points_left, ...
                              (CSV) and service.csv (collected share per stream, findings);
                              sim_robustness.csv (extra unload trips, trips over max_trips,
-                             overtime per stream); the collection ledger 收运台账
+                             overtime per stream); with residues.csv sim_residues,
+                             sim_residue_totals, sim_residue_balance, sim_residue_lines
+                             (slag, fly ash, leachate beyond the gate); the ledger 收运台账
                              (ledger_trips, ledger_daily, ledger_monthly CSV and ledger.xlsx)
     <variant>/plots/         routes map, utilisation, daily KPIs, queue waits (PNG + SVG)
     plots/catchments_<variant>.png|svg   station catchments, base vs variant
@@ -54,7 +56,9 @@ Time budget
 A command's ``--time-limit`` is one :class:`~wasteopt.clock.Deadline` for the whole command,
 passed down and shared out; a stage that finishes early leaves its time to the later ones:
 
-- :func:`run_all`: each variant still to run gets an equal share of what is left, the
+- :func:`run_all`: each variant still to plan gets an equal share of what is left (a variant
+  that plans like an earlier one, :mod:`wasteopt.pipeline.twins`, reuses its plans and takes
+  no share; its policy cost and re-plans are its twin's), the
   standard policy's cost counting as ``POLICY_SHARES`` (0.5) more shares and the sensitivity
   re-plans (when there are variants) as ``SENSITIVITY_SHARES`` (2); they run after the
   variants: the policy's cost first, with its part of what is left (an equal share per

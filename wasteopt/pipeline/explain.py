@@ -42,6 +42,7 @@ from wasteopt.files import OutputFolder, write_frame
 from wasteopt.generation import expected_rates_kg_per_day
 from wasteopt.network import TravelMatrix
 from wasteopt.pipeline.sensitivity import SENSITIVITY_COLUMNS, SPREAD, sensitivity
+from wasteopt.pipeline.twins import plan_twins
 from wasteopt.pipeline.variant import facility_settings, part_of
 from wasteopt.reporting.explain_plots import plot_cost_waterfall, plot_tornado
 from wasteopt.reporting.plots import save_figure
@@ -336,8 +337,14 @@ def policy_table(
     with :func:`~wasteopt.pipeline.facility_settings` of ``settings``), one row per variant,
     columns :data:`POLICY_COLUMNS`. Each variant gets an equal share of what is left of
     ``deadline`` (at least ``MIN_SOLVE_S``); once it has run out, the rest are not evaluated."""
-    rows = []
-    for k, (v, plan) in enumerate(plans.items()):
+    rows: list[dict[str, object]] = []
+    twins = plan_twins({v: scenarios[v] for v in plans})  # a twin's policy cost is its twin's
+    by_variant: dict[str, dict[str, object]] = {}
+    left = len(plans) - len(twins)
+    for v, plan in plans.items():
+        if v in twins:
+            rows.append({**by_variant[twins[v]], "variant": v})
+            continue
         chosen = facility_settings(scenarios[v], settings)
         planning = resolve_planning(chosen, scenarios[v].planning)
         side = "with" if planning.require_standard else "without"
@@ -354,7 +361,7 @@ def policy_table(
                 scenarios[v],
                 matrices[v],
                 chosen,
-                part_of(deadline, 1.0 / (len(plans) - k)),
+                part_of(deadline, 1.0 / max(left, 1)),
                 plan if side else None,
             )
             rows.append(
@@ -362,6 +369,8 @@ def policy_table(
                 if isinstance(pc, str)
                 else _policy_cost_row(v, side, pc)
             )
+        left -= 1
+        by_variant[v] = rows[-1]
     return pd.DataFrame(rows, columns=POLICY_COLUMNS)
 
 

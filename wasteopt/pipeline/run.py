@@ -31,11 +31,13 @@ from wasteopt.pipeline.explain import (
 )
 from wasteopt.pipeline.report_tables import POLICY_TITLE, report_lead, report_tables
 from wasteopt.pipeline.routes import DEFAULT_ROUTING, routes_summary, write_plan_files
+from wasteopt.pipeline.twins import plan_twins
 from wasteopt.pipeline.variant import (
     DEFAULT_HORIZON,
     FREE_MODE_NOTE,
     Echo,
     Horizon,
+    Operations,
     VariantRun,
     facility_settings,
     no_echo,
@@ -291,13 +293,17 @@ def _variant_runs(
     echo: Echo,
     progress: bool,
 ) -> Iterator[tuple[VariantRun, float]]:
-    """Every stage of each variant in turn, with its wall seconds; each variant gets an equal
-    share of what is left of ``deadline`` (the policy cost and the sensitivity re-plans that
-    follow count as :func:`_later_shares`)."""
-    shares = len(scenarios) + sum(_later_shares(len(scenarios)))
+    """Every stage of each variant in turn, with its wall seconds; each variant that plans
+    gets an equal share of what is left of ``deadline`` (the policy cost and the sensitivity
+    re-plans that follow count as :func:`_later_shares`); a variant that plans like an earlier
+    one (:func:`~wasteopt.pipeline.twins.plan_twins`) reuses its plans and is only simulated."""
+    twins = plan_twins(scenarios)
+    shares = len(scenarios) - len(twins) + sum(_later_shares(len(scenarios)))
     base = scenarios["base"]
     base_matrix = build_matrix(base)
-    for k, scenario in enumerate(scenarios.values()):
+    planned: dict[str, Operations] = {}
+    k = 0
+    for v, scenario in scenarios.items():
         # Variants rarely move a site; reuse the base matrix when the sites are the same.
         same_sites = scenario.sites() == base.sites() and scenario.network == base.network
         t = time.perf_counter()
@@ -311,7 +317,11 @@ def _variant_runs(
             matrix=base_matrix if same_sites else None,
             echo=echo,
             progress=progress,
+            operations=planned.get(twins.get(v, "")),
         )
+        if v not in twins:
+            planned[v] = run.operations
+            k += 1
         yield run, time.perf_counter() - t
 
 

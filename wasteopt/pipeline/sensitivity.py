@@ -36,6 +36,7 @@ from wasteopt.facilities.collection import DistanceSource
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.generation import expected_rates_kg_per_day
 from wasteopt.operations import MIN_SOLVE_S
+from wasteopt.pipeline.twins import plan_twins
 from wasteopt.scenario.model import KITCHEN, Scenario
 
 __all__ = [
@@ -182,10 +183,11 @@ def sensitivity(
     if not 0.0 < spread < 1.0:
         raise ValueError(f"spread must lie in (0, 1), got {spread}")
     names = list(scenarios)
+    twins = plan_twins(scenarios)  # a twin's re-plan is its twin's: planned once
     low, high = 1.0 - spread, 1.0 + spread
     rank0 = ranking(dict(nominal))
     rows: list[dict[str, object]] = []
-    pending = 2 * len(inputs) * len(names)
+    pending = 2 * len(inputs) * (len(names) - len(twins))
     for inp in inputs:
         costs: dict[float, dict[str, float]] = {}
         if deadline is not None and deadline.expired():
@@ -194,6 +196,9 @@ def sensitivity(
             for factor in (low, high):
                 costs[factor] = {}
                 for v in names:
+                    if v in twins:
+                        costs[factor][v] = costs[factor][twins[v]]
+                        continue
                     costs[factor][v] = _replan(
                         inp.apply(scenarios[v], factor), matrices[v], settings, deadline, pending
                     )

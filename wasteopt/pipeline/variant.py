@@ -141,6 +141,17 @@ class VariantRun:
         ]
 
     @property
+    def operations(self) -> Operations:
+        """The planning stages' results this run simulated (to reuse for a twin variant)."""
+        return Operations(
+            matrix=self.matrix if self.matrix is not None else build_matrix(self.scenario),
+            demand=self.demand,
+            routed_day=self.routed_day,
+            facility_plan=self.facility_plan,
+            operating=self.operating,
+        )
+
+    @property
     def plans_clean(self) -> bool:
         """Every plan of every cycle day passed its check."""
         return all(
@@ -302,19 +313,26 @@ def run_variant(
     matrix: TravelMatrix | None = None,
     echo: Echo = no_echo,
     progress: bool = False,
+    operations: Operations | None = None,
 ) -> VariantRun:
-    """:func:`plan_operations`, then one simulation over the whole horizon (seed
+    """:func:`plan_operations` (or ``operations``, the plans of a variant that plans alike,
+    :mod:`wasteopt.pipeline.twins`), then one simulation over the whole horizon (seed
     ``horizon.seed``)."""
-    ops = plan_operations(
-        scenario,
-        horizon,
-        routing=routing,
-        facilities=facilities,
-        deadline=deadline,
-        matrix=matrix,
-        echo=echo,
-        progress=progress,
-    )
+    if operations is not None:
+        echo(f"[{scenario.variant}] plans as {operations.facility_plan.variant or 'base'}")
+        plan = dataclasses.replace(operations.facility_plan, variant=scenario.variant)
+        ops = dataclasses.replace(operations, facility_plan=plan, timings_s={})
+    else:
+        ops = plan_operations(
+            scenario,
+            horizon,
+            routing=routing,
+            facilities=facilities,
+            deadline=deadline,
+            matrix=matrix,
+            echo=echo,
+            progress=progress,
+        )
     timings = dict(ops.timings_s)
     t = time.perf_counter()
     label = f"[{scenario.variant}] simulating"
@@ -389,6 +407,8 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
         "co2_kg_per_day": float(d["co2_kg"].sum()) / n_days,
         "ops_cost_cny_per_day": cost / n_days,
         "ops_cost_cny_per_t": cost / collected if collected > 0 else None,
+        "residue_t_per_day": float(sim.residues.flows["t"].sum()) / n_days,
+        "residue_cost_cny_per_day": float(sim.residues.flows["cost_cny"].sum()) / n_days,
         "station_utilisation_mean": _finite(stations["utilisation"].mean()),
         "wait_min_mean": _finite(tips["wait_s"].mean() / 60.0) if len(tips) else 0.0,
         "wait_min_p95": _finite(tips["wait_s"].quantile(0.95) / 60.0) if len(tips) else 0.0,

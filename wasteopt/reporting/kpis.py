@@ -178,6 +178,13 @@ KPIS: tuple[Kpi, ...] = (
         "CNY/t", "num1", _SIM,
         "Simulated running cost ÷ tonnes collected (the full cost per tonne less station fixed "
         "and staff costs and capital).", "lower"),
+    Kpi("residue_t_per_day", "厂后残余物", "Residues beyond the gate", "t/day", "num1", _SIM,
+        "Slag, fly ash, digestate, rejects and leachate leaving plants, stations and landfills "
+        "per simulated day (residues.csv; 0 without it)."),
+    Kpi("residue_cost_cny_per_day", "残余物处置日成本", "Residue treatment and transport cost",
+        "CNY/day", "int", _SIM,
+        "Treatment, disposal and transport of the residues per simulated day (residues.csv); "
+        "not in the simulated running cost.", "lower"),
     Kpi("station_utilisation_plan_max", "中转站规划最高负荷率", "Station utilisation, planned max",
         "%", "pct", "plan",
         "Highest planned t/day ÷ capacity over the open stations (expected rates; the "

@@ -10,7 +10,6 @@ numbered key listed on the figure) and is built inside
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,12 +19,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from wasteopt.barriers import BarrierModel
 from wasteopt.coordinates import Crs
-from wasteopt.network import scenario_barriers
+from wasteopt.network import LegPaths, along, leg_paths
 from wasteopt.reporting import palette
 from wasteopt.reporting.fonts import matplotlib_cjk
 from wasteopt.reporting.map_layout import (
@@ -123,7 +122,7 @@ def plot_routes(
         fig = new_figure(6.5 * cols, 5.5 * rows + 1.0)
         grid = fig.add_gridspec(rows + 1, cols, height_ratios=[5.5] * rows + [1.0])
         px, py = project((p.lon for p in scenario.points), (p.lat for p in scenario.points), crs)
-        barriers = scenario_barriers(scenario)
+        paths = leg_paths(scenario)
         panels: list[tuple[Axes, list[Label], list[tuple[float, float]]]] = []
         for k, stream in enumerate(streams):
             ax = fig.add_subplot(grid[k // cols, k % cols])
@@ -131,7 +130,8 @@ def plot_routes(
             ax.scatter(px, py, s=3, c=palette.BACKGROUND, zorder=1, linewidths=0)
             draw_outline(ax, px, py)
             draw_barriers(ax, scenario, crs)
-            _route_lines(ax, part, palette.stream_colour(scenario, stream), crs, barriers)
+            _draw_roads(ax, scenario, crs)
+            _route_lines(ax, part, palette.stream_colour(scenario, stream), crs, paths)
             labels, marks = _route_sites(ax, scenario, part, stream, keys, crs)
             km = part["leg_m"].sum() / 1000.0
             stops = int((part["kind"] == "stop").sum())
@@ -168,27 +168,39 @@ def _band_note(band: Axes, keyed: Sequence[Label]) -> None:
         text.set_in_layout(False)  # the labels were placed for the layout as it is
 
 
-def _around(
-    lon: Sequence[float], lat: Sequence[float], model: BarrierModel | None
-) -> tuple[list[float], list[float]]:
-    """The polyline through (lon, lat) with each leg bent around the barriers as it is priced
-    (:meth:`wasteopt.barriers.BarrierModel.path`); the points themselves without barriers."""
-    if model is None or len(lon) < 2:
-        return list(lon), list(lat)
-    out = [(lon[0], lat[0])]
-    for a, b in itertools.pairwise(zip(lon, lat, strict=True)):
-        out.extend(model.path(a, b)[1:] if a != b else [b])
-    return [p[0] for p in out], [p[1] for p in out]
+_ROAD_PIECES = 60_000  # above this, only main roads and expressways are drawn (a city map)
+
+
+def _draw_roads(ax: Axes, scenario: Scenario, crs: Crs) -> None:
+    """The scenario's road network (``[network] roads``), thin and light under the routes;
+    at city size only its main roads and expressways."""
+    graph = scenario.network.roads
+    if graph is None:
+        return
+    keep = graph.tail < graph.head  # one piece per two-way road
+    keep |= ~np.isin(graph.tail * graph.node_count + graph.head,
+                     graph.head * graph.node_count + graph.tail)  # fmt: skip
+    if int(keep.sum()) > _ROAD_PIECES:
+        keep &= np.isin(np.array(graph.road_class), ["main_road", "expressway"])
+    t, h = graph.tail[keep], graph.head[keep]
+    x0, y0 = project(graph.lon[t], graph.lat[t], crs)
+    x1, y1 = project(graph.lon[h], graph.lat[h], crs)
+    segs = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+    ax.add_collection(
+        LineCollection(list(segs), colors=palette.BACKGROUND, linewidths=0.4, zorder=1),
+        autolim=False,  # the view stays the district's, however far the network reaches
+    )
 
 
 def _route_lines(
-    ax: Axes, part: pd.DataFrame, colour: str, crs: Crs, model: BarrierModel | None = None
+    ax: Axes, part: pd.DataFrame, colour: str, crs: Crs, paths: LegPaths | None = None
 ) -> None:
-    """Each vehicle's path (lunch rows add no vertex; legs bent around the barriers as they
-    are priced) and its stops."""
+    """Each vehicle's path (lunch rows add no vertex; legs drawn as they are priced: along
+    its road path on a road network, bent around the barriers, else straight) and its stops."""
     for k, (_, g) in enumerate(part.groupby("vehicle", sort=False)):
         path = g[g["kind"] != "lunch"]
-        lon, lat = _around(path["lon"].tolist(), path["lat"].tolist(), model)
+        vtype = str(g["vehicle_type"].iloc[0]) if "vehicle_type" in g else ""
+        lon, lat = along(paths, vtype, path["lon"].tolist(), path["lat"].tolist())
         x, y = project(lon, lat, crs)
         ax.plot(x, y, color=colour, lw=0.9, alpha=0.9 if k % 2 == 0 else 0.55,
                 ls="-" if k % 3 else "--", zorder=2)  # fmt: skip

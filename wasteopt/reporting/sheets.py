@@ -43,6 +43,7 @@ import pandas as pd
 
 from wasteopt.coordinates import CRS_LABELS, Crs, transform
 from wasteopt.files import write_frame, write_text
+from wasteopt.network import LegPaths, along, leg_paths
 from wasteopt.reporting.route_book_data import day_book
 from wasteopt.reporting.route_book_pdf import write_book_pdf
 from wasteopt.reporting.route_book_xlsx import write_book_xlsx
@@ -120,7 +121,9 @@ def route_sheets_geojson(
     ]
     return {
         "points": _collection("points", points, geo),
-        "lines": _collection("lines", _trip_features(located, scenario, common, geo.crs), geo),
+        "lines": _collection(
+            "lines", _trip_features(located, scenario, common, geo.crs, leg_paths(scenario)), geo
+        ),
     }
 
 
@@ -133,9 +136,14 @@ def _coords(lon: object, lat: object, crs: Crs) -> tuple[list[float], list[float
 
 
 def _trip_features(
-    located: pd.DataFrame, scenario: Scenario, common: dict[str, object], crs: Crs
+    located: pd.DataFrame,
+    scenario: Scenario,
+    common: dict[str, object],
+    crs: Crs,
+    paths: LegPaths | None = None,
 ) -> list[dict[str, object]]:
-    """One LineString per trip with at least two vertices (lunch rows add none)."""
+    """One LineString per trip with at least two vertices (lunch rows add none); each leg
+    drawn as it is priced (along its road path, around the barriers, else straight)."""
     colors = {s.id: s.color for s in scenario.streams}
     features: list[dict[str, object]] = []
     for vehicle, g in located.groupby("vehicle", sort=False):
@@ -143,7 +151,13 @@ def _trip_features(
         for trip in vehicle_trips(g):
             if len(trip.rows) < 2:
                 continue
-            x, y = _coords(trip.rows["lon"], trip.rows["lat"], crs)
+            lon, lat = along(
+                paths,
+                str(first["vehicle_type"]),
+                trip.rows["lon"].tolist(),
+                trip.rows["lat"].tolist(),
+            )
+            x, y = _coords(lon, lat, crs)
             props: dict[str, object] = {"feature": "trip", **common}
             props.update(
                 vehicle=str(vehicle),

@@ -22,6 +22,7 @@ row of the form, which prints it at 9 pt.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from matplotlib.transforms import Bbox
 
 from wasteopt.coordinates import Crs
 from wasteopt.files import atomic_path
+from wasteopt.network import LegPaths, along, leg_paths
 from wasteopt.reporting import palette
 from wasteopt.reporting.fonts import find_cjk_font
 from wasteopt.reporting.map_layout import (
@@ -188,6 +190,7 @@ class _Book:
     keys: dict[str, str]
     colours: dict[str, str]
     plants: frozenset[str]
+    paths: LegPaths | None = None
 
 
 def write_vehicle_maps(
@@ -214,7 +217,7 @@ def write_vehicle_maps(
     book = _Book(
         scenario=scenario, px=px, py=py, date=date, variant=variant, crs=crs,
         keys=site_keys(scenario), colours=palette.site_colours(scenario),
-        plants=frozenset(f.id for f in scenario.facilities),
+        plants=frozenset(f.id for f in scenario.facilities), paths=leg_paths(scenario),
     )  # fmt: skip
     vehicles = list(sheet.groupby("vehicle", sort=False))
     for k, (_, rows) in enumerate(vehicles, 1):
@@ -238,7 +241,7 @@ def _vehicle_page(pdf: FPDF, book: _Book, rows: pd.DataFrame, page_no: str) -> N
     with pdf.rect_clip(*_MAP):
         _background(page, book)
         for trip in trips:
-            _trip_lines(page, trip, book.crs)
+            _trip_lines(page, trip, book.crs, book.paths)
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.3)
     pdf.rect(*_MAP)
@@ -271,17 +274,31 @@ def _background(page: _Page, book: _Book) -> None:
         pdf.set_dash_pattern()
 
 
-def _trip_lines(page: _Page, trip: Trip, crs: Crs) -> None:
-    """The trip's path in its colour, an arrowhead mid-way along each long enough leg, and
-    its stops as dots."""
+def _trip_lines(page: _Page, trip: Trip, crs: Crs, paths: LegPaths | None = None) -> None:
+    """The trip's path in its colour (each leg as it is priced: along its road path on a road
+    network, around the barriers, else straight), an arrowhead on each leg's longest piece
+    when long enough, and its stops as dots."""
     pdf = page.pdf
     colour = _rgb(palette.trip_colour(trip.number))
     x, y = page.frame.mm(*project(trip.rows["lon"], trip.rows["lat"], crs))
+    vtype = str(trip.rows["vehicle_type"].iloc[0]) if "vehicle_type" in trip.rows else ""
+    lon, lat = trip.rows["lon"].tolist(), trip.rows["lat"].tolist()
     pdf.set_draw_color(*colour)
     pdf.set_fill_color(*colour)
     pdf.set_line_width(0.6)
-    pdf.polyline(list(zip(x.tolist(), y.tolist(), strict=True)))
-    for x0, y0, x1, y1 in zip(x[:-1], y[:-1], x[1:], y[1:], strict=True):
+    pieces: list[tuple[float, float, float, float]] = []
+    line: list[tuple[float, float]] = []
+    for k in range(len(lon) - 1):
+        plon, plat = along(paths, vtype, lon[k : k + 2], lat[k : k + 2])
+        lx, ly = page.frame.mm(*project(plon, plat, crs))
+        leg = list(zip(lx.tolist(), ly.tolist(), strict=True))
+        line.extend(leg if not line else leg[1:])
+        segs = [(a[0], a[1], b[0], b[1]) for a, b in itertools.pairwise(leg)]
+        if segs:
+            pieces.append(max(segs, key=lambda s: math.hypot(s[2] - s[0], s[3] - s[1])))
+    if len(line) >= 2:
+        pdf.polyline(line)
+    for x0, y0, x1, y1 in pieces:
         dx, dy = x1 - x0, y1 - y0
         length = math.hypot(dx, dy)
         if length < 8.0:  # mm: too short to carry an arrow without hiding its ends

@@ -21,7 +21,8 @@ Rules
   an assignment: the nearest open transfer station or treatment facility that accepts the
   stream (by road distance from the point). The sites of the problem are exactly the ones used.
 - Fleets are the stream's collection vehicle types; ``cost_cny_per_day`` is the fixed cost of a
-  used vehicle; vehicle types with different speeds get separate duration profiles.
+  used vehicle; vehicle types with different speeds get separate duration profiles (on a road
+  network also types with different road profiles: class, gross weight, shift vs bans).
 - Capacity: a fleet plans to the fill margin ``m`` (``[planning] fill_margin``, default 1) of
   its type's payload and body volume, rounded down: ``⌊m × payload_kg⌋`` kg and
   ``⌊m × volume_m3 × 1000⌋`` l, so a day heavier than the expected kg still fits the truck.
@@ -47,10 +48,20 @@ from wasteopt.clock import daily_hours
 from wasteopt.errors import InputError, Problem
 from wasteopt.generation import Demand, due_loads
 from wasteopt.network import TravelMatrix
-from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
+from wasteopt.roads import Profile
+from wasteopt.routing.problem import (
+    Depot,
+    Fleet,
+    Lunch,
+    RoadRules,
+    RoutingProblem,
+    Stop,
+    UnloadSite,
+)
 from wasteopt.scenario.model import CollectionPoint, Scenario, VehicleType
+from wasteopt.scenario.roads import vehicle_profile
 from wasteopt.stopids import stop_id
-from wasteopt.travel_table import TravelTable
+from wasteopt.travel_table import RoadTable, TravelTable
 
 __all__ = ["build_problem", "fill_margin_note", "nearest_unload_sites", "unload_candidates"]
 
@@ -135,10 +146,12 @@ def build_problem(
         Depot(id=d.id, name=d.name, **_hours(d.open_s, d.close_s, _span(vtypes, d.id)))
         for d in (scenario.depot(i) for i in sorted({v.depot for v in vtypes}))
     )
-    speeds = sorted({v.speed_kmh for v in vtypes})
+    roads = scenario.network.roads is not None
+    speeds = list(dict.fromkeys(sorted((_profile_of(v, roads) for v in vtypes), key=_by_speed)))
     cap = _capacities(vtypes, stops, scenario.planning.fill_margin)
     fleets = tuple(
-        _fleet(v, stream, profile=speeds.index(v.speed_kmh), capacity=cap[v.id]) for v in vtypes
+        _fleet(v, stream, profile=speeds.index(_profile_of(v, roads)), capacity=cap[v.id])
+        for v in vtypes
     )
     locations = [d.id for d in problem_depots] + [s.id for s in sites] + [s.id for s in stops]
     matrix_ids = [d.id for d in problem_depots] + [s.id for s in sites] + stop_points
@@ -153,6 +166,23 @@ def build_problem(
         locations=tuple(locations),
         distance_m=distance,
         durations_s=durations,
+        roads=_road_rules(scenario, locations, matrix_ids, vtypes),
+    )
+
+
+def _road_rules(
+    scenario: Scenario, locations: list[str], matrix_ids: list[str], vtypes: list[VehicleType]
+) -> RoadRules | None:
+    """What the checker needs to judge legs on the road network (none without one)."""
+    net = scenario.network
+    if net.roads is None:
+        return None
+    where = {s[0]: (s[1], s[2]) for s in scenario.sites()}
+    return RoadRules(
+        graph=net.roads,
+        snap_speed_kmh=net.snap_speed_kmh,
+        places={loc: where[m] for loc, m in zip(locations, matrix_ids, strict=True)},
+        profiles={v.id: vehicle_profile(v) for v in vtypes},
     )
 
 
@@ -348,8 +378,18 @@ def _fleet(v: VehicleType, stream: str, *, profile: int, capacity: tuple[int, in
     )
 
 
+def _profile_of(v: VehicleType, roads: bool) -> tuple[float, Profile | None]:
+    """A vehicle type's duration profile: its speed, and on a road network the roads it may
+    use over its shift (:func:`wasteopt.scenario.roads.vehicle_profile`)."""
+    return v.speed_kmh, vehicle_profile(v) if roads else None
+
+
+def _by_speed(p: tuple[float, Profile | None]) -> tuple[float, str]:
+    return p[0], repr(None if p[1] is None else p[1].key)
+
+
 def _problem_matrices(
-    matrix: TravelMatrix, matrix_ids: list[str], speeds: list[float]
+    matrix: TravelMatrix, matrix_ids: list[str], speeds: list[tuple[float, Profile | None]]
 ) -> tuple[np.ndarray | TravelTable, tuple[np.ndarray | TravelTable, ...]]:
     """Distances and one duration matrix per speed, indexed like the problem's locations.
 
@@ -359,7 +399,10 @@ def _problem_matrices(
     """
     if isinstance(matrix.distance_m, TravelTable):
         table = matrix.distance_m.take(matrix.indices(matrix_ids))
-        lazy_durations = tuple(table.travel_time(speed) for speed in speeds)
+        lazy_durations = tuple(
+            table.for_profile(p) if isinstance(table, RoadTable) and p else table.travel_time(v)
+            for v, p in speeds
+        )
         return table, lazy_durations or (table.travel_time(1.0),)  # no vehicle: never read
     unique_ids = list(dict.fromkeys(matrix_ids))
     sub = matrix.sub(unique_ids)
@@ -368,6 +411,6 @@ def _problem_matrices(
     grid = np.ix_(idx, idx)
     distance = np.ascontiguousarray(np.asarray(sub.distance_m)[grid])
     durations = tuple(
-        np.ascontiguousarray(np.asarray(sub.durations_s(speed))[grid]) for speed in speeds
+        np.ascontiguousarray(np.asarray(sub.durations_s(speed))[grid]) for speed, _ in speeds
     ) or (np.zeros_like(distance),)
     return distance, durations

@@ -27,7 +27,8 @@ Violations
 Every violation is a :class:`Violation` with a ``kind`` from :data:`VIOLATION_KINDS`, the
 vehicle, the 1-based trip and the stop (or unload-site) id it concerns where that applies.
 A stop served by a fleet it does not allow (``Stop.fleets``: the vehicle class cannot reach
-the point) is an ``access`` violation.
+the point) is an ``access`` violation; on a road network a leg whose time needs a road closed
+to its vehicle then is a ``road`` violation (:mod:`wasteopt.routing.road_check`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from dataclasses import replace
 from wasteopt.clock import format_hhmm
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import Depot, Fleet, RoutingProblem, Stop, UnloadSite
+from wasteopt.routing.road_check import road_violations
 from wasteopt.routing.verdict import (
     VIOLATION_KINDS,
     CheckReport,
@@ -547,6 +549,8 @@ def _check_routes(
                 f"{problem.stream!r} problem",
             )
         times, trip_loads = _RouteWalk(checker, route, fleet).run()
+        if problem.roads is not None:  # legs on roads closed to the vehicle (road_check)
+            checker.violations += road_violations(problem.roads, fleet, times)
         route_times.append(times)
         if fleet.capacity_kg > 0:
             trip_utils += [load / fleet.capacity_kg for load in trip_loads]

@@ -34,11 +34,13 @@ and the route scheduler then read legs one by one, territories cut dense blocks 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
+from wasteopt.roads import Profile, RoadGraph
 from wasteopt.travel_table import TravelTable
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "Fleet",
     "Lunch",
     "LunchPlace",
+    "RoadRules",
     "RoutingProblem",
     "Stop",
     "UnloadSite",
@@ -141,6 +144,18 @@ class Fleet:
     profile: int = 0
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RoadRules:
+    """The road network the legs are driven on, for the checker (:mod:`.road_check`):
+    ``places`` gives each location id's (lon, lat), ``profiles`` each fleet's roads (class,
+    gross weight, speed); ``snap_speed_kmh`` the speed of the straight leg to the road."""
+
+    graph: RoadGraph
+    snap_speed_kmh: float
+    places: Mapping[str, tuple[float, float]]
+    profiles: Mapping[str, Profile]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoutingProblem:
     """Everything an engine needs, and everything the checker needs to judge a plan."""
@@ -155,6 +170,7 @@ class RoutingProblem:
     distance_m: np.ndarray | TravelTable
     durations_s: tuple[np.ndarray | TravelTable, ...]
     depot_unloads: bool = False
+    roads: RoadRules | None = None
 
     def __post_init__(self) -> None:
         n = len(self.locations)

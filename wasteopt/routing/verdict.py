@@ -43,6 +43,7 @@ VIOLATION_KINDS: tuple[str, ...] = (
     "fleet_size",  # more routes than vehicles in a fleet, or a vehicle id used twice
     "access",  # vehicle class may not serve this point (the stop does not allow the fleet)
     "lunch_place",  # break at a collection point or with load aboard (not at depot/facility)
+    "road",  # leg needs a road closed to the vehicle then (class, weight, ban; road_check)
 )
 
 ViolationKind = Literal[
@@ -63,6 +64,7 @@ ViolationKind = Literal[
     "fleet_size",
     "access",
     "lunch_place",
+    "road",
 ]
 VisitKind = Literal["stop", "unload", "depot", "lunch"]
 

@@ -215,12 +215,49 @@ VEHICLE_COLUMNS: ColumnSpec = {
     "max_shift_load_kg": ("float", None),
     "vehicle_class": ("str", ""),
 }
+OUTAGE_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "facility_id": ("str", REQUIRED),
+    "kind": ("str", REQUIRED),
+    "start": ("str", ""),  # an ISO date, parsed by wasteopt.scenario.outages
+    "days": ("int", 0),
+    "t_per_day_lost": ("float", 0.0),
+    "share_lost": ("float", 0.0),
+    "lines": ("str", ""),
+    "rate_per_year": ("float", 0.0),
+    "mean_days": ("float", 0.0),
+    "external_kept": ("float", 1.0),
+    "active": ("bool", True),
+    "source": ("str", ""),
+}
+#: residues.csv (:class:`wasteopt.scenario.residues.ResidueFlow`).
+RESIDUE_COLUMNS: ColumnSpec = {
+    "id": ("str", REQUIRED),
+    "origin": ("str", REQUIRED),
+    "residue": ("str", REQUIRED),
+    "basis": ("str", REQUIRED),
+    "amount": ("float", REQUIRED),
+    "destination": ("str", REQUIRED),
+    "dest_lon": ("float", None),
+    "dest_lat": ("float", None),
+    "km": ("float", None),
+    "hazardous": ("bool", False),
+    "licensed": ("bool", False),
+    "uses_capacity": ("bool", False),
+    "line_capacity_t_per_day": ("float", None),
+    "cost_cny_per_t": ("float", 0.0),
+    "transport_cny_per_t_km": ("float", 0.0),
+    "co2_kg_per_t_km": ("float", 0.0),
+    "source": ("str", ""),
+}
 COLUMN_SPECS: dict[str, ColumnSpec] = {
     "points": POINT_COLUMNS,
     "depots": DEPOT_COLUMNS,
     "stations": STATION_COLUMNS,
     "facilities": FACILITY_COLUMNS,
     "vehicle_types": VEHICLE_COLUMNS,
+    "plant_outages": OUTAGE_COLUMNS,
+    "residues": RESIDUE_COLUMNS,
 }
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_ROWS",
     "MAX_TABLE_BYTES",
     "MAX_TOML_BYTES",
+    "OPTIONAL_TABLES",
     "REQUIRED",
     "TABLES",
     "FolderReader",
@@ -38,6 +39,8 @@ __all__ = [
 
 #: CSV tables in the order they are read.
 TABLES: tuple[str, ...] = ("depots", "stations", "facilities", "vehicle_types", "points")
+#: CSV tables read only when ``[tables]`` names their file (then after :data:`TABLES`).
+OPTIONAL_TABLES: tuple[str, ...] = ("plant_outages", "residues")
 
 #: Largest accepted CSV table: a 100,000-point points.csv with long Chinese names and a rate
 #: and frequency column per stream stays under 30 MB (a 20,000-point city: 2-3 MB).
@@ -54,6 +57,8 @@ MAX_ROWS: dict[str, int] = {
     "stations": 10_000,
     "facilities": 10_000,
     "vehicle_types": 10_000,
+    "plant_outages": 10_000,
+    "residues": 10_000,
 }
 
 REQUIRED = object()  # marks a required cell or TOML key in a spec

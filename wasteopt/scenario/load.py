@@ -28,11 +28,13 @@ import numpy as np
 
 from wasteopt.coordinates import Crs, parse_crs, transform
 from wasteopt.errors import Problem, ScenarioError
+from wasteopt.roads import RoadGraph
 from wasteopt.scenario.csv_reader import TableReader
 from wasteopt.scenario.csv_tables import PointContext
 from wasteopt.scenario.folder import MAX_MATRIX_BYTES, TABLES, path_problem
 from wasteopt.scenario.geography import Barrier, Crossing
 from wasteopt.scenario.geojson_file import read_barriers
+from wasteopt.scenario.horizon_read import read_horizon
 from wasteopt.scenario.model import (
     CollectionPoint,
     Depot,
@@ -42,6 +44,9 @@ from wasteopt.scenario.model import (
     TransferStation,
     TreatmentFacility,
 )
+from wasteopt.scenario.outages import plant_outage
+from wasteopt.scenario.residue_checks import residue_flow, residues_to_wgs84
+from wasteopt.scenario.roads import read_roads
 from wasteopt.scenario.rows import depot, facility, point, station, vehicle_type
 from wasteopt.scenario.toml_settings import (
     NETWORK_KEYS,
@@ -127,6 +132,8 @@ class _Loader(SettingsReader, TableReader):
         crs = self.crs(net, "crs", "wgs84")
         barriers_crs = self.crs(net, "barriers_crs", crs)
         barriers, crossings = self.barriers(net, barriers_crs)
+        roads_crs = self.crs(net, "roads_crs", crs)
+        roads = self.roads(net, roads_crs)
         depots = _to_wgs84(self.read_table("depots", depot), crs)
         stations = _to_wgs84(self.read_table("stations", station), crs)
         facilities = _to_wgs84(self.read_table("facilities", facility), crs)
@@ -135,6 +142,11 @@ class _Loader(SettingsReader, TableReader):
             "points", partial(point, ctx=PointContext(streams, defaults, self.toml_ok))
         )
         points = _to_wgs84(points, crs)
+        horizon = read_horizon(self, data, streams, stations, facilities)
+        outages = (
+            self.read_table("plant_outages", plant_outage) if "plant_outages" in self.files else []
+        )
+        residues = self.read_table("residues", residue_flow) if "residues" in self.files else []
         return Scenario(
             id=head.get("id") or self.folder.name,
             name=head.get("name") or self.folder.name,
@@ -155,10 +167,18 @@ class _Loader(SettingsReader, TableReader):
                 barriers_crs=barriers_crs,
                 barriers=barriers,
                 crossings=crossings,
+                roads_file=net.get("roads", ""),
+                roads_crs=roads_crs,
+                roads=roads,
+                snap_speed_kmh=net.get("snap_speed_kmh", 10.0),
+                snap_warn_m=net.get("snap_warn_m", 250.0),
             ),
             planning=PlanningSettings(**planning),  # keys are the field names
             variants=variants,
             targets=targets,
+            horizon=horizon,
+            plant_outages=tuple(outages),
+            residues=tuple(residues_to_wgs84(residues, crs)),
         )
 
     def crs(self, net: dict[str, Any], key: str, default: Crs) -> Crs:
@@ -176,6 +196,27 @@ class _Loader(SettingsReader, TableReader):
                 "wgs84 (GPS), gcj02 (AMap/Gaode, Tencent) or bd09 (Baidu)",
             )
             return default
+
+    def roads(self, net: dict[str, Any], crs: Crs) -> RoadGraph | None:
+        """The road graph of ``[network] roads`` (none when not set)."""
+        name = net.get("roads")
+        if not name:
+            return None
+        for key in ("matrix_file", "barriers"):
+            if net.get(key):
+                self.add(
+                    self.toml_name,
+                    f"a road network replaces {key}: they cannot be used together",
+                    "[network]",
+                    "roads",
+                    name,
+                    f"either roads or {key}, not both",
+                )
+                return None
+        for key in ("snap_speed_kmh", "snap_warn_m"):
+            if not net.get(key, 1.0) > 0:
+                self.add(self.toml_name, "must be above 0", "[network]", key, net[key], "> 0")
+        return read_roads(self, name, crs)
 
     def barriers(
         self, net: dict[str, Any], crs: Crs

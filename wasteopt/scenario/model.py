@@ -15,7 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from wasteopt.roads import RoadGraph
 from wasteopt.scenario.geography import Barrier, Crossing
+from wasteopt.scenario.horizon import PlanningHorizon
+from wasteopt.scenario.residues import ResidueFlow
 from wasteopt.scenario.targets import Target, TownKind
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "FREQUENCIES",
     "HAUL_CLASSES",
     "KITCHEN",
+    "OUTAGE_KINDS",
     "STATION_DECISIONS",
     "STATION_STATUSES",
     "VEHICLE_CLASSES",
@@ -39,6 +43,7 @@ __all__ = [
     "Missort",
     "NetworkSettings",
     "PlanningSettings",
+    "PlantOutage",
     "Scenario",
     "Stream",
     "TransferStation",
@@ -315,6 +320,34 @@ class TreatmentFacility:
         return max(0.0, self.capacity_t_per_day - self.external_t_per_day)
 
 
+OutageKind = Literal["planned", "retrofit", "unplanned"]
+OUTAGE_KINDS: tuple[str, ...] = ("planned", "retrofit", "unplanned")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlantOutage:
+    """Capacity a treatment facility loses (a row of ``plant_outages.csv``): ``planned`` and
+    ``retrofit`` rows from ``start`` for ``days`` days; an ``unplanned`` row starts outages at
+    random, ``rate_per_year`` on average, each lasting ``mean_days`` on average (geometric).
+    The loss is ``t_per_day_lost`` or ``share_lost`` × capacity (exactly one is > 0), and the
+    plant takes ``external_kept`` of its external load meanwhile; ``lines`` is text. An
+    inactive row is a prepared outage a variant switches on. Rules: ``simulation.availability``."""
+
+    id: str
+    facility_id: str
+    kind: OutageKind
+    start: dt.date | None = None
+    days: int = 0
+    t_per_day_lost: float = 0.0
+    share_lost: float = 0.0
+    lines: str = ""
+    rate_per_year: float = 0.0
+    mean_days: float = 0.0
+    external_kept: float = 1.0
+    active: bool = True
+    source: str = ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VehicleType:
     """A vehicle type: exactly one stream (no mixed collection). ``role`` is ``collection``
@@ -391,9 +424,12 @@ class GenerationSettings:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NetworkSettings:
     """How travel distances are obtained: great-circle × ``circuity`` (around ``barriers``,
-    over ``crossings``), or a user ``matrix_file``. ``crs``: the coordinate system the tables
-    were written in, ``barriers_crs`` that of ``barriers_file`` (both converted to WGS-84 on
-    load, :mod:`wasteopt.coordinates`; a scenario in memory is always WGS-84)."""
+        over ``crossings``), or a user ``matrix_file``. ``crs``: the coordinate system the tables
+        were written in, ``barriers_crs`` that of ``barriers_file`` (both converted to WGS-84 on
+        load, :mod:`wasteopt.coordinates`; a scenario in memory is always WGS-84). ``roads``: the
+    road graph of ``roads_file`` (:mod:`wasteopt.scenario.roads`); with it, distances and times
+    are fastest paths on the roads, points joined to their nearest road at ``snap_speed_kmh``
+    (a warning names points farther than ``snap_warn_m``), and ``circuity`` does not apply."""
 
     circuity: float = 1.3
     matrix_file: str = ""
@@ -402,6 +438,11 @@ class NetworkSettings:
     barriers_crs: str = "wgs84"
     barriers: tuple[Barrier, ...] = ()
     crossings: tuple[Crossing, ...] = ()
+    roads_file: str = ""
+    roads_crs: str = "wgs84"
+    roads: RoadGraph | None = None
+    snap_speed_kmh: float = 10.0
+    snap_warn_m: float = 250.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -477,6 +518,9 @@ class Scenario:
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     variants: tuple[Variant, ...] = ()
     targets: tuple[Target, ...] = ()
+    horizon: PlanningHorizon | None = None  # [horizon], years.csv, builds.csv (multi-year plan)
+    plant_outages: tuple[PlantOutage, ...] = ()
+    residues: tuple[ResidueFlow, ...] = ()  # residues.csv: side flows beyond the gate
     variant: str = "base"
     # id → record per kind, built on first lookup (a city has 20,000 points; scans were O(N²)).
     _lookup: dict[str, dict[str, Any]] = field(

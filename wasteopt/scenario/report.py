@@ -16,7 +16,7 @@ Locate = Callable[[str, str], tuple[str, str]]
 #: table -> ids that exist but could not be parsed; ``None`` = the whole table is unknown.
 Tolerance = Mapping[str, frozenset[str] | None]
 
-_CSV_TABLES = ("points", "depots", "stations", "facilities", "vehicle_types")
+_CSV_TABLES = ("points", "depots", "stations", "facilities", "vehicle_types", "residues")
 
 
 def default_locate(table: str, item_id: str) -> tuple[str, str]:

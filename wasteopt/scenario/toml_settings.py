@@ -15,7 +15,14 @@ from typing import Any
 
 from wasteopt.clock import format_hhmm
 from wasteopt.scenario.csv_tables import cell_time
-from wasteopt.scenario.folder import MAX_TOML_BYTES, REQUIRED, TABLES, FolderReader, short_text
+from wasteopt.scenario.folder import (
+    MAX_TOML_BYTES,
+    OPTIONAL_TABLES,
+    REQUIRED,
+    TABLES,
+    FolderReader,
+    short_text,
+)
 from wasteopt.scenario.model import (
     Edit,
     GenerationSettings,
@@ -97,6 +104,7 @@ TOML_TOP = {
     "variants",
     "planning",
     "targets",
+    "horizon",
 }
 SCENARIO_KEYS = {
     "id": ("str", REQUIRED),
@@ -110,6 +118,10 @@ NETWORK_KEYS = {
     "crs": ("str", "wgs84"),
     "barriers": ("str", ""),
     "barriers_crs": ("str", ""),  # default: crs
+    "roads": ("str", ""),
+    "roads_crs": ("str", ""),  # default: crs
+    "snap_speed_kmh": ("float", 10.0),
+    "snap_warn_m": ("float", 250.0),
 }
 PLANNING_KEYS = {
     "mode": ("str", "status_quo"),
@@ -277,15 +289,17 @@ class SettingsReader(FolderReader):
     def table_files(self, data: dict[str, Any]) -> None:
         """The CSV file names of ``[tables]`` (default ``<table>.csv``)."""
         tables = self.table(data, "tables")
-        for t in TABLES:
+        known = (*TABLES, *OPTIONAL_TABLES)
+        for t in known:
             if t in tables:
                 try:
                     self.files[t] = toml_value(tables[t], "str")
+                    self.lines.setdefault(t, {})
                 except ValueError as e:
                     self.add(self.toml_name, str(e), "[tables]", t, tables[t])
         for key in tables:
-            if key not in TABLES:
-                self.add(self.toml_name, "unknown key", "[tables]", key, expected=", ".join(TABLES))
+            if key not in known:
+                self.add(self.toml_name, "unknown key", "[tables]", key, expected=", ".join(known))
 
     def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
         value = data.get(key, {})

@@ -41,7 +41,9 @@ from wasteopt.scenario.model import (
     TreatmentFacility,
     VehicleType,
 )
+from wasteopt.scenario.outages import check_outages
 from wasteopt.scenario.report import Locate, ProblemReport, Tolerance, default_locate, fmt_value
+from wasteopt.scenario.residue_checks import check_residues
 from wasteopt.scenario.shift_checks import check_point_windows
 from wasteopt.scenario.target_checks import check_point_town, check_targets, check_town_kinds
 from wasteopt.scenario.targets import TOWN_KINDS
@@ -94,6 +96,7 @@ def run_checks(
     made = generated_streams(s)
     cross_checks(s, r, made)
     check_barriers(s, r)
+    check_residues(s, r)
     problems = r.problems
     if not variants:
         return problems
@@ -145,6 +148,16 @@ def _record_checks(s: Scenario, r: ProblemReport, base: Scenario | None = None) 
             records = [x for k, x in enumerate(records) if k >= len(old) or x is not old[k]]
         for x in records:
             check(r, x)
+    if s.plant_outages and (base is None or s.plant_outages is not base.plant_outages):
+        for o in s.plant_outages:
+            _check_id(r, "plant_outages", o.id)
+            _check_text(r, "plant_outages", o.id, "source", o.source, required=False)
+        check_outages(s, r)
+    for f in s.residues if base is None else ():  # cross checks: check_residues
+        for field, value in (("id", f.id), ("destination", f.destination)):
+            if not _ID.match(value):
+                r.add("residues", f.id, field, "not a valid id", value, _ID_EXPECTED)
+        _check_text(r, "residues", f.id, "source", f.source, required=False)
     _check_generation(s, r)
     check_planning(s, r)
     r.number("network", "", "circuity", s.network.circuity, ge=1.0)

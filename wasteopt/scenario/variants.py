@@ -12,6 +12,7 @@ are the validator's job.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import math
 import types
@@ -27,6 +28,7 @@ from wasteopt.scenario.model import (
     Depot,
     Edit,
     PlanningSettings,
+    PlantOutage,
     Scenario,
     Stream,
     TransferStation,
@@ -44,6 +46,7 @@ EDITABLE_TABLES: dict[str, type] = {
     "stations": TransferStation,
     "facilities": TreatmentFacility,
     "vehicle_types": VehicleType,
+    "plant_outages": PlantOutage,
 }
 
 #: The ``[planning]`` settings as an edit table: one record, so an edit's ``id`` is ignored.
@@ -303,6 +306,8 @@ def _coerce(value: Any, tp: Any) -> Any:
         raise TypeError("expected a list of ids or 'a;b;c'")
     if tp is bool:
         return _bool(value)
+    if tp is dt.date:  # a TOML date, or its text
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     if origin is dict:
         return _stream_values(value, typing.get_args(tp)[1])
     if isinstance(value, bool):

@@ -19,6 +19,7 @@ from wasteopt.generation import collection_schedule
 from wasteopt.network import TravelMatrix
 from wasteopt.operations import OperatingPlan, Tour
 from wasteopt.scenario.model import Scenario, VehicleType
+from wasteopt.simulation.availability import PlantAvailability
 from wasteopt.simulation.bins import expected_initial_stock
 from wasteopt.simulation.fleet import compile_tour, day_change_s, make_vehicle
 from wasteopt.simulation.hauls import StationWork, build_stations
@@ -92,6 +93,10 @@ class District(StationWork):
         self.matrix = matrix
         self._fill_bins(demand_start)
         self._add_plants()
+        # its own child of the seed, spawned after the four of _seed_samplers (their draws stay)
+        rng_outages = np.random.default_rng(seed_sequence.spawn(1)[0])
+        self.availability = PlantAvailability(scenario, self.plants, self.dist, rng_outages)
+        self.availability_rows: list[dict[str, Any]] = []
         self._add_stations(operating.facility_plan, tours)
         self.sites: dict[str, Site] = {**self.plants, **self.stations}
         self.jobs = {s: simpy.Store(self.env) for s in self.streams}
@@ -367,7 +372,7 @@ class District(StationWork):
     # -- days -------------------------------------------------------------------------------
 
     def _reset_today(self) -> None:
-        keys = ("collected_kg", "to_stations_kg", "to_plants_kg", "hauled_kg", "cost_cny")
+        keys = ("collected_kg", "to_stations_kg", "to_plants_kg", "hauled_kg", "cost_cny", "co2_kg")
         self.today = {s: dict.fromkeys(keys, 0.0) for s in self.streams}
         for site in self.stations.values():
             site.inflow_kg = {}
@@ -394,6 +399,7 @@ class District(StationWork):
         for row, new in zip(self.bins, at.T.tolist(), strict=True):
             row[:] = new  # in place: a tour still running past the day change holds these lists
         self.due_mask = self._due(day)
+        self.availability.start_day(day)
 
     def _start_shifts(self, day: int) -> None:
         """Each vehicle's shift of planning day ``day``: broken down, idle (no tour or nothing
@@ -450,6 +456,7 @@ class District(StationWork):
         self.site_rows += site_rows(
             self.stations.values(), self.plants.values(), treated, overflowed, day=day, date=date
         )
+        self.availability_rows += self.availability.day_rows(day, date)
         at = np.array(self.bins).T
         at_points = at.sum(axis=0)
         missed = np.where(self.due_mask, at, 0.0).sum(axis=0)
@@ -510,20 +517,21 @@ class District(StationWork):
     def _treat_at_plants(
         self, day: int
     ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
-        """Each plant treats its day (overflow charged at the fallback's fee); returns the kg
-        treated and overflowed per plant and stream."""
-        overflow_by_site: dict[str, dict[str, float]] = {}
-        treated_by_site: dict[str, dict[str, float]] = {}
-        for plant in self.plants.values():
-            treated, overflow = plant.treat_day()
-            treated_by_site[plant.id], overflow_by_site[plant.id] = treated, overflow
+        """Each plant treats its day and passes its overflow on along its fallback chain
+        (:mod:`wasteopt.simulation.availability`); returns the kg treated and overflowed per
+        plant and stream. What ends nowhere leaves the balance as ``overflowed_kg``."""
+        now = float(self.env.now)
+
+        def log(kind: str, plant: str, stream: str, kg: float) -> None:
+            self.events.append((now, day, kind, "", plant, stream, kg))
+
+        treated_by, over_by, nowhere = self.availability.treat(self.today, log)
+        for treated in treated_by.values():
             for s, kg in treated.items():
                 self.treated_kg[self.si[s]] += kg
-            for s, kg in overflow.items():
-                self.overflowed_kg[self.si[s]] += kg
-                self.today[s]["cost_cny"] += kg / 1000.0 * plant.fallback_fee_cny_per_t
-                self.events.append((float(self.env.now), day, "overflow", "", plant.id, s, kg))
-        return treated_by_site, overflow_by_site
+        for s, kg in nowhere.items():
+            self.overflowed_kg[self.si[s]] += kg
+        return treated_by, over_by
 
     def run(
         self, days: int, dates: Sequence[object], progress: Callable[[int], None] | None
@@ -534,6 +542,7 @@ class District(StationWork):
         its shifts have ended (waiting at most one more day)."""
         env, change = self.env, self.day_change_s
         self._dates = dates
+        self.notes += self.availability.schedule(list(dates[:days]))
 
         def controller() -> Process:
             for d in range(days + 1):

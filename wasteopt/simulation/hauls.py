@@ -14,6 +14,7 @@ import simpy
 from wasteopt.facilities.plan import FacilityPlan
 from wasteopt.network import TravelMatrix
 from wasteopt.scenario.model import Scenario, TransferStation
+from wasteopt.simulation.availability import PlantAvailability
 from wasteopt.simulation.ledger import TripLedger
 from wasteopt.simulation.processes import (
     DAY_S,
@@ -162,6 +163,7 @@ class StationWork:
     ledger: TripLedger
     jobs: dict[str, simpy.Store]
     plants: dict[str, Plant]
+    availability: PlantAvailability
     events: list[Event]
     dist: list[list[int]]
     density: list[float]
@@ -216,6 +218,8 @@ class StationWork:
         """Drive to ``site``, tip the whole load, hand it over (into containers when the
         station pools the stream)."""
         env = self.env
+        if isinstance(site, Plant) and veh.load_kg > 0:
+            site = self._dispatch(veh, site)
         row = veh.durations[veh.loc]
         t = self.travel(row[site.index])
         veh.m += self.dist[veh.loc][site.index]
@@ -231,9 +235,26 @@ class StationWork:
             yield from site.bays_for(stream).tip(veh.id, stream, kg)
             veh.load_kg = 0.0
             self._receive(site, stream, kg)
+            if isinstance(site, Plant):
+                self.availability.arrived(site, kg)
         veh.trips += 1
         if veh.role == "collection":
             self.ledger.close(veh, site.id, arrive, env.now)
+
+    def _dispatch(self, veh: Vehicle, plant: Plant) -> Plant:
+        """The plant ``veh`` drives to with its load: ``plant``, or the plant of its fallback
+        chain the dispatcher sends it to on a day ``plant`` has lost capacity (rules:
+        :mod:`wasteopt.simulation.availability`); a diversion is tallied with its extra km."""
+        to = self.availability.route(plant, veh.stream, veh.load_kg)
+        if to is not plant:
+            d, here = self.dist, veh.loc
+            extra = d[here][to.index] + d[to.index][here] - d[here][plant.index]
+            extra -= d[plant.index][here]
+            self.availability.divert(plant, to, veh.load_kg, extra, veh)
+            day = int(self.env.now // DAY_S)
+            kg = veh.load_kg  # its tip_arrive event names where it went
+            self.events.append((self.env.now, day, "divert", veh.id, plant.id, veh.stream, kg))
+        return to
 
     def _fill_containers(self, veh: Vehicle, station: Station, pool: ContainerPool) -> Process:
         """Tip ``veh``'s load into its stream's current container, taking the next empty one
@@ -339,6 +360,9 @@ class StationWork:
         pool = station.pooled(veh.stream)
         if plant is None or (pool is not None and pool.empty == 0):
             return True
+        # the plant it would be sent to now (another one when its plant is down)
+        load = station.threshold_kg.get(veh.stream, 0.0)
+        plant = self.availability.choose(plant, veh.stream, load)
         d = veh.durations
         s, p = station.index, plant.index
         last = s if pool is not None else p
@@ -398,11 +422,12 @@ class StationWork:
         self.events.append((self.env.now, day, "haul_load", veh.id, station.id, stream, kg))
         self.today[stream]["hauled_kg"] += kg
         yield from self._tip(veh, plant)
-        back_m = self.dist[plant.index][station.index]
-        yield self.env.timeout(self.travel(veh.durations[plant.index][station.index]))
+        at = veh.loc  # the plant it tipped at (another one when its plant was down)
+        back_m = self.dist[at][station.index]
+        yield self.env.timeout(self.travel(veh.durations[at][station.index]))
         veh.m += back_m
         veh.loc = station.index
-        trip_m = self.dist[station.index][plant.index] + back_m
+        trip_m = self.dist[station.index][at] + back_m
         pool.trip_m[stream] = pool.trip_m.get(stream, 0.0) + trip_m
         pool.empty += 1
         freed, pool.freed = pool.freed, self.env.event()

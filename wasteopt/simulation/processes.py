@@ -95,9 +95,11 @@ Plant (:class:`Plant`)
 ----------------------
 Everything tipped joins the plant's backlog. At the end of each day the plant treats up to the
 capacity left after other districts' load (``capacity_t_per_day − external_t_per_day``, as the
-facility plan counts it; streams in proportion to their backlog); what exceeds ``storage_t``
-afterwards *overflows* to the plant's ``fallback`` (or to nowhere named, when it has none). An
-overflow is final: it is charged at the fallback's gate fee and not queued at the fallback.
+facility plan counts it; less the capacity an outage takes that day; streams in proportion to
+their backlog); what exceeds ``storage_t`` afterwards *overflows* along the plant's fallback
+chain into the backlog of the plant that takes it (charged at its gate fee, with the transfer's
+km), or ends nowhere. On a day a plant has lost capacity, loads heading for it are diverted at
+dispatch. Rules: :mod:`wasteopt.simulation.availability`.
 """
 
 from __future__ import annotations

@@ -266,7 +266,7 @@ def daily_row(
         "extra_unloads": fleet.extra_unloads,
         "skipped_stops": fleet.skipped,
         "cost_cny": today["cost_cny"] + fleet.cost_cny,
-        "co2_kg": fleet.co2_kg,
+        "co2_kg": fleet.co2_kg + today.get("co2_kg", 0.0),  # + overflow transfers
         "overdue_t": overdue_kg / 1000.0,
     }
 

@@ -7,11 +7,14 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     points that were due that day: carries over); ``at_points_t`` (all waste in bins, due or not);
     ``to_stations_t``/``to_plants_t`` (tipped by collection vehicles); ``hauled_t`` (loaded on
     trailers); ``treated_t``; ``backlog_t`` (at plants after treatment); ``overflowed_t`` (sent
-    to fallbacks); ``at_stations_t``; ``km``, ``vehicle_h``, ``overtime_h``, ``vehicles_used``,
-    ``breakdowns``, ``extra_unloads`` (unload detours of full vehicles), ``skipped_stops``
+    on by plants past their storage, to a fallback or nowhere); ``at_stations_t``; ``km``,
+    ``vehicle_h``, ``overtime_h``, ``vehicles_used``, ``breakdowns``, ``extra_unloads`` (unload
+    detours of full vehicles), ``skipped_stops``
     (given up past the overtime limit); ``cost_cny`` (vehicles: day cost when used + km + hours;
-    station handling per t; gate fees per t received; overflow at the fallback's gate fee);
-    ``co2_kg`` (vehicle km × kg/km); ``overdue_t`` (due waste left in the bins at day end: at
+    station handling per t; gate fees per t received, overflow at the gate fee of the plant
+    that takes it, and the transfer's km cost);
+    ``co2_kg`` (vehicle km × kg/km, and plant-to-fallback transfers of overflow);
+    ``overdue_t`` (due waste left in the bins at day end: at
     points that were due that day or on an earlier day and not emptied since, i.e. carry-over of
     any point; excludes waste not yet due).
 ``vehicles`` — one row per day and vehicle: its shift of that planning day (a night shift's
@@ -34,18 +37,38 @@ Tables (pandas DataFrames; ``t`` = tonnes, ``h`` = hours, ``s`` = seconds)
     ``bay_busy_h`` includes blocked time.
 ``balance`` — one row per day and stream, in kg, cumulative:
     ``initial_kg + generated_kg = at_points_kg + taken_elsewhere_kg + in_vehicles_kg +
-    at_stations_kg + in_transit_kg + backlog_kg + treated_kg + overflowed_kg``;
+    at_stations_kg + in_transit_kg + backlog_kg + treated_kg + overflowed_kg`` (overflow that no
+    plant of the fallback chain took; overflow a fallback took is in its backlog or treated);
     ``residual_kg`` is left side minus right side and ``closes`` is ``|residual| ≤ 1e-9 × left
     + 1e-6 kg``. The right-hand terms are read from the simulation's state (bins, vehicle loads,
     stocks), not from flow counters, so lost or doubled mass shows up.
 ``events`` — the event log: ``time_s, day, kind, vehicle, site, stream, kg`` with kinds
     ``collect``, ``tip_arrive``, ``tip_start``, ``tip_end``, ``haul_load``, ``breakdown``,
-    ``overflow``, and with container pools ``tip_blocked`` (a vehicle starts waiting for an
-    empty container), ``container_full`` (kg in it) and ``container_back`` (an empty returns).
+    ``overflow`` (a plant passes kg on), ``unplaced`` (kg that ended nowhere), ``divert`` (a
+    load turned away at dispatch from the plant named, kg), and with container pools
+    ``tip_blocked`` (a vehicle starts waiting for an empty container), ``container_full`` (kg
+    in it) and ``container_back`` (an empty returns).
 ``tips`` — one row per bay visit: ``site, vehicle, stream, day, ready_s, start_s, end_s, kg,
     wait_s``.
 ``points_left`` — one row per point and stream with due waste left at the end of the horizon:
     ``stream, point_id, catchment`` (the site the point unloads at for the stream), ``left_t``.
+``availability`` — one row per day and plant (:data:`AVAILABILITY_COLUMNS`,
+    :mod:`wasteopt.simulation.availability`): ``capacity_t_per_day`` (nameplate),
+    ``external_t_per_day``, ``lost_t_per_day`` (active outages, listed in ``outages``),
+    ``available_t_per_day`` (for the district), ``diverted_t`` and ``diverted_to`` (loads sent at
+    dispatch to the fallback chain because the plant was down), ``overflow_t`` and
+    ``overflow_to`` (passed on at the day's end and queued there), ``nowhere_t`` (taken by no
+    plant: a shortfall), and what both cost beyond the plan: ``extra_km``, ``extra_co2_kg``,
+    ``transport_cost_cny``, ``fee_difference_cny`` (gate fee where it went less the plant's) and
+    ``extra_cost_cny`` (their sum).
+``residues`` — with ``residues.csv``, the side flows beyond the gate
+    (:mod:`wasteopt.simulation.residues`): ``flows`` (one row per day, flow and origin site:
+    t, km, t·km, disposal, transport and total cost, CO2), ``balance`` (per day and site
+    ``input_t + added_t + received_side_t = residues_out_t + converted_t + passed_on_t +
+    disposed_t``, and the ``(all)`` row against the daily table; :attr:`balance_closes`
+    requires it too) and ``lines`` (per day, the load of every line side flows use against its
+    capacity); written as ``sim_residues``, ``sim_residue_totals``, ``sim_residue_balance``,
+    ``sim_residue_lines``. Their costs are not in ``cost_cny``.
 ``ledger`` — the collection ledger (收运台账), one row per collection trip and day; its tonnes per
     stream and day equal ``daily``'s ``collected_t`` (:mod:`wasteopt.simulation.ledger`, with
     the daily and monthly roll-ups).
@@ -70,8 +93,10 @@ import numpy as np
 import pandas as pd
 
 from wasteopt.files import write_frame
+from wasteopt.simulation.availability import AVAILABILITY_COLUMNS, availability_lines
 from wasteopt.simulation.ledger import empty_ledger, ledger_daily, ledger_monthly
 from wasteopt.simulation.records import BALANCE_TERMS, LEFT_COLUMNS
+from wasteopt.simulation.residues import ResidueTables
 from wasteopt.simulation.robustness import robustness_table, robustness_text
 from wasteopt.simulation.service import (
     MAX_OVERFLOW_SHARE,
@@ -186,10 +211,16 @@ class SimulationResult:
     shortfall_penalty_cny_per_t: float = 0.0
     notes: tuple[str, ...] = ()
     ledger: pd.DataFrame = field(default_factory=empty_ledger)
+    availability: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(AVAILABILITY_COLUMNS))
+    )
+
+    residues: ResidueTables = field(default_factory=ResidueTables)
 
     @property
     def balance_closes(self) -> bool:
-        return bool(self.balance["closes"].all())
+        """The daily mass balance and the residue balance beyond the gate both close."""
+        return bool(self.balance["closes"].all()) and self.residues.closes
 
     @property
     def status(self) -> SimulationStatus:
@@ -204,6 +235,8 @@ class SimulationResult:
     @property
     def status_detail(self) -> str:
         """The status in words: what fell short, where and by how much (one line)."""
+        if not self.balance_closes and self.balance["closes"].all():
+            return self.residues.error_text()
         if not self.balance_closes:
             b = self.balance.iloc[int(self.balance["residual_kg"].abs().to_numpy().argmax())]
             return (
@@ -317,6 +350,7 @@ class SimulationResult:
             self._overflows(),
             ident=(self.scenario, self.variant, self.seed),
             penalty_cny_per_t=self.shortfall_penalty_cny_per_t,
+            nowhere_t=self._nowhere(),
             min_collected_share=min_collected_share,
             every_stream=every_stream,
         )
@@ -332,6 +366,15 @@ class SimulationResult:
         """``service.csv``: one row per stream (:data:`SERVICE_COLUMNS`)."""
         rows = [f.row() for f in self.service_findings(min_collected_share, every_stream=True)]
         return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
+
+    def _nowhere(self) -> dict[str, float]:
+        """Per stream: tonnes no plant of the fallback chain could take (``unplaced``)."""
+        ev = self.events
+        gone = ev[ev["kind"] == "unplaced"] if len(ev) else ev
+        if not len(gone):
+            return {}
+        sums = gone.groupby("stream")["kg"].sum() / 1000.0
+        return {str(k): float(v) for k, v in sums.items()}
 
     def _overflows(self) -> dict[str, list[Overflow]]:
         """Per stream: tonnes each plant sent to its fallback over the horizon."""
@@ -394,6 +437,8 @@ class SimulationResult:
             f"every day (largest residual {worst:.2e} kg)"
         )
         lines.append(f"  {robustness_text(self.robustness())}")
+        lines += self.residues.summary_lines(self.days)
+        lines += [f"  plant availability: {x}" for x in availability_lines(self.availability)]
         lines += [f"  service: {f.line()}" for f in self.service_findings()]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -417,7 +462,9 @@ class SimulationResult:
             "tips": self.tips,
             "points_left": self.points_left,
             "robustness": self.robustness(),
+            "availability": self.availability,
         }
+        tables.update(self.residues.frames(self.days))  # with residues.csv
         if events:
             tables["events"] = self.events
         paths = [

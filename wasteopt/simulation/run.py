@@ -22,9 +22,11 @@ from wasteopt.network import TravelMatrix
 from wasteopt.operations import OperatingPlan, Tour, cycle_tours
 from wasteopt.routing.build import fill_margin_note
 from wasteopt.scenario.model import Scenario
+from wasteopt.simulation.availability import AVAILABILITY_COLUMNS
 from wasteopt.simulation.district import District
 from wasteopt.simulation.ledger import ledger_frame
 from wasteopt.simulation.records import BALANCE_COLUMNS, LEFT_COLUMNS, left_rows
+from wasteopt.simulation.residues import compute_residues
 from wasteopt.simulation.result import (
     BALANCE_TERMS,
     DAILY_COLUMNS,
@@ -102,6 +104,7 @@ def simulate(
     tips["wait_s"] = tips["start_s"] - tips["ready_s"]
     vehicles = pd.DataFrame(district.vehicle_rows)
     facilities = _facility_frame(district, tips, demand, days)
+    residues = compute_residues(scenario, facilities, daily, matrix)  # beyond the gate
     result = SimulationResult(
         scenario=scenario.id,
         variant=scenario.variant,
@@ -125,6 +128,8 @@ def simulate(
             dates=demand.dates[:days],
             point_ids=[p.id for p in scenario.points],
         ),
+        availability=pd.DataFrame(district.availability_rows, columns=list(AVAILABILITY_COLUMNS)),
+        residues=residues,
     )
     if not result.balance_closes:
         log.error("simulation %s", result.status_detail)

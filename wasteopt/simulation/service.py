@@ -16,7 +16,10 @@ The service level has two parts, each with a documented tolerance:
   (:data:`MIN_COLLECTED_SHARE`, 99.5 % by default: the level issue 12 asks of a plan);
 - *treatment*: the plants may send at most :data:`MAX_OVERFLOW_SHARE` (0.5 %) of the stream's
   collected tonnes to a fallback (overflow: waste a plant could take neither into treatment
-  nor into storage — a treatment capacity shortfall).
+  nor into storage — a treatment capacity shortfall); and no tonne may end *nowhere* (overflow
+  that no plant of the fallback chain could take, :mod:`wasteopt.simulation.availability`):
+  that fails the level whatever its size. Loads diverted at dispatch from a plant with an
+  outage are not overflow.
 
 A stream is *below the level* when either part fails. A :class:`ServiceFinding` names every
 stream with waste left at the end, days that ended with due waste left (carry-over, collected
@@ -134,6 +137,7 @@ class ServiceFinding:
     left_t_max: float = 0.0
     days: int = 0
     max_overflow_share: float = MAX_OVERFLOW_SHARE
+    nowhere_t: float = 0.0  # overflow no plant of the fallback chain took: always short
 
     @property
     def collection_short(self) -> bool:
@@ -149,8 +153,9 @@ class ServiceFinding:
 
     @property
     def treatment_short(self) -> bool:
-        """True when more than ``max_overflow_share`` of the collected tonnes overflowed."""
-        return self.overflow_share > self.max_overflow_share
+        """True when more than ``max_overflow_share`` of the collected tonnes overflowed, or
+        any overflow found no plant to take it (nowhere)."""
+        return self.overflow_share > self.max_overflow_share or self.nowhere_t > EPS_T
 
     @property
     def below_level(self) -> bool:
@@ -186,6 +191,11 @@ class ServiceFinding:
                 f"{o.fallback or 'no fallback'}{per_day} ({self.overflow_share:.1%} of "
                 f"collected, tolerance {self.max_overflow_share:.1%})"
             )
+        if self.nowhere_t > EPS_T:
+            parts.append(
+                f"{self.stream} {self.nowhere_t:,.2f} t had nowhere to go (every plant of the "
+                "fallback chain full or down)"
+            )
         return "; ".join(parts)
 
     @property
@@ -211,12 +221,17 @@ class ServiceFinding:
             + f", {self.days_with_waste_left} day(s) ended with waste left"
         )
         if self.overflows:
-            over = "OVER" if self.treatment_short else "within"
+            over = "OVER" if self.overflow_share > self.max_overflow_share else "within"
             text += (
                 ", overflow "
                 + "; ".join(o.text() for o in self.overflows)
                 + f" ({self.overflow_share:.2%} of collected, {over} the "
                 f"{self.max_overflow_share:.1%} treatment tolerance)"
+            )
+        if self.nowhere_t > EPS_T:
+            text += (
+                f", {self.nowhere_t:,.2f} t with nowhere to go (fallback chain full or down: "
+                "a shortfall whatever its share)"
             )
         return text + (
             f"; cost {self.cost_cny:,.0f} CNY ({self.left_t:,.2f} t × "
@@ -283,12 +298,14 @@ def service_findings(
     min_collected_share: float = MIN_COLLECTED_SHARE,
     max_overflow_share: float = MAX_OVERFLOW_SHARE,
     every_stream: bool = False,
+    nowhere_t: Mapping[str, float] | None = None,
 ) -> tuple[ServiceFinding, ...]:
     """A finding per stream of ``levels`` (:func:`service_levels`) with waste left at the end,
     a day that ended with waste left, or overflow (``every_stream``: for every stream, as
     ``service.csv`` lists them); ``points_left``: the
     :data:`wasteopt.simulation.records.LEFT_COLUMNS` table; ``overflows``: per stream;
-    ``ident``: (scenario, variant, seed); the two tolerances: module docstring."""
+    ``ident``: (scenario, variant, seed); the two tolerances: module docstring;
+    ``nowhere_t``: per stream, overflow that ended nowhere (a shortfall of any size)."""
     for name, share in (
         ("min_collected_share", min_collected_share),
         ("max_overflow_share", max_overflow_share),
@@ -299,7 +316,8 @@ def service_findings(
     found: list[ServiceFinding] = []
     for stream, r in levels.iterrows():
         over = tuple(overflows.get(str(stream), ()))
-        clean = r["left_t"] <= EPS_T and r["days_with_waste_left"] == 0 and not over
+        gone = (nowhere_t or {}).get(str(stream), 0.0)
+        clean = r["left_t"] <= EPS_T and r["days_with_waste_left"] == 0 and not over and not gone
         if clean and not every_stream:
             continue
         left = points_left[points_left["stream"] == stream].sort_values(
@@ -329,6 +347,7 @@ def service_findings(
                 left_t_max=float(r["left_t_max"]),
                 days=int(r["days"]),
                 max_overflow_share=max_overflow_share,
+                nowhere_t=gone,
             )
         )
     return tuple(found)

@@ -1,0 +1,117 @@
+"""The checker's road rule (wasteopt.routing.road_check) and routing on scenarios/tiny_roads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from wasteopt.generation import Demand, generate
+from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.check import check_plan
+from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.solve import solve
+from wasteopt.scenario import load_scenario
+from wasteopt.scenario.model import Scenario
+from wasteopt.travel_table import RoadTable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def roads_scenario() -> Scenario:
+    """scenarios/tiny_roads, loaded once."""
+    return load_scenario(ROOT / "scenarios" / "tiny_roads")
+
+
+@pytest.fixture(scope="module")
+def roads_matrix(roads_scenario: Scenario) -> TravelMatrix:
+    """Its travel matrix on the road network."""
+    return build_matrix(roads_scenario)
+
+
+@pytest.fixture(scope="module")
+def roads_day0(roads_scenario: Scenario) -> Demand:
+    """One day of demand, seed 0."""
+    return generate(roads_scenario, days=1, seed=0)
+
+
+def _problem(sc: Scenario, demand: Demand, matrix: TravelMatrix, stream: str) -> RoutingProblem:
+    return build_problem(sc, demand, 0, stream, matrix)
+
+
+def _unrestricted(problem: RoutingProblem) -> RoutingProblem:
+    """The problem with every duration profile computed over every road (the rules ignored),
+    its road rules kept: what a broken table builder would hand an engine."""
+    dist = problem.distance_m
+    assert isinstance(dist, RoadTable)
+    assert problem.roads is not None
+    speeds = {f.profile: problem.roads.profiles[f.id].speed_kmh for f in problem.fleets}
+    return replace(
+        problem, durations_s=tuple(dist.travel_time(speeds[k]) for k in range(len(speeds)))
+    )
+
+
+def _plan(problem: RoutingProblem, start_s: int, visits: tuple[str, ...]) -> RoutePlan:
+    route = Route(vehicle="VT-OTH#1", fleet="VT-OTH", start_s=start_s, visits=visits)
+    served = set(visits)
+    return RoutePlan(
+        problem=problem.name,
+        stream=problem.stream,
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=(route,),
+        unserved=tuple(s.id for s in problem.stops if s.id not in served),
+    )
+
+
+def test_tiny_roads_routes_in_seconds_and_checker_clean(roads_scenario, roads_matrix, roads_day0):
+    """Both streams route on the road network, checker clean (road rule included), in seconds."""
+    t0 = time.perf_counter()
+    for stream in ("kitchen", "other"):
+        problem = _problem(roads_scenario, roads_day0, roads_matrix, stream)
+        assert problem.roads is not None and isinstance(problem.distance_m, RoadTable)
+        plan = solve(problem, RoutingSettings(iterations=200, time_limit_s=10.0))
+        assert plan.check is not None and plan.check.ok, plan.check.summary()
+        assert not plan.unserved
+    assert time.perf_counter() - t0 < 10.0
+
+
+def test_checker_flags_a_leg_through_the_truck_ban(roads_scenario, roads_matrix, roads_day0):
+    """P1 → P2 → ST-W at 07:xx along the banned main road: a ``road`` violation on both legs
+    naming the ban, which the plan timed on the real (restricted) tables does not get."""
+    real = _problem(roads_scenario, roads_day0, roads_matrix, "other")
+    bad = _unrestricted(real)
+    plan = _plan(real, 7 * 3600, ("P1", "P2", "ST-W"))
+    report = check_plan(bad, plan)
+    roads = [v for v in report.violations if v.kind == "road"]
+    assert [(v.vehicle, v.stop) for v in roads] == [("VT-OTH#1", "P2"), ("VT-OTH#1", "ST-W")]
+    assert "BAN-CENTRE" in roads[0].message and "small_compactor" in roads[0].message
+    assert not [v for v in check_plan(real, plan).violations if v.kind == "road"]
+
+
+def test_the_ban_leg_is_legal_outside_the_ban_hours(roads_scenario, roads_matrix, roads_day0):
+    """The same unrestricted leg driven at 10:00, after the ban, is not flagged."""
+    bad = _unrestricted(_problem(roads_scenario, roads_day0, roads_matrix, "other"))
+    report = check_plan(bad, _plan(bad, 10 * 3600, ("P1", "P2", "ST-W")))
+    assert not [v for v in report.violations if v.kind == "road"]
+
+
+def test_checker_flags_a_leg_over_the_weight_limited_bridge(
+    roads_scenario, roads_matrix, roads_day0
+):
+    """P3 → P6 → ST-W over 东桥 (8 t limit) and back by the 8.5 t compactor at 10:00: a
+    ``road`` violation on both legs, no ban involved."""
+    bad = _unrestricted(_problem(roads_scenario, roads_day0, roads_matrix, "other"))
+    report = check_plan(bad, _plan(bad, 10 * 3600, ("P3", "P6", "ST-W")))
+    roads = [v for v in report.violations if v.kind == "road"]
+    assert [v.stop for v in roads] == ["P6", "ST-W"]
+    assert "8.5 t" in roads[0].message and "bans in force" not in roads[0].message

@@ -1,0 +1,123 @@
+"""The checker's road rule: no leg may need a road its vehicle may not use at that hour.
+
+Rule
+----
+On a road network (``RoutingProblem.roads``) each leg of a recomputed schedule (from one row's
+place to the next row's place, leaving at the first row's ``end_s`` and arriving at the next
+row's ``arrival_s``) is driven from the road node its point joins to that of the next point,
+under the fleet's profile (:class:`~wasteopt.roads.Profile`: road classes, gross weight,
+speed). The checker recomputes, independently of how the problem's tables were made, the
+fastest way between those nodes over the roads the vehicle may use *during that leg*: road
+classes open to its class, weight limits it meets, and no ban on its class whose hours meet
+``[departure, arrival)``. When that legal way is slower than the time the plan's schedule
+gives the leg (less the two snap legs), the schedule can only be kept on a road closed to the
+vehicle, and the leg is a ``road`` violation; so is a leg with no legal way at all.
+
+Dijkstra runs once per leg with ``limit=`` the leg's own time, so it explores only what the
+vehicle could reach in that time (cheap on a city graph).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from wasteopt.clock import format_hhmm
+from wasteopt.roads import Profile, Router
+from wasteopt.routing.problem import Fleet, RoadRules
+from wasteopt.routing.verdict import RouteTimes, Violation
+
+__all__ = ["road_violations"]
+
+_SLACK_S = 1e-6  # the schedule's times are whole seconds rounded up: equal is legal
+
+
+class _Roads:
+    """Per problem: each fleet's router (where points join the roads) and one graph per set of
+    bans in force (built once, reused by every leg under the same bans)."""
+
+    def __init__(self, rules: RoadRules) -> None:
+        self.rules = rules
+        self.routers: dict[str, Router] = {}
+        self.graphs: dict[tuple[object, ...], Any] = {}
+
+    def router(self, fleet: str) -> Router:
+        if fleet not in self.routers:
+            profile = self.rules.profiles.get(fleet, Profile())
+            self.routers[fleet] = Router(
+                self.rules.graph, profile, snap_speed_kmh=self.rules.snap_speed_kmh
+            )
+        return self.routers[fleet]
+
+    def graph(self, fleet: str, depart: int, arrive: int) -> tuple[Any, list[str]]:
+        """The fleet's legal graph during ``[depart, arrive)`` and the ids of bans in force."""
+        g = self.rules.graph
+        profile = self.rules.profiles.get(fleet, Profile())
+        bans = [
+            b for b in g.bans if b.applies(profile.vehicle_class, depart, max(arrive, depart + 1))
+        ]
+        key = (profile.key, tuple(b.id for b in bans))
+        if key not in self.graphs:
+            static = Profile(
+                vehicle_class=profile.vehicle_class,
+                road_classes=profile.road_classes,
+                gross_t=profile.gross_t,
+                speed_kmh=profile.speed_kmh,
+            )  # no shift hours: no ban applies, the leg's own bans are taken below
+            ok = g.usable(static)
+            for b in bans:
+                ok[list(b.edges)] = False
+            secs = np.maximum(g.edge_seconds(profile)[ok], 1e-9)
+            n = g.node_count
+            self.graphs[key] = csr_matrix((secs, (g.tail[ok], g.head[ok])), shape=(n, n))
+        return self.graphs[key], [b.id for b in bans]
+
+
+_CACHE: WeakKeyDictionary[RoadRules, _Roads] = WeakKeyDictionary()
+
+
+def road_violations(rules: RoadRules, fleet: Fleet, times: RouteTimes) -> list[Violation]:
+    """Every leg of ``times`` (one route of ``fleet``) that needs a road closed to it."""
+    roads = _CACHE.get(rules)
+    if roads is None:
+        roads = _CACHE[rules] = _Roads(rules)
+    router = roads.router(fleet.id)
+    out: list[Violation] = []
+    rows = times.visits
+    for prev, row in itertools.pairwise(rows):
+        a, b = rules.places.get(prev.id), rules.places.get(row.id)
+        if prev.id == row.id or a is None or b is None:
+            continue
+        nodes, snap_m = router.snap([a[0], b[0]], [a[1], b[1]])
+        u, v = int(nodes[0]), int(nodes[1])
+        if u == v:
+            continue  # no road between: the leg is the straight walk to and from one node
+        budget = row.arrival_s - prev.end_s - float(np.sum(router.snap_seconds(snap_m)))
+        graph, bans = roads.graph(fleet.id, prev.end_s, row.arrival_s)
+        if budget >= 0:
+            secs = dijkstra(graph, indices=u, limit=budget + 1.0)
+            legal = float(secs[v])
+        else:
+            legal = math.inf
+        if legal <= budget + _SLACK_S:
+            continue
+        p = rules.profiles.get(fleet.id, Profile())
+        found = "no legal way" if math.isinf(legal) else f"{legal:,.0f} s on roads open to it"
+        within = " (within the time given)" if math.isinf(legal) and budget >= 0 else ""
+        msg = (
+            f"leg {prev.id} → {row.id} leaving {format_hhmm(prev.end_s)} is given "
+            f"{max(budget, 0):,.0f} s on the roads, but a {p.vehicle_class or 'vehicle'} of "
+            f"{p.gross_t:g} t has {found}{within}"
+            + (f" (bans in force: {', '.join(bans)})" if bans else "")
+            + ": the schedule needs a road closed to it"
+        )
+        out.append(
+            Violation(kind="road", vehicle=times.vehicle, trip=row.trip, stop=row.id, message=msg)
+        )
+    return out
