@@ -228,3 +228,42 @@ def test_vehicle_with_no_open_road_is_an_input_error(scenario):
     )
     with pytest.raises(InputError, match=r"open to a small_compactor of 6\.5 t"):
         table.for_profile(odd).block([0], [1])
+
+
+def _moved_to_china(tmp_path: Path, gcj02: bool) -> Path:
+    """A copy of tiny_roads 31° north (inside China, where GCJ-02 shifts coordinates), its
+    site tables written in GCJ-02 (as copied from Amap) when ``gcj02``; crs stays wgs84."""
+    from wasteopt.coordinates import wgs84_to_gcj02
+
+    folder = _copy(tmp_path)
+    for name in ("points", "depots", "stations", "facilities"):
+        path = folder / f"{name}.csv"
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        lon, lat = table["lon"].astype(float), table["lat"].astype(float) + 31.0
+        if gcj02:
+            lon, lat = wgs84_to_gcj02(lon.to_numpy(), lat.to_numpy())
+        table["lon"], table["lat"] = np.round(lon, 7), np.round(lat, 7)
+        table.to_csv(path, index=False)
+    roads = json.loads((folder / "roads.geojson").read_text(encoding="utf-8"))
+
+    def north(c):
+        return [c[0], c[1] + 31.0] if isinstance(c[0], (int, float)) else [north(x) for x in c]
+
+    for f in roads["features"]:
+        f["geometry"]["coordinates"] = north(f["geometry"]["coordinates"])
+    (folder / "roads.geojson").write_text(json.dumps(roads), encoding="utf-8")
+    return folder
+
+
+def test_points_copied_in_gcj02_are_warned_about(tmp_path, caplog):
+    """Sites written in GCJ-02 but declared WGS-84 lie off the roads (the offset is ~500 m):
+    building the matrix warns that they look shifted and names GCJ-02; in WGS-84 it does not."""
+    for gcj, warned in ((True, True), (False, False)):
+        sc = load_scenario(_moved_to_china(tmp_path / str(gcj), gcj))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="wasteopt"):
+            build_matrix(sc)
+        shifted = [r.getMessage() for r in caplog.records if "look shifted" in r.getMessage()]
+        assert bool(shifted) == warned, shifted
+        if warned:
+            assert "if the tables were gcj02" in shifted[0]

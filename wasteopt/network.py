@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wasteopt.barriers import BarrierModel
+from wasteopt.coordinates import Crs, parse_crs, transform
 from wasteopt.errors import InputError
 from wasteopt.matrix_csv import MatrixFile, read_matrix_frame
 from wasteopt.roads import Profile
@@ -429,6 +430,7 @@ def build_matrix(
         network = RoadNetwork(net.roads, net.snap_speed_kmh)
         road_table = RoadTable(network, lon, lat)
         _warn_far_snaps(road_table, chosen_ids, net.snap_warn_m)
+        _warn_shifted(road_table, lon, lat, parse_crs(net.crs))
         return TravelMatrix(ids=chosen_ids, distance_m=road_table)
     model = scenario_barriers(scenario)
     if lazy or (lazy is None and len(chosen) > DENSE_SITES):
@@ -452,6 +454,43 @@ def _warn_far_snaps(table: RoadTable, ids: Sequence[str], limit_m: float) -> Non
             limit_m,
             listed,
         )
+
+
+SHIFT_MIN_M = 30.0
+"""Median snap distance (m) below which the sites are taken to lie on the road network (a
+shifted site still snaps within half a block of a dense grid, so the test is relative)."""
+
+
+def _warn_shifted(
+    table: RoadTable, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], declared: Crs
+) -> None:
+    """Warn when the sites look written in another coordinate system than ``[network] crs``
+    says: their median distance to the nearest road is at least :data:`SHIFT_MIN_M` as
+    declared and less than half of it if the tables had been written in another system (the
+    GCJ-02 offset is about 500 m in China, so copied Amap coordinates sit off the roads)."""
+    _, snap_m = table.snapped()
+    given = float(np.median(snap_m))
+    if given < SHIFT_MIN_M:
+        return
+    raw = transform(lon, lat, "wgs84", declared)  # the coordinates as written in the tables
+    systems: tuple[Crs, ...] = ("wgs84", "gcj02", "bd09")
+    for other in systems:
+        if other == declared:
+            continue
+        x, y = transform(*raw, other, "wgs84")
+        _, alt_m = table.router.snap(np.asarray(x), np.asarray(y))
+        alt = float(np.median(alt_m))
+        if alt < 0.5 * given:
+            log.warning(
+                "the sites look shifted against the road network: median %.0f m from the "
+                "nearest road read as %s ([network] crs), %.0f m if the tables were %s; "
+                "check [network] crs",
+                given,
+                declared,
+                alt,
+                other,
+            )
+            return
 
 
 def scenario_roads(scenario: Scenario) -> RoadNetwork | None:
