@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+
+import pytest
 
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.pipeline.run import _variant_runs
 from wasteopt.pipeline.twins import plan_twins
-from wasteopt.pipeline.variant import Horizon
+from wasteopt.pipeline.variant import Horizon, variant_kpis
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.scenario import apply_variant, load_scenario
 from wasteopt.scenario.model import PlantOutage
 
 
 def _outage_twin(base, facility_id):
-    """The base with one plant losing 10 t/day for 2 days: only the simulated days differ."""
+    """The base with one plant losing 10 t/day on its first 2 days: only the simulated days
+    differ."""
     down = PlantOutage(
         id="DOWN",
         facility_id=facility_id,
         kind="planned",
-        start=dt.date(2026, 1, 5),
+        start=base.generation.start_date,
         days=2,
         t_per_day_lost=10.0,
     )
@@ -62,3 +64,6 @@ def test_twin_variant_reuses_the_plans_and_is_simulated_on_its_own(tiny_dir):
     assert d.facility_plan.objective == b.facility_plan.objective
     assert "[down] plans as base" in lines
     assert d.scenario.plant_outages and d.simulation is not b.simulation
+    kb, kd = variant_kpis(b), variant_kpis(d)
+    assert kb["plant_lost_t_per_day"] == 0 and kb["plant_diverted_t"] == 0
+    assert kd["plant_lost_t_per_day"] == pytest.approx(10.0 * 2 / 3)

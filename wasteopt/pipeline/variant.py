@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from wasteopt.clock import Deadline
 from wasteopt.facilities import FacilityPlan, plan_facilities
@@ -364,6 +365,17 @@ def run_variant(
     )
 
 
+def _outage_kpis(availability: pd.DataFrame, n_days: int) -> dict[str, float]:
+    """The plant-availability KPIs from the simulation's ``availability`` table."""
+    a = availability
+    return {
+        "plant_lost_t_per_day": float(a["lost_t_per_day"].sum()) / n_days,
+        "plant_diverted_t": float(a["diverted_t"].sum()),
+        "plant_nowhere_t": float(a["nowhere_t"].sum()),
+        "plant_outage_cost_cny": float(a["extra_cost_cny"].sum()),
+    }
+
+
 def variant_kpis(run: VariantRun) -> dict[str, Any]:
     """The comparison row of one variant (planning, routes and simulated operations): every
     KPI of the registry (:data:`wasteopt.reporting.kpis.KPIS`, in its order, after
@@ -409,6 +421,7 @@ def variant_kpis(run: VariantRun) -> dict[str, Any]:
         "ops_cost_cny_per_t": cost / collected if collected > 0 else None,
         "residue_t_per_day": float(sim.residues.flows["t"].sum()) / n_days,
         "residue_cost_cny_per_day": float(sim.residues.flows["cost_cny"].sum()) / n_days,
+        **_outage_kpis(sim.availability, n_days),
         "station_utilisation_mean": _finite(stations["utilisation"].mean()),
         "wait_min_mean": _finite(tips["wait_s"].mean() / 60.0) if len(tips) else 0.0,
         "wait_min_p95": _finite(tips["wait_s"].quantile(0.95) / 60.0) if len(tips) else 0.0,

@@ -185,6 +185,19 @@ KPIS: tuple[Kpi, ...] = (
         "CNY/day", "int", _SIM,
         "Treatment, disposal and transport of the residues per simulated day (residues.csv); "
         "not in the simulated running cost.", "lower"),
+    Kpi("plant_lost_t_per_day", "处理厂停运损失能力", "Plant capacity lost to outages", "t/day",
+        "num1", _SIM,
+        "Treatment capacity lost to planned, retrofit and random outages (plant_outages.csv) "
+        "per simulated day, summed over the plants; 0 without outages.", "lower"),
+    Kpi("plant_diverted_t", "停运改运量", "Diverted from plants down", "t", "num1", _SIM,
+        "Tonnes sent at dispatch to another plant of the fallback chain because their plant "
+        "had lost capacity, over the simulated days (sim_availability.csv).", "lower"),
+    Kpi("plant_nowhere_t", "无处可去量", "Waste with nowhere to go", "t", "num1", _SIM,
+        "Tonnes no plant of the fallback chain could take over the simulated days: a "
+        "treatment shortfall whatever its size.", "lower"),
+    Kpi("plant_outage_cost_cny", "停运额外成本", "Extra cost of diversions", "CNY", "int", _SIM,
+        "Extra transport and gate-fee difference of loads diverted or passed on along the "
+        "fallback chain over the simulated days (in the simulated running cost).", "lower"),
     Kpi("station_utilisation_plan_max", "中转站规划最高负荷率", "Station utilisation, planned max",
         "%", "pct", "plan",
         "Highest planned t/day ÷ capacity over the open stations (expected rates; the "
