@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from wasteopt.facilities.settings import FacilitySettings
-from wasteopt.pipeline.run import _variant_runs
+from wasteopt.files import OutputFolder
+from wasteopt.pipeline.run import _variant_runs, write_variant
 from wasteopt.pipeline.twins import plan_twins
 from wasteopt.pipeline.variant import Horizon, variant_kpis
 from wasteopt.routing.settings import RoutingSettings
@@ -39,7 +41,7 @@ def test_outage_variant_is_a_twin_and_a_growth_variant_is_not(tiny_dir):
     assert plan_twins({"base": base, "east": east}) == {}
 
 
-def test_twin_variant_reuses_the_plans_and_is_simulated_on_its_own(tiny_dir):
+def test_twin_variant_reuses_the_plans_and_is_simulated_on_its_own(tiny_dir, tmp_path):
     """In a run, the twin's facility plan and route plans are the base's (no second plan), its
     facility plan carries its own variant id, and its simulation ran with its outage."""
     base = load_scenario(tiny_dir)
@@ -67,3 +69,12 @@ def test_twin_variant_reuses_the_plans_and_is_simulated_on_its_own(tiny_dir):
     kb, kd = variant_kpis(b), variant_kpis(d)
     assert kb["plant_lost_t_per_day"] == 0 and kb["plant_diverted_t"] == 0
     assert kd["plant_lost_t_per_day"] == pytest.approx(10.0 * 2 / 3)
+    with OutputFolder(tmp_path / "out") as out:
+        write_variant(b, out)
+        write_variant(d, out)
+    base_routes, down_routes = tmp_path / "out/base/routes", tmp_path / "out/down/routes"
+    files = {p.relative_to(base_routes) for p in base_routes.rglob("*") if p.is_file()}
+    copied = {p.relative_to(down_routes) for p in down_routes.rglob("*") if p.is_file()}
+    assert copied == files | {Path("plans_as.txt")} and Path("route_book.pdf") in files
+    book = Path("route_book.xlsx")
+    assert (down_routes / book).read_bytes() == (base_routes / book).read_bytes()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import platform
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,14 +93,25 @@ def write_variant(run: VariantRun, out: OutputFolder, crs: Crs = "wgs84") -> dic
     if run.facility_plan.has_plan:
         write_plan(run.facility_plan, out.path(f"{v}/facilities/x").parent)
     sheets = []
+    twin_routes = out.path(f"{run.plans_as}/routes/x").parent if run.plans_as else None
     for stream in run.operating.plans:
         problem, plan = run.operating.problems[stream], run.operating.plans[stream]
-        write_plan_files(out, f"{v}/routes/", run.scenario, problem, plan, crs=crs)
+        if twin_routes is None:
+            write_plan_files(out, f"{v}/routes/", run.scenario, problem, plan, crs=crs)
         if plan.routes:
             sheets.append(route_sheet_frame(plan, problem, run.scenario))
-    write_frame(out.path(f"{v}/routes/routes_summary.csv"), routes_summary(run.plans), bom=True)
-    # Every vehicle, every day of each stream's cycle (the sheets above: the routed day only).
-    write_route_book(run.scenario, run.operating, out.path(f"{v}/routes/x").parent, crs=crs)
+    if twin_routes is not None:  # the same plans: copy their files rather than redraw them
+        shutil.copytree(twin_routes, out.path(f"{v}/routes/x").parent, dirs_exist_ok=True)
+        out.path(f"{v}/routes/plans_as.txt").write_text(
+            f"The route files here are those of variant {run.plans_as}: {v} differs from it "
+            "only in plant outages or residue flows, so it plans alike and reuses its plans "
+            "(wasteopt.pipeline.twins).\n",
+            encoding="utf-8",
+        )
+    else:
+        write_frame(out.path(f"{v}/routes/routes_summary.csv"), routes_summary(run.plans), bom=True)
+        # Every vehicle, every day of each stream's cycle (the sheets above: the routed day).
+        write_route_book(run.scenario, run.operating, out.path(f"{v}/routes/x").parent, crs=crs)
     run.simulation.write(out.path(f"{v}/simulation/x").parent, events=False)
     write_ledger_xlsx(
         run.simulation, out.path(f"{v}/simulation/ledger.xlsx"), scenario=run.scenario

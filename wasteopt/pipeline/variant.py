@@ -133,6 +133,7 @@ class VariantRun:
     simulation: SimulationResult
     matrix: TravelMatrix | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    plans_as: str = ""  # the variant whose plans this one reuses (pipeline.twins), or ""
 
     @property
     def plans(self) -> list[RoutePlan]:
@@ -362,6 +363,7 @@ def run_variant(
         simulation=sim,
         matrix=ops.matrix,
         timings_s=timings,
+        plans_as="" if operations is None else operations.facility_plan.variant or "base",
     )
 
 
