@@ -161,6 +161,11 @@ class FacilityPlan:
         """``point_id -> station or plant id`` for one stream (routing's ``Stop.unload_at``)."""
         return {p: site for (p, s), site in self.assignments.items() if s == stream}
 
+    @property
+    def shortfall_word(self) -> str:
+        """How the plan's shortfalls read: short, or within the tolerance (``readout``)."""
+        return "capacity short" if self.status == "capacity_short" else "within tolerance"
+
     def summary(self) -> str:
         """A few lines: status, cost, stations kept/closed/built, shortfalls, CO2."""
         if not self.has_plan:
@@ -189,9 +194,8 @@ class FacilityPlan:
             short += [
                 f"{k}/{s} {v:,.2f} t/day" for (k, s), v in self.plant_shortfalls_t_per_day.items()
             ]
-            word = "capacity short" if self.status == "capacity_short" else "within tolerance"
             lines.append(
-                f"  {word}: {', '.join(short)} "
+                f"  {self.shortfall_word}: {', '.join(short)} "
                 f"(penalty {self.cost_breakdown.get('shortfall_penalty', 0.0):,.0f} CNY/yr)"
             )
         if self.fleet_shortfalls_h_per_day:

@@ -100,9 +100,8 @@ def _status_rows(run: VariantRun) -> list[dict[str, Any]]:
     plan, sim, v = run.facility_plan, run.simulation, run.variant
     found = [*plan.messages[:2]]
     if plan.shortfalls_t_per_day:
-        word = "capacity short" if plan.status == "capacity_short" else "within tolerance"
         found.append(
-            f"{word}: "
+            f"{plan.shortfall_word}: "
             + ", ".join(f"{k} {t:,.2f} t/day" for k, t in plan.shortfalls_t_per_day.items())
         )
     if plan.binding:

@@ -38,7 +38,6 @@ from wasteopt.pipeline.variant import (
     FREE_MODE_NOTE,
     Echo,
     Horizon,
-    Operations,
     VariantRun,
     facility_settings,
     no_echo,
@@ -313,7 +312,7 @@ def _variant_runs(
     shares = len(scenarios) - len(twins) + sum(_later_shares(len(scenarios)))
     base = scenarios["base"]
     base_matrix = build_matrix(base)
-    planned: dict[str, Operations] = {}
+    planned: dict[str, VariantRun] = {}
     k = 0
     for v, scenario in scenarios.items():
         # Variants rarely move a site; reuse the base matrix when the sites are the same.
@@ -329,10 +328,10 @@ def _variant_runs(
             matrix=base_matrix if same_sites else None,
             echo=echo,
             progress=progress,
-            operations=planned.get(twins.get(v, "")),
+            operations=planned[twins[v]].operations if v in twins else None,
         )
         if v not in twins:
-            planned[v] = run.operations
+            planned[v] = run
             k += 1
         yield run, time.perf_counter() - t
 

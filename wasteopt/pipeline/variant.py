@@ -320,8 +320,9 @@ def run_variant(
     """:func:`plan_operations` (or ``operations``, the plans of a variant that plans alike,
     :mod:`wasteopt.pipeline.twins`), then one simulation over the whole horizon (seed
     ``horizon.seed``)."""
+    plans_as = "" if operations is None else operations.facility_plan.variant or "base"
     if operations is not None:
-        echo(f"[{scenario.variant}] plans as {operations.facility_plan.variant or 'base'}")
+        echo(f"[{scenario.variant}] plans as {plans_as}")
         plan = dataclasses.replace(operations.facility_plan, variant=scenario.variant)
         ops = dataclasses.replace(operations, facility_plan=plan, timings_s={})
     else:
@@ -363,7 +364,7 @@ def run_variant(
         simulation=sim,
         matrix=ops.matrix,
         timings_s=timings,
-        plans_as="" if operations is None else operations.facility_plan.variant or "base",
+        plans_as=plans_as,
     )
 
 
