@@ -8,6 +8,8 @@ and the commit the code ran from), then writes each whole results file with
 * ``commit``: ``git rev-parse HEAD``, and ``dirty: ...`` naming the uncommitted files under
   ``wasteopt/``, ``benchmarks/`` (results excluded) and ``scenarios/`` when there are any;
 * ``machine``: host, CPU model, logical CPUs, memory, operating system;
+* ``cpus used``: the CPUs the run was allowed on (``taskset``); a run pinned to one CPU of two
+  left the other to other work, so its load average can exceed 1 without slowing it;
 * ``python`` and ``packages``: the interpreter and the versions of the libraries that matter;
 * ``load average``: 1/5/15 min at the start and at the end (2 shared cores: above 2 means other
   jobs competed for the CPUs);
@@ -79,6 +81,15 @@ def machine() -> str:
         f"{platform.node()} ({cpu_model()}, {os.cpu_count()} logical CPUs, {memory_gib()} RAM, "
         f"{platform.platform()})"
     )
+
+
+def cpus_used() -> str:
+    """The CPUs this process may run on (its affinity), e.g. ``1 of 2 (CPU 0)``."""
+    try:
+        mine = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return "unknown"
+    return f"{len(mine)} of {os.cpu_count()} (CPU {', '.join(map(str, mine))})"
 
 
 def loadavg() -> str:
@@ -160,6 +171,7 @@ class Run:
             ("date", f"{self.started} to {_now()}"),
             ("commit", self.commit),
             ("machine", machine()),
+            ("cpus used", cpus_used()),
             ("python", f"{platform.python_implementation()} {platform.python_version()}"),
             ("packages", packages()),
             ("load average (1/5/15 min)", f"at start {self.load_start}; at end {loadavg()}"),

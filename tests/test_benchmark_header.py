@@ -33,6 +33,7 @@ def test_csv_carries_every_header_field_and_reads_back(mi, tmp_path):
         "date",
         "commit",
         "machine",
+        "cpus used",
         "python",
         "packages",
         "load average (1/5/15 min)",
@@ -40,6 +41,18 @@ def test_csv_carries_every_header_field_and_reads_back(mi, tmp_path):
     ]
     assert head[-1] == "# command: python benchmarks/routing.py --sets 'x y'"
     assert mi.read_csv_rows(path) == [{"a": "1", "b": "p,q"}, {"a": "2", "b": ""}]
+
+
+def test_cpus_used_names_the_pinned_cpu(mi):
+    """A process pinned to one CPU reports that CPU and how many the machine has."""
+    import os
+
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(before)})
+        assert mi.cpus_used() == f"1 of {os.cpu_count()} (CPU {min(before)})"
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def test_markdown_has_title_header_then_body(mi, tmp_path):
