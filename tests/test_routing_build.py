@@ -165,3 +165,33 @@ def test_fill_margin_never_refuses_a_stop_the_payload_carries(tiny):
     # compactor may serve, raises it; the 450 kg stop the compactor fits does not
     (lane,) = [s for s in p.stops if s.fleets == ("VT-TRI",)]
     assert lane.id == "P7" and by_id["VT-TRI"].capacity_kg == lane.load_kg == 400
+
+
+def test_plain_matrix_keeps_one_distance_table_for_every_profile(tiny):
+    """Without a road network the profiles (speeds) share the one distance matrix: no copy."""
+    scenario, demand, matrix = tiny
+    p = build_problem(scenario, demand, 1, "other", matrix)
+    assert len(p.durations_s) == 2 and p.distances_m == ()  # 30 and 15 km/h
+    assert all(p.distance_of(f.profile) is p.distance_m for f in p.fleets)
+
+
+def test_road_profiles_get_the_metres_of_their_own_paths():
+    """On tiny_roads each profile gets its own metres: the 8.5 t compactor's P1 → P2 is its
+    detour round the truck ban (4 blocks), the e-tricycle's the main road (2 blocks, as the
+    unrestricted table); a dense copy keeps them."""
+    scenario = load_scenario(ROOT / "scenarios" / "tiny_roads")
+    p = build_problem(
+        scenario, generate(scenario, days=1, seed=0), 0, "other", build_matrix(scenario)
+    )
+    assert len(p.distances_m) == len(p.durations_s) == 2
+    fleet = {f.id: f for f in p.fleets}
+    i, j = p.index()["P1"], p.index()["P2"]
+    block = 0.005 * 6_371_008.8 * np.pi / 180
+    assert p.distance_m[i, j] == pytest.approx(2 * block, abs=1)
+    assert p.distance_of(fleet["VT-OTH"].profile)[i, j] == pytest.approx(4 * block, abs=1)
+    assert p.distance_of(fleet["VT-TRI"].profile)[i, j] == pytest.approx(2 * block, abs=1)
+    dense = p.dense()
+    for k in range(2):
+        assert np.array_equal(dense.distances_m[k], p.distances_m[k].dense())
+    with pytest.raises(ValueError, match="1 distance tables for 2 duration profiles"):
+        dataclasses.replace(dense, distances_m=dense.distances_m[:1])

@@ -4,6 +4,7 @@ sites, shift limits); the generic promises are in ``test_routing_engine_contract
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -220,3 +221,29 @@ def test_depot_unloads_single_trip_routes(engine: str) -> None:
     assert plan.status == "feasible", plan.check.summary()
     assert all(v.startswith("P") for r in plan.routes for v in r.visits)
     assert len(plan.routes) >= 4  # 3200 kg with 1000 kg per single trip
+
+
+def test_each_fleet_pays_the_km_of_its_own_distances(engine: str) -> None:
+    """Two fleets alike but for their metres: B is 20 CNY a day cheaper, so on one shared
+    table it would take the stops, but it drives three times A's metres (its own table), so
+    every engine gives them to A; the checker counts A's own legs."""
+    p = make_problem(4, capacity_kg=4000, co2_kg_per_km=1.0)
+    a = dataclasses.replace(p.fleets[0], id="A")
+    b = dataclasses.replace(a, id="B", fixed_cost=a.fixed_cost - 20, profile=1)
+    p = dataclasses.replace(
+        p,
+        fleets=(a, b),
+        durations_s=(p.durations_s[0], p.durations_s[0]),
+        distances_m=(p.distance_m, p.distance_m * 3),
+    )
+    plan = run(p, engine)
+    assert plan.status == "feasible", plan.check.summary()
+    assert {r.fleet for r in plan.routes if r.visits} == {"A"}
+    assert plan.check is not None
+    (times,) = plan.check.routes
+    idx = p.index()
+    path = [idx["G"], *(idx[v] for v in plan.routes[0].visits), idx["G"]]
+    km = sum(int(p.distance_m[i, j]) for i, j in itertools.pairwise(path)) / 1000
+    assert times.distance_km == pytest.approx(km) and times.co2_kg == pytest.approx(km)
+    shared = dataclasses.replace(p, distances_m=())
+    assert {r.fleet for r in run(shared, engine).routes if r.visits} == {"B"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import RoutingProblem
-from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.settings import ENGINES, RoutingSettings
 from wasteopt.routing.solve import solve
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
@@ -115,3 +116,45 @@ def test_checker_flags_a_leg_over_the_weight_limited_bridge(
     roads = [v for v in report.violations if v.kind == "road"]
     assert [v.stop for v in roads] == ["P6", "ST-W"]
     assert "8.5 t" in roads[0].message and "bans in force" not in roads[0].message
+
+
+def test_checker_flags_km_counted_on_roads_closed_to_the_vehicle(
+    roads_scenario, roads_matrix, roads_day0
+):
+    """A problem that hands the 8.5 t compactor the unrestricted metres (times its own): the
+    legs round the 07-09 ban and over the 8 t bridge count fewer metres than any way open to
+    it, a ``road`` violation naming both lengths; its own metres are clean and longer."""
+    real = _problem(roads_scenario, roads_day0, roads_matrix, "other")
+    bad = replace(real, distances_m=())
+    ban = _plan(real, 7 * 3600, ("P1", "P2", "ST-W"))
+    report = check_plan(bad, ban)
+    roads = [v for v in report.violations if v.kind == "road"]
+    assert [v.stop for v in roads] == ["P2", "ST-W"]
+    assert "counts 1,112 m" in roads[0].message and "take 2,224 m" in roads[0].message
+    own = check_plan(real, ban)
+    assert not [v for v in own.violations if v.kind == "road"]
+    assert own.routes[0].distance_m > report.routes[0].distance_m
+    bridge = check_plan(bad, _plan(real, 10 * 3600, ("P3", "P6", "ST-W")))
+    roads = [v for v in bridge.violations if v.kind == "road"]
+    assert [v.stop for v in roads] == ["P6"] and "take 6,672 m" in roads[0].message
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_routes_count_the_km_of_their_own_roads(engine, roads_scenario, roads_matrix, roads_day0):
+    """Each engine's routes on tiny_roads: every route's km, cost per km and CO2 are the sum of
+    its fleet profile's own legs, and the compactor's exceed the unrestricted table's."""
+    problem = _problem(roads_scenario, roads_day0, roads_matrix, "other")
+    plan = solve(problem, RoutingSettings(engine=engine, iterations=200, time_limit_s=10.0))
+    assert plan.check is not None and plan.check.ok, plan.check.summary()
+    idx, fleets = problem.index(), {f.id: f for f in problem.fleets}
+    longer = []
+    for route, times in zip((r for r in plan.routes if r.visits), plan.check.routes, strict=True):
+        f = fleets[route.fleet]
+        path = [idx[f.depot], *(idx[v] for v in route.visits), idx[f.depot]]
+        own = sum(int(problem.distance_of(f.profile)[a, b]) for a, b in itertools.pairwise(path))
+        assert times.distance_m == own
+        assert times.distance_cost == pytest.approx(f.cost_per_km * own / 1000)
+        assert times.co2_kg == pytest.approx(f.co2_kg_per_km * own / 1000)
+        plain = sum(int(problem.distance_m[a, b]) for a, b in itertools.pairwise(path))
+        longer.append((route.fleet, own > plain))
+    assert ("VT-OTH", True) in longer

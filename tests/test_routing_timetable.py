@@ -14,7 +14,7 @@ import pytest
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import Depot, Fleet, Lunch, RoutingProblem, Stop, UnloadSite
-from wasteopt.routing.schedule import repair_routes
+from wasteopt.routing.schedule import _cheapest_feasible, _Work, repair_routes
 from wasteopt.routing.timetable import RouteScheduler
 
 H = 3600
@@ -152,3 +152,45 @@ def test_repair_cuts_a_trip_that_spans_the_lunch_window() -> None:
     plan = checked(p, route)
     assert plan.check is not None and plan.check.ok, plan.check.summary()
     assert lunch_row(plan) == ("S", 0)
+
+
+def test_scheduler_and_checker_count_the_fleet_profiles_own_metres() -> None:
+    """A second fleet W of profile 1, whose metres are twice the shared table's (same times):
+    the scheduler's distance and cost and the checker's km of the same visits are W's own,
+    double V's, with the break back at the depot included."""
+    p = make_problem(NATURAL_POS, NATURAL_STOPS, NATURAL_LUNCH)
+    w = replace(p.fleets[0], id="W", profile=1)
+    p = replace(
+        p,
+        fleets=(*p.fleets, w),
+        durations_s=(p.durations_s[0],) * 2,
+        distances_m=(p.distance_m, p.distance_m * 2),
+    )
+    sched = RouteScheduler(p)
+    visits = ("a", "b", "S", "c", "d", "S")
+    ev = {f.id: sched.evaluate(f, visits, 6 * H, 2, True) for f in p.fleets}
+    assert ev["W"].distance_m == 2 * ev["V"].distance_m == 2 * (2 * 5000 + 2 * 5000)
+    assert ev["W"].cost - ev["V"].cost == pytest.approx(2.0 * ev["V"].distance_m / 1000)
+    plan = checked(
+        p, *(sched.route(f"{f}#1", p.fleets[k], list(visits)) for k, f in enumerate("VW"))
+    )
+    assert plan.check is not None
+    km = {r.fleet: r.distance_m for r in plan.check.routes}
+    assert km["W"] == 2 * km["V"]
+
+
+def test_insertion_tries_a_spare_vehicle_after_its_evaluations_run_out() -> None:
+    """Two cheap insertions into a full trip fail and use up the evaluations: the stop still
+    goes to the spare vehicle (depot, x, S, depot) instead of staying unserved."""
+    p = make_problem(
+        {"D": 0, "a": 1000, "x": 1500, "S": 5000},
+        {"a": {"load_kg": 900}, "x": {"load_kg": 200}},
+        NATURAL_LUNCH,
+    )
+    p = replace(p, fleets=(replace(p.fleets[0], count=2),))
+    sched = RouteScheduler(p)
+    v = p.fleets[0]
+    work = [_Work(fleet=v, visits=["a", "S"], cost=sched.plan(v, ["a", "S"]).cost)]
+    options = [(1.0, 0, 0, None, v), (1.0, 0, 1, None, v), (500.0, -1, 0, "S", v)]
+    got = _cheapest_feasible(sched, work, options, "x", max_evals=2)
+    assert got is not None and got[1:3] == (-1, ["x", "S"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import pickle
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from wasteopt.cli import main
 from wasteopt.generation import due_loads, generate
 from wasteopt.network import build_matrix
 from wasteopt.routing.build import build_problem
+from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import TreatmentFacility
 from wasteopt.simulation import (
@@ -363,7 +366,6 @@ def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
     from there in the simulation: each collection vehicle's simulated km equal its checked
     route's, which are longer than with the break at the unload site."""
     from wasteopt.routing.check import check_plan
-    from wasteopt.routing.plan import Route, RoutePlan
 
     base = load_scenario(ROOT / "scenarios" / "tiny")
     vts = tuple(
@@ -397,16 +399,7 @@ def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
                             lunch_at_depot=home,
                         )
                     )
-            plan = RoutePlan(
-                problem=p.name,
-                stream=s,
-                engine="hand",
-                seed=0,
-                status="feasible",
-                objective=0.0,
-                runtime_s=0.0,
-                routes=tuple(routes),
-            )
+            plan = _hand_plan(p, routes)
             report = check_plan(p, plan)
             assert report.ok, report.summary()
             lunch = [v.id for r in report.routes for v in r.visits if v.kind == "lunch"]
@@ -420,3 +413,58 @@ def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
             assert plan.check is not None
             assert km[home][s] == pytest.approx(plan.check.totals.distance_km, abs=1e-6)
     assert all(km[True][s] > km[False][s] for s in problems)
+
+
+def _hand_plan(p: RoutingProblem, routes: list[Route]) -> RoutePlan:
+    """A plan of hand-made ``routes`` for problem ``p`` (not yet checked)."""
+    return RoutePlan(
+        problem=p.name,
+        stream=p.stream,
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=tuple(routes),
+    )
+
+
+def test_vehicles_drive_and_count_their_own_roads(exact_settings):
+    """On tiny_roads every collection vehicle's simulated km equal its checked route's (the
+    legs of its own road profile), and the 8.5 t compactor's exceed the unrestricted table's
+    for the same visits (its detours round the truck ban and the 8 t bridge)."""
+    from wasteopt.routing.check import check_plan
+
+    sc = load_scenario(ROOT / "scenarios" / "tiny_roads")
+    matrix = build_matrix(sc)
+    demand = generate(sc, days=1, seed=0)
+    problems = {s: build_problem(sc, demand, 0, s, matrix) for s in sc.stream_ids}
+    plans = {}
+    for s, p in problems.items():
+        routes = []
+        for fleet in p.fleets:  # each stop on the first fleet that may serve it
+            stops = sorted(
+                x.id for x in p.stops if next(f for f in p.fleets if x.allows(f.id)) == fleet
+            )
+            if stops:
+                site = next(x.unload_at[0] for x in p.stops if x.id == stops[0])
+                visits = (*stops, site)
+                routes.append(
+                    Route(vehicle=f"{fleet.id}#1", fleet=fleet.id, start_s=6 * 3600, visits=visits)
+                )
+        plan = _hand_plan(p, routes)
+        plans[s] = dataclasses.replace(plan, check=check_plan(p, plan))
+    op = OperatingPlan(problems=problems, plans=plans)
+    r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings)
+    ran = r.vehicles[(r.vehicles["role"] == "collection") & r.vehicles["ran"]]
+    km = ran.set_index("vehicle")["km"]
+    for plan in plans.values():
+        assert plan.check is not None
+        for t in plan.check.routes:
+            assert km[t.vehicle] == pytest.approx(t.distance_km, abs=1e-6)
+    p = problems["other"]
+    (oth,) = (rt for rt in plans["other"].routes if rt.fleet == "VT-OTH")
+    idx = p.index()
+    path = [idx["D1"], *(idx[v] for v in oth.visits), idx["D1"]]
+    plain_m = sum(int(p.distance_m[a, b]) for a, b in itertools.pairwise(path))
+    assert km["VT-OTH#1"] * 1000 > plain_m

@@ -113,7 +113,7 @@ def test_a_trip_over_a_day_change_and_waste_left_in_a_vehicle_are_booked(run):
     a vehicle at the end is a row without a destination."""
     sc, _ = run
     vt = sc.vehicle_type("VT-OTH")
-    veh = make_vehicle("VT-OTH#1", vt, s=1, depot=0, durations=[[0]])
+    veh = make_vehicle("VT-OTH#1", vt, s=1, depot=0, durations=[[0]], dist=[[0]])
     # its third tip of the shift (counted before the ledger closes the trip)
     veh.trips, veh.trip_start, veh.trip_points = 3, 80000.0, {0: None, 3: None}
     veh.trip_kg = {0: 100.0, 1: 50.0}

@@ -4,6 +4,7 @@ too big to densify, and a lazy city-scale day routed exactly like the dense one.
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,12 +12,17 @@ import pytest
 from wasteopt.errors import InputError
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.roads import Router
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.territories import solve_territories
+from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
-from wasteopt.travel_table import DENSE_LIMIT, TravelTable
+from wasteopt.scenario.roads import vehicle_profile
+from wasteopt.travel_table import DENSE_LIMIT, RoadTable, TravelTable
+
+BLOCK_M = 0.005 * 6_371_008.8 * np.pi / 180  # one 0.005° grid block of tiny_roads, metres
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +130,50 @@ def test_a_lazy_day_is_routed_exactly_like_the_dense_day(
     dense_plan.pop("runtime_s", None)
     lazy_plan.pop("runtime_s", None)
     assert lazy_plan == dense_plan
+
+
+def test_road_metres_follow_the_profile_and_twins_share_one_search(monkeypatch):
+    """On tiny_roads the 8.5 t compactor's metres P1 → P2 are its detour round the truck ban
+    (4 blocks, the unrestricted table 2); its seconds read after its metres need no search of
+    their own, and both equal tables built alone, entry for entry."""
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "tiny_roads")
+    m = build_matrix(sc)
+    table = m.distance_m
+    assert isinstance(table, RoadTable)
+    oth = vehicle_profile(next(v for v in sc.vehicle_types if v.id == "VT-OTH"))
+    i, j = (int(k) for k in m.indices(["P1", "P2"]))
+    metres, secs = table.for_profile(oth, seconds=False), table.for_profile(oth)
+    assert table.pair(i, j) == pytest.approx(2 * BLOCK_M, abs=1)
+    whole_m = metres.dense()
+    assert whole_m[i, j] == pytest.approx(4 * BLOCK_M, abs=1)
+    searches: list[int] = []
+    gather = Router.gather
+
+    def counted(router: Router, *args: object, **kw: object) -> object:
+        searches.append(1)
+        return gather(router, *args, **kw)
+
+    monkeypatch.setattr(Router, "gather", counted)
+    whole_s = secs.dense()
+    assert not searches  # every block was kept by its twin
+    alone_s = RoadTable(table.network, table.lon, table.lat, profile=oth, seconds=True).dense()
+    assert searches and np.array_equal(whole_s, alone_s)
+    alone_m = RoadTable(table.network, table.lon, table.lat, profile=oth).dense()
+    assert np.array_equal(whole_m, alone_m)
+
+
+def test_road_twin_keeps_no_more_blocks_than_its_bound(monkeypatch):
+    """Legs read from one kind only are kept for the twin up to ``TWIN_BLOCKS`` (the oldest
+    dropped); the twin then computes what was dropped, with the same entries."""
+    monkeypatch.setattr(RoadTable, "TWIN_BLOCKS", 2)
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "tiny_roads")
+    table = build_matrix(sc).distance_m
+    assert isinstance(table, RoadTable)
+    oth = vehicle_profile(next(v for v in sc.vehicle_types if v.id == "VT-OTH"))
+    metres, secs = table.for_profile(oth, seconds=False), table.for_profile(oth)
+    legs = [(0, k) for k in range(1, 6)]
+    for i, j in legs:
+        metres.pair(i, j)
+    assert len(metres._twin or {}) == 2
+    alone = RoadTable(table.network, table.lon, table.lat, profile=oth, seconds=True)
+    assert [secs.pair(i, j) for i, j in legs] == [alone.pair(i, j) for i, j in legs]

@@ -30,8 +30,9 @@ a calibrated factor on top: with a lake modelled, a circuity fitted on legs that
 across it is too high, but it is not re-fitted without measured road distances.
 
 Roads: with ``[network] roads`` every distance and time is a fastest path on the road network
-(:mod:`wasteopt.road_table`; points joined to their nearest road by a straight snap leg,
-circuity not applied), always computed on demand for the blocks a step asks for.
+(:class:`wasteopt.travel_table.RoadTable`; points joined to their nearest road by a straight
+snap leg, circuity not applied), always computed on demand for the blocks a step asks for;
+each vehicle profile drives, and is charged the km of, its own fastest paths.
 
 Durations: a user ``duration_s`` column is used as given for every vehicle; otherwise
 ``duration_s = ceil(distance_m / (speed_kmh / 3.6))`` per vehicle speed.

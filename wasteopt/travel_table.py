@@ -438,14 +438,19 @@ class RoadTable(TravelTable):
     stored whole: a block runs Dijkstra from the block's distinct source nodes only (a territory's
     sites; a point and its unload sites), never for the whole city.
 
-    Profiles: the *distance* table follows the fastest path over every road at the roads' own
-    speeds (one-way streets respected; no vehicle restriction), and is what costs per km, CO2 and
-    the facility plan read; a *travel-time* table (:meth:`RoadTable.travel_time`,
-    :meth:`RoadTable.for_profile`) follows the fastest path of one vehicle profile, over the roads
-    it may use, at ``min(road speed, vehicle speed)``. The km of a vehicle that must detour round a
-    road it may not use are therefore those of the unrestricted path (understated by the detour),
-    while its times, on which every time window and shift limit is checked, are its own.
+    Profiles: a table follows the fastest paths of one profile, over the roads it may use, at
+    ``min(road speed, vehicle speed)``; ``profile`` ``None``: every road at its own speed (one-way
+    streets respected). The scenario's *distance* table is that unrestricted one: the facility
+    plan, nearest sites and anything not tied to one vehicle read it. Each vehicle profile has
+    its own tables, :meth:`RoadTable.for_profile`: its seconds (every time window and shift
+    limit is checked on them) and its metres along the *same* paths (``seconds=False``), so the
+    km (cost per km, CO2) of a vehicle that detours round a road it may not use, or takes
+    another way being slower than the roads, are those of its own path. The two tables of one
+    profile share each search: a block one computes is kept for the other (at most
+    ``TWIN_BLOCKS`` blocks, ``TWIN_CELLS`` cells), so reading both costs one.
     """
+
+    TWIN_BLOCKS, TWIN_CELLS = 512, 1 << 22  # what a table keeps for its twin: 16 MB at most
 
     def __init__(
         self,
@@ -455,6 +460,7 @@ class RoadTable(TravelTable):
         *,
         profile: Profile | None = None,
         seconds: bool = False,
+        twin: dict[tuple[bool, bytes, bytes], npt.NDArray[np.int32]] | None = None,
     ) -> None:
         self.lon = np.asarray(lon, dtype=np.float64).ravel()
         self.lat = np.asarray(lat, dtype=np.float64).ravel()
@@ -463,6 +469,8 @@ class RoadTable(TravelTable):
         self.profile = profile or Profile()
         self.seconds = seconds
         self._snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None
+        self._twin = twin  # blocks computed for the twin table (other kind, same profile)
+        self._twins: dict[tuple[object, ...], dict[Any, Any]] = {}  # for_profile: shared
 
     @property
     def router(self) -> Router:
@@ -496,9 +504,12 @@ class RoadTable(TravelTable):
             raise ValueError(f"speed_kmh must be a positive number, got {speed_kmh!r}")
         return self.for_profile(Profile(speed_kmh=float(speed_kmh)))
 
-    def for_profile(self, profile: Profile) -> RoadTable:
-        """Seconds along the fastest paths of one vehicle profile."""
-        return RoadTable(self.network, self.lon, self.lat, profile=profile, seconds=True)
+    def for_profile(self, profile: Profile, *, seconds: bool = True) -> RoadTable:
+        """Seconds (``seconds=False``: metres) along the fastest paths of ``profile``."""
+        twin = self._twins.setdefault(profile.key, {})
+        return RoadTable(
+            self.network, self.lon, self.lat, profile=profile, seconds=seconds, twin=twin
+        )
 
     def take(self, positions: Sequence[int] | npt.NDArray[np.integer[Any]]) -> RoadTable:
         """The table of ``positions`` (repeats allowed), in that order."""
@@ -530,26 +541,38 @@ class RoadTable(TravelTable):
         return out
 
     def _part(self, rr: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
-        nodes, snap_m = self.snapped()
-        router = self.router
-        snap = router.snap_seconds(snap_m) if self.seconds else snap_m
+        """Rows ``rr`` × columns ``c``: the block the twin table computed, or both kinds now
+        (one search), this table's returned and the other's kept for its twin."""
+        waiting, key = self._twin, (self.seconds, rr.tobytes(), c.tobytes())
+        done = None if waiting is None else waiting.pop(key, None)
+        if done is not None:
+            return done
+        (nodes, snap_m), router = self.snapped(), self.router
         x, y = router.plane(self.lon, self.lat)
         span = float(
             np.max(np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :]))
         )
         limit = 2.0 * span * 3.6 / router.typical_kmh + 60.0  # a search bound (Router.gather)
-        secs, metres = router.gather(nodes[rr], nodes[c], limit)
-        val = secs if self.seconds else metres
-        val += snap[rr][:, None] + snap[c][None, :]
+        both = router.gather(nodes[rr], nodes[c], limit)
         same = nodes[rr][:, None] == nodes[c][None, :]
-        if same.any():
-            ii, jj = np.nonzero(same)
-            straight = np.hypot(x[rr][ii] - x[c][jj], y[rr][ii] - y[c][jj])
-            short = straight < snap_m[rr][ii] + snap_m[c][jj]
-            direct = router.snap_seconds(straight) if self.seconds else straight
-            val[ii[short], jj[short]] = direct[short]
-        val[rr[:, None] == c[None, :]] = 0.0
-        return (np.ceil(val) if self.seconds else np.rint(val)).astype(np.int32)
+        out = []
+        for val, seconds in zip(both, (True, False), strict=True):
+            snap = router.snap_seconds(snap_m) if seconds else snap_m
+            val += snap[rr][:, None] + snap[c][None, :]
+            if same.any():
+                ii, jj = np.nonzero(same)
+                straight = np.hypot(x[rr][ii] - x[c][jj], y[rr][ii] - y[c][jj])
+                short = straight < snap_m[rr][ii] + snap_m[c][jj]
+                direct = router.snap_seconds(straight) if seconds else straight
+                val[ii[short], jj[short]] = direct[short]
+            val[rr[:, None] == c[None, :]] = 0.0
+            out.append((np.ceil(val) if seconds else np.rint(val)).astype(np.int32))
+        if waiting is not None:  # the twin's kind, kept until it reads it (oldest dropped)
+            waiting[(not self.seconds, *key[1:])] = out[self.seconds]
+            cells = sum(v.size for v in waiting.values())
+            while len(waiting) > self.TWIN_BLOCKS or cells > self.TWIN_CELLS:
+                cells -= waiting.pop(next(iter(waiting))).size
+        return out[not self.seconds]
 
 
 def _rebuild_road(

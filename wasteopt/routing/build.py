@@ -22,7 +22,8 @@ Rules
   stream (by road distance from the point). The sites of the problem are exactly the ones used.
 - Fleets are the stream's collection vehicle types; ``cost_cny_per_day`` is the fixed cost of a
   used vehicle; vehicle types with different speeds get separate duration profiles (on a road
-  network also types with different road profiles: class, gross weight, shift vs bans).
+  network also types with different road profiles: class, gross weight, shift vs bans), and on
+  a road network each profile its own distances: the metres along its own fastest paths.
 - Capacity: a fleet plans to the fill margin ``m`` (``[planning] fill_margin``, default 1) of
   its type's payload and body volume, rounded down: ``⌊m × payload_kg⌋`` kg and
   ``⌊m × volume_m3 × 1000⌋`` l, so a day heavier than the expected kg still fits the truck.
@@ -155,7 +156,7 @@ def build_problem(
     )
     locations = [d.id for d in problem_depots] + [s.id for s in sites] + [s.id for s in stops]
     matrix_ids = [d.id for d in problem_depots] + [s.id for s in sites] + stop_points
-    distance, durations = _problem_matrices(matrix, matrix_ids, speeds)
+    distance, durations, distances = _problem_matrices(matrix, matrix_ids, speeds)
     return RoutingProblem(
         name=f"{scenario.id}/{scenario.variant}/day{day_index}/{stream}",
         stream=stream,
@@ -166,6 +167,7 @@ def build_problem(
         locations=tuple(locations),
         distance_m=distance,
         durations_s=durations,
+        distances_m=distances,
         roads=_road_rules(scenario, locations, matrix_ids, vtypes),
     )
 
@@ -390,8 +392,14 @@ def _by_speed(p: tuple[float, Profile | None]) -> tuple[float, str]:
 
 def _problem_matrices(
     matrix: TravelMatrix, matrix_ids: list[str], speeds: list[tuple[float, Profile | None]]
-) -> tuple[np.ndarray | TravelTable, tuple[np.ndarray | TravelTable, ...]]:
-    """Distances and one duration matrix per speed, indexed like the problem's locations.
+) -> tuple[
+    np.ndarray | TravelTable,
+    tuple[np.ndarray | TravelTable, ...],
+    tuple[np.ndarray | TravelTable, ...],
+]:
+    """Distances, one duration matrix per speed and, on a road network, one distance matrix
+    per profile (the metres along its own fastest paths; elsewhere none: every profile drives
+    the one distance matrix), indexed like the problem's locations.
 
     Works on the sub-matrix of the sites involved (a territory of a large city stays small);
     twice-daily stops repeat their point's row and column. A lazy scenario matrix gives lazy
@@ -399,11 +407,15 @@ def _problem_matrices(
     """
     if isinstance(matrix.distance_m, TravelTable):
         table = matrix.distance_m.take(matrix.indices(matrix_ids))
-        lazy_durations = tuple(
-            table.for_profile(p) if isinstance(table, RoadTable) and p else table.travel_time(v)
-            for v, p in speeds
-        )
-        return table, lazy_durations or (table.travel_time(1.0),)  # no vehicle: never read
+        lazy_durations: tuple[TravelTable, ...]
+        own: tuple[TravelTable, ...] = ()
+        if isinstance(table, RoadTable):
+            profiles = [p or Profile(speed_kmh=v) for v, p in speeds]
+            lazy_durations = tuple(table.for_profile(p) for p in profiles)
+            own = tuple(table.for_profile(p, seconds=False) for p in profiles)
+        else:
+            lazy_durations = tuple(table.travel_time(v) for v, _ in speeds)
+        return table, lazy_durations or (table.travel_time(1.0),), own  # no vehicle: never read
     unique_ids = list(dict.fromkeys(matrix_ids))
     sub = matrix.sub(unique_ids)
     pos = {site: i for i, site in enumerate(unique_ids)}
@@ -413,4 +425,4 @@ def _problem_matrices(
     durations = tuple(
         np.ascontiguousarray(np.asarray(sub.durations_s(speed))[grid]) for speed, _ in speeds
     ) or (np.zeros_like(distance),)
-    return distance, durations
+    return distance, durations, ()

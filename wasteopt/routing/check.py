@@ -6,7 +6,9 @@ alone; it never imports an engine or a solver library, so an engine cannot grade
 Schedule (earliest start)
 -------------------------
 A vehicle leaves its fleet's depot at ``route.start_s``. For each visit it travels with the
-fleet's duration profile (``problem.durations_s[fleet.profile]``), waits for the window to open
+fleet's duration profile (``problem.durations_s[fleet.profile]``; its km are that profile's own,
+``problem.distance_of(fleet.profile)``: on a road network the metres of the vehicle's own
+paths, detours round roads closed to it included), waits for the window to open
 (``tw_start_s`` of a stop, ``open_s`` of a site) and serves (``service_s`` / ``unload_s``).
 An unload visit empties the vehicle and ends a *trip* (trips are numbered from 1). The lunch
 break is taken after visit ``lunch_after`` (``-1``: at the depot before leaving; with
@@ -28,7 +30,8 @@ Every violation is a :class:`Violation` with a ``kind`` from :data:`VIOLATION_KI
 vehicle, the 1-based trip and the stop (or unload-site) id it concerns where that applies.
 A stop served by a fleet it does not allow (``Stop.fleets``: the vehicle class cannot reach
 the point) is an ``access`` violation; on a road network a leg whose time needs a road closed
-to its vehicle then is a ``road`` violation (:mod:`wasteopt.routing.road_check`).
+to its vehicle then, or whose km are shorter than any way open to it, is a ``road`` violation
+(:mod:`wasteopt.routing.road_check`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from dataclasses import replace
 
 from wasteopt.clock import format_hhmm
 from wasteopt.routing.plan import Route, RoutePlan
+from wasteopt.routing.plan_rules import PlanChecker, check_fleet_sizes, check_unserved
 from wasteopt.routing.problem import Depot, Fleet, RoutingProblem, Stop, UnloadSite
 from wasteopt.routing.road_check import road_violations
 from wasteopt.routing.verdict import (
@@ -62,37 +66,11 @@ __all__ = [
 ]
 
 
-class _PlanChecker:
-    """The problem's lookups and the growing list of violations of one plan."""
-
-    def __init__(self, problem: RoutingProblem) -> None:
-        self.problem = problem
-        self.index = problem.index()
-        self.stops: dict[str, Stop] = {s.id: s for s in problem.stops}
-        self.sites: dict[str, UnloadSite] = {s.id: s for s in problem.sites}
-        self.depots: dict[str, Depot] = {d.id: d for d in problem.depots}
-        self.fleets: dict[str, Fleet] = {f.id: f for f in problem.fleets}
-        self.violations: list[Violation] = []
-        self.served: dict[str, str] = {}  # stop id -> first vehicle serving it
-
-    def add(
-        self,
-        kind: ViolationKind,
-        vehicle: str | None,
-        trip: int | None,
-        stop: str | None,
-        message: str,
-    ) -> None:
-        self.violations.append(
-            Violation(kind=kind, vehicle=vehicle, trip=trip, stop=stop, message=message)
-        )
-
-
 class _RouteWalk:
     """One route walked visit by visit on the earliest-start schedule, flagging every rule it
     breaks; :meth:`run` returns its :class:`RouteTimes` and the loads of its non-empty trips."""
 
-    def __init__(self, checker: _PlanChecker, route: Route, fleet: Fleet) -> None:
+    def __init__(self, checker: PlanChecker, route: Route, fleet: Fleet) -> None:
         self.checker = checker
         self.problem = checker.problem
         self.route = route
@@ -100,7 +78,9 @@ class _RouteWalk:
         self.vehicle = route.vehicle
         self.depot = self._known_depot()
         self.depot_loc = None if self.depot is None else checker.index[self.depot.id]
-        self.durations = self.problem.durations_s[self._known_profile()]
+        profile = self._known_profile()
+        self.durations = self.problem.durations_s[profile]
+        self.metres = self.problem.distance_of(profile)  # the vehicle's own paths' km
         self.lunch_after = self._valid_lunch_after()
         self.lunch_home = self.lunch_after is not None and route.lunch_at_depot
         self.start = int(route.start_s)
@@ -267,7 +247,7 @@ class _RouteWalk:
             )
         else:
             prev = self.prev
-            d = int(self.problem.distance_m[prev, loc]) if prev is not None else 0
+            d = int(self.metres[prev, loc]) if prev is not None else 0
             tt = int(self.durations[prev, loc]) if prev is not None else 0
             self.distance += d
             self.prev = loc
@@ -284,7 +264,7 @@ class _RouteWalk:
         only empty at the depot or an unload site unless the fleet may eat anywhere."""
         where, distance, prev, home = vid, 0, self.prev, self.depot_loc
         if self.lunch_home and home is not None and prev is not None:
-            distance = int(self.problem.distance_m[prev, home])
+            distance = int(self.metres[prev, home])
             self.t += int(self.durations[prev, home])
             self.distance += distance
             self.prev, where, at_stop = home, self.fleet.depot, False
@@ -411,7 +391,7 @@ class _RouteWalk:
         """Drive home; a loaded last trip ends there (depot_unloads) or is flagged."""
         p, prev, home = self.problem, self.prev, self.depot_loc
         known = prev is not None and home is not None
-        d = int(p.distance_m[prev, home]) if known else 0
+        d = int(self.metres[prev, home]) if known else 0
         tt = int(self.durations[prev, home]) if known else 0
         self.distance += d
         end = self.t + tt
@@ -496,13 +476,13 @@ def check_plan(problem: RoutingProblem, plan: RoutePlan) -> CheckReport:
     ``plan.check`` and ``plan.objective`` are ignored: everything is recomputed from the
     problem's data. Routes without visits are unused vehicles (no cost, no checks besides ids).
     """
-    checker = _PlanChecker(problem)
+    checker = PlanChecker(problem)
     if plan.stream != problem.stream:
         msg = f"plan is for stream {plan.stream!r}, problem for {problem.stream!r}"
         checker.add("stream", None, None, None, msg)
     route_times, trip_utils, per_fleet = _check_routes(checker, plan)
-    _check_fleet_sizes(checker, per_fleet)
-    _check_unserved(checker, plan)
+    check_fleet_sizes(checker, per_fleet)
+    check_unserved(checker, plan)
     return CheckReport(
         problem=problem.name,
         violations=tuple(checker.violations),
@@ -517,7 +497,7 @@ def check_plan(problem: RoutingProblem, plan: RoutePlan) -> CheckReport:
 
 
 def _check_routes(
-    checker: _PlanChecker, plan: RoutePlan
+    checker: PlanChecker, plan: RoutePlan
 ) -> tuple[list[RouteTimes], list[float], Counter[str]]:
     """Walk every used route; returns their times, each trip's load / capacity and the number
     of used vehicles per fleet."""
@@ -555,31 +535,3 @@ def _check_routes(
         if fleet.capacity_kg > 0:
             trip_utils += [load / fleet.capacity_kg for load in trip_loads]
     return route_times, trip_utils, per_fleet
-
-
-def _check_fleet_sizes(checker: _PlanChecker, per_fleet: Counter[str]) -> None:
-    """No fleet runs more routes than it has vehicles."""
-    for fid, n in per_fleet.items():
-        count = checker.fleets[fid].count
-        if n > count:
-            msg = f"fleet {fid} runs {n} routes but has {count} vehicles"
-            checker.add("fleet_size", None, None, None, msg)
-
-
-def _check_unserved(checker: _PlanChecker, plan: RoutePlan) -> None:
-    """Every stop is served, and ``plan.unserved`` names exactly the stops no route serves."""
-    problem, served = checker.problem, checker.served
-    listed = set(plan.unserved)
-    for s in problem.stops:
-        if s.id not in served:
-            if s.stream != problem.stream:
-                msg = f"stop of stream {s.stream!r} in a {problem.stream!r} problem"
-                checker.add("stream", None, None, s.id, msg)
-            note = "" if s.id in listed else " (and not listed in plan.unserved)"
-            checker.add("unserved", None, None, s.id, f"stop is not served{note}")
-    for sid in plan.unserved:
-        if sid not in checker.stops:
-            checker.add("unknown_id", None, None, sid, "plan.unserved names an unknown stop")
-        elif sid in served:
-            msg = "plan.unserved lists a stop that a route serves"
-            checker.add("unserved", served[sid], None, sid, msg)

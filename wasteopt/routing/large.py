@@ -189,6 +189,7 @@ def _subproblem(inst: _Instance, stops: Sequence[int], count: int, key: str) -> 
         locations=tuple(p.locations[i] for i in locs),
         distance_m=block(p.distance_m, locs, locs),
         durations_s=tuple(block(m, locs, locs) for m in p.durations_s),
+        distances_m=tuple(block(m, locs, locs) for m in p.distances_m),
         depot_unloads=True,
     )
 
@@ -224,7 +225,7 @@ class _Local:
 
     def __init__(self, inst: _Instance, sub: RoutingProblem, stops: Sequence[int]) -> None:
         f = inst.fleet
-        cost = np.asarray(sub.distance_m, dtype=np.float64) * (f.cost_per_km / 1000.0)
+        cost = np.asarray(sub.distance_of(f.profile), dtype=np.float64) * (f.cost_per_km / 1000.0)
         if f.cost_per_hour:
             travel = np.asarray(sub.durations_s[f.profile], dtype=np.float64)
             cost += travel * (f.cost_per_hour / 3600.0)
@@ -428,7 +429,7 @@ def _insert(
 ) -> tuple[list[Positions], list[int]]:
     """Each unserved stop at its cheapest detour in a route with room, else on a vehicle no
     route uses; what fits nowhere stays unserved (capacity is the only rule here)."""
-    table, cap = inst.problem.distance_m, inst.fleet.capacity_kg
+    table, cap = inst.problem.distance_of(inst.fleet.profile), inst.fleet.capacity_kg
     out = [list(r) for r in routes]
     loads = [int(inst.load[list(r)].sum()) for r in routes]
     left: list[int] = []

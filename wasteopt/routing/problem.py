@@ -25,11 +25,19 @@ Objective (minimised, in CNY or benchmark units)::
                              + cost_per_km   * route distance (km)
                              + cost_per_hour * route duration (h, departure to return)
 
+Route distance is a vehicle's own: the metres along the paths of its fleet's profile,
+``distances_m[fleet.profile]`` (:meth:`RoutingProblem.distance_of`). On a road network a
+vehicle barred from a road (class, weight, ban) or slower than the roads drives its own fastest
+paths, so its km (cost, CO2) are those of its detour; without one (``distances_m`` empty) every
+profile drives ``distance_m``. ``distance_m`` itself is the unrestricted table (every road at
+its own speed): what is not one vehicle's km (nearest sites, territory geometry) reads it.
+
 All quantities are integers where solvers need them: metres, seconds, kg, litres.
-``distance_m`` and each of ``durations_s`` are square arrays indexed like ``locations``, or
-(a city-scale day) :class:`~wasteopt.travel_table.TravelTable` s computed on demand: the checker
-and the route scheduler then read legs one by one, territories cut dense blocks for the engines
-(:meth:`RoutingProblem.dense` gives the whole problem dense when it is small enough).
+``distance_m`` and each of ``distances_m`` and ``durations_s`` are square arrays indexed like
+``locations``, or (a city-scale day) :class:`~wasteopt.travel_table.TravelTable` s computed on
+demand: the checker and the route scheduler then read legs one by one, territories cut dense
+blocks for the engines (:meth:`RoutingProblem.dense` gives the whole problem dense when it is
+small enough).
 """
 
 from __future__ import annotations
@@ -122,7 +130,8 @@ class Lunch:
 class Fleet:
     """``count`` identical vehicles of one stream. ``None`` limits are unlimited.
     ``capacity_l == 0`` means volume is not constrained. ``profile`` indexes
-    ``RoutingProblem.durations_s`` (vehicle types with different speeds)."""
+    ``RoutingProblem.durations_s`` and ``distances_m`` (vehicle types with different speeds,
+    or on a road network different roads)."""
 
     id: str
     stream: str
@@ -158,7 +167,9 @@ class RoadRules:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoutingProblem:
-    """Everything an engine needs, and everything the checker needs to judge a plan."""
+    """Everything an engine needs, and everything the checker needs to judge a plan.
+    ``distances_m``: one distance table per duration profile, or empty when every profile
+    drives ``distance_m`` (read a fleet's through :meth:`distance_of`)."""
 
     name: str
     stream: str
@@ -171,14 +182,20 @@ class RoutingProblem:
     durations_s: tuple[np.ndarray | TravelTable, ...]
     depot_unloads: bool = False
     roads: RoadRules | None = None
+    distances_m: tuple[np.ndarray | TravelTable, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.locations)
         if not self.durations_s:
             raise ValueError("at least one duration profile is required")
+        n_prof = len(self.durations_s)
+        if self.distances_m and len(self.distances_m) != n_prof:
+            raise ValueError(
+                f"{len(self.distances_m)} distance tables for {n_prof} duration profiles"
+            )
         # Read-only views: the caller's arrays keep their flags, the problem cannot be edited.
         views: list[np.ndarray | TravelTable] = []
-        for arr in (self.distance_m, *self.durations_s):
+        for arr in (self.distance_m, *self.durations_s, *self.distances_m):
             if arr.shape != (n, n):
                 raise ValueError(f"matrix shape {arr.shape} does not match {n} locations")
             if isinstance(arr, TravelTable):
@@ -188,7 +205,12 @@ class RoutingProblem:
             view.setflags(write=False)
             views.append(view)
         object.__setattr__(self, "distance_m", views[0])
-        object.__setattr__(self, "durations_s", tuple(views[1:]))
+        object.__setattr__(self, "durations_s", tuple(views[1 : 1 + n_prof]))
+        object.__setattr__(self, "distances_m", tuple(views[1 + n_prof :]))
+
+    def distance_of(self, profile: int) -> np.ndarray | TravelTable:
+        """The metres driven by a vehicle of duration profile ``profile`` (see model)."""
+        return self.distances_m[profile] if self.distances_m else self.distance_m
 
     @property
     def lazy(self) -> bool:
@@ -209,6 +231,7 @@ class RoutingProblem:
             self,
             distance_m=whole(self.distance_m),
             durations_s=tuple(whole(t) for t in self.durations_s),
+            distances_m=tuple(whole(t) for t in self.distances_m),
         )
 
     def index(self) -> dict[str, int]:

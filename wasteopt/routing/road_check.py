@@ -13,8 +13,13 @@ classes open to its class, weight limits it meets, and no ban on its class whose
 gives the leg (less the two snap legs), the schedule can only be kept on a road closed to the
 vehicle, and the leg is a ``road`` violation; so is a leg with no legal way at all.
 
-Dijkstra runs once per leg with ``limit=`` the leg's own time, so it explores only what the
-vehicle could reach in that time (cheap on a city graph).
+Km: likewise a leg whose metres (the schedule's ``distance_from_prev_m``, less the two snap
+legs) are shorter than the shortest way over the roads the vehicle may use during that leg is
+counted on a road closed to it (a table of unrestricted paths handed a restricted vehicle): a
+``road`` violation, its km, cost and CO2 understated.
+
+Dijkstra runs twice per leg, with ``limit=`` the leg's own time and its own metres, so it
+explores only what the vehicle could reach in that time or length (cheap on a city graph).
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ from scipy.sparse.csgraph import dijkstra
 from wasteopt.clock import format_hhmm
 from wasteopt.roads import Profile, Router
 from wasteopt.routing.problem import Fleet, RoadRules
-from wasteopt.routing.verdict import RouteTimes, Violation
+from wasteopt.routing.verdict import RouteTimes, Violation, VisitTimes
 
 __all__ = ["road_violations"]
 
 _SLACK_S = 1e-6  # the schedule's times are whole seconds rounded up: equal is legal
+_SLACK_M = 1.0  # the tables' metres are rounded to whole metres (half to even)
 
 
 class _Roads:
@@ -55,8 +61,9 @@ class _Roads:
             )
         return self.routers[fleet]
 
-    def graph(self, fleet: str, depart: int, arrive: int) -> tuple[Any, list[str]]:
-        """The fleet's legal graph during ``[depart, arrive)`` and the ids of bans in force."""
+    def graph(self, fleet: str, depart: int, arrive: int) -> tuple[Any, Any, list[str]]:
+        """The fleet's legal graph during ``[depart, arrive)`` weighted by seconds and by
+        metres, and the ids of bans in force."""
         g = self.rules.graph
         profile = self.rules.profiles.get(fleet, Profile())
         bans = [
@@ -73,10 +80,13 @@ class _Roads:
             ok = g.usable(static)
             for b in bans:
                 ok[list(b.edges)] = False
-            secs = np.maximum(g.edge_seconds(profile)[ok], 1e-9)
-            n = g.node_count
-            self.graphs[key] = csr_matrix((secs, (g.tail[ok], g.head[ok])), shape=(n, n))
-        return self.graphs[key], [b.id for b in bans]
+            ends, n = (g.tail[ok], g.head[ok]), g.node_count
+            self.graphs[key] = tuple(
+                csr_matrix((np.maximum(w[ok], 1e-9), ends), shape=(n, n))
+                for w in (g.edge_seconds(profile), g.length_m)
+            )
+        secs, metres = self.graphs[key]
+        return secs, metres, [b.id for b in bans]
 
 
 _CACHE: WeakKeyDictionary[RoadRules, _Roads] = WeakKeyDictionary()
@@ -99,7 +109,8 @@ def road_violations(rules: RoadRules, fleet: Fleet, times: RouteTimes) -> list[V
         if u == v:
             continue  # no road between: the leg is the straight walk to and from one node
         budget = row.arrival_s - prev.end_s - float(np.sum(router.snap_seconds(snap_m)))
-        graph, bans = roads.graph(fleet.id, prev.end_s, row.arrival_s)
+        graph, by_length, bans = roads.graph(fleet.id, prev.end_s, row.arrival_s)
+        out += _short_km(times.vehicle, prev, row, by_length, (u, v), float(np.sum(snap_m)))
         if budget >= 0:
             secs = dijkstra(graph, indices=u, limit=budget + 1.0)
             legal = float(secs[v])
@@ -121,3 +132,26 @@ def road_violations(rules: RoadRules, fleet: Fleet, times: RouteTimes) -> list[V
             Violation(kind="road", vehicle=times.vehicle, trip=row.trip, stop=row.id, message=msg)
         )
     return out
+
+
+def _short_km(
+    vehicle: str,
+    prev: VisitTimes,
+    row: VisitTimes,
+    by_length: Any,
+    nodes: tuple[int, int],
+    snap_m: float,
+) -> list[Violation]:
+    """The leg ``prev`` → ``row`` as a violation when its metres are shorter than the
+    shortest way over the roads its vehicle may use then (``by_length``; see Km)."""
+    given = row.distance_from_prev_m - snap_m
+    shortest = float(dijkstra(by_length, indices=nodes[0], limit=max(given, 0.0) + 1.0)[nodes[1]])
+    if given + _SLACK_M >= shortest:
+        return []
+    shortest = float(dijkstra(by_length, indices=nodes[0])[nodes[1]])  # unbounded, to name it
+    legal = "no way" if math.isinf(shortest) else f"{shortest:,.0f} m"
+    msg = (
+        f"leg {prev.id} → {row.id} counts {max(given, 0):,.0f} m on the roads, but the roads "
+        f"open to the vehicle then take {legal}: its km are counted on a road closed to it"
+    )
+    return [Violation(kind="road", vehicle=vehicle, trip=row.trip, stop=row.id, message=msg)]

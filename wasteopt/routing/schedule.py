@@ -459,7 +459,7 @@ def _route_options(
         return []
     depot_unloads = sched.problem.depot_unloads
     s = sched.index[stop.id]
-    dist = sched.dist
+    dist = sched.dists[f.profile]
     dur = sched.durs[f.profile]
     ck = f.cost_per_km / 1000.0
     ch = f.cost_per_hour / 3600.0
@@ -508,7 +508,6 @@ def _new_vehicle_options(
 ) -> list[_Option]:
     """A new vehicle of each fleet with one to spare: depot, stop, unload, depot."""
     s = sched.index[stop.id]
-    dist = sched.dist
     ends: list[str | None] = [*sites] if sites else [None]  # None: unload at the depot
     out: list[_Option] = []
     for fleet in fleets:
@@ -519,7 +518,7 @@ def _new_vehicle_options(
         ):
             continue
         g = sched.index[fleet.depot]
-        dur = sched.durs[fleet.profile]
+        dist, dur = sched.dists[fleet.profile], sched.durs[fleet.profile]
         ck = fleet.cost_per_km / 1000.0
         ch = fleet.cost_per_hour / 3600.0
         for site in ends:
@@ -540,25 +539,36 @@ def _cheapest_feasible(
     max_evals: int,
 ) -> tuple[float, int, list[str], Fleet] | None:
     """Schedule options in estimate order; the feasible one adding least cost as (added cost,
-    route index or -1, new visits, fleet), or ``None``."""
+    route index or -1, new visits, fleet), or ``None``. When ``max_evals`` runs out with
+    nothing feasible, the spare-vehicle options left are still tried: one schedule per fleet
+    and site, and a stop a spare vehicle can serve alone is never left unserved for want of
+    evaluations (cheap insertions into full routes rank first and may all fail)."""
     best: tuple[float, int, list[str], Fleet] | None = None
-    found = 0
-    for n_eval, (est, r, pos, site, fleet) in enumerate(options):
-        if n_eval >= max_evals or found >= INSERT_FEASIBLE:
-            break
-        if best is not None and est > best[0] + 1e-9:
-            break
+    found = tried = 0
+
+    def evaluate(r: int, pos: int, site: str | None, fleet: Fleet) -> None:
+        nonlocal best, found
         add = [sid] if site is None else [sid, site]
         if r < 0:
-            visits = add
-            base = 0.0
+            visits, base = add, 0.0
         else:
-            visits = [*work[r].visits[:pos], *add, *work[r].visits[pos:]]
-            base = work[r].cost
+            visits, base = [*work[r].visits[:pos], *add, *work[r].visits[pos:]], work[r].cost
         ev = sched.plan(fleet, visits)
         if ev.feasible:
             found += 1
             delta = ev.cost - base
             if best is None or delta < best[0] - 1e-9:
                 best = (delta, r, visits, fleet)
+
+    for est, r, pos, site, fleet in options:
+        if tried >= max_evals or found >= INSERT_FEASIBLE:
+            break
+        if best is not None and est > best[0] + 1e-9:
+            break
+        tried += 1
+        evaluate(r, pos, site, fleet)
+    if best is None:
+        for _, r, pos, site, fleet in options[tried:]:
+            if r < 0:
+                evaluate(r, pos, site, fleet)
     return best

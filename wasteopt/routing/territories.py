@@ -199,7 +199,9 @@ def subproblem(
         fleets=fleets,
         locations=tuple(problem.locations[i] for i in keep),
         distance_m=np.ascontiguousarray(problem.distance_m[grid]),
+        # seconds, then each profile's own metres (a road table's twin reads the blocks kept)
         durations_s=tuple(np.ascontiguousarray(m[grid]) for m in problem.durations_s),
+        distances_m=tuple(np.ascontiguousarray(m[grid]) for m in problem.distances_m),
         depot_unloads=problem.depot_unloads,
     )
 

@@ -130,8 +130,12 @@ class RouteScheduler:
         self.fleets: dict[str, Fleet] = {f.id: f for f in problem.fleets}
         # Nested lists: element access is several times faster than numpy scalar indexing.
         # A lazy table (city scale) gives rows that compute each leg once, then memoise it.
+        # ``dist``: unrestricted (nearest sites); ``dists``: each profile's own km (shared rows
+        # when every profile drives the one table).
         self.dist: Any = _rows(problem.distance_m)
         self.durs: list[Any] = [_rows(m) for m in problem.durations_s]
+        own = [_rows(m) for m in problem.distances_m]
+        self.dists: list[Any] = own or [self.dist] * len(self.durs)
 
     # -- basic evaluation -------------------------------------------------------------------
 
@@ -155,7 +159,7 @@ class RouteScheduler:
                 walk.flag(END, "lunch")
             elif lunch_after == -1:
                 walk.take_lunch(lunch, -1)
-        dist = self.dist
+        dist = self.dists[fleet.profile]
         dur = self.durs[fleet.profile]
         index = self.index
         stops = self.stops
@@ -192,7 +196,7 @@ class RouteScheduler:
         if home:
             depot = self.index[fleet.depot]
             walk.t += self.durs[fleet.profile][walk.pos][depot]
-            walk.distance += self.dist[walk.pos][depot]
+            walk.distance += self.dists[fleet.profile][walk.pos][depot]
             walk.pos = depot
         if lunch.place != "anywhere" and ((after_stop and not home) or walk.load or walk.vol):
             walk.flag(k, "lunch_place")
@@ -258,7 +262,7 @@ class RouteScheduler:
                 walk.flag(END, "ended_loaded")
         home = self.index[fleet.depot]
         end = walk.t + self.durs[fleet.profile][walk.pos][home]
-        walk.distance += self.dist[walk.pos][home]
+        walk.distance += self.dists[fleet.profile][walk.pos][home]
         if end > fleet.shift_end_s or end > self.depots[fleet.depot].close_s:
             walk.flag(END, "shift")
         duration = end - start_s

@@ -40,10 +40,11 @@ plant's storage after treatment is moved along its chain into the backlog of the
 that accepts the stream (a plant with an outage only up to its room, the rest further on),
 charged at that plant's gate fee and, when that plant has not treated yet, treated there the
 same day. The transfer is driven by the stream's largest haul vehicle type: ``kg / payload``
-loads, each ``2 × d(plant, to)``, at that type's cost and CO2 per km (added to the day's cost
-and CO2). What no plant of the chain takes ends *nowhere*: it leaves the mass balance as
-``overflowed_kg``, is logged as an ``unplaced`` event and is a treatment shortfall whatever
-its size (:mod:`wasteopt.simulation.service`).
+loads, each ``2 × d(plant, to)`` (the metres of that type's own paths: on a road network the
+roads it may use), at that type's cost and CO2 per km (added to the day's cost and CO2). What
+no plant of the chain takes ends *nowhere*: it leaves the mass balance as ``overflowed_kg``,
+is logged as an ``unplaced`` event and is a treatment shortfall whatever its size
+(:mod:`wasteopt.simulation.service`).
 """
 
 from __future__ import annotations
@@ -134,11 +135,11 @@ class PlantAvailability:
         self,
         scenario: Scenario,
         plants: Mapping[str, Plant],
-        dist: list[list[int]],
+        dist: Callable[[VehicleType], list[list[int]]],
         rng: np.random.Generator,
     ) -> None:
         self.plants = plants
-        self.dist = dist
+        self.dist = dist  # a vehicle type's leg metres
         self.rng = rng
         self.rows = [o for o in scenario.plant_outages if o.active and o.facility_id in plants]
         facs = {f.id: f for f in scenario.facilities if f.id in plants}
@@ -320,7 +321,7 @@ class PlantAvailability:
         vt = self.haul.get(stream)
         if vt is None:
             return 0.0, 0.0, 0.0
-        km = kg / vt.payload_kg * 2.0 * self.dist[a.index][b.index] / 1000.0
+        km = kg / vt.payload_kg * 2.0 * self.dist(vt)[a.index][b.index] / 1000.0
         return km, km * vt.co2_kg_per_km, km * vt.cost_cny_per_km
 
     def day_rows(self, day: int, date: object) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 The rules are stated in :mod:`wasteopt.simulation.processes`; this module wires a scenario, its
 demand, travel matrix and operating plan into stations, plants and vehicles, and runs the days.
+Each vehicle drives its type's own legs (:class:`~wasteopt.simulation.fleet.LegTables`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from wasteopt.operations import OperatingPlan, Tour
 from wasteopt.scenario.model import Scenario, VehicleType
 from wasteopt.simulation.availability import PlantAvailability
 from wasteopt.simulation.bins import expected_initial_stock
-from wasteopt.simulation.fleet import compile_tour, day_change_s, make_vehicle
+from wasteopt.simulation.fleet import LegTables, compile_tour, day_change_s, make_vehicle
 from wasteopt.simulation.hauls import StationWork, build_stations
 from wasteopt.simulation.ledger import TripLedger
 from wasteopt.simulation.processes import (
@@ -88,14 +89,15 @@ class District(StationWork):
         self.sim_day = 0  # the simulated day running now (whose collected_kg a load adds to)
         self.notes: list[str] = []
         self._seed_samplers(seed_sequence)
-        self.dist: list[list[int]] = np.asarray(matrix.distance_m).tolist()
-        self._durations: dict[float, list[list[int]]] = {}
+        self.legs = LegTables(matrix)
+        self.dist: list[list[int]] = self.legs.dist
         self.matrix = matrix
         self._fill_bins(demand_start)
         self._add_plants()
         # its own child of the seed, spawned after the four of _seed_samplers (their draws stay)
         rng_outages = np.random.default_rng(seed_sequence.spawn(1)[0])
-        self.availability = PlantAvailability(scenario, self.plants, self.dist, rng_outages)
+        metres = self.legs.metres
+        self.availability = PlantAvailability(scenario, self.plants, metres, rng_outages)
         self.availability_rows: list[dict[str, Any]] = []
         self._add_stations(operating.facility_plan, tours)
         self.sites: dict[str, Site] = {**self.plants, **self.stations}
@@ -250,18 +252,15 @@ class District(StationWork):
             tips=self.tips,
         )
 
-    def _durations_for(self, speed_kmh: float) -> list[list[int]]:
-        if speed_kmh not in self._durations:
-            self._durations[speed_kmh] = np.asarray(self.matrix.durations_s(speed_kmh)).tolist()
-        return self._durations[speed_kmh]
-
     def _vehicle(self, vid: str, vt: VehicleType) -> Vehicle:
+        durations, dist = self.legs.of(vt)
         return make_vehicle(
             vid,
             vt,
             s=self.si[vt.stream],
             depot=self.matrix.index(vt.depot),
-            durations=self._durations_for(vt.speed_kmh),
+            durations=durations,
+            dist=dist,
         )
 
     # -- processes --------------------------------------------------------------------------
@@ -303,7 +302,7 @@ class District(StationWork):
         """Drive back to the depot (the end of the shift, or the break taken there)."""
         here = veh.loc
         yield self.env.timeout(self.travel(veh.durations[here][veh.depot]))
-        veh.m += self.dist[here][veh.depot]
+        veh.m += veh.dist[here][veh.depot]
         veh.loc = veh.depot
 
     def _serve_stop(
@@ -315,7 +314,7 @@ class District(StationWork):
         env = self.env
         here = veh.loc
         t = self.travel(veh.durations[here][loc])
-        veh.m += self.dist[here][loc]
+        veh.m += veh.dist[here][loc]
         veh.loc = loc
         arrive = env.now + t
         wait = day * DAY_S + self.tw_start[veh.s][p] - arrive
@@ -334,7 +333,7 @@ class District(StationWork):
             veh.trip_extra = True
             yield from self._tip(veh, unload_at)
             back = self.travel(veh.durations[unload_at.index][loc])
-            veh.m += self.dist[unload_at.index][loc]
+            veh.m += veh.dist[unload_at.index][loc]
             veh.loc = loc
             yield env.timeout(back)
 

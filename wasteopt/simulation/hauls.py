@@ -222,7 +222,7 @@ class StationWork:
             site = self._dispatch(veh, site)
         row = veh.durations[veh.loc]
         t = self.travel(row[site.index])
-        veh.m += self.dist[veh.loc][site.index]
+        veh.m += veh.dist[veh.loc][site.index]
         veh.loc = site.index
         yield env.timeout(t)
         arrive = env.now
@@ -247,7 +247,7 @@ class StationWork:
         :mod:`wasteopt.simulation.availability`); a diversion is tallied with its extra km."""
         to = self.availability.route(plant, veh.stream, veh.load_kg)
         if to is not plant:
-            d, here = self.dist, veh.loc
+            d, here = veh.dist, veh.loc
             extra = d[here][to.index] + d[to.index][here] - d[here][plant.index]
             extra -= d[plant.index][here]
             self.availability.divert(plant, to, veh.load_kg, extra, veh)
@@ -333,7 +333,7 @@ class StationWork:
                 veh.depart = env.now
             here = veh.loc
             t = self.travel(veh.durations[here][station.index])
-            veh.m += self.dist[here][station.index]
+            veh.m += veh.dist[here][station.index]
             veh.loc = station.index
             yield env.timeout(t + self.unload(station.unload_s))
             pool = station.pooled(veh.stream)
@@ -346,7 +346,7 @@ class StationWork:
         if veh.depart == veh.depart:
             here = veh.loc
             yield env.timeout(self.travel(veh.durations[here][veh.depot]))
-            veh.m += self.dist[here][veh.depot]
+            veh.m += veh.dist[here][veh.depot]
             veh.back = env.now
 
     def _fits_shift(self, veh: Vehicle, station: Station, end: float) -> bool:
@@ -423,11 +423,11 @@ class StationWork:
         self.today[stream]["hauled_kg"] += kg
         yield from self._tip(veh, plant)
         at = veh.loc  # the plant it tipped at (another one when its plant was down)
-        back_m = self.dist[at][station.index]
+        back_m = veh.dist[at][station.index]
         yield self.env.timeout(self.travel(veh.durations[at][station.index]))
         veh.m += back_m
         veh.loc = station.index
-        trip_m = self.dist[station.index][at] + back_m
+        trip_m = veh.dist[station.index][at] + back_m
         pool.trip_m[stream] = pool.trip_m.get(stream, 0.0) + trip_m
         pool.empty += 1
         freed, pool.freed = pool.freed, self.env.event()

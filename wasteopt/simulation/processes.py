@@ -409,6 +409,7 @@ class Vehicle:
     s: int  # stream column in the demand
     depot: int  # matrix index of its home
     durations: list[list[int]]
+    dist: list[list[int]]  # leg metres of its own paths (its type's roads on a road network)
     capacity_kg: float
     payload_kg: float
     volume_m3: float

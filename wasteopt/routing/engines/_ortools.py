@@ -63,7 +63,8 @@ that no place fits is repaired as PyVRP's are (:func:`wasteopt.routing.schedule.
 a trip cut by an extra unload for the break, or stops moved).
 
 Costs are integers in 1e-6 CNY: fixed cost per vehicle, ``cost_per_km * metres / 1000`` per arc
-(one arc evaluator per fleet), ``cost_per_hour / 3600`` per second of span.
+(one arc evaluator per rate and distance table: a fleet whose profile has its own metres, on a
+road network, prices its own paths), ``cost_per_hour / 3600`` per second of span.
 
 Search: a first solution (PATH_CHEAPEST_ARC for worker 0) improved by
 GUIDED_LOCAL_SEARCH until the deadline. When a lunch break is modelled, worker 0 instead

@@ -43,7 +43,14 @@ def build_model(nodes: Nodes, pywrapcp: ModuleType) -> Model:
         nodes.n_nodes, len(nodes.vehicles), nodes.starts, nodes.ends
     )
     routing = pywrapcp.RoutingModel(manager)
-    dist = np.asarray(nodes.problem.distance_m, dtype=np.int64)[np.ix_(nodes.loc, nodes.loc)]
+    grid = np.ix_(nodes.loc, nodes.loc)
+    cut: dict[int, IntVector] = {}  # one cut per distinct table (profiles may share one)
+    dist: dict[int, IntVector] = {}  # fleet profile → its own metres
+    for f in nodes.fleets:
+        table = nodes.problem.distance_of(f.profile)
+        if id(table) not in cut:
+            cut[id(table)] = np.asarray(table, dtype=np.int64)[grid]
+        dist[f.profile] = cut[id(table)]
     _add_arc_costs(nodes, routing, dist)
     horizon = max(
         [HORIZON_S]
@@ -67,14 +74,16 @@ def _unary(routing: Any, values: IntVector) -> int:
     return int(routing.RegisterUnaryTransitVector([int(v) for v in values]))
 
 
-def _add_arc_costs(nodes: Nodes, routing: Any, dist: IntVector) -> None:
-    """``cost_per_km`` per arc (one evaluator per rate) and each vehicle's fixed cost."""
-    cost_cb: dict[float, int] = {}
+def _add_arc_costs(nodes: Nodes, routing: Any, dist: dict[int, IntVector]) -> None:
+    """``cost_per_km`` per arc of the vehicle's own metres (one evaluator per rate and
+    distance table) and each vehicle's fixed cost."""
+    cost_cb: dict[tuple[float, int], int] = {}  # (rate, which table) → evaluator
     for v, (f, _) in enumerate(nodes.vehicles):
-        if f.cost_per_km not in cost_cb:
-            m = np.rint(dist * (f.cost_per_km * COST_SCALE / 1000.0)).astype(np.int64)
-            cost_cb[f.cost_per_km] = routing.RegisterTransitMatrix(m.tolist())
-        routing.SetArcCostEvaluatorOfVehicle(cost_cb[f.cost_per_km], v)
+        key = (f.cost_per_km, id(dist[f.profile]))
+        if key not in cost_cb:
+            m = np.rint(dist[f.profile] * (f.cost_per_km * COST_SCALE / 1000.0)).astype(np.int64)
+            cost_cb[key] = routing.RegisterTransitMatrix(m.tolist())
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[key], v)
         routing.SetFixedCostOfVehicle(round(f.fixed_cost * COST_SCALE), v)
 
 
@@ -121,7 +130,7 @@ def _add_vehicle_hours(nodes: Nodes, routing: Any, tdim: Any, horizon: int) -> i
         if site is not None:
             # End cumul = start of the final unload; then unload and drive home (constants).
             back_s = int(problem.durations_s[f.profile][idx_of[site.id], idx_of[f.depot]])
-            back_m = int(problem.distance_m[idx_of[site.id], idx_of[f.depot]])
+            back_m = int(problem.distance_of(f.profile)[idx_of[site.id], idx_of[f.depot]])
             tail_s = site.unload_s + back_s
             end_lo, end_hi = max(lo, site.open_s), min(hi - tail_s, site.close_s)
             max_dur = None if max_dur is None else max_dur - tail_s
@@ -282,13 +291,13 @@ def _add_optional_nodes(
     nodes: Nodes,
     manager: Any,
     routing: Any,
-    dist: IntVector,
+    dist: dict[int, IntVector],
     horizon: int,
     max_cost_per_s: int,
 ) -> None:
     """Every stop and reload copy is optional; a dropped stop costs more than any plan (every
     vehicle used all day on the longest arcs), an unused copy nothing."""
-    max_arc_m = int(dist.max()) if dist.size else 0
+    max_arc_m = max((int(d.max()) for d in dist.values() if d.size), default=0)
     bound = max_cost_per_s * horizon * len(nodes.vehicles) + sum(
         (f.fixed_cost + f.cost_per_km * max_arc_m / 1000.0 * (nodes.n_nodes + 1)) * COST_SCALE
         for f, _ in nodes.vehicles

@@ -147,7 +147,8 @@ def _drop_empty_trips(
 
     def length(vs: tuple[str, ...]) -> int:
         path = [depot, *(idx[x] for x in vs), depot]
-        return int(sum(problem.distance_m[a, b] for a, b in itertools.pairwise(path)))
+        metres = problem.distance_of(fleet.profile)
+        return int(sum(metres[a, b] for a, b in itertools.pairwise(path)))
 
     i = 0
     while i < len(route.visits):

@@ -17,7 +17,8 @@ Model given to PyVRP
 - **The final unload.** PyVRP delivers the last trip's load at the route's end depot, but our
   vehicles must unload at a site and then drive home empty. Each vehicle type therefore ends at
   its garage's virtual END location, and its *own* routing profile (PyVRP 0.14 has a distance and
-  a duration matrix per profile) prices the edge ``j → END`` as the cheapest detour
+  a duration matrix per profile; the distances are the fleet profile's own,
+  ``RoutingProblem.distance_of``) prices the edge ``j → END`` as the cheapest detour
   ``j → site → garage`` over the sites the type may use: distance ``d(j,s) + d(s,g)``, duration
   ``t(j,s) + unload_s + t(s,g)``. Route distance, duration, cost, shift end and maximum duration
   thus include the final unload and the drive home exactly; only that final site's opening hours

@@ -331,7 +331,8 @@ def _clients(scope: _Scope, pyvrp: ModuleType, units: _CostUnits, n_dims: int) -
     """
     problem, fleets = scope.problem, scope.fleets
     max_fixed = max(round(f.fixed_cost * units.scale) for f in fleets)
-    max_d = int(np.asarray(problem.distance_m, dtype=np.int64).max(initial=0))
+    tables = {id(t): t for t in (problem.distance_of(f.profile) for f in fleets)}
+    max_d = max(int(np.asarray(t, dtype=np.int64).max(initial=0)) for t in tables.values())
     max_t = max(int(np.asarray(m).max(initial=0)) for m in problem.durations_s)
     prize = (
         10
@@ -381,20 +382,22 @@ def _group_loads(scope: _Scope) -> tuple[list[float], list[int]]:
 
 def _profiles(scope: _Scope, depots: _Depots, used_groups: list[int]) -> _Profiles:
     """One routing profile per (duration profile, unload group, access ban): the problem's
-    matrices, each garage's END column priced as the cheapest final unload, and stops that
-    may not unload in the group or that the ban's fleets may not serve made unreachable.
+    matrices of that profile (its durations and its own distances,
+    :meth:`~wasteopt.routing.problem.RoutingProblem.distance_of`), each garage's END column
+    priced as the cheapest final unload, and stops that may not unload in the group or that
+    the ban's fleets may not serve made unreachable.
     Without access restrictions there is one ban (empty), so one profile per (duration
     profile, group)."""
     problem = scope.problem
     n_loc = len(problem.locations)
     n_all = n_loc + (0 if problem.depot_unloads else len(scope.garages))
-    base_dist = np.asarray(problem.distance_m, dtype=np.int64)
     out = _Profiles(index={}, distances=[], durations=[], end_site={})
     cost_fleet: dict[int, Fleet] = {}  # one representative fleet per profile
     for fleet in scope.fleets:
         cost_fleet.setdefault(fleet.profile, fleet)
     for prof, rep in sorted(cost_fleet.items()):
         dur = np.asarray(problem.durations_s[prof], dtype=np.int64)
+        base_dist = np.asarray(problem.distance_of(prof), dtype=np.int64)
         bans = sorted({scope.fleet_ban[f.id] for f in scope.fleets if f.profile == prof})
         for k in used_groups:
             group = scope.groups[k]
