@@ -22,8 +22,8 @@ distance table, as in :meth:`wasteopt.network.TravelMatrix.durations_s`. Scalar 
 computed with the same floating-point operations in the same order as the vectorised blocks,
 so a lazy table and its dense copy agree entry for entry.
 
-Roads: a :class:`RoadTable` takes its entries from fastest paths on a road network
-(:mod:`wasteopt.roads`) instead of a formula, as stated at :class:`RoadTable`.
+Roads: :class:`wasteopt.travel_table.road.RoadTable` is a travel table whose entries come from
+fastest paths on a road network (:mod:`wasteopt.roads`) instead of a formula.
 
 Why: a city of 20,000 sites has a 1.6 GB distance matrix and one more per vehicle speed;
 routing by territory needs only the blocks of each territory and the legs of the final plan.
@@ -42,14 +42,10 @@ import numpy.typing as npt
 
 from wasteopt.barriers import BarrierModel
 from wasteopt.errors import InputError, Problem
-from wasteopt.roads import Profile, RoadGraph, Router
-from wasteopt.roads.graph import FloatArray
 
 __all__ = [
     "DENSE_LIMIT",
     "EARTH_RADIUS_M",
-    "RoadNetwork",
-    "RoadTable",
     "TravelTable",
     "arc_block",
     "half_arc_block",
@@ -174,7 +170,10 @@ class _Row(dict[int, int]):
 
 
 class TravelTable:
-    """A square int32 travel table of ``n`` positions, computed on demand (module docstring)."""
+    """A square int32 travel table of ``n`` positions, computed on demand (module docstring).
+    :meth:`block` computes at most ``BLOCK_CELLS`` entries at a time."""
+
+    BLOCK_CELLS = _BLOCK_CELLS
 
     def __init__(
         self,
@@ -295,7 +294,7 @@ class TravelTable:
         r = np.asarray(rows, dtype=np.intp).ravel()
         c = np.asarray(cols, dtype=np.intp).ravel()
         out = np.empty((r.size, c.size), dtype=np.int32)
-        step = max(1, _BLOCK_CELLS // max(1, c.size))
+        step = max(1, self.BLOCK_CELLS // max(1, c.size))
         for r0 in range(0, r.size, step):
             out[r0 : r0 + step] = self._compute(r[r0 : r0 + step], c)
         return out
@@ -403,183 +402,3 @@ def _rebuild(
     barriers: BarrierModel | None = None,
 ) -> TravelTable:
     return TravelTable(pts, metric=metric, scale=scale, divisor=divisor, barriers=barriers)
-
-
-class RoadNetwork:
-    """A road graph and its routers, one per vehicle profile (built when first asked)."""
-
-    def __init__(self, graph: RoadGraph, snap_speed_kmh: float) -> None:
-        self.graph = graph
-        self.snap_speed_kmh = float(snap_speed_kmh)
-        self._routers: dict[tuple[object, ...], Router] = {}
-
-    def router(self, profile: Profile) -> Router:
-        """The router of ``profile`` (shared by every table of the same profile)."""
-        key = profile.key
-        router = self._routers.get(key)
-        if router is None:
-            router = Router(self.graph, profile, snap_speed_kmh=self.snap_speed_kmh)
-            self._routers[key] = router
-        return router
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Routers are rebuilt where they are used (a worker builds only the ones it needs).
-        return RoadNetwork, (self.graph, self.snap_speed_kmh)
-
-
-class RoadTable(TravelTable):
-    """Metres (``seconds=False``) or seconds between sites on a road network; ``profile``
-    ``None``: every road at its own speed.
-
-    Model: a :class:`RoadTable` is a :class:`TravelTable` whose entries come from fastest
-    paths on a road graph (:mod:`wasteopt.roads.router`): entry ``(i, j)`` is the snap leg
-    of site ``i``, the fastest path between the two snapped nodes, and the snap leg of site ``j``
-    (0 on the diagonal), in metres rounded half to even or in seconds rounded up. Nothing is
-    stored whole: a block runs Dijkstra from the block's distinct source nodes only (a territory's
-    sites; a point and its unload sites), never for the whole city.
-
-    Profiles: a table follows the fastest paths of one profile, over the roads it may use, at
-    ``min(road speed, vehicle speed)``; ``profile`` ``None``: every road at its own speed (one-way
-    streets respected). The scenario's *distance* table is that unrestricted one: the facility
-    plan, nearest sites and anything not tied to one vehicle read it. Each vehicle profile has
-    its own tables, :meth:`RoadTable.for_profile`: its seconds (every time window and shift
-    limit is checked on them) and its metres along the *same* paths (``seconds=False``), so the
-    km (cost per km, CO2) of a vehicle that detours round a road it may not use, or takes
-    another way being slower than the roads, are those of its own path. The two tables of one
-    profile share each search: a block one computes is kept for the other (at most
-    ``TWIN_BLOCKS`` blocks, ``TWIN_CELLS`` cells), so reading both costs one.
-    """
-
-    TWIN_BLOCKS, TWIN_CELLS = 512, 1 << 22  # what a table keeps for its twin: 16 MB at most
-
-    def __init__(
-        self,
-        network: RoadNetwork,
-        lon: npt.ArrayLike,
-        lat: npt.ArrayLike,
-        *,
-        profile: Profile | None = None,
-        seconds: bool = False,
-        twin: dict[tuple[bool, bytes, bytes], npt.NDArray[np.int32]] | None = None,
-    ) -> None:
-        self.lon = np.asarray(lon, dtype=np.float64).ravel()
-        self.lat = np.asarray(lat, dtype=np.float64).ravel()
-        super().__init__(unit_halves(self.lon, self.lat), metric="arc", scale=1.0)
-        self.network = network
-        self.profile = profile or Profile()
-        self.seconds = seconds
-        self._snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None
-        self._twin = twin  # blocks computed for the twin table (other kind, same profile)
-        self._twins: dict[tuple[object, ...], dict[Any, Any]] = {}  # for_profile: shared
-
-    @property
-    def router(self) -> Router:
-        """The router of this table's profile."""
-        return self.network.router(self.profile)
-
-    def snapped(self) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """Each position's road node and snap metres under this table's profile."""
-        if self._snapped is None:
-            try:
-                self._snapped = self.router.snap(self.lon, self.lat)
-            except ValueError:
-                p = self.profile
-                who = f"a {p.vehicle_class} of {p.gross_t:g} t" if p.vehicle_class else "any"
-                raise InputError(
-                    [
-                        Problem(
-                            file="scenario.toml",
-                            where="[network]",
-                            field="roads",
-                            message=f"no road of the network is open to {who}",
-                            expected="roads of a class that vehicle may drive, within its weight",
-                        )
-                    ]
-                ) from None
-        return self._snapped
-
-    def travel_time(self, speed_kmh: float) -> TravelTable:
-        """Seconds over every road at ``min(road speed, speed_kmh)``."""
-        if not (np.isfinite(speed_kmh) and speed_kmh > 0):
-            raise ValueError(f"speed_kmh must be a positive number, got {speed_kmh!r}")
-        return self.for_profile(Profile(speed_kmh=float(speed_kmh)))
-
-    def for_profile(self, profile: Profile, *, seconds: bool = True) -> RoadTable:
-        """Seconds (``seconds=False``: metres) along the fastest paths of ``profile``."""
-        twin = self._twins.setdefault(profile.key, {})
-        return RoadTable(
-            self.network, self.lon, self.lat, profile=profile, seconds=seconds, twin=twin
-        )
-
-    def take(self, positions: Sequence[int] | npt.NDArray[np.integer[Any]]) -> RoadTable:
-        """The table of ``positions`` (repeats allowed), in that order."""
-        idx = np.asarray(positions, dtype=np.intp)
-        out = RoadTable(
-            self.network, self.lon[idx], self.lat[idx], profile=self.profile, seconds=self.seconds
-        )
-        if self._snapped is not None:
-            out._snapped = (self._snapped[0][idx], self._snapped[1][idx])
-        return out
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild_road, (self.network, self.lon, self.lat, self.profile, self.seconds)
-
-    def pair(self, i: int, j: int) -> int:
-        """Entry ``(i, j)``."""
-        return int(self._compute(np.array([i]), np.array([j]))[0, 0])
-
-    def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
-        nodes = self.snapped()[0]
-        out = np.empty((r.size, c.size), dtype=np.int32)
-        if np.unique(nodes[r]).size > 2 * np.unique(nodes[c]).size:
-            # many sources, few targets (points to sites): Dijkstra backwards from the targets
-            for c0 in range(0, c.size, 64):
-                out[:, c0 : c0 + 64] = self._part(r, c[c0 : c0 + 64])
-        else:
-            for r0 in range(0, r.size, 64):  # 64 sources per Dijkstra call bound the rows kept
-                out[r0 : r0 + 64] = self._part(r[r0 : r0 + 64], c)
-        return out
-
-    def _part(self, rr: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
-        """Rows ``rr`` × columns ``c``: the block the twin table computed, or both kinds now
-        (one search), this table's returned and the other's kept for its twin."""
-        waiting, key = self._twin, (self.seconds, rr.tobytes(), c.tobytes())
-        done = None if waiting is None else waiting.pop(key, None)
-        if done is not None:
-            return done
-        (nodes, snap_m), router = self.snapped(), self.router
-        x, y = router.plane(self.lon, self.lat)
-        span = float(
-            np.max(np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :]))
-        )
-        limit = 2.0 * span * 3.6 / router.typical_kmh + 60.0  # a search bound (Router.gather)
-        both = router.gather(nodes[rr], nodes[c], limit)
-        same = nodes[rr][:, None] == nodes[c][None, :]
-        out = []
-        for val, seconds in zip(both, (True, False), strict=True):
-            snap = router.snap_seconds(snap_m) if seconds else snap_m
-            val += snap[rr][:, None] + snap[c][None, :]
-            if same.any():
-                ii, jj = np.nonzero(same)
-                straight = np.hypot(x[rr][ii] - x[c][jj], y[rr][ii] - y[c][jj])
-                short = straight < snap_m[rr][ii] + snap_m[c][jj]
-                direct = router.snap_seconds(straight) if seconds else straight
-                val[ii[short], jj[short]] = direct[short]
-            val[rr[:, None] == c[None, :]] = 0.0
-            out.append((np.ceil(val) if seconds else np.rint(val)).astype(np.int32))
-        if waiting is not None:  # the twin's kind, kept until it reads it (oldest dropped)
-            waiting[(not self.seconds, *key[1:])] = out[self.seconds]
-            cells = sum(v.size for v in waiting.values())
-            while len(waiting) > self.TWIN_BLOCKS or cells > self.TWIN_CELLS:
-                cells -= waiting.pop(next(iter(waiting))).size
-        return out[not self.seconds]
-
-
-def _rebuild_road(
-    network: RoadNetwork,
-    lon: FloatArray,
-    lat: FloatArray,
-    profile: Profile,
-    seconds: bool,
-) -> RoadTable:
-    return RoadTable(network, lon, lat, profile=profile, seconds=seconds)
