@@ -405,9 +405,8 @@ def _tiny_copy(tmp_path: Path, tiny_dir: Path) -> Path:
     return folder
 
 
-def test_plan_capacity_short_exits_1_naming_plant_stream_and_t_per_day(tmp_path, capsys, tiny_dir):
-    """A copy of tiny whose incinerator takes 1 t/day of residual waste: plan exits 1 and
-    names on stderr the variant, the plant, the stream and the tonnes per day it is short."""
+def _tiny_small_wte(tmp_path: Path, tiny_dir: Path) -> Path:
+    """A copy of tiny whose incinerator takes 1 t/day (a capacity-short plan)."""
     folder = _tiny_copy(tmp_path, tiny_dir)
     fac = folder / "facilities.csv"
     text = fac.read_text(encoding="utf-8")
@@ -418,12 +417,31 @@ def test_plan_capacity_short_exits_1_naming_plant_stream_and_t_per_day(tmp_path,
         ),
         encoding="utf-8",
     )
+    return folder
+
+
+def test_plan_capacity_short_exits_1_naming_plant_stream_and_t_per_day(tmp_path, capsys, tiny_dir):
+    """A copy of tiny whose incinerator takes 1 t/day of residual waste: plan exits 1 and
+    names on stderr the variant, the plant, the stream and the tonnes per day it is short."""
+    folder = _tiny_small_wte(tmp_path, tiny_dir)
     code = main(["plan", str(folder), "--variant", "base", "--time-limit", "10"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     (line,) = [x for x in err if x.startswith("short of service:")]
     assert line.startswith("short of service: plan base: capacity short at FAC-WTE other ")
     assert line.endswith(" t/day")
+
+
+def test_route_on_capacity_short_catchments_exits_1_naming_them(tmp_path, capsys, tiny_dir):
+    """The same 1 t/day incinerator under route: the routes may be clean, but the catchments
+    they follow come from a capacity-short plan, so route exits 1 and names it."""
+    folder = _tiny_small_wte(tmp_path, tiny_dir)
+    out = tmp_path / "out"
+    code = main(["route", str(folder), "--time-limit", "20", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    lines = [x for x in err if x.startswith("short of service: catchments of route day 0: ")]
+    assert len(lines) == 1 and "capacity short at FAC-WTE other " in lines[0]
 
 
 def test_internal_error_exits_3_with_one_line_and_a_log_file(

@@ -42,6 +42,7 @@ from wasteopt.cli.common import (
 from wasteopt.clock import Deadline
 from wasteopt.compute import CheckpointStore, executor_for
 from wasteopt.facilities import plan_variants, policy_cost, read_orlib_cap, solve_cflp
+from wasteopt.facilities.compare import plan_row
 from wasteopt.facilities.settings import FacilitySettings
 from wasteopt.files import OutputFolder, write_frame
 from wasteopt.generation import expected_rates_kg_per_day
@@ -120,8 +121,12 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
         say(plan.summary())
     say(f"wrote {args.out}")
     refused_by_policy(refusal_lines(s.variant, s))
+    # The catchments come from this facility plan: a station it overloads is a shortfall of
+    # the routed day too (simulate and run see it as overflow; route has no simulation).
+    catchments = _facility_short(s.variant or "base", pd.Series(plan_row(routed.facility_plan)))
     return fell_short(
-        [_plan_short(p, f"route {p.stream} day {args.day}") for p in plans if not _clean(p)]
+        ([f"catchments of route day {args.day}: {catchments}"] if catchments else [])
+        + [_plan_short(p, f"route {p.stream} day {args.day}") for p in plans if not _clean(p)]
     )
 
 
