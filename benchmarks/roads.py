@@ -18,8 +18,10 @@ profile's seconds and metres blocks (one search serves both), and the points →
 site block (facility planning and nearest sites, Dijkstra run backwards from the sites). The
 extrapolation multiplies the mean per-territory time by the territories of a day (points /
 territory size, per stream, 1 distance + ``--profiles`` profile tables each), adds the points
-→ sites block and the routers' build and snapping once per profile, all on one core: the
-main process builds every territory's tables before the workers search.
+→ sites block, the routers' build and snapping once per profile, and the checker's road rule
+for every leg of the day (``LEGS_PER_STOP``; timed on one territory's route through its points
+in nearest-neighbour order), all on one core: the main process builds every territory's
+tables before the workers search, and checks the merged plan.
 
 Usage::
 
@@ -34,6 +36,7 @@ import csv
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +47,18 @@ from scipy.cluster.vq import kmeans2
 from wasteopt.network import build_matrix
 from wasteopt.roads import Profile, RoadGraph
 from wasteopt.roads.graph import EARTH_RADIUS_M
+from wasteopt.routing.problem import Fleet, RoadRules
+from wasteopt.routing.road_check import road_violations
+from wasteopt.routing.verdict import RouteTimes, VisitTimes
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.roads import vehicle_profile
 from wasteopt.travel_table import RoadNetwork, RoadTable
 
 OUT = ROOT / "benchmarks" / "results" / "roads.md"
+LEGS_PER_STOP = 1.1
+"""Legs a routed day checks per stop: one into each stop, plus one to each unload and one home
+per route (1.09 on a routed hazardous day of scenarios/nanjing: 447 stops, 24 trips, 14
+routes)."""
 NANJING = ROOT / "scenarios" / "nanjing"
 
 
@@ -201,22 +211,108 @@ def city_part(args: argparse.Namespace) -> list[str]:
     t0 = time.perf_counter()
     city.block(np.arange(n_pts), site_idx)
     t_sites = time.perf_counter() - t0
+    t_leg = _checker_leg_s(graph, city.for_profile(profile), np.flatnonzero(label == 0), profile)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    facts = (graph, len(every), t_graph, (t_router, t_snap), k, n_pts, n_sites, t_sites, peak)
+    facts = (
+        graph,
+        len(every),
+        t_graph,
+        (t_router, t_snap),
+        k,
+        n_pts,
+        n_sites,
+        t_sites,
+        peak,
+        t_leg,
+    )
     return _city_lines(args, rows, facts)
+
+
+def _checker_leg_s(
+    graph: RoadGraph, seconds: RoadTable, members: np.ndarray, profile: Profile
+) -> float:
+    """Seconds per leg of the checker's road rule: one route through ``members`` in
+    nearest-neighbour order, timed and measured on the profile's own table, checked by
+    :func:`wasteopt.routing.road_check.road_violations` (which must find it clean)."""
+    order = [int(members[0])]
+    left = set(members[1:].tolist())
+    while left:  # nearest neighbour: legs as short as a routed trip's
+        x0, y0 = seconds.lon[order[-1]], seconds.lat[order[-1]]
+        order.append(
+            min(left, key=lambda j: (seconds.lon[j] - x0) ** 2 + (seconds.lat[j] - y0) ** 2)
+        )
+        left.discard(order[-1])
+    idx = np.asarray(order)
+    secs = seconds.block(idx, idx)
+    metres = seconds.for_profile(profile, seconds=False).block(idx, idx)
+    ids = [f"P{j}" for j in order]
+    rows, clock = [], 6 * 3600
+    for k, sid in enumerate(ids):
+        leg_s = int(secs[k - 1, k]) if k else 0
+        rows.append(
+            VisitTimes(
+                vehicle="V#1",
+                fleet="V",
+                trip=1,
+                seq=k,
+                kind="stop",
+                id=sid,
+                arrival_s=clock + leg_s,
+                start_s=clock + leg_s,
+                end_s=clock + leg_s,
+                load_after_kg=0,
+                distance_from_prev_m=int(metres[k - 1, k]) if k else 0,
+            )
+        )
+        clock += leg_s
+    times = RouteTimes(
+        vehicle="V#1",
+        fleet="V",
+        start_s=6 * 3600,
+        end_s=clock,
+        distance_m=0,
+        duration_s=0,
+        trips=1,
+        stops=len(ids),
+        load_kg=0,
+        fixed_cost=0.0,
+        distance_cost=0.0,
+        time_cost=0.0,
+        co2_kg=0.0,
+        visits=tuple(rows),
+    )
+    rules = RoadRules(
+        graph=graph,
+        snap_speed_kmh=10.0,
+        places={
+            sid: (float(seconds.lon[j]), float(seconds.lat[j]))
+            for sid, j in zip(ids, order, strict=True)
+        },
+        profiles={"V": profile},
+    )
+    fleet = Fleet(id="V", stream="s", depot="D", count=1, capacity_kg=1)
+    road_violations(rules, fleet, replace(times, visits=times.visits[:2]))  # graphs built
+    t0 = time.perf_counter()
+    found = road_violations(rules, fleet, times)
+    spent = (time.perf_counter() - t0) / max(1, len(ids) - 1)
+    if found:
+        raise RuntimeError(f"the checker flags a route on the profile's own table: {found[0]}")
+    return spent
 
 
 def _city_lines(
     args: argparse.Namespace, rows: list[tuple[int, int, float, float]], facts: tuple
 ) -> list[str]:
     """The markdown of part 2 from the measured rows and facts."""
-    graph, n_every, t_graph, (t_router, t_snap), k, n_pts, n_sites, t_sites, peak = facts
+    graph, n_every, t_graph, (t_router, t_snap), k, n_pts, n_sites, t_sites, peak, t_leg = facts
     mean_dist = float(np.mean([r[2] for r in rows]))
     mean_prof = float(np.mean([r[3] for r in rows]))
     per_terr = mean_dist + args.profiles * mean_prof
     # routers once per profile (and the distance's); sites snapped per stream and profile
     setup = (1 + args.profiles) * t_router + args.streams * (1 + args.profiles) * t_snap
-    day = args.streams * k * per_terr + t_sites + setup
+    # the checker: a leg into every stop, plus a leg to each unload and one home per route
+    check = LEGS_PER_STOP * args.streams * n_pts * t_leg
+    day = args.streams * k * per_terr + t_sites + setup + check
     return [
         f"## Part 2: per-territory paths, 20,000 Nanjing points, {args.spacing:.0f} m grid",
         "",
@@ -234,7 +330,11 @@ def _city_lines(
         f"| points → {n_sites} unload sites ({n_pts:,} × {n_sites}, backwards) | {t_sites:.1f} s |",
         f"| mean per territory: 1 distance + {args.profiles} profile tables | {per_terr:.2f} s |",
         f"| day estimate: {args.streams} streams × {k} territories × that + points → sites "
-        f"+ routers and snapping ({setup:.0f} s) | {day:.0f} s on one core |",
+        f"+ routers and snapping ({setup:.0f} s) + checking (below) | {day:.0f} s on one core |",
+        f"| the checker's road rule, per leg (two bounded searches, `routing.road_check`) "
+        f"| {1000 * t_leg:.2f} ms |",
+        f"| in the day estimate: checking {args.streams} streams × {n_pts:,} stops × "
+        f"{LEGS_PER_STOP} legs | {check:.0f} s |",
         f"| peak memory of this process | {peak:.2f} GB |",
         "",
         "One core: a routed day builds every territory's tables in the main process "
@@ -249,7 +349,9 @@ def _day_sentence(added_s: float) -> str:
     """What the road tables' ``added_s`` mean for the 20,000-point day: its wall time without
     roads is read from the committed city_scale.csv (its header names the commit)."""
     base = _city_day_wall_s()
-    head = "The estimate is the time the road tables add to a routed day; "
+    head = (
+        "The estimate is the time the road tables and the checker's road rule add to a routed day; "
+    )
     if base is None:
         return head + "results/city_scale.csv has no 20,000-point day to add it to."
     total = base + added_s
