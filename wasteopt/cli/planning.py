@@ -123,7 +123,13 @@ def route(args: argparse.Namespace, deadline: Deadline) -> int:
     refused_by_policy(refusal_lines(s.variant, s))
     # The catchments come from this facility plan: a station it overloads is a shortfall of
     # the routed day too (simulate and run see it as overflow; route has no simulation).
-    catchments = _facility_short(s.variant or "base", pd.Series(plan_row(routed.facility_plan)))
+    fp = routed.facility_plan
+    catchments = _facility_short(s.variant or "base", pd.Series(plan_row(fp)))
+    if catchments and fp.mip_gap > 1e-4:  # the time limit may be why, not the capacities
+        catchments += (
+            f" (not proven optimal: MILP gap {fp.mip_gap:.1%}; a longer --time-limit may find "
+            "catchments that fit)"
+        )
     return fell_short(
         ([f"catchments of route day {args.day}: {catchments}"] if catchments else [])
         + [_plan_short(p, f"route {p.stream} day {args.day}") for p in plans if not _clean(p)]
