@@ -252,3 +252,23 @@ def test_level_must_be_a_share(weekly, exact_settings):
     with pytest.raises(ValueError, match="min_collected_share"):
         r.service_findings(1.5)
     assert r.service_shortfalls(0.0) == ()
+
+
+def test_waste_taken_elsewhere_is_a_total_and_named_in_the_summary(grid, hand_plan, exact_settings):
+    """P1's residual at frequency none (villagers take it to a store elsewhere): its 150 kg a
+    day are the stream's taken_elsewhere_t over the horizon, and the summary names them beside
+    what was collected, so generated − collected does not read as lost waste."""
+    points = tuple(
+        dataclasses.replace(p, frequency={"other": "none"}) if p.id == "P1" else p
+        for p in grid.points
+    )
+    sc = dataclasses.replace(grid, points=points)
+    matrix = build_matrix(sc)
+    demand = generate(sc, days=DAYS, seed=0)
+    r = _run((sc, matrix, demand, _plan(sc, demand, matrix, hand_plan)), exact_settings)
+    tot = r.totals().set_index("stream")
+    assert tot.loc["other", "taken_elsewhere_t"] == pytest.approx(DAYS * 0.150)
+    assert tot.loc["kitchen", "taken_elsewhere_t"] == 0.0
+    [line] = [ln for ln in r.summary().splitlines() if ln.startswith("  other: ")]
+    assert f"(+{DAYS * 0.150:,.1f} t taken elsewhere)" in line
+    assert "taken elsewhere" not in r.summary().split("  other: ")[0]

@@ -279,7 +279,8 @@ class SimulationResult:
 
     def totals(self) -> pd.DataFrame:
         """One row per stream over the horizon: sums of the daily flows, costs and hours;
-        ``uncollected_t_max`` (worst day), ``uncollected_days`` and the state at the end."""
+        ``uncollected_t_max`` (worst day), ``uncollected_days``, the state at the end and
+        ``taken_elsewhere_t`` (generated where the stream's frequency is ``none``)."""
         d = self.daily
         sums = d.groupby("stream", sort=False)[
             [
@@ -307,6 +308,8 @@ class SimulationResult:
         for col in ("uncollected_t", "at_points_t", "at_stations_t", "backlog_t"):
             sums[f"{col}_end"] = last[col]
         sums["vehicle_days"] = g["vehicles_used"].sum()
+        b = self.balance.set_index("stream")  # cumulative: the last day holds the horizon's
+        sums["taken_elsewhere_t"] = b[b["day"] == b["day"].max()]["taken_elsewhere_kg"] / 1000.0
         return sums.reset_index()
 
     def facility_totals(self) -> pd.DataFrame:
@@ -409,9 +412,11 @@ class SimulationResult:
             f"({self.events_scheduled / max(self.runtime_s, 1e-9):,.0f}/s)",
         ]
         for _, r in tot.iterrows():
+            away = r["taken_elsewhere_t"]
             lines.append(
                 f"  {r['stream']}: generated {r['generated_t']:,.1f} t, collected "
-                f"{r['collected_t']:,.1f} t, treated {r['treated_t']:,.1f} t, uncollected at end "
+                f"{r['collected_t']:,.1f} t{f' (+{away:,.1f} t taken elsewhere)' * (away > 0)}, "
+                f"treated {r['treated_t']:,.1f} t, uncollected at end "
                 f"{r['uncollected_t_end']:,.2f} t ({r['uncollected_days']} days with some), "
                 f"overflow {r['overflowed_t']:,.1f} t, {r['km']:,.0f} km, "
                 f"{r['vehicle_h']:,.0f} veh-h, overtime {r['overtime_h']:,.1f} h"
