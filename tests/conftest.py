@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -95,6 +95,20 @@ def exact_settings() -> SimulationSettings:
     )
 
 
+def _plan_of(p: RoutingProblem, routes: Sequence[Route]) -> RoutePlan:
+    """A feasible-status plan of hand-made ``routes`` for problem ``p`` (not yet checked)."""
+    return RoutePlan(
+        problem=p.name,
+        stream=p.stream,
+        engine="hand",
+        seed=0,
+        status="feasible",
+        objective=0.0,
+        runtime_s=0.0,
+        routes=tuple(routes),
+    )
+
+
 def _hand_plan(p: RoutingProblem) -> RoutePlan:
     """One vehicle visits the stops in id order, unloads at the first stop's site and goes
     home (no route when nothing is due)."""
@@ -109,22 +123,19 @@ def _hand_plan(p: RoutingProblem) -> RoutePlan:
                 visits=(*sorted(x.id for x in p.stops), site),
             ),
         )
-    return RoutePlan(
-        problem=p.name,
-        stream=p.stream,
-        engine="hand",
-        seed=0,
-        status="feasible",
-        objective=0.0,
-        runtime_s=0.0,
-        routes=routes,
-    )
+    return _plan_of(p, routes)
 
 
 @pytest.fixture(scope="session")
 def hand_plan() -> Callable[[RoutingProblem], RoutePlan]:
     """A hand-built plan of one routing problem, instead of a solver (see _hand_plan)."""
     return _hand_plan
+
+
+@pytest.fixture(scope="session")
+def plan_of() -> Callable[[RoutingProblem, Sequence[Route]], RoutePlan]:
+    """A plan of hand-made routes for one routing problem (see _plan_of)."""
+    return _plan_of
 
 
 _TINY_TARGETS = """

@@ -15,8 +15,7 @@ from wasteopt.cli import main
 from wasteopt.generation import due_loads, generate
 from wasteopt.network import build_matrix
 from wasteopt.routing.build import build_problem
-from wasteopt.routing.plan import Route, RoutePlan
-from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.plan import Route
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import TreatmentFacility
 from wasteopt.simulation import (
@@ -361,7 +360,7 @@ def test_invalid_settings_and_horizon_rejected(tiny):
         _run(tiny, days=DAYS + 1)
 
 
-def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
+def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings, plan_of):
     """A tour whose break is back at the depot between its two trips drives there and on
     from there in the simulation: each collection vehicle's simulated km equal its checked
     route's, which are longer than with the break at the unload site."""
@@ -399,7 +398,7 @@ def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
                             lunch_at_depot=home,
                         )
                     )
-            plan = _hand_plan(p, routes)
+            plan = plan_of(p, routes)
             report = check_plan(p, plan)
             assert report.ok, report.summary()
             lunch = [v.id for r in report.routes for v in r.visits if v.kind == "lunch"]
@@ -415,21 +414,7 @@ def test_lunch_back_at_the_depot_is_driven_in_the_simulation(exact_settings):
     assert all(km[True][s] > km[False][s] for s in problems)
 
 
-def _hand_plan(p: RoutingProblem, routes: list[Route]) -> RoutePlan:
-    """A plan of hand-made ``routes`` for problem ``p`` (not yet checked)."""
-    return RoutePlan(
-        problem=p.name,
-        stream=p.stream,
-        engine="hand",
-        seed=0,
-        status="feasible",
-        objective=0.0,
-        runtime_s=0.0,
-        routes=tuple(routes),
-    )
-
-
-def test_vehicles_drive_and_count_their_own_roads(exact_settings):
+def test_vehicles_drive_and_count_their_own_roads(exact_settings, plan_of):
     """On tiny_roads every collection vehicle's simulated km equal its checked route's (the
     legs of its own road profile), and the 8.5 t compactor's exceed the unrestricted table's
     for the same visits (its detours round the truck ban and the 8 t bridge)."""
@@ -452,7 +437,7 @@ def test_vehicles_drive_and_count_their_own_roads(exact_settings):
                 routes.append(
                     Route(vehicle=f"{fleet.id}#1", fleet=fleet.id, start_s=6 * 3600, visits=visits)
                 )
-        plan = _hand_plan(p, routes)
+        plan = plan_of(p, routes)
         plans[s] = dataclasses.replace(plan, check=check_plan(p, plan))
     op = OperatingPlan(problems=problems, plans=plans)
     r = simulate(sc, demand=demand, matrix=matrix, operating=op, settings=exact_settings)
