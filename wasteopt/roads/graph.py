@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -69,6 +70,22 @@ class Ban:
             start_s, end_s, self.start_s, self.end_s
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sorted classes: a frozenset pickles in an order that differs between processes.
+        return _ban, (
+            self.id,
+            self.start_s,
+            self.end_s,
+            tuple(sorted(self.vehicle_classes)),
+            self.edges,
+        )
+
+
+def _ban(
+    id: str, start_s: int, end_s: int, classes: tuple[str, ...], edges: tuple[int, ...]
+) -> Ban:
+    return Ban(id=id, start_s=start_s, end_s=end_s, vehicle_classes=frozenset(classes), edges=edges)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Profile:
@@ -86,6 +103,29 @@ class Profile:
         """Profiles with equal keys give equal tables."""
         classes = None if self.road_classes is None else tuple(sorted(self.road_classes))
         return (self.vehicle_class, classes, self.gross_t, self.speed_kmh, self.start_s, self.end_s)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # By its key: a frozenset pickles in an order that differs between processes, and a
+        # territory's content key (a checkpoint's name) must not.
+        return _profile, self.key
+
+
+def _profile(
+    vehicle_class: str,
+    classes: tuple[str, ...] | None,
+    gross_t: float,
+    speed_kmh: float,
+    start_s: int,
+    end_s: int,
+) -> Profile:
+    return Profile(
+        vehicle_class=vehicle_class,
+        road_classes=None if classes is None else frozenset(classes),
+        gross_t=gross_t,
+        speed_kmh=speed_kmh,
+        start_s=start_s,
+        end_s=end_s,
+    )
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -64,7 +64,9 @@ renumbered ``<fleet>#1..`` in territory order, is checked once by
 
 Scale: the whole problem's tables may be computed on demand
 (:class:`~wasteopt.travel_table.TravelTable`, a city of 20,000 points): splitting reads a few
-rows, each sub-problem one dense block, and the repair and the check read memoised legs.
+rows, each sub-problem is cut lazily and computes its dense blocks in the worker that searches
+it (in parallel, inside that territory's budget: on a road network the blocks are most of its
+cost), and the repair and the check read memoised legs.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ from wasteopt.routing.schedule import RouteScheduler, repair_routes
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import checked_plan, run_engine, solve, validate_stops
 from wasteopt.routing.vehicle_choice import FAR_KM, far_from_home, reassign
+from wasteopt.travel_table import take_tables
 
 __all__ = [
     "Runner",
@@ -179,7 +182,8 @@ def subproblem(
 ) -> RoutingProblem:
     """The territory as a problem of its own: its stops, its sites (all of them for stops
     that may unload anywhere), the fleets with their ``counts`` (others left out), their
-    depots, and the matrices cut to those locations."""
+    depots, and the tables cut to those locations (arrays cut; lazy tables cut lazily, so
+    the process that routes the territory computes them)."""
     fleets = tuple(
         replace(f, count=counts[f.id]) for f in problem.fleets if counts.get(f.id, 0) > 0
     )
@@ -188,8 +192,12 @@ def subproblem(
     stops = set(territory.stops)
     wanted = depots | sites | stops  # one set: a union per location cost seconds at 20,000
     keep = [i for i, loc in enumerate(problem.locations) if loc in wanted]
-    grid = np.ix_(keep, keep)
     own = [s for s in problem.stops if s.id in stops]
+    # Lazy tables stay lazy (cut, not computed): the worker that searches the territory
+    # computes its blocks (on a road network most of a territory's time), not this process.
+    # Seconds, then each profile's own metres: twins cut together still share their searches.
+    n_prof = len(problem.durations_s)
+    cut = take_tables((problem.distance_m, *problem.durations_s, *problem.distances_m), keep)
     return RoutingProblem(
         name=f"{problem.name}[{territory.key}]",
         stream=problem.stream,
@@ -198,10 +206,9 @@ def subproblem(
         depots=tuple(d for d in problem.depots if d.id in depots),
         fleets=fleets,
         locations=tuple(problem.locations[i] for i in keep),
-        distance_m=np.ascontiguousarray(problem.distance_m[grid]),
-        # seconds, then each profile's own metres (a road table's twin reads the blocks kept)
-        durations_s=tuple(np.ascontiguousarray(m[grid]) for m in problem.durations_s),
-        distances_m=tuple(np.ascontiguousarray(m[grid]) for m in problem.distances_m),
+        distance_m=cut[0],
+        durations_s=cut[1 : 1 + n_prof],
+        distances_m=cut[1 + n_prof :],
         depot_unloads=problem.depot_unloads,
     )
 

@@ -13,7 +13,7 @@ from wasteopt.travel_table.formula import (
     half_arc_block,
     unit_halves,
 )
-from wasteopt.travel_table.road import RoadNetwork, RoadTable
+from wasteopt.travel_table.road import RoadNetwork, RoadTable, take_tables
 
 __all__ = [
     "DENSE_LIMIT",
@@ -23,5 +23,6 @@ __all__ = [
     "TravelTable",
     "arc_block",
     "half_arc_block",
+    "take_tables",
     "unit_halves",
 ]

@@ -3,12 +3,23 @@
 Model and why: :class:`RoadTable` (a :class:`~wasteopt.travel_table.formula.TravelTable` whose
 entries come from :mod:`wasteopt.roads` instead of a formula); :class:`RoadNetwork` keeps one
 router per vehicle profile.
+
+Tables travel to worker processes (a territory's tables are computed where it is searched):
+a pickled network is its content key (:attr:`RoadNetwork.token`) and its graph pickled once,
+and a process keeps the networks it has met by key, so a worker builds a profile's router
+once for all its tasks, and a forked worker finds its parent's network, routers included,
+without unpickling the graph. Tables that share their blocks (a profile's seconds and metres,
+one search for both) still share them after :func:`take_tables` and after pickling.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,16 +29,27 @@ from wasteopt.roads import Profile, RoadGraph, Router
 from wasteopt.roads.graph import FloatArray
 from wasteopt.travel_table.formula import TravelTable, unit_halves
 
-__all__ = ["RoadNetwork", "RoadTable"]
+__all__ = ["RoadNetwork", "RoadTable", "take_tables"]
+
+KEPT_NETWORKS = 2
+"""Networks a process keeps by key after unpickling them (a worker's cache; module docstring)."""
+_LIVE: weakref.WeakValueDictionary[str, RoadNetwork] = weakref.WeakValueDictionary()
+_KEPT: OrderedDict[str, RoadNetwork] = OrderedDict()
 
 
 class RoadNetwork:
     """A road graph and its routers, one per vehicle profile (built when first asked)."""
 
-    def __init__(self, graph: RoadGraph, snap_speed_kmh: float) -> None:
+    def __init__(
+        self, graph: RoadGraph, snap_speed_kmh: float, *, token: str | None = None
+    ) -> None:
         self.graph = graph
         self.snap_speed_kmh = float(snap_speed_kmh)
         self._routers: dict[tuple[object, ...], Router] = {}
+        self.token = token or _token(graph, self.snap_speed_kmh)
+        """Content key: equal networks have equal tokens in every process."""
+        self._blob: bytes | None = None  # the graph pickled once, for every task it goes to
+        _LIVE.setdefault(self.token, self)
 
     def router(self, profile: Profile) -> Router:
         """The router of ``profile`` (shared by every table of the same profile)."""
@@ -39,8 +61,69 @@ class RoadNetwork:
         return router
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Routers are rebuilt where they are used (a worker builds only the ones it needs).
-        return RoadNetwork, (self.graph, self.snap_speed_kmh)
+        # Routers are rebuilt where they are used (a worker builds only the ones it needs),
+        # once per process: _network_for finds a network it already has by its token.
+        if self._blob is None:
+            self._blob = pickle.dumps(self.graph, protocol=pickle.HIGHEST_PROTOCOL)
+        return _network_for, (self.token, self.snap_speed_kmh, self._blob)
+
+
+def _token(graph: RoadGraph, snap_speed_kmh: float) -> str:
+    """A content key of ``graph`` and the snap speed (sha-256 of every field)."""
+    h = hashlib.sha256(repr(snap_speed_kmh).encode())
+    for name in ("lon", "lat", "tail", "head", "length_m", "speed_kmh", "max_weight_t", "road"):
+        arr = np.ascontiguousarray(getattr(graph, name))
+        h.update(f"{name}:{arr.dtype.str}:{arr.shape}".encode())
+        h.update(arr.data)
+    for name in ("road_class", "road_ids"):
+        h.update(f"{name}:".encode() + "\0".join(getattr(graph, name)).encode("utf-8"))
+    for ban in graph.bans:  # sorted classes: a frozenset's order differs between processes
+        what = (ban.id, ban.start_s, ban.end_s, sorted(ban.vehicle_classes), ban.edges)
+        h.update(repr(what).encode("utf-8"))
+    return h.hexdigest()[:32]
+
+
+def _network_for(token: str, snap_speed_kmh: float, blob: bytes) -> RoadNetwork:
+    """The network of ``token``: one this process has (its routers built), else unpickled
+    from ``blob`` and kept (at most ``KEPT_NETWORKS``, the latest)."""
+    net = _LIVE.get(token) or _KEPT.get(token)
+    if net is None:
+        net = RoadNetwork(pickle.loads(blob), snap_speed_kmh, token=token)
+        net._blob = blob
+    _KEPT[token] = net
+    _KEPT.move_to_end(token)
+    while len(_KEPT) > KEPT_NETWORKS:
+        _KEPT.popitem(last=False)
+    return net
+
+
+class _Twin(dict[tuple[bool, bytes, bytes], "npt.NDArray[np.int32]"]):
+    """Blocks one table computed for its twin; pickled empty (a worker computes its own), and
+    once per pickle, so two twins sent together still share one."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Twin, ()
+
+
+Table = TypeVar("Table", bound="npt.NDArray[Any] | TravelTable")
+
+
+def take_tables(
+    tables: Sequence[Table], positions: Sequence[int] | npt.NDArray[np.integer[Any]]
+) -> tuple[Table, ...]:
+    """Each table cut to ``positions`` (a lazy table's :meth:`~TravelTable.take`, nothing
+    computed; an array's block); road tables that shared their blocks still share them."""
+    idx = np.asarray(positions, dtype=np.intp)
+    shared: dict[int, _Twin] = {}
+    out: list[Any] = []
+    for t in tables:
+        if isinstance(t, RoadTable):
+            out.append(t.take(idx, twins=shared))
+        elif isinstance(t, TravelTable):
+            out.append(t.take(idx))
+        else:
+            out.append(np.ascontiguousarray(np.asarray(t)[np.ix_(idx, idx)]))
+    return tuple(out)
 
 
 class RoadTable(TravelTable):
@@ -79,7 +162,7 @@ class RoadTable(TravelTable):
         *,
         profile: Profile | None = None,
         seconds: bool = False,
-        twin: dict[tuple[bool, bytes, bytes], npt.NDArray[np.int32]] | None = None,
+        twin: _Twin | None = None,
     ) -> None:
         self.lon = np.asarray(lon, dtype=np.float64).ravel()
         self.lat = np.asarray(lat, dtype=np.float64).ravel()
@@ -89,7 +172,7 @@ class RoadTable(TravelTable):
         self.seconds = seconds
         self._snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None
         self._twin = twin  # blocks computed for the twin table (other kind, same profile)
-        self._twins: dict[tuple[object, ...], dict[Any, Any]] = {}  # for_profile: shared
+        self._twins: dict[tuple[object, ...], _Twin] = {}  # for_profile: shared
 
     @property
     def router(self) -> Router:
@@ -125,23 +208,45 @@ class RoadTable(TravelTable):
 
     def for_profile(self, profile: Profile, *, seconds: bool = True) -> RoadTable:
         """Seconds (``seconds=False``: metres) along the fastest paths of ``profile``."""
-        twin = self._twins.setdefault(profile.key, {})
+        twin = self._twins.setdefault(profile.key, _Twin())
         return RoadTable(
             self.network, self.lon, self.lat, profile=profile, seconds=seconds, twin=twin
         )
 
-    def take(self, positions: Sequence[int] | npt.NDArray[np.integer[Any]]) -> RoadTable:
-        """The table of ``positions`` (repeats allowed), in that order."""
+    def take(
+        self,
+        positions: Sequence[int] | npt.NDArray[np.integer[Any]],
+        *,
+        twins: dict[int, _Twin] | None = None,
+    ) -> RoadTable:
+        """The table of ``positions`` (repeats allowed), in that order. ``twins`` (one dict
+        for a set of takes, :func:`take_tables`): twins taken with it keep sharing blocks."""
         idx = np.asarray(positions, dtype=np.intp)
+        twin = None
+        if twins is not None and self._twin is not None:
+            twin = twins.setdefault(id(self._twin), _Twin())
         out = RoadTable(
-            self.network, self.lon[idx], self.lat[idx], profile=self.profile, seconds=self.seconds
+            self.network,
+            self.lon[idx],
+            self.lat[idx],
+            profile=self.profile,
+            seconds=self.seconds,
+            twin=twin,
         )
         if self._snapped is not None:
             out._snapped = (self._snapped[0][idx], self._snapped[1][idx])
         return out
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild_road, (self.network, self.lon, self.lat, self.profile, self.seconds)
+        return _rebuild_road, (
+            self.network,
+            self.lon,
+            self.lat,
+            self.profile,
+            self.seconds,
+            self._twin,
+            self._snapped,
+        )
 
     def pair(self, i: int, j: int) -> int:
         """Entry ``(i, j)``."""
@@ -200,5 +305,9 @@ def _rebuild_road(
     lat: FloatArray,
     profile: Profile,
     seconds: bool,
+    twin: _Twin | None = None,
+    snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None,
 ) -> RoadTable:
-    return RoadTable(network, lon, lat, profile=profile, seconds=seconds)
+    out = RoadTable(network, lon, lat, profile=profile, seconds=seconds, twin=twin)
+    out._snapped = snapped  # the sender's snap (same network): not searched again
+    return out

@@ -1,0 +1,166 @@
+"""Road tables on their way to workers (wasteopt.travel_table.road): cut lazily, twins still
+sharing a search after a cut and a pickle, one network per process by content key, and keys
+that are the same in every process."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from wasteopt.generation import generate
+from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.roads import Router
+from wasteopt.routing.build import build_problem
+from wasteopt.routing.territories import split, subproblem
+from wasteopt.scenario import load_scenario
+from wasteopt.scenario.model import Scenario
+from wasteopt.scenario.roads import vehicle_profile
+from wasteopt.travel_table import RoadNetwork, RoadTable, take_tables
+from wasteopt.travel_table import road as road_module
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_ROADS = ROOT / "scenarios" / "tiny_roads"
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    """scenarios/tiny_roads, loaded once."""
+    return load_scenario(TINY_ROADS)
+
+
+@pytest.fixture(scope="module")
+def matrix(scenario: Scenario) -> TravelMatrix:
+    """Its travel matrix on the road network."""
+    return build_matrix(scenario)
+
+
+class _Searches:
+    """Counts ``Router.gather`` calls (one per block search)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.n = 0
+        gather = Router.gather
+
+        def counted(router: Router, *args: Any, **kw: Any) -> Any:
+            self.n += 1
+            return gather(router, *args, **kw)
+
+        monkeypatch.setattr(Router, "gather", counted)
+
+
+def test_twins_cut_together_and_pickled_share_one_search(
+    scenario: Scenario, matrix: TravelMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profile's seconds and metres cut by take_tables, then pickled together (a worker's
+    payload), compute their blocks with one search for both, equal to the whole tables' cut."""
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    oth = vehicle_profile(next(v for v in scenario.vehicle_types if v.id == "VT-OTH"))
+    secs, metres = table.for_profile(oth), table.for_profile(oth, seconds=False)
+    keep = [7, 0, 3, 11, 5]
+    want_s, want_m = (t.dense()[np.ix_(keep, keep)] for t in (secs, metres))
+    cut = take_tables((secs, metres), keep)
+    sent = pickle.loads(pickle.dumps(cut))
+    searches = _Searches(monkeypatch)
+    got_s = sent[0].dense()
+    one = searches.n
+    got_m = sent[1].dense()
+    assert one >= 1 and searches.n == one  # the metres came with the seconds' search
+    assert np.array_equal(got_s, want_s) and np.array_equal(got_m, want_m)
+    alone = pickle.loads(pickle.dumps(cut[1]))  # sent without its twin: searches itself
+    assert np.array_equal(alone.dense(), want_m) and searches.n > one
+
+
+def test_take_tables_cuts_arrays_and_keeps_lazy_tables_lazy(matrix: TravelMatrix) -> None:
+    """An array is cut to its block, a lazy table to a lazy table of the same entries."""
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    whole = table.dense()
+    keep = [2, 9, 4]
+    arr, lazy = take_tables((whole, table), keep)
+    assert isinstance(arr, np.ndarray) and isinstance(lazy, RoadTable)
+    assert np.array_equal(arr, whole[np.ix_(keep, keep)])
+    assert np.array_equal(lazy.dense(), arr)
+
+
+def test_a_pickled_network_is_the_one_this_process_has(matrix: TravelMatrix) -> None:
+    """Unpickling a network this process holds gives that object (its routers built); an
+    unknown token is rebuilt from the graph sent with it and kept, at most KEPT_NETWORKS."""
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    net = table.network
+    router = net.router(table.profile)
+    back = pickle.loads(pickle.dumps(table))
+    assert back.network is net and back.network.router(table.profile) is router
+    blob = pickle.dumps(net.graph)
+    other = road_module._network_for("f" * 32, net.snap_speed_kmh, blob)
+    assert other is not net and other.token == "f" * 32
+    assert road_module._network_for("f" * 32, net.snap_speed_kmh, blob) is other
+    for k in range(road_module.KEPT_NETWORKS):
+        road_module._network_for(f"{k:032d}", net.snap_speed_kmh, blob)
+    assert "f" * 32 not in road_module._KEPT  # the oldest dropped
+    assert RoadNetwork(net.graph, net.snap_speed_kmh).token == net.token
+    assert RoadNetwork(net.graph, net.snap_speed_kmh + 1).token != net.token
+
+
+_KEYS = """
+import hashlib, pickle, sys
+from wasteopt.network import build_matrix
+from wasteopt.scenario import load_scenario
+from wasteopt.scenario.roads import vehicle_profile
+sc = load_scenario(sys.argv[1])
+table = build_matrix(sc).distance_m
+profiles = [vehicle_profile(v) for v in sc.vehicle_types]
+blob = pickle.dumps((profiles, table.for_profile(profiles[0]).take([0, 3])), protocol=5)
+print(table.network.token, hashlib.sha256(blob).hexdigest())
+"""
+
+
+def test_network_token_and_pickles_are_the_same_in_every_process() -> None:
+    """The network's token and a pickled profile table (a territory's content key) do not
+    depend on the process's string hash seed."""
+    seen = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", _KEYS, str(TINY_ROADS)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1
+
+
+def test_a_road_territory_is_cut_without_a_search(
+    scenario: Scenario, matrix: TravelMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """subproblem of a problem on roads searches nothing in this process; its tables, computed
+    later (in the worker), equal the whole problem's cut entry for entry."""
+    sites = ["ST-W", "FAC-WTE"]
+    points = sorted(p.id for p in scenario.points)
+    assignment = {pid: sites[i % 2] for i, pid in enumerate(points)}
+    demand = generate(scenario, days=1, seed=0)
+    problem = build_problem(scenario, demand, 0, "other", matrix, assignment=assignment)
+    assert problem.lazy
+    t = split(problem)[0]
+    searches = _Searches(monkeypatch)
+    sub = subproblem(problem, t, {f.id: f.count for f in problem.fleets})
+    assert searches.n == 0 and sub.lazy
+    keep = [problem.locations.index(loc) for loc in sub.locations]
+    dense = sub.dense()
+    for mine, theirs in zip(
+        (dense.distance_m, *dense.durations_s, *dense.distances_m),
+        (problem.distance_m, *problem.durations_s, *problem.distances_m),
+        strict=True,
+    ):
+        assert np.array_equal(mine, np.asarray(theirs)[np.ix_(keep, keep)])
