@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from wasteopt.generation import Demand, generate
 from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.routing import road_check
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.plan import Route, RoutePlan
@@ -158,3 +162,83 @@ def test_routes_count_the_km_of_their_own_roads(engine, roads_scenario, roads_ma
         plain = sum(int(problem.distance_m[a, b]) for a, b in itertools.pairwise(path))
         longer.append((route.fleet, own > plain))
     assert ("VT-OTH", True) in longer
+
+
+def _bad_plans(
+    sc: Scenario, demand: Demand, matrix: TravelMatrix
+) -> list[tuple[RoutingProblem, RoutePlan]]:
+    """The violation cases above: the ban, the bridge, and km on roads closed to the vehicle."""
+    real = _problem(sc, demand, matrix, "other")
+    bad, km = _unrestricted(real), replace(real, distances_m=())
+    return [
+        (bad, _plan(bad, 7 * 3600, ("P1", "P2", "ST-W"))),
+        (bad, _plan(bad, 10 * 3600, ("P3", "P6", "ST-W"))),
+        (km, _plan(real, 7 * 3600, ("P1", "P2", "ST-W"))),
+        (km, _plan(real, 10 * 3600, ("P3", "P6", "ST-W"))),
+        (real, _plan(real, 7 * 3600, ("P1", "P2", "P3", "P6", "ST-W"))),
+    ]
+
+
+@pytest.mark.parametrize("margin_m", [0.0, 1_000.0])
+def test_the_route_box_never_changes_a_verdict(
+    margin_m, monkeypatch, roads_scenario, roads_matrix, roads_day0
+):
+    """Searched first on the route's box (forced on the tiny graph, with no margin or the
+    default), every leg gets the verdict and message of the whole-graph search."""
+    cases = _bad_plans(roads_scenario, roads_day0, roads_matrix)
+    whole = [check_plan(p, plan).violations for p, plan in cases]
+    assert sum(len(v) for v in whole) >= 6
+    monkeypatch.setattr(road_check, "_LOCAL_SHARE", 1.0)
+    monkeypatch.setattr(road_check, "LOCAL_MARGIN", 0.0)
+    monkeypatch.setattr(road_check, "LOCAL_MIN_MARGIN_M", margin_m)
+    road_check._CACHE.clear()
+    assert [check_plan(p, plan).violations for p, plan in cases] == whole
+
+
+def test_a_clean_route_is_cleared_on_its_box(monkeypatch, roads_scenario, roads_matrix, roads_day0):
+    """A legal route's legs are all cleared by searches on its box: no whole-graph search."""
+    real = _problem(roads_scenario, roads_day0, roads_matrix, "other")
+    assert real.roads is not None
+    n = real.roads.graph.node_count
+    plan = solve(real, RoutingSettings(iterations=200, time_limit_s=10.0))
+    sizes: list[int] = []
+    search = road_check.dijkstra
+
+    def counted(graph: Any, *args: Any, **kw: Any) -> Any:
+        sizes.append(graph.shape[0])
+        return search(graph, *args, **kw)
+
+    monkeypatch.setattr(road_check, "_LOCAL_SHARE", 1.0)
+    monkeypatch.setattr(road_check, "LOCAL_MIN_MARGIN_M", 200.0)
+    monkeypatch.setattr(road_check, "dijkstra", counted)
+    road_check._CACHE.clear()
+    report = check_plan(real, plan)
+    assert report.ok and sizes and all(k < n for k in sizes), (n, sorted(set(sizes)))
+
+
+def test_a_box_answer_that_is_not_enough_is_searched_on_the_whole_graph(
+    monkeypatch, roads_scenario, roads_matrix, roads_day0
+):
+    """On a box too small for some legal ways (no margin), each answer is the whole graph's
+    whenever the box's is above what the caller needs; pairs whose legal way leaves the box
+    exist (else this proves nothing)."""
+    real = _problem(roads_scenario, roads_day0, roads_matrix, "other")
+    assert real.roads is not None
+    roads = road_check._Roads(real.roads)
+    router = roads.router("VT-OTH")
+    places = [real.roads.places[s] for s in ("P1", "P3", "P6", "ST-W")]
+    nodes = [int(k) for k in router.snap([p[0] for p in places], [p[1] for p in places])[0]]
+    monkeypatch.setattr(road_check, "_LOCAL_SHARE", 1.0)
+    monkeypatch.setattr(road_check, "LOCAL_MARGIN", 0.0)
+    monkeypatch.setattr(road_check, "LOCAL_MIN_MARGIN_M", 0.0)
+    box = road_check._Box(router, nodes)
+    assert box.nodes is not None
+    cut_off = 0
+    for graph in roads.graph("VT-OTH", 7 * 3600, 7 * 3600 + 600)[:2]:
+        small = graph[box.nodes][:, box.nodes]
+        for u, v in itertools.permutations(nodes, 2):
+            whole = float(road_check.dijkstra(graph, indices=u)[v])
+            i, j = np.searchsorted(box.nodes, [u, v])
+            cut_off += float(road_check.dijkstra(small, indices=int(i))[int(j)]) > whole
+            assert box.search(graph, (u, v), math.inf, whole) == whole
+    assert cut_off > 0

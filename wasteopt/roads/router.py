@@ -258,6 +258,19 @@ class Router:
             self._xy = (x, y)
         return self._xy
 
+    def nodes_near(self, nodes: npt.ArrayLike, margin_m: float) -> IntArray:
+        """Sorted ids of the nodes inside the box of ``nodes`` widened by ``margin_m``."""
+        x, y = self._node_plane()
+        assert self._region is not None
+        idx = np.asarray(nodes, dtype=np.int64)
+        bx, by = x[idx], y[idx]
+        return self._region.box(
+            float(bx.min()) - margin_m,
+            float(bx.max()) + margin_m,
+            float(by.min()) - margin_m,
+            float(by.max()) + margin_m,
+        )
+
     def _subgraph(
         self, box: tuple[float, float, float, float], margin: float, reverse: bool
     ) -> Subgraph | None:

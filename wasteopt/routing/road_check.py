@@ -18,8 +18,14 @@ legs) are shorter than the shortest way over the roads the vehicle may use durin
 counted on a road closed to it (a table of unrestricted paths handed a restricted vehicle): a
 ``road`` violation, its km, cost and CO2 understated.
 
-Dijkstra runs twice per leg, with ``limit=`` the leg's own time and its own metres, so it
-explores only what the vehicle could reach in that time or length (cheap on a city graph).
+Search: Dijkstra runs twice per leg, with ``limit=`` the leg's own time and its own metres, so
+it explores only what the vehicle could reach in that time or length. It runs first on the legal
+graph cut to the box of the route's road nodes, widened by ``LOCAL_MARGIN`` × (width + height)
+and at least ``LOCAL_MIN_MARGIN_M`` each side (cut once per route and set of bans): a path
+inside the box is a legal path, so a leg that is legal there is legal, and only a leg the box
+cannot clear is searched again on the whole graph (whose answer is the verdict). A whole-graph
+call costs at least its graph's size (scipy returns a row over every node); the box makes a
+clean leg cost about the box's size.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
+import numpy.typing as npt
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -42,6 +49,9 @@ __all__ = ["road_violations"]
 
 _SLACK_S = 1e-6  # the schedule's times are whole seconds rounded up: equal is legal
 _SLACK_M = 1.0  # the tables' metres are rounded to whole metres (half to even)
+LOCAL_MARGIN = 0.25
+LOCAL_MIN_MARGIN_M = 1_000.0
+_LOCAL_SHARE = 0.5  # a box with more of the graph's nodes than this: the whole graph at once
 
 
 class _Roads:
@@ -99,21 +109,25 @@ def road_violations(rules: RoadRules, fleet: Fleet, times: RouteTimes) -> list[V
         roads = _CACHE[rules] = _Roads(rules)
     router = roads.router(fleet.id)
     out: list[Violation] = []
-    rows = times.visits
-    for prev, row in itertools.pairwise(rows):
+    legs = []
+    for prev, row in itertools.pairwise(times.visits):
         a, b = rules.places.get(prev.id), rules.places.get(row.id)
         if prev.id == row.id or a is None or b is None:
             continue
         nodes, snap_m = router.snap([a[0], b[0]], [a[1], b[1]])
         u, v = int(nodes[0]), int(nodes[1])
-        if u == v:
-            continue  # no road between: the leg is the straight walk to and from one node
+        if u != v:  # else no road between: the straight walk to and from one node
+            legs.append((prev, row, u, v, snap_m))
+    box = _Box(router, [leg[2] for leg in legs] + [leg[3] for leg in legs])
+    for prev, row, u, v, snap_m in legs:
         budget = row.arrival_s - prev.end_s - float(np.sum(router.snap_seconds(snap_m)))
         graph, by_length, bans = roads.graph(fleet.id, prev.end_s, row.arrival_s)
-        out += _short_km(times.vehicle, prev, row, by_length, (u, v), float(np.sum(snap_m)))
+        given = row.distance_from_prev_m - float(np.sum(snap_m))
+        shortest = box.search(by_length, (u, v), max(given, 0.0) + 1.0, given + _SLACK_M)
+        if given + _SLACK_M < shortest:
+            out += _short_km(times.vehicle, prev, row, by_length, (u, v), given)
         if budget >= 0:
-            secs = dijkstra(graph, indices=u, limit=budget + 1.0)
-            legal = float(secs[v])
+            legal = box.search(graph, (u, v), budget + 1.0, budget + _SLACK_S)
         else:
             legal = math.inf
         if legal <= budget + _SLACK_S:
@@ -134,20 +148,45 @@ def road_violations(rules: RoadRules, fleet: Fleet, times: RouteTimes) -> list[V
     return out
 
 
+class _Box:
+    """One route's legal graphs cut to the box round its road nodes (module docstring)."""
+
+    def __init__(self, router: Router, nodes: list[int]) -> None:
+        g = router.graph
+        self.nodes: npt.NDArray[np.int64] | None = None
+        if nodes:
+            x, y = router.plane(g.lon[nodes], g.lat[nodes])
+            span = float(x.max() - x.min() + y.max() - y.min())
+            near = router.nodes_near(nodes, max(LOCAL_MARGIN * span, LOCAL_MIN_MARGIN_M))
+            self.nodes = near if near.size <= _LOCAL_SHARE * g.node_count else None
+        self.cuts: dict[int, Any] = {}
+
+    def search(self, graph: Any, ends: tuple[int, int], limit: float, enough: float) -> float:
+        """Fastest ``ends[0]`` → ``ends[1]`` on ``graph`` searched up to ``limit``: the box's
+        answer when it is at most ``enough`` (a legal path: the whole graph is no slower),
+        else the whole graph's."""
+        if self.nodes is not None:
+            cut = self.cuts.get(id(graph))
+            if cut is None:
+                cut = self.cuts[id(graph)] = (graph, graph[self.nodes][:, self.nodes])
+            u, v = np.searchsorted(self.nodes, ends)
+            found = float(dijkstra(cut[1], indices=int(u), limit=limit)[int(v)])
+            if found <= enough:
+                return found
+        return float(dijkstra(graph, indices=ends[0], limit=limit)[ends[1]])
+
+
 def _short_km(
     vehicle: str,
     prev: VisitTimes,
     row: VisitTimes,
     by_length: Any,
     nodes: tuple[int, int],
-    snap_m: float,
+    given: float,
 ) -> list[Violation]:
-    """The leg ``prev`` → ``row`` as a violation when its metres are shorter than the
-    shortest way over the roads its vehicle may use then (``by_length``; see Km)."""
-    given = row.distance_from_prev_m - snap_m
-    shortest = float(dijkstra(by_length, indices=nodes[0], limit=max(given, 0.0) + 1.0)[nodes[1]])
-    if given + _SLACK_M >= shortest:
-        return []
+    """The violation of leg ``prev`` → ``row``, whose ``given`` metres (less the snap legs)
+    are shorter than the shortest way over the roads its vehicle may use then (``by_length``;
+    see Km)."""
     shortest = float(dijkstra(by_length, indices=nodes[0])[nodes[1]])  # unbounded, to name it
     legal = "no way" if math.isinf(shortest) else f"{shortest:,.0f} m"
     msg = (
