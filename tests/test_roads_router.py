@@ -217,3 +217,33 @@ def test_a_pickled_router_searches_backwards() -> None:
     copy = pickle.loads(pickle.dumps(router))
     got, want = copy.gather(every, every[:1]), router.gather(every, every[:1])
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("jitter", [True, False])
+def test_paths_drawn_on_a_leg_box_are_the_whole_graph_paths(monkeypatch, jitter) -> None:
+    """node_path on the leg's box (one small search per leg) gives the edges the whole-graph
+    search gives, over a grid with a river, bridges and one-way streets, and over a plain grid
+    (every leg a tie of many equally fast paths); most legs are proved on their box (else this
+    proves nothing)."""
+    graph = _grid(80, 80, 100.0, np.random.default_rng(11) if jitter else None)
+    rng = np.random.default_rng(5)
+    col, row = rng.integers(0, 80, (2, 60))  # legs of up to 6 blocks each way, as on a route
+    ends = np.clip(np.column_stack([col, row]) + rng.integers(-6, 7, (60, 2)), 0, 79)
+    pairs = [
+        (int(r * 80 + c), int(e[1] * 80 + e[0])) for c, r, e in zip(col, row, ends, strict=True)
+    ]
+    boxed = Router(graph)
+    local = boxed._local_path
+    proved: list[bool] = []
+
+    def counted(u: int, v: int) -> list[int] | None:
+        out = local(u, v)
+        proved.append(out is not None)
+        return out
+
+    monkeypatch.setattr(boxed, "_local_path", counted)
+    whole = Router(graph)
+    monkeypatch.setattr(whole, "_local_path", lambda u, v: None)
+    for u, v in pairs:
+        assert boxed.node_path(u, v) == whole.node_path(u, v)
+    assert sum(proved) >= 0.7 * len(pairs)
