@@ -1,6 +1,6 @@
 """Road tables on their way to workers (wasteopt.travel_table.road): cut lazily, twins still
-sharing a search after a cut and a pickle, one network per process by content key, and keys
-that are the same in every process."""
+sharing a search after a cut and a pickle, one network per process by content key, keys that
+are the same in every process, and territory blocks kept for the whole problem."""
 
 from __future__ import annotations
 
@@ -17,8 +17,12 @@ import pytest
 from wasteopt.generation import generate
 from wasteopt.network import TravelMatrix, build_matrix
 from wasteopt.roads import Router
+from wasteopt.routing import territories
 from wasteopt.routing.build import build_problem
-from wasteopt.routing.territories import split, subproblem
+from wasteopt.routing.check import check_plan
+from wasteopt.routing.problem import RoutingProblem
+from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.territories import solve_territories, split, subproblem
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.scenario.roads import vehicle_profile
@@ -164,3 +168,39 @@ def test_a_road_territory_is_cut_without_a_search(
         strict=True,
     ):
         assert np.array_equal(mine, np.asarray(theirs)[np.ix_(keep, keep)])
+
+
+def _road_day(scenario: Scenario, matrix: TravelMatrix) -> RoutingProblem:
+    """tiny_roads' other waste on day 0, its points split between two unload sites."""
+    sites = ["ST-W", "FAC-WTE"]
+    points = sorted(p.id for p in scenario.points)
+    assignment = {pid: sites[i % 2] for i, pid in enumerate(points)}
+    demand = generate(scenario, days=1, seed=0)
+    return build_problem(scenario, demand, 0, "other", matrix, assignment=assignment)
+
+
+def test_territory_blocks_are_kept_for_the_whole_problem(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The territories' road tables come back from their searches and are kept by the whole
+    problem's tables: the merged plan equals the plan without them, and checking it searches
+    only legs between territories (a route the repair merged), fewer than without them."""
+    settings = RoutingSettings(iterations=200, time_limit_s=30.0)
+    plain = _road_day(scenario, build_matrix(scenario))
+    with monkeypatch.context() as m:
+        m.setattr(territories, "_keep", lambda *args: None)
+        without = solve_territories(plain, settings)
+    problem = _road_day(scenario, build_matrix(scenario))
+    plan = solve_territories(problem, settings)
+    assert len(split(problem)) == 2 and plan.routes
+    got, want = plan.to_dict(), without.to_dict()
+    got.pop("runtime_s", None)
+    want.pop("runtime_s", None)
+    assert got == want
+    table = problem.durations_s[0]
+    assert isinstance(table, RoadTable) and len(table._known) == 2
+    searches = _Searches(monkeypatch)
+    assert check_plan(problem, plan) == plan.check
+    kept = searches.n
+    assert check_plan(plain, without) == without.check
+    assert kept < searches.n - kept

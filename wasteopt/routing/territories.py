@@ -66,7 +66,10 @@ Scale: the whole problem's tables may be computed on demand
 (:class:`~wasteopt.travel_table.TravelTable`, a city of 20,000 points): splitting reads a few
 rows, each sub-problem is cut lazily and computes its dense blocks in the worker that searches
 it (in parallel, inside that territory's budget: on a road network the blocks are most of its
-cost), and the repair and the check read memoised legs.
+cost), and the repair and the check read memoised legs. On a road network a leg is a search of
+the city, so each territory's blocks come back with its routes and the whole problem's tables
+keep them (:meth:`~wasteopt.travel_table.RoadTable.keep`): the repair, the check and the route
+sheets search only legs between territories.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ from wasteopt.routing.schedule import RouteScheduler, repair_routes
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import checked_plan, run_engine, solve, validate_stops
 from wasteopt.routing.vehicle_choice import FAR_KM, far_from_home, reassign
-from wasteopt.travel_table import take_tables
+from wasteopt.travel_table import RoadTable, take_tables
 
 __all__ = [
     "Runner",
@@ -474,11 +477,14 @@ def _route_all(
                 desc=f"{problem.stream} territories",
                 unit="territory",
             )
-            for key, result in done.items():
+            subs = {t.key: sub for t, sub, _ in batch}
+            for key in sorted(done):  # keys in one order: which kept block a leg reads
+                result = done[key]
                 if isinstance(result, TaskFailure):
                     result.reraise()
-                out[key] = result
-                log.debug("territory %s: %d unserved", key, len(result[1]))
+                out[key], blocks = result
+                _keep(problem, key, subs[key], blocks)
+                log.debug("territory %s: %d unserved", key, len(out[key][1]))
             pending -= sum(len(sub.stops) for _, sub, _ in batch)
     finally:
         if runner.executor is None:
@@ -489,19 +495,50 @@ def _route_all(
 def _describe(payload: tuple[RoutingProblem, RoutingSettings, float, float]) -> str:
     """The content key of one territory search: its problem and settings, not its budget."""
     sub, own, _seconds, _latest = payload
-    return "territory:" + hashlib.sha256(pickle.dumps((sub, own), protocol=5)).hexdigest()
+    return "territory2:" + hashlib.sha256(pickle.dumps((sub, own), protocol=5)).hexdigest()
 
 
-def _route_packed(payload: tuple[RoutingProblem, RoutingSettings, float, float]) -> Decoded:
+def _route_packed(
+    payload: tuple[RoutingProblem, RoutingSettings, float, float],
+) -> tuple[Decoded, Blocks]:
     """:func:`_route_job` of one packed payload (executors call one-argument functions)."""
     return _route_job(*payload)
 
 
+Blocks = tuple[np.ndarray, ...]
+"""A territory's road tables as the worker computed them (:func:`_tables`), or none."""
+
+
 def _route_job(
     problem: RoutingProblem, settings: RoutingSettings, seconds: float, latest_wall: float
-) -> Decoded:
+) -> tuple[Decoded, Blocks]:
     """One territory's search, timed from when it starts (``latest_wall``: ``time.time()``
-    after which it must not run)."""
+    after which it must not run), with its road tables (:func:`_tables`)."""
     now = time.time()
     end = min(now + seconds, latest_wall)
-    return run_engine(problem, settings, Deadline.at(time.monotonic() + (end - now)))
+    dense = problem.dense()  # the territory's tables, computed here (inside its budget)
+    found = run_engine(dense, settings, Deadline.at(time.monotonic() + (end - now)))
+    return found, _tables(problem, dense)
+
+
+def _tables(lazy: RoutingProblem, dense: RoutingProblem) -> Blocks:
+    """``dense``'s tables when ``lazy``'s are road tables, else none: the repair, the check
+    and the route sheets of the whole problem read a road table's legs one by one, each a
+    search of the city unless kept (:meth:`~wasteopt.travel_table.RoadTable.keep`), while a
+    formula table computes a leg faster than it could be sent back."""
+    if not isinstance(lazy.distance_m, RoadTable):
+        return ()
+    return tuple(np.asarray(t) for t in (dense.distance_m, *dense.durations_s, *dense.distances_m))
+
+
+def _keep(problem: RoutingProblem, key: str, sub: RoutingProblem, blocks: Blocks) -> None:
+    """A territory's road tables (``blocks``, in ``sub``'s locations) kept by the whole
+    problem's tables for the legs the repair, the check and the sheets read."""
+    if not blocks:
+        return
+    idx = problem.index()
+    positions = [idx[loc] for loc in sub.locations]
+    tables = (problem.distance_m, *problem.durations_s, *problem.distances_m)
+    for table, block in zip(tables, blocks, strict=True):
+        if isinstance(table, RoadTable):
+            table.keep(key, positions, block)

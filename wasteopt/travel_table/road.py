@@ -173,6 +173,9 @@ class RoadTable(TravelTable):
         self._snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None
         self._twin = twin  # blocks computed for the twin table (other kind, same profile)
         self._twins: dict[tuple[object, ...], _Twin] = {}  # for_profile: shared
+        # blocks computed elsewhere (keep): by key, and the keys holding each position
+        self._known: dict[str, tuple[dict[int, int], npt.NDArray[np.int32]]] = {}
+        self._where: dict[int, list[str]] = {}
 
     @property
     def router(self) -> Router:
@@ -248,8 +251,29 @@ class RoadTable(TravelTable):
             self._snapped,
         )
 
+    def keep(
+        self,
+        key: str,
+        positions: Sequence[int] | npt.NDArray[np.integer[Any]],
+        block: npt.NDArray[np.int32],
+    ) -> None:
+        """Entries computed elsewhere, ``block[a, b]`` = entry ``(positions[a],
+        positions[b])`` (a territory's table, from the worker that searched it), read by
+        :meth:`pair` instead of a search; a later block of the same ``key`` replaces it."""
+        local = {int(p): k for k, p in enumerate(np.asarray(positions).tolist())}
+        self._known[key] = (local, np.asarray(block))
+        for p in local:
+            keys = self._where.setdefault(p, [])
+            if key not in keys:
+                keys.append(key)
+
     def pair(self, i: int, j: int) -> int:
-        """Entry ``(i, j)``."""
+        """Entry ``(i, j)``: from a kept block holding both, else searched."""
+        for key in self._where.get(i, ()):
+            local, block = self._known[key]
+            a, b = local.get(i), local.get(j)
+            if a is not None and b is not None:
+                return int(block[a, b])
         return int(self._compute(np.array([i]), np.array([j]))[0, 0])
 
     def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
