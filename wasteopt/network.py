@@ -506,10 +506,23 @@ LegPaths = Callable[[str, LonLat, LonLat], list[LonLat]]
 """``paths(vehicle_type_id, a, b)``: the polyline (lon, lat) of a leg from ``a`` to ``b``."""
 
 
+_LAST_PATHS: list[tuple[Scenario, LegPaths | None]] = []
+
+
 def leg_paths(scenario: Scenario) -> LegPaths | None:
     """How a leg is drawn as it is priced (``None``: a straight line): on a road network the
     fastest road path of the vehicle type's own profile (an unknown type id: every road),
-    else around the scenario's barriers. Paths are memoised per (type, a, b)."""
+    else around the scenario's barriers. Paths are memoised per (type, a, b), and the last
+    scenario's are reused: the route sheets, the routes map and the vehicle maps draw the same
+    legs (on a city's roads each costs a search)."""
+    if _LAST_PATHS and _LAST_PATHS[0][0] is scenario:
+        return _LAST_PATHS[0][1]
+    made = _leg_paths(scenario)
+    _LAST_PATHS[:] = [(scenario, made)]
+    return made
+
+
+def _leg_paths(scenario: Scenario) -> LegPaths | None:
     roads = scenario_roads(scenario)
     model = scenario_barriers(scenario)
     memo: dict[tuple[str, LonLat, LonLat], list[LonLat]] = {}

@@ -4,14 +4,24 @@ at least cost (near their own depot), and the far-from-home KPI."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Any
 
 from two_towns import fleet, two_towns
 
+from wasteopt.generation import generate
+from wasteopt.network import build_matrix
+from wasteopt.roads import Router
+from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.settings import RoutingSettings
+from wasteopt.routing.solve import solve
 from wasteopt.routing.territories import solve_territories
 from wasteopt.routing.timetable import RouteScheduler
-from wasteopt.routing.vehicle_choice import far_from_home, reassign
+from wasteopt.routing.vehicle_choice import far_from_home, home_legs_ahead, home_legs_m, reassign
+from wasteopt.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FAST = RoutingSettings(iterations=300, time_limit_s=30.0)
 
@@ -85,3 +95,30 @@ def test_routes_not_priced_before_the_deadline_keep_their_vehicle() -> None:
     far = sched.route("E#1", sched.fleets["E"], town_route("SW", 3))
     assert reassign(sched, [far], deadline=time.time() - 1) == (far,)
     assert reassign(sched, [far])[0].fleet == "W"
+
+
+def test_home_legs_of_a_road_day_are_read_ahead_in_two_blocks(monkeypatch) -> None:
+    """On tiny_roads (legs computed on demand) far_from_home reads every depot's legs to the
+    routes' ends from two blocks computed ahead, equal to the legs read one by one, with
+    fewer searches than one per leg."""
+    sc = load_scenario(ROOT / "scenarios" / "tiny_roads")
+    problem = build_problem(sc, generate(sc, days=1, seed=0), 0, "other", build_matrix(sc))
+    plan = solve(problem, RoutingSettings(iterations=200, time_limit_s=30.0))
+    routes = [r for r in plan.routes if r.visits]
+    searches: list[int] = []
+    gather = Router.gather
+
+    def counted(router: Router, *args: Any, **kw: Any) -> Any:
+        searches.append(1)
+        return gather(router, *args, **kw)
+
+    monkeypatch.setattr(Router, "gather", counted)
+    ahead = RouteScheduler(problem)
+    home_legs_ahead(ahead, routes)
+    blocks = len(searches)
+    depots = sorted({f.depot for f in problem.fleets})
+    legs = [home_legs_m(ahead, d, r.visits) for r in routes for d in depots]  # the memo's
+    assert len(searches) == blocks <= 2
+    one_by_one = RouteScheduler(problem)
+    assert legs == [home_legs_m(one_by_one, d, r.visits) for r in routes for d in depots]
+    assert len(searches) - blocks > blocks

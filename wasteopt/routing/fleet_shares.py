@@ -45,6 +45,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from wasteopt.routing.problem import Fleet, RoutingProblem
 
 __all__ = ["UNLIMITED_TRIPS", "Counts", "allocate", "lend_pool", "shift_kg"]
@@ -124,11 +126,15 @@ def _demand(
             share = (share + s.service_s / total_s) / 2 if total_s else share
             left[(t.key, cls)] = left.get((t.key, cls), 0.0) + share * total_kg
     idx = problem.index()
-    dmat = problem.distance_m
+    depots = sorted({f.depot for f in fleets})
+    cols = sorted({idx[s] for t in territories for s in t.stops})
+    # One block, depots × every stop: on a road network a search per depot, not per territory.
+    block = np.asarray(problem.distance_m[np.ix_([idx[d] for d in depots], cols)])
+    col = {c: k for k, c in enumerate(cols)}
     dist = {
-        (t.key, d): float(dmat[idx[d], [idx[s] for s in t.stops]].mean()) if t.stops else 0.0
+        (t.key, d): float(block[a, [col[idx[s]] for s in t.stops]].mean()) if t.stops else 0.0
         for t in territories
-        for d in {f.depot for f in fleets}
+        for a, d in enumerate(depots)
     }
     return _Demand(fleets=fleets, left=left, dist=dist, order=[t.key for t in territories])
 

@@ -44,8 +44,17 @@ from scipy.optimize import linear_sum_assignment
 from wasteopt.routing.plan import Route
 from wasteopt.routing.problem import Fleet
 from wasteopt.routing.timetable import RouteScheduler
+from wasteopt.travel_table import TravelTable
 
-__all__ = ["FAR_KM", "NEAR_DEPOTS", "FarRoute", "far_from_home", "home_legs_m", "reassign"]
+__all__ = [
+    "FAR_KM",
+    "NEAR_DEPOTS",
+    "FarRoute",
+    "far_from_home",
+    "home_legs_ahead",
+    "home_legs_m",
+    "reassign",
+]
 
 NEAR_DEPOTS = 4
 """Depots (nearest to a route by home legs) whose fleets are tried for it."""
@@ -54,6 +63,30 @@ MIN_SAVING = 1.0
 FAR_KM = 5.0
 """Home legs this much longer than from the nearest depot of the kind make a route far."""
 _NO = 1e15  # cost of a (route, vehicle) pair that may not be driven
+
+
+def home_legs_ahead(sched: RouteScheduler, routes: Sequence[Route]) -> None:
+    """On tables computed on demand (a city, a road network), every depot's legs to and from
+    the routes' first and last visits computed as two blocks into the scheduler's memo of the
+    unrestricted table (on roads a search per depot instead of one per leg); nothing to do on
+    whole arrays."""
+    table = sched.problem.distance_m
+    if not isinstance(table, TravelTable):
+        return
+    i = sched.index
+    depots = sorted({i[f.depot] for f in sched.problem.fleets})
+    ends = sorted({i[v] for r in routes if r.visits for v in (r.visits[0], r.visits[-1])})
+    if not depots or not ends:
+        return
+    out, back = table.block(depots, ends), table.block(ends, depots)
+    for a, d in enumerate(depots):
+        row = sched.dist[d]
+        for b, e in enumerate(ends):
+            row.setdefault(e, int(out[a, b]))
+    for b, e in enumerate(ends):
+        row = sched.dist[e]
+        for a, d in enumerate(depots):
+            row.setdefault(d, int(back[b, a]))
 
 
 def home_legs_m(sched: RouteScheduler, depot: str, visits: Sequence[str]) -> int:
@@ -92,6 +125,7 @@ def reassign(
     renumbered ``<fleet>#1..`` in their order. ``deadline`` (``time.time()``): routes not yet
     priced when it passes keep their fleet."""
     stream = sched.problem.stream
+    home_legs_ahead(sched, routes)
     by_depot: dict[str, list[Fleet]] = {}
     for f in sched.problem.fleets:
         if f.stream == stream and f.count > 0:
@@ -147,6 +181,7 @@ def far_from_home(
 ) -> list[FarRoute]:
     """The routes whose home legs are more than ``far_km`` longer than from the nearest depot
     with a fleet of their kind (module docstring), farthest first."""
+    home_legs_ahead(sched, routes)
     used: dict[str, int] = {}
     for r in routes:
         used[r.fleet] = used.get(r.fleet, 0) + 1
