@@ -33,9 +33,22 @@ F`` gives the whole solve F times the budget instead: a better-converged referen
 table gives both costs, unserved stops and decomposed / whole − 1 (target: within 3 %); a
 solve that fails, or runs past its budget by more than ``OVERRUN_S``, says so in its row.
 
+On roads (``--roads-grid-m M``, issue 16): each city (the committed one too) is copied into
+the temporary folder and put on a synthetic grid road network, streets every M metres
+(``benchmarks/grid_roads.py``: ``roads.geojson`` and ``[network] roads`` in the copy), so
+every travel time and km is a fastest path per vehicle profile (``wasteopt.roads``) and the
+checker applies its road rule; everything else is unchanged. Reading the roads counts in
+``load``; routers and snapping in ``build``; with plan catchments the points → unload sites
+block in ``facilities``; each territory's blocks in ``search`` (the worker that routes the
+territory computes them); the repair's legs in ``repair``; the road rule in ``check``;
+drawing legs along their road paths in ``write``; writing the grid, outside the budget like
+building the city, in ``city_s``.
+
 Usage::
 
     python benchmarks/city_scale.py                                   # the committed table
+    python benchmarks/city_scale.py --sizes 20000 --quality-sizes '' --roads-grid-m 300 \\
+        --name city_scale_roads                                       # the day on roads
     python benchmarks/city_scale.py --sizes 20000 --quality-sizes '' --catchments nearest \\
         --out /tmp/city
     python benchmarks/city_scale.py --sizes 300 --quality-sizes 300 --budget-per-1k 5 \\
@@ -49,12 +62,14 @@ rewritten after every run so that an interrupted benchmark keeps what it measure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -62,6 +77,7 @@ from pathlib import Path
 from typing import Any
 
 from city_scale_tables import write_tables
+from grid_roads import scenario_on_grid
 from machine_info import ROOT, Run  # benchmarks/ is the script's folder; ROOT goes on the path
 
 from wasteopt.clock import Deadline
@@ -80,6 +96,8 @@ COMMITTED = (20_000, 1)  # (points, seed) of the committed scenarios/nanjing
 OVERRUN_S = 5.0
 """A whole-problem solve that ends this much after its budget is reported as overrunning."""
 GB = 2**20  # ru_maxrss is in KiB on Linux
+SAVE_EVERY_S = 20.0
+"""A job saves what it measured this often, so a job killed at its timeout keeps it."""
 
 
 # --- the parent: cities, subprocesses, tables ---------------------------------------------------
@@ -120,27 +138,47 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     p.add_argument("--name", default="city_scale", help="output file stem (.csv, .md)")
+    p.add_argument(
+        "--roads-grid-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help="route on a synthetic grid road network with streets every M metres "
+        "(benchmarks/grid_roads.py) written into a copy of each city (default: no roads)",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)  # a job spec (JSON): run it, then exit
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.budget_per_1k <= 0 or args.workers < 1 or args.whole_factor <= 0:
         p.error("--budget-per-1k and --whole-factor must be > 0 and --workers >= 1")
+    if args.roads_grid_m is not None and not args.roads_grid_m >= 10:
+        p.error("--roads-grid-m must be at least 10 (metres between streets)")
     return args
 
 
-def build_city(points: int, seed: int, tmp: Path) -> tuple[Path, float]:
-    """The city's folder (the committed one at 20,000 points, seed 1) and its build seconds."""
+def build_city(
+    points: int, seed: int, tmp: Path, grid_m: float | None = None
+) -> tuple[Path, float]:
+    """The city's folder (the committed one at 20,000 points, seed 1) and its build seconds;
+    with ``grid_m``, a copy of it on a grid road network (``grid_roads.scenario_on_grid``; the
+    committed folder is only read), the copy and grid included in the seconds."""
+    t = time.perf_counter()
     if (points, seed) == COMMITTED:
-        return NANJING, 0.0
-    out = tmp / f"nanjing-{points}"
-    if not out.exists():
-        t = time.perf_counter()
-        cmd = [sys.executable, str(NANJING / "build_city.py"), "--points", str(points)]
-        subprocess.run(
-            [*cmd, "--seed", str(seed), "--out", str(out)], check=True, capture_output=True
-        )
-        return out, time.perf_counter() - t
-    return out, 0.0
+        folder = NANJING
+    else:
+        folder = tmp / f"nanjing-{points}"
+        if not folder.exists():
+            cmd = [sys.executable, str(NANJING / "build_city.py"), "--points", str(points)]
+            subprocess.run(
+                [*cmd, "--seed", str(seed), "--out", str(folder)], check=True, capture_output=True
+            )
+    if grid_m is not None:
+        on_roads = tmp / f"nanjing-{points}-roads-{grid_m:g}m"
+        if not on_roads.exists():
+            grid = scenario_on_grid(folder, on_roads, grid_m)
+            print(f"N={points}: {grid.describe()}", flush=True)
+        folder = on_roads
+    return folder, time.perf_counter() - t
 
 
 def run_child(spec: dict[str, Any], timeout_s: float, tmp: Path) -> dict[str, Any]:
@@ -173,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tmp = Path(tmpdir)
         jobs = [("day", n) for n in args.sizes] + [("quality", n) for n in args.quality_sizes]
         for job, n in jobs:
-            folder, city_s = build_city(n, args.seed, tmp)
+            folder, city_s = build_city(n, args.seed, tmp, args.roads_grid_m)
             budget = args.budget_per_1k * n / 1000
             spec = {
                 "job": job,
@@ -190,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             factor = 2 if job == "day" else 2 + args.whole_factor
             got = run_child(spec, factor * budget + 600, tmp)
             common = {"points": n, "catchments": args.catchments, "budget_s": round(budget, 1)}
+            if args.roads_grid_m is not None:
+                common["roads_grid_m"] = args.roads_grid_m
             if job == "day":
                 day = {"kind": "day", **common, "city_s": round(city_s, 2)}
                 rows.append({**day, **day_row(got, args.workers)})
@@ -235,11 +275,24 @@ def child_main(spec: dict[str, Any], result: Path) -> int:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     out: dict[str, Any] = {}
     t0 = time.perf_counter()
+    lock = threading.Lock()
 
     def save() -> None:  # also after each quality row: a job that dies keeps its rows
         wall = {"wall_s": round(time.perf_counter() - t0, 2)}  # unless the job measured its own
-        result.write_text(json.dumps({**wall, **out, **peak_rss()}), encoding="utf-8")
+        with lock:  # atomic: a job killed mid-write leaves the previous result
+            part = result.with_suffix(".part")
+            part.write_text(json.dumps({**wall, **out, **peak_rss()}), encoding="utf-8")
+            part.replace(result)
 
+    done = threading.Event()
+
+    def keep_saving() -> None:  # a day killed at its timeout keeps the stages it finished
+        while not done.wait(SAVE_EVERY_S):
+            with contextlib.suppress(RuntimeError):  # a dict changed while written: next time
+                save()
+
+    saver = threading.Thread(target=keep_saving, daemon=True)
+    saver.start()
     try:
         job = day_job if spec["job"] == "day" else quality_job
         job(spec, out, save)
@@ -248,6 +301,8 @@ def child_main(spec: dict[str, Any], result: Path) -> int:
             traceback.print_exc()
         text = " ".join(str(exc).split())
         out["error"] = f"{type(exc).__name__}: {text[:300]}"
+    done.set()
+    saver.join()
     save()
     return 0
 

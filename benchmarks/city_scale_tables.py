@@ -22,6 +22,7 @@ FIELDS = (
     "kind",
     "points",
     "catchments",
+    "roads_grid_m",
     "budget_s",
     "city_s",
     "stream",
@@ -73,7 +74,7 @@ def table(head: Sequence[str], keys: Sequence[str], rows: Sequence[dict[str, Any
     return [*lines, ""]
 
 
-def day_section(days: list[dict[str, Any]], workers: int) -> list[str]:
+def day_section(days: list[dict[str, Any]], workers: int, grid_m: float | None = None) -> list[str]:
     head = ["N", "stops", "streams", "territories", "budget s", "wall s"]
     head += [c[2:] + " s" for c in STAGE_COLS]
     head += ["RSS main GB", "RSS worker GB", "RSS bound GB", "unserved", "vehicles"]
@@ -94,10 +95,26 @@ def day_section(days: list[dict[str, Any]], workers: int) -> list[str]:
         "machine's peak.",
         "",
     ]
+    if grid_m is not None:
+        lines += [roads_stages(grid_m), ""]
     for r in days:
         if r.get("stops"):
             lines.append(targets(r))
     return [*lines, ""]
+
+
+def roads_stages(grid_m: float) -> str:
+    """Where the road network's work lands in the stage columns."""
+    return (
+        f"On roads ({grid_m:g} m grid): `load` includes reading `roads.geojson` into the road "
+        "graph; `build` the routers' build and snapping the sites; with plan catchments "
+        "`facilities` the points → unload sites block (Dijkstra backwards from the sites); "
+        "`search` each territory's distance and profile blocks (computed by the worker that "
+        "routes the territory); `repair` the legs the repair reads beyond them (one search "
+        "per new pair); `check` the checker's road rule on every leg; `write` drawing every "
+        "leg along its road path. Writing the grid file (outside the budget, like building the "
+        "city) is in the CSV's `city_s`."
+    )
 
 
 def targets(r: dict[str, Any]) -> str:
@@ -202,7 +219,19 @@ def write_tables(run: Run, rows: list[dict[str, Any]], args: argparse.Namespace)
         "problem; cost near-linear in N.",
         "",
     ]
-    body = [*intro, *day_section(days, args.workers), *growth_section(days)]
+    if args.roads_grid_m is not None:
+        intro[0] += (
+            f" Every travel time on a road network: a synthetic grid of two-way streets every "
+            f"{args.roads_grid_m:g} m round each city (every 5th a 40 km/h main road, the others "
+            "20 km/h residential streets; `benchmarks/grid_roads.py`), written into a copy of "
+            'the city with `[network] roads = "roads.geojson"`: fastest paths per vehicle '
+            "profile (`wasteopt.roads`), checked by the checker's road rule."
+        )
+    body = [
+        *intro,
+        *day_section(days, args.workers, args.roads_grid_m),
+        *growth_section(days),
+    ]
     if streams:
         body += ["## Streams", ""]
         body += table(
@@ -211,4 +240,7 @@ def write_tables(run: Run, rows: list[dict[str, Any]], args: argparse.Namespace)
             streams,
         )
     body += quality_section(quality, args.whole_factor)
-    run.write_md(args.out / f"{args.name}.md", "City scale: the Nanjing-like day by N", body)
+    title = "City scale: the Nanjing-like day by N"
+    if args.roads_grid_m is not None:
+        title += f", on a {args.roads_grid_m:g} m grid road network"
+    run.write_md(args.out / f"{args.name}.md", title, body)

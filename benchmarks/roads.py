@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from grid_roads import MAIN_EVERY, SPEED_KMH, grid_axes
 from machine_info import ROOT, Run  # benchmarks/ is the script's folder; ROOT on the path
 from scipy.cluster.vq import kmeans2
 
@@ -117,28 +118,23 @@ def tiny_part() -> list[str]:
 
 
 def grid_graph(lon: np.ndarray, lat: np.ndarray, spacing_m: float) -> RoadGraph:
-    """A grid of two-way streets covering the points' box (module docstring)."""
-    lat0 = float(np.mean(lat))
+    """A grid of two-way streets covering the points' box, in memory: the streets
+    ``grid_roads.py`` writes (its axes and classes), cut at every crossing."""
+    xs, ys = grid_axes(lon, lat, spacing_m)
     k = np.radians(1.0) * EARTH_RADIUS_M
-    dlat = spacing_m / k
-    dlon = spacing_m / (k * np.cos(np.radians(lat0)))
-    xs = np.arange(lon.min() - dlon, lon.max() + 2 * dlon, dlon)
-    ys = np.arange(lat.min() - dlat, lat.max() + 2 * dlat, dlat)
     nx, ny = xs.size, ys.size
     gx, gy = np.meshgrid(xs, ys)
     node = np.arange(nx * ny).reshape(ny, nx)
     h_t, h_h = node[:, :-1].ravel(), node[:, 1:].ravel()  # east-west pieces
     v_t, v_h = node[:-1, :].ravel(), node[1:, :].ravel()  # north-south pieces
-    h_main = np.repeat(np.arange(ny) % 5 == 0, nx - 1)
-    v_main = np.tile(np.arange(nx) % 5 == 0, ny - 1)
+    h_main = np.repeat(np.arange(ny) % MAIN_EVERY == 0, nx - 1)
+    v_main = np.tile(np.arange(nx) % MAIN_EVERY == 0, ny - 1)
     tail = np.concatenate([h_t, h_h, v_t, v_h])
     head = np.concatenate([h_h, h_t, v_h, v_t])
     main = np.concatenate([h_main, h_main, v_main, v_main])
-    length = np.where(
-        np.concatenate([np.ones(2 * h_t.size, bool), np.zeros(2 * v_t.size, bool)]),
-        dlon * k * np.cos(np.radians(lat0)),
-        spacing_m,
-    )
+    h_len = np.tile(np.diff(xs), ny) * k * np.cos(np.radians(float(np.mean(lat))))
+    v_len = np.repeat(np.diff(ys), nx) * k
+    length = np.concatenate([h_len, h_len, v_len, v_len])
     m = tail.size
     return RoadGraph(
         lon=gx.ravel().astype(np.float64),
@@ -146,7 +142,7 @@ def grid_graph(lon: np.ndarray, lat: np.ndarray, spacing_m: float) -> RoadGraph:
         tail=tail.astype(np.int64),
         head=head.astype(np.int64),
         length_m=length.astype(np.float64),
-        speed_kmh=np.where(main, 40.0, 20.0),
+        speed_kmh=np.where(main, SPEED_KMH["main_road"], SPEED_KMH["residential"]),
         road_class=tuple("main_road" if x else "residential" for x in main),
         max_weight_t=np.full(m, np.inf),
         road=np.arange(m, dtype=np.int64),
