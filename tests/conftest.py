@@ -8,12 +8,14 @@ import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from wasteopt.generation import Demand, generate
 from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.roads import Router
 from wasteopt.routing.plan import Route, RoutePlan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.scenario import load_scenario
@@ -215,3 +217,18 @@ def tiny_route_sheet(
         plan = solve(problem, RoutingSettings(time_limit_s=1, seed=0))
         frames.append(route_sheet_frame(plan, problem, tiny_scenario))
     return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture
+def road_searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per road search (``Router.gather`` call) from now on; ``clear()`` it to count
+    from a later point."""
+    seen: list[int] = []
+    gather = Router.gather
+
+    def counted(router: Router, *args: Any, **kw: Any) -> Any:
+        seen.append(1)
+        return gather(router, *args, **kw)
+
+    monkeypatch.setattr(Router, "gather", counted)
+    return seen

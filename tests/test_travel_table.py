@@ -12,7 +12,6 @@ import pytest
 from wasteopt.errors import InputError
 from wasteopt.generation import Demand
 from wasteopt.network import TravelMatrix, build_matrix
-from wasteopt.roads import Router
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.settings import RoutingSettings
@@ -132,7 +131,7 @@ def test_a_lazy_day_is_routed_exactly_like_the_dense_day(
     assert lazy_plan == dense_plan
 
 
-def test_road_metres_follow_the_profile_and_twins_share_one_search(monkeypatch):
+def test_road_metres_follow_the_profile_and_twins_share_one_search(road_searches):
     """On tiny_roads the 8.5 t compactor's metres P1 → P2 are its detour round the truck ban
     (4 blocks, the unrestricted table 2); its seconds read after its metres need no search of
     their own, and both equal tables built alone, entry for entry."""
@@ -146,14 +145,8 @@ def test_road_metres_follow_the_profile_and_twins_share_one_search(monkeypatch):
     assert table.pair(i, j) == pytest.approx(2 * BLOCK_M, abs=1)
     whole_m = metres.dense()
     assert whole_m[i, j] == pytest.approx(4 * BLOCK_M, abs=1)
-    searches: list[int] = []
-    gather = Router.gather
-
-    def counted(router: Router, *args: object, **kw: object) -> object:
-        searches.append(1)
-        return gather(router, *args, **kw)
-
-    monkeypatch.setattr(Router, "gather", counted)
+    searches = road_searches
+    searches.clear()
     whole_s = secs.dense()
     assert not searches  # every block was kept by its twin
     alone_s = RoadTable(table.network, table.lon, table.lat, profile=oth, seconds=True).dense()

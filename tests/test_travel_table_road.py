@@ -9,14 +9,12 @@ import pickle
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
 from wasteopt.generation import generate
 from wasteopt.network import TravelMatrix, build_matrix
-from wasteopt.roads import Router
 from wasteopt.routing import territories
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
@@ -45,22 +43,8 @@ def matrix(scenario: Scenario) -> TravelMatrix:
     return build_matrix(scenario)
 
 
-class _Searches:
-    """Counts ``Router.gather`` calls (one per block search)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.n = 0
-        gather = Router.gather
-
-        def counted(router: Router, *args: Any, **kw: Any) -> Any:
-            self.n += 1
-            return gather(router, *args, **kw)
-
-        monkeypatch.setattr(Router, "gather", counted)
-
-
 def test_twins_cut_together_and_pickled_share_one_search(
-    scenario: Scenario, matrix: TravelMatrix, monkeypatch: pytest.MonkeyPatch
+    scenario: Scenario, matrix: TravelMatrix, road_searches: list[int]
 ) -> None:
     """A profile's seconds and metres cut by take_tables, then pickled together (a worker's
     payload), compute their blocks with one search for both, equal to the whole tables' cut."""
@@ -72,14 +56,14 @@ def test_twins_cut_together_and_pickled_share_one_search(
     want_s, want_m = (t.dense()[np.ix_(keep, keep)] for t in (secs, metres))
     cut = take_tables((secs, metres), keep)
     sent = pickle.loads(pickle.dumps(cut))
-    searches = _Searches(monkeypatch)
+    road_searches.clear()
     got_s = sent[0].dense()
-    one = searches.n
+    one = len(road_searches)
     got_m = sent[1].dense()
-    assert one >= 1 and searches.n == one  # the metres came with the seconds' search
+    assert one >= 1 and len(road_searches) == one  # the metres came with the seconds' search
     assert np.array_equal(got_s, want_s) and np.array_equal(got_m, want_m)
     alone = pickle.loads(pickle.dumps(cut[1]))  # sent without its twin: searches itself
-    assert np.array_equal(alone.dense(), want_m) and searches.n > one
+    assert np.array_equal(alone.dense(), want_m) and len(road_searches) > one
 
 
 def test_take_tables_cuts_arrays_and_keeps_lazy_tables_lazy(matrix: TravelMatrix) -> None:
@@ -146,7 +130,7 @@ def test_network_token_and_pickles_are_the_same_in_every_process() -> None:
 
 
 def test_a_road_territory_is_cut_without_a_search(
-    scenario: Scenario, matrix: TravelMatrix, monkeypatch: pytest.MonkeyPatch
+    scenario: Scenario, matrix: TravelMatrix, road_searches: list[int]
 ) -> None:
     """subproblem of a problem on roads searches nothing in this process; its tables, computed
     later (in the worker), equal the whole problem's cut entry for entry."""
@@ -157,9 +141,9 @@ def test_a_road_territory_is_cut_without_a_search(
     problem = build_problem(scenario, demand, 0, "other", matrix, assignment=assignment)
     assert problem.lazy
     t = split(problem)[0]
-    searches = _Searches(monkeypatch)
+    road_searches.clear()
     sub = subproblem(problem, t, {f.id: f.count for f in problem.fleets})
-    assert searches.n == 0 and sub.lazy
+    assert not road_searches and sub.lazy
     keep = [problem.locations.index(loc) for loc in sub.locations]
     dense = sub.dense()
     for mine, theirs in zip(
@@ -180,7 +164,7 @@ def _road_day(scenario: Scenario, matrix: TravelMatrix) -> RoutingProblem:
 
 
 def test_territory_blocks_are_kept_for_the_whole_problem(
-    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, road_searches: list[int]
 ) -> None:
     """The territories' road tables come back from their searches and are kept by the whole
     problem's tables: the merged plan equals the plan without them, and checking it searches
@@ -199,8 +183,8 @@ def test_territory_blocks_are_kept_for_the_whole_problem(
     assert got == want
     table = problem.durations_s[0]
     assert isinstance(table, RoadTable) and len(table._known) == 2
-    searches = _Searches(monkeypatch)
+    road_searches.clear()
     assert check_plan(problem, plan) == plan.check
-    kept = searches.n
+    kept = len(road_searches)
     assert check_plan(plain, without) == without.check
-    assert kept < searches.n - kept
+    assert kept < len(road_searches) - kept

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from two_towns import fleet, two_towns
 
 from wasteopt.generation import generate
 from wasteopt.network import build_matrix
-from wasteopt.roads import Router
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.settings import RoutingSettings
@@ -97,7 +95,7 @@ def test_routes_not_priced_before_the_deadline_keep_their_vehicle() -> None:
     assert reassign(sched, [far])[0].fleet == "W"
 
 
-def test_home_legs_of_a_road_day_are_read_ahead_in_two_blocks(monkeypatch) -> None:
+def test_home_legs_of_a_road_day_are_read_ahead_in_two_blocks(road_searches: list[int]) -> None:
     """On tiny_roads (legs computed on demand) far_from_home reads every depot's legs to the
     routes' ends from two blocks computed ahead, equal to the legs read one by one, with
     fewer searches than one per leg."""
@@ -105,14 +103,8 @@ def test_home_legs_of_a_road_day_are_read_ahead_in_two_blocks(monkeypatch) -> No
     problem = build_problem(sc, generate(sc, days=1, seed=0), 0, "other", build_matrix(sc))
     plan = solve(problem, RoutingSettings(iterations=200, time_limit_s=30.0))
     routes = [r for r in plan.routes if r.visits]
-    searches: list[int] = []
-    gather = Router.gather
-
-    def counted(router: Router, *args: Any, **kw: Any) -> Any:
-        searches.append(1)
-        return gather(router, *args, **kw)
-
-    monkeypatch.setattr(Router, "gather", counted)
+    searches = road_searches
+    searches.clear()
     ahead = RouteScheduler(problem)
     home_legs_ahead(ahead, routes)
     blocks = len(searches)
