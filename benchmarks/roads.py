@@ -15,13 +15,10 @@ clusters of ``--territory`` points (the routing default is at most 400 stops). F
 once, as in a routed day, it times what routing a territory reads: the distance block
 (territory × territory, plus its depot and the two nearest unload sites), one vehicle
 profile's seconds and metres blocks (one search serves both), and the points → every unload
-site block (facility planning and nearest sites, Dijkstra run backwards from the sites). The
-extrapolation multiplies the mean per-territory time by the territories of a day (points /
-territory size, per stream, 1 distance + ``--profiles`` profile tables each), adds the points
-→ sites block, the routers' build and snapping once per profile, and the checker's road rule
-for every leg of the day (``LEGS_PER_STOP``; timed on one territory's route through its points
-in nearest-neighbour order), all on one core: the main process builds every territory's
-tables before the workers search, and checks the merged plan.
+site block (facility planning and nearest sites, Dijkstra run backwards from the sites). It
+also times the checker's road rule per leg (on one territory's route through its points in
+nearest-neighbour order). The routed day on roads itself is measured by ``city_scale.py
+--roads-grid-m`` (no estimate here).
 
 Usage::
 
@@ -32,7 +29,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
 import resource
 import sys
 import time
@@ -56,10 +52,6 @@ from wasteopt.scenario.roads import vehicle_profile
 from wasteopt.travel_table import RoadNetwork, RoadTable
 
 OUT = ROOT / "benchmarks" / "results" / "roads.md"
-LEGS_PER_STOP = 1.1
-"""Legs a routed day checks per stop: one into each stop, plus one to each unload and one home
-per route (1.09 on a routed hazardous day of scenarios/nanjing: 447 stops, 24 trips, 14
-routes)."""
 NANJING = ROOT / "scenarios" / "nanjing"
 
 
@@ -304,11 +296,6 @@ def _city_lines(
     mean_dist = float(np.mean([r[2] for r in rows]))
     mean_prof = float(np.mean([r[3] for r in rows]))
     per_terr = mean_dist + args.profiles * mean_prof
-    # routers once per profile (and the distance's); sites snapped per stream and profile
-    setup = (1 + args.profiles) * t_router + args.streams * (1 + args.profiles) * t_snap
-    # the checker: a leg into every stop, plus a leg to each unload and one home per route
-    check = LEGS_PER_STOP * args.streams * n_pts * t_leg
-    day = args.streams * k * per_terr + t_sites + setup + check
     return [
         f"## Part 2: per-territory paths, 20,000 Nanjing points, {args.spacing:.0f} m grid",
         "",
@@ -325,51 +312,15 @@ def _city_lines(
         "|---|---|",
         f"| points → {n_sites} unload sites ({n_pts:,} × {n_sites}, backwards) | {t_sites:.1f} s |",
         f"| mean per territory: 1 distance + {args.profiles} profile tables | {per_terr:.2f} s |",
-        f"| day estimate: {args.streams} streams × {k} territories × that + points → sites "
-        f"+ routers and snapping ({setup:.0f} s) + checking (below) | {day:.0f} s on one core |",
-        f"| the checker's road rule, per leg (two bounded searches, `routing.road_check`) "
+        f"| the checker's road rule, per leg (`routing.road_check`: the route's box first) "
         f"| {1000 * t_leg:.2f} ms |",
-        f"| in the day estimate: checking {args.streams} streams × {n_pts:,} stops × "
-        f"{LEGS_PER_STOP} legs | {check:.0f} s |",
         f"| peak memory of this process | {peak:.2f} GB |",
         "",
-        "One core: a routed day builds every territory's tables in the main process "
-        "(`routing.territories.subproblem`) before its workers search, so the workers do not "
-        "share this time.",
-        "",
-        _day_sentence(day),
+        "These are the parts a routed day on roads reads; the whole day (the territories' "
+        "tables in the workers that search them, the repair's and the checker's legs, the "
+        "route sheets' road paths) is measured, not estimated, by `benchmarks/city_scale.py "
+        "--roads-grid-m` (results/city_scale_roads.md).",
     ]
-
-
-def _day_sentence(added_s: float) -> str:
-    """What the road tables' ``added_s`` mean for the 20,000-point day: its wall time without
-    roads is read from the committed city_scale.csv (its header names the commit)."""
-    base = _city_day_wall_s()
-    head = (
-        "The estimate is the time the road tables and the checker's road rule add to a routed day; "
-    )
-    if base is None:
-        return head + "results/city_scale.csv has no 20,000-point day to add it to."
-    total = base + added_s
-    verdict = f"over the target by {total - 600:.0f} s." if total > 600 else "within the target."
-    return (
-        head + f"the 20,000-point day without roads took {base:.1f} s of the 600 s budget "
-        f"(results/city_scale.csv), so the same day on roads would need about {total:.0f} s: "
-        + verdict
-    )
-
-
-def _city_day_wall_s() -> float | None:
-    """Wall seconds of the 20,000-point routed day in results/city_scale.csv, if any."""
-    path = ROOT / "benchmarks" / "results" / "city_scale.csv"
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8") as f:
-        rows = csv.DictReader(line for line in f if not line.startswith("#"))
-        for r in rows:
-            if r.get("kind") == "day" and r.get("points") == "20000" and r.get("wall_s"):
-                return float(r["wall_s"])
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -380,7 +331,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--territory", type=int, default=400, help="points per territory")
     ap.add_argument("--territories", type=int, default=3, help="territories timed")
     ap.add_argument("--profiles", type=int, default=2, help="vehicle profiles per stream")
-    ap.add_argument("--streams", type=int, default=4, help="streams routed over all points")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     run = Run.start(__file__, argv)
