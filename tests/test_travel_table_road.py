@@ -132,23 +132,23 @@ def test_network_token_and_pickles_are_the_same_in_every_process() -> None:
 def test_a_road_territory_is_cut_without_a_search(
     scenario: Scenario, matrix: TravelMatrix, road_searches: list[int]
 ) -> None:
-    """subproblem of a problem on roads searches nothing in this process; its tables, computed
-    later (in the worker), equal the whole problem's cut entry for entry."""
-    sites = ["ST-W", "FAC-WTE"]
-    points = sorted(p.id for p in scenario.points)
-    assignment = {pid: sites[i % 2] for i, pid in enumerate(points)}
-    demand = generate(scenario, days=1, seed=0)
-    problem = build_problem(scenario, demand, 0, "other", matrix, assignment=assignment)
-    assert problem.lazy
+    """subproblem of a problem on roads searches nothing in this process; it keeps only the
+    profiles its fleets drive (renumbered), and its tables, computed later (in the worker),
+    equal the whole problem's cut entry for entry."""
+    problem = _road_day(scenario, matrix)
+    assert problem.lazy and len(problem.durations_s) >= 2
     t = split(problem)[0]
+    one = next(f for f in problem.fleets if f.profile == 1)  # one fleet, not on profile 0
     road_searches.clear()
-    sub = subproblem(problem, t, {f.id: f.count for f in problem.fleets})
+    sub = subproblem(problem, t, {one.id: 1})
     assert not road_searches and sub.lazy
+    assert [(f.id, f.profile) for f in sub.fleets] == [(one.id, 0)]
+    assert len(sub.durations_s) == len(sub.distances_m) == 1
     keep = [problem.locations.index(loc) for loc in sub.locations]
     dense = sub.dense()
     for mine, theirs in zip(
         (dense.distance_m, *dense.durations_s, *dense.distances_m),
-        (problem.distance_m, *problem.durations_s, *problem.distances_m),
+        (problem.distance_m, problem.durations_s[1], problem.distances_m[1]),
         strict=True,
     ):
         assert np.array_equal(mine, np.asarray(theirs)[np.ix_(keep, keep)])
@@ -181,8 +181,8 @@ def test_territory_blocks_are_kept_for_the_whole_problem(
     got.pop("runtime_s", None)
     want.pop("runtime_s", None)
     assert got == want
-    table = problem.durations_s[0]
-    assert isinstance(table, RoadTable) and len(table._known) == 2
+    kept_by = {k for t in problem.durations_s if isinstance(t, RoadTable) for k in t._known}
+    assert kept_by == {t.key for t in split(problem)}  # each by the profiles its fleets drive
     road_searches.clear()
     assert check_plan(problem, plan) == plan.check
     kept = len(road_searches)

@@ -186,10 +186,14 @@ def subproblem(
     """The territory as a problem of its own: its stops, its sites (all of them for stops
     that may unload anywhere), the fleets with their ``counts`` (others left out), their
     depots, and the tables cut to those locations (arrays cut; lazy tables cut lazily, so
-    the process that routes the territory computes them)."""
-    fleets = tuple(
-        replace(f, count=counts[f.id]) for f in problem.fleets if counts.get(f.id, 0) > 0
-    )
+    the process that routes the territory computes them), of the profiles its fleets drive
+    only (renumbered)."""
+    given = [f for f in problem.fleets if counts.get(f.id, 0) > 0]
+    # Only the duration profiles its fleets drive, renumbered in their order: a profile is a
+    # search per table on a road network, and a stream has several no territory uses all of.
+    used = sorted({f.profile for f in given}) or [0]
+    renumber = {prof: k for k, prof in enumerate(used)}
+    fleets = tuple(replace(f, count=counts[f.id], profile=renumber[f.profile]) for f in given)
     depots = {f.depot for f in fleets}
     sites = set(territory.unload_at) or {s.id for s in problem.sites}
     stops = set(territory.stops)
@@ -199,8 +203,9 @@ def subproblem(
     # Lazy tables stay lazy (cut, not computed): the worker that searches the territory
     # computes its blocks (on a road network most of a territory's time), not this process.
     # Seconds, then each profile's own metres: twins cut together still share their searches.
-    n_prof = len(problem.durations_s)
-    cut = take_tables((problem.distance_m, *problem.durations_s, *problem.distances_m), keep)
+    n_prof = len(used)
+    own_m = [problem.distances_m[k] for k in used] if problem.distances_m else []
+    cut = take_tables((problem.distance_m, *(problem.durations_s[k] for k in used), *own_m), keep)
     return RoutingProblem(
         name=f"{problem.name}[{territory.key}]",
         stream=problem.stream,
@@ -538,7 +543,14 @@ def _keep(problem: RoutingProblem, key: str, sub: RoutingProblem, blocks: Blocks
         return
     idx = problem.index()
     positions = [idx[loc] for loc in sub.locations]
-    tables = (problem.distance_m, *problem.durations_s, *problem.distances_m)
-    for table, block in zip(tables, blocks, strict=True):
+    whole = {f.id: f.profile for f in problem.fleets}
+    of = {f.profile: whole[f.id] for f in sub.fleets}  # sub's profiles were renumbered
+    n = len(sub.durations_s)
+    pairs = [(problem.distance_m, blocks[0])]
+    for k, w in of.items():
+        pairs.append((problem.durations_s[w], blocks[1 + k]))
+        if sub.distances_m:
+            pairs.append((problem.distances_m[w], blocks[1 + n + k]))
+    for table, block in pairs:
         if isinstance(table, RoadTable):
             table.keep(key, positions, block)
