@@ -21,6 +21,7 @@ from wasteopt.routing.check import check_plan
 from wasteopt.routing.problem import RoutingProblem
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.territories import solve_territories, split, subproblem
+from wasteopt.routing.timetable import RouteScheduler
 from wasteopt.scenario import load_scenario
 from wasteopt.scenario.model import Scenario
 from wasteopt.scenario.roads import vehicle_profile
@@ -188,3 +189,30 @@ def test_territory_blocks_are_kept_for_the_whole_problem(
     kept = len(road_searches)
     assert check_plan(plain, without) == without.check
     assert kept < len(road_searches) - kept
+
+
+def test_lines_read_ahead_give_every_leg_of_a_location_without_a_search(
+    scenario: Scenario, matrix: TravelMatrix, road_searches: list[int]
+) -> None:
+    """A profile table's rows and columns of some locations, read ahead as two blocks, give
+    every leg to and from them (as searched one by one) with no further search; the
+    scheduler reads a repair's stops ahead the same way."""
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    oth = vehicle_profile(next(v for v in scenario.vehicle_types if v.id == "VT-OTH"))
+    n = table.shape[0]
+    alone = table.for_profile(oth)
+    want = [(alone.pair(i, j), alone.pair(j, i)) for i in (3, 8) for j in range(n)]
+    ahead = table.for_profile(oth)
+    ahead.lines_ahead([8, 3])
+    road_searches.clear()
+    assert [(ahead.pair(i, j), ahead.pair(j, i)) for i in (3, 8) for j in range(n)] == want
+    assert not road_searches
+    problem = _road_day(scenario, matrix)
+    sched = RouteScheduler(problem)
+    stop = problem.stops[0].id
+    sched.legs_ahead([stop])
+    road_searches.clear()
+    s = sched.index[stop]
+    legs = [(sched.durs[0][s][j], sched.durs[0][j][s]) for j in range(len(problem.locations))]
+    assert legs and not road_searches

@@ -175,6 +175,7 @@ def repair_routes(
     # A few stops are always re-inserted in full: at most SMALL_REPAIR × (MAX_EVALS schedules
     # and one ejection search), milliseconds each, past the deadline.
     small = len(order) <= SMALL_REPAIR
+    sched.legs_ahead(order)  # on roads: their legs as blocks, not one search per leg
     for sid in order:
         late = not small and deadline is not None and time.time() > deadline
         evals = LATE_EVALS if late else MAX_EVALS

@@ -30,7 +30,7 @@ import numpy as np
 
 from wasteopt.routing.plan import Route
 from wasteopt.routing.problem import Fleet, Lunch, RoutingProblem, Stop, UnloadSite
-from wasteopt.travel_table import TravelTable
+from wasteopt.travel_table import RoadTable, TravelTable
 
 __all__ = ["END", "LUNCH_UNLOADS", "LunchSpot", "RouteEval", "RouteScheduler"]
 
@@ -136,6 +136,23 @@ class RouteScheduler:
         self.durs: list[Any] = [_rows(m) for m in problem.durations_s]
         own = [_rows(m) for m in problem.distances_m]
         self.dists: list[Any] = own or [self.dist] * len(self.durs)
+
+    def legs_ahead(self, ids: list[str] | tuple[str, ...]) -> None:
+        """On a road network, every leg to and from the locations ``ids`` in every table,
+        computed as blocks (a search per location and table, both ways) and kept by the
+        tables (:meth:`~wasteopt.travel_table.RoadTable.lines_ahead`): inserting a stop
+        anywhere reads its legs to every route's visits, one search each when read one by
+        one. Nothing to do on other tables (a leg costs microseconds)."""
+        if not ids or not isinstance(self.problem.distance_m, RoadTable):
+            return
+        rows = sorted({self.index[i] for i in ids})
+        for table in (
+            self.problem.distance_m,
+            *self.problem.durations_s,
+            *self.problem.distances_m,
+        ):
+            if isinstance(table, RoadTable):
+                table.lines_ahead(rows)
 
     # -- basic evaluation -------------------------------------------------------------------
 

@@ -176,6 +176,8 @@ class RoadTable(TravelTable):
         # blocks computed elsewhere (keep): by key, and the keys holding each position
         self._known: dict[str, tuple[dict[int, int], npt.NDArray[np.int32]]] = {}
         self._where: dict[int, list[str]] = {}
+        self._rows_kept: dict[int, npt.NDArray[np.int32]] = {}  # lines_ahead: whole rows
+        self._cols_kept: dict[int, npt.NDArray[np.int32]] = {}  # and whole columns
 
     @property
     def router(self) -> Router:
@@ -267,8 +269,26 @@ class RoadTable(TravelTable):
             if key not in keys:
                 keys.append(key)
 
+    def lines_ahead(self, positions: Sequence[int]) -> None:
+        """The whole rows and columns of ``positions`` computed as two blocks (a search per
+        position, each way) and kept for :meth:`pair` (4 bytes per entry)."""
+        todo = np.array(sorted(set(positions) - self._rows_kept.keys()), dtype=np.intp)
+        if not todo.size:
+            return
+        every = np.arange(self.shape[0], dtype=np.intp)
+        out, back = self.block(todo, every), self.block(every, todo)
+        for a, i in enumerate(todo.tolist()):
+            self._rows_kept[i] = out[a]
+            self._cols_kept[i] = np.ascontiguousarray(back[:, a])
+
     def pair(self, i: int, j: int) -> int:
-        """Entry ``(i, j)``: from a kept block holding both, else searched."""
+        """Entry ``(i, j)``: from a kept row, column or block holding it, else searched."""
+        line = self._rows_kept.get(i)
+        if line is not None:
+            return int(line[j])
+        line = self._cols_kept.get(j)
+        if line is not None:
+            return int(line[i])
         for key in self._where.get(i, ()):
             local, block = self._known[key]
             a, b = local.get(i), local.get(j)
