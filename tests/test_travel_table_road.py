@@ -8,6 +8,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from wasteopt.generation import generate
 from wasteopt.network import TravelMatrix, build_matrix
-from wasteopt.routing import territories
+from wasteopt.routing import schedule, territories
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
 from wasteopt.routing.problem import RoutingProblem
@@ -216,3 +217,21 @@ def test_lines_read_ahead_give_every_leg_of_a_location_without_a_search(
     s = sched.index[stop]
     legs = [(sched.durs[0][s][j], sched.durs[0][j][s]) for j in range(len(problem.locations))]
     assert legs and not road_searches
+
+
+def test_on_roads_a_repair_past_its_deadline_leaves_stops_unserved_without_searching(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    road_searches: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past its deadline a repair on roads with more than SMALL_REPAIR stops to place leaves
+    them unserved (the plan says so) instead of a search per leg; before it, it places them."""
+    problem = _road_day(scenario, matrix)
+    ids = [s.id for s in problem.stops]
+    monkeypatch.setattr(schedule, "SMALL_REPAIR", len(ids) - 1)
+    road_searches.clear()
+    routes, unserved = schedule.repair_routes(problem, [], ids, deadline=time.time() - 1.0)
+    assert not routes and sorted(unserved) == sorted(ids) and not road_searches
+    routes, unserved = schedule.repair_routes(problem, [], ids, deadline=time.time() + 60.0)
+    assert routes and len(unserved) < len(ids)

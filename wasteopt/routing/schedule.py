@@ -175,9 +175,14 @@ def repair_routes(
     # A few stops are always re-inserted in full: at most SMALL_REPAIR × (MAX_EVALS schedules
     # and one ejection search), milliseconds each, past the deadline.
     small = len(order) <= SMALL_REPAIR
-    sched.legs_ahead(order)  # on roads: their legs as blocks, not one search per leg
     for sid in order:
         late = not small and deadline is not None and time.time() > deadline
+        if late and sched.on_roads:
+            # On roads every leg an insertion reads is a search (seconds a stop, even read
+            # ahead): past the deadline the stop stays unserved, and the plan says so.
+            unserved.append(sid)
+            continue
+        sched.legs_ahead([sid])  # on roads: its legs as blocks, not one search per leg
         evals = LATE_EVALS if late else MAX_EVALS
         if not _insert(sched, work, fleets, used, sid, evals) and (
             late or not _eject_for(sched, work, fleets, used, sid, evals)

@@ -137,20 +137,32 @@ class RouteScheduler:
         own = [_rows(m) for m in problem.distances_m]
         self.dists: list[Any] = own or [self.dist] * len(self.durs)
 
+    @property
+    def on_roads(self) -> bool:
+        """True when the tables are road tables (each leg read alone is a search)."""
+        return isinstance(self.problem.distance_m, RoadTable)
+
     def legs_ahead(self, ids: list[str] | tuple[str, ...]) -> None:
-        """On a road network, every leg to and from the locations ``ids`` in every table,
-        computed as blocks (a search per location and table, both ways) and kept by the
-        tables (:meth:`~wasteopt.travel_table.RoadTable.lines_ahead`): inserting a stop
-        anywhere reads its legs to every route's visits, one search each when read one by
-        one. Nothing to do on other tables (a leg costs microseconds)."""
-        if not ids or not isinstance(self.problem.distance_m, RoadTable):
+        """On a road network, every leg to and from the locations ``ids`` in the unrestricted
+        table and the tables of the fleets that may serve them, computed as blocks (a search
+        per location and table, both ways) and kept by the tables
+        (:meth:`~wasteopt.travel_table.RoadTable.lines_ahead`): inserting a stop anywhere
+        reads its legs to every route's visits, one search each when read one by one.
+        Nothing to do on other tables (a leg costs microseconds)."""
+        if not ids or not self.on_roads:
             return
+        p = self.problem
         rows = sorted({self.index[i] for i in ids})
-        for table in (
-            self.problem.distance_m,
-            *self.problem.durations_s,
-            *self.problem.distances_m,
-        ):
+        profiles = sorted(
+            {
+                f.profile
+                for f in p.fleets
+                if any(i not in self.stops or self.stops[i].allows(f.id) for i in ids)
+            }
+        )
+        tables = [p.distance_m, *(p.durations_s[k] for k in profiles)]
+        tables += [p.distances_m[k] for k in profiles] if p.distances_m else []
+        for table in tables:
             if isinstance(table, RoadTable):
                 table.lines_ahead(rows)
 
