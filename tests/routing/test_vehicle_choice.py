@@ -109,8 +109,10 @@ def test_home_legs_of_a_road_day_are_read_ahead_in_two_blocks(road_searches: lis
     home_legs_ahead(ahead, routes)
     blocks = len(searches)
     depots = sorted({f.depot for f in problem.fleets})
-    legs = [home_legs_m(ahead, d, r.visits) for r in routes for d in depots]  # the memo's
+    legs = [home_legs_m(ahead, d, r.visits) for r in routes for d in depots]  # the kept's
     assert len(searches) == blocks <= 2
-    one_by_one = RouteScheduler(problem)
+    # the same problem on fresh tables (nothing kept): each leg read alone
+    fresh = build_problem(sc, generate(sc, days=1, seed=0), 0, "other", build_matrix(sc))
+    one_by_one = RouteScheduler(fresh)
     assert legs == [home_legs_m(one_by_one, d, r.visits) for r in routes for d in depots]
     assert len(searches) - blocks > blocks

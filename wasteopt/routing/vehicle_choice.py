@@ -44,7 +44,7 @@ from scipy.optimize import linear_sum_assignment
 from wasteopt.routing.plan import Route
 from wasteopt.routing.problem import Fleet
 from wasteopt.routing.timetable import RouteScheduler
-from wasteopt.travel_table import TravelTable
+from wasteopt.travel_table import RoadTable
 
 __all__ = [
     "FAR_KM",
@@ -66,27 +66,20 @@ _NO = 1e15  # cost of a (route, vehicle) pair that may not be driven
 
 
 def home_legs_ahead(sched: RouteScheduler, routes: Sequence[Route]) -> None:
-    """On tables computed on demand (a city, a road network), every depot's legs to and from
-    the routes' first and last visits computed as two blocks into the scheduler's memo of the
-    unrestricted table (on roads a search per depot instead of one per leg); nothing to do on
-    whole arrays."""
+    """On a road network, every depot's legs to and from the routes' first and last visits
+    computed as two blocks and kept by the unrestricted table
+    (:meth:`~wasteopt.travel_table.RoadTable.keep`): a search per depot instead of one per
+    leg; nothing to do on other tables (a leg costs microseconds)."""
     table = sched.problem.distance_m
-    if not isinstance(table, TravelTable):
+    if not isinstance(table, RoadTable):
         return
     i = sched.index
     depots = sorted({i[f.depot] for f in sched.problem.fleets})
     ends = sorted({i[v] for r in routes if r.visits for v in (r.visits[0], r.visits[-1])})
     if not depots or not ends:
         return
-    out, back = table.block(depots, ends), table.block(ends, depots)
-    for a, d in enumerate(depots):
-        row = sched.dist[d]
-        for b, e in enumerate(ends):
-            row.setdefault(e, int(out[a, b]))
-    for b, e in enumerate(ends):
-        row = sched.dist[e]
-        for a, d in enumerate(depots):
-            row.setdefault(d, int(back[b, a]))
+    table.keep("home legs out", depots, table.block(depots, ends), cols=ends)
+    table.keep("home legs back", ends, table.block(ends, depots), cols=depots)
 
 
 def home_legs_m(sched: RouteScheduler, depot: str, visits: Sequence[str]) -> int:

@@ -174,7 +174,7 @@ class RoadTable(TravelTable):
         self._twin = twin  # blocks computed for the twin table (other kind, same profile)
         self._twins: dict[tuple[object, ...], _Twin] = {}  # for_profile: shared
         # blocks computed elsewhere (keep): by key, and the keys holding each position
-        self._known: dict[str, tuple[dict[int, int], npt.NDArray[np.int32]]] = {}
+        self._known: dict[str, tuple[dict[int, int], dict[int, int], npt.NDArray[np.int32]]] = {}
         self._where: dict[int, list[str]] = {}
         self._rows_kept: dict[int, npt.NDArray[np.int32]] = {}  # lines_ahead: whole rows
         self._cols_kept: dict[int, npt.NDArray[np.int32]] = {}  # and whole columns
@@ -258,12 +258,17 @@ class RoadTable(TravelTable):
         key: str,
         positions: Sequence[int] | npt.NDArray[np.integer[Any]],
         block: npt.NDArray[np.int32],
+        cols: Sequence[int] | npt.NDArray[np.integer[Any]] | None = None,
     ) -> None:
-        """Entries computed elsewhere, ``block[a, b]`` = entry ``(positions[a],
-        positions[b])`` (a territory's table, from the worker that searched it), read by
-        :meth:`pair` instead of a search; a later block of the same ``key`` replaces it."""
+        """Entries computed elsewhere, ``block[a, b]`` = entry ``(positions[a], cols[b])``
+        (``cols`` default: ``positions``; a territory's table, from the worker that searched
+        it), read by :meth:`pair` instead of a search; a later block of the same ``key``
+        replaces it."""
         local = {int(p): k for k, p in enumerate(np.asarray(positions).tolist())}
-        self._known[key] = (local, np.asarray(block))
+        across = (
+            local if cols is None else {int(c): k for k, c in enumerate(np.asarray(cols).tolist())}
+        )
+        self._known[key] = (local, across, np.asarray(block))
         for p in local:
             keys = self._where.setdefault(p, [])
             if key not in keys:
@@ -290,8 +295,8 @@ class RoadTable(TravelTable):
         if line is not None:
             return int(line[i])
         for key in self._where.get(i, ()):
-            local, block = self._known[key]
-            a, b = local.get(i), local.get(j)
+            local, across, block = self._known[key]
+            a, b = local.get(i), across.get(j)
             if a is not None and b is not None:
                 return int(block[a, b])
         return int(self._compute(np.array([i]), np.array([j]))[0, 0])
