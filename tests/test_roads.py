@@ -46,8 +46,9 @@ def _two_ways(**lane: Any) -> RoadGraph:
 def test_fastest_path_takes_the_fast_detour_with_its_own_metres():
     """Unrestricted, A → B goes round by the main road: 2224 m in 2224 × 3.6 / 50 s."""
     router = Router(_two_ways())
-    nodes, snap = router.snap([A[0], B[0]], [A[1], B[1]])
-    assert snap == pytest.approx([0.0, 0.0], abs=1e-6)
+    snap = router.snap([A[0], B[0]], [A[1], B[1]])
+    nodes = snap.nodes
+    assert snap.metres == pytest.approx([0.0, 0.0], abs=1e-6)
     secs, metres = router.gather(nodes[:1], nodes[1:])
     assert metres[0, 0] == pytest.approx(0.02 * DEG_M, rel=1e-6)
     assert secs[0, 0] == pytest.approx(0.02 * DEG_M * 3.6 / 50, rel=1e-6)
@@ -56,7 +57,7 @@ def test_fastest_path_takes_the_fast_detour_with_its_own_metres():
 def test_vehicle_speed_cap_makes_the_short_lane_fastest():
     """At 15 km/h the main road is no faster, so A → B takes the 1112 m lane."""
     router = Router(_two_ways(), Profile(vehicle_class="e_tricycle", speed_kmh=15))
-    nodes, _ = router.snap([A[0], B[0]], [A[1], B[1]])
+    nodes = router.snap([A[0], B[0]], [A[1], B[1]]).nodes
     secs, metres = router.gather(nodes[:1], nodes[1:])
     assert metres[0, 0] == pytest.approx(0.01 * DEG_M, rel=1e-6)
     assert secs[0, 0] == pytest.approx(0.01 * DEG_M * 3.6 / 10, rel=1e-6)
@@ -98,7 +99,7 @@ def test_dead_end_one_way_is_never_a_snap_target():
         _road([A, B], "main_road", 40), _road([B, [0.02, 0.0]], "main_road", 40, oneway=True)
     )
     router = Router(graph)
-    nodes, _ = router.snap([0.02], [0.0])
+    nodes = router.snap([0.02], [0.0]).nodes
     assert (graph.lon[nodes[0]], graph.lat[nodes[0]]) == (0.01, 0.0)
 
 

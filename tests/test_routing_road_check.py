@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -227,7 +226,7 @@ def test_a_box_answer_that_is_not_enough_is_searched_on_the_whole_graph(
     roads = road_check._Roads(real.roads)
     router = roads.router("VT-OTH")
     places = [real.roads.places[s] for s in ("P1", "P3", "P6", "ST-W")]
-    nodes = [int(k) for k in router.snap([p[0] for p in places], [p[1] for p in places])[0]]
+    nodes = [int(k) for k in router.snap([p[0] for p in places], [p[1] for p in places]).nodes]
     monkeypatch.setattr(road_check, "_LOCAL_SHARE", 1.0)
     monkeypatch.setattr(road_check, "LOCAL_MARGIN", 0.0)
     monkeypatch.setattr(road_check, "LOCAL_MIN_MARGIN_M", 0.0)
@@ -240,5 +239,6 @@ def test_a_box_answer_that_is_not_enough_is_searched_on_the_whole_graph(
             whole = float(road_check.dijkstra(graph, indices=u)[v])
             i, j = np.searchsorted(box.nodes, [u, v])
             cut_off += float(road_check.dijkstra(small, indices=int(i))[int(j)]) > whole
-            assert box.search(graph, (u, v), math.inf, whole) == whole
+            ends = (np.array([u]), np.zeros(1)), (np.array([v]), np.zeros(1))
+            assert box.fastest(graph, *ends, whole) == whole
     assert cut_off > 0

@@ -63,7 +63,7 @@ from wasteopt.barriers import BarrierModel
 from wasteopt.coordinates import Crs, parse_crs, transform
 from wasteopt.errors import InputError
 from wasteopt.matrix_csv import MatrixFile, read_matrix_frame
-from wasteopt.roads import Profile
+from wasteopt.roads import Profile, Router
 from wasteopt.scenario.geography import barrier_model
 from wasteopt.scenario.model import Scenario
 from wasteopt.scenario.roads import vehicle_profile
@@ -444,7 +444,7 @@ def build_matrix(
 
 def _warn_far_snaps(table: RoadTable, ids: Sequence[str], limit_m: float) -> None:
     """Log a warning naming the sites farther than ``limit_m`` from their nearest road."""
-    _, snap_m = table.snapped()
+    snap_m = table.snapped().off_m
     far = np.flatnonzero(snap_m > limit_m)
     if far.size:
         listed = ", ".join(f"{ids[k]} ({snap_m[k]:.0f} m)" for k in far[:_MAX_LISTED])
@@ -457,9 +457,10 @@ def _warn_far_snaps(table: RoadTable, ids: Sequence[str], limit_m: float) -> Non
         )
 
 
-SHIFT_MIN_M = 30.0
-"""Median snap distance (m) below which the sites are taken to lie on the road network (a
-shifted site still snaps within half a block of a dense grid, so the test is relative)."""
+SHIFT_MIN_M = 15.0
+"""Median distance (m) from the sites to the nearest road below which they are taken to lie on
+the road network (a shifted site is still within half a block of some street of a dense grid,
+about 22 m on the tiny scenario's, so the test is relative)."""
 
 
 def _warn_shifted(
@@ -469,7 +470,7 @@ def _warn_shifted(
     says: their median distance to the nearest road is at least :data:`SHIFT_MIN_M` as
     declared and less than half of it if the tables had been written in another system (the
     GCJ-02 offset is about 500 m in China, so copied Amap coordinates sit off the roads)."""
-    _, snap_m = table.snapped()
+    snap_m = table.snapped().off_m
     given = float(np.median(snap_m))
     if given < SHIFT_MIN_M:
         return
@@ -479,7 +480,7 @@ def _warn_shifted(
         if other == declared:
             continue
         x, y = transform(*raw, other, "wgs84")
-        _, alt_m = table.router.snap(np.asarray(x), np.asarray(y))
+        alt_m = table.router.snap(np.asarray(x), np.asarray(y)).off_m
         alt = float(np.median(alt_m))
         if alt < 0.5 * given:
             log.warning(
@@ -525,21 +526,39 @@ def leg_paths(scenario: Scenario) -> LegPaths | None:
 def _leg_paths(scenario: Scenario) -> LegPaths | None:
     roads = scenario_roads(scenario)
     model = scenario_barriers(scenario)
-    memo: dict[tuple[str, LonLat, LonLat], list[LonLat]] = {}
     if roads is not None:
-        profiles = {v.id: vehicle_profile(v) for v in scenario.vehicle_types}
-
-        def on_roads(vtype: str, a: LonLat, b: LonLat) -> list[LonLat]:
-            key = (vtype, a, b)
-            if key not in memo:
-                router = roads.router(profiles.get(vtype) or Profile())
-                memo[key] = router.leg(a, b).line if a != b else [a, b]
-            return memo[key]
-
-        return on_roads
+        return _RoadPaths(roads, {v.id: vehicle_profile(v) for v in scenario.vehicle_types})
     if model is not None:
         return lambda _vtype, a, b: model.path(a, b) if a != b else [a, b]
     return None
+
+
+class _RoadPaths:
+    """Legs drawn along each vehicle type's fastest road paths, memoised per (type, a, b);
+    :meth:`prefetch` draws a route's legs together (:meth:`wasteopt.roads.Router.lines`: one
+    search per distinct end on the route's box instead of a box and a search per leg)."""
+
+    def __init__(self, roads: RoadNetwork, profiles: dict[str, Profile]) -> None:
+        self.roads, self.profiles = roads, profiles
+        self.memo: dict[tuple[str, LonLat, LonLat], list[LonLat]] = {}
+
+    def _router(self, vtype: str) -> Router:
+        return self.roads.router(self.profiles.get(vtype) or Profile())
+
+    def __call__(self, vtype: str, a: LonLat, b: LonLat) -> list[LonLat]:
+        key = (vtype, a, b)
+        if key not in self.memo:
+            self.memo[key] = self._router(vtype).leg(a, b).line if a != b else [a, b]
+        return self.memo[key]
+
+    def prefetch(self, vtype: str, points: Sequence[LonLat]) -> None:
+        """Draw the legs between consecutive ``points`` not drawn yet, together."""
+        todo = sorted(
+            {(a, b) for a, b in itertools.pairwise(points) if a != b}
+            - {(a, b) for a, b in itertools.pairwise(points) if (vtype, a, b) in self.memo}
+        )
+        for (a, b), line in zip(todo, self._router(vtype).lines(todo), strict=True):
+            self.memo[(vtype, a, b)] = line
 
 
 def along(
@@ -549,6 +568,8 @@ def along(
     if paths is None or len(lon) < 2:
         return list(lon), list(lat)
     pts = list(zip(lon, lat, strict=True))
+    if isinstance(paths, _RoadPaths):
+        paths.prefetch(vtype, pts)
     out = [pts[0]]
     for a, b in itertools.pairwise(pts):
         out.extend(paths(vtype, a, b)[1:])

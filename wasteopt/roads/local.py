@@ -297,3 +297,18 @@ def local_rows(
         else:
             dist[at] = tree_metres(sub.into, d, lr[at])[:, lc]
     return secs, dist, ok
+
+
+def climb_path(into: Arcs, secs: FloatArray, root: int, node: int) -> list[int]:
+    """Nodes of the canonical fastest path ``root`` → ``node`` (both included) in a search
+    from ``root`` whose seconds are ``secs``: back from ``node`` along the tight arc whose tail
+    has the least seconds, then the largest id (:mod:`wasteopt.roads.router`, Ties)."""
+    ptr, tails, w = into.csr.indptr, into.head, into.seconds
+    out = [node]
+    while node != root:
+        k = slice(ptr[node], ptr[node + 1])
+        prev = tails[k]
+        tight = prev[secs[prev] + w[k] == secs[node]]
+        node = int(tight[secs[tight] == secs[tight].min()].max())
+        out.append(node)
+    return out[::-1]

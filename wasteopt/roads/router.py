@@ -6,13 +6,15 @@ Model
   ``min(edge speed, profile speed)``; of parallel edges between two nodes the fastest is kept.
   Points may snap only to nodes of the largest strongly connected part of that graph, so every
   snapped pair has a path both ways (a dead-end one-way stub is never a snap target).
-* **Snap**: a point goes to the nearest such node (a k-d tree on the nodes' local plane
-  coordinates, metres); the straight snap leg is driven at ``snap_speed_kmh`` (capped by the
-  profile's speed). Its length is not multiplied by any circuity factor.
-* **Leg** ``a → b`` (snapped to ``u``, ``v``): the fastest path ``u → v`` (Dijkstra,
-  :func:`scipy.sparse.csgraph.dijkstra`); its seconds and its metres, plus both snap legs. Two
-  points on one node: the shorter of the straight line and both snap legs. Metres are rounded
-  half to even, seconds up, both by the caller.
+* **Snap** (:mod:`wasteopt.roads.snap`): a point joins the nearest two-way road segment the
+  profile may use by a straight leg to its foot, driven at ``snap_speed_kmh`` (capped by the
+  profile's speed), then drives along the segment to its nearer end, a node of that part of
+  the graph (or joins the nearest such node, when that is no farther). Its length is not
+  multiplied by any circuity factor.
+* **Leg** ``a → b`` (joined at ``u``, ``v``): the fastest path ``u → v`` (Dijkstra,
+  :func:`scipy.sparse.csgraph.dijkstra`); its seconds and its metres, plus both joins. Two
+  points joined at one node: the straight line at the snap speed when that is faster than both
+  joins. Metres are rounded half to even, seconds up, both by the caller.
 * **Ties**: of equally fast paths (seconds equal in floating point, summed from the search's
   root) the *canonical* one is taken: each node is reached by its tight arc whose tail has
   the least seconds, then the largest id (:mod:`wasteopt.roads.local`), and its metres are
@@ -54,6 +56,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -69,7 +72,8 @@ from wasteopt.roads.graph import (
     Profile,
     RoadGraph,
 )
-from wasteopt.roads.local import Arcs, Region, Subgraph, induced, local_rows
+from wasteopt.roads.local import Arcs, Region, Subgraph, climb_path, induced, local_rows
+from wasteopt.roads.snap import Segments, Snap, join, legs, two_way_segments
 
 __all__ = ["SNAP_SPEED_KMH", "Leg", "Router"]
 
@@ -161,6 +165,17 @@ class Router:
         self.lat0 = float(np.mean(g.lat)) if n else 0.0
         x, y = self.plane(g.lon[self.snap_nodes], g.lat[self.snap_nodes])
         self.tree = cKDTree(np.column_stack([x, y])) if self.snap_nodes.size else None
+        allowed = np.zeros(n, dtype=bool)
+        allowed[self.snap_nodes] = True
+        self.segments: Segments | None = two_way_segments(
+            n,
+            g.tail[self.edges],
+            g.head[self.edges],
+            np.maximum(g.edge_seconds(self.profile)[self.edges], 0.0),
+            g.length_m[self.edges],
+            allowed,
+            self.plane(g.lon, g.lat),
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _STATE}
@@ -177,15 +192,20 @@ class Router:
         y = (np.asarray(lat, dtype=np.float64) - self.lat0) * k
         return x, y
 
-    def snap(
-        self, lon: npt.ArrayLike, lat: npt.ArrayLike
-    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """Nearest usable node of each point and the straight metres to it."""
+    def snap(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Snap:
+        """How each point joins the roads (module docstring, :mod:`wasteopt.roads.snap`)."""
         if self.tree is None:
             raise ValueError("the profile may use no road of the network")
-        x, y = self.plane(lon, lat)
-        dist, pos = self.tree.query(np.column_stack([np.ravel(x), np.ravel(y)]))
-        return self.snap_nodes[np.asarray(pos, dtype=np.int64)], np.asarray(dist, np.float64)
+        x, y = (np.ravel(v) for v in self.plane(lon, lat))
+        dist, pos = self.tree.query(np.column_stack([x, y]))
+        node = self.snap_nodes[np.asarray(pos, dtype=np.int64)], np.asarray(dist, np.float64)
+        return join(x, y, node, self.segments, self.snap_kmh, self._node_plane())
+
+    def unplane(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Longitude and latitude of local plane metres (:meth:`plane` inverted)."""
+        k = math.radians(1.0) * EARTH_RADIUS_M
+        lon = np.asarray(x, dtype=np.float64) / (k * math.cos(math.radians(self.lat0))) + self.lon0
+        return lon, np.asarray(y, dtype=np.float64) / k + self.lat0
 
     def snap_seconds(self, metres: FloatArray) -> FloatArray:
         """Seconds of snap legs of ``metres``."""
@@ -350,40 +370,130 @@ class Router:
         secs = dijkstra(sub.arcs.csr, indices=lu)
         if not secs[lv] < np.min(secs + sub.exit_s, initial=np.inf):
             return None  # a way out of the box might be as fast: not proved
-        ptr, into, w = sub.into.csr.indptr, sub.into.head, sub.into.seconds
-        nodes = sub.nodes
-        n = self.graph.node_count
-        out: list[int] = []
-        node = lv
-        while node != lu:  # as node_path: tight, least seconds, largest tail (ids keep order)
-            k = slice(ptr[node], ptr[node + 1])
-            prev = into[k]
-            tight = prev[secs[prev] + w[k] == secs[node]]
-            p = int(tight[secs[tight] == secs[tight].min()].max())
-            out.append(int(self.key_edge[np.searchsorted(self.keys, nodes[p] * n + nodes[node])]))
-            node = p
-        return out[::-1]
+        return self._edges(sub.nodes[climb_path(sub.into, secs, lu, lv)])
+
+    def _edges(self, nodes: IntArray) -> list[int]:
+        """Edge ids along consecutive graph ``nodes``."""
+        keys = nodes[:-1] * self.graph.node_count + nodes[1:]
+        return [int(e) for e in self.key_edge[np.searchsorted(self.keys, keys)]]
+
+    def lines(self, pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> list[Line]:
+        """The polylines of :meth:`leg` for many legs (one route's): the points joined once,
+        one search per distinct end on the subgraph of the legs' box, each leg climbed there
+        when proved (else :meth:`leg` itself), instead of a box and a search per leg."""
+        if not pairs:
+            return []
+        places = sorted({p for pair in pairs for p in pair})
+        at = {p: k for k, p in enumerate(places)}
+        lon, lat = (np.array([p[k] for p in places]) for k in (0, 1))
+        snap = self.snap(lon, lat)
+        ends = np.unique(snap.ends)
+        x, y = self._node_plane()
+        box = (
+            float(x[ends].min()),
+            float(x[ends].max()),
+            float(y[ends].min()),
+            float(y[ends].max()),
+        )
+        margin = max(_MARGIN * (box[1] - box[0] + box[3] - box[2]), _MIN_MARGIN_M)
+        sub = self._subgraph(box, margin, False)
+        if sub is None or ends.size * sub.nodes.size > _ROW_CELLS_DRAWN:
+            return [self.leg(a, b).line for a, b in pairs]
+        local = np.searchsorted(sub.nodes, ends)
+        rows = np.atleast_2d(dijkstra(sub.arcs.csr, indices=local))
+        proved = np.min(rows + sub.exit_s, axis=1)  # a way out: nothing beyond it is proved
+        px, py = self.plane(lon, lat)
+        out = []
+        for a, b in pairs:
+            ia, ib = at[a], at[b]
+            one, two = snap.take(np.array([ia])), snap.take(np.array([ib]))
+            src, dst = np.unique(one.ends), np.unique(two.ends)
+            ra, cb = np.searchsorted(ends, src), local[np.searchsorted(ends, dst)]
+            found = rows[np.ix_(ra, cb)]
+            straight = np.array([[math.hypot(px[ia] - px[ib], py[ia] - py[ib])]])
+            secs, _ = legs(one, two, _given((found, found)), self.snap_kmh, straight)
+            way = _way(one, two, src, dst, found, float(secs[0, 0]))
+            if way is None or not found[way] < proved[ra[way[0]]]:
+                out.append(self.leg(a, b).line)  # no node between, or not proved: leg() says
+                continue
+            u, v = int(local[ra[way[0]]]), int(cb[way[1]])
+            path = self._edges(sub.nodes[climb_path(sub.into, rows[ra[way[0]]], u, v)])
+            out.append(self._line((a, b), (one, two), int(src[way[0]]), path))
+        return out
 
     def leg(self, a: tuple[float, float], b: tuple[float, float]) -> Leg:
         """The leg between points ``a`` and ``b`` (lon, lat) with its polyline."""
-        nodes, snap_m = self.snap([a[0], b[0]], [a[1], b[1]])
-        u, v = int(nodes[0]), int(nodes[1])
+        snap = self.snap([a[0], b[0]], [a[1], b[1]])
+        one, two = snap.take(np.array([0])), snap.take(np.array([1]))
+        xa, ya = self.plane([a[0], b[0]], [a[1], b[1]])
+        straight = float(math.hypot(xa[1] - xa[0], ya[1] - ya[0]))
+        src, dst = np.unique(one.ends), np.unique(two.ends)
+        found = self.gather(src, dst)
+        secs, metres = legs(one, two, lambda _s, _d: found, self.snap_kmh, np.array([[straight]]))
+        best_s, best_m = float(secs[0, 0]), float(metres[0, 0])
+        way = _way(one, two, src, dst, found[0], best_s)
+        if way is not None:
+            edges = self.node_path(int(src[way[0]]), int(dst[way[1]]))
+            line = self._line((a, b), (one, two), int(src[way[0]]), edges)
+        else:  # no node between: along one street, or straight at the snap speed
+            edges = []
+            along = one.seg[0] == two.seg[0] >= 0 and best_m != straight
+            line = [a, _foot(self, one), _foot(self, two), b] if along else [a, b]
+            line = _dedup(line, b)
+        return Leg(line, best_m, best_s, edges)
+
+    def _line(
+        self, ends: tuple[Point, Point], snaps: tuple[Snap, Snap], u: int, edges: list[int]
+    ) -> Line:
+        """The polyline of a leg between ``ends``: the first point, its foot, node ``u`` and
+        ``edges`` on from it, the second point's foot, the second point."""
         g = self.graph
-        if u == v:
-            xa, ya = self.plane([a[0], b[0]], [a[1], b[1]])
-            straight = float(math.hypot(xa[1] - xa[0], ya[1] - ya[0]))
-            if straight <= snap_m.sum():
-                return Leg([a, b], straight, float(self.snap_seconds(np.array(straight))), [])
-        edges = self.node_path(u, v)
-        line = [a, (float(g.lon[u]), float(g.lat[u]))]
-        line += [(float(g.lon[g.head[e]]), float(g.lat[g.head[e]])) for e in edges] + [b]
-        line = [p for k, p in enumerate(line) if k == 0 or p != line[k - 1]]
-        if len(line) == 1:
-            line.append(b)
-        secs = float(np.sum(g.edge_seconds(self.profile)[edges])) if edges else 0.0
-        metres = float(np.sum(g.length_m[edges])) if edges else 0.0
-        snap_s = float(np.sum(self.snap_seconds(snap_m)))
-        return Leg(line, metres + float(snap_m.sum()), secs + snap_s, edges)
+        line = [ends[0], _foot(self, snaps[0]), (float(g.lon[u]), float(g.lat[u]))]
+        line += [(float(g.lon[g.head[e]]), float(g.lat[g.head[e]])) for e in edges]
+        return _dedup([*line, _foot(self, snaps[1]), ends[1]], ends[1])
+
+
+Point = tuple[float, float]
+Line = list[Point]
+_ROW_CELLS_DRAWN = 1 << 23  # Router.lines: ends × subgraph nodes searched at once, at most
+
+
+def _given(
+    pair: tuple[FloatArray, FloatArray],
+) -> Callable[[IntArray, IntArray], tuple[FloatArray, FloatArray]]:
+    """A ``through`` for :func:`~wasteopt.roads.snap.legs` that answers ``pair`` (searched
+    already, on the legs' ends in sorted order)."""
+    return lambda _src, _dst: pair
+
+
+def _way(
+    one: Snap, two: Snap, src: IntArray, dst: IntArray, secs: FloatArray, best: float
+) -> tuple[int, int] | None:
+    """Positions in ``src``, ``dst`` of the ends whose path gives the ``best`` leg (the first
+    of :func:`~wasteopt.roads.snap.legs`' order), ``None`` when the best passes no node."""
+    for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        r = int(np.searchsorted(src, one.ends[0, i]))
+        c = int(np.searchsorted(dst, two.ends[0, j]))
+        if float(one.end_s[0, i] + secs[r, c] + two.end_s[0, j]) == best:
+            return r, c
+    return None
+
+
+def _dedup(line: Line, b: Point) -> Line:
+    """``line`` without repeated vertices (a foot on its node), at least two vertices."""
+    out = [p for k, p in enumerate(line) if k == 0 or not _close(p, line[k - 1])]
+    return out if len(out) > 1 else [*out, b]
+
+
+def _foot(router: Router, snap: Snap) -> tuple[float, float]:
+    """Longitude and latitude of the one point's foot in ``snap``."""
+    lon, lat = router.unplane(snap.foot_x, snap.foot_y)
+    return float(lon[0]), float(lat[0])
+
+
+def _close(p: tuple[float, float], q: tuple[float, float]) -> bool:
+    """Two vertices of a drawn line within about a millimetre (a foot on its node)."""
+    return abs(p[0] - q[0]) < 1e-8 and abs(p[1] - q[1]) < 1e-8
 
 
 _STATE = (
@@ -400,5 +510,6 @@ _STATE = (
     "lon0",
     "lat0",
     "tree",
+    "segments",
     "_cache_size",
 )

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from wasteopt.errors import InputError, Problem
 from wasteopt.roads import Profile, RoadGraph, Router
 from wasteopt.roads.graph import FloatArray
+from wasteopt.roads.snap import Snap, legs
 from wasteopt.travel_table.formula import TravelTable, unit_halves
 
 __all__ = ["RoadNetwork", "RoadTable", "take_tables"]
@@ -131,11 +132,12 @@ class RoadTable(TravelTable):
     ``None``: every road at its own speed.
 
     Model: a :class:`RoadTable` is a :class:`TravelTable` whose entries come from fastest
-    paths on a road graph (:mod:`wasteopt.roads.router`): entry ``(i, j)`` is the snap leg
-    of site ``i``, the fastest path between the two snapped nodes, and the snap leg of site ``j``
-    (0 on the diagonal), in metres rounded half to even or in seconds rounded up. Nothing is
-    stored whole: a block runs Dijkstra from the block's distinct source nodes only (a territory's
-    sites; a point and its unload sites), never for the whole city.
+    paths on a road graph (:mod:`wasteopt.roads.router`): entry ``(i, j)`` is the fastest
+    leg (:func:`wasteopt.roads.snap.legs`) from site ``i``'s join to the roads, by either end
+    of its street, to site ``j``'s (0 on the diagonal), in metres rounded half to even or in
+    seconds rounded up. Nothing is stored whole: a block runs Dijkstra from the distinct end
+    nodes of its sources only (a territory's sites; a point and its unload sites), never for
+    the whole city.
 
     Profiles: a table follows the fastest paths of one profile, over the roads it may use, at
     ``min(road speed, vehicle speed)``; ``profile`` ``None``: every road at its own speed (one-way
@@ -153,6 +155,8 @@ class RoadTable(TravelTable):
     # _compute bounds its own arrays (64 search roots at a time): one block is one pass, so
     # each root (an unload site of points → sites) is searched once, not once per row chunk.
     BLOCK_CELLS = 1 << 62
+    ROW_CELLS = 1 << 21  # entries per chunk of rows _compute searches at once (its comment);
+    # below TWIN_CELLS, so a chunk's other kind waits for its twin
 
     def __init__(
         self,
@@ -170,7 +174,7 @@ class RoadTable(TravelTable):
         self.network = network
         self.profile = profile or Profile()
         self.seconds = seconds
-        self._snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None
+        self._snapped: Snap | None = None
         self._twin = twin  # blocks computed for the twin table (other kind, same profile)
         self._twins: dict[tuple[object, ...], _Twin] = {}  # for_profile: shared
         # blocks computed elsewhere (keep): by key, and the keys holding each position
@@ -184,8 +188,8 @@ class RoadTable(TravelTable):
         """The router of this table's profile."""
         return self.network.router(self.profile)
 
-    def snapped(self) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """Each position's road node and snap metres under this table's profile."""
+    def snapped(self) -> Snap:
+        """How each position joins the roads under this table's profile."""
         if self._snapped is None:
             try:
                 self._snapped = self.router.snap(self.lon, self.lat)
@@ -239,7 +243,7 @@ class RoadTable(TravelTable):
             twin=twin,
         )
         if self._snapped is not None:
-            out._snapped = (self._snapped[0][idx], self._snapped[1][idx])
+            out._snapped = self._snapped.take(idx)
         return out
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -302,15 +306,13 @@ class RoadTable(TravelTable):
         return int(self._compute(np.array([i]), np.array([j]))[0, 0])
 
     def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
-        nodes = self.snapped()[0]
+        # Rows in chunks only as large as ROW_CELLS allows: a chunk searches the distinct ends
+        # of its points once, and on a grid neighbouring points share their ends, so fewer,
+        # larger chunks search each end fewer times.
         out = np.empty((r.size, c.size), dtype=np.int32)
-        if np.unique(nodes[r]).size > 2 * np.unique(nodes[c]).size:
-            # many sources, few targets (points to sites): Dijkstra backwards from the targets
-            for c0 in range(0, c.size, 64):
-                out[:, c0 : c0 + 64] = self._part(r, c[c0 : c0 + 64])
-        else:
-            for r0 in range(0, r.size, 64):  # 64 sources per Dijkstra call bound the rows kept
-                out[r0 : r0 + 64] = self._part(r[r0 : r0 + 64], c)
+        step = max(64, self.ROW_CELLS // max(1, c.size))
+        for r0 in range(0, r.size, step):
+            out[r0 : r0 + step] = self._part(r[r0 : r0 + step], c)
         return out
 
     def _part(self, rr: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
@@ -320,24 +322,19 @@ class RoadTable(TravelTable):
         done = None if waiting is None else waiting.pop(key, None)
         if done is not None:
             return done
-        (nodes, snap_m), router = self.snapped(), self.router
+        snap, router = self.snapped(), self.router
         x, y = router.plane(self.lon, self.lat)
-        span = float(
-            np.max(np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :]))
+        straight = np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :])
+        limit = 2.0 * float(np.max(straight)) * 3.6 / router.typical_kmh + 60.0  # a bound
+        secs, metres = legs(
+            snap.take(rr),
+            snap.take(c),
+            lambda src, dst: router.gather(src, dst, limit),
+            router.snap_kmh,
+            straight,
         )
-        limit = 2.0 * span * 3.6 / router.typical_kmh + 60.0  # a search bound (Router.gather)
-        both = router.gather(nodes[rr], nodes[c], limit)
-        same = nodes[rr][:, None] == nodes[c][None, :]
         out = []
-        for val, seconds in zip(both, (True, False), strict=True):
-            snap = router.snap_seconds(snap_m) if seconds else snap_m
-            val += snap[rr][:, None] + snap[c][None, :]
-            if same.any():
-                ii, jj = np.nonzero(same)
-                straight = np.hypot(x[rr][ii] - x[c][jj], y[rr][ii] - y[c][jj])
-                short = straight < snap_m[rr][ii] + snap_m[c][jj]
-                direct = router.snap_seconds(straight) if seconds else straight
-                val[ii[short], jj[short]] = direct[short]
+        for val, seconds in ((secs, True), (metres, False)):
             val[rr[:, None] == c[None, :]] = 0.0
             out.append((np.ceil(val) if seconds else np.rint(val)).astype(np.int32))
         if waiting is not None:  # the twin's kind, kept until it reads it (oldest dropped)
@@ -355,7 +352,7 @@ def _rebuild_road(
     profile: Profile,
     seconds: bool,
     twin: _Twin | None = None,
-    snapped: tuple[npt.NDArray[np.int64], FloatArray] | None = None,
+    snapped: Snap | None = None,
 ) -> RoadTable:
     out = RoadTable(network, lon, lat, profile=profile, seconds=seconds, twin=twin)
     out._snapped = snapped  # the sender's snap (same network): not searched again
