@@ -79,6 +79,9 @@ def tiny_part() -> list[str]:
     net_s = roads.distance_m.for_profile(vehicle_profile(vt)).block(idx, idx)[off].astype(float)
     bar_s = np.asarray(river.durations_s(vt.speed_kmh))[off].astype(float)
     t_ratio = bar_s / net_s
+    low = int(np.argmin(t_ratio))
+    to = int(jj[low])  # the lowest time ratio's pair and how its ends join VT-OTH's roads
+    join = roads.distance_m.for_profile(vehicle_profile(vt)).snapped()
     return [
         "## Part 1: barrier model vs road network (tiny, 12 sites, 132 ordered pairs)",
         "",
@@ -103,8 +106,10 @@ def tiny_part() -> list[str]:
         "the river; the network times it on the roads the vehicle may use (residential 20 km/h, "
         "main roads capped at its 30 km/h, round the 07:00-09:00 ban and off the 8 t bridge), "
         "so it is slower where the barrier model's straight lines cut through blocks (the "
-        "lowest ratios are legs to P7, a lane point VT-OTH never serves: it joins the roads "
-        "open to VT-OTH by a 556 m snap leg at 10 km/h).",
+        f"lowest ratio, {t_ratio[low]:.2f}, is {ids[ii[low]]} → {ids[to]}, whose points join "
+        f"the roads open to VT-OTH by straight legs of {join.off_m[ii[low]]:,.0f} m and "
+        f"{join.off_m[to]:,.0f} m at {sc.network.snap_speed_kmh:g} km/h, the rest being the "
+        "way those roads take).",
         "",
     ]
 
