@@ -8,13 +8,14 @@ Model
   snapped pair has a path both ways (a dead-end one-way stub is never a snap target).
 * **Snap** (:mod:`wasteopt.roads.snap`): a point joins the nearest two-way road segment the
   profile may use by a straight leg to its foot, driven at ``snap_speed_kmh`` (capped by the
-  profile's speed), then drives along the segment to its nearer end, a node of that part of
-  the graph (or joins the nearest such node, when that is no farther). Its length is not
+  profile's speed), and drives along the segment to either end, a node of that part of the
+  graph (or joins the nearest such node, when that is no farther). Its length is not
   multiplied by any circuity factor.
-* **Leg** ``a → b`` (joined at ``u``, ``v``): the fastest path ``u → v`` (Dijkstra,
-  :func:`scipy.sparse.csgraph.dijkstra`); its seconds and its metres, plus both joins. Two
-  points joined at one node: the straight line at the snap speed when that is faster than both
-  joins. Metres are rounded half to even, seconds up, both by the caller.
+* **Leg** ``a → b``: the fastest of the ways from an end of ``a``'s segment to an end of
+  ``b``'s (Dijkstra, :func:`scipy.sparse.csgraph.dijkstra`, between the ends), both joins
+  included, of driving along one segment both points are on, and of the straight line at the
+  snap speed when they share an end (:func:`~wasteopt.roads.snap.legs`); its seconds and the
+  metres of that way. Metres are rounded half to even, seconds up, both by the caller.
 * **Ties**: of equally fast paths (seconds equal in floating point, summed from the search's
   root) the *canonical* one is taken: each node is reached by its tight arc whose tail has
   the least seconds, then the largest id (:mod:`wasteopt.roads.local`), and its metres are
