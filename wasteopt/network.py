@@ -554,8 +554,11 @@ class _RoadPaths:
     def prefetch(self, vtype: str, points: Sequence[LonLat]) -> None:
         """Draw the legs between consecutive ``points`` not drawn yet, together."""
         todo = sorted(
-            {(a, b) for a, b in itertools.pairwise(points) if a != b}
-            - {(a, b) for a, b in itertools.pairwise(points) if (vtype, a, b) in self.memo}
+            {
+                (a, b)
+                for a, b in itertools.pairwise(points)
+                if a != b and (vtype, a, b) not in self.memo
+            }
         )
         for (a, b), line in zip(todo, self._router(vtype).lines(todo), strict=True):
             self.memo[(vtype, a, b)] = line

@@ -246,11 +246,8 @@ class Router:
         """Fill ``out`` (seconds, metres) row by row: on the block's box where every pair of a
         root is proved, else on the whole graph; bounded passes first (module docstring)."""
         x, y = self._node_plane()
-        both = np.concatenate([roots, cols])
-        bx, by = x[both], y[both]
-        box = (float(bx.min()), float(bx.max()), float(by.min()), float(by.max()))
+        box, margin = self._box(np.concatenate([roots, cols]))
         mid = ((box[0] + box[1]) / 2, (box[2] + box[3]) / 2)
-        margin = max(_MARGIN * (box[1] - box[0] + box[3] - box[2]), _MIN_MARGIN_M)
         local = self._subgraph(box, margin, reverse)
         whole = self._whole_graph(reverse)
         passes = [(whole, True), (whole, False)]
@@ -294,6 +291,14 @@ class Router:
             float(by.min()) - margin_m,
             float(by.max()) + margin_m,
         )
+
+    def _box(self, nodes: IntArray) -> tuple[tuple[float, float, float, float], float]:
+        """The box (x0, x1, y0, y1, plane metres) of ``nodes`` and the margin a local search
+        widens it by on each side (module docstring: Searches)."""
+        x, y = self._node_plane()
+        bx, by = x[nodes], y[nodes]
+        box = (float(bx.min()), float(bx.max()), float(by.min()), float(by.max()))
+        return box, max(_MARGIN * (box[1] - box[0] + box[3] - box[2]), _MIN_MARGIN_M)
 
     def _subgraph(
         self, box: tuple[float, float, float, float], margin: float, reverse: bool
@@ -361,10 +366,7 @@ class Router:
     def _local_path(self, u: int, v: int) -> list[int] | None:
         """:meth:`node_path` searched on the leg's box (module docstring); ``None`` when the
         box would be most of the city or the path is not proved the whole graph's."""
-        x, y = self._node_plane()
-        xs, ys = sorted((float(x[u]), float(x[v]))), sorted((float(y[u]), float(y[v])))
-        margin = max(_MARGIN * (xs[1] - xs[0] + ys[1] - ys[0]), _MIN_MARGIN_M)
-        sub = self._subgraph((xs[0], xs[1], ys[0], ys[1]), margin, False)
+        sub = self._subgraph(*self._box(np.array([u, v])), False)
         if sub is None:
             return None
         lu, lv = (int(k) for k in np.searchsorted(sub.nodes, [u, v]))
@@ -389,15 +391,7 @@ class Router:
         lon, lat = (np.array([p[k] for p in places]) for k in (0, 1))
         snap = self.snap(lon, lat)
         ends = np.unique(snap.ends)
-        x, y = self._node_plane()
-        box = (
-            float(x[ends].min()),
-            float(x[ends].max()),
-            float(y[ends].min()),
-            float(y[ends].max()),
-        )
-        margin = max(_MARGIN * (box[1] - box[0] + box[3] - box[2]), _MIN_MARGIN_M)
-        sub = self._subgraph(box, margin, False)
+        sub = self._subgraph(*self._box(ends), False)
         if sub is None or ends.size * sub.nodes.size > _ROW_CELLS_DRAWN:
             return [self.leg(a, b).line for a, b in pairs]
         local = np.searchsorted(sub.nodes, ends)

@@ -137,9 +137,9 @@ def road_violations(rules: RoadRules, fleet: Fleet, times: RouteTimes) -> list[V
     # a point's end nearer the next point's foot is searched first (often all it takes)
     nx, ny = router.plane(router.graph.lon[one.ends], router.graph.lat[one.ends])
     gap = np.hypot(nx - two.foot_x[:, None], ny - two.foot_y[:, None])
-    todo = [(prev, row, k, (float(d_s[k]), float(d_m[k]))) for k, (prev, row) in enumerate(pairs)]
     box = _Box(router, np.unique(snap.ends).tolist())
-    for prev, row, k, (direct_s, direct_m) in todo:
+    for k, (prev, row) in enumerate(pairs):
+        direct_s, direct_m = float(d_s[k]), float(d_m[k])
         order = np.argsort(gap[k], kind="stable")
         start_s = (one.ends[k][order], one.end_s[k][order])
         start_m = (one.ends[k][order], one.end_m[k][order])

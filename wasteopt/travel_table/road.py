@@ -152,11 +152,12 @@ class RoadTable(TravelTable):
     """
 
     TWIN_BLOCKS, TWIN_CELLS = 512, 1 << 22  # what a table keeps for its twin: 16 MB at most
-    # _compute bounds its own arrays (64 search roots at a time): one block is one pass, so
-    # each root (an unload site of points → sites) is searched once, not once per row chunk.
+    # _compute bounds its own arrays (CHUNK_CELLS at a time, cut along the side that is not
+    # searched from): one block is one pass, so each root (an unload site of points → sites)
+    # is searched once, not once per chunk.
     BLOCK_CELLS = 1 << 62
-    ROW_CELLS = 1 << 21  # entries per chunk of rows _compute searches at once (its comment);
-    # below TWIN_CELLS, so a chunk's other kind waits for its twin
+    CHUNK_CELLS = 1 << 21  # entries _compute searches at once; below TWIN_CELLS, so a chunk's
+    # other kind waits for its twin
 
     def __init__(
         self,
@@ -306,13 +307,19 @@ class RoadTable(TravelTable):
         return int(self._compute(np.array([i]), np.array([j]))[0, 0])
 
     def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
-        # Rows in chunks only as large as ROW_CELLS allows: a chunk searches the distinct ends
-        # of its points once, and on a grid neighbouring points share their ends, so fewer,
-        # larger chunks search each end fewer times.
+        # Chunks as large as CHUNK_CELLS allows, cut along the side Router.gather does not
+        # search from (the columns when it searches backwards from them: many sources, few
+        # targets), so each end is searched once; neighbouring points share their ends.
+        ends = self.snapped().ends
         out = np.empty((r.size, c.size), dtype=np.int32)
-        step = max(64, self.ROW_CELLS // max(1, c.size))
-        for r0 in range(0, r.size, step):
-            out[r0 : r0 + step] = self._part(r[r0 : r0 + step], c)
+        if np.unique(ends[r]).size > 2 * np.unique(ends[c]).size:
+            step = max(64, self.CHUNK_CELLS // max(1, r.size))
+            for c0 in range(0, c.size, step):
+                out[:, c0 : c0 + step] = self._part(r, c[c0 : c0 + step])
+        else:
+            step = max(64, self.CHUNK_CELLS // max(1, c.size))
+            for r0 in range(0, r.size, step):
+                out[r0 : r0 + step] = self._part(r[r0 : r0 + step], c)
         return out
 
     def _part(self, rr: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
