@@ -221,14 +221,14 @@ def tiny_route_sheet(
 
 @pytest.fixture
 def road_searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per road search (``Router.gather`` call) from now on; ``clear()`` it to count
-    from a later point."""
+    """One entry per road search (``Router._search`` call: of ``gather`` and of
+    ``point_legs``) from now on; ``clear()`` it to count from a later point."""
     seen: list[int] = []
-    gather = Router.gather
+    search = Router._search
 
     def counted(router: Router, *args: Any, **kw: Any) -> Any:
         seen.append(1)
-        return gather(router, *args, **kw)
+        return search(router, *args, **kw)
 
-    monkeypatch.setattr(Router, "gather", counted)
+    monkeypatch.setattr(Router, "_search", counted)
     return seen

@@ -7,6 +7,7 @@ import heapq
 import itertools
 import math
 import pickle
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from wasteopt.roads import Profile, RoadGraph, Router
 from wasteopt.roads import local as local_module
 from wasteopt.roads import router as router_module
+from wasteopt.roads.snap import legs
 
 DEG_M = math.radians(1.0) * 6_371_008.8
 
@@ -247,3 +249,38 @@ def test_paths_drawn_on_a_leg_box_are_the_whole_graph_paths(monkeypatch, jitter)
     for u, v in pairs:
         assert boxed.node_path(u, v) == whole.node_path(u, v)
     assert sum(proved) >= 0.7 * len(pairs)
+
+
+@pytest.mark.parametrize("climb_cols", [2048, 0])
+def test_points_searched_from_virtual_roots_equal_the_four_ways_through_their_ends(
+    monkeypatch: pytest.MonkeyPatch, climb_cols: int
+) -> None:
+    """Router.point_legs (one search per point, from a node joined to both ends of its street)
+    gives the seconds and metres of legs() over searches from each end, forwards and
+    backwards, locally and on the whole graph, with metres climbed or summed over trees."""
+    monkeypatch.setattr(local_module, "_CLIMB_COLS", climb_cols)
+    graph = _grid(60, 60, 100.0, np.random.default_rng(11))
+    router = Router(graph)
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(graph.lon.min(), graph.lon.max(), 40)
+    lat = rng.uniform(graph.lat.min(), graph.lat.max(), 40)
+    snap = router.snap(lon, lat)
+    x, y = router.plane(lon, lat)
+    calls: list[bool] = []
+    real = local_module.local_rows
+
+    def spy(*args: Any) -> Any:
+        calls.append(len(args) > 5 and args[5] is not None)  # joins given: virtual roots
+        return real(*args)
+
+    for a, b in ((np.arange(12), np.arange(12, 40)), (np.arange(30), np.arange(30, 33))):
+        one, two = snap.take(a), snap.take(b)
+        straight = np.hypot(x[a][:, None] - x[b][None, :], y[a][:, None] - y[b][None, :])
+        want = legs(one, two, router.gather, router.snap_kmh, straight)
+        calls.clear()
+        with monkeypatch.context() as m:
+            m.setattr(router_module, "local_rows", spy)
+            got = router.point_legs(one, two, straight)
+        assert calls and all(calls)  # searched from the points, not their ends
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-12)

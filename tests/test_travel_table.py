@@ -159,6 +159,7 @@ def test_road_twin_keeps_no_more_blocks_than_its_bound(monkeypatch):
     """Legs read from one kind only are kept for the twin up to ``TWIN_BLOCKS`` (the oldest
     dropped); the twin then computes what was dropped, with the same entries."""
     monkeypatch.setattr(RoadTable, "TWIN_BLOCKS", 2)
+    monkeypatch.setattr(RoadTable, "ROW_AHEAD", 0)  # each pair its own block, not its row
     sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "tiny_roads")
     table = build_matrix(sc).distance_m
     assert isinstance(table, RoadTable)

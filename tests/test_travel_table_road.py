@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from wasteopt.generation import generate
 from wasteopt.network import TravelMatrix, build_matrix
+from wasteopt.roads import Profile
 from wasteopt.routing import schedule, territories
 from wasteopt.routing.build import build_problem
 from wasteopt.routing.check import check_plan
@@ -66,6 +68,36 @@ def test_twins_cut_together_and_pickled_share_one_search(
     assert np.array_equal(got_s, want_s) and np.array_equal(got_m, want_m)
     alone = pickle.loads(pickle.dumps(cut[1]))  # sent without its twin: searches itself
     assert np.array_equal(alone.dense(), want_m) and len(road_searches) > one
+
+
+def test_kept_blocks_are_read_cut_and_pickled_and_the_rest_is_searched(
+    matrix: TravelMatrix, road_searches: list[int]
+) -> None:
+    """RoadTable.block reads the kept block that holds its entries (marked values prove it) and
+    searches only the rows and columns it lacks; a cut with ``kept=`` keeps the block's part
+    within it, through a pickle (a second pass's worker reads its first pass's tables)."""
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    whole = table.dense()
+    mine = table.take(np.arange(table.shape[0]))
+    rows = [0, 3, 5, 7]
+    marked = whole[np.ix_(rows, rows)] + 1_000_000
+    mine.keep("first pass", rows, marked)
+    road_searches.clear()
+    got = mine.block(rows, rows)
+    assert np.array_equal(got, marked) and not road_searches
+    wider = [0, 3, 5, 7, 9]  # a lent depot: its row and column are searched
+    got = mine.block(wider, wider)
+    assert road_searches
+    assert np.array_equal(got[:4, :4], marked)
+    assert np.array_equal(got[4], whole[9, wider]) and np.array_equal(got[:4, 4], whole[rows, 9])
+    cut = take_tables((mine,), [7, 9, 3], kept=("first pass",))[0]
+    sent = pickle.loads(pickle.dumps(cut))
+    road_searches.clear()
+    assert sent.block([0, 2], [0, 2]).tolist() == marked[np.ix_([3, 1], [3, 1])].tolist()
+    assert not road_searches
+    plain = take_tables((mine,), [7, 9, 3])[0]  # without kept=: nothing carried
+    assert np.array_equal(plain.block([0, 2], [0, 2]), whole[np.ix_([7, 3], [7, 3])])
 
 
 def test_take_tables_cuts_arrays_and_keeps_lazy_tables_lazy(matrix: TravelMatrix) -> None:
@@ -173,6 +205,7 @@ def test_territory_blocks_are_kept_for_the_whole_problem(
     """The territories' road tables come back from their searches and are kept by the whole
     problem's tables: the merged plan equals the plan without them, and checking it searches
     only legs between territories (a route the repair merged), fewer than without them."""
+    monkeypatch.setattr(RoadTable, "ROW_AHEAD", 0)  # a pair read alone: one search, counted
     settings = RoutingSettings(iterations=200, time_limit_s=30.0)
     plain = _road_day(scenario, build_matrix(scenario))
     with monkeypatch.context() as m:
@@ -192,6 +225,49 @@ def test_territory_blocks_are_kept_for_the_whole_problem(
     kept = len(road_searches)
     assert check_plan(plain, without) == without.check
     assert kept < len(road_searches) - kept
+
+
+def test_on_roads_territory_tables_are_computed_before_any_search(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, road_searches: list[int]
+) -> None:
+    """On roads every territory's tables are computed first, one job each, and the searches
+    then search no vehicle profile's table (the pass's time they share is what the tables
+    left); a territory's unrestricted table is computed only to its sites and depots (a row
+    the schedule reads beyond them is searched in the search, whole: a few searches)."""
+    problem = _road_day(scenario, build_matrix(scenario))
+    tabled: list[str] = []
+    searched: list[int] = []
+    profiles: list[tuple[object, ...]] = []
+    real_tables, real_route = territories._tables_job, territories._route_job
+    real_part = RoadTable._part
+
+    def tables_job(lazy: RoutingProblem) -> tuple[np.ndarray, ...]:
+        tabled.append(lazy.name)
+        blocks = real_tables(lazy)
+        stops = {s.id for s in lazy.stops}
+        sites = [i for i, loc in enumerate(lazy.locations) if loc not in stops]
+        assert blocks[1].tolist() == sites and blocks[0].shape == (len(lazy.locations), len(sites))
+        return blocks
+
+    def route_job(*args: object) -> object:
+        before = len(road_searches)
+        with monkeypatch.context() as m:
+            m.setattr(RoadTable, "_part", part)
+            out = real_route(*args)  # type: ignore[arg-type]
+        searched.append(len(road_searches) - before)
+        return out
+
+    def part(table: RoadTable, *args: Any) -> Any:
+        profiles.append(table.profile.key)
+        return real_part(table, *args)
+
+    monkeypatch.setattr(territories, "_tables_job", tables_job)
+    monkeypatch.setattr(territories, "_route_job", route_job)
+    settings = RoutingSettings(iterations=200, time_limit_s=30.0, workers=1)
+    plan = solve_territories(problem, settings)
+    assert plan.routes and len(tabled) == len(split(problem)) == 2
+    assert len(searched) == 2 and sum(searched) <= 10
+    assert set(profiles) <= {Profile().key}  # the unrestricted table's rows only
 
 
 def test_lines_read_ahead_give_every_leg_of_a_location_without_a_search(

@@ -45,6 +45,7 @@ cheaper tie rule than this one).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +54,16 @@ from scipy.sparse.csgraph import dijkstra
 
 from wasteopt.roads.graph import BoolArray, FloatArray, IntArray
 
-__all__ = ["Arcs", "Region", "Subgraph", "climb_metres", "induced", "local_rows", "tree_metres"]
+__all__ = [
+    "Arcs",
+    "Joins",
+    "Region",
+    "Subgraph",
+    "climb_metres",
+    "induced",
+    "local_rows",
+    "tree_metres",
+]
 
 _ROW_CELLS = 1 << 23  # roots × nodes per Dijkstra call: 64 MB of float64 seconds
 _ROOTS_PER_CALL = 16  # roots sharing one bounded call (and its largest bound)
@@ -135,46 +145,91 @@ def _chosen(
     return pos[hit], u[hit]
 
 
-def climb_metres(into: Arcs, secs: FloatArray, roots: IntArray, cols: IntArray) -> FloatArray:
+class Joins(NamedTuple):
+    """Virtual roots (points off the graph): row ``r`` joins the graph at nodes ``ends[r]``
+    (equal when it joins at one node) by arcs of ``secs[r]`` seconds and ``metres[r]``
+    metres, one per end (:func:`local_rows`)."""
+
+    ends: IntArray
+    secs: FloatArray
+    metres: FloatArray
+
+    def take(self, idx: IntArray) -> Joins:
+        """Rows ``idx``."""
+        return Joins(self.ends[idx], self.secs[idx], self.metres[idx])
+
+
+def _terminal(
+    flat: FloatArray, width: int, r: IntArray, x: IntArray, roots: IntArray, joins: Joins | None
+) -> tuple[BoolArray, FloatArray]:
+    """Which nodes ``x[i]`` end the climb of row ``r[i]``, and the metres that adds: the root
+    itself (0 m), or an end of a virtual root reached by its join arc (tight: its seconds are
+    the arc's; the root's seconds, 0, are the least a tail can have, so the canonical rule
+    takes that arc whenever it is tight)."""
+    stop = x == roots[r]
+    add = np.zeros(x.size)
+    if joins is not None:
+        sx = flat[r * width + x]
+        for k in (1, 0):  # end 0 last: it wins where both ends are one node
+            hit = (x == joins.ends[r, k]) & (sx == joins.secs[r, k])
+            add[hit] = joins.metres[r[hit], k]
+            stop |= hit
+    return stop, add
+
+
+def climb_metres(
+    into: Arcs, secs: FloatArray, roots: IntArray, cols: IntArray, joins: Joins | None = None
+) -> FloatArray:
     """Metres (k, len(cols)) from each root to each column along its canonical fastest path
-    (module docstring); ``secs`` (k, n) are the roots' Dijkstra seconds on the graph whose
+    (module docstring); ``secs`` (k, width) are the roots' Dijkstra seconds on the graph whose
     reversal is ``into`` (row ``x`` lists the arcs ``u → x``, ``u`` ascending); inf where
     unreached. All (root, column) pairs climb together, one vectorised step per hop of the
-    longest path, each step looking only at the in-arcs of the nodes being climbed."""
-    k, n = secs.shape
+    longest path, each step looking only at the in-arcs of the nodes being climbed. With
+    ``joins`` (local ends) the roots are virtual nodes past the graph's (:func:`local_rows`)."""
+    k, width = secs.shape
     flat = secs.ravel()
     row = np.repeat(np.arange(k, dtype=np.int64), cols.size)
     cur = np.tile(cols.astype(np.int64), k)
     acc = np.zeros(cur.size)
-    acc[~np.isfinite(flat[row * n + cur])] = np.inf
-    live = np.flatnonzero(np.isfinite(acc) & (cur != roots[row]))
+    acc[~np.isfinite(flat[row * width + cur])] = np.inf
+    live = np.flatnonzero(np.isfinite(acc))
     while live.size:
         r = row[live]
-        pos, u = _chosen(into, flat, n, r, cur[live])
+        stop, add = _terminal(flat, width, r, cur[live], roots, joins)
+        acc[live[stop]] += add[stop]
+        live, r = live[~stop], r[~stop]
+        if not live.size:
+            break
+        pos, u = _chosen(into, flat, width, r, cur[live])
         acc[live] += into.length[pos]
         cur[live] = u
-        live = live[u != roots[r]]
     return acc.reshape(k, cols.size)
 
 
-def tree_metres(into: Arcs, secs: FloatArray, roots: IntArray) -> FloatArray:
-    """Metres (k, n) from each root to every node along the canonical fastest paths, as
+def tree_metres(
+    into: Arcs, secs: FloatArray, roots: IntArray, joins: Joins | None = None
+) -> FloatArray:
+    """Metres (k, width) from each root to every node along the canonical fastest paths, as
     :func:`climb_metres` but for every reached node at once: each node's canonical arc, then
     sums by pointer doubling (one pass per doubling of the depth). Cheaper than climbing when
     the columns are many more than the nodes (one path per column re-walks shared hops)."""
-    k, n = secs.shape
-    out = np.full((k, n), np.inf)
+    k, width = secs.shape
+    n = into.node_count
+    out = np.full((k, width), np.inf)
     arcs_per_row = np.isfinite(secs).sum(axis=1) * (into.length.size / max(1, n))
     step = max(1, int(_TREE_ARCS // max(1.0, float(arcs_per_row.max(initial=1.0)))))
     for r0 in range(0, k, step):
         s = secs[r0 : r0 + step]
-        rr, nn = np.nonzero(np.isfinite(s))  # row-major: rr * n + nn ascending
-        keys = rr * n + nn
-        inner = np.flatnonzero(nn != roots[r0 + rr])
-        pos, u = _chosen(into, s.ravel(), n, rr[inner], nn[inner])
+        rr, nn = np.nonzero(np.isfinite(s))  # row-major: rr * width + nn ascending
+        keys = rr * width + nn
+        sub_joins = None if joins is None else joins.take(np.arange(r0, r0 + s.shape[0]))
+        stop, add = _terminal(s.ravel(), width, rr, nn, roots[r0:], sub_joins)
+        stop |= nn >= n  # other virtual roots (unreached) and the root itself
+        inner = np.flatnonzero(~stop)
+        pos, u = _chosen(into, s.ravel(), width, rr[inner], nn[inner])
         up = np.full(nn.size, -1, dtype=np.int64)
-        acc = np.zeros(nn.size)
-        up[inner] = np.searchsorted(keys, rr[inner] * n + u)
+        acc = np.where(stop, add, 0.0)
+        up[inner] = np.searchsorted(keys, rr[inner] * width + u)
         acc[inner] = into.length[pos]
         live = inner
         while live.size:
@@ -256,10 +311,17 @@ def local_rows(
     cols: IntArray,
     probe: int | None = None,
     cap: float = math.inf,
+    joins: Joins | None = None,
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Seconds, metres and a proof mask (len(roots), len(cols)) from each distinct root to each
     column (ids of the whole graph, all in ``sub.nodes``) searched on ``sub``; where the mask is
     False the value is not proved the whole graph's (module docstring).
+
+    With ``joins`` the roots are points off the graph (``roots`` is ignored; one row per row
+    of ``joins``, whose ends are ids of the whole graph in ``sub.nodes``): each is searched from
+    a virtual node whose arcs reach its ends, so the seconds of a node are those of the faster
+    end, joins included, in one search instead of one per end (metres likewise: the climb ends
+    on a join arc, :func:`climb_metres`).
 
     With ``probe`` (a position in ``cols``) each search is bounded: Dijkstra to and from the
     probe gives ``L(s) = secs(s, probe) + max_t secs(probe, t)``, no less than the seconds from
@@ -267,36 +329,59 @@ def local_rows(
     explores only that far, or ``cap`` (roots of similar bounds share a call and its largest
     bound). A boundary node beyond the bound is further than every column reached, so the proof
     stands for them; a column left unreached is unproved."""
-    lr = np.searchsorted(sub.nodes, roots)
+    n = sub.nodes.size
     lc = np.searchsorted(sub.nodes, cols)
-    limits = np.full(roots.size, cap)
+    arcs, local = sub.arcs.csr, None
+    if joins is None:
+        lr = np.searchsorted(sub.nodes, roots)
+    else:
+        # a join arc weighs at least a nanosecond, as the graph's zero-length edges do
+        secs_in = np.maximum(joins.secs, 1e-9)
+        local = Joins(np.searchsorted(sub.nodes, joins.ends), secs_in, joins.metres)
+        arcs = _with_joins(arcs, local)
+        lr = n + np.arange(local.ends.shape[0], dtype=np.int64)
+    limits = np.full(lr.size, cap)
     if probe is not None:
         out_row, in_row = sub.probe(int(lc[probe]))
-        out_s, in_s = out_row[lc], in_row[lr]
+        out_s = out_row[lc]
+        # a virtual root reaches the probe through the faster of its ends
+        in_s = in_row[lr] if local is None else np.min(local.secs + in_row[local.ends], axis=1)
         far = out_s[np.isfinite(out_s)]
         if far.size:  # widened by a hair: the sums' rounding may differ from the paths'
             limits = np.minimum((in_s + far.max()) * (1.0 + 1e-9) + 1e-6, cap)
-    n = sub.nodes.size
-    secs = np.empty((roots.size, cols.size))
-    dist = np.empty((roots.size, cols.size))
-    ok = np.empty((roots.size, cols.size), dtype=bool)
+    exit_s = sub.exit_s if local is None else np.concatenate([sub.exit_s, np.full(lr.size, np.inf)])
+    secs = np.empty((lr.size, cols.size))
+    dist = np.empty((lr.size, cols.size))
+    ok = np.empty((lr.size, cols.size), dtype=bool)
     order = np.argsort(limits, kind="stable")
     step = max(1, min(_ROOTS_PER_CALL, _ROW_CELLS // max(1, n)))
-    for r0 in range(0, roots.size, step):
+    for r0 in range(0, lr.size, step):
         at = order[r0 : r0 + step]
         limit = float(limits[at].max())
-        d = np.atleast_2d(dijkstra(sub.arcs.csr, indices=lr[at], limit=limit))
-        bound = np.min(d + sub.exit_s, axis=1, initial=np.inf)
+        d = np.atleast_2d(dijkstra(arcs, indices=lr[at], limit=limit))
+        bound = np.min(d + exit_s, axis=1, initial=np.inf)
         dc = d[:, lc]
         secs[at] = dc
         ok[at] = dc < bound[:, None]
         if math.isinf(limit):  # nothing leaves what the search reached: all exact
             ok[at] |= np.isinf(bound)[:, None]
+        part = None if local is None else local.take(at)
         if cols.size <= _CLIMB_COLS:
-            dist[at] = climb_metres(sub.into, d, lr[at], lc)
+            dist[at] = climb_metres(sub.into, d, lr[at], lc, part)
         else:
-            dist[at] = tree_metres(sub.into, d, lr[at])[:, lc]
+            dist[at] = tree_metres(sub.into, d, lr[at], part)[:, lc]
     return secs, dist, ok
+
+
+def _with_joins(arcs: csr_matrix, joins: Joins) -> csr_matrix:
+    """``arcs`` with one virtual node per row of ``joins`` (local ends) after its nodes: its
+    arcs go to its ends (one arc when both are one node), no arc comes in."""
+    n, k = arcs.shape[0], joins.ends.shape[0]
+    use = np.column_stack([np.ones(k, dtype=bool), joins.ends[:, 1] != joins.ends[:, 0]])
+    indptr = np.concatenate([arcs.indptr, arcs.indptr[-1] + np.cumsum(use.sum(axis=1))])
+    indices = np.concatenate([arcs.indices, joins.ends[use]])  # row-major: by virtual node
+    data = np.concatenate([arcs.data, joins.secs[use]])
+    return csr_matrix((data, indices, indptr), shape=(n + k, n + k))
 
 
 def climb_path(into: Arcs, secs: FloatArray, root: int, node: int) -> list[int]:

@@ -73,8 +73,16 @@ from wasteopt.roads.graph import (
     Profile,
     RoadGraph,
 )
-from wasteopt.roads.local import Arcs, Region, Subgraph, climb_path, induced, local_rows
-from wasteopt.roads.snap import Segments, Snap, join, legs, two_way_segments
+from wasteopt.roads.local import (
+    Arcs,
+    Joins,
+    Region,
+    Subgraph,
+    climb_path,
+    induced,
+    local_rows,
+)
+from wasteopt.roads.snap import Segments, Snap, direct, join, legs, two_way_segments
 
 __all__ = ["SNAP_SPEED_KMH", "Leg", "Router"]
 
@@ -235,6 +243,46 @@ class Router:
             self._search(roots, cols, reverse, limit_s, (secs, dist))
         return (secs.T.copy(), dist.T.copy()) if reverse else (secs, dist)
 
+    def point_legs(
+        self, a: Snap, b: Snap, straight_m: FloatArray, limit_s: float = math.inf
+    ) -> tuple[FloatArray, FloatArray]:
+        """:func:`~wasteopt.roads.snap.legs` from points ``a`` to points ``b``, searched from
+        whichever is fewer on the rooted side (:meth:`gather`'s rule): the distinct ends of
+        its points, or the points themselves, each from a virtual node joined to both its
+        ends (one search instead of two where points do not share streets)."""
+        src, dst = np.unique(a.ends), np.unique(b.ends)
+        reverse = src.size > 2 * dst.size
+        rooted, other = (b, a) if reverse else (a, b)
+        key = np.column_stack([rooted.ends, rooted.end_s, rooted.end_m])
+        uniq, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        if uniq.shape[0] >= (dst if reverse else src).size:
+            return legs(a, b, lambda s, d: self.gather(s, d, limit_s), self.snap_kmh, straight_m)
+        joins = Joins(rooted.ends[first], rooted.end_s[first], rooted.end_m[first])
+        cols = np.unique(other.ends)
+        secs = np.empty((first.size, cols.size))
+        dist = np.empty((first.size, cols.size))
+        self._search(np.arange(first.size), cols, reverse, limit_s, (secs, dist), joins)
+        at = np.searchsorted(cols, other.ends)
+        best_s = np.full((first.size, other.seg.size), np.inf)
+        best_m = np.full_like(best_s, np.inf)
+        for k in (0, 1):  # legs' order: the first strictly faster end
+            s = secs[:, at[:, k]] + other.end_s[None, :, k]
+            m = dist[:, at[:, k]] + other.end_m[None, :, k]
+            better = s < best_s
+            best_s[better], best_m[better] = s[better], m[better]
+        best_s, best_m = best_s[inv.ravel()], best_m[inv.ravel()]
+        if reverse:
+            best_s, best_m = best_s.T.copy(), best_m.T.copy()
+        same = (a.seg[:, None] == b.seg[None, :]) & (a.seg[:, None] >= 0)
+        close = (a.ends[:, :, None, None] == b.ends[None, None, :, :]).any(axis=(1, 3))
+        ii, jj = np.nonzero(same | close)
+        if ii.size:
+            s, m = direct(a.take(ii), b.take(jj), straight_m[ii, jj], self.snap_kmh)
+            better = s < best_s[ii, jj]
+            best_s[ii[better], jj[better]] = s[better]
+            best_m[ii[better], jj[better]] = m[better]
+        return best_s, best_m
+
     def _search(
         self,
         roots: IntArray,
@@ -242,11 +290,14 @@ class Router:
         reverse: bool,
         limit_s: float,
         out: tuple[FloatArray, FloatArray],
+        joins: Joins | None = None,
     ) -> None:
         """Fill ``out`` (seconds, metres) row by row: on the block's box where every pair of a
-        root is proved, else on the whole graph; bounded passes first (module docstring)."""
+        root is proved, else on the whole graph; bounded passes first (module docstring).
+        With ``joins`` the roots are its rows, points off the graph (:func:`local_rows`)."""
         x, y = self._node_plane()
-        box, margin = self._box(np.concatenate([roots, cols]))
+        nodes = roots if joins is None else joins.ends.ravel()
+        box, margin = self._box(np.concatenate([nodes, cols]))
         mid = ((box[0] + box[1]) / 2, (box[2] + box[3]) / 2)
         local = self._subgraph(box, margin, reverse)
         whole = self._whole_graph(reverse)
@@ -262,7 +313,8 @@ class Router:
             elif k == 1 and local is not None:
                 self.fallback_roots += int(uniq.size)
             cap = limit_s if bounded else math.inf
-            s, m, ok = local_rows(sub, uniq, cols, probe if bounded else None, cap)
+            part = None if joins is None else joins.take(uniq)
+            s, m, ok = local_rows(sub, uniq, cols, probe if bounded else None, cap, part)
             proved: BoolArray = np.all(ok, axis=1)
             done = proved[inv] | (k == len(passes) - 1)
             rows = todo[done]

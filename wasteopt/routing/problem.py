@@ -49,10 +49,11 @@ from typing import Literal
 import numpy as np
 
 from wasteopt.roads import Profile, RoadGraph
-from wasteopt.travel_table import TravelTable
+from wasteopt.travel_table import RoadTable, TravelTable
 
 __all__ = [
     "HORIZON_S",
+    "SITES_BLOCK",
     "Depot",
     "Fleet",
     "Lunch",
@@ -63,6 +64,8 @@ __all__ = [
     "UnloadSite",
 ]
 
+SITES_BLOCK = "sites and depots"
+"""Key of the unrestricted road table's block kept by :meth:`RoutingProblem.dense`."""
 HORIZON_S = 48 * 3600
 
 LunchPlace = Literal["depot_or_facility", "anywhere"]
@@ -214,22 +217,39 @@ class RoutingProblem:
 
     @property
     def lazy(self) -> bool:
-        """True when the tables are computed on demand (a city-scale day)."""
-        return isinstance(self.distance_m, TravelTable)
+        """True when a table the engines read is computed on demand (a city-scale day)."""
+        read = (*self.durations_s, *(self.distances_m or (self.distance_m,)))
+        return any(isinstance(t, TravelTable) for t in read)
 
     def dense(self) -> RoutingProblem:
-        """This problem with whole arrays (itself when already dense); an
-        :class:`~wasteopt.errors.InputError` above :data:`~wasteopt.travel_table.DENSE_LIMIT`
-        locations."""
+        """This problem with whole arrays for the tables the engines read (itself when already
+        dense); an :class:`~wasteopt.errors.InputError` above
+        :data:`~wasteopt.travel_table.DENSE_LIMIT` locations.
+
+        A road network's unrestricted table stays a road table when each profile has its own
+        metres (the engines read those): the schedule reads it for the nearest unload site, so
+        its rows to the problem's sites and depots are computed as one block and kept
+        (:data:`SITES_BLOCK`; another pair is searched when read), not a whole block that costs
+        as much as a profile's."""
         if not self.lazy:
             return self
 
         def whole(t: np.ndarray | TravelTable) -> np.ndarray:
             return t.dense(f"routing {self.name} whole") if isinstance(t, TravelTable) else t
 
+        distance = self.distance_m
+        if isinstance(distance, RoadTable) and self.distances_m:
+            stops = {s.id for s in self.stops}
+            every = np.arange(len(self.locations), dtype=np.intp)
+            others = np.array(
+                [i for i, loc in enumerate(self.locations) if loc not in stops], dtype=np.intp
+            )
+            distance.keep(SITES_BLOCK, every, distance.block(every, others), cols=others)
+        else:
+            distance = whole(distance)
         return replace(
             self,
-            distance_m=whole(self.distance_m),
+            distance_m=distance,
             durations_s=tuple(whole(t) for t in self.durations_s),
             distances_m=tuple(whole(t) for t in self.distances_m),
         )

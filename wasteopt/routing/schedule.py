@@ -292,13 +292,15 @@ def _eject_for(
         return False
     n_mine = _n_allowed(stop, fleets)
     s = sched.index[sid]
-    cands = [
-        (sched.dist[s][sched.index[v]], r, v)
+    near = [
+        (r, v)
         for r, w in enumerate(work)
         if stop.allows(w.fleet.id)
         for v in w.visits
         if v in sched.stops and _n_allowed(sched.stops[v], fleets) > n_mine
     ]
+    metres = sched.dist_from(s, [sched.index[v] for _, v in near])
+    cands = [(m, r, v) for m, (r, v) in zip(metres, near, strict=True)]
     for _, r, v in sorted(cands)[:EJECT_TRIES]:
         w = work[r]
         old_visits, old_cost = w.visits, w.cost

@@ -87,13 +87,20 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from wasteopt.clock import Deadline
-from wasteopt.compute import CheckpointStore, Executor, TaskFailure, executor_for, run_jobs
+from wasteopt.compute import (
+    CheckpointStore,
+    Executor,
+    TaskFailure,
+    executor_for,
+    job_key,
+    run_jobs,
+)
 from wasteopt.routing.engine import Decoded
 from wasteopt.routing.fleet_shares import Counts, allocate, lend_pool, shift_kg
 from wasteopt.routing.large import large_applies, solve_large
 from wasteopt.routing.large_parts import plane
 from wasteopt.routing.plan import Route, RoutePlan
-from wasteopt.routing.problem import Fleet, RoutingProblem, Stop
+from wasteopt.routing.problem import SITES_BLOCK, Fleet, RoutingProblem, Stop
 from wasteopt.routing.schedule import RouteScheduler, repair_routes
 from wasteopt.routing.settings import RoutingSettings
 from wasteopt.routing.solve import checked_plan, run_engine, solve, validate_stops
@@ -181,13 +188,18 @@ def _sectors(
 
 
 def subproblem(
-    problem: RoutingProblem, territory: Territory, counts: Mapping[str, int]
+    problem: RoutingProblem,
+    territory: Territory,
+    counts: Mapping[str, int],
+    *,
+    kept: Sequence[str] = (),
 ) -> RoutingProblem:
     """The territory as a problem of its own: its stops, its sites (all of them for stops
     that may unload anywhere), the fleets with their ``counts`` (others left out), their
     depots, and the tables cut to those locations (arrays cut; lazy tables cut lazily, so
     the process that routes the territory computes them), of the profiles its fleets drive
-    only (renumbered)."""
+    only (renumbered). ``kept``: keys of blocks the road tables keep
+    (:meth:`~wasteopt.travel_table.RoadTable.keep`) that the cut tables keep too."""
     given = [f for f in problem.fleets if counts.get(f.id, 0) > 0]
     # Only the duration profiles its fleets drive, renumbered in their order: a profile is a
     # search per table on a road network, and a stream has several no territory uses all of.
@@ -205,7 +217,9 @@ def subproblem(
     # Seconds, then each profile's own metres: twins cut together still share their searches.
     n_prof = len(used)
     own_m = [problem.distances_m[k] for k in used] if problem.distances_m else []
-    cut = take_tables((problem.distance_m, *(problem.durations_s[k] for k in used), *own_m), keep)
+    cut = take_tables(
+        (problem.distance_m, *(problem.durations_s[k] for k in used), *own_m), keep, kept=kept
+    )
     return RoutingProblem(
         name=f"{problem.name}[{territory.key}]",
         stream=problem.stream,
@@ -303,7 +317,9 @@ def solve_territories(
             t.key: {f: used[t.key].get(f, 0) + extra[t.key].get(f, 0) for f in counts[t.key]}
             for t in again
         }
-        second = _route_all(problem, again, more, settings, (work_end, work_end), runner)
+        second = _route_all(
+            problem, again, more, settings, (work_end, work_end), runner, again=True
+        )
         for key, dec in second.items():
             log.debug("territory %s: %d → %d unserved", key, len(found[key][1]), len(dec[1]))
             if len(dec[1]) < len(found[key][1]):
@@ -435,27 +451,38 @@ def _route_all(
     settings: RoutingSettings,
     window: tuple[Deadline, Deadline],
     runner: Runner,
+    *,
+    again: bool = False,
 ) -> dict[str, Decoded]:
     """Each territory routed with its ``counts`` by the engine on the runner's executor; each
     search ends at its share of ``window[0]`` (the pass; at least ``MIN_TERRITORY_S``, never
-    after ``window[1]``; with ``iterations`` at ``window[1]``, a safety net only)."""
+    after ``window[1]``; with ``iterations`` at ``window[1]``, a safety net only).
+
+    On a road network the territories' tables are computed first, all of them, in parallel
+    (:func:`_tables_job`; ``again``: a second pass reads what its first pass computed and
+    searches only the lent vehicles' depots and profiles), and the searches then share what
+    the pass has left: a territory's tables cost what its spread costs, not what its stops
+    do, and computed inside its search's share they left spread-out territories no time to
+    search at all."""
     pass_end, latest = window
     out: dict[str, Decoded] = {}
-    jobs: list[tuple[Territory, RoutingProblem, RoutingSettings]] = []
+    jobs: list[tuple[Territory, RoutingProblem, RoutingSettings, str]] = []
     for t in territories:
-        sub = subproblem(problem, t, counts[t.key])
+        sub = subproblem(problem, t, counts[t.key], kept=(t.key,) if again else ())
         if not sub.fleets or not sub.stops:
             out[t.key] = ((), tuple(s.id for s in sub.stops))  # no vehicle given to it
         else:
             own = replace(settings, workers=1, seed=territory_seed(settings.seed, t.key))
-            jobs.append((t, sub, own))
+            jobs.append((t, sub, own, _content_key(sub, own)))
     if not jobs:
         return out
     latest_wall = time.time() + latest.remaining()
     ex = runner.executor or executor_for(None, settings.workers, start_method="fork")
     try:
         lanes = min(ex.lanes, len(jobs))
-        total = sum(len(sub.stops) for _, sub, _ in jobs)
+        jobs.sort(key=lambda j: (-len(j[1].stops), j[0].key))  # largest first: balanced lanes
+        ready = _ready_all(problem, jobs, ex, runner)
+        total = sum(len(sub.stops) for _, sub, _, _ in jobs)
         seconds = pass_end.remaining()
         pending = total
 
@@ -467,10 +494,10 @@ def _route_all(
             # In parallel each search's budget is fixed when it is submitted: lanes × share.
             return max(MIN_TERRITORY_S, seconds * min(1.0, lanes * n / total))
 
-        jobs.sort(key=lambda j: (-len(j[1].stops), j[0].key))  # largest first: balanced lanes
         for batch in [[j] for j in jobs] if lanes == 1 else [jobs]:
             packed = [
-                (t.key, (sub, own, budget(len(sub.stops)), latest_wall)) for t, sub, own in batch
+                (t.key, (ready.get(t.key, sub), own, budget(len(sub.stops)), latest_wall, key))
+                for t, sub, own, key in batch
             ]
             done = run_jobs(
                 _route_packed,
@@ -482,32 +509,107 @@ def _route_all(
                 desc=f"{problem.stream} territories",
                 unit="territory",
             )
-            subs = {t.key: sub for t, sub, _ in batch}
+            subs = {t.key: sub for t, sub, _, _ in batch}
             for key in sorted(done):  # keys in one order: which kept block a leg reads
                 result = done[key]
                 if isinstance(result, TaskFailure):
                     result.reraise()
                 out[key], blocks = result
-                _keep(problem, key, subs[key], blocks)
+                if key not in ready:  # kept when its tables were computed
+                    _keep(problem, key, subs[key], blocks)
                 log.debug("territory %s: %d unserved", key, len(out[key][1]))
-            pending -= sum(len(sub.stops) for _, sub, _ in batch)
+            pending -= sum(len(sub.stops) for _, sub, _, _ in batch)
     finally:
         if runner.executor is None:
             ex.close()
     return out
 
 
-def _describe(payload: tuple[RoutingProblem, RoutingSettings, float, float]) -> str:
-    """The content key of one territory search: its problem and settings, not its budget."""
-    sub, own, _seconds, _latest = payload
-    return "territory2:" + hashlib.sha256(pickle.dumps((sub, own), protocol=5)).hexdigest()
+def _ready_all(
+    problem: RoutingProblem,
+    jobs: Sequence[tuple[Territory, RoutingProblem, RoutingSettings, str]],
+    ex: Executor,
+    runner: Runner,
+) -> dict[str, RoutingProblem]:
+    """On a road network, the territories of ``jobs`` with their tables computed (in
+    parallel on ``ex``) and kept by the whole problem's tables, by key; territories whose
+    search the runner's store holds are left out (nothing to compute). Elsewhere none: a
+    formula table's block costs less than sending it."""
+    if not isinstance(problem.distance_m, RoadTable):
+        return {}
+    store = runner.store
+    todo = [(t.key, sub) for t, sub, _, key in jobs if store is None or job_key(key) not in store]
+    if not todo:
+        return {}
+    todo.sort(key=lambda job: -_tables_cost(job[1]))  # costliest first: balanced lanes
+    done = run_jobs(
+        _tables_job,
+        todo,
+        executor=ex,
+        progress=runner.progress,
+        desc=f"{problem.stream} tables",
+        unit="territory",
+    )
+    out: dict[str, RoutingProblem] = {}
+    for key, sub in todo:
+        result = done[key]
+        if isinstance(result, TaskFailure):
+            result.reraise()
+        _keep(problem, key, sub, result)
+        out[key] = _with_blocks(sub, result)
+    return out
+
+
+def _tables_cost(sub: RoutingProblem) -> float:
+    """A guess of what computing ``sub``'s road tables costs, to order the jobs: a search per
+    location and profile, each over the area of the territory's box."""
+    table = sub.distance_m
+    assert isinstance(table, RoadTable)
+    x, y = table.router.plane(table.lon, table.lat)
+    area = (float(np.ptp(x)) + 1000.0) * (float(np.ptp(y)) + 1000.0)
+    return len(sub.locations) * (1 + len(sub.durations_s)) * area
+
+
+def _with_blocks(lazy: RoutingProblem, blocks: Blocks) -> RoutingProblem:
+    """``lazy`` with the tables of ``blocks`` (:func:`_tables`) in place of its road tables:
+    what its search reads, so it computes nothing (:meth:`RoutingProblem.dense` is itself)."""
+    n_prof = len(lazy.durations_s)
+    every = np.arange(len(lazy.locations), dtype=np.intp)
+    distance: np.ndarray | RoadTable = blocks[0]
+    if lazy.distances_m:  # a new table (the lazy one's key must not change): to sites kept
+        table = take_tables((lazy.distance_m,), every)[0]
+        assert isinstance(table, RoadTable)
+        table.keep(SITES_BLOCK, every, blocks[0], cols=blocks[1])
+        distance = table
+    return replace(
+        lazy,
+        distance_m=distance,
+        durations_s=blocks[2 : 2 + n_prof],
+        distances_m=blocks[2 + n_prof :],
+    )
+
+
+def _content_key(sub: RoutingProblem, own: RoutingSettings) -> str:
+    """The content key of one territory search: its problem (lazy, before its tables are
+    computed) and settings, not its budget."""
+    return "territory3:" + hashlib.sha256(pickle.dumps((sub, own), protocol=5)).hexdigest()
+
+
+def _describe(payload: tuple[RoutingProblem, RoutingSettings, float, float, str]) -> str:
+    """The content key of one territory search (:func:`_content_key`), carried by its job."""
+    return payload[4]
 
 
 def _route_packed(
-    payload: tuple[RoutingProblem, RoutingSettings, float, float],
+    payload: tuple[RoutingProblem, RoutingSettings, float, float, str],
 ) -> tuple[Decoded, Blocks]:
     """:func:`_route_job` of one packed payload (executors call one-argument functions)."""
-    return _route_job(*payload)
+    return _route_job(*payload[:4])
+
+
+def _tables_job(lazy: RoutingProblem) -> Blocks:
+    """The blocks of one territory's tables (:func:`_tables`), computed where it runs."""
+    return _tables(lazy)[1]
 
 
 Blocks = tuple[np.ndarray, ...]
@@ -521,19 +623,27 @@ def _route_job(
     after which it must not run), with its road tables (:func:`_tables`)."""
     now = time.time()
     end = min(now + seconds, latest_wall)
-    dense = problem.dense()  # the territory's tables, computed here (inside its budget)
+    dense, blocks = _tables(problem)  # the territory's tables, computed here (in its budget)
     found = run_engine(dense, settings, Deadline.at(time.monotonic() + (end - now)))
-    return found, _tables(problem, dense)
+    return found, blocks
 
 
-def _tables(lazy: RoutingProblem, dense: RoutingProblem) -> Blocks:
-    """``dense``'s tables when ``lazy``'s are road tables, else none: the repair, the check
-    and the route sheets of the whole problem read a road table's legs one by one, each a
-    search of the city unless kept (:meth:`~wasteopt.travel_table.RoadTable.keep`), while a
-    formula table computes a leg faster than it could be sent back."""
+def _tables(lazy: RoutingProblem) -> tuple[RoutingProblem, Blocks]:
+    """``lazy`` with the tables its search reads computed (:meth:`RoutingProblem.dense`), and
+    the blocks the whole problem keeps: none unless road tables (the repair, the check and
+    the route sheets of the whole problem read a road table's legs one by one, each a search
+    of the city unless kept, :meth:`~wasteopt.travel_table.RoadTable.keep`, while a formula
+    table computes a leg faster than it could be sent back). Blocks: the unrestricted table's
+    block, its columns, then the profiles' seconds and metres."""
+    dense = lazy.dense()
+    table = dense.distance_m
     if not isinstance(lazy.distance_m, RoadTable):
-        return ()
-    return tuple(np.asarray(t) for t in (dense.distance_m, *dense.durations_s, *dense.distances_m))
+        return dense, ()
+    if isinstance(table, RoadTable):  # to the sites and depots only (dense's docstring)
+        _rows, cols, block = table.kept(SITES_BLOCK)
+    else:
+        cols, block = np.arange(len(lazy.locations), dtype=np.intp), np.asarray(table)
+    return dense, (block, cols, *map(np.asarray, (*dense.durations_s, *dense.distances_m)))
 
 
 def _keep(problem: RoutingProblem, key: str, sub: RoutingProblem, blocks: Blocks) -> None:
@@ -546,11 +656,14 @@ def _keep(problem: RoutingProblem, key: str, sub: RoutingProblem, blocks: Blocks
     whole = {f.id: f.profile for f in problem.fleets}
     of = {f.profile: whole[f.id] for f in sub.fleets}  # sub's profiles were renumbered
     n = len(sub.durations_s)
-    pairs = [(problem.distance_m, blocks[0])]
+    if isinstance(problem.distance_m, RoadTable):  # the unrestricted block: sites, depots
+        cols = [positions[int(c)] for c in blocks[1]]
+        problem.distance_m.keep(key, positions, blocks[0], cols=cols)
+    pairs = []
     for k, w in of.items():
-        pairs.append((problem.durations_s[w], blocks[1 + k]))
+        pairs.append((problem.durations_s[w], blocks[2 + k]))
         if sub.distances_m:
-            pairs.append((problem.distances_m[w], blocks[1 + n + k]))
+            pairs.append((problem.distances_m[w], blocks[2 + n + k]))
     for table, block in pairs:
         if isinstance(table, RoadTable):
             table.keep(key, positions, block)

@@ -137,6 +137,18 @@ class RouteScheduler:
         own = [_rows(m) for m in problem.distances_m]
         self.dists: list[Any] = own or [self.dist] * len(self.durs)
 
+    def dist_from(self, i: int, cols: list[int]) -> list[int]:
+        """Unrestricted metres from location ``i`` to each of ``cols``: on a lazy table the
+        ones not read yet computed as one block (a search, not one per leg) and memoised."""
+        row = self.dist[i]
+        table = self.problem.distance_m
+        if isinstance(table, TravelTable):
+            todo = sorted({j for j in cols if j not in row})
+            if todo:
+                for j, value in zip(todo, table.block([i], todo)[0].tolist(), strict=True):
+                    row[j] = value
+        return [row[j] for j in cols]
+
     @property
     def on_roads(self) -> bool:
         """True when the tables are road tables (each leg read alone is a search)."""

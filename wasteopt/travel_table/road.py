@@ -27,7 +27,7 @@ import numpy.typing as npt
 from wasteopt.errors import InputError, Problem
 from wasteopt.roads import Profile, RoadGraph, Router
 from wasteopt.roads.graph import FloatArray
-from wasteopt.roads.snap import Snap, legs
+from wasteopt.roads.snap import Snap
 from wasteopt.travel_table.formula import TravelTable, unit_halves
 
 __all__ = ["RoadNetwork", "RoadTable", "take_tables"]
@@ -110,16 +110,20 @@ Table = TypeVar("Table", bound="npt.NDArray[Any] | TravelTable")
 
 
 def take_tables(
-    tables: Sequence[Table], positions: Sequence[int] | npt.NDArray[np.integer[Any]]
+    tables: Sequence[Table],
+    positions: Sequence[int] | npt.NDArray[np.integer[Any]],
+    *,
+    kept: Sequence[str] = (),
 ) -> tuple[Table, ...]:
     """Each table cut to ``positions`` (a lazy table's :meth:`~TravelTable.take`, nothing
-    computed; an array's block); road tables that shared their blocks still share them."""
+    computed; an array's block); road tables that shared their blocks still share them, and
+    keep the blocks of ``kept`` keys they keep (:meth:`RoadTable.take`)."""
     idx = np.asarray(positions, dtype=np.intp)
     shared: dict[int, _Twin] = {}
     out: list[Any] = []
     for t in tables:
         if isinstance(t, RoadTable):
-            out.append(t.take(idx, twins=shared))
+            out.append(t.take(idx, twins=shared, kept=kept))
         elif isinstance(t, TravelTable):
             out.append(t.take(idx))
         else:
@@ -155,6 +159,7 @@ class RoadTable(TravelTable):
     # _compute bounds its own arrays (CHUNK_CELLS at a time, cut along the side that is not
     # searched from): one block is one pass, so each root (an unload site of points → sites)
     # is searched once, not once per chunk.
+    ROW_AHEAD = 2048  # pair() on a table this small searches and keeps the whole row
     BLOCK_CELLS = 1 << 62
     CHUNK_CELLS = 1 << 21  # entries _compute searches at once; below TWIN_CELLS, so a chunk's
     # other kind waits for its twin
@@ -228,9 +233,12 @@ class RoadTable(TravelTable):
         positions: Sequence[int] | npt.NDArray[np.integer[Any]],
         *,
         twins: dict[int, _Twin] | None = None,
+        kept: Sequence[str] = (),
     ) -> RoadTable:
         """The table of ``positions`` (repeats allowed), in that order. ``twins`` (one dict
-        for a set of takes, :func:`take_tables`): twins taken with it keep sharing blocks."""
+        for a set of takes, :func:`take_tables`): twins taken with it keep sharing blocks.
+        ``kept``: keys of kept blocks (:meth:`keep`) the new table keeps too, cut to
+        ``positions`` (and pickled with it): its :meth:`block` reads them."""
         idx = np.asarray(positions, dtype=np.intp)
         twin = None
         if twins is not None and self._twin is not None:
@@ -245,6 +253,15 @@ class RoadTable(TravelTable):
         )
         if self._snapped is not None:
             out._snapped = self._snapped.take(idx)
+        for key in kept:
+            if key not in self._known:
+                continue
+            local, across, block = self._known[key]
+            a = np.array([local.get(p, -1) for p in idx.tolist()], dtype=np.intp)
+            b = np.array([across.get(p, -1) for p in idx.tolist()], dtype=np.intp)
+            ra, cb = np.flatnonzero(a >= 0), np.flatnonzero(b >= 0)
+            if ra.size and cb.size:
+                out.keep(key, ra, block[np.ix_(a[ra], b[cb])], cols=cb)
         return out
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -256,7 +273,39 @@ class RoadTable(TravelTable):
             self.seconds,
             self._twin,
             self._snapped,
+            {k: self.kept(k) for k in self._known},
         )
+
+    def block(
+        self,
+        rows: Sequence[int] | npt.NDArray[np.integer[Any]],
+        cols: Sequence[int] | npt.NDArray[np.integer[Any]],
+    ) -> npt.NDArray[np.int32]:
+        """Entries of every row in ``rows`` and column in ``cols``: those of the kept block
+        (:meth:`keep`) holding most of them read from it, the rest searched (one search for
+        the rows it lacks, one for its rows' columns it lacks)."""
+        r = np.asarray(rows, dtype=np.intp).ravel()
+        c = np.asarray(cols, dtype=np.intp).ravel()
+        best, most = None, 0
+        sample = {int(r[k]) for k in (0, r.size // 2, -1)} if r.size else set()
+        for key in {k for p in sample for k in self._where.get(p, ())}:
+            local, across, _ = self._known[key]
+            held = sum(p in local for p in r.tolist()) * sum(p in across for p in c.tolist())
+            if held > most:
+                best, most = key, held
+        if best is None:
+            return super().block(r, c)
+        local, across, kept = self._known[best]
+        a = np.array([local.get(p, -1) for p in r.tolist()], dtype=np.intp)
+        b = np.array([across.get(p, -1) for p in c.tolist()], dtype=np.intp)
+        hr, hc = a >= 0, b >= 0
+        out = np.empty((r.size, c.size), dtype=np.int32)
+        out[np.ix_(hr, hc)] = kept[np.ix_(a[hr], b[hc])]
+        if not hr.all():
+            out[~hr] = super().block(r[~hr], c)
+        if hr.any() and not hc.all():
+            out[np.ix_(hr, ~hc)] = super().block(r[hr], c[~hc])
+        return out
 
     def keep(
         self,
@@ -279,6 +328,17 @@ class RoadTable(TravelTable):
             if key not in keys:
                 keys.append(key)
 
+    def kept(
+        self, key: str
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int32]]:
+        """The rows, the columns and the block :meth:`keep` was given under ``key``."""
+        local, across, block = self._known[key]
+        return (
+            np.fromiter(local, dtype=np.intp, count=len(local)),
+            np.fromiter(across, dtype=np.intp, count=len(across)),
+            block,
+        )
+
     def lines_ahead(self, positions: Sequence[int]) -> None:
         """The whole rows and columns of ``positions`` computed as two blocks (a search per
         position, each way) and kept for :meth:`pair` (4 bytes per entry)."""
@@ -292,7 +352,9 @@ class RoadTable(TravelTable):
             self._cols_kept[i] = np.ascontiguousarray(back[:, a])
 
     def pair(self, i: int, j: int) -> int:
-        """Entry ``(i, j)``: from a kept row, column or block holding it, else searched."""
+        """Entry ``(i, j)``: from a kept row, column or block holding it, else searched: the
+        whole row ``i``, kept, when the table has at most ``ROW_AHEAD`` positions (a
+        territory's: the next pair of the row costs nothing, and one search gives them all)."""
         line = self._rows_kept.get(i)
         if line is not None:
             return int(line[j])
@@ -304,6 +366,9 @@ class RoadTable(TravelTable):
             a, b = local.get(i), across.get(j)
             if a is not None and b is not None:
                 return int(block[a, b])
+        if self.shape[0] <= self.ROW_AHEAD:
+            self._rows_kept[i] = row = self._compute(np.array([i]), np.arange(self.shape[0]))[0]
+            return int(row[j])
         return int(self._compute(np.array([i]), np.array([j]))[0, 0])
 
     def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
@@ -333,13 +398,7 @@ class RoadTable(TravelTable):
         x, y = router.plane(self.lon, self.lat)
         straight = np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :])
         limit = 2.0 * float(np.max(straight)) * 3.6 / router.typical_kmh + 60.0  # a bound
-        secs, metres = legs(
-            snap.take(rr),
-            snap.take(c),
-            lambda src, dst: router.gather(src, dst, limit),
-            router.snap_kmh,
-            straight,
-        )
+        secs, metres = router.point_legs(snap.take(rr), snap.take(c), straight, limit)
         out = []
         for val, seconds in ((secs, True), (metres, False)):
             val[rr[:, None] == c[None, :]] = 0.0
@@ -360,7 +419,10 @@ def _rebuild_road(
     seconds: bool,
     twin: _Twin | None = None,
     snapped: Snap | None = None,
+    kept: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Any]] | None = None,
 ) -> RoadTable:
     out = RoadTable(network, lon, lat, profile=profile, seconds=seconds, twin=twin)
     out._snapped = snapped  # the sender's snap (same network): not searched again
+    for key, (rows, cols, block) in (kept or {}).items():
+        out.keep(key, rows, block, cols=cols)
     return out
