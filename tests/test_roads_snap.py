@@ -116,23 +116,39 @@ def test_two_points_on_one_street_drive_along_it():
     assert leg.edges == [] and len(leg.line) == 4
 
 
-def test_lines_of_a_route_are_the_legs_drawn_one_by_one(monkeypatch):
-    """Router.lines (one search per end on the route's box) draws every leg as Router.leg
-    does, on a 6 × 6 street grid with points beside streets, on one street and at one node;
-    most legs are drawn from its own search (a box may hold the whole of this small grid)."""
-    monkeypatch.setattr(router_module, "_LOCAL_SHARE", 1.0)
+def test_drawn_legs_follow_the_tables_paths_from_bounded_searches(monkeypatch):
+    """Router.lines and Router.leg (a bounded search per leg, its limit grown until the leg is
+    proved) draw, on a 6 × 6 street grid with points beside streets, on one street and at one
+    node, every leg along the table's canonical path with the table's metres and seconds,
+    though most first limits are too small to reach the far legs."""
     step = 200 / DEG_M
     ticks = [k * step for k in range(6)]  # a vertex at every crossing: streets meet there
     rows = [_road([[x, y] for x in ticks], 36) for y in ticks]
     cols = [_road([[x, y] for y in ticks], 36) for x in ticks]
-    router = Router(_graph(*rows, *cols), snap_speed_kmh=10)
+    graph = _graph(*rows, *cols)
+    router = Router(graph, snap_speed_kmh=10)
     rng = np.random.default_rng(3)
     pts = [(float(x), float(y)) for x, y in rng.uniform(0, 5 * step, size=(12, 2))]
     pts += [(step * 1.2, step * 0.1), (step * 1.7, step * 0.05), (step * 2, step * 2)]
     pairs = [(a, b) for a in pts for b in pts if a != b]
-    want = [router.leg(a, b).line for a, b in pairs]
-    one_by_one = []
-    real_leg = router.leg
-    monkeypatch.setattr(router, "leg", lambda a, b: one_by_one.append(a) or real_leg(a, b))
-    assert router.lines(pairs) == want
-    assert len(one_by_one) < len(pairs) / 10
+    monkeypatch.setattr(router_module, "_DRAW_SLACK_S", 0.0)  # first limits short of many legs
+    limits: list[float] = []
+    real = router_module.dijkstra
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        limits.append(kw.get("limit", math.inf))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(router_module, "dijkstra", counted)
+    drawn = router.lines(pairs)
+    assert len(limits) > len(pairs)  # some legs needed a second, wider search
+    table = RoadTable(RoadNetwork(graph, 10.0), [p[0] for p in pts], [p[1] for p in pts])
+    secs = table.for_profile(router.profile)
+    for (a, b), line in zip(pairs, drawn, strict=True):
+        leg = router.leg(a, b)
+        i, j = pts.index(a), pts.index(b)
+        assert leg.line == line
+        assert round(leg.metres) == table.pair(i, j) and np.ceil(leg.seconds) == secs.pair(i, j)
+        if leg.edges:
+            first, last = graph.tail[leg.edges[0]], graph.head[leg.edges[-1]]
+            assert leg.edges == router.node_path(int(first), int(last))

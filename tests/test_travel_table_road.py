@@ -100,6 +100,28 @@ def test_kept_blocks_are_read_cut_and_pickled_and_the_rest_is_searched(
     assert np.array_equal(plain.block([0, 2], [0, 2]), whole[np.ix_([7, 3], [7, 3])])
 
 
+def test_a_row_or_column_missed_often_is_searched_whole(
+    matrix: TravelMatrix, monkeypatch: pytest.MonkeyPatch, road_searches: list[int]
+) -> None:
+    """pair() on a large table searches a leg alone until its row (or column) has missed
+    LINE_MISSES times, then the whole row (column), kept: the rest of it costs no search."""
+    monkeypatch.setattr(RoadTable, "ROW_AHEAD", 0)
+    monkeypatch.setattr(RoadTable, "LINE_MISSES", 2)
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    whole = table.dense()
+    fresh = table.take(np.arange(table.shape[0]))
+    road_searches.clear()
+    got = [fresh.pair(0, j) for j in range(1, 4)]
+    assert len(road_searches) == 3 and 0 in fresh._rows_kept  # two alone, then the row
+    assert [fresh.pair(0, j) for j in range(4, 10)] == whole[0, 4:10].tolist()
+    assert got == whole[0, 1:4].tolist() and len(road_searches) == 3
+    cols = [fresh.pair(i, 5) for i in (1, 2, 3)]
+    assert 5 in fresh._cols_kept and cols == whole[1:4, 5].tolist()
+    assert [fresh.pair(i, 5) for i in range(6, 10)] == whole[6:10, 5].tolist()
+    assert len(road_searches) == 6
+
+
 def test_take_tables_cuts_arrays_and_keeps_lazy_tables_lazy(matrix: TravelMatrix) -> None:
     """An array is cut to its block, a lazy table to a lazy table of the same entries."""
     table = matrix.distance_m

@@ -140,8 +140,10 @@ class RoadTable(TravelTable):
     leg (:func:`wasteopt.roads.snap.legs`) from site ``i``'s join to the roads, by either end
     of its street, to site ``j``'s (0 on the diagonal), in metres rounded half to even or in
     seconds rounded up. Nothing is stored whole: a block runs Dijkstra from the distinct end
-    nodes of its sources only (a territory's sites; a point and its unload sites), never for
-    the whole city.
+    nodes of its sources only, or from the sources themselves where they are fewer
+    (:meth:`~wasteopt.roads.Router.point_legs`; a territory's sites; a point and its unload
+    sites), never for the whole city. Blocks computed elsewhere (a territory's, by the worker
+    that searched it) are kept (:meth:`keep`) and read by :meth:`pair` and :meth:`block`.
 
     Profiles: a table follows the fastest paths of one profile, over the roads it may use, at
     ``min(road speed, vehicle speed)``; ``profile`` ``None``: every road at its own speed (one-way
@@ -160,6 +162,7 @@ class RoadTable(TravelTable):
     # searched from): one block is one pass, so each root (an unload site of points → sites)
     # is searched once, not once per chunk.
     ROW_AHEAD = 2048  # pair() on a table this small searches and keeps the whole row
+    LINE_MISSES = 3  # pair() misses of one row (column) after which it searches all of it
     BLOCK_CELLS = 1 << 62
     CHUNK_CELLS = 1 << 21  # entries _compute searches at once; below TWIN_CELLS, so a chunk's
     # other kind waits for its twin
@@ -188,6 +191,7 @@ class RoadTable(TravelTable):
         self._where: dict[int, list[str]] = {}
         self._rows_kept: dict[int, npt.NDArray[np.int32]] = {}  # lines_ahead: whole rows
         self._cols_kept: dict[int, npt.NDArray[np.int32]] = {}  # and whole columns
+        self._missed: dict[int, int] = {}  # pair() misses by row i, and by column j as ~j
 
     @property
     def router(self) -> Router:
@@ -342,19 +346,24 @@ class RoadTable(TravelTable):
     def lines_ahead(self, positions: Sequence[int]) -> None:
         """The whole rows and columns of ``positions`` computed as two blocks (a search per
         position, each way) and kept for :meth:`pair` (4 bytes per entry)."""
-        todo = np.array(sorted(set(positions) - self._rows_kept.keys()), dtype=np.intp)
-        if not todo.size:
-            return
         every = np.arange(self.shape[0], dtype=np.intp)
-        out, back = self.block(todo, every), self.block(every, todo)
-        for a, i in enumerate(todo.tolist()):
-            self._rows_kept[i] = out[a]
-            self._cols_kept[i] = np.ascontiguousarray(back[:, a])
+        rows = np.array(sorted(set(positions) - self._rows_kept.keys()), dtype=np.intp)
+        if rows.size:
+            for i, line in zip(rows.tolist(), self.block(rows, every), strict=True):
+                self._rows_kept[i] = line
+        cols = np.array(sorted(set(positions) - self._cols_kept.keys()), dtype=np.intp)
+        if cols.size:
+            back = self.block(every, cols)
+            for a, j in enumerate(cols.tolist()):
+                self._cols_kept[j] = np.ascontiguousarray(back[:, a])
 
     def pair(self, i: int, j: int) -> int:
         """Entry ``(i, j)``: from a kept row, column or block holding it, else searched: the
         whole row ``i``, kept, when the table has at most ``ROW_AHEAD`` positions (a
-        territory's: the next pair of the row costs nothing, and one search gives them all)."""
+        territory's: the next pair of the row costs nothing, and one search gives them all)
+        or when row ``i`` has missed ``LINE_MISSES`` times already (a site whose legs to
+        stops of other territories a repair reads: one search instead of one per leg), and
+        likewise the whole column ``j``."""
         line = self._rows_kept.get(i)
         if line is not None:
             return int(line[j])
@@ -366,9 +375,17 @@ class RoadTable(TravelTable):
             a, b = local.get(i), across.get(j)
             if a is not None and b is not None:
                 return int(block[a, b])
-        if self.shape[0] <= self.ROW_AHEAD:
-            self._rows_kept[i] = row = self._compute(np.array([i]), np.arange(self.shape[0]))[0]
+        every = np.arange(self.shape[0], dtype=np.intp)
+        missed = self._missed
+        missed[i] = missed.get(i, 0) + 1
+        if self.shape[0] <= self.ROW_AHEAD or missed[i] > self.LINE_MISSES:
+            self._rows_kept[i] = row = self._compute(np.array([i]), every)[0]
             return int(row[j])
+        missed[~j] = missed.get(~j, 0) + 1  # columns under ~j: no clash with rows
+        if missed[~j] > self.LINE_MISSES:
+            col = np.ascontiguousarray(self._compute(every, np.array([j]))[:, 0])
+            self._cols_kept[j] = col
+            return int(col[i])
         return int(self._compute(np.array([i]), np.array([j]))[0, 0])
 
     def _compute(self, r: npt.NDArray[np.intp], c: npt.NDArray[np.intp]) -> npt.NDArray[np.int32]:
