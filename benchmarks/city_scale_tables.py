@@ -109,10 +109,12 @@ def roads_stages(grid_m: float) -> str:
         f"On roads ({grid_m:g} m grid): `load` includes reading `roads.geojson` into the road "
         "graph; `build` the routers' build and snapping the sites; with plan catchments "
         "`facilities` the points → unload sites block (Dijkstra backwards from the sites); "
-        "`search` each territory's distance and profile blocks (computed by the worker that "
-        "routes the territory); `repair` the legs the repair reads beyond them (one search "
-        "per new pair); `check` the checker's road rule on every leg; `write` drawing every "
-        "leg along its road path. Writing the grid file (outside the budget, like building the "
+        "`search` also every territory's road tables, computed for all streams first, both "
+        "workers in parallel, before any search (`wasteopt.routing.territories.tables_ahead`: "
+        "the streams then share what is left by their stops); `repair` the legs the repair "
+        "reads beyond them (a leg alone, a row or column read often as a whole); `check` the "
+        "checker's road rule on every leg; `write` drawing every leg along its road path (a "
+        "bounded search per leg). Writing the grid file (outside the budget, like building the "
         "city) is in the CSV's `city_s`."
     )
 

@@ -292,6 +292,36 @@ def test_on_roads_territory_tables_are_computed_before_any_search(
     assert set(profiles) <= {Profile().key}  # the unrestricted table's rows only
 
 
+def test_tables_ahead_leaves_the_territories_nothing_to_search(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch, road_searches: list[int]
+) -> None:
+    """tables_ahead computes every first-pass territory's tables of a day's problems at once
+    and keeps them; the solve then reads them (its table jobs search nothing) and gives the
+    plan it gives on its own."""
+    settings = RoutingSettings(iterations=200, time_limit_s=30.0, workers=1)
+    alone = solve_territories(_road_day(scenario, build_matrix(scenario)), settings)
+    problem = _road_day(scenario, build_matrix(scenario))
+    road_searches.clear()
+    territories.tables_ahead([problem], settings)
+    assert road_searches
+    searched: list[int] = []
+    real = territories._tables_job
+
+    def tables_job(lazy: RoutingProblem) -> tuple[np.ndarray, ...]:
+        before = len(road_searches)
+        out = real(lazy)
+        searched.append(len(road_searches) - before)
+        return out
+
+    monkeypatch.setattr(territories, "_tables_job", tables_job)
+    plan = solve_territories(problem, settings)
+    assert searched == [0, 0]
+    got, want = plan.to_dict(), alone.to_dict()
+    got.pop("runtime_s", None)
+    want.pop("runtime_s", None)
+    assert got == want
+
+
 def test_lines_read_ahead_give_every_leg_of_a_location_without_a_search(
     scenario: Scenario, matrix: TravelMatrix, road_searches: list[int]
 ) -> None:

@@ -64,12 +64,15 @@ renumbered ``<fleet>#1..`` in territory order, is checked once by
 
 Scale: the whole problem's tables may be computed on demand
 (:class:`~wasteopt.travel_table.TravelTable`, a city of 20,000 points): splitting reads a few
-rows, each sub-problem is cut lazily and computes its dense blocks in the worker that searches
-it (in parallel, inside that territory's budget: on a road network the blocks are most of its
-cost), and the repair and the check read memoised legs. On a road network a leg is a search of
-the city, so each territory's blocks come back with its routes and the whole problem's tables
-keep them (:meth:`~wasteopt.travel_table.RoadTable.keep`): the repair, the check and the route
-sheets search only legs between territories.
+rows, each sub-problem is cut lazily and computes its dense blocks in a worker, and the repair
+and the check read memoised legs. On a road network the blocks are most of a territory's cost,
+and what they cost follows its spread, not its stops: every territory's blocks are computed
+first, in parallel (:func:`_ready_all`, costliest first), and the searches then share what the
+pass has left by stops, each handed its blocks. A leg on roads is a search of the city, so the
+whole problem's tables keep the blocks (:meth:`~wasteopt.travel_table.RoadTable.keep`): the
+repair, the check and the route sheets search only legs between territories, a row or column
+read often enough as a whole. A second pass reads its first pass's blocks and searches only
+what the lent vehicles add (their depots, their profiles).
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ import time
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -115,6 +119,7 @@ __all__ = [
     "solve_territories",
     "split",
     "subproblem",
+    "tables_ahead",
     "territory_seed",
 ]
 
@@ -212,8 +217,8 @@ def subproblem(
     wanted = depots | sites | stops  # one set: a union per location cost seconds at 20,000
     keep = [i for i, loc in enumerate(problem.locations) if loc in wanted]
     own = [s for s in problem.stops if s.id in stops]
-    # Lazy tables stay lazy (cut, not computed): the worker that searches the territory
-    # computes its blocks (on a road network most of a territory's time), not this process.
+    # Lazy tables stay lazy (cut, not computed): a worker computes the territory's blocks
+    # (on a road network most of a territory's time), not this process.
     # Seconds, then each profile's own metres: twins cut together still share their searches.
     n_prof = len(used)
     own_m = [problem.distances_m[k] for k in used] if problem.distances_m else []
@@ -263,6 +268,63 @@ def territory_seed(seed: int, key: str) -> int:
 def _stitch_reserve_s(n_stops: int, budget_s: float) -> float:
     """Seconds kept for the final repair on the whole problem and the check."""
     return min(0.15 * budget_s, 0.2 + 2e-3 * n_stops)
+
+
+def tables_ahead(
+    problems: Sequence[RoutingProblem],
+    settings: RoutingSettings = DEFAULT_SETTINGS,
+    *,
+    runner: Runner | None = None,
+) -> None:
+    """On a road network, the first-pass territories' tables of every problem of ``problems``
+    (a day's streams) computed now, all together in parallel, and kept by each problem's
+    tables under its territory's key: :func:`solve_territories` then reads them (its searches
+    compute none), so the streams share the time those tables leave by their stops. A stream's
+    tables cost what its spread costs (the few hazardous-waste stops of a city are spread over
+    all of it), and inside its own share of the day they left its searches no time. Nothing
+    to do for problems on other tables or routed whole."""
+    runner = runner or Runner()
+    store = runner.store
+    todo: list[tuple[RoutingProblem, list[tuple[str, RoutingProblem]]]] = []
+    for problem in problems:
+        if not _on_roads(problem) or not problem.stops:
+            continue
+        if problem.depot_unloads or not any(s.unload_at for s in problem.stops):
+            continue
+        territories = split(problem, settings.territory_max_stops)
+        if len(territories) <= 1:
+            continue
+        counts = allocate(problem, territories)
+        subs = []
+        for t in territories:
+            sub = subproblem(problem, t, counts[t.key])
+            own = replace(settings, workers=1, seed=territory_seed(settings.seed, t.key))
+            stored = store is not None and job_key(_content_key(sub, own)) in store
+            if sub.fleets and sub.stops and not stored:
+                subs.append((t.key, sub))
+        todo.append((problem, subs))
+    if not any(subs for _, subs in todo):
+        return
+    ex = runner.executor or executor_for(None, settings.workers, start_method="fork")
+    jobs = [((k, n), sub) for n, (_, subs) in enumerate(todo) for k, sub in subs]
+    jobs.sort(key=lambda job: -_tables_cost(job[1]))  # costliest first: balanced lanes
+    try:
+        done = run_jobs(
+            _tables_job,
+            [(f"{n}:{k}", sub) for (k, n), sub in jobs],
+            executor=ex,
+            progress=runner.progress,
+            desc="road tables",
+            unit="territory",
+        )
+    finally:
+        if runner.executor is None:
+            ex.close()
+    for (key, n), sub in jobs:
+        result = done[f"{n}:{key}"]
+        if isinstance(result, TaskFailure):
+            result.reraise()
+        _keep(todo[n][0], key, sub, result)
 
 
 def solve_territories(
@@ -317,9 +379,7 @@ def solve_territories(
             t.key: {f: used[t.key].get(f, 0) + extra[t.key].get(f, 0) for f in counts[t.key]}
             for t in again
         }
-        second = _route_all(
-            problem, again, more, settings, (work_end, work_end), runner, again=True
-        )
+        second = _route_all(problem, again, more, settings, (work_end, work_end), runner)
         for key, dec in second.items():
             log.debug("territory %s: %d → %d unserved", key, len(found[key][1]), len(dec[1]))
             if len(dec[1]) < len(found[key][1]):
@@ -451,29 +511,31 @@ def _route_all(
     settings: RoutingSettings,
     window: tuple[Deadline, Deadline],
     runner: Runner,
-    *,
-    again: bool = False,
 ) -> dict[str, Decoded]:
     """Each territory routed with its ``counts`` by the engine on the runner's executor; each
     search ends at its share of ``window[0]`` (the pass; at least ``MIN_TERRITORY_S``, never
     after ``window[1]``; with ``iterations`` at ``window[1]``, a safety net only).
 
     On a road network the territories' tables are computed first, all of them, in parallel
-    (:func:`_tables_job`; ``again``: a second pass reads what its first pass computed and
-    searches only the lent vehicles' depots and profiles), and the searches then share what
-    the pass has left: a territory's tables cost what its spread costs, not what its stops
-    do, and computed inside its search's share they left spread-out territories no time to
-    search at all."""
+    (:func:`_tables_job`; blocks kept under a territory's key are read, not searched: those
+    of :func:`tables_ahead`, or of its first pass in a second pass, which then searches only
+    the lent vehicles' depots and profiles), and the searches then share what the pass has
+    left: a territory's tables cost what its spread costs, not what its stops do, and
+    computed inside its search's share they left spread-out territories no time to search."""
     pass_end, latest = window
     out: dict[str, Decoded] = {}
     jobs: list[tuple[Territory, RoutingProblem, RoutingSettings, str]] = []
     for t in territories:
-        sub = subproblem(problem, t, counts[t.key], kept=(t.key,) if again else ())
-        if not sub.fleets or not sub.stops:
-            out[t.key] = ((), tuple(s.id for s in sub.stops))  # no vehicle given to it
-        else:
-            own = replace(settings, workers=1, seed=territory_seed(settings.seed, t.key))
-            jobs.append((t, sub, own, _content_key(sub, own)))
+        plain = subproblem(problem, t, counts[t.key])
+        if not plain.fleets or not plain.stops:
+            out[t.key] = ((), tuple(s.id for s in plain.stops))  # no vehicle given to it
+            continue
+        own = replace(settings, workers=1, seed=territory_seed(settings.seed, t.key))
+        # the blocks kept under its key: a first pass's read what tables_ahead computed, a
+        # second pass's what its first pass did (searching only what lent vehicles add); its
+        # content key is the plain sub-problem's (kept blocks are a cache, not content)
+        sub = subproblem(problem, t, counts[t.key], kept=(t.key,)) if _on_roads(problem) else plain
+        jobs.append((t, sub, own, _content_key(plain, own)))
     if not jobs:
         return out
     latest_wall = time.time() + latest.remaining()
@@ -535,21 +597,24 @@ def _ready_all(
     parallel on ``ex``) and kept by the whole problem's tables, by key; territories whose
     search the runner's store holds are left out (nothing to compute). Elsewhere none: a
     formula table's block costs less than sending it."""
-    if not isinstance(problem.distance_m, RoadTable):
+    if not _on_roads(problem):
         return {}
     store = runner.store
     todo = [(t.key, sub) for t, sub, _, key in jobs if store is None or job_key(key) not in store]
     if not todo:
         return {}
-    todo.sort(key=lambda job: -_tables_cost(job[1]))  # costliest first: balanced lanes
-    done = run_jobs(
-        _tables_job,
-        todo,
-        executor=ex,
-        progress=runner.progress,
-        desc=f"{problem.stream} tables",
-        unit="territory",
-    )
+    # kept already (tables_ahead): read here, a slice of the kept blocks; else by the workers
+    done: dict[str, Any] = {k: _tables_job(sub) for k, sub in todo if _held(k, sub)}
+    rest = sorted((job for job in todo if job[0] not in done), key=lambda j: -_tables_cost(j[1]))
+    if rest:  # costliest first: balanced lanes
+        done |= run_jobs(
+            _tables_job,
+            rest,
+            executor=ex,
+            progress=runner.progress,
+            desc=f"{problem.stream} tables",
+            unit="territory",
+        )
     out: dict[str, RoutingProblem] = {}
     for key, sub in todo:
         result = done[key]
@@ -558,6 +623,17 @@ def _ready_all(
         _keep(problem, key, sub, result)
         out[key] = _with_blocks(sub, result)
     return out
+
+
+def _held(key: str, sub: RoutingProblem) -> bool:
+    """True when every road table of ``sub`` keeps a whole block under ``key``."""
+    tables = (sub.distance_m, *sub.durations_s, *sub.distances_m)
+    return all(isinstance(t, RoadTable) and t.holds(key) for t in tables)
+
+
+def _on_roads(problem: RoutingProblem) -> bool:
+    """True when ``problem``'s tables are road tables (each block a search)."""
+    return isinstance(problem.distance_m, RoadTable)
 
 
 def _tables_cost(sub: RoutingProblem) -> float:
@@ -623,7 +699,7 @@ def _route_job(
     after which it must not run), with its road tables (:func:`_tables`)."""
     now = time.time()
     end = min(now + seconds, latest_wall)
-    dense, blocks = _tables(problem)  # the territory's tables, computed here (in its budget)
+    dense, blocks = _tables(problem)  # on roads given (_ready_all); formula blocks made here
     found = run_engine(dense, settings, Deadline.at(time.monotonic() + (end - now)))
     return found, blocks
 

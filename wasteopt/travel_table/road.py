@@ -332,6 +332,11 @@ class RoadTable(TravelTable):
             if key not in keys:
                 keys.append(key)
 
+    def holds(self, key: str) -> bool:
+        """True when the block kept under ``key`` has a row for every position."""
+        known = self._known.get(key)
+        return known is not None and len(known[0]) == self.shape[0]
+
     def kept(
         self, key: str
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int32]]:
