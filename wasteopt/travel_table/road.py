@@ -340,12 +340,18 @@ class RoadTable(TravelTable):
     def kept(
         self, key: str
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int32]]:
-        """The rows, the columns and the block :meth:`keep` was given under ``key``."""
+        """The rows, the columns and the block :meth:`keep` was given under ``key`` (a
+        position given twice: the rows and columns :meth:`pair` reads, its last)."""
         local, across, block = self._known[key]
+        if not local or not across:
+            none = np.zeros(0, dtype=np.intp)
+            return none, none, np.zeros((0, 0), dtype=np.int32)
+        rows, at_r = zip(*sorted(local.items(), key=lambda kv: kv[1]), strict=True)
+        cols, at_c = zip(*sorted(across.items(), key=lambda kv: kv[1]), strict=True)
         return (
-            np.fromiter(local, dtype=np.intp, count=len(local)),
-            np.fromiter(across, dtype=np.intp, count=len(across)),
-            block,
+            np.array(rows, dtype=np.intp),
+            np.array(cols, dtype=np.intp),
+            np.ascontiguousarray(block[np.ix_(at_r, at_c)]),
         )
 
     def lines_ahead(self, positions: Sequence[int]) -> None:
