@@ -100,7 +100,7 @@ from wasteopt.roads.local import (
     induced,
     local_rows,
 )
-from wasteopt.roads.snap import Segments, Snap, direct, join, legs, two_way_segments
+from wasteopt.roads.snap import Segments, Snap, join, legs, offer_direct, two_way_segments
 
 __all__ = ["SNAP_SPEED_KMH", "Leg", "Router"]
 
@@ -293,14 +293,7 @@ class Router:
         best_s, best_m = best_s[inv.ravel()], best_m[inv.ravel()]
         if reverse:
             best_s, best_m = best_s.T.copy(), best_m.T.copy()
-        same = (a.seg[:, None] == b.seg[None, :]) & (a.seg[:, None] >= 0)
-        close = (a.ends[:, :, None, None] == b.ends[None, None, :, :]).any(axis=(1, 3))
-        ii, jj = np.nonzero(same | close)
-        if ii.size:
-            s, m = direct(a.take(ii), b.take(jj), straight_m[ii, jj], self.snap_kmh)
-            better = s < best_s[ii, jj]
-            best_s[ii[better], jj[better]] = s[better]
-            best_m[ii[better], jj[better]] = m[better]
+        offer_direct(a, b, straight_m, self.snap_kmh, best_s, best_m)
         return best_s, best_m
 
     def _search(

@@ -51,6 +51,7 @@ __all__ = [
     "direct",
     "join",
     "legs",
+    "offer_direct",
     "two_way_segments",
 ]
 
@@ -264,14 +265,29 @@ def legs(
                 a.end_s[:, i, None] + secs[rows, cols] + b.end_s[None, :, j],
                 a.end_m[:, i, None] + metres[rows, cols] + b.end_m[None, :, j],
             )
+    offer_direct(a, b, straight_m, snap_kmh, best_s, best_m)
+    return best_s, best_m
+
+
+def offer_direct(
+    a: Snap,
+    b: Snap,
+    straight_m: FloatArray,
+    snap_kmh: float,
+    best_s: FloatArray,
+    best_m: FloatArray,
+) -> None:
+    """Lower ``best_s`` (and ``best_m`` with it), the legs from points ``a`` to points ``b``
+    through nodes, to the ways that pass no node (:func:`direct`) where those are faster: two
+    points on one segment, or sharing an end."""
     same = (a.seg[:, None] == b.seg[None, :]) & (a.seg[:, None] >= 0)
     close = (a.ends[:, :, None, None] == b.ends[None, None, :, :]).any(axis=(1, 3))
     ii, jj = np.nonzero(same | close)
     if ii.size:
-        s, m = np.full_like(best_s, np.inf), np.full_like(best_s, np.inf)
-        s[ii, jj], m[ii, jj] = direct(a.take(ii), b.take(jj), straight_m[ii, jj], snap_kmh)
-        offer(s, m)
-    return best_s, best_m
+        s, m = direct(a.take(ii), b.take(jj), straight_m[ii, jj], snap_kmh)
+        better = s < best_s[ii, jj]
+        best_s[ii[better], jj[better]] = s[better]
+        best_m[ii[better], jj[better]] = m[better]
 
 
 def direct(

@@ -270,6 +270,15 @@ def _stitch_reserve_s(n_stops: int, budget_s: float) -> float:
     return min(0.15 * budget_s, 0.2 + 2e-3 * n_stops)
 
 
+def _territories(problem: RoutingProblem, settings: RoutingSettings) -> list[Territory]:
+    """The territories :func:`solve_territories` routes ``problem`` in; none when it routes
+    it whole (benchmark CVRPs, stops that name no unload site, a single territory)."""
+    if problem.depot_unloads or not any(s.unload_at for s in problem.stops):
+        return []
+    territories = split(problem, settings.territory_max_stops)
+    return territories if len(territories) > 1 else []
+
+
 def tables_ahead(
     problems: Sequence[RoutingProblem],
     settings: RoutingSettings = DEFAULT_SETTINGS,
@@ -287,12 +296,8 @@ def tables_ahead(
     store = runner.store
     todo: list[tuple[RoutingProblem, list[tuple[str, RoutingProblem]]]] = []
     for problem in problems:
-        if not _on_roads(problem) or not problem.stops:
-            continue
-        if problem.depot_unloads or not any(s.unload_at for s in problem.stops):
-            continue
-        territories = split(problem, settings.territory_max_stops)
-        if len(territories) <= 1:
+        territories = _territories(problem, settings) if _on_roads(problem) else []
+        if not territories:
             continue
         counts = allocate(problem, territories)
         subs = []
@@ -340,12 +345,10 @@ def solve_territories(
     ``timings`` (when given) gains the seconds of ``search``, ``repair`` and ``check``;
     ``runner`` says where searches run and where finished territories are kept."""
     clock = _Stages(timings)
-    if problem.depot_unloads or not any(s.unload_at for s in problem.stops):
+    territories = _territories(problem, settings)
+    if not territories:
         if large_applies(problem, settings):  # a very large plain CVRP: its own decomposition
             return clock.whole(solve_large(problem, settings, deadline=deadline))
-        return clock.whole(solve(problem, settings, deadline=deadline))
-    territories = split(problem, settings.territory_max_stops)
-    if len(territories) <= 1:
         return clock.whole(solve(problem, settings, deadline=deadline))
     if deadline is None or not math.isfinite(deadline.end):
         deadline = Deadline(settings.time_limit_s)

@@ -261,8 +261,7 @@ class RoadTable(TravelTable):
             if key not in self._known:
                 continue
             local, across, block = self._known[key]
-            a = np.array([local.get(p, -1) for p in idx.tolist()], dtype=np.intp)
-            b = np.array([across.get(p, -1) for p in idx.tolist()], dtype=np.intp)
+            a, b = _where_in(local, idx), _where_in(across, idx)
             ra, cb = np.flatnonzero(a >= 0), np.flatnonzero(b >= 0)
             if ra.size and cb.size:
                 out.keep(key, ra, block[np.ix_(a[ra], b[cb])], cols=cb)
@@ -300,8 +299,7 @@ class RoadTable(TravelTable):
         if best is None:
             return super().block(r, c)
         local, across, kept = self._known[best]
-        a = np.array([local.get(p, -1) for p in r.tolist()], dtype=np.intp)
-        b = np.array([across.get(p, -1) for p in c.tolist()], dtype=np.intp)
+        a, b = _where_in(local, r), _where_in(across, c)
         hr, hc = a >= 0, b >= 0
         out = np.empty((r.size, c.size), dtype=np.int32)
         out[np.ix_(hr, hc)] = kept[np.ix_(a[hr], b[hc])]
@@ -437,6 +435,11 @@ class RoadTable(TravelTable):
             while len(waiting) > self.TWIN_BLOCKS or cells > self.TWIN_CELLS:
                 cells -= waiting.pop(next(iter(waiting))).size
         return out[not self.seconds]
+
+
+def _where_in(at: dict[int, int], positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Each position's row (or column) in a kept block, -1 where the block has none."""
+    return np.array([at.get(p, -1) for p in positions.tolist()], dtype=np.intp)
 
 
 def _rebuild_road(
