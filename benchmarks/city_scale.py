@@ -384,7 +384,7 @@ def day_job(spec: dict[str, Any], out: dict[str, Any], _save: Callable[[], None]
             )
         out["wall_s"] = round(time.perf_counter() - t0, 2)
     out.update(day_totals(plans, terr.territories))
-    out["stream_rows"] = [stream_row(p, terr.territories.get(p.stream, 1)) for p in plans]
+    out["stream_rows"] = [stream_row(p, terr.territories.get(p.stream, 1), scenario) for p in plans]
 
 
 def routing_settings(spec: dict[str, Any]) -> RoutingSettings:
@@ -418,14 +418,24 @@ def day_totals(plans: Sequence[RoutePlan], territories: dict[str, int]) -> dict[
     }
 
 
-def stream_row(plan: RoutePlan, territories: int) -> dict[str, Any]:
-    """One stream's plan: the per-stream rows of the day."""
+def stream_row(plan: RoutePlan, territories: int, scenario: Scenario) -> dict[str, Any]:
+    """One stream's plan: the per-stream rows of the day, with what its collection fleet
+    has (vehicles, shift hours lunch included) beside what the plan uses of it: a plan that
+    uses every vehicle and most of their hours while stops stay unserved is short of fleet,
+    not of search."""
+    fleet = [
+        v for v in scenario.vehicle_types if v.stream == plan.stream and v.role == "collection"
+    ]
+    totals = None if plan.check is None else plan.check.totals
     return {
         "stream": plan.stream,
         "stops": _stops(plan),
         "territories": territories,
         "unserved": len(plan.unserved),
-        "vehicles": None if plan.check is None else plan.check.totals.vehicles,
+        "vehicles": None if totals is None else totals.vehicles,
+        "fleet_vehicles": sum(v.count for v in fleet),
+        "vehicle_h": None if totals is None else round(totals.duration_h, 1),
+        "fleet_h": round(sum(v.count * (v.shift_end_s - v.shift_start_s) for v in fleet) / 3600, 1),
         "cost_cny": round(plan.objective, 2),
         "check": "clean" if plan.check is not None and plan.check.ok else plan.status,
         "violations": _violations([plan]),

@@ -36,6 +36,9 @@ FIELDS = (
     "rss_bound_gb",
     "unserved",
     "vehicles",
+    "fleet_vehicles",
+    "vehicle_h",
+    "fleet_h",
     "cost_cny",
     "check",
     "violations",
@@ -52,8 +55,30 @@ FIELDS = (
     "note",
     "error",
 )
-STREAM_HEAD = ("N", "stream", "stops", "territories", "unserved", "vehicles", "cost CNY")
-STREAM_KEYS = ("points", "stream", "stops", "territories", "unserved", "vehicles", "cost_cny")
+STREAM_HEAD = (
+    "N",
+    "stream",
+    "stops",
+    "territories",
+    "unserved",
+    "vehicles",
+    "of fleet",
+    "vehicle h",
+    "of fleet's shift h",
+    "cost CNY",
+)
+STREAM_KEYS = (
+    "points",
+    "stream",
+    "stops",
+    "territories",
+    "unserved",
+    "vehicles",
+    "fleet_vehicles",
+    "vehicle_h",
+    "fleet_h",
+    "cost_cny",
+)
 TARGET_WALL_S, TARGET_RSS_GB, TARGET_GAP_PCT = 600.0, 8.0, 3.0
 
 
@@ -241,6 +266,14 @@ def write_tables(run: Run, rows: list[dict[str, Any]], args: argparse.Namespace)
             [*STREAM_KEYS, "check", "violations", "wall_s"],
             streams,
         )
+        body += [
+            "`vehicles` of `of fleet`: the collection vehicles the plan uses and the stream's "
+            "fleet; `vehicle h` of `of fleet's shift h`: the plan's route hours (each used "
+            "vehicle from its start to its return, lunch included) and every vehicle's whole "
+            "shift. A stream that uses every vehicle while stops stay unserved is short of "
+            "fleet for this network, not of search time.",
+            "",
+        ]
     body += quality_section(quality, args.whole_factor)
     title = "City scale: the Nanjing-like day by N"
     if args.roads_grid_m is not None:
