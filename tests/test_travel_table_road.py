@@ -122,6 +122,37 @@ def test_a_row_or_column_missed_often_is_searched_whole(
     assert len(road_searches) == 6
 
 
+def test_locations_far_out_are_searched_apart_with_the_same_legs(
+    matrix: TravelMatrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the far-out rule tight enough to set some locations apart (a territory's far
+    depot), a block is searched in parts and equals the block searched in one part, seconds
+    and metres."""
+    table = matrix.distance_m
+    assert isinstance(table, RoadTable)
+    every = np.arange(table.shape[0], dtype=np.intp)
+    monkeypatch.setattr(road_module, "FAR_OUT", np.inf)
+    whole_m = table.take(every).dense()
+    whole_s = table.for_profile(table.profile).take(every).dense()
+    monkeypatch.setattr(road_module, "FAR_OUT", 1.0)
+    monkeypatch.setattr(road_module, "FAR_OUT_M", 0.0)
+    x, y = table.router.plane(table.lon, table.lat)
+    far = road_module._far_out(x, y, every)
+    assert 0 < far.sum() < every.size
+    parts: list[tuple[int, int]] = []
+    point_legs = table.router.point_legs
+
+    def counted(a: Any, b: Any, straight: Any, limit: float = np.inf) -> Any:
+        parts.append(straight.shape)
+        return point_legs(a, b, straight, limit)
+
+    monkeypatch.setattr(table.router, "point_legs", counted)
+    got_m = table.take(every).dense()
+    got_s = table.for_profile(table.profile).take(every).dense()
+    assert len(parts) >= 3  # the near block, the far rows, the far columns
+    assert np.array_equal(got_m, whole_m) and np.array_equal(got_s, whole_s)
+
+
 def test_take_tables_cuts_arrays_and_keeps_lazy_tables_lazy(matrix: TravelMatrix) -> None:
     """An array is cut to its block, a lazy table to a lazy table of the same entries."""
     table = matrix.distance_m

@@ -10,6 +10,11 @@ and a process keeps the networks it has met by key, so a worker builds a profile
 once for all its tasks, and a forked worker finds its parent's network, routers included,
 without unpickling the graph. Tables that share their blocks (a profile's seconds and metres,
 one search for both) still share them after :func:`take_tables` and after pickling.
+
+A block's locations far out from the rest (a territory's depot across the city:
+:func:`_far_out`) are searched in parts of their own, from them or towards them: a search's
+box and bound follow the spread of its block (:mod:`wasteopt.roads.local`), and one far
+column in a territory's block would widen every row's search to its distance.
 """
 
 from __future__ import annotations
@@ -420,11 +425,7 @@ class RoadTable(TravelTable):
         done = None if waiting is None else waiting.pop(key, None)
         if done is not None:
             return done
-        snap, router = self.snapped(), self.router
-        x, y = router.plane(self.lon, self.lat)
-        straight = np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :])
-        limit = 2.0 * float(np.max(straight)) * 3.6 / router.typical_kmh + 60.0  # a bound
-        secs, metres = router.point_legs(snap.take(rr), snap.take(c), straight, limit)
+        secs, metres = self._legs(rr, c)
         out = []
         for val, seconds in ((secs, True), (metres, False)):
             val[rr[:, None] == c[None, :]] = 0.0
@@ -435,6 +436,53 @@ class RoadTable(TravelTable):
             while len(waiting) > self.TWIN_BLOCKS or cells > self.TWIN_CELLS:
                 cells -= waiting.pop(next(iter(waiting))).size
         return out[not self.seconds]
+
+    def _legs(
+        self, rr: npt.NDArray[np.intp], c: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Seconds and metres of rows ``rr`` × columns ``c``, unrounded. A location far out
+        from the rest of the block (a territory's depot across the city, :func:`_far_out`)
+        is searched in a part of its own (few roots, searched from it or towards it): with
+        the others it would widen every root's box and bound to its distance."""
+        snap, router = self.snapped(), self.router
+        x, y = router.plane(self.lon, self.lat)
+        straight = np.hypot(x[rr][:, None] - x[c][None, :], y[rr][:, None] - y[c][None, :])
+        far = _far_out(x, y, np.concatenate([rr, c]))
+        far_r, far_c = far[: rr.size], far[rr.size :]
+        near_r, near_c = ~far_r, ~far_c
+        if not far.any() or not near_r.any() or not near_c.any():
+            parts = [(np.ones(rr.size, bool), np.ones(c.size, bool))]
+        else:
+            parts = [(near_r, near_c), (far_r, np.ones(c.size, bool)), (near_r, far_c)]
+        secs = np.empty(straight.shape)
+        metres = np.empty(straight.shape)
+        for in_r, in_c in parts:
+            if not in_r.any() or not in_c.any():
+                continue
+            cut = np.ix_(in_r, in_c)
+            part = straight[cut]
+            limit = 2.0 * float(np.max(part)) * 3.6 / router.typical_kmh + 60.0  # a bound
+            secs[cut], metres[cut] = router.point_legs(
+                snap.take(rr[in_r]), snap.take(c[in_c]), part, limit
+            )
+        return secs, metres
+
+
+FAR_OUT = 3.0
+"""A location of a block lies far out when its distance from the block's median point is
+above ``FAR_OUT`` × the 90th percentile of those distances, and above ``FAR_OUT_M``."""
+FAR_OUT_M = 5_000.0
+
+
+def _far_out(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], at: npt.NDArray[np.intp]
+) -> npt.NDArray[np.bool_]:
+    """Which of the locations ``at`` lie far out from the rest (:data:`FAR_OUT`)."""
+    if at.size < 8:
+        return np.zeros(at.size, dtype=bool)
+    px, py = x[at], y[at]
+    r = np.hypot(px - np.median(px), py - np.median(py))
+    return np.asarray(r > max(FAR_OUT * float(np.percentile(r, 90)), FAR_OUT_M))
 
 
 def _where_in(at: dict[int, int], positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
