@@ -3,9 +3,11 @@ territories, vehicles kept near their depot, lane vehicles kept for the lanes.""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from two_towns import fleet, two_towns
 
-from wasteopt.routing.fleet_shares import allocate, shift_kg
+from wasteopt.routing.fleet_shares import allocate, lend_pool, shift_kg
 from wasteopt.routing.territories import split
 
 
@@ -37,3 +39,36 @@ def test_tricycles_cover_the_lanes_before_any_street() -> None:
     counts = allocate(p, split(p))
     assert counts["SE"]["T"] == 2 and counts["SW"]["T"] == 0
     assert counts["SW"]["F"] + counts["SE"]["F"] == 4
+
+
+def test_a_territory_bound_by_hours_gets_vehicles_its_kg_would_not() -> None:
+    """Vans of 3 × 1 t carry a whole day's 10 kg stops in one shift, but East's 40 stops take
+    25 min each (16.7 h): East gets its own van and one from the west, West the other."""
+    vans = (fleet("W", "GW", 2, max_trips=3), fleet("E", "GE", 1, max_trips=3))
+    p = two_towns({"SW": 10, "SE": 40}, vans, load_kg=10, service_s=0)
+    p = replace(
+        p,
+        stops=tuple(replace(s, service_s=1500 if s.id.startswith("SE") else 120) for s in p.stops),
+    )
+    counts = allocate(p, split(p))
+    assert counts == {"SE": {"W": 1, "E": 1}, "SW": {"W": 1, "E": 0}}
+
+
+def test_a_spread_territory_needs_more_hours_than_a_dense_one() -> None:
+    """Same stops, kg and service on both sides (100 × 5 min, 1 t): West's lie on a 600 m
+    ring, East's on a 5 km ring, whose driving (a tour of about 45 km, and the way to its
+    site) makes it more than a shift; the kg alone would give each town one vehicle and the
+    spare to West, by its depot."""
+    vans = (fleet("W", "GW", 2, max_trips=3), fleet("E", "GE", 1, max_trips=3))
+    p = two_towns({"SW": 100, "SE": 100}, vans, load_kg=10, service_s=300, radius_m={"SE": 5000})
+    counts = allocate(p, split(p))
+    assert counts == {"SE": {"W": 1, "E": 1}, "SW": {"W": 1, "E": 0}}
+
+
+def test_the_pool_goes_to_the_territory_whose_unserved_stops_need_the_hours() -> None:
+    """After a pass, West's spare van is lent to East, the only town with unserved stops."""
+    vans = (fleet("W", "GW", 2, max_trips=3), fleet("E", "GE", 2, max_trips=3))
+    p = two_towns({"SW": 20, "SE": 20}, vans, load_kg=10, service_s=900)
+    territories = split(p)
+    extra = lend_pool(p, territories, {"SW": {"W": 1}, "SE": {"E": 2}}, {"SE": ["SE-1", "SE-2"]})
+    assert extra["SE"] == {"W": 1} and not any(extra["SW"].values())

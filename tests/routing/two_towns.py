@@ -4,6 +4,7 @@ problem of the fleet-share and vehicle-choice tests (straight-line roads at 25 k
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -28,14 +29,21 @@ def two_towns(
     fleets: tuple[Fleet, ...],
     *,
     load_kg: int = 300,
-    access: dict[str, tuple[str, ...]] | None = None,
+    service_s: int = 120,
+    access: Mapping[str, tuple[str, ...]] | None = None,
+    radius_m: Mapping[str, float] | None = None,
 ) -> RoutingProblem:
-    """``n[site]`` stops ``<site>-<i>`` on a 600 m ring around each site, unloading there."""
+    """``n[site]`` stops ``<site>-<i>`` on a ring round each site (600 m, or ``radius_m[site]``),
+    unloading there."""
+    ring = {s: (radius_m or {}).get(s, 600.0) for s in SITES}
     stop_xy = [
         (
             f"{s}-{i}",
             s,
-            (x + 600 * math.cos(2 * math.pi * i / k), y + 600 * math.sin(2 * math.pi * i / k)),
+            (
+                x + ring[s] * math.cos(2 * math.pi * i / k),
+                y + ring[s] * math.sin(2 * math.pi * i / k),
+            ),
         )
         for s, (x, y) in SITES.items()
         for k in [n.get(s, 0)]
@@ -49,7 +57,7 @@ def two_towns(
             id=sid,
             stream="other",
             load_kg=load_kg,
-            service_s=120,
+            service_s=service_s,
             tw_start_s=0,
             tw_end_s=48 * H,
             unload_at=(s,),

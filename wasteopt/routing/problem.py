@@ -168,7 +168,7 @@ class RoadRules:
     profiles: Mapping[str, Profile]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True, weakref_slot=True)
 class RoutingProblem:
     """Everything an engine needs, and everything the checker needs to judge a plan.
     ``distances_m``: one distance table per duration profile, or empty when every profile

@@ -16,18 +16,18 @@ no-mixing rule keeps apart.
 Fleets (no over-count, near home, lanes first)
 ----------------------------------------------
 Each fleet's real count is handed out over the territories
-(:mod:`wasteopt.routing.fleet_shares`), so the solver of a territory sees only vehicles that
-exist: stops only some fleets reach (lanes only e-tricycles enter) are covered first and
-those fleets are spent on other stops only when nothing else is left, each vehicle goes to a
-territory near its depot, and a spare stays with its own depot's territories. After a first
-pass the vehicles a territory did not use are lent to territories with unserved stops, which
-are routed again (the answer with fewer unserved stops is kept). Fleets that alone reach
-some stops are kept for those stops in a territory where they are scarce
-(:data:`SCARCE_SHARE`: its ordinary stops may not use them). On the 20,000-point city's day-0
-kitchen waste (500 iterations per territory, same catchments) these shares with the vehicle
-choice below took the unserved lane stops from 37 to 0 and the cost from 227,231 to 221,995
-CNY; a higher engine prize for lane stops alone changed nothing (138 lane stops left out in
-the lane territories either way: those were given too few tricycles).
+(:mod:`wasteopt.routing.fleet_shares`, by the kg and the hours each territory needs), so the
+solver of a territory sees only vehicles that exist: stops only some fleets reach (lanes only
+e-tricycles enter) are covered first and those fleets are spent on other stops only when
+nothing else is left, each vehicle goes to a territory near its depot, and a spare stays with
+its own depot's territories. After a first pass the vehicles a territory did not use are lent
+to territories with unserved stops, which are routed again (the answer with fewer unserved
+stops is kept). Fleets that alone reach some stops are kept for those stops in a territory
+where they are scarce (:data:`SCARCE_SHARE`: its ordinary stops may not use them). On the
+20,000-point city's day-0 kitchen waste (500 iterations per territory, same catchments) these
+shares with the vehicle choice below took the unserved lane stops from 37 to 0 and the cost
+from 227,231 to 221,995 CNY; a higher engine prize for lane stops alone changed nothing (138
+lane stops left out in the lane territories either way: those were given too few tricycles).
 
 Finally the merged routes are repaired once on the whole problem
 (:func:`wasteopt.routing.schedule.repair_routes`), which is where vehicles are shared between
