@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from two_towns import fleet, two_towns
 
+from wasteopt.routing import fleet_shares
 from wasteopt.routing.fleet_shares import allocate, lend_pool, shift_kg
 from wasteopt.routing.territories import split
 
@@ -72,3 +74,18 @@ def test_the_pool_goes_to_the_territory_whose_unserved_stops_need_the_hours() ->
     territories = split(p)
     extra = lend_pool(p, territories, {"SW": {"W": 1}, "SE": {"E": 2}}, {"SE": ["SE-1", "SE-2"]})
     assert extra["SE"] == {"W": 1} and not any(extra["SW"].values())
+
+
+def test_a_depot_covers_the_territory_it_is_nearest_before_a_neighbour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GE stands 3 km from West's site and 15 km from East's, East's nearest depot; both towns
+    need more than two vans by hours (50 stops of 25 min), West's own depot has one. GE's two
+    vans stay with East; taken nearest pair first (no REACH), West's second van comes from GE
+    and East is left one."""
+    vans = (fleet("W", "GW", 1, max_trips=3), fleet("E", "GE", 2, max_trips=3))
+    moved = {"GW": (-9_000.0, 2_500.0), "GE": (-6_000.0, 2_000.0)}
+    p = two_towns({"SW": 50, "SE": 50}, vans, load_kg=10, service_s=1500, depots=moved)
+    assert allocate(p, split(p)) == {"SE": {"W": 0, "E": 2}, "SW": {"W": 1, "E": 0}}
+    monkeypatch.setattr(fleet_shares, "REACH", (None,))
+    assert allocate(p, split(p)) == {"SE": {"W": 0, "E": 1}, "SW": {"W": 1, "E": 1}}

@@ -32,9 +32,11 @@ def two_towns(
     service_s: int = 120,
     access: Mapping[str, tuple[str, ...]] | None = None,
     radius_m: Mapping[str, float] | None = None,
+    depots: Mapping[str, tuple[float, float]] | None = None,
 ) -> RoutingProblem:
     """``n[site]`` stops ``<site>-<i>`` on a ring round each site (600 m, or ``radius_m[site]``),
-    unloading there."""
+    unloading there; ``depots`` moves depots (id → x, y metres)."""
+    at = {**DEPOTS, **(depots or {})}
     ring = {s: (radius_m or {}).get(s, 600.0) for s in SITES}
     stop_xy = [
         (
@@ -49,8 +51,8 @@ def two_towns(
         for k in [n.get(s, 0)]
         for i in range(k)
     ]
-    locs = (*DEPOTS, *SITES, *(sid for sid, _, _ in stop_xy))
-    xy = np.array([*DEPOTS.values(), *SITES.values(), *(p for _, _, p in stop_xy)])
+    locs = (*at, *SITES, *(sid for sid, _, _ in stop_xy))
+    xy = np.array([*at.values(), *SITES.values(), *(p for _, _, p in stop_xy)])
     dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
     stops = tuple(
         Stop(
@@ -70,7 +72,7 @@ def two_towns(
         stream="other",
         stops=stops,
         sites=tuple(UnloadSite(id=s, streams=("other",), unload_s=300) for s in SITES),
-        depots=tuple(Depot(id=d) for d in DEPOTS),
+        depots=tuple(Depot(id=d) for d in at),
         fleets=fleets,
         locations=locs,
         distance_m=dist,
