@@ -315,8 +315,7 @@ def _demand(
                 (unload[u] for u in s.unload_at if u in unload), default=0
             )
             n.drive_m += geo.tour_m.get(sid, 0.0) + trips * geo.site_way_m.get(sid, 0.0)
-    count = {f.id: f.count for f in fleets}
-    ref = max(fleets, key=lambda f: (count[f.id], f.id)) if fleets else None
+    ref = max(fleets, key=lambda f: (f.count, f.id)) if fleets else None
     return _Demand(
         fleets=fleets,
         left=left,
@@ -345,12 +344,7 @@ def _hand_out(dem: _Demand, avail: dict[str, int]) -> Counts:
     narrowest = {
         f.id: min((len(c) for _, c in dem.left if f.id in c), default=0) for f in by_id.values()
     }
-    depots = sorted({f.depot for f in dem.fleets})
-    rank = {
-        (k, d): sum(dem.dist[(k, e)] < dem.dist[(k, d)] for e in depots)
-        for k in dem.order
-        for d in depots
-    }
+    rank = _ranks(dem)
     for width in sorted({len(c) for _, c in dem.left}):  # narrowest classes first
         for reach in REACH:  # the territory's nearest depot, the next, then any
             near = {
@@ -394,25 +388,30 @@ def _hand_out(dem: _Demand, avail: dict[str, int]) -> Counts:
                     key=lambda f: (narrowest[f] < width, dem.dist[(key, depot[f])], fpos[f]),
                 )
                 give(key, cls, fid, 1)
-    _spares(dem, avail, give)
+    _spares(dem, avail, give, rank)
     return out
+
+
+def _ranks(dem: _Demand) -> dict[tuple[str, str], int]:
+    """(territory, depot) → how many of the stream's depots are nearer the territory."""
+    depots = sorted({f.depot for f in dem.fleets})
+    return {
+        (k, d): sum(dem.dist[(k, e)] < dem.dist[(k, d)] for e in depots)
+        for k in dem.order
+        for d in depots
+    }
 
 
 def _spares(
     dem: _Demand,
     avail: dict[str, int],
     give: Callable[[str, _Class, str, int], None],
+    rank: Mapping[tuple[str, str], int],
 ) -> None:
     """Round 3 (module docstring): each vehicle left once every demand is covered goes, one at
     a time, to a territory of its own depot (one whose nearest depot it is, else the next
     nearest), the one with the most demand left for it; a fleet that alone reaches some
-    stops (a tricycle) goes to a territory with such stops first."""
-    depots = sorted({f.depot for f in dem.fleets})
-    rank = {
-        (k, d): sum(dem.dist[(k, e)] < dem.dist[(k, d)] for e in depots)
-        for k in dem.order
-        for d in depots
-    }
+    stops (a tricycle) goes to a territory with such stops first; ``rank``: :func:`_ranks`."""
     pos = {k: i for i, k in enumerate(dem.order)}
     for f in dem.fleets:
         mine: dict[str, list[_Class]] = {}  # territory → its classes the fleet serves
