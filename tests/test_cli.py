@@ -27,6 +27,7 @@ BAD = str(ROOT / "tests" / "data" / "bad_many")
 CVRP = str(ROOT / "tests" / "data" / "instances" / "cvrp_augerat_a" / "A-n32-k5.vrp")
 SUBCOMMANDS = [
     "validate",
+    "circuity",
     "generate",
     "route",
     "solve-instance",
@@ -66,6 +67,17 @@ def test_crs_option_names_every_coordinate_system(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "scenarios/tiny", "--crs", "utm", "--out", "x"])
     assert exc.value.code == 2 and "invalid choice: 'utm'" in capsys.readouterr().err
+
+
+def test_circuity_fits_tiny_roads_and_refuses_a_scenario_without_roads(capsys, tiny_dir):
+    """circuity prints the fitted factor of tiny_roads (exit 0); on tiny, which has no road
+    network, it names [network] roads and exits 2."""
+    assert main(["circuity", str(ROOT / "scenarios" / "tiny_roads")]) == 0
+    out = capsys.readouterr().out
+    assert "fitted on 66 legs" in out and out.splitlines()[2].split()[:2] == ["straight", "1.069"]
+    assert main(["circuity", str(tiny_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "scenario.toml [network]: roads: circuity is fitted against a road network" in err
 
 
 def test_validate_ok(capsys, tiny_dir, tiny_scenario):

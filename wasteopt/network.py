@@ -27,7 +27,9 @@ barrier except along a crossing, still × circuity::
 
 A leg whose straight line is clear keeps exactly its value without barriers. Circuity stays
 a calibrated factor on top: with a lake modelled, a circuity fitted on legs that went straight
-across it is too high, but it is not re-fitted without measured road distances.
+across it is too high. :func:`fit_circuity` fits it against a road network where one exists
+(a district's, say): on the legs from half of a sample of sites, reported on the legs from
+the other half (``wasteopt circuity``).
 
 Roads: with ``[network] roads`` every distance and time is a fastest path on the road network
 (:class:`wasteopt.travel_table.RoadTable`; points joined to their nearest road by a straight
@@ -52,7 +54,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,11 +63,11 @@ import numpy.typing as npt
 
 from wasteopt.barriers import BarrierModel
 from wasteopt.coordinates import Crs, parse_crs, transform
-from wasteopt.errors import InputError
+from wasteopt.errors import InputError, Problem
 from wasteopt.matrix_csv import MatrixFile, read_matrix_frame
 from wasteopt.roads import Profile, Router
 from wasteopt.scenario.geography import barrier_model
-from wasteopt.scenario.model import Scenario
+from wasteopt.scenario.model import NetworkSettings, Scenario
 from wasteopt.scenario.roads import vehicle_profile
 from wasteopt.travel_table import (
     EARTH_RADIUS_M,
@@ -77,11 +79,14 @@ from wasteopt.travel_table import (
 )
 
 __all__ = [
+    "CIRCUITY_SAMPLE",
     "DENSE_SITES",
     "EARTH_RADIUS_M",
+    "CircuityFit",
     "TravelMatrix",
     "along",
     "build_matrix",
+    "fit_circuity",
     "haversine_m",
     "leg_paths",
     "read_matrix_csv",
@@ -588,3 +593,98 @@ def scenario_barriers(scenario: Scenario) -> BarrierModel | None:
     if not net.barriers or net.matrix_file:
         return None
     return barrier_model(net.barriers, net.crossings)
+
+
+CIRCUITY_SAMPLE = 200
+"""Sites :func:`fit_circuity` draws by default: 200 × 199 legs, 200 searches of the network."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CircuityFit:
+    """``circuity`` for one geometry (``"barriers"``: the ways round the scenario's barriers;
+    ``"straight"``: great-circle lines), fitted on ``fit_legs`` legs and tried on
+    ``held_out_legs`` others: mean absolute difference to the network over the mean network
+    leg, and the held-out legs' lowest and highest ratio of fitted to network distance."""
+
+    geometry: str
+    circuity: float
+    fit_legs: int
+    held_out_legs: int
+    fit_error: float
+    held_out_error: float
+    held_out_low: float
+    held_out_high: float
+
+
+def fit_circuity(
+    scenario: Scenario, *, sample: int = CIRCUITY_SAMPLE, seed: int = 0
+) -> list[CircuityFit]:
+    """The circuity that makes the built-in model come closest to the scenario's road network.
+
+    ``sample`` sites are drawn (seeded); the factor c minimising Σ (c × geometry − network)²
+    is fitted on the legs from every other drawn site and reported on the legs from the rest,
+    so the error is that of legs the fit never saw. Network legs are the unrestricted road
+    distances (every road open, points joined to their nearest one). One fit for the ways round
+    the scenario's barriers (when it has any), one for straight lines. Raises
+    :class:`InputError` when the scenario has no road network or fewer than 4 sites.
+    """
+    net = scenario.network
+    if net.roads is None:
+        raise InputError(
+            [
+                Problem(
+                    file="scenario.toml",
+                    where="[network]",
+                    field="roads",
+                    message="circuity is fitted against a road network, and none is given",
+                    expected="a roads file (docs/scenario-format.md)",
+                )
+            ]
+        )
+    ids = [s[0] for s in scenario.sites()]
+    if len(ids) < 4:
+        raise InputError(
+            [
+                Problem(
+                    file="scenario.toml",
+                    message=f"{len(ids)} sites: too few legs to fit and try circuity on",
+                    expected="at least 4 sites",
+                )
+            ]
+        )
+    rng = np.random.default_rng(seed)
+    drawn = sorted(rng.choice(len(ids), size=min(sample, len(ids)), replace=False).tolist())
+    chosen = [ids[k] for k in drawn]
+    n = len(chosen)
+    off = ~np.eye(n, dtype=bool)
+    origin = np.nonzero(off)[0]
+    fit = origin % 2 == 0  # legs from every other drawn site fit; the rest are held out
+    road = np.asarray(build_matrix(scenario, chosen).block(chosen, chosen))[off].astype(float)
+    geometries = {"straight": NetworkSettings(circuity=1.0)}  # in memory: always WGS-84
+    if net.barriers:
+        geometries = {
+            "barriers": NetworkSettings(
+                circuity=1.0, barriers=net.barriers, crossings=net.crossings
+            ),
+            **geometries,
+        }
+    out = []
+    for name, settings in geometries.items():
+        plain = replace(scenario, network=settings)
+        way = np.asarray(build_matrix(plain, chosen).block(chosen, chosen))[off].astype(float)
+        c = float(way[fit] @ road[fit] / (way[fit] @ way[fit]))
+        err = [float(np.mean(np.abs(c * way[m] - road[m])) / road[m].mean()) for m in (fit, ~fit)]
+        ratio = c * way[~fit] / road[~fit]
+        out.append(
+            CircuityFit(
+                geometry=name,
+                circuity=c,
+                fit_legs=int(fit.sum()),
+                held_out_legs=int((~fit).sum()),
+                fit_error=err[0],
+                held_out_error=err[1],
+                held_out_low=float(ratio.min()),
+                held_out_high=float(ratio.max()),
+            )
+        )
+    return out

@@ -47,6 +47,7 @@ Command = Callable[[argparse.Namespace, Deadline], int]
 # ``validate`` need none of pandas, matplotlib, scipy or the stages, which take seconds to import.
 COMMANDS: dict[str, str] = {
     "validate": "wasteopt.cli.validate:validate",
+    "circuity": "wasteopt.cli.circuity:circuity",
     "generate": "wasteopt.cli.generate:generate",
     "route": "wasteopt.cli.planning:route",
     "solve-instance": "wasteopt.cli.planning:solve_instance",
@@ -130,6 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for add in (
         _add_validate,
+        _add_circuity,
         _add_generate,
         _add_route,
         _add_solve_instance,
@@ -150,6 +152,18 @@ def _add_validate(sub: Subparsers) -> None:
     v = sub.add_parser("validate", help="check a scenario folder and report every problem")
     v.add_argument("scenario", help="scenario folder")
     v.add_argument("--variant", help="also report the scenario with this variant applied")
+
+
+def _add_circuity(sub: Subparsers) -> None:
+    c = sub.add_parser(
+        "circuity",
+        help="fit [network] circuity against the scenario's road network: fitted on the legs "
+        "from half of a sample of sites, its error shown on the legs from the other half",
+    )
+    c.add_argument("scenario", help="scenario folder (with [network] roads)")
+    c.add_argument("--sample", type=_positive_int, default=200, help="sites drawn (default 200)")
+    c.add_argument("--seed", type=int, default=0, help="random seed of the draw (default 0)")
+    c.add_argument("--variant", help="apply this variant first")
 
 
 def _add_generate(sub: Subparsers) -> None:
