@@ -642,24 +642,34 @@ def fit_circuity(
             ]
         )
     ids = [s[0] for s in scenario.sites()]
-    if len(ids) < 4:
+    n = min(sample, len(ids))
+    if n < 4:
         raise InputError(
             [
                 Problem(
-                    file="scenario.toml",
-                    message=f"{len(ids)} sites: too few legs to fit and try circuity on",
-                    expected="at least 4 sites",
+                    file="scenario.toml" if len(ids) < 4 else "--sample",
+                    message=f"{n} sites drawn ({len(ids)} in the scenario): too few legs to fit "
+                    "circuity on and try it on",
+                    expected="at least 4 sites and a sample of at least 4",
                 )
             ]
         )
-    rng = np.random.default_rng(seed)
-    drawn = sorted(rng.choice(len(ids), size=min(sample, len(ids)), replace=False).tolist())
+    drawn = sorted(np.random.default_rng(seed).choice(len(ids), size=n, replace=False).tolist())
     chosen = [ids[k] for k in drawn]
-    n = len(chosen)
     off = ~np.eye(n, dtype=bool)
     origin = np.nonzero(off)[0]
     fit = origin % 2 == 0  # legs from every other drawn site fit; the rest are held out
     road = np.asarray(build_matrix(scenario, chosen).block(chosen, chosen))[off].astype(float)
+    if road[fit].sum() <= 0 or road[~fit].sum() <= 0:
+        raise InputError(
+            [
+                Problem(
+                    file="scenario.toml",
+                    message="the drawn sites lie at one place on the roads: nothing to fit",
+                    expected="sites apart from each other",
+                )
+            ]
+        )
     geometries = {"straight": NetworkSettings(circuity=1.0)}  # in memory: always WGS-84
     if net.barriers:
         geometries = {
@@ -672,7 +682,7 @@ def fit_circuity(
     for name, settings in geometries.items():
         plain = replace(scenario, network=settings)
         way = np.asarray(build_matrix(plain, chosen).block(chosen, chosen))[off].astype(float)
-        c = float(way[fit] @ road[fit] / (way[fit] @ way[fit]))
+        c = float(way[fit] @ road[fit] / max(float(way[fit] @ way[fit]), 1.0))
         err = [float(np.mean(np.abs(c * way[m] - road[m])) / road[m].mean()) for m in (fit, ~fit)]
         ratio = c * way[~fit] / road[~fit]
         out.append(
