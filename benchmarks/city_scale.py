@@ -22,7 +22,10 @@ verdict, cost per stop. Peak memory is ``resource.getrusage`` in the child: ``rs
 is the routing process's own peak (``RUSAGE_SELF``), ``rss_worker_gb`` the largest peak of
 any finished worker process (``RUSAGE_CHILDREN``; the territory searches are forked, so the
 pages they share with the main process count in both). ``rss_bound_gb`` = main + workers ×
-largest worker is an upper bound of the machine's peak.
+largest worker is an upper bound of the machine's peak. ``pss_peak_gb`` is the machine's
+peak as sampled: every ``PSS_EVERY_S`` the proportional set size (``psutil``: each shared
+page divided among the processes that map it) summed over the job's process and all its
+live descendants, the largest sum kept (a peak shorter than the interval can be missed).
 
 Decomposition quality (``--quality-sizes``, default 1000,3000): the same
 :class:`~wasteopt.routing.problem.RoutingProblem` of each stream of day 0 that splits into more
@@ -76,6 +79,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import psutil
 from city_scale_tables import write_tables
 from grid_roads import scenario_on_grid
 from machine_info import ROOT, Run  # benchmarks/ is the script's folder; ROOT goes on the path
@@ -96,6 +100,8 @@ COMMITTED = (20_000, 1)  # (points, seed) of the committed scenarios/nanjing
 OVERRUN_S = 5.0
 """A whole-problem solve that ends this much after its budget is reported as overrunning."""
 GB = 2**20  # ru_maxrss is in KiB on Linux
+PSS_EVERY_S = 0.5
+"""Seconds between two samples of the job's process tree's proportional set size."""
 SAVE_EVERY_S = 20.0
 """A job saves what it measured this often, so a job killed at its timeout keeps it."""
 
@@ -293,6 +299,8 @@ def child_main(spec: dict[str, Any], result: Path) -> int:
 
     saver = threading.Thread(target=keep_saving, daemon=True)
     saver.start()
+    sampler = threading.Thread(target=sample_pss, args=(done,), daemon=True)
+    sampler.start()
     try:
         job = day_job if spec["job"] == "day" else quality_job
         job(spec, out, save)
@@ -303,15 +311,40 @@ def child_main(spec: dict[str, Any], result: Path) -> int:
         out["error"] = f"{type(exc).__name__}: {text[:300]}"
     done.set()
     saver.join()
+    sampler.join()
     save()
     return 0
 
 
+_PSS_PEAK = [0.0]
+"""The largest PSS sum (bytes) :func:`sample_pss` has seen in this process."""
+
+
+def sample_pss(done: threading.Event) -> None:
+    """Until ``done``: sum the proportional set size of this process and its live descendants
+    every ``PSS_EVERY_S``, keeping the largest sum in ``_PSS_PEAK``."""
+    me = psutil.Process()
+    while True:
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):  # a worker that ended meanwhile
+                total += proc.memory_full_info().pss
+        _PSS_PEAK[0] = max(_PSS_PEAK[0], float(total))
+        if done.wait(PSS_EVERY_S):
+            return
+
+
 def peak_rss() -> dict[str, float]:
-    """Peak resident memory (GiB) of this process and of its largest finished child."""
+    """Peak resident memory (GiB) of this process and of its largest finished child, and the
+    largest sampled PSS sum of the process tree."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / GB
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / GB
-    return {"rss_main_gb": round(own, 3), "rss_worker_gb": round(kids, 3)}
+    pss = _PSS_PEAK[0] / 2**30
+    return {
+        "rss_main_gb": round(own, 3),
+        "rss_worker_gb": round(kids, 3),
+        "pss_peak_gb": round(pss, 3),
+    }
 
 
 class TerritoryLog(logging.Handler):

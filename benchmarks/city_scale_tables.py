@@ -34,6 +34,7 @@ FIELDS = (
     "rss_main_gb",
     "rss_worker_gb",
     "rss_bound_gb",
+    "pss_peak_gb",
     "unserved",
     "vehicles",
     "fleet_vehicles",
@@ -102,10 +103,12 @@ def table(head: Sequence[str], keys: Sequence[str], rows: Sequence[dict[str, Any
 def day_section(days: list[dict[str, Any]], workers: int, grid_m: float | None = None) -> list[str]:
     head = ["N", "stops", "streams", "territories", "budget s", "wall s"]
     head += [c[2:] + " s" for c in STAGE_COLS]
-    head += ["RSS main GB", "RSS worker GB", "RSS bound GB", "unserved", "vehicles"]
+    head += ["RSS main GB", "RSS worker GB", "RSS bound GB", "PSS peak GB", "unserved"]
+    head += ["vehicles"]
     head += ["cost CNY", "checker", "other violations", "CNY/stop", "error"]
     keys = ["points", "stops", "streams", "territories", "budget_s", "wall_s", *STAGE_COLS]
-    keys += ["rss_main_gb", "rss_worker_gb", "rss_bound_gb", "unserved", "vehicles"]
+    keys += ["rss_main_gb", "rss_worker_gb", "rss_bound_gb", "pss_peak_gb", "unserved"]
+    keys += ["vehicles"]
     keys += ["cost_cny", "check", "violations", "cost_per_stop", "error"]
     lines = ["## The routed day", "", *table(head, keys, days)]
     lines += [
@@ -117,7 +120,9 @@ def day_section(days: list[dict[str, Any]], workers: int, grid_m: float | None =
         "written output. RSS: `resource.getrusage` in the job's own process; main = the "
         "routing process, worker = the largest finished worker process (forked: shared "
         f"pages count in both); bound = main + {workers} × worker, an upper bound of the "
-        "machine's peak.",
+        "machine's peak. PSS peak: the machine's peak as sampled every 0.5 s, the proportional "
+        "set size (each shared page divided among the processes that map it) summed over the "
+        "job's process and its live workers; the memory target is judged on it when measured.",
         "",
     ]
     if grid_m is not None:
@@ -147,10 +152,17 @@ def roads_stages(grid_m: float) -> str:
 def targets(r: dict[str, Any]) -> str:
     """How one day stands against the issue's targets (wall, memory, unserved, checker)."""
     wall, rss = r.get("wall_s") or math.inf, r.get("rss_bound_gb") or math.inf
+    pss = r.get("pss_peak_gb")
+    mem = (
+        f"memory bound {cell(rss)} GB {'<=' if rss <= TARGET_RSS_GB else '>'} "
+        f"{TARGET_RSS_GB:.0f} GB"
+        if not pss
+        else f"sampled memory peak {cell(pss)} GB {'<=' if pss <= TARGET_RSS_GB else '>'} "
+        f"{TARGET_RSS_GB:.0f} GB (bound {cell(rss)} GB)"
+    )
     ok = [
         f"wall {cell(wall)} s {'<=' if wall <= TARGET_WALL_S else '>'} {TARGET_WALL_S:.0f} s",
-        f"memory bound {cell(rss)} GB {'<=' if rss <= TARGET_RSS_GB else '>'} "
-        f"{TARGET_RSS_GB:.0f} GB",
+        mem,
         f"{r.get('unserved')} unserved",
         f"checker {r.get('check')}",
     ]
