@@ -24,6 +24,12 @@ also times the checker's road rule per leg (on one territory's route through its
 nearest-neighbour order). The routed day on roads itself is measured by ``city_scale.py
 --roads-grid-m`` (no estimate here).
 
+Part 3 (``--calibrate-grid-m``, default 300): the Nanjing scenario put on that grid as
+``city_scale.py --roads-grid-m`` puts it, and ``wasteopt circuity`` run on the copy: the
+circuity and the speed of each road profile that would make the scenario's formula model
+(great-circle × circuity at each vehicle's speed, on which its fleets are sized) come closest
+to the grid, for legs between near sites (collection) and far ones (trips).
+
 Usage::
 
     .venv/bin/python benchmarks/roads.py                      # the committed table
@@ -35,17 +41,18 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from grid_roads import MAIN_EVERY, SPEED_KMH, grid_axes
+from grid_roads import MAIN_EVERY, SPEED_KMH, grid_axes, scenario_on_grid
 from machine_info import ROOT, Run  # benchmarks/ is the script's folder; ROOT on the path
 from scipy.cluster.vq import kmeans2
 
-from wasteopt.network import CircuityFit, build_matrix, fit_circuity
+from wasteopt.network import Calibration, build_matrix, fit_circuity
 from wasteopt.roads import Profile, RoadGraph
 from wasteopt.roads.graph import EARTH_RADIUS_M
 from wasteopt.routing.problem import Fleet, RoadRules
@@ -59,25 +66,26 @@ OUT = ROOT / "benchmarks" / "results" / "roads.md"
 NANJING = ROOT / "scenarios" / "nanjing"
 
 
-def calibration_lines(fits: list[CircuityFit], ids: list[str], declared: float) -> list[str]:
+def calibration_lines(cal: Calibration, ids: list[str], declared: float) -> list[str]:
     """The circuity fits (:func:`wasteopt.network.fit_circuity`, every site drawn: fitted on
     the legs from every other site by id order, reported on the rest) as markdown lines."""
     rows = [
-        "| geometry | circuity fitted | fit legs: mean abs. difference | "
-        "held-out legs: mean abs. difference | held-out: ratio min … max |",
-        "|---|---|---|---|---|",
+        "| legs | geometry | circuity fitted | fit legs | fit: mean abs. difference | "
+        "held-out legs | held-out: mean abs. difference | held-out: ratio min … max |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     names = {"barriers": "round the river (barrier model)", "straight": "straight (great circle)"}
-    for f in fits:
+    for f in cal.circuity:
         rows.append(
-            f"| {names[f.geometry]} | {f.circuity:.3f} | {f.fit_error:.1%} | "
-            f"{f.held_out_error:.1%} | {f.held_out_low:.2f} … {f.held_out_high:.2f} |"
+            f"| {f.legs} | {names[f.geometry]} | {f.circuity:.3f} | {f.fit_legs} | "
+            f"{f.fit_error:.1%} | {f.held_out_legs} | {f.held_out_error:.1%} | "
+            f"{f.held_out_low:.2f} … {f.held_out_high:.2f} |"
         )
     return [
-        f"Circuity calibrated on the network (`wasteopt circuity`, least squares): fitted on "
-        f"the {fits[0].fit_legs} legs from {', '.join(ids[0::2])}; reported on the "
-        f"{fits[0].held_out_legs} legs from the other {len(ids[1::2])} sites (`tiny_river` "
-        f"declares {declared:g}).",
+        f"Circuity calibrated on the network (`wasteopt circuity`, least squares): *near* legs "
+        f"from each site to its {cal.near} nearest, *far* legs between all {cal.sites} sites; "
+        f"fitted on the legs from {', '.join(ids[0::2])}, reported on the legs from the other "
+        f"{len(ids[1::2])} sites (`tiny_river` declares {declared:g}).",
         "",
         *rows,
         "",
@@ -120,7 +128,7 @@ def tiny_part() -> list[str]:
             sc.network, barriers=river_sc.network.barriers, crossings=river_sc.network.crossings
         ),
     )
-    fits = fit_circuity(both, sample=len(river.ids))
+    cal = fit_circuity(both, sample=len(river.ids))
     return [
         "## Part 1: barrier model vs road network (tiny, 12 sites, 132 ordered pairs)",
         "",
@@ -150,7 +158,7 @@ def tiny_part() -> list[str]:
         f"{join.off_m[to]:,.0f} m at {sc.network.snap_speed_kmh:g} km/h, the rest being the "
         "way those roads take).",
         "",
-        *calibration_lines(fits, list(river.ids), river_sc.network.circuity),
+        *calibration_lines(cal, list(river.ids), river_sc.network.circuity),
     ]
 
 
@@ -368,6 +376,48 @@ def _city_lines(
     ]
 
 
+def grid_calibration_part(spacing_m: float) -> list[str]:
+    """``wasteopt circuity`` on the Nanjing scenario put on the ``spacing_m`` grid (as
+    ``city_scale.py --roads-grid-m`` routes it): what circuity and speeds the formula model
+    would need there, near legs and far (markdown lines)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "nanjing"
+        scenario_on_grid(NANJING, folder, spacing_m)
+        t0 = time.perf_counter()
+        cal = fit_circuity(load_scenario(folder))
+        took = time.perf_counter() - t0
+    lines = [
+        f"## Part 3: the formula model fitted to the Nanjing scenario on the {spacing_m:g} m grid",
+        "",
+        f"`wasteopt circuity` (defaults: {cal.sites} sites drawn, seed {cal.seed}; near legs to "
+        f"each one's {cal.near} nearest sites, far legs between the drawn sites; fitted on the "
+        f"legs from every other drawn site, reported on the rest), {took:.1f} s. The scenario's "
+        "own model, on which its fleets are sized, is great-circle × 1.3 at each vehicle "
+        "type's `speed_kmh`.",
+        "",
+        "| legs | geometry | circuity fitted | fit: mean abs. difference | "
+        "held-out: mean abs. difference | held-out legs |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {f.legs} | {f.geometry} | {f.circuity:.3f} | {f.fit_error:.1%} | "
+        f"{f.held_out_error:.1%} | {f.held_out_legs:,} |"
+        for f in cal.circuity
+    ]
+    lines += [
+        "",
+        "| legs | vehicle class | speed_kmh given | speed fitted | held-out: mean abs. "
+        "difference | vehicle types |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {v.legs} | {v.vehicle_class} | {v.declared_kmh:g} | {v.fitted_kmh:.1f} | "
+        f"{v.held_out_error:.1%} | {len(v.vehicle_types)} ({v.vehicle_types[0]}, …) |"
+        for v in cal.speeds
+    ]
+    return [*lines, ""]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -376,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--territory", type=int, default=400, help="points per territory")
     ap.add_argument("--territories", type=int, default=3, help="territories timed")
     ap.add_argument("--profiles", type=int, default=2, help="vehicle profiles per stream")
+    ap.add_argument(
+        "--calibrate-grid-m",
+        type=float,
+        default=300.0,
+        help="grid spacing of Part 3 (the formula model fitted to Nanjing on it); 0: skip",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     run = Run.start(__file__, argv)
@@ -383,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     for spacing in (float(v) for v in args.spacings.split(",") if v.strip()):
         args.spacing = spacing
         body += [*city_part(args), ""]
+    if args.calibrate_grid_m > 0:
+        body += grid_calibration_part(args.calibrate_grid_m)
     run.write_md(args.out, "Road networks: barrier model vs roads, per-territory paths", body)
     print("\n".join(body))
     return 0

@@ -70,11 +70,14 @@ def test_crs_option_names_every_coordinate_system(command, capsys):
 
 
 def test_circuity_fits_tiny_roads_and_refuses_a_scenario_without_roads(capsys, tiny_dir):
-    """circuity prints the fitted factor of tiny_roads (exit 0); on tiny, which has no road
-    network, it names [network] roads and exits 2."""
+    """circuity prints the fitted factors and speeds of tiny_roads (exit 0); on tiny, which
+    has no road network, it names [network] roads and exits 2."""
     assert main(["circuity", str(ROOT / "scenarios" / "tiny_roads")]) == 0
     out = capsys.readouterr().out
-    assert "fitted on 66 legs" in out and out.splitlines()[2].split()[:2] == ["straight", "1.069"]
+    lines = out.splitlines()
+    assert "12 sites drawn (seed 0)" in lines[0]
+    assert lines[3].split()[:3] == ["far", "straight", "1.069"] and lines[3].endswith("66/66")
+    assert any(ln.split()[:2] == ["near", "e_tricycle"] for ln in lines)
     assert main(["circuity", str(tiny_dir)]) == 2
     err = capsys.readouterr().err
     assert "scenario.toml [network]: roads: circuity is fitted against a road network" in err

@@ -390,9 +390,10 @@ def test_jintan_legs_go_around_the_lake(jintan_dir):
 
 
 def test_fit_circuity_on_tiny_roads_round_the_river_beats_straight_lines():
-    """On tiny_roads with tiny_river's river, the circuity is fitted on the 66 legs from every
-    other site and tried on the other 66; the ways round the river come closer to the roads
-    on those held-out legs than straight lines do."""
+    """On tiny_roads with tiny_river's river, the circuity of the far legs (between all 12
+    sites) is fitted on the 66 legs from every other site and tried on the other 66; the ways
+    round the river come closer to the roads on those held-out legs than straight lines do,
+    and each road profile gets a speed per kind of leg."""
     from wasteopt.network import fit_circuity
     from wasteopt.scenario import load_scenario
 
@@ -404,33 +405,69 @@ def test_fit_circuity_on_tiny_roads_round_the_river_beats_straight_lines():
             roads.network, barriers=river.network.barriers, crossings=river.network.crossings
         ),
     )
-    fits = {f.geometry: f for f in fit_circuity(both, sample=12)}
-    assert list(fits) == ["barriers", "straight"]
-    assert {(f.fit_legs, f.held_out_legs) for f in fits.values()} == {(66, 66)}
-    assert fits["barriers"].held_out_error < 0.8 * fits["straight"].held_out_error
-    assert 1.0 < fits["barriers"].circuity < fits["straight"].circuity < 1.3
+    cal = fit_circuity(both, sample=12, near=3)
+    fits = {(f.legs, f.geometry): f for f in cal.circuity}
+    assert list(fits) == [
+        ("near", "barriers"),
+        ("near", "straight"),
+        ("far", "barriers"),
+        ("far", "straight"),
+    ]
+    assert (fits["far", "barriers"].fit_legs, fits["far", "barriers"].held_out_legs) == (66, 66)
+    assert (fits["near", "straight"].fit_legs, fits["near", "straight"].held_out_legs) == (18, 18)
+    assert fits["far", "barriers"].held_out_error < 0.8 * fits["far", "straight"].held_out_error
+    assert 1.0 < fits["far", "barriers"].circuity < fits["far", "straight"].circuity < 1.3
+    profiles = {v.id for v in roads.vehicle_types}
+    for kind in ("near", "far"):
+        named = [t for f in cal.speeds if f.legs == kind for t in f.vehicle_types]
+        assert sorted(named) == sorted(profiles)  # every vehicle type in one profile's row
+    assert all(0 < f.fitted_kmh <= f.declared_kmh * 1.01 for f in cal.speeds)
 
 
 def test_fit_circuity_recovers_a_uniform_factor_and_draws_its_sample():
-    """Where every road leg is exactly 1.25 × its straight line, the fit gives 1.25 with no
-    error; a sample of 6 of the 12 sites gives 15 fit and 15 held-out legs, the same for the
-    same seed."""
+    """Where every road leg is exactly 1.25 × its straight line and every vehicle drives it at
+    its own speed, the fit gives 1.25 and the declared speeds with no error; a sample of 6 of
+    the 12 sites gives 15 fit and 15 held-out far legs, the same for the same seed."""
     from wasteopt import network as net
     from wasteopt.scenario import load_scenario
+    from wasteopt.travel_table import RoadTable
 
     roads = load_scenario(ROOT / "scenarios" / "tiny_roads")
     real_build = net.build_matrix
 
-    def fake(scenario, ids=None, **kw):  # the roads' table replaced by 1.25 × straight lines
+    class Exact(RoadTable):  # the roads' metres and seconds replaced by 1.25 × straight lines
+        def block(self, rows, cols):
+            plain = dataclasses.replace(roads, network=NetworkSettings(circuity=1.25))
+            m = real_build(plain, ids_of[0]).block(
+                [ids_of[0][r] for r in rows], [ids_of[0][c] for c in cols]
+            )
+            if self.profile is None or not self.seconds:
+                return m
+            return np.ceil(m / (self.profile.speed_kmh / 3.6)).astype(np.int32)
+
+        def for_profile(self, profile, *, seconds=True):
+            twin = RoadTable.for_profile(self, profile, seconds=seconds)
+            twin.__class__ = Exact
+            return twin
+
+    ids_of: list[list[str]] = []
+
+    def fake(scenario, ids=None, **kw):
+        got = real_build(scenario, ids, **kw)
         if scenario.network.roads is None:
-            return real_build(scenario, ids, **kw)
-        plain = dataclasses.replace(scenario, network=NetworkSettings(circuity=1.25))
-        return real_build(plain, ids, **kw)
+            return got
+        ids_of[:] = [list(ids)]
+        table = got.distance_m
+        table.__class__ = Exact
+        return got
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(net, "build_matrix", fake)
-        [fit] = net.fit_circuity(roads, sample=6, seed=3)
+        cal = net.fit_circuity(roads, sample=6, seed=3)
         again = net.fit_circuity(roads, sample=6, seed=3)
-    assert fit.circuity == pytest.approx(1.25, rel=1e-3)
-    assert fit.held_out_error < 1e-3 and (fit.fit_legs, fit.held_out_legs) == (15, 15)
-    assert again == [fit]
+    far = next(f for f in cal.circuity if f.legs == "far")
+    assert far.circuity == pytest.approx(1.25, rel=1e-3)
+    assert far.held_out_error < 1e-3 and (far.fit_legs, far.held_out_legs) == (15, 15)
+    for f in cal.speeds:
+        assert f.fitted_kmh == pytest.approx(f.declared_kmh, rel=0.02)
+    assert again == cal

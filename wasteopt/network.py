@@ -60,6 +60,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from wasteopt.barriers import BarrierModel
 from wasteopt.coordinates import Crs, parse_crs, transform
@@ -79,10 +80,13 @@ from wasteopt.travel_table import (
 )
 
 __all__ = [
+    "CIRCUITY_NEAR",
     "CIRCUITY_SAMPLE",
     "DENSE_SITES",
     "EARTH_RADIUS_M",
+    "Calibration",
     "CircuityFit",
+    "SpeedFit",
     "TravelMatrix",
     "along",
     "build_matrix",
@@ -596,16 +600,21 @@ def scenario_barriers(scenario: Scenario) -> BarrierModel | None:
 
 
 CIRCUITY_SAMPLE = 200
-"""Sites :func:`fit_circuity` draws by default: 200 × 199 legs, 200 searches of the network."""
+"""Sites :func:`fit_circuity` draws by default: 200 searches of the network per profile."""
+CIRCUITY_NEAR = 5
+"""Nearest sites each drawn site's *near* legs go to (the legs between stops of a route)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CircuityFit:
     """``circuity`` for one geometry (``"barriers"``: the ways round the scenario's barriers;
-    ``"straight"``: great-circle lines), fitted on ``fit_legs`` legs and tried on
-    ``held_out_legs`` others: mean absolute difference to the network over the mean network
-    leg, and the held-out legs' lowest and highest ratio of fitted to network distance."""
+    ``"straight"``: great-circle lines) and kind of leg (``"near"``: to a site's nearest
+    sites, as between the stops of a route; ``"far"``: between the drawn sites, across the
+    city like a trip to a plant), fitted on ``fit_legs`` legs and tried on ``held_out_legs``
+    others: mean absolute difference to the network over the mean network leg, and the
+    held-out legs' lowest and highest ratio of fitted to network distance."""
 
+    legs: str
     geometry: str
     circuity: float
     fit_legs: int
@@ -616,17 +625,75 @@ class CircuityFit:
     held_out_high: float
 
 
-def fit_circuity(
-    scenario: Scenario, *, sample: int = CIRCUITY_SAMPLE, seed: int = 0
-) -> list[CircuityFit]:
-    """The circuity that makes the built-in model come closest to the scenario's road network.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeedFit:
+    """The speed at which the built-in model (the first geometry's circuity fitted on the
+    same kind of leg) times the legs ``legs`` closest to the road network's fastest paths for
+    the vehicle types ``vehicle_types`` (one road profile: class, weight, declared
+    ``speed_kmh``, shift), with its errors in seconds as :class:`CircuityFit` has them in
+    metres."""
 
-    ``sample`` sites are drawn (seeded); the factor c minimising Σ (c × geometry − network)²
-    is fitted on the legs from every other drawn site and reported on the legs from the rest,
-    so the error is that of legs the fit never saw. Network legs are the unrestricted road
-    distances (every road open, points joined to their nearest one). One fit for the ways round
-    the scenario's barriers (when it has any), one for straight lines. Raises
-    :class:`InputError` when the scenario has no road network or fewer than 4 sites.
+    legs: str
+    vehicle_types: tuple[str, ...]
+    vehicle_class: str
+    declared_kmh: float
+    fitted_kmh: float
+    fit_error: float
+    held_out_error: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Calibration:
+    """What :func:`fit_circuity` finds: per kind of leg, one fit per geometry and one speed
+    per road profile."""
+
+    sites: int
+    near: int
+    seed: int
+    circuity: tuple[CircuityFit, ...]
+    speeds: tuple[SpeedFit, ...]
+
+
+def _least_squares(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
+    """The factor c minimising Σ (c × x − y)²."""
+    return float(x @ y / max(float(x @ x), 1e-12))
+
+
+def _errors(
+    pred: npt.NDArray[np.float64], real: npt.NDArray[np.float64], fit: npt.NDArray[np.bool_]
+) -> tuple[float, float]:
+    """Mean absolute difference over the mean real leg, on the fit legs and on the others."""
+    gap = np.abs(pred - real)
+    return (
+        float(gap[fit].mean() / max(float(real[fit].mean()), 1e-12)),
+        float(gap[~fit].mean() / max(float(real[~fit].mean()), 1e-12)),
+    )
+
+
+def _no_fit(message: str, expected: str, file: str = "scenario.toml") -> InputError:
+    return InputError([Problem(file=file, message=message, expected=expected)])
+
+
+def fit_circuity(
+    scenario: Scenario,
+    *,
+    sample: int = CIRCUITY_SAMPLE,
+    near: int = CIRCUITY_NEAR,
+    seed: int = 0,
+) -> Calibration:
+    """The circuity (and each vehicle's speed) that make the built-in model come closest to
+    the scenario's road network.
+
+    ``sample`` sites are drawn (seeded). Two kinds of leg: *near*, from each drawn site to its
+    ``near`` nearest sites (straight-line), as between the stops of a route; *far*, between
+    the drawn sites, as a trip across the city. For each kind, each factor c minimising
+    Σ (c × model − network)² is fitted on the legs from every other drawn site and reported
+    on the legs from the rest, so the error is that of legs the fit never saw. Distances: the
+    network's unrestricted road metres (every road open, points joined to their nearest one)
+    against the ways round the scenario's barriers (when it has any) and against straight
+    lines. Times: for each road profile of its vehicle types, the profile's fastest-path
+    seconds against the first geometry's fitted metres over a speed, the speed fitted.
+    Raises :class:`InputError` without a road network or with fewer than 4 sites drawn.
     """
     net = scenario.network
     if net.roads is None:
@@ -641,35 +708,41 @@ def fit_circuity(
                 )
             ]
         )
-    ids = [s[0] for s in scenario.sites()]
-    n = min(sample, len(ids))
+    sites = scenario.sites()
+    n = min(sample, len(sites))
     if n < 4:
-        raise InputError(
-            [
-                Problem(
-                    file="scenario.toml" if len(ids) < 4 else "--sample",
-                    message=f"{n} sites drawn ({len(ids)} in the scenario): too few legs to fit "
-                    "circuity on and try it on",
-                    expected="at least 4 sites and a sample of at least 4",
-                )
-            ]
+        raise _no_fit(
+            f"{n} sites drawn ({len(sites)} in the scenario): too few legs to fit circuity on "
+            "and try it on",
+            "at least 4 sites and a sample of at least 4",
+            "scenario.toml" if len(sites) < 4 else "--sample",
         )
-    drawn = sorted(np.random.default_rng(seed).choice(len(ids), size=n, replace=False).tolist())
-    chosen = [ids[k] for k in drawn]
-    off = ~np.eye(n, dtype=bool)
-    origin = np.nonzero(off)[0]
-    fit = origin % 2 == 0  # legs from every other drawn site fit; the rest are held out
-    road = np.asarray(build_matrix(scenario, chosen).block(chosen, chosen))[off].astype(float)
-    if road[fit].sum() <= 0 or road[~fit].sum() <= 0:
-        raise InputError(
-            [
-                Problem(
-                    file="scenario.toml",
-                    message="the drawn sites lie at one place on the roads: nothing to fit",
-                    expected="sites apart from each other",
-                )
-            ]
-        )
+    drawn = np.sort(np.random.default_rng(seed).choice(len(sites), size=n, replace=False))
+    lon = np.array([s[1] for s in sites])
+    lat = np.array([s[2] for s in sites])
+    k = min(near, len(sites) - 1)
+    xyz = np.column_stack(
+        [
+            np.cos(np.radians(lat)) * np.cos(np.radians(lon)),
+            np.cos(np.radians(lat)) * np.sin(np.radians(lon)),
+            np.sin(np.radians(lat)),
+        ]
+    )
+    _, nb = cKDTree(xyz).query(xyz[drawn], k=k + 1)  # by chord: the same order as great circle
+    nb = np.array([[j for j in row if j != d][:k] for row, d in zip(nb, drawn, strict=True)])
+    used = np.unique(np.concatenate([drawn, nb.ravel()]))  # every site a leg touches
+    ids = [sites[j][0] for j in used]
+    at = {int(j): i for i, j in enumerate(used)}
+    rows = np.array([at[int(d)] for d in drawn])
+    # Legs as (row in the drawn block, column among `used`, origin's draw index).
+    far_r, far_c = np.nonzero(~np.eye(n, dtype=bool))
+    legs = {
+        "near": (np.repeat(np.arange(n), k), np.array([at[int(j)] for j in nb.ravel()])),
+        "far": (far_r, rows[far_c]),
+    }
+    table = build_matrix(scenario, ids).distance_m  # one router for every profile
+    assert isinstance(table, RoadTable)
+    road_block = np.asarray(table.block(rows, np.arange(len(ids))), dtype=float)
     geometries = {"straight": NetworkSettings(circuity=1.0)}  # in memory: always WGS-84
     if net.barriers:
         geometries = {
@@ -678,23 +751,87 @@ def fit_circuity(
             ),
             **geometries,
         }
-    out = []
-    for name, settings in geometries.items():
-        plain = replace(scenario, network=settings)
-        way = np.asarray(build_matrix(plain, chosen).block(chosen, chosen))[off].astype(float)
-        c = float(way[fit] @ road[fit] / max(float(way[fit] @ way[fit]), 1.0))
-        err = [float(np.mean(np.abs(c * way[m] - road[m])) / road[m].mean()) for m in (fit, ~fit)]
-        ratio = c * way[~fit] / road[~fit]
-        out.append(
-            CircuityFit(
-                geometry=name,
-                circuity=c,
-                fit_legs=int(fit.sum()),
-                held_out_legs=int((~fit).sum()),
-                fit_error=err[0],
-                held_out_error=err[1],
-                held_out_low=float(ratio.min()),
-                held_out_high=float(ratio.max()),
-            )
+    way_blocks = {
+        name: np.asarray(
+            build_matrix(replace(scenario, network=g), ids).block([ids[r] for r in rows], ids),
+            dtype=float,
         )
-    return out
+        for name, g in geometries.items()
+    }
+    fits: list[CircuityFit] = []
+    model_m: dict[str, npt.NDArray[np.float64]] = {}
+    for kind, (r, c) in legs.items():
+        fit = r % 2 == 0  # legs from every other drawn site fit; the rest are held out
+        road = road_block[r, c]
+        if road[fit].sum() <= 0 or road[~fit].sum() <= 0:
+            raise _no_fit(
+                f"the drawn sites' {kind} legs are all of length 0 on the roads: nothing to fit",
+                "sites apart from each other",
+            )
+        for name, block in way_blocks.items():
+            way = block[r, c]
+            factor = _least_squares(way[fit], road[fit])
+            fit_err, held = _errors(factor * way, road, fit)
+            ratio = factor * way[~fit] / np.maximum(road[~fit], 1.0)
+            fits.append(
+                CircuityFit(
+                    legs=kind,
+                    geometry=name,
+                    circuity=factor,
+                    fit_legs=int(fit.sum()),
+                    held_out_legs=int((~fit).sum()),
+                    fit_error=fit_err,
+                    held_out_error=held,
+                    held_out_low=float(ratio.min()),
+                    held_out_high=float(ratio.max()),
+                )
+            )
+            model_m.setdefault(kind, factor * way)  # the first geometry times the legs
+    return Calibration(
+        sites=n,
+        near=k,
+        seed=seed,
+        circuity=tuple(fits),
+        speeds=_speed_fits(scenario, table, rows, legs, model_m),
+    )
+
+
+def _speed_fits(
+    scenario: Scenario,
+    table: RoadTable,
+    rows: npt.NDArray[np.intp],
+    legs: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]],
+    model_m: dict[str, npt.NDArray[np.float64]],
+) -> tuple[SpeedFit, ...]:
+    """One :class:`SpeedFit` per kind of leg and road profile of the scenario's vehicle
+    types (``table``: the used sites' road table, ``rows`` the drawn ones; ``model_m``: the
+    model's metres of each kind's legs)."""
+    by_profile: dict[Profile, list[str]] = {}
+    for v in scenario.vehicle_types:
+        by_profile.setdefault(vehicle_profile(v), []).append(v.id)
+    out = []
+    for profile, ids in by_profile.items():
+        secs_block = np.asarray(
+            table.for_profile(profile).block(rows, np.arange(len(table.lon))), dtype=float
+        )
+        for kind, (r, c) in legs.items():
+            fit = r % 2 == 0
+            secs = secs_block[r, c]
+            per_m = _least_squares(model_m[kind][fit], secs[fit])  # seconds a model metre
+            fit_err, held = _errors(per_m * model_m[kind], secs, fit)
+            out.append(
+                SpeedFit(
+                    legs=kind,
+                    vehicle_types=tuple(ids),
+                    vehicle_class=profile.vehicle_class,
+                    declared_kmh=profile.speed_kmh,
+                    fitted_kmh=3.6 / max(per_m, 1e-12),
+                    fit_error=fit_err,
+                    held_out_error=held,
+                )
+            )
+    return tuple(
+        sorted(
+            out, key=lambda f: (f.legs != "near", f.vehicle_class, f.declared_kmh, f.vehicle_types)
+        )
+    )

@@ -157,11 +157,15 @@ def _add_validate(sub: Subparsers) -> None:
 def _add_circuity(sub: Subparsers) -> None:
     c = sub.add_parser(
         "circuity",
-        help="fit [network] circuity against the scenario's road network: fitted on the legs "
-        "from half of a sample of sites, its error shown on the legs from the other half",
+        help="fit [network] circuity and each vehicle's speed against the scenario's road "
+        "network: fitted on the legs from half of a sample of sites, the error shown on the "
+        "legs from the other half",
     )
     c.add_argument("scenario", help="scenario folder (with [network] roads)")
     c.add_argument("--sample", type=_positive_int, default=200, help="sites drawn (default 200)")
+    c.add_argument(
+        "--near", type=_positive_int, default=5, help="nearest sites of each drawn site (default 5)"
+    )
     c.add_argument("--seed", type=int, default=0, help="random seed of the draw (default 0)")
     c.add_argument("--variant", help="apply this variant first")
 
