@@ -734,7 +734,8 @@ def fit_circuity(
     ids = [sites[j][0] for j in used]
     at = {int(j): i for i, j in enumerate(used)}
     rows = np.array([at[int(d)] for d in drawn])
-    # Legs as (row in the drawn block, column among `used`, origin's draw index).
+    # Legs of each kind: (the origin's draw index = its row in the drawn block, the
+    # destination's column among `used`).
     far_r, far_c = np.nonzero(~np.eye(n, dtype=bool))
     legs = {
         "near": (np.repeat(np.arange(n), k), np.array([at[int(j)] for j in nb.ravel()])),
