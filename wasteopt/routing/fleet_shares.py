@@ -55,12 +55,13 @@ rule applied to their unserved stops and are routed again (the answer with fewer
 stops is kept). Which vehicle finally drives each route is settled after the merge
 (:mod:`wasteopt.routing.vehicle_choice`).
 
-Measured on the 20,000-point city on the 300 m benchmark grid (``city_scale_roads``, one run
-each, same machine; two runs of one version differed by 39 unserved stops): the earlier
-measure (each stop's mean share of the day's kg and of its service time), 463 stops unserved
-(recyclables 136); kg and work with ``REACH``, 426 (recyclables 54). Without ``REACH``, and
-before a block's far-out locations were searched apart (:mod:`wasteopt.travel_table.road`),
-the territories took vehicles from far depots (kitchen: 133 depot rows instead of 74), whose
+Measured on the 20,000-point city on the 300 m benchmark grid (``city_scale_roads``, same
+machine; two runs of one version differ by up to 78 unserved stops, so one run each says
+little below that): the earlier measure (each stop's mean share of the day's kg and of its
+service time), 463 stops unserved (recyclables 136); kg and work with ``REACH``, 426
+(recyclables 54) and, a second run, 348 (recyclables 0). Without ``REACH``, and before a
+block's far-out locations were searched apart (:mod:`wasteopt.travel_table.road`), the
+territories took vehicles from far depots (kitchen: 133 depot rows instead of 74), whose
 tables left the searches half their time: 1,142 unserved (recyclables 44). The work estimate
 is low against routed days (hazardous waste: 51.5 h against about 116 h driven, lunch
 excluded, with 45 stops still unserved): what it decides is each territory's share, and
