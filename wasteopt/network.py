@@ -721,14 +721,8 @@ def fit_circuity(
     lon = np.array([s[1] for s in sites])
     lat = np.array([s[2] for s in sites])
     k = min(near, len(sites) - 1)
-    xyz = np.column_stack(
-        [
-            np.cos(np.radians(lat)) * np.cos(np.radians(lon)),
-            np.cos(np.radians(lat)) * np.sin(np.radians(lon)),
-            np.sin(np.radians(lat)),
-        ]
-    )
-    _, nb = cKDTree(xyz).query(xyz[drawn], k=k + 1)  # by chord: the same order as great circle
+    xyz = unit_halves(lon, lat).T  # chords order pairs as great circles do
+    _, nb = cKDTree(xyz).query(xyz[drawn], k=k + 1)
     nb = np.array([[j for j in row if j != d][:k] for row, d in zip(nb, drawn, strict=True)])
     used = np.unique(np.concatenate([drawn, nb.ravel()]))  # every site a leg touches
     ids = [sites[j][0] for j in used]
