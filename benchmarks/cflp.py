@@ -6,8 +6,8 @@ min Σ f_i y_i + Σ c_ij x_ij  s.t.  Σ_i x_ij = 1;  Σ_j d_j x_ij ≤ s_i y_i; 
 x_ij ≤ y_i; y binary, 0 ≤ x ≤ 1.
 
 * *wasteopt*: ``wasteopt.facilities.instances.solve_cflp`` (Pyomo model, compiled to arrays,
-  the m·n linking rows held back as lazy rows and separated by
-  ``wasteopt.facilities._highs.run_with_lazy_rows``), wall clock of the whole call.
+  every row from the start), wall clock of the whole call: building the Pyomo model,
+  compiling it and reading the values back come on top of the solve.
 * *plain highspy*: the same MILP written here with highspy alone (``HighsLp`` arrays,
   ``passModel``, one ``run``), every row in the model from the start, no wasteopt code; wall
   clock from building the arrays to reading the objective.
@@ -228,7 +228,7 @@ def markdown(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "Generated in full by `benchmarks/cflp.py` (see its docstring for the model). "
         "*wasteopt* = `wasteopt.facilities.solve_cflp` (Pyomo model compiled to arrays, "
-        "linking rows x_ij ≤ y_i lazy, wall clock of the whole call); *highspy* = the same "
+        "every row from the start, wall clock of the whole call); *highspy* = the same "
         "MILP built with plain highspy arrays (every row from the start, one `run`, no "
         "wasteopt code). Same options on both: time limit, `mip_rel_gap`, one thread; one "
         "instance at a time. Ratio = wasteopt seconds / highspy seconds of the same instance. "
