@@ -7,7 +7,9 @@ x_ij ≤ y_i; y binary, 0 ≤ x ≤ 1.
 
 * *wasteopt*: ``wasteopt.facilities.instances.solve_cflp`` (Pyomo model, compiled to arrays,
   every row from the start), wall clock of the whole call: building the Pyomo model,
-  compiling it and reading the values back come on top of the solve.
+  compiling it and reading the values back come on top of the solve. (The station planner
+  holds its linking rows back as lazy rows, ``_highs.run_with_lazy_rows``, measured better
+  there; on these instances they were not, so this table does not time that routine.)
 * *plain highspy*: the same MILP written here with highspy alone (``HighsLp`` arrays,
   ``passModel``, one ``run``), every row in the model from the start, no wasteopt code; wall
   clock from building the arrays to reading the objective.
