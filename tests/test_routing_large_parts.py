@@ -75,3 +75,12 @@ def test_neighbourhoods_are_disjoint_groups_of_at_least_two_routes() -> None:
         assert len(flat) == len(set(flat))
         assert all(len(g) >= 2 and sum(len(routes[i]) for i in g) >= 60 for g in groups)
     assert fill_groups(routes, [0], 2, 60) == []  # one route alone is no neighbourhood
+
+
+def test_limited_fleet_plans_the_fewest_routes_a_free_one_keeps_slack() -> None:
+    """A limited fleet aims at ceil(load / capacity) routes; a free one at more (FILL slack)."""
+    least = math.ceil(int(LOAD.sum()) / 25)
+    assert planned_routes(LOAD, 25, least + 3) == (False, least)
+    assert planned_routes(LOAD, 25, least - 1) == (False, least - 1)  # never above the count
+    free, routes = planned_routes(LOAD, 25, 500)
+    assert free and routes == math.ceil(int(LOAD.sum()) / (25 * 0.95)) > least

@@ -42,10 +42,12 @@ Euclidean instances, up to rotation), used only to group stops and routes
    problem (lazy tables are read leg by leg).
 
 Fleet: a fleet of at least one vehicle per stop is free (the Belgium set); otherwise its count
-is honoured (the Kytöjoki set's ``VEHICLES``): the plan aims at ``ceil(load / (capacity ×
-FILL))`` routes (never more than the count), sectors get whole routes of that plan and the
-vehicles left over are handed out over the sectors; a neighbourhood gets its routes plus the
-vehicles no route uses, shared over the round. So the routes never exceed the count.
+is honoured (the Kytöjoki set's ``VEHICLES``). A free fleet's plan aims at ``ceil(load /
+(capacity × FILL))`` routes; a limited one at the fewest, ``ceil(load / capacity)`` (never more
+than the count): sectors get whole routes of that plan and the vehicles left over are handed
+out over the sectors; a neighbourhood gets its routes plus the vehicles no route uses, shared
+over the round. So the routes never exceed the count
+(:func:`~wasteopt.routing.large_parts.planned_routes` says why the two differ).
 
 Time and determinism: one deadline covers everything: sectors get ``INITIAL_SHARE`` of the
 time left after a reserve for the merge and check (:func:`_reserve_s`), improvement rounds the

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 FILL = 0.95
-"""Planned load of a route of a limited fleet, as a share of capacity (room to re-balance)."""
+"""Planned load of a route of a free fleet, as a share of capacity (room to re-balance)."""
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 Positions = tuple[int, ...]
@@ -79,14 +79,17 @@ def plane(table: Any, nodes: list[int]) -> npt.NDArray[np.float64]:
 
 def planned_routes(load: Ints, capacity: int, count: int) -> tuple[bool, int]:
     """(free fleet, routes the plan aims at): a fleet of at least one vehicle per stop is free
-    and aims at ``ceil(total / (capacity × FILL))`` routes; a limited one at as many, but at
-    least ``ceil(total / capacity)`` and never more than ``count``."""
+    and aims at ``ceil(total / (capacity × FILL))`` routes, the slack its sectors re-balance
+    with; a limited one at the fewest, ``ceil(total / capacity)`` (never more than ``count``):
+    its slack is the vehicles no route uses, handed out to the sectors and neighbourhoods, and
+    a route more than needed costs a trip from the depot that a neighbourhood of a few long
+    routes has no room to remove (on Kytöjoki W at 300 s: 13 routes 4,369,864 against 14 routes
+    4,469,231 with ``FILL``)."""
     n, cap = len(load), max(1, capacity)
     total = int(load.sum())
-    want = max(1, math.ceil(total / (cap * FILL)))
     if count >= n:
-        return True, want
-    return False, max(1, min(count, max(math.ceil(total / cap), want)))
+        return True, max(1, math.ceil(total / (cap * FILL)))
+    return False, max(1, min(count, math.ceil(total / cap)))
 
 
 def sweep(xy: Floats) -> npt.NDArray[np.intp]:
