@@ -1,0 +1,209 @@
+"""Very large CVRP, every committed run together: the means issue 14's target is judged on.
+
+``cvrp_xxl.py`` runs a few instances at a time (10–21 min each), each run into its own
+``results/cvrp_xxl*.csv``. This script reads those files, keeps for each (instance, solver)
+the run of the file that started last, and writes ``cvrp_xxl-summary.md``:
+
+* per instance the kept rows, with the file and commit they came from, and which of the files
+  the benchmark loads from ``wasteopt/`` (the modules the solver and checker import, found in
+  ``sys.modules``) and ``benchmarks/cvrp_xxl.py`` changed between that commit and the tree
+  the summary runs from: a row with changed code records older code, to be rerun;
+* the mean gap to best known per set and over both sets (wasteopt; raw PyVRP where it ran, and
+  wasteopt on the same instances), and the instances with no run yet.
+
+Nothing is solved here; it takes a second.
+
+Usage::
+
+    python benchmarks/cvrp_xxl_summary.py                    # results/ -> results/
+    python benchmarks/cvrp_xxl_summary.py --results /tmp/b --out /tmp/b
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cvrp_xxl  # benchmarks/ is the script's folder; machine_info puts ROOT on the path
+from machine_info import ROOT, Run, read_csv_rows
+
+HERE = Path(__file__).resolve().parent
+NAME = "cvrp_xxl-summary"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One results file: its name, the start of its run and its commit."""
+
+    file: str
+    started: str
+    commit: str
+
+
+def header(path: Path) -> dict[str, str]:
+    """The ``# key: value`` lines at the top of a CSV written by ``Run.write_csv``."""
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("# "):
+                break
+            key, _, value = line[2:].rstrip("\n").partition(": ")
+            out[key] = value
+    return out
+
+
+def latest_rows(paths: Sequence[Path]) -> list[tuple[dict[str, str], Source]]:
+    """Each (instance, solver)'s row from the file whose run started last."""
+    kept: dict[tuple[str, str], tuple[dict[str, str], Source]] = {}
+    for path in paths:
+        head = header(path)
+        src = Source(path.name, head.get("date", "").split(" to ")[0], head.get("commit", ""))
+        for row in read_csv_rows(path):
+            key = (row["instance"], row["solver"])
+            if key not in kept or kept[key][1].started < src.started:
+                kept[key] = (row, src)
+    return list(kept.values())
+
+
+SOLVER_IMPORTS = {
+    "wasteopt": ("wasteopt.routing.large", "wasteopt.routing.check", "wasteopt.routing.instances"),
+    "pyvrp": ("wasteopt.routing.check", "wasteopt.routing.instances"),
+}
+"""What each side of ``cvrp_xxl.py`` runs from ``wasteopt``: raw PyVRP only reads the instance
+there and has its routes checked."""
+
+
+def loaded_code(solver: str) -> list[str]:
+    """``benchmarks/cvrp_xxl.py`` and every ``wasteopt`` module that importing the solver's
+    side loads, relative to ROOT (in a fresh interpreter, so nothing else counts)."""
+    imports = ", ".join(SOLVER_IMPORTS[solver])
+    code = (
+        f"import sys, {imports}\n"
+        "for m in list(sys.modules.values()):\n"
+        "    f = getattr(m, '__file__', None)\n"
+        "    if f and m.__name__.split('.')[0] == 'wasteopt': print(f)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    files = {str(Path(cvrp_xxl.__file__).resolve().relative_to(ROOT))}
+    files |= {str(Path(f).resolve().relative_to(ROOT)) for f in done.stdout.split()}
+    return sorted(files)
+
+
+def changed_since(commit: str, paths: Sequence[str]) -> str:
+    """Files of ``paths`` that differ between ``commit`` and the working tree ("none")."""
+    sha = commit.split("+")[0]
+    try:
+        done = subprocess.run(
+            ["git", "diff", "--name-only", sha, "--", *paths],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    names = [Path(p).name for p in done.stdout.split()]
+    return ", ".join(names) if names else "none"
+
+
+def mean(values: list[float]) -> str:
+    return f"{sum(values) / len(values):.2f} %" if values else "–"
+
+
+def summary(kept: list[tuple[dict[str, str], Source]], known: list[cvrp_xxl.Instance]) -> list[str]:
+    """Mean gaps per set and over all; the instances without a wasteopt run."""
+    out = [
+        "| set | instances run (of) | wasteopt mean gap | raw PyVRP mean gap (where run) "
+        "| wasteopt on those | not run |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name in [*cvrp_xxl.SETS, "all"]:
+        mine = {
+            r["instance"]: float(r["gap_pct"])
+            for r, _ in kept
+            if r["solver"] == "wasteopt" and name in (r["set"], "all") and r["gap_pct"]
+        }
+        raw = {
+            r["instance"]: float(r["gap_pct"])
+            for r, _ in kept
+            if r["solver"] == "pyvrp" and name in (r["set"], "all") and r["gap_pct"]
+        }
+        of = [i.name for i in known if name in (i.set, "all")]
+        missing = [i for i in of if i not in mine]
+        out.append(
+            f"| {name} | {len(mine)} ({len(of)}) | {mean(list(mine.values()))} "
+            f"| {mean(list(raw.values()))} ({len(raw)}) "
+            f"| {mean([g for i, g in mine.items() if i in raw])} | {', '.join(missing) or '–'} |"
+        )
+    return out
+
+
+def table(kept: list[tuple[dict[str, str], Source]], code: dict[str, list[str]]) -> list[str]:
+    order = {i.name: k for k, i in enumerate(cvrp_xxl.instances(None))}
+    out = [
+        "| instance | solver | check | gap % | routes (min) | wall s | peak GB | file | commit "
+        "| code changed since |",
+        "|---|---|---|---:|---:|---:|---:|---|---|---|",
+    ]
+    changed: dict[tuple[str, str], str] = {}
+    for r, src in sorted(kept, key=lambda e: (order.get(e[0]["instance"], 99), e[0]["solver"])):
+        key = (src.commit, r["solver"])
+        if key not in changed:
+            changed[key] = changed_since(src.commit, code[r["solver"]])
+        gap = f"{float(r['gap_pct']):.2f}" if r["gap_pct"] else ""
+        check = r["check"] or r["note"] or r["status"]
+        out.append(
+            f"| {r['instance']} | {r['solver']} | {check} | {gap} "
+            f"| {r['routes']} ({r['min_routes']}) | {r['wall_s']} | {r['peak_gb']} "
+            f"| {src.file} | {src.commit[:7]} | {changed[key]} |"
+        )
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--results", type=Path, default=HERE / "results", help="where the CSVs are")
+    ap.add_argument("--out", type=Path, default=HERE / "results")
+    args = ap.parse_args(argv)
+    run = Run.start(__file__, argv)
+    paths = sorted(p for p in args.results.glob("cvrp_xxl*.csv") if p.stem != NAME)
+    if not paths:
+        print(f"no cvrp_xxl*.csv in {args.results}", file=sys.stderr)
+        return 2
+    kept = latest_rows(paths)
+    code = {solver: loaded_code(solver) for solver in SOLVER_IMPORTS}
+    body = [
+        "Generated by `benchmarks/cvrp_xxl_summary.py` from "
+        + ", ".join(f"`{p.name}`" for p in paths)
+        + " (each instance and solver: the run of the file that started last). Every run: "
+        "600 s of wall clock unless its file says otherwise, 2 workers, seed 1, graded by "
+        "wasteopt's checker; gap to the best-known value (the set's `bks.csv`). *Code changed "
+        "since*: the files the row's side of the benchmark loads (`benchmarks/cvrp_xxl.py` and "
+        f"{len(code['wasteopt']) - 1} `wasteopt` modules for wasteopt, "
+        f"{len(code['pyvrp']) - 1} for raw PyVRP, whose instance reading and checker are "
+        "wasteopt's) that differ between the row's commit and the tree this summary ran from; "
+        "such a row records older code.",
+        "",
+        *table(kept, code),
+        "",
+        "## Mean gaps",
+        "",
+        *summary(kept, cvrp_xxl.instances(None)),
+        "",
+        cvrp_xxl.PUBLISHED,
+    ]
+    args.out.mkdir(parents=True, exist_ok=True)
+    run.write_md(args.out / f"{NAME}.md", "Very large CVRP: every committed run", body)
+    print(f"wrote {args.out / NAME}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Tests of the very-large CVRP summary (``benchmarks/cvrp_xxl_summary.py``)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = "set,instance,n,solver,check,status,note,gap_pct,routes,min_routes,wall_s,peak_gb"
+
+
+@pytest.fixture(scope="module")
+def summ() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # the scripts' folder is not a package
+    try:
+        return importlib.import_module("cvrp_xxl_summary")
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def _csv(path: Path, started: str, commit: str, rows: list[str]) -> Path:
+    head = f"# date: {started} to {started}\n# commit: {commit}\n"
+    path.write_text(head + FIELDS + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_newest_run_of_an_instance_wins_and_means_count_each_instance_once(summ, tmp_path):
+    """An instance run in two files keeps the later run's row; the means use it once, raw
+    PyVRP's mean only where it ran, and an instance without a run is listed as not run."""
+    old = _csv(
+        tmp_path / "cvrp_xxl-a.csv",
+        "2026-12-04T10:00:00+00:00",
+        "a" * 40,
+        [
+            "kytojoki,Kytojoki-W,7798,wasteopt,clean,feasible,,7.50,14,13,598,0.5",
+            "kytojoki,Kytojoki-W,7798,pyvrp,clean,feasible,,7.70,14,13,640,3.9",
+            "belgium,Leuven1,3000,wasteopt,clean,feasible,,1.00,203,203,598,0.7",
+        ],
+    )
+    new = _csv(
+        tmp_path / "cvrp_xxl-b.csv",
+        "2026-12-05T10:00:00+00:00",
+        "b" * 40,
+        ["kytojoki,Kytojoki-W,7798,wasteopt,clean,feasible,,5.50,13,13,598,0.5"],
+    )
+    kept = summ.latest_rows([new, old])
+    by = {(r["instance"], r["solver"]): (r, src) for r, src in kept}
+    assert len(kept) == 3
+    assert by["Kytojoki-W", "wasteopt"][0]["gap_pct"] == "5.50"
+    assert by["Kytojoki-W", "wasteopt"][1].commit == "b" * 40
+    assert by["Kytojoki-W", "pyvrp"][1].file == "cvrp_xxl-a.csv"
+    lines = summ.summary(kept, summ.cvrp_xxl.instances(["Leuven1", "Leuven2", "W"]))
+    rows = {ln.split(" | ")[0].lstrip("| "): ln.split(" | ") for ln in lines[2:]}
+    assert rows["kytojoki"][1:5] == ["1 (1)", "5.50 %", "7.70 % (1)", "5.50 %"]
+    assert rows["belgium"][1:3] == ["1 (2)", "1.00 %"] and "Leuven2" in rows["belgium"][5]
+    assert rows["all"][1:3] == ["2 (3)", "3.25 %"]
