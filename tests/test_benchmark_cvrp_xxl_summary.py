@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.benchmark_scripts import benchmark_script
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = "set,instance,n,solver,check,status,note,gap_pct,routes,min_routes,wall_s,peak_gb"
@@ -15,11 +15,7 @@ FIELDS = "set,instance,n,solver,check,status,note,gap_pct,routes,min_routes,wall
 
 @pytest.fixture(scope="module")
 def summ() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))  # the scripts' folder is not a package
-    try:
-        return importlib.import_module("cvrp_xxl_summary")
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    return benchmark_script("cvrp_xxl_summary")
 
 
 def _csv(path: Path, started: str, commit: str, rows: list[str]) -> Path:

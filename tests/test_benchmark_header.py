@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.benchmark_scripts import benchmark_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def mi() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "benchmarks"))  # the scripts' folder is not a package
-    try:
-        return importlib.import_module("machine_info")
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    return benchmark_script("machine_info")
 
 
 def test_csv_carries_every_header_field_and_reads_back(mi, tmp_path):
