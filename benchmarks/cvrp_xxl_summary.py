@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cvrp_xxl  # benchmarks/ is the script's folder; machine_info puts ROOT on the path
-from machine_info import ROOT, Run, read_csv_rows
+from machine_info import ROOT, Run, git, read_csv_header, read_csv_rows
 
 HERE = Path(__file__).resolve().parent
 NAME = "cvrp_xxl-summary"
@@ -44,23 +44,11 @@ class Source:
     commit: str
 
 
-def header(path: Path) -> dict[str, str]:
-    """The ``# key: value`` lines at the top of a CSV written by ``Run.write_csv``."""
-    out: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.startswith("# "):
-                break
-            key, _, value = line[2:].rstrip("\n").partition(": ")
-            out[key] = value
-    return out
-
-
 def latest_rows(paths: Sequence[Path]) -> list[tuple[dict[str, str], Source]]:
     """Each (instance, solver)'s row from the file whose run started last."""
     kept: dict[tuple[str, str], tuple[dict[str, str], Source]] = {}
     for path in paths:
-        head = header(path)
+        head = read_csv_header(path)
         src = Source(path.name, head.get("date", "").split(" to ")[0], head.get("commit", ""))
         for row in read_csv_rows(path):
             key = (row["instance"], row["solver"])
@@ -97,24 +85,23 @@ def loaded_code(solver: str) -> list[str]:
 
 def changed_since(commit: str, paths: Sequence[str]) -> str:
     """Files of ``paths`` that differ between ``commit`` and the working tree ("none")."""
-    sha = commit.split("+")[0]
     try:
-        done = subprocess.run(
-            ["git", "diff", "--name-only", sha, "--", *paths],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        )
+        names = [
+            Path(p).name
+            for p in git("diff", "--name-only", commit.split("+")[0], "--", *paths).split()
+        ]
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    names = [Path(p).name for p in done.stdout.split()]
     return ", ".join(names) if names else "none"
 
 
-def mean(values: list[float]) -> str:
-    return f"{sum(values) / len(values):.2f} %" if values else "–"
+def gaps(kept: list[tuple[dict[str, str], Source]], solver: str, name: str) -> dict[str, float]:
+    """Gap of each instance of set ``name`` (or "all") that ``solver`` has a graded run of."""
+    return {
+        r["instance"]: float(r["gap_pct"])
+        for r, _ in kept
+        if r["solver"] == solver and name in (r["set"], "all") and r["gap_pct"]
+    }
 
 
 def summary(kept: list[tuple[dict[str, str], Source]], known: list[cvrp_xxl.Instance]) -> list[str]:
@@ -125,22 +112,16 @@ def summary(kept: list[tuple[dict[str, str], Source]], known: list[cvrp_xxl.Inst
         "|---|---:|---:|---:|---:|---|",
     ]
     for name in [*cvrp_xxl.SETS, "all"]:
-        mine = {
-            r["instance"]: float(r["gap_pct"])
-            for r, _ in kept
-            if r["solver"] == "wasteopt" and name in (r["set"], "all") and r["gap_pct"]
-        }
-        raw = {
-            r["instance"]: float(r["gap_pct"])
-            for r, _ in kept
-            if r["solver"] == "pyvrp" and name in (r["set"], "all") and r["gap_pct"]
-        }
+        mine, raw = gaps(kept, "wasteopt", name), gaps(kept, "pyvrp", name)
         of = [i.name for i in known if name in (i.set, "all")]
         missing = [i for i in of if i not in mine]
+        # cvrp_xxl's own formatting of a mean gap, so both tables print it alike (kept private
+        # there: renaming it would mark cvrp_xxl.py changed under every committed row)
+        same = cvrp_xxl._mean([g for i, g in mine.items() if i in raw])
         out.append(
-            f"| {name} | {len(mine)} ({len(of)}) | {mean(list(mine.values()))} "
-            f"| {mean(list(raw.values()))} ({len(raw)}) "
-            f"| {mean([g for i, g in mine.items() if i in raw])} | {', '.join(missing) or '–'} |"
+            f"| {name} | {len(mine)} ({len(of)}) | {cvrp_xxl._mean(list(mine.values()))} "
+            f"| {cvrp_xxl._mean(list(raw.values()))} ({len(raw)}) "
+            f"| {same} | {', '.join(missing) or '–'} |"
         )
     return out
 

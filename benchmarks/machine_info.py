@@ -111,7 +111,8 @@ def packages() -> str:
     return ", ".join(out)
 
 
-def _git(*args: str) -> str:
+def git(*args: str) -> str:
+    """``git args...`` in the checkout: its output (raises on failure)."""
     done = subprocess.run(
         ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
     )
@@ -121,8 +122,8 @@ def _git(*args: str) -> str:
 def commit() -> str:
     """The commit the code runs from; ``+dirty`` and the changed files when there are any."""
     try:
-        head = _git("rev-parse", "HEAD").strip()
-        changed = [ln[3:] for ln in _git("status", "--porcelain", "--", *CODE_PATHS).splitlines()]
+        head = git("rev-parse", "HEAD").strip()
+        changed = [ln[3:] for ln in git("status", "--porcelain", "--", *CODE_PATHS).splitlines()]
     except (OSError, subprocess.SubprocessError):
         return "unknown (not a git checkout)"
     if not changed:
@@ -199,6 +200,18 @@ class Run:
         writer.writeheader()
         writer.writerows(rows)
         return write_text(path, buf.getvalue())
+
+
+def read_csv_header(path: str | Path) -> dict[str, str]:
+    """The header of a CSV written by :meth:`Run.write_csv`: its ``# key: value`` lines."""
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("# "):
+                break
+            key, _, value = line[2:].rstrip("\n").partition(": ")
+            out[key] = value
+    return out
 
 
 def read_csv_rows(path: str | Path) -> list[dict[str, str]]:

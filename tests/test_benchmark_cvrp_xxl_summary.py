@@ -9,7 +9,6 @@ import pytest
 
 from tests.benchmark_scripts import benchmark_script
 
-ROOT = Path(__file__).resolve().parent.parent
 FIELDS = "set,instance,n,solver,check,status,note,gap_pct,routes,min_routes,wall_s,peak_gb"
 
 
