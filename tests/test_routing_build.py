@@ -56,6 +56,29 @@ def test_twice_daily_point_gives_morning_and_evening_stops(tiny):
     assert p.distance_m[i, j] == 0 and np.array_equal(p.distance_m[i], p.distance_m[j])
 
 
+def test_twice_daily_rounds_split_the_working_day_not_the_clock_day(tiny):
+    """With a 00:00–24:00 window and a 06:00–14:00 fleet the rounds split at 10:00 (not at
+    12:00, which would leave the second round two hours); a window outside every shift is
+    split at its own middle."""
+    scenario, demand, matrix = tiny
+    points = list(scenario.points)
+
+    def split(tw: tuple[int, int]) -> tuple[int, int]:
+        points[0] = dataclasses.replace(
+            scenario.points[0],
+            frequency={**scenario.points[0].frequency, "other": "twice_daily"},
+            tw_start_s=tw[0],
+            tw_end_s=tw[1],
+        )
+        p = build_problem(
+            dataclasses.replace(scenario, points=tuple(points)), demand, 0, "other", matrix
+        )
+        return p.stops[0].tw_end_s, p.stops[1].tw_start_s
+
+    assert split((0, 86_400)) == (36_000, 36_000)
+    assert split((72_000, 79_200)) == (75_600, 75_600)  # 20:00–22:00, after the shift
+
+
 def test_assignment_to_a_site_refusing_the_stream_is_an_error(tiny):
     """An assignment may only name open sites that accept the stream (InputError naming it)."""
     scenario, demand, matrix = tiny

@@ -8,9 +8,12 @@ Rules
 - A stop's time window is its point's window for the stream
   (:meth:`~wasteopt.scenario.model.CollectionPoint.window`: the ``tw_start.<stream>`` /
   ``tw_end.<stream>`` columns where given, else the point's ``tw_start`` / ``tw_end``).
-- A point collected twice a day becomes two stops, ``<id>`` and ``<id>~2``, each with half the
-  load; the first must start in the first half of the stream's window, the second in the second
-  half (morning and evening rounds).
+- A point collected twice a day becomes two stops, ``<id>`` and ``<id>~2``, each with the load
+  of one visit; the first must start in the first half of the stream's window as the fleets
+  that may serve it work it (the window clipped to their earliest shift start and latest shift
+  end), the second in the second half: morning and afternoon rounds of the working day. (Cut
+  at the middle of a default 00:00–24:00 window, a 05:00–15:00 fleet would have to make every
+  second round after 12:00 and its lunch.)
 - Opening hours repeat every day (:func:`wasteopt.clock.daily_hours`); a depot or unload site
   gets the one stretch of its hours, between 0 and the later of its close and the fleets' last
   shift end, that overlaps the fleets' shifts most: ``00:00``–``24:00`` for a night shift
@@ -217,7 +220,7 @@ def _due_stops(
         tw_start, tw_end = p.window(stream)
         windows = [(tw_start, tw_end)]
         if int(n_visits) >= 2:
-            mid = (tw_start + tw_end) // 2
+            mid = _round_split(tw_start, tw_end, fleets, vtypes)
             windows = [(tw_start, mid), (mid, tw_end)]
         load_kg = math.ceil(float(load))
         for k, (a, b) in enumerate(windows):
@@ -237,6 +240,22 @@ def _due_stops(
             )
             stop_points.append(pid)
     return stops, stop_points
+
+
+def _round_split(
+    tw_start: int, tw_end: int, fleets: tuple[str, ...] | None, vtypes: Sequence[VehicleType]
+) -> int:
+    """Where a twice-daily point's first round ends and its second begins: the middle of its
+    window clipped to the working span of the fleets that may serve it (the middle of the
+    window itself when the two do not overlap)."""
+    work = [v for v in vtypes if fleets is None or v.id in fleets]
+    lo, hi = tw_start, tw_end
+    if work:
+        lo = max(lo, min(v.shift_start_s for v in work))
+        hi = min(hi, max(v.shift_end_s for v in work))
+    if hi <= lo:
+        lo, hi = tw_start, tw_end
+    return (lo + hi) // 2
 
 
 def _allowed_fleets(
