@@ -140,11 +140,7 @@ def build_problem(
             len(unreachable),
             ", ".join(unreachable[:10]) + (" ..." if len(unreachable) > 10 else ""),
         )
-    shifts = (
-        (min(v.shift_start_s for v in vtypes), max(v.shift_end_s for v in vtypes))
-        if vtypes
-        else (0, 0)
-    )
+    shifts = _shift_span(vtypes) if vtypes else (0, 0)
     sites = _used_sites(scenario, stream, stops, shifts)
     problem_depots = tuple(
         Depot(id=d.id, name=d.name, **_hours(d.open_s, d.close_s, _span(vtypes, d.id)))
@@ -251,8 +247,8 @@ def _round_split(
     work = [v for v in vtypes if fleets is None or v.id in fleets]
     lo, hi = tw_start, tw_end
     if work:
-        lo = max(lo, min(v.shift_start_s for v in work))
-        hi = min(hi, max(v.shift_end_s for v in work))
+        first, last = _shift_span(work)
+        lo, hi = max(lo, first), min(hi, last)
     if hi <= lo:
         lo, hi = tw_start, tw_end
     return (lo + hi) // 2
@@ -303,9 +299,13 @@ def _assigned_sites(
 
 
 def _span(vtypes: Sequence[VehicleType], depot: str) -> tuple[int, int]:
-    """From the earliest shift start to the latest shift end of the fleets based at ``depot``."""
-    mine = [v for v in vtypes if v.depot == depot]
-    return min(v.shift_start_s for v in mine), max(v.shift_end_s for v in mine)
+    """The working span (:func:`_shift_span`) of the fleets based at ``depot``."""
+    return _shift_span([v for v in vtypes if v.depot == depot])
+
+
+def _shift_span(vtypes: Sequence[VehicleType]) -> tuple[int, int]:
+    """From the earliest shift start to the latest shift end of ``vtypes`` (not empty)."""
+    return min(v.shift_start_s for v in vtypes), max(v.shift_end_s for v in vtypes)
 
 
 def _hours(open_s: int, close_s: int, shifts: tuple[int, int]) -> dict[str, int]:
