@@ -28,7 +28,9 @@ Solved = tuple[RoutingProblem, RoutePlan]
 SETTINGS = RoutingSettings(territory_max_stops=120, iterations=40, workers=1, seed=3)
 
 
-def generated(n: int = N, *, count: int | None = None, lazy: bool = True) -> RoutingProblem:
+def generated(
+    n: int = N, *, count: int | None = None, lazy: bool = True, capacity: int = 25
+) -> RoutingProblem:
     """``n`` customers uniform on a 1000 × 1000 grid (integer coordinates), depot in the
     middle, demands 1–3, capacity 25 (about 15 stops a route); lazy or dense tables."""
     rng = np.random.default_rng(7)
@@ -45,7 +47,7 @@ def generated(n: int = N, *, count: int | None = None, lazy: bool = True) -> Rou
         stream="b",
         depot="0",
         count=n if count is None else count,
-        capacity_kg=25,
+        capacity_kg=capacity,
         max_trips=1,
         cost_per_km=1000.0,
     )
@@ -144,3 +146,15 @@ def test_scope_of_the_decomposition() -> None:
     assert not large_applies(two, RoutingSettings())
     with pytest.raises(ValueError, match="plain single-depot"):
         solve_large(replace(generated(), depot_unloads=False), SETTINGS)
+
+
+def test_long_routes_are_searched_jointly_within_the_fleet() -> None:
+    """Routes of about 80 stops (the joint search's long-route share) on a limited fleet:
+    every stop served once, checker-clean, no more routes than vehicles."""
+    problem = generated(640, count=9, capacity=160)
+    settings = RoutingSettings(territory_max_stops=120, iterations=30, workers=2, seed=5)
+    plan = solve_large(problem, settings, deadline=Deadline(120))
+    served = [s for r in plan.routes for s in r.visits]
+    assert plan.check is not None and plan.check.ok
+    assert sorted(served, key=int) == [s.id for s in problem.stops] and not plan.unserved
+    assert len([r for r in plan.routes if r.visits]) <= 9

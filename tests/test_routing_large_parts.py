@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from wasteopt.routing.large_parts import (
+    MIN_GROUP_ROUTES,
     fill_groups,
     knn_groups,
     plane,
@@ -62,8 +63,9 @@ def test_plane_recovers_euclidean_distances() -> None:
     assert np.abs(d - table.dense()).max() < 2.0
 
 
-def test_neighbourhoods_are_disjoint_groups_of_at_least_two_routes() -> None:
-    """Polar and nearest-route groups: disjoint, about the size asked, two routes or more."""
+def test_neighbourhoods_are_disjoint_groups_of_several_routes() -> None:
+    """Polar and nearest-route groups: disjoint, about the size asked, MIN_GROUP_ROUTES routes
+    or more (also when each route alone is above the size)."""
     routes = [tuple(range(k, k + 10)) for k in range(0, 500, 10)]
     cent = np.array([XY[list(r)].mean(axis=0) for r in routes])
     for groups in (
@@ -73,8 +75,13 @@ def test_neighbourhoods_are_disjoint_groups_of_at_least_two_routes() -> None:
         assert len(groups) == 3
         flat = [i for g in groups for i in g]
         assert len(flat) == len(set(flat))
-        assert all(len(g) >= 2 and sum(len(routes[i]) for i in g) >= 60 for g in groups)
+        assert all(
+            len(g) >= MIN_GROUP_ROUTES and sum(len(routes[i]) for i in g) >= 60 for g in groups
+        )
     assert fill_groups(routes, [0], 2, 60) == []  # one route alone is no neighbourhood
+    long_routes = [tuple(range(k, k + 100)) for k in range(0, 1000, 100)]
+    groups = fill_groups(long_routes, list(range(10)), 2, 60)
+    assert [len(g) for g in groups] == [MIN_GROUP_ROUTES, MIN_GROUP_ROUTES]
 
 
 def test_limited_fleet_plans_the_fewest_routes_a_free_one_keeps_slack() -> None:
