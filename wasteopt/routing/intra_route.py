@@ -75,21 +75,13 @@ def improve_route(
     stops."""
     if len(route) < 3:
         return list(route)
-    nodes = np.array([depot, *route], dtype=np.int64)
-    d = np.ascontiguousarray(cost[np.ix_(nodes, nodes)], dtype=np.float64)
-    if not np.allclose(d, d.T):
-        return list(route)
-    m = len(nodes)
-    tour = np.arange(m, dtype=np.int64)
-    is_depot = np.zeros(m, dtype=np.bool_)
-    is_depot[0] = True
-    before = _cycle_cost(d, tour)
-    _run(
-        d, tour, _neighbours(d, is_depot), kicks, seed, end_wall, np.zeros(m, np.int64), is_depot, 0
+    # One route, one vehicle: the joint search with nothing to move between routes (a single
+    # depot copy leaves the capacity unchecked).
+    none = np.zeros(len(cost), dtype=np.int64)
+    found = improve_routes_jointly(
+        cost, [route], depot, none, 0, vehicles=1, kicks=kicks, seed=seed, end_wall=end_wall
     )
-    if _cycle_cost(d, tour) > before - EPS:  # nothing gained: keep the order as it was
-        return list(route)
-    return [int(nodes[i]) for i in _cut(tour, is_depot)[0]]
+    return found[0]
 
 
 def improve_routes_jointly(
@@ -149,7 +141,6 @@ def improve_routes_jointly(
 def warm_up() -> None:
     """Compile the search once (numba caches it on disk), so a deadline does not pay for it."""
     d = np.abs(np.subtract.outer(np.arange(9.0), np.arange(9.0)))
-    improve_route(d, [3, 1, 4, 2, 5], kicks=2)
     improve_routes_jointly(
         d, [[3, 1, 4], [2, 8, 5]], 0, np.ones(9, np.int64), 4, vehicles=3, kicks=2
     )

@@ -233,7 +233,7 @@ def _sector_job(
     own = replace(inst.settings, workers=1, seed=_seed(inst.settings.seed, key))
     now = time.time()
     end = min(now + seconds, latest_wall)
-    search_end = max(now, end - POLISH_S_PER_STOP * len(stops))  # the polish comes after
+    search_end = max(now, end - POLISH_S_PER_STOP * len(stops))  # the joint search comes after
     routes, unserved = run_engine(
         sub, own, Deadline.at(time.monotonic() + max(0.0, search_end - now))
     )
