@@ -53,3 +53,24 @@ def test_newest_run_of_an_instance_wins_and_means_count_each_instance_once(summ,
     assert rows["kytojoki"][1:5] == ["1 (1)", "5.50 %", "7.70 % (1)", "5.50 %"]
     assert rows["belgium"][1:3] == ["1 (2)", "1.00 %"] and "Leuven2" in rows["belgium"][5]
     assert rows["all"][1:3] == ["2 (3)", "3.25 %"]
+
+
+def test_runs_at_another_budget_are_left_out(summ, tmp_path):
+    """A later run at 300 s does not replace an instance's 600 s run in the yardstick."""
+    fields = FIELDS + ",budget_s"
+    head = "# date: {0} to {0}\n# commit: " + "c" * 40 + "\n" + fields + "\n"
+    full = tmp_path / "cvrp_xxl-full.csv"
+    full.write_text(
+        head.format("2026-12-05T10:00:00+00:00")
+        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,0.70,203,203,598,0.9,600.0\n",
+        encoding="utf-8",
+    )
+    short = tmp_path / "cvrp_xxl-5min.csv"
+    short.write_text(
+        head.format("2026-12-06T10:00:00+00:00")
+        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,1.20,203,203,298,0.9,300.0\n",
+        encoding="utf-8",
+    )
+    kept = summ.latest_rows([full, short], 600.0)
+    assert [(r["gap_pct"], src.file) for r, src in kept] == [("0.70", "cvrp_xxl-full.csv")]
+    assert [r["gap_pct"] for r, _ in summ.latest_rows([full, short])] == ["1.20"]
