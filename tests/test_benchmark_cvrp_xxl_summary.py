@@ -74,3 +74,33 @@ def test_runs_at_another_budget_are_left_out(summ, tmp_path):
     kept = summ.latest_rows([full, short], 600.0)
     assert [(r["gap_pct"], src.file) for r, src in kept] == [("0.70", "cvrp_xxl-full.csv")]
     assert [r["gap_pct"] for r, _ in summ.latest_rows([full, short])] == ["1.20"]
+
+
+def test_other_seeds_stay_out_of_the_yardstick_and_show_as_a_spread(summ, tmp_path):
+    """A later seed-2 run does not replace the seed-1 row; the seed table lists both seeds'
+    gaps, their mean and range, and only instances run at two or more seeds."""
+    fields = FIELDS + ",budget_s,seed"
+    head = "# date: {0} to {0}\n# commit: " + "d" * 40 + "\n" + fields + "\n"
+    one = tmp_path / "cvrp_xxl-one.csv"
+    one.write_text(
+        head.format("2026-12-05T10:00:00+00:00")
+        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,0.70,203,203,598,0.9,600.0,1\n"
+        + "belgium,Leuven2,4000,wasteopt,clean,feasible,,2.90,47,46,598,0.9,600.0,1\n",
+        encoding="utf-8",
+    )
+    two = tmp_path / "cvrp_xxl-two.csv"
+    two.write_text(
+        head.format("2026-12-06T10:00:00+00:00")
+        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,1.10,203,203,598,0.9,600.0,2\n",
+        encoding="utf-8",
+    )
+    kept = summ.latest_rows([one, two], 600.0, 1)
+    assert sorted((r["instance"], r["gap_pct"]) for r, _ in kept) == [
+        ("Leuven1", "0.70"),
+        ("Leuven2", "2.90"),
+    ]
+    lines = summ.seed_spread([one, two], 600.0)
+    assert len(lines) == 3 and "Leuven2" not in "".join(lines)
+    cells = [c.strip() for c in lines[2].strip("|").split("|")]
+    assert cells == ["Leuven1", "wasteopt", "1: 0.70, 2: 1.10", "0.90", "0.40", "yes"]
+    assert summ.seed_spread([one], 600.0) == ["No instance has graded runs at more than one seed."]
