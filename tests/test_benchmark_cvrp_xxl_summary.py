@@ -17,9 +17,9 @@ def summ() -> ModuleType:
     return benchmark_script("cvrp_xxl_summary")
 
 
-def _csv(path: Path, started: str, commit: str, rows: list[str]) -> Path:
+def _csv(path: Path, started: str, commit: str, rows: list[str], fields: str = FIELDS) -> Path:
     head = f"# date: {started} to {started}\n# commit: {commit}\n"
-    path.write_text(head + FIELDS + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(head + fields + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
 
 
@@ -58,18 +58,13 @@ def test_newest_run_of_an_instance_wins_and_means_count_each_instance_once(summ,
 def test_runs_at_another_budget_are_left_out(summ, tmp_path):
     """A later run at 300 s does not replace an instance's 600 s run in the yardstick."""
     fields = FIELDS + ",budget_s"
-    head = "# date: {0} to {0}\n# commit: " + "c" * 40 + "\n" + fields + "\n"
-    full = tmp_path / "cvrp_xxl-full.csv"
-    full.write_text(
-        head.format("2026-12-05T10:00:00+00:00")
-        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,0.70,203,203,598,0.9,600.0\n",
-        encoding="utf-8",
-    )
-    short = tmp_path / "cvrp_xxl-5min.csv"
-    short.write_text(
-        head.format("2026-12-06T10:00:00+00:00")
-        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,1.20,203,203,298,0.9,300.0\n",
-        encoding="utf-8",
+    row = "belgium,Leuven1,3000,wasteopt,clean,feasible,,{},203,203,598,0.9,{}"
+    full, short = (
+        _csv(tmp_path / f"cvrp_xxl-{name}.csv", f"{day}T10:00:00+00:00", "c" * 40, [r], fields)
+        for name, day, r in (
+            ("full", "2026-12-05", row.format("0.70", "600.0")),
+            ("5min", "2026-12-06", row.format("1.20", "300.0")),
+        )
     )
     kept = summ.latest_rows([full, short], 600.0)
     assert [(r["gap_pct"], src.file) for r, src in kept] == [("0.70", "cvrp_xxl-full.csv")]
@@ -80,19 +75,22 @@ def test_other_seeds_stay_out_of_the_yardstick_and_show_as_a_spread(summ, tmp_pa
     """A later seed-2 run does not replace the seed-1 row; the seed table lists both seeds'
     gaps, their mean and range, and only instances run at two or more seeds."""
     fields = FIELDS + ",budget_s,seed"
-    head = "# date: {0} to {0}\n# commit: " + "d" * 40 + "\n" + fields + "\n"
-    one = tmp_path / "cvrp_xxl-one.csv"
-    one.write_text(
-        head.format("2026-12-05T10:00:00+00:00")
-        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,0.70,203,203,598,0.9,600.0,1\n"
-        + "belgium,Leuven2,4000,wasteopt,clean,feasible,,2.90,47,46,598,0.9,600.0,1\n",
-        encoding="utf-8",
+    one = _csv(
+        tmp_path / "cvrp_xxl-one.csv",
+        "2026-12-05T10:00:00+00:00",
+        "d" * 40,
+        [
+            "belgium,Leuven1,3000,wasteopt,clean,feasible,,0.70,203,203,598,0.9,600.0,1",
+            "belgium,Leuven2,4000,wasteopt,clean,feasible,,2.90,47,46,598,0.9,600.0,1",
+        ],
+        fields,
     )
-    two = tmp_path / "cvrp_xxl-two.csv"
-    two.write_text(
-        head.format("2026-12-06T10:00:00+00:00")
-        + "belgium,Leuven1,3000,wasteopt,clean,feasible,,1.10,203,203,598,0.9,600.0,2\n",
-        encoding="utf-8",
+    two = _csv(
+        tmp_path / "cvrp_xxl-two.csv",
+        "2026-12-06T10:00:00+00:00",
+        "d" * 40,
+        ["belgium,Leuven1,3000,wasteopt,clean,feasible,,1.10,203,203,598,0.9,600.0,2"],
+        fields,
     )
     kept = summ.latest_rows([one, two], 600.0, 1)
     assert sorted((r["instance"], r["gap_pct"]) for r, _ in kept) == [
