@@ -97,8 +97,11 @@ def test_other_seeds_stay_out_of_the_yardstick_and_show_as_a_spread(summ, tmp_pa
         ("Leuven1", "0.70"),
         ("Leuven2", "2.90"),
     ]
-    lines = summ.seed_spread([one, two], 600.0)
+    known = summ.cvrp_xxl.instances(None)
+    lines = summ.seed_spread([one, two], 600.0, known)
     assert len(lines) == 3 and "Leuven2" not in "".join(lines)
     cells = [c.strip() for c in lines[2].strip("|").split("|")]
     assert cells == ["Leuven1", "wasteopt", "1: 0.70, 2: 1.10", "0.90", "0.40", "yes"]
-    assert summ.seed_spread([one], 600.0) == ["No instance has graded runs at more than one seed."]
+    assert summ.seed_spread([one], 600.0, known) == [
+        "No instance has graded runs at more than one seed."
+    ]
